@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Atelier",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "atelier", targets: ["atelier"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // All of libwebsockets' C API, seen through pkg-config (apt: libwebsockets-dev).
+        .systemLibrary(
+            name: "CLibWebSockets",
+            pkgConfig: "libwebsockets",
+            providers: [.apt(["libwebsockets-dev"])]
+        ),
+        // The workshop model and its rules: pure, no I/O.
+        .target(name: "AtelierDomain"),
+        // The wire format of PROTOCOL.md.
+        .target(name: "AtelierProtocol", dependencies: ["AtelierDomain"]),
+        // SQLite journal (GRDB) and session plans (YAML).
+        .target(name: "AtelierStore", dependencies: [
+            "AtelierDomain",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // Call-for-projects outputs.
+        .target(name: "AtelierExport", dependencies: ["AtelierDomain", "AtelierProtocol"]),
+        // The only Swift code that touches libwebsockets.
+        .target(name: "AtelierTransport", dependencies: ["CLibWebSockets"]),
+        // Rooms, sessions, the durability pipeline, fan-out, HTTP API.
+        .target(name: "AtelierHub", dependencies: [
+            "AtelierDomain", "AtelierProtocol", "AtelierStore", "AtelierExport", "AtelierTransport",
+        ]),
+        .executableTarget(name: "atelier", dependencies: [
+            "AtelierHub", "AtelierStore", "AtelierTransport", "AtelierDomain",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "AtelierDomainTests", dependencies: ["AtelierDomain"]),
+        .testTarget(name: "AtelierProtocolTests", dependencies: ["AtelierProtocol", "AtelierDomain"]),
+        .testTarget(name: "AtelierStoreTests", dependencies: ["AtelierStore", "AtelierDomain"]),
+        .testTarget(name: "AtelierExportTests", dependencies: ["AtelierExport", "AtelierDomain"]),
+        .testTarget(name: "AtelierTransportTests", dependencies: ["AtelierTransport"]),
+        .testTarget(name: "AtelierHubTests", dependencies: ["AtelierHub", "AtelierStore", "AtelierDomain", "AtelierProtocol", "AtelierTransport"]),
+    ]
+)

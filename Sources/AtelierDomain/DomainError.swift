@@ -1,0 +1,25 @@
+import Foundation
+
+/// The error codes of PROTOCOL.md.
+public enum ErrorCode: String, Codable, Sendable, CaseIterable {
+    case badRequest = "bad_request"
+    case unknownType = "unknown_type"
+    case unauthenticated
+    case forbidden
+    case notFound = "not_found"
+    case invalid
+    case conflict
+    case phase
+    case locked
+    case budget
+    case closed
+    case rateLimited = "rate_limited"
+    case `internal`
+}
+
+/// A refused command: it changed nothing. `message` is a French sentence for the person.
+public struct DomainError: Error, Sendable, Equatable {
+    public var code: ErrorCode
+    public var message: String
+    public init(_ code: ErrorCode, _ message: String) { self.code = code; self.message = message }
+}

@@ -1,0 +1,246 @@
+import Foundation
+
+/// The rules of a workshop: decides what a command does, without changing anything.
+///
+/// Returns the events to append (in order) or the reason for refusing. The hub gives them their
+/// seq, journals them, and only then makes them visible (``Workshop/apply(_:)``).
+public func reduce(_ state: Workshop, _ command: Command, by actor: Actor,
+                   context: ReduceContext) -> Result<[EventBody], DomainError> {
+    do {
+        return .success(try Rules(state: state, actor: actor, context: context).decide(command))
+    } catch let error as DomainError {
+        return .failure(error)
+    } catch {
+        return .failure(DomainError(.internal, "Erreur interne."))
+    }
+}
+
+private struct Rules {
+    let state: Workshop
+    let actor: Actor
+    let context: ReduceContext
+
+    var isFacilitator: Bool { actor.role == .facilitator }
+
+    func decide(_ command: Command) throws -> [EventBody] {
+        if state.closed { throw DomainError(.closed, "L'atelier est clos : il n'accepte plus de modification.") }
+        if actor.role == .observer { throw DomainError(.forbidden, "Un observateur ne peut rien modifier.") }
+        switch command {
+        case let .joinAsParticipant(profile, kind, group):
+            return try join(profile: profile, kind: kind, group: group)
+        case let .cardAdd(board, column, text, x, y, color):
+            return try addCard(board: board, column: column, text: text, x: x, y: y, color: color)
+        case let .cardEdit(card, text, version):
+            let existing = try ownCard(card, verb: "modifier")
+            try requireUnlocked(existing.board)
+            let text = try cardText(text)
+            if version != existing.version {
+                throw DomainError(.conflict, "Cette carte a été modifiée entre-temps (version \(existing.version)) : rechargez-la avant de la modifier.")
+            }
+            if text == existing.text { return [] }
+            return [.cardEdited(card: card, text: text, version: existing.version + 1)]
+        case let .cardMove(card, x, y, column, board):
+            return try moveCard(card, x: x, y: y, column: column, board: board)
+        case let .cardDelete(card):
+            let existing = try ownCard(card, verb: "supprimer")
+            try requireUnlocked(existing.board)
+            return [.cardDeleted(card: card)]
+        case let .voteCast(card):
+            try requireVoting()
+            _ = try findCard(card)
+            let mine = state.votes[actor.id] ?? [:]
+            let total = mine.values.reduce(0, +)
+            if total >= state.settings.voteBudget {
+                throw DomainError(.budget, "Vous avez utilisé vos \(state.settings.voteBudget) votes : retirez-en un pour voter ailleurs.")
+            }
+            if (mine[card] ?? 0) >= state.settings.maxVotesPerCard {
+                throw DomainError(.budget, "Vous avez déjà mis \(state.settings.maxVotesPerCard) votes sur cette carte, le maximum.")
+            }
+            return [.voteCast(card: card, voter: actor.id)]
+        case let .voteRetract(card):
+            try requireVoting()
+            _ = try findCard(card)
+            if (state.votes[actor.id]?[card] ?? 0) == 0 {
+                throw DomainError(.invalid, "Vous n'avez pas de vote sur cette carte.")
+            }
+            return [.voteRetracted(card: card, voter: actor.id)]
+        case let .phaseSet(phase):
+            guard isFacilitator else { throw DomainError(.forbidden, "Seul l'animateur peut changer de phase.") }
+            guard state.phases.contains(where: { $0.id == phase }) else {
+                throw DomainError(.notFound, "Cette phase n'existe pas dans le programme de l'atelier.")
+            }
+            return phase == state.phase ? [] : [.phaseChanged(phase: phase)]
+        }
+    }
+
+    // MARK: - Commands
+
+    func join(profile: Profile, kind: ActorKind, group: GroupID?) throws -> [EventBody] {
+        let name = Limits.normalized(profile.name)
+        let organisation = Limits.normalized(profile.organisation)
+        guard Limits.name.contains(name.count) else {
+            throw DomainError(.invalid, "Le nom doit compter entre 1 et \(Limits.name.upperBound) caractères.")
+        }
+        guard Limits.organisation.contains(organisation.count) else {
+            throw DomainError(.invalid, "Le nom de la structure doit compter au plus \(Limits.organisation.upperBound) caractères.")
+        }
+        let chosen: GroupID?
+        if let group {
+            guard state.groups.contains(where: { $0.id == group }) else {
+                throw DomainError(.notFound, "Cette table n'existe pas.")
+            }
+            chosen = group
+        } else {
+            chosen = leastPopulatedGroup()
+        }
+        let participant = Participant(id: "p_\(context.nextSeq)", role: .participant, actor: kind, group: chosen,
+                                      profile: Profile(name: name, organisation: organisation))
+        return [.participantJoined(participant)]
+    }
+
+    /// Newcomers go to the table with fewest people, the first one on a tie: tables stay balanced.
+    func leastPopulatedGroup() -> GroupID? {
+        var counts: [GroupID: Int] = [:]
+        for p in state.participants.values { if let g = p.group { counts[g, default: 0] += 1 } }
+        return state.groups.min { (counts[$0.id] ?? 0) < (counts[$1.id] ?? 0) }?.id
+    }
+
+    func addCard(board: BoardID, column: ColumnID, text: String, x: Double?, y: Double?,
+                 color: CardColor?) throws -> [EventBody] {
+        guard let target = state.board(board) else { throw DomainError(.notFound, "Ce tableau n'existe pas.") }
+        guard let col = target.column(column) else { throw DomainError(.notFound, "Cette colonne n'existe pas sur ce tableau.") }
+        try requireWriter(on: target)
+        if !isFacilitator, let phase = state.currentPhase, !phase.open.contains(col.kind) {
+            throw DomainError(.phase, "La phase « \(phase.title) » n'accepte pas de nouvelle carte dans la colonne « \(col.title) ».")
+        }
+        let text = try cardText(text)
+        let x = try coordinate(x ?? 0, "x"), y = try coordinate(y ?? 0, "y")
+        let card = Card(id: "c_\(context.nextSeq)", board: board, column: column, text: text, x: x, y: y,
+                        color: color ?? .yellow, author: actor.id, createdSeq: context.nextSeq)
+        return [.cardAdded(card)]
+    }
+
+    func moveCard(_ id: CardID, x: Double, y: Double, column: ColumnID?, board: BoardID?) throws -> [EventBody] {
+        let card = try findCard(id)
+        let x = try coordinate(x, "x"), y = try coordinate(y, "y")
+        guard let from = state.board(card.board) else { throw DomainError(.notFound, "Ce tableau n'existe pas.") }
+        try requireWriter(on: from)
+        let targetBoardID = board ?? card.board
+        guard let target = state.board(targetBoardID) else { throw DomainError(.notFound, "Ce tableau n'existe pas.") }
+        if targetBoardID != card.board {
+            guard isFacilitator else {
+                throw DomainError(.forbidden, "Seul l'animateur peut déplacer une carte vers un autre tableau.")
+            }
+            try requireUnlocked(targetBoardID)
+        }
+        let targetColumn = column ?? card.column
+        guard target.column(targetColumn) != nil else {
+            throw DomainError(.notFound, "Cette colonne n'existe pas sur ce tableau.")
+        }
+        if x == card.x, y == card.y, targetColumn == card.column, targetBoardID == card.board { return [] }
+        return [.cardMoved(card: id, x: x, y: y, column: targetColumn, board: targetBoardID)]
+    }
+
+    // MARK: - Checks
+
+    func findCard(_ id: CardID) throws -> Card {
+        guard let card = state.cards[id] else { throw DomainError(.notFound, "Cette carte n'existe pas (ou plus).") }
+        return card
+    }
+
+    /// Participants change only their own cards; the facilitator any.
+    func ownCard(_ id: CardID, verb: String) throws -> Card {
+        let card = try findCard(id)
+        if !isFacilitator, card.author != actor.id {
+            throw DomainError(.forbidden, "Vous ne pouvez \(verb) que vos propres cartes.")
+        }
+        return card
+    }
+
+    func requireUnlocked(_ board: BoardID) throws {
+        if state.board(board)?.locked == true, !isFacilitator {
+            throw DomainError(.locked, "Ce tableau est verrouillé par l'animateur.")
+        }
+    }
+
+    /// A participant writes on the board of their own table.
+    func requireWriter(on board: Board) throws {
+        if isFacilitator { return }
+        if board.locked { throw DomainError(.locked, "Ce tableau est verrouillé par l'animateur.") }
+        let group = state.participants[actor.id]?.group
+        if group == nil || board.group != group {
+            throw DomainError(.forbidden, "Vous ne pouvez écrire que sur le tableau de votre table.")
+        }
+    }
+
+    func requireVoting() throws {
+        if isFacilitator { throw DomainError(.forbidden, "L'animateur ne vote pas.") }
+        guard state.currentPhase?.voting == true else {
+            throw DomainError(.phase, "Le vote n'est pas ouvert pendant cette phase.")
+        }
+    }
+
+    func cardText(_ raw: String) throws -> String {
+        let text = Limits.normalized(raw)
+        guard Limits.cardText.contains(text.count) else {
+            throw DomainError(.invalid, text.isEmpty
+                ? "Une carte ne peut pas être vide."
+                : "Une carte compte au plus \(Limits.cardText.upperBound) caractères (celle-ci en a \(text.count)).")
+        }
+        return text
+    }
+
+    func coordinate(_ value: Double, _ name: String) throws -> Double {
+        guard value.isFinite, Limits.coordinate.contains(value) else {
+            throw DomainError(.invalid, "La position \(name) doit être comprise entre 0 et \(Int(Limits.coordinate.upperBound)).")
+        }
+        return value
+    }
+}
+
+extension Workshop {
+    /// Makes an event part of the state. Events were validated by ``reduce(_:_:by:context:)``
+    /// (or come from the journal), so applying never fails: an event naming something unknown
+    /// changes nothing.
+    public mutating func apply(_ event: Event) {
+        seq = event.seq
+        switch event.body {
+        case .workshopCreated(let blueprint):
+            self = Workshop(blueprint)
+            seq = event.seq
+        case .participantJoined(let participant):
+            participants[participant.id] = participant
+        case .cardAdded(let card):
+            cards[card.id] = card
+        case let .cardEdited(card, text, version):
+            cards[card]?.text = text
+            cards[card]?.version = version
+        case let .cardMoved(card, x, y, column, board):
+            cards[card]?.x = x; cards[card]?.y = y
+            cards[card]?.column = column; cards[card]?.board = board
+        case .cardDeleted(let card):
+            cards[card] = nil
+            for voter in votes.keys { votes[voter]?[card] = nil }
+        case let .voteCast(card, voter):
+            votes[voter, default: [:]][card, default: 0] += 1
+        case let .voteRetracted(card, voter):
+            let left = (votes[voter]?[card] ?? 0) - 1
+            votes[voter]?[card] = left > 0 ? left : nil
+        case .phaseChanged(let phase):
+            self.phase = phase
+        }
+    }
+
+    /// Rebuilds a workshop from its journal (the first event must be `workshop.created`).
+    public static func replay<S: Sequence>(_ events: S) -> Workshop? where S.Element == Event {
+        var state: Workshop?
+        for event in events {
+            if state == nil {
+                guard case .workshopCreated(let blueprint) = event.body else { return nil }
+                state = Workshop(blueprint)
+            }
+            state?.apply(event)
+        }
+        return state
+    }
+}

@@ -1,0 +1,106 @@
+import AtelierDomain
+import AtelierProtocol
+import AtelierStore
+import AtelierTransport
+import Foundation
+
+extension Hub {
+    static let maxCodeFailures = 8
+    static let codeFailureWindowMs: Int64 = 60_000
+
+    func join(_ connection: ConnectionID, id: String, _ request: JoinRequest) {
+        guard let session = sessions[connection] else { return }
+        guard case .awaitingJoin = session.state else {
+            reply(connection, Outbound.error(re: id, DomainError(.invalid, "Cette connexion a déjà rejoint un atelier.")))
+            return
+        }
+        switch request {
+        case let .code(code, profile, kind, group):
+            joinByCode(connection, id: id, peer: session.peer, code: code, profile: profile, kind: kind, group: group)
+        case let .token(token, since):
+            guard let (workshop, participant) = lookUp(token: token), let room = room(workshop),
+                  let p = room.state.participants[participant] else {
+                reply(connection, Outbound.error(re: id, DomainError(.unauthenticated, "Jeton inconnu ou expiré : rejoignez l'atelier avec son code.")))
+                return
+            }
+            welcome(connection, id: id, room: room, actor: Actor(id: p.id, role: p.role),
+                    you: You(participant: p.id, token: token, role: p.role, group: p.group), since: since)
+        case let .facilitator(workshop, key, since):
+            guard let room = room(workshop), Secrets.constantTimeEquals(key, room.record.facilitatorKey) else {
+                reply(connection, Outbound.error(re: id, DomainError(.unauthenticated, "Atelier inconnu ou clé d'animation invalide.")))
+                return
+            }
+            welcome(connection, id: id, room: room, actor: .facilitator,
+                    you: You(participant: Actor.facilitatorID, token: nil, role: .facilitator, group: nil), since: since)
+        }
+    }
+
+    func lookUp(token: String) -> (WorkshopID, ActorID)? {
+        if let t = tokens[token] { return (t.workshop, t.participant) }
+        guard let c = try? store.credential(token: token) else { return nil }
+        return (c.workshop, c.participant)
+    }
+
+    func joinByCode(_ connection: ConnectionID, id: String, peer: String, code: String, profile: Profile,
+                    kind: ActorKind, group: GroupID?) {
+        let now = clock()
+        if let f = codeFailures[peer], now - f.since < Self.codeFailureWindowMs, f.count >= Self.maxCodeFailures {
+            reply(connection, Outbound.error(re: id, DomainError(.rateLimited, "Trop de codes erronés : patientez une minute avant de réessayer.")))
+            return
+        }
+        let normalized = Secrets.normalizeJoinCode(code)
+        let workshop = roomsByCode[normalized] ?? (try? store.workshopID(joinCode: normalized)) ?? nil
+        guard let workshop, let room = room(workshop) else {
+            var f = codeFailures[peer] ?? (0, now)
+            if now - f.since >= Self.codeFailureWindowMs { f = (0, now) }
+            f.count += 1
+            codeFailures[peer] = f
+            reply(connection, Outbound.error(re: id, DomainError(.notFound, "Aucun atelier ouvert avec ce code. Vérifiez-le auprès de l'animateur.")))
+            return
+        }
+        switch reduce(room.state, .joinAsParticipant(profile: profile, actor: kind, group: group), by: .newcomer,
+                      context: ReduceContext(nextSeq: room.state.seq + 1)) {
+        case .failure(let error):
+            reply(connection, Outbound.error(re: id, error))
+        case .success(let bodies):
+            guard case .participantJoined(let p)? = bodies.first else { return }
+            let token = Secrets.token()
+            append(bodies, to: room, by: p.id, message: nil)
+            pipeline.remember(Credential(workshop: room.record.id, participant: p.id, token: token))
+            tokens[token] = (room.record.id, p.id)
+            welcome(connection, id: id, room: room, actor: Actor(id: p.id, role: .participant),
+                    you: You(participant: p.id, token: token, role: .participant, group: p.group), since: nil)
+        }
+    }
+
+    /// Answers a join. The welcome is built now, from the state the connection joins at, and sent
+    /// once that state is durable; only then does the connection start receiving broadcasts, so it
+    /// gets every later event exactly once.
+    func welcome(_ connection: ConnectionID, id: String, room: Room, actor: Actor, you: You, since: Int?) {
+        let workshop = room.record.id
+        sessions[connection]?.state = .joined(workshop: workshop, actor: actor)
+        let snapshot: [UInt8]?
+        var events: [[UInt8]] = []
+        if let since, let missed = room.events(after: since) {
+            snapshot = nil
+            var view = room.state
+            for event in missed where room.may(actor, see: event.body.audience(in: view)) {
+                events.append(Outbound.event(event, in: view))
+            }
+            view.votesRevealed = room.state.votesRevealed
+        } else {
+            snapshot = Outbound.snapshot(room.state, for: actor) { [room] in $0 == actor.id || room.isOnline($0) }
+        }
+        let frame = OutboundFrame(Outbound.welcome(re: id, seq: room.state.seq, you: you, snapshot: snapshot, events: events))
+        pipeline.afterCommit { [unowned self, unowned room] committed in
+            guard case .joined? = sessions[connection]?.state else { return }
+            guard committed else {
+                transport.send(OutboundFrame(Outbound.error(re: id, Self.commitError)), to: connection)
+                return
+            }
+            room.members[connection] = actor
+            room.online[actor.id, default: 0] += 1
+            transport.send(frame, to: connection)
+        }
+    }
+}

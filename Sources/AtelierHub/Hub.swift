@@ -1,0 +1,210 @@
+import AtelierDomain
+import AtelierExport
+import AtelierProtocol
+import AtelierStore
+import AtelierTransport
+import Foundation
+
+/// What the hub needs to know at start.
+public struct HubConfiguration: Sendable {
+    public var adminToken: String
+    public var plans: PlanCatalog
+    public var defaultPlan: String
+    /// Used to write join links when a request carries no `Host`.
+    public var publicURL: String
+    public init(adminToken: String, plans: PlanCatalog, defaultPlan: String, publicURL: String) {
+        self.adminToken = adminToken; self.plans = plans; self.defaultPlan = defaultPlan; self.publicURL = publicURL
+    }
+}
+
+/// Milliseconds since 1970: the hub's only clock, injectable for tests.
+public typealias Clock = @Sendable () -> Int64
+public let systemClock: Clock = { Int64(Date().timeIntervalSince1970 * 1000) }
+
+/// Rooms, participant sessions, the durability pipeline and fan-out.
+///
+/// Thread confinement (DESIGN.md "one loop owns the state"): every method runs on the transport's
+/// service thread: the transport calls the delegate methods there, and other threads reach the
+/// hub only through ``TransportControl/post(_:)``. So there is no lock anywhere in here.
+public final class Hub: TransportDelegate, @unchecked Sendable {
+    let configuration: HubConfiguration
+    let store: EventStore
+    let clock: Clock
+    unowned let transport: TransportControl
+    let pipeline: Pipeline
+
+    var rooms: [WorkshopID: Room] = [:]
+    var roomsByCode: [String: WorkshopID] = [:]
+    var tokens: [String: (workshop: WorkshopID, participant: ActorID)] = [:]
+    var sessions: [ConnectionID: Session] = [:]
+    /// Failed join-code attempts per address, against guessing.
+    var codeFailures: [String: (count: Int, since: Int64)] = [:]
+
+    public init(configuration: HubConfiguration, store: EventStore, transport: TransportControl,
+                clock: @escaping Clock = systemClock) throws {
+        self.configuration = configuration
+        self.store = store
+        self.clock = clock
+        self.transport = transport
+        pipeline = Pipeline(store: store, toLoop: { [unowned transport] job in transport.post(job) })
+        pipeline.onFailure = { [unowned self] rooms, error in self.commitFailed(rooms, error) }
+        for stored in try store.loadOpenWorkshops() { adopt(stored) }
+    }
+
+    @discardableResult
+    func adopt(_ stored: StoredWorkshop) -> Room? {
+        guard let room = Room(stored: stored) else { return nil }
+        rooms[room.record.id] = room
+        roomsByCode[room.record.joinCode] = room.record.id
+        for c in stored.credentials { tokens[c.token] = (c.workshop, c.participant) }
+        return room
+    }
+
+    /// A room in memory, or loaded from the store (a workshop created by the CLI while running).
+    func room(_ id: WorkshopID) -> Room? {
+        if let r = rooms[id] { return r }
+        guard let stored = try? store.loadWorkshop(id: id), !stored.record.closed else { return nil }
+        return adopt(stored)
+    }
+
+    public var openRoomCount: Int { rooms.count }
+
+    // MARK: - Transport events
+
+    public func transportOpened(_ connection: ConnectionID, peer: String) {
+        sessions[connection] = Session(peer: peer)
+    }
+
+    public func transportClosed(_ connection: ConnectionID) {
+        guard let session = sessions.removeValue(forKey: connection) else { return }
+        if case .joined(let workshop, let actor) = session.state, let room = rooms[workshop] {
+            if room.members.removeValue(forKey: connection) != nil {
+                room.online[actor.id, default: 1] -= 1
+                if room.online[actor.id] == 0 { room.online[actor.id] = nil }
+            }
+        }
+    }
+
+    public func transportTurnEnded() {
+        pipeline.flush()
+    }
+
+    public func transportReceived(_ connection: ConnectionID, message: [UInt8]) {
+        guard sessions[connection] != nil else { return }
+        switch decodeClientMessage(message) {
+        case .failure(let e):
+            reply(connection, Outbound.error(re: e.re, e.error))
+        case .success((let id, .ping)):
+            reply(connection, Outbound.pong(re: id, now: clock()))
+        case .success((let id, .join(let request))):
+            join(connection, id: id, request)
+        case .success((let id, .command(let command))):
+            execute(command, id: id, from: connection)
+        }
+    }
+
+    // MARK: - Replies and fan-out
+
+    /// Sends a reply after everything journaled before it is durable (keeps per-client order).
+    func reply(_ connection: ConnectionID, _ bytes: [UInt8]) {
+        let frame = OutboundFrame(bytes)
+        pipeline.afterCommit { [unowned self] _ in
+            if sessions[connection] != nil { transport.send(frame, to: connection) }
+        }
+    }
+
+    /// Gives events their seq, applies them, journals them, and broadcasts each once durable.
+    func append(_ bodies: [EventBody], to room: Room, by actor: ActorID?, message: String?) {
+        let now = clock()
+        for body in bodies {
+            let event = Event(seq: room.state.seq + 1, at: now, by: actor, body: body)
+            let audience = body.audience(in: room.state)
+            room.record(event)
+            pipeline.journal(JournalEntry(workshop: room.record.id, event: event, message: message))
+            pipeline.afterCommit { [unowned self, unowned room] committed in
+                guard committed else { return }
+                broadcast(event, audience: audience, in: room)
+            }
+        }
+    }
+
+    /// Encodes an event once and queues the same bytes to every member allowed to see it.
+    func broadcast(_ event: Event, audience: Audience, in room: Room) {
+        guard !room.members.isEmpty else { return }
+        let frame = OutboundFrame(Outbound.event(event, in: room.state))
+        for (connection, actor) in room.members where room.may(actor, see: audience) {
+            transport.send(frame, to: connection)
+        }
+    }
+
+    // MARK: - Commands
+
+    func execute(_ command: Command, id: String, from connection: ConnectionID) {
+        guard case .joined(let workshop, let actor) = sessions[connection]?.state, let room = rooms[workshop] else {
+            reply(connection, Outbound.error(re: id, DomainError(.unauthenticated, "Rejoignez d'abord un atelier (message « join »).")))
+            return
+        }
+        if let previous = room.answer(for: id, by: actor.id) {
+            reply(connection, previous)
+            return
+        }
+        switch reduce(room.state, command, by: actor, context: ReduceContext(nextSeq: room.state.seq + 1)) {
+        case .failure(let error):
+            let bytes = Outbound.error(re: id, error)
+            room.remember(bytes, for: id, by: actor.id)
+            reply(connection, bytes)
+        case .success(let bodies):
+            append(bodies, to: room, by: actor.id, message: id)
+            let ack = Outbound.ack(re: id, seq: room.state.seq, result: ackResult(for: bodies))
+            room.remember(ack, for: id, by: actor.id)
+            let frame = OutboundFrame(ack)
+            pipeline.afterCommit { [unowned self] committed in
+                guard sessions[connection] != nil else { return }
+                transport.send(committed ? frame : OutboundFrame(Outbound.error(re: id, Self.commitError)), to: connection)
+            }
+        }
+    }
+
+    static let commitError = DomainError(.internal, "L'enregistrement a échoué : rien n'a été modifié. L'atelier redémarre, reconnectez-vous dans un instant.")
+
+    /// Fail stop: rooms whose commit failed reload from the journal, and their clients reconnect.
+    func commitFailed(_ failed: Set<WorkshopID>, _ error: Error) {
+        FileHandle.standardError.write(Data("atelier: commit failed (\(error)); reloading \(failed.sorted())\n".utf8))
+        for id in failed {
+            guard let room = rooms[id] else { continue }
+            for connection in sessions.keys where sessions[connection]?.workshop == id {
+                transport.close(connection, code: CloseCode.internalError, reason: "Erreur d'enregistrement : reconnectez-vous.")
+                sessions[connection]?.state = .closing
+            }
+            room.members.removeAll()
+            room.online.removeAll()
+            rooms[id] = nil
+            roomsByCode[room.record.joinCode] = nil
+            tokens = tokens.filter { $0.value.workshop != id }
+            if let stored = try? store.loadWorkshop(id: id) { adopt(stored) }
+        }
+    }
+
+    // MARK: - Shutdown
+
+    /// Finishes the commit in flight and anything pending, then calls `done` (on the loop).
+    public func drain(_ done: @escaping () -> Void) {
+        pipeline.whenDrained(done)
+    }
+}
+
+/// One connection's standing with the hub (a small state machine, as in hummingbird-websocket).
+struct Session {
+    enum State {
+        case awaitingJoin
+        case joined(workshop: WorkshopID, actor: Actor)
+        case closing
+    }
+    var peer: String
+    var state: State = .awaitingJoin
+
+    var workshop: WorkshopID? {
+        if case .joined(let w, _) = state { return w }
+        return nil
+    }
+}

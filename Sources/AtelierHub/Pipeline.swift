@@ -1,0 +1,123 @@
+import AtelierDomain
+import AtelierStore
+import Foundation
+
+/// The durability pipeline: acknowledge only what is on disk.
+///
+/// Work done on the loop adds journal entries to the open batch and registers what to do once
+/// they are durable (acks, broadcasts, welcomes) with ``afterCommit(_:)``. At the end of a loop
+/// turn, ``flush()`` hands the batch to the writer queue unless a commit is already running; what
+/// arrives meanwhile waits and goes in the next transaction (group commit). Actions run in the
+/// order they were registered, so a client never sees an ack before the events it follows.
+final class Pipeline {
+    typealias Action = (_ committed: Bool) -> Void
+
+    private var open = CommitBatch()
+    private var openActions: [Action] = []
+    private var openRooms: Set<WorkshopID> = []
+    private(set) var inFlight = false
+    private var whenIdle: [() -> Void] = []
+
+    private let store: EventStore
+    private let writer = DispatchQueue(label: "atelier.journal-writer")
+    /// Runs a job on the loop thread (the transport's job queue).
+    private let toLoop: @Sendable (@escaping @Sendable () -> Void) -> Void
+    /// Called on the loop when a commit failed, with the rooms it touched.
+    var onFailure: ((Set<WorkshopID>, Error) -> Void)?
+
+    /// Commits and events journaled, for observability and tests.
+    private(set) var commits = 0
+    private(set) var journaled = 0
+
+    init(store: EventStore, toLoop: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void) {
+        self.store = store
+        self.toLoop = toLoop
+    }
+
+    func journal(_ entry: JournalEntry) {
+        open.entries.append(entry)
+        openRooms.insert(entry.workshop)
+    }
+
+    func create(_ record: WorkshopRecord) {
+        open.workshops.append(record)
+        openRooms.insert(record.id)
+    }
+
+    func remember(_ credential: Credential) {
+        open.credentials.append(credential)
+        openRooms.insert(credential.workshop)
+    }
+
+    /// Runs `action` once everything journaled so far is durable: now if nothing is pending.
+    func afterCommit(_ action: @escaping Action) {
+        if !inFlight && open.isEmpty && openActions.isEmpty {
+            action(true)
+        } else {
+            openActions.append(action)
+        }
+    }
+
+    /// Ends a loop turn: starts a commit with what accumulated, unless one is running.
+    func flush() {
+        guard !inFlight else { return }
+        if open.isEmpty {
+            let actions = openActions
+            openActions = []
+            actions.forEach { $0(true) }
+            let idle = whenIdle
+            whenIdle = []
+            idle.forEach { $0() }
+            return
+        }
+        let batch = open, actions = openActions, rooms = openRooms
+        open = CommitBatch(); openActions = []; openRooms = []
+        inFlight = true
+        let store = self.store
+        let box = Unchecked((self, actions, rooms))
+        writer.async { [toLoop] in
+            let outcome: Result<Void, Error> = Result { try store.commit(batch) }
+            toLoop {
+                let (pipeline, actions, rooms) = box.value
+                pipeline.committed(outcome, count: batch.entries.count, actions: actions, rooms: rooms)
+            }
+        }
+    }
+
+    private func committed(_ outcome: Result<Void, Error>, count: Int, actions: [Action], rooms: Set<WorkshopID>) {
+        inFlight = false
+        switch outcome {
+        case .success:
+            commits += 1
+            journaled += count
+            actions.forEach { $0(true) }
+        case .failure(let error):
+            // Fail stop: nothing of this batch is shown. What was built on it (the open batch, if
+            // it touches the same rooms) cannot be committed either.
+            actions.forEach { $0(false) }
+            var failed = rooms
+            if !openRooms.isDisjoint(with: rooms) {
+                let dropped = openActions
+                failed.formUnion(openRooms)
+                open = CommitBatch(); openActions = []; openRooms = []
+                dropped.forEach { $0(false) }
+            }
+            onFailure?(failed, error)
+        }
+        flush()
+    }
+
+    /// Calls `done` on the loop once nothing is pending or being written.
+    func whenDrained(_ done: @escaping () -> Void) {
+        if !inFlight && open.isEmpty && openActions.isEmpty { done(); return }
+        whenIdle.append(done)
+        flush()
+    }
+}
+
+/// Carries loop-confined values through the writer queue and back to the loop, where alone they
+/// are used (the compiler cannot see that confinement).
+struct Unchecked<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

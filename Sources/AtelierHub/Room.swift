@@ -1,0 +1,83 @@
+import AtelierDomain
+import AtelierProtocol
+import AtelierStore
+import Foundation
+
+/// One open workshop on the loop: its state, who is connected, and the recent history for resumes.
+final class Room {
+    var record: WorkshopRecord
+    var state: Workshop
+    /// Connections that received their welcome, and who they are.
+    var members: [UInt64: Actor] = [:]
+    /// Live connections per actor (presence is never journaled).
+    var online: [ActorID: Int] = [:]
+    /// The last events, for `join` with `since`.
+    private(set) var recent: [Event] = []
+    static let recentLimit = 20_000
+    /// Answers already given, by actor and client message id, so a retried id is answered the
+    /// same way and applied once.
+    private var answers: [ActorID: [String: [UInt8]]] = [:]
+    private var answerOrder: [ActorID: [String]] = [:]
+    static let answersPerActor = 1024
+
+    init(record: WorkshopRecord, state: Workshop) {
+        self.record = record
+        self.state = state
+    }
+
+    /// Rebuilds a room from the journal, including the answers to journaled messages.
+    convenience init?(stored: StoredWorkshop) {
+        guard let state = stored.state else { return nil }
+        self.init(record: stored.record, state: state)
+        recent = Array(stored.entries.suffix(Self.recentLimit).map(\.event))
+        var byMessage: [String: (actor: ActorID, seq: Int, bodies: [EventBody])] = [:]
+        var order: [String] = []
+        for entry in stored.entries {
+            guard let message = entry.message, let actor = entry.event.by else { continue }
+            let key = actor + "\u{0}" + message
+            if byMessage[key] == nil { order.append(key); byMessage[key] = (actor, entry.event.seq, []) }
+            byMessage[key]!.seq = entry.event.seq
+            byMessage[key]!.bodies.append(entry.event.body)
+        }
+        for key in order {
+            let m = byMessage[key]!
+            let message = String(key.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)[1])
+            remember(Outbound.ack(re: message, seq: m.seq, result: ackResult(for: m.bodies)), for: message, by: m.actor)
+        }
+    }
+
+    func record(_ event: Event) {
+        state.apply(event)
+        recent.append(event)
+        if recent.count > Self.recentLimit + Self.recentLimit / 4 { recent.removeFirst(recent.count - Self.recentLimit) }
+    }
+
+    /// The events after `since` if they are all still in memory.
+    func events(after since: Int) -> ArraySlice<Event>? {
+        if since == state.seq { return [] }
+        guard since < state.seq, let first = recent.first, first.seq <= since + 1, since >= 1 else { return nil }
+        return recent[(since + 1 - first.seq)...]
+    }
+
+    func answer(for message: String, by actor: ActorID) -> [UInt8]? { answers[actor]?[message] }
+
+    func remember(_ reply: [UInt8], for message: String, by actor: ActorID) {
+        if answers[actor]?[message] == nil {
+            answerOrder[actor, default: []].append(message)
+            if answerOrder[actor]!.count > Self.answersPerActor {
+                let old = answerOrder[actor]!.removeFirst()
+                answers[actor]?[old] = nil
+            }
+        }
+        answers[actor, default: [:]][message] = reply
+    }
+
+    func isOnline(_ actor: ActorID) -> Bool { (online[actor] ?? 0) > 0 }
+
+    func may(_ actor: Actor, see audience: Audience) -> Bool {
+        switch audience {
+        case .everyone: true
+        case .only(let who): actor.id == who
+        }
+    }
+}

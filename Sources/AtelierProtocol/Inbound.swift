@@ -1,0 +1,160 @@
+import AtelierDomain
+import Foundation
+
+/// The subprotocol a client must ask for on `/ws`.
+public let subprotocol = "atelier.v1"
+/// Largest client message, in bytes (PROTOCOL.md: over it, close 1009).
+public let maxClientMessageBytes = 64 * 1024
+/// Longest client message id.
+public let maxMessageIDLength = 64
+
+/// How a connection proves who it is (PROTOCOL.md "Joining and resuming").
+public enum JoinRequest: Sendable, Equatable {
+    case code(String, profile: Profile, actor: ActorKind, group: GroupID?)
+    case token(String, since: Int?)
+    case facilitator(workshop: WorkshopID, key: String, since: Int?)
+}
+
+/// A decoded client message.
+public enum Inbound: Sendable, Equatable {
+    case join(JoinRequest)
+    case ping
+    case command(Command)
+}
+
+/// A client message the server could not take: answered with an `error`, `re` set when the id was readable.
+public struct InboundError: Error, Sendable, Equatable {
+    public var re: String?
+    public var error: DomainError
+}
+
+/// Decodes one client frame. Never traps, whatever the bytes.
+public func decodeClientMessage(_ bytes: [UInt8]) -> Result<(id: String, message: Inbound), InboundError> {
+    let root: JSONValue
+    do {
+        root = try JSONParser.parse(bytes)
+    } catch {
+        return .failure(InboundError(re: nil, error: DomainError(.badRequest, "Message illisible : ce n'est pas du JSON valide (\(error.reason), position \(error.offset)).")))
+    }
+    guard case .object = root else {
+        return .failure(InboundError(re: nil, error: DomainError(.badRequest, "Un message doit être un objet JSON.")))
+    }
+    guard case .string(let id)? = root["id"], !id.isEmpty, id.count <= maxMessageIDLength else {
+        return .failure(InboundError(re: nil, error: DomainError(.badRequest, "Le champ « id » est obligatoire : une chaîne de 1 à \(maxMessageIDLength) caractères.")))
+    }
+    guard case .string(let type)? = root["type"] else {
+        return .failure(InboundError(re: id, error: DomainError(.badRequest, "Le champ « type » est obligatoire.")))
+    }
+    do {
+        let fields = Fields(root)
+        let message: Inbound
+        switch type {
+        case "join": message = .join(try joinRequest(fields))
+        case "ping": message = .ping
+        case "card.add":
+            message = .command(.cardAdd(board: try fields.id("board"), column: try fields.id("column"),
+                                        text: try fields.string("text"), x: try fields.optionalNumber("x"),
+                                        y: try fields.optionalNumber("y"), color: try fields.optionalColor()))
+        case "card.edit":
+            message = .command(.cardEdit(card: try fields.id("card"), text: try fields.string("text"),
+                                         version: try fields.int("version")))
+        case "card.move":
+            message = .command(.cardMove(card: try fields.id("card"), x: try fields.number("x"), y: try fields.number("y"),
+                                         column: try fields.optionalID("column"), board: try fields.optionalID("board")))
+        case "card.delete": message = .command(.cardDelete(card: try fields.id("card")))
+        case "vote.cast": message = .command(.voteCast(card: try fields.id("card")))
+        case "vote.retract": message = .command(.voteRetract(card: try fields.id("card")))
+        case "phase.set": message = .command(.phaseSet(phase: try fields.id("phase")))
+        default:
+            return .failure(InboundError(re: id, error: DomainError(.unknownType, "Type de message inconnu : « \(type.prefix(64)) ».")))
+        }
+        return .success((id, message))
+    } catch let error as DomainError {
+        return .failure(InboundError(re: id, error: error))
+    } catch {
+        return .failure(InboundError(re: id, error: DomainError(.badRequest, "Message invalide.")))
+    }
+}
+
+private func joinRequest(_ f: Fields) throws -> JoinRequest {
+    if f.has("code") {
+        let kindName = try f.string("actor")
+        guard let kind = ActorKind(rawValue: kindName) else {
+            throw DomainError(.invalid, "Type d'acteur inconnu : « \(kindName.prefix(32)) » (attendu : \(ActorKind.allCases.map(\.rawValue).joined(separator: ", "))).")
+        }
+        return .code(try f.string("code"),
+                     profile: Profile(name: try f.string("name"), organisation: try f.optionalString("organisation") ?? ""),
+                     actor: kind, group: try f.optionalID("group"))
+    }
+    if f.has("token") {
+        return .token(try f.string("token"), since: try f.optionalSince())
+    }
+    if f.has("facilitatorKey") {
+        return .facilitator(workshop: try f.id("workshop"), key: try f.string("facilitatorKey"), since: try f.optionalSince())
+    }
+    throw DomainError(.badRequest, "Pour rejoindre, donnez un code (« code »), un jeton (« token ») ou une clé d'animation (« facilitatorKey »).")
+}
+
+/// Typed access to a message's fields, with a French sentence for each way a field can be wrong.
+struct Fields {
+    let root: JSONValue
+    init(_ root: JSONValue) { self.root = root }
+
+    func has(_ key: String) -> Bool {
+        if case .null? = root[key] { return false }
+        return root[key] != nil
+    }
+
+    func missing(_ key: String) -> DomainError { DomainError(.badRequest, "Le champ « \(key) » est obligatoire.") }
+    func wrongType(_ key: String, _ what: String) -> DomainError {
+        DomainError(.badRequest, "Le champ « \(key) » doit être \(what).")
+    }
+
+    func string(_ key: String) throws -> String {
+        guard let v = root[key], v != .null else { throw missing(key) }
+        guard case .string(let s) = v else { throw wrongType(key, "une chaîne de caractères") }
+        return s
+    }
+
+    func optionalString(_ key: String) throws -> String? { has(key) ? try string(key) : nil }
+
+    /// Ids are short printable strings; anything else cannot name an object of ours.
+    func id(_ key: String) throws -> String {
+        let s = try string(key)
+        guard !s.isEmpty, s.utf8.count <= 64, s.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw DomainError(.invalid, "Le champ « \(key) » n'est pas un identifiant valide.")
+        }
+        return s
+    }
+
+    func optionalID(_ key: String) throws -> String? { has(key) ? try id(key) : nil }
+
+    func number(_ key: String) throws -> Double {
+        guard let v = root[key], v != .null else { throw missing(key) }
+        guard case .number(let d) = v else { throw wrongType(key, "un nombre") }
+        return d
+    }
+
+    func optionalNumber(_ key: String) throws -> Double? { has(key) ? try number(key) : nil }
+
+    func int(_ key: String) throws -> Int {
+        let d = try number(key)
+        guard d == d.rounded(), abs(d) < 1e15 else { throw wrongType(key, "un nombre entier") }
+        return Int(d)
+    }
+
+    func optionalSince() throws -> Int? {
+        guard has("since") else { return nil }
+        let n = try int("since")
+        guard n >= 0 else { throw DomainError(.invalid, "Le champ « since » doit être positif ou nul.") }
+        return n
+    }
+
+    func optionalColor() throws -> CardColor? {
+        guard let name = try optionalString("color") else { return nil }
+        guard let color = CardColor(rawValue: name) else {
+            throw DomainError(.invalid, "Couleur inconnue : « \(name.prefix(32)) » (attendu : \(CardColor.allCases.map(\.rawValue).joined(separator: ", "))).")
+        }
+        return color
+    }
+}

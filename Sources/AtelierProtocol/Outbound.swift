@@ -1,0 +1,254 @@
+import AtelierDomain
+import Foundation
+
+/// What the connection learns about itself in `welcome.you`.
+public struct You: Sendable, Equatable {
+    public var participant: ActorID
+    public var token: String?
+    public var role: Role
+    public var group: GroupID?
+    public init(participant: ActorID, token: String?, role: Role, group: GroupID?) {
+        self.participant = participant; self.token = token; self.role = role; self.group = group
+    }
+}
+
+/// Server → client messages, each encoded once into the bytes of one frame.
+public enum Outbound {
+    public static func ack(re: String, seq: Int, result: [(String, String)]) -> [UInt8] {
+        var w = JSONWriter(reserving: 64)
+        w.beginObject()
+        w.key("type"); w.string("ack")
+        w.key("re"); w.string(re)
+        w.key("seq"); w.int(seq)
+        w.key("result"); w.beginObject()
+        for (k, v) in result { w.key(k); w.string(v) }
+        w.endObject()
+        w.endObject()
+        return w.bytes
+    }
+
+    public static func error(re: String?, _ error: DomainError) -> [UInt8] {
+        var w = JSONWriter(reserving: 128)
+        w.beginObject()
+        w.key("type"); w.string("error")
+        w.key("re"); w.string(re)
+        w.key("code"); w.string(error.code.rawValue)
+        w.key("message"); w.string(error.message)
+        w.endObject()
+        return w.bytes
+    }
+
+    public static func pong(re: String, now: Int64) -> [UInt8] {
+        var w = JSONWriter(reserving: 64)
+        w.beginObject()
+        w.key("type"); w.string("pong")
+        w.key("re"); w.string(re)
+        // The server's clock lets clients correct countdowns for their own clock's offset.
+        w.key("at"); w.string(timestamp(now))
+        w.endObject()
+        return w.bytes
+    }
+
+    /// A JSON array of already-encoded messages: one frame for several (PROTOCOL.md batching).
+    public static func batch(_ messages: [[UInt8]]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        out.reserveCapacity(messages.reduce(2) { $0 + $1.count + 1 })
+        for (n, m) in messages.enumerated() {
+            if n > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: m)
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
+    }
+
+    public static func welcome(re: String, seq: Int, you: You, snapshot: [UInt8]?, events: [[UInt8]]) -> [UInt8] {
+        var w = JSONWriter(reserving: (snapshot?.count ?? 0) + events.reduce(256) { $0 + $1.count + 1 })
+        w.beginObject()
+        w.key("type"); w.string("welcome")
+        w.key("re"); w.string(re)
+        w.key("seq"); w.int(seq)
+        w.key("you"); w.beginObject()
+        w.key("participant"); w.string(you.participant)
+        if let token = you.token { w.key("token"); w.string(token) }
+        w.key("role"); w.string(you.role.rawValue)
+        w.key("group"); w.string(you.group)
+        w.endObject()
+        if let snapshot { w.key("workshop"); w.raw(snapshot) }
+        w.key("events"); w.beginArray()
+        events.forEach { w.raw($0) }
+        w.endArray()
+        w.endObject()
+        return w.bytes
+    }
+
+    /// An event as the wire shows it. The same bytes go to every recipient of its audience.
+    public static func event(_ event: Event, in workshop: Workshop) -> [UInt8] {
+        var w = JSONWriter(reserving: 192)
+        w.beginObject()
+        w.key("type"); w.string(event.body.type)
+        w.key("seq"); w.int(event.seq)
+        w.key("at"); w.string(timestamp(event.at))
+        w.key("by"); w.string(event.by)
+        switch event.body {
+        case .workshopCreated(let blueprint):
+            w.key("workshop"); w.beginObject()
+            w.key("id"); w.string(blueprint.id)
+            w.key("title"); w.string(blueprint.title)
+            w.endObject()
+        case .participantJoined(let p):
+            w.key("participant"); writeParticipant(p, online: true, to: &w)
+        case .cardAdded(let card):
+            w.key("card"); writeCard(card, votes: workshop.votesRevealed ? 0 : nil, to: &w)
+        case let .cardEdited(card, text, version):
+            w.key("card"); w.string(card)
+            w.key("text"); w.string(text)
+            w.key("version"); w.int(version)
+        case let .cardMoved(card, x, y, column, board):
+            w.key("card"); w.string(card)
+            w.key("x"); w.number(x)
+            w.key("y"); w.number(y)
+            w.key("column"); w.string(column)
+            w.key("board"); w.string(board)
+        case .cardDeleted(let card):
+            w.key("card"); w.string(card)
+        case .voteCast(let card, _), .voteRetracted(let card, _):
+            w.key("card"); w.string(card)
+        case .phaseChanged(let phase):
+            w.key("phase"); w.string(phase)
+        }
+        w.endObject()
+        return w.bytes
+    }
+
+    /// The workshop as `viewer` may see it (PROTOCOL.md snapshot shapes).
+    public static func snapshot(_ workshop: Workshop, for viewer: Actor, online: (ActorID) -> Bool) -> [UInt8] {
+        var w = JSONWriter(reserving: 4096 + workshop.cards.count * 200)
+        w.beginObject()
+        w.key("id"); w.string(workshop.id)
+        w.key("title"); w.string(workshop.title)
+        w.key("plan"); w.string(workshop.plan)
+        w.key("phase"); w.string(workshop.phase)
+        w.key("closed"); w.bool(workshop.closed)
+        w.key("phases"); w.beginArray()
+        for phase in workshop.phases {
+            w.beginObject()
+            w.key("id"); w.string(phase.id)
+            w.key("title"); w.string(phase.title)
+            w.key("open"); w.beginArray(); phase.open.forEach { w.string($0.rawValue) }; w.endArray()
+            w.key("voting"); w.bool(phase.voting)
+            w.endObject()
+        }
+        w.endArray()
+        w.key("settings"); w.beginObject()
+        w.key("voteBudget"); w.int(workshop.settings.voteBudget)
+        w.key("maxVotesPerCard"); w.int(workshop.settings.maxVotesPerCard)
+        w.key("votesRevealed"); w.bool(workshop.votesRevealed)
+        w.endObject()
+        w.key("groups"); w.beginArray()
+        for g in workshop.groups {
+            w.beginObject()
+            w.key("id"); w.string(g.id)
+            w.key("title"); w.string(g.title)
+            w.key("theme"); w.string(g.theme)
+            w.endObject()
+        }
+        w.endArray()
+        w.key("boards"); w.beginArray()
+        for b in workshop.boards {
+            w.beginObject()
+            w.key("id"); w.string(b.id)
+            w.key("title"); w.string(b.title)
+            w.key("group"); w.string(b.group)
+            w.key("columns"); w.beginArray()
+            for c in b.columns {
+                w.beginObject()
+                w.key("id"); w.string(c.id)
+                w.key("title"); w.string(c.title)
+                w.key("kind"); w.string(c.kind.rawValue)
+                w.endObject()
+            }
+            w.endArray()
+            w.key("locked"); w.bool(b.locked)
+            w.endObject()
+        }
+        w.endArray()
+        w.key("cards"); w.beginArray()
+        for card in workshop.orderedCards {
+            writeCard(card, votes: workshop.votesRevealed ? workshop.voteCount(card.id) : nil, to: &w)
+        }
+        w.endArray()
+        w.key("participants"); w.beginArray()
+        for p in workshop.orderedParticipants { writeParticipant(p, online: online(p.id), to: &w) }
+        w.endArray()
+        // The viewer's own dots: secret votes are secret from others, not from oneself.
+        w.key("myVotes"); w.beginObject()
+        for (card, n) in (workshop.votes[viewer.id] ?? [:]).sorted(by: { $0.key < $1.key }) { w.key(card); w.int(n) }
+        w.endObject()
+        w.key("projects"); w.beginArray(); w.endArray()
+        w.endObject()
+        return w.bytes
+    }
+
+    static func writeCard(_ card: Card, votes: Int?, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("id"); w.string(card.id)
+        w.key("board"); w.string(card.board)
+        w.key("column"); w.string(card.column)
+        w.key("text"); w.string(card.text)
+        w.key("x"); w.number(card.x)
+        w.key("y"); w.number(card.y)
+        w.key("color"); w.string(card.color.rawValue)
+        w.key("author"); w.string(card.author)
+        w.key("version"); w.int(card.version)
+        w.key("cluster"); w.string(card.cluster)
+        w.key("votes"); w.int(votes)
+        w.endObject()
+    }
+
+    static func writeParticipant(_ p: Participant, online: Bool, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("id"); w.string(p.id)
+        w.key("name"); w.string(p.profile?.name)
+        w.key("organisation"); w.string(p.profile?.organisation)
+        w.key("actor"); w.string(p.actor.rawValue)
+        w.key("group"); w.string(p.group)
+        w.key("role"); w.string(p.role.rawValue)
+        w.key("online"); w.bool(online)
+        w.endObject()
+    }
+}
+
+/// `2026-11-28T10:02:11.120Z` from milliseconds since 1970, without Foundation's formatters
+/// (which allocate and are slow on the hot path).
+public func timestamp(_ ms: Int64) -> String {
+    let (secsTotal, milli) = ms.quotientAndRemainder(dividingBy: 1000)
+    let (days, secOfDay) = secsTotal.quotientAndRemainder(dividingBy: 86_400)
+    // Civil-from-days (H. Hinnant), valid for any date after 1970.
+    let z = days + 719_468
+    let era = z / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let day = doy - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+    func pad(_ v: Int64, _ n: Int) -> String {
+        let s = String(v)
+        return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
+    }
+    return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secOfDay / 3600, 2)):\(pad(secOfDay % 3600 / 60, 2)):\(pad(secOfDay % 60, 2)).\(pad(milli, 3))Z"
+}
+
+/// The id a command's ack reports in `result` (PROTOCOL.md: ids the server created).
+public func ackResult(for events: [EventBody]) -> [(String, String)] {
+    var result: [(String, String)] = []
+    for body in events {
+        switch body {
+        case .cardAdded(let card): result.append(("card", card.id))
+        case .participantJoined(let p): result.append(("participant", p.id))
+        default: break
+        }
+    }
+    return result
+}

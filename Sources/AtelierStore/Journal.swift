@@ -1,0 +1,262 @@
+import AtelierDomain
+import Foundation
+import GRDB
+
+/// A workshop's row: its secrets live here, never in events.
+public struct WorkshopRecord: Sendable, Equatable {
+    public var id: WorkshopID
+    public var title: String
+    public var plan: String
+    public var joinCode: String
+    public var facilitatorKey: String
+    public var createdAt: Int64
+    public var closed: Bool
+    public init(id: WorkshopID, title: String, plan: String, joinCode: String, facilitatorKey: String,
+                createdAt: Int64, closed: Bool = false) {
+        self.id = id; self.title = title; self.plan = plan; self.joinCode = joinCode
+        self.facilitatorKey = facilitatorKey; self.createdAt = createdAt; self.closed = closed
+    }
+}
+
+/// One journaled event, with the client message that caused it (so a retried message id is
+/// answered again after a restart instead of being applied twice).
+public struct JournalEntry: Sendable, Equatable {
+    public var workshop: WorkshopID
+    public var event: Event
+    public var message: String?
+    public init(workshop: WorkshopID, event: Event, message: String? = nil) {
+        self.workshop = workshop; self.event = event; self.message = message
+    }
+}
+
+/// A participant's resume token.
+public struct Credential: Sendable, Equatable {
+    public var workshop: WorkshopID
+    public var participant: ActorID
+    public var token: String
+    public init(workshop: WorkshopID, participant: ActorID, token: String) {
+        self.workshop = workshop; self.participant = participant; self.token = token
+    }
+}
+
+/// What one group commit writes, in one transaction.
+public struct CommitBatch: Sendable {
+    public var workshops: [WorkshopRecord] = []
+    public var entries: [JournalEntry] = []
+    public var credentials: [Credential] = []
+    public init(workshops: [WorkshopRecord] = [], entries: [JournalEntry] = [], credentials: [Credential] = []) {
+        self.workshops = workshops; self.entries = entries; self.credentials = credentials
+    }
+    public var isEmpty: Bool { workshops.isEmpty && entries.isEmpty && credentials.isEmpty }
+}
+
+/// A workshop as the journal rebuilds it.
+public struct StoredWorkshop: Sendable {
+    public var record: WorkshopRecord
+    public var entries: [JournalEntry]
+    public var credentials: [Credential]
+    /// Replaying `entries`; nil if the journal does not start with `workshop.created`.
+    public var state: Workshop?
+}
+
+/// Where workshops are kept. SQLite is the embedded default; the hub sees only this protocol,
+/// so another backend (PostgreSQL, for several nodes) can be added without touching it.
+public protocol EventStore: Sendable {
+    /// Writes everything in `batch` durably, all or nothing. Returns once it is on disk.
+    func commit(_ batch: CommitBatch) throws
+    /// Every workshop that is not closed, rebuilt from its journal.
+    func loadOpenWorkshops() throws -> [StoredWorkshop]
+    /// One workshop, rebuilt from its journal.
+    func loadWorkshop(id: WorkshopID) throws -> StoredWorkshop?
+    /// The id of the workshop with this join code, if any.
+    func workshopID(joinCode: String) throws -> WorkshopID?
+    /// The workshop and participant a resume token belongs to.
+    func credential(token: String) throws -> Credential?
+    func workshopCount() throws -> Int
+    func listWorkshops() throws -> [WorkshopRecord]
+}
+
+public enum StoreError: Error, CustomStringConvertible {
+    case gap(workshop: WorkshopID, expected: Int, got: Int)
+    case undecodable(workshop: WorkshopID, seq: Int, reason: String)
+    public var description: String {
+        switch self {
+        case let .gap(w, expected, got): "journal of \(w): expected seq \(expected), got \(got)"
+        case let .undecodable(w, seq, reason): "journal of \(w), seq \(seq): \(reason)"
+        }
+    }
+}
+
+/// The SQLite store (GRDB): WAL, `synchronous=FULL`, an append-only journal per workshop.
+public final class SQLiteStore: EventStore {
+    public let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) `<directory>/atelier.sqlite` and migrates it.
+    public convenience init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try self.init(path: (directory as NSString).appendingPathComponent("atelier.sqlite"))
+    }
+
+    public init(path: String) throws {
+        self.path = path
+        var config = Configuration()
+        config.prepareDatabase { db in
+            // FULL: a commit is durable once it returns, even across a power cut (WAL alone is not).
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        config.busyMode = .timeout(5)
+        pool = try DatabasePool(path: path, configuration: config)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE workshop (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    title TEXT NOT NULL,
+                    plan TEXT NOT NULL,
+                    join_code TEXT NOT NULL UNIQUE,
+                    facilitator_key TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    closed INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE TABLE event (
+                    workshop_id TEXT NOT NULL REFERENCES workshop(id),
+                    seq INTEGER NOT NULL,
+                    at INTEGER NOT NULL,
+                    actor TEXT,
+                    message TEXT,
+                    type TEXT NOT NULL,
+                    payload BLOB NOT NULL,
+                    PRIMARY KEY (workshop_id, seq)
+                ) WITHOUT ROWID;
+                -- Personal data, apart from the journal: erasing a person is updating one row.
+                CREATE TABLE person (
+                    workshop_id TEXT NOT NULL REFERENCES workshop(id),
+                    participant_id TEXT NOT NULL,
+                    name TEXT,
+                    organisation TEXT,
+                    token TEXT UNIQUE,
+                    PRIMARY KEY (workshop_id, participant_id)
+                ) WITHOUT ROWID;
+                """)
+        }
+        return m
+    }
+
+    public func commit(_ batch: CommitBatch) throws {
+        if batch.isEmpty { return }
+        try pool.write { db in
+            for w in batch.workshops {
+                try db.execute(sql: "INSERT INTO workshop (id, title, plan, join_code, facilitator_key, created_at, closed) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               arguments: [w.id, w.title, w.plan, w.joinCode, w.facilitatorKey, w.createdAt, w.closed])
+            }
+            // Contiguity is checked here, where it is cheap, so a bug upstream can never leave a gap.
+            var next: [WorkshopID: Int] = [:]
+            let encoder = JSONEncoder()
+            for entry in batch.entries {
+                let expected: Int
+                if let n = next[entry.workshop] {
+                    expected = n
+                } else {
+                    expected = (try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM event WHERE workshop_id = ?", arguments: [entry.workshop]) ?? 0) + 1
+                }
+                guard entry.event.seq == expected else {
+                    throw StoreError.gap(workshop: entry.workshop, expected: expected, got: entry.event.seq)
+                }
+                next[entry.workshop] = expected + 1
+                var body = entry.event.body
+                if case .participantJoined(var p) = body {
+                    try db.execute(sql: "INSERT INTO person (workshop_id, participant_id, name, organisation) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET name = excluded.name, organisation = excluded.organisation",
+                                   arguments: [entry.workshop, p.id, p.profile?.name, p.profile?.organisation])
+                    p.profile = nil
+                    body = .participantJoined(p)
+                }
+                try db.execute(sql: "INSERT INTO event (workshop_id, seq, at, actor, message, type, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               arguments: [entry.workshop, entry.event.seq, entry.event.at, entry.event.by, entry.message,
+                                           body.type, try encoder.encode(body)])
+            }
+            for c in batch.credentials {
+                try db.execute(sql: "INSERT INTO person (workshop_id, participant_id, token) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET token = excluded.token",
+                               arguments: [c.workshop, c.participant, c.token])
+            }
+        }
+    }
+
+    public func loadOpenWorkshops() throws -> [StoredWorkshop] {
+        let ids = try pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM workshop WHERE closed = 0 ORDER BY created_at, id") }
+        return try ids.compactMap { try loadWorkshop(id: $0) }
+    }
+
+    public func loadWorkshop(id: WorkshopID) throws -> StoredWorkshop? {
+        try pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM workshop WHERE id = ?", arguments: [id]) else { return nil }
+            let record = Self.record(row)
+            var profiles: [ActorID: Profile] = [:]
+            var credentials: [Credential] = []
+            for p in try Row.fetchAll(db, sql: "SELECT participant_id, name, organisation, token FROM person WHERE workshop_id = ?", arguments: [id]) {
+                let pid: String = p["participant_id"]
+                if let name: String = p["name"] { profiles[pid] = Profile(name: name, organisation: p["organisation"] ?? "") }
+                if let token: String = p["token"] { credentials.append(Credential(workshop: id, participant: pid, token: token)) }
+            }
+            let decoder = JSONDecoder()
+            var entries: [JournalEntry] = []
+            var state: Workshop?
+            let cursor = try Row.fetchCursor(db, sql: "SELECT seq, at, actor, message, payload FROM event WHERE workshop_id = ? ORDER BY seq", arguments: [id])
+            var expected = 1
+            while let r = try cursor.next() {
+                let seq: Int = r["seq"]
+                guard seq == expected else { throw StoreError.gap(workshop: id, expected: expected, got: seq) }
+                expected += 1
+                var body: EventBody
+                do {
+                    body = try decoder.decode(EventBody.self, from: r["payload"] as Data)
+                } catch {
+                    throw StoreError.undecodable(workshop: id, seq: seq, reason: "\(error)")
+                }
+                if case .participantJoined(var p) = body {
+                    p.profile = profiles[p.id]
+                    body = .participantJoined(p)
+                }
+                let event = Event(seq: seq, at: r["at"], by: r["actor"], body: body)
+                if state == nil {
+                    guard case .workshopCreated(let bp) = body else {
+                        throw StoreError.undecodable(workshop: id, seq: seq, reason: "first event is not workshop.created")
+                    }
+                    state = Workshop(bp)
+                }
+                state?.apply(event)
+                entries.append(JournalEntry(workshop: id, event: event, message: r["message"]))
+            }
+            return StoredWorkshop(record: record, entries: entries, credentials: credentials, state: state)
+        }
+    }
+
+    public func workshopID(joinCode: String) throws -> WorkshopID? {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT id FROM workshop WHERE join_code = ?", arguments: [joinCode]) }
+    }
+
+    public func credential(token: String) throws -> Credential? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT workshop_id, participant_id FROM person WHERE token = ?", arguments: [token]).map {
+                Credential(workshop: $0["workshop_id"], participant: $0["participant_id"], token: token)
+            }
+        }
+    }
+
+    public func workshopCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM workshop") ?? 0 }
+    }
+
+    public func listWorkshops() throws -> [WorkshopRecord] {
+        try pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM workshop ORDER BY created_at, id").map(Self.record) }
+    }
+
+    static func record(_ row: Row) -> WorkshopRecord {
+        WorkshopRecord(id: row["id"], title: row["title"], plan: row["plan"], joinCode: row["join_code"],
+                       facilitatorKey: row["facilitator_key"], createdAt: row["created_at"], closed: row["closed"])
+    }
+}

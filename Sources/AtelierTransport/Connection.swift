@@ -1,0 +1,70 @@
+import CLibWebSockets
+import Foundation
+
+/// One WebSocket connection's state on the service thread.
+final class Connection {
+    let id: ConnectionID
+    let wsi: OpaquePointer
+    /// The message being reassembled from fragments.
+    var incoming: [UInt8] = []
+    private var queue: [OutboundFrame] = []
+    private var head = 0
+    private(set) var queuedBytes = 0
+    /// Set once a close was asked: the code goes out after what is queued.
+    var closing: (code: UInt16, reason: String)?
+
+    init(id: ConnectionID, wsi: OpaquePointer) { self.id = id; self.wsi = wsi }
+
+    var hasQueued: Bool { head < queue.count }
+
+    func enqueue(_ frame: OutboundFrame) {
+        queue.append(frame)
+        queuedBytes += frame.count
+    }
+
+    /// The next frame to write. When several wait, they are coalesced into one JSON array frame
+    /// (PROTOCOL.md allows it): fewer writes and syscalls for a client that fell behind.
+    func nextFrame(coalescingUpTo limit: Int) -> OutboundFrame? {
+        guard hasQueued else { return nil }
+        let first = queue[head]
+        var end = head + 1
+        var total = first.count
+        while end < queue.count, total + queue[end].count + 1 <= limit { total += queue[end].count + 1; end += 1 }
+        let frame: OutboundFrame
+        if end - head == 1 {
+            frame = first
+        } else {
+            var bytes: [UInt8] = [UInt8(ascii: "[")]
+            bytes.reserveCapacity(total + 2)
+            for i in head..<end {
+                if i > head { bytes.append(UInt8(ascii: ",")) }
+                let f = queue[i]
+                bytes.append(contentsOf: UnsafeRawBufferPointer(start: f.payload, count: f.count))
+            }
+            bytes.append(UInt8(ascii: "]"))
+            frame = OutboundFrame(bytes)
+        }
+        for i in head..<end { queuedBytes -= queue[i].count }
+        head = end
+        if head > 64 && head * 2 > queue.count {
+            queue.removeFirst(head)
+            head = 0
+        }
+        return frame
+    }
+}
+
+/// One HTTP request/response on the service thread.
+final class HTTPExchange {
+    let id: UInt64
+    let wsi: OpaquePointer
+    var request: HTTPRequest
+    var response: HTTPResponse?
+    var headersSent = false
+    var bodyOffset = 0
+    var tooLarge = false
+
+    init(id: UInt64, wsi: OpaquePointer, request: HTTPRequest) {
+        self.id = id; self.wsi = wsi; self.request = request
+    }
+}

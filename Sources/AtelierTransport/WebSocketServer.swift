@@ -1,0 +1,225 @@
+import CLibWebSockets
+import Foundation
+import Synchronization
+
+/// How the server listens and what it lets in.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    /// 0 asks the kernel for a free port (tests); ``WebSocketServer/port`` tells which.
+    public var port: Int
+    /// The directory served as static files at `/`.
+    public var webRoot: String
+    /// Origins allowed to open `/ws` besides the server's own (the request's `Host`).
+    public var allowedOrigins: [String]
+    /// Largest client message (bytes); over it the connection is closed with 1009.
+    public var maxMessageBytes: Int
+    /// Largest HTTP request body (bytes); over it the answer is 413.
+    public var maxBodyBytes: Int
+    /// A connection whose queue holds more than this many bytes is closed with 1008.
+    public var maxQueuedBytes: Int
+    /// The route prefixes handled by the application rather than the static mount.
+    public var routes: [String]
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, webRoot: String, allowedOrigins: [String] = [],
+                maxMessageBytes: Int = 64 * 1024, maxBodyBytes: Int = 1 << 20, maxQueuedBytes: Int = 8 << 20,
+                routes: [String] = ["/api", "/healthz"]) {
+        self.host = host; self.port = port; self.webRoot = webRoot; self.allowedOrigins = allowedOrigins
+        self.maxMessageBytes = maxMessageBytes; self.maxBodyBytes = maxBodyBytes
+        self.maxQueuedBytes = maxQueuedBytes; self.routes = routes
+    }
+}
+
+public enum TransportError: Error, CustomStringConvertible {
+    case cannotStart(String)
+    public var description: String {
+        switch self { case .cannotStart(let why): "le serveur n'a pas pu démarrer : \(why)" }
+    }
+}
+
+/// The libwebsockets server: one context, one vhost, one service thread.
+///
+/// Thread confinement: everything but the job queue is touched only on the service thread
+/// (libwebsockets' callbacks run there; Debian builds it with `LWS_MAX_SMP 1`). Other threads
+/// reach it only through ``post(_:)``, which wakes the loop with `lws_cancel_service`.
+public final class WebSocketServer: TransportControl, @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    public weak var delegate: TransportDelegate?
+
+    private var context: OpaquePointer?
+    private var thread: Thread?
+    private let jobs = Mutex<[@Sendable () -> Void]>([])
+    private let stopped = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    private var serviceThreadID: pthread_t?
+
+    // Service-thread state.
+    var connections: [ConnectionID: Connection] = [:]
+    var exchanges: [UInt64: HTTPExchange] = [:]
+    var nextID: UInt64 = 1
+    /// C memory handed to libwebsockets for the context's lifetime.
+    private var cStrings: [UnsafeMutablePointer<CChar>] = []
+    private var protocols: UnsafeMutablePointer<lws_protocols>?
+    private var mounts: UnsafeMutablePointer<lws_http_mount>?
+    private var retry: UnsafeMutablePointer<lws_retry_bo_t>?
+
+    /// The port actually listened on.
+    public private(set) var port: Int = 0
+
+    public init(configuration: ServerConfiguration) {
+        self.configuration = configuration
+    }
+
+    deinit {
+        cStrings.forEach { free($0) }
+        protocols?.deallocate(); mounts?.deallocate(); retry?.deallocate()
+    }
+
+    private func cString(_ s: String) -> UnsafeMutablePointer<CChar> {
+        let p = strdup(s)!
+        cStrings.append(p)
+        return p
+    }
+
+    /// Creates the context and starts the service thread.
+    public func start() throws {
+        lws_set_log_level(Int32(LLL_ERR) | Int32(LLL_WARN), nil)
+
+        let protos = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 3)
+        protos.initialize(repeating: lws_protocols(), count: 3)
+        protos[0].name = UnsafePointer(cString("http"))
+        protos[0].callback = atelierLWSCallback
+        protos[0].per_session_data_size = MemoryLayout<UInt64>.size
+        protos[1].name = UnsafePointer(cString("atelier.v1"))
+        protos[1].callback = atelierLWSCallback
+        protos[1].per_session_data_size = MemoryLayout<UInt64>.size
+        protos[1].rx_buffer_size = 16 * 1024
+        protocols = protos
+
+        // Routes first (longest-prefix match wins), then the static files at "/".
+        let routeCount = configuration.routes.count
+        let mountArray = UnsafeMutablePointer<lws_http_mount>.allocate(capacity: routeCount + 1)
+        mountArray.initialize(repeating: lws_http_mount(), count: routeCount + 1)
+        for (i, route) in configuration.routes.enumerated() {
+            mountArray[i].mountpoint = UnsafePointer(cString(route))
+            mountArray[i].mountpoint_len = UInt8(route.utf8.count)
+            mountArray[i].protocol = UnsafePointer(cString("http"))
+            mountArray[i].origin_protocol = UInt8(LWSMPRO_CALLBACK.rawValue)
+            mountArray[i].mount_next = UnsafePointer(mountArray + i + 1)
+        }
+        let web = mountArray + routeCount
+        web.pointee.mountpoint = UnsafePointer(cString("/"))
+        web.pointee.mountpoint_len = 1
+        web.pointee.origin = UnsafePointer(cString(URL(fileURLWithPath: configuration.webRoot).standardizedFileURL.path))
+        web.pointee.def = UnsafePointer(cString("index.html"))
+        web.pointee.origin_protocol = UInt8(LWSMPRO_FILE.rawValue)
+        web.pointee.cache_max_age = 0
+        mounts = mountArray
+
+        // A silent peer is pinged after 20 s and dropped after 50 s without a valid frame.
+        let policy = UnsafeMutablePointer<lws_retry_bo_t>.allocate(capacity: 1)
+        policy.initialize(to: lws_retry_bo_t(retry_ms_table: nil, retry_ms_table_count: 0, conceal_count: 0,
+                                             secs_since_valid_ping: 20, secs_since_valid_hangup: 50, jitter_percent: 0))
+        retry = policy
+
+        var info = lws_context_creation_info()
+        info.port = Int32(configuration.port)
+        if !["", "0.0.0.0", "::", "*"].contains(configuration.host) {
+            info.iface = UnsafePointer(cString(configuration.host == "localhost" ? "127.0.0.1" : configuration.host))
+        }
+        info.protocols = UnsafePointer(protos)
+        info.mounts = UnsafePointer(mountArray)
+        info.options = UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8)
+            | UInt64(LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE)
+        info.gid = -1
+        info.uid = -1
+        info.retry_and_idle_policy = UnsafePointer(policy)
+        info.user = Unmanaged.passUnretained(self).toOpaque()
+        info.vhost_name = UnsafePointer(cString("atelier"))
+
+        guard let ctx = lws_create_context(&info) else {
+            throw TransportError.cannotStart("impossible d'écouter sur \(configuration.host):\(configuration.port) (port déjà pris ?)")
+        }
+        context = ctx
+        if let vhost = lws_get_vhost_by_name(ctx, "atelier") {
+            port = Int(lws_get_vhost_listen_port(vhost))
+        } else {
+            port = configuration.port
+        }
+        let thread = Thread { [self] in self.serviceLoop() }
+        thread.name = "atelier-lws"
+        thread.stackSize = 8 << 20
+        self.thread = thread
+        thread.start()
+    }
+
+    private func serviceLoop() {
+        serviceThreadID = pthread_self()
+        while !stopped.load(ordering: .acquiring) {
+            if lws_service(context, 0) < 0 { break }
+            delegate?.transportTurnEnded()
+        }
+        // Give closing handshakes a moment to go out, then tear everything down on this thread.
+        let deadline = Date().addingTimeInterval(1.5)
+        while !connections.isEmpty && Date() < deadline { _ = lws_service(context, 0) }
+        lws_context_destroy(context)
+        context = nil
+        finished.signal()
+    }
+
+    /// Whether the caller runs on the service thread.
+    public var isServiceThread: Bool {
+        guard let id = serviceThreadID else { return false }
+        return pthread_equal(id, pthread_self()) != 0
+    }
+
+    public func post(_ job: @escaping @Sendable () -> Void) {
+        jobs.withLock { $0.append(job) }
+        if let context { lws_cancel_service(context) }
+    }
+
+    func drainJobs() {
+        let batch = jobs.withLock { queue -> [@Sendable () -> Void] in
+            let taken = queue
+            queue.removeAll(keepingCapacity: true)
+            return taken
+        }
+        batch.forEach { $0() }
+    }
+
+    /// Closes every connection with 1001 (going away), then stops the loop. Blocks until done.
+    public func stop() {
+        post { [self] in
+            for id in Array(connections.keys) { close(id, code: CloseCode.goingAway, reason: "Arrêt du serveur") }
+            stopped.store(true, ordering: .releasing)
+        }
+        if thread != nil { finished.wait() }
+        thread = nil
+    }
+
+    // MARK: - TransportControl
+
+    public func send(_ frame: OutboundFrame, to connection: ConnectionID) {
+        guard let c = connections[connection], c.closing == nil else { return }
+        if c.queuedBytes + frame.count > configuration.maxQueuedBytes {
+            // A reader this far behind would hold memory for everyone: it resumes with `since`.
+            close(connection, code: CloseCode.policyViolation, reason: "Client trop lent : reconnectez-vous.")
+            return
+        }
+        c.enqueue(frame)
+        lws_callback_on_writable(c.wsi)
+    }
+
+    public func close(_ connection: ConnectionID, code: UInt16, reason: String) {
+        guard let c = connections[connection], c.closing == nil else { return }
+        c.closing = (code, reason)
+        lws_callback_on_writable(c.wsi)
+    }
+
+    /// Number of open WebSocket connections (service thread).
+    public var connectionCount: Int { connections.count }
+
+    func makeID() -> UInt64 {
+        defer { nextID += 1 }
+        return nextID
+    }
+}

@@ -1,0 +1,12 @@
+#ifndef CLIBWEBSOCKETS_SHIM_H
+#define CLIBWEBSOCKETS_SHIM_H
+
+#include <libwebsockets.h>
+
+// Swift cannot import LWS_PRE: it is a function-like macro expression (_LWS_PAD(...)).
+static inline size_t CLibWebSockets_LWS_PRE(void) { return LWS_PRE; }
+
+// Swift cannot import LWS_ILLEGAL_HTTP_CONTENT_LEN (a cast expression macro).
+static inline lws_filepos_t CLibWebSockets_illegalContentLength(void) { return LWS_ILLEGAL_HTTP_CONTENT_LEN; }
+
+#endif

@@ -1,0 +1,233 @@
+import ArgumentParser
+import AtelierDomain
+import AtelierExport
+import AtelierHub
+import AtelierStore
+import AtelierTransport
+import Foundation
+
+@main
+struct Atelier: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "atelier",
+        abstract: "Atelier : un serveur d'ateliers collaboratifs en direct (du problème à l'idée, de l'idée au projet).",
+        subcommands: [Serve.self, WorkshopCommand.self, PlanCommand.self, ExportCommand.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Options shared by the commands that open the data directory.
+struct StorageOptions: ParsableArguments {
+    @Option(help: "Dossier des données (base SQLite).")
+    var data: String = "./data"
+
+    @Option(help: "Dossier des programmes d'atelier (YAML).")
+    var plans: String = "./sessions"
+
+    func catalog() throws -> PlanCatalog {
+        do {
+            return try PlanCatalog.load(directory: plans)
+        } catch {
+            throw ValidationError("programmes d'atelier invalides :\n\(error.description)")
+        }
+    }
+}
+
+let defaultPlanID = "iae-saone-et-loire"
+
+func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+func printLinks(_ record: WorkshopRecord, base: String, secrets: Bool) {
+    let links = WorkshopLinks(record: record, base: base)
+    print("  Atelier           : \(record.title) (\(record.id))")
+    print("  Code pour rejoindre : \(record.joinCode)")
+    print("  Lien participants : \(links.join)")
+    if secrets {
+        print("  Lien animateur    : \(links.facilitator)")
+        print("                      (contient la clé d'animation : ne le partagez qu'avec l'animateur)")
+    }
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Démarre le serveur.")
+
+    @Option(help: "Adresse d'écoute.") var host: String = "127.0.0.1"
+    @Option(help: "Port d'écoute (0 : un port libre).") var port: Int = 8080
+    @OptionGroup var storage: StorageOptions
+    @Option(help: "Dossier des pages web servies.") var web: String = "./web"
+    @Option(help: "Jeton d'administration (sinon ATELIER_ADMIN_TOKEN, sinon généré).") var adminToken: String?
+    @Option(help: "Origine autorisée à ouvrir /ws en plus du serveur lui-même (répétable).")
+    var allowedOrigin: [String] = []
+
+    func run() throws {
+        let catalog = try storage.catalog()
+        guard catalog.plans[defaultPlanID] != nil || !catalog.plans.isEmpty else {
+            throw ValidationError("aucun programme d'atelier dans \(storage.plans)")
+        }
+        let defaultPlan = catalog.plans[defaultPlanID] != nil ? defaultPlanID : catalog.plans.keys.sorted()[0]
+        guard FileManager.default.fileExists(atPath: (web as NSString).appendingPathComponent("index.html")) else {
+            throw ValidationError("dossier web introuvable : \(web) (lancez depuis la racine du projet ou passez --web)")
+        }
+        raiseFileLimit()
+        let store = try SQLiteStore(directory: storage.data)
+
+        var token = adminToken ?? ProcessInfo.processInfo.environment["ATELIER_ADMIN_TOKEN"]
+        var generatedToken = false
+        if token?.isEmpty ?? true { token = Secrets.token(); generatedToken = true }
+
+        var firstWorkshop: WorkshopRecord?
+        if try store.workshopCount() == 0 {
+            let created = NewWorkshop(plan: catalog.plans[defaultPlan]!, title: nil, now: now())
+            try store.commit(created.batch)
+            firstWorkshop = created.record
+        }
+
+        let server = WebSocketServer(configuration: ServerConfiguration(host: host, port: port, webRoot: web,
+                                                                        allowedOrigins: allowedOrigin))
+        try server.start()
+        let displayHost = ["0.0.0.0", "::", ""].contains(host) ? "localhost" : host
+        let base = "http://\(displayHost):\(server.port)"
+        let hub = try Hub(configuration: HubConfiguration(adminToken: token!, plans: catalog, defaultPlan: defaultPlan,
+                                                          publicURL: base),
+                          store: store, transport: server)
+        server.delegate = hub
+
+        print("Atelier écoute sur \(base)  (données : \(store.path))")
+        if generatedToken {
+            print("Jeton d'administration (généré pour cette exécution) : \(token!)")
+        }
+        if let first = firstWorkshop {
+            print("Premier démarrage : un atelier a été créé avec le programme « \(defaultPlan) ».")
+            printLinks(first, base: base, secrets: true)
+        } else {
+            for record in try store.listWorkshops() where !record.closed {
+                printLinks(record, base: base, secrets: false)
+            }
+            print("  (liens animateur : atelier workshop list --show-keys)")
+        }
+        fflush(nil)
+
+        // Graceful stop: finish the commit in flight, close sockets with 1001, then exit.
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
+        let queue = DispatchQueue(label: "atelier.signals")
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler {
+                print("Arrêt en cours…")
+                let drained = DispatchSemaphore(value: 0)
+                server.post { hub.drain { drained.signal() } }
+                _ = drained.wait(timeout: .now() + 10)
+                server.stop()
+                print("Arrêté.")
+                fflush(nil)
+                Foundation.exit(0)
+            }
+            source.resume()
+            sources.append(source)
+        }
+        withExtendedLifetime(sources) { dispatchMain() }
+    }
+
+    /// Each connection is a file descriptor: take the hard limit, not the default soft 1024.
+    func raiseFileLimit() {
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+    }
+}
+
+struct WorkshopCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "workshop", abstract: "Gère les ateliers.",
+                                                    subcommands: [Create.self, List.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Crée un atelier à partir d'un programme.")
+        @Option(help: "Identifiant du programme (voir sessions/).") var plan: String = defaultPlanID
+        @Option(help: "Titre de l'atelier (sinon celui du programme).") var title: String?
+        @Option(help: "Adresse publique du serveur, pour les liens.") var baseURL: String = "http://127.0.0.1:8080"
+        @OptionGroup var storage: StorageOptions
+
+        func run() throws {
+            let catalog = try storage.catalog()
+            guard let plan = catalog.plans[plan] else {
+                throw ValidationError("programme inconnu « \(self.plan) » (disponibles : \(catalog.plans.keys.sorted().joined(separator: ", ")))")
+            }
+            if let title, !(1...200).contains(Limits.normalized(title).count) {
+                throw ValidationError("le titre doit compter entre 1 et 200 caractères")
+            }
+            let store = try SQLiteStore(directory: storage.data)
+            let created = NewWorkshop(plan: plan, title: title.map(Limits.normalized), now: now())
+            try store.commit(created.batch)
+            print("Atelier créé.")
+            printLinks(created.record, base: baseURL, secrets: true)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Liste les ateliers.")
+        @Flag(help: "Affiche aussi les liens animateur (avec la clé).") var showKeys = false
+        @Option(help: "Adresse publique du serveur, pour les liens.") var baseURL: String = "http://127.0.0.1:8080"
+        @OptionGroup var storage: StorageOptions
+
+        func run() throws {
+            let store = try SQLiteStore(directory: storage.data)
+            let all = try store.listWorkshops()
+            if all.isEmpty { print("Aucun atelier."); return }
+            for record in all {
+                print("\(record.closed ? "[clos] " : "")\(record.id)")
+                printLinks(record, base: baseURL, secrets: showKeys)
+            }
+        }
+    }
+}
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "plan", abstract: "Programmes d'atelier.",
+                                                    subcommands: [Check.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Vérifie un ou plusieurs fichiers de programme.")
+        @Argument(help: "Fichiers YAML à vérifier.") var files: [String]
+
+        func run() throws {
+            var failed = false
+            for file in files {
+                do {
+                    let plan = try SessionPlan.load(path: file)
+                    print("\(file) : valide — « \(plan.id) », \(plan.groups.count) tables, \(plan.phases.count) phases, \(plan.seeds.count) cartes de départ")
+                } catch {
+                    failed = true
+                    FileHandle.standardError.write(Data((error.description + "\n").utf8))
+                }
+            }
+            if failed { throw ExitCode(1) }
+        }
+    }
+}
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Exporte le résultat d'un atelier.")
+    @Argument(help: "Identifiant de l'atelier.") var workshop: String
+    @Option(help: "Format (json).") var format: String = "json"
+    @Option(help: "Fichier de sortie (sinon la sortie standard).") var out: String?
+    @OptionGroup var storage: StorageOptions
+
+    func run() throws {
+        guard format == "json" else { throw ValidationError("format non pris en charge : \(format) (disponible : json)") }
+        let store = try SQLiteStore(directory: storage.data)
+        guard let stored = try store.loadWorkshop(id: workshop), let state = stored.state else {
+            throw ValidationError("atelier inconnu : \(workshop)")
+        }
+        let bytes = JSONExport.document(state, generatedAt: now())
+        if let out {
+            try Data(bytes).write(to: URL(fileURLWithPath: out))
+        } else {
+            FileHandle.standardOutput.write(Data(bytes + [0x0A]))
+        }
+    }
+}
