@@ -21,9 +21,15 @@ extension Hub {
         case (_, _, "api"):
             respond(Self.httpError(404, .notFound, "Cette adresse de l'API n'existe pas."))
         default:
-            respond(Self.httpError(404, .notFound, "Page introuvable."))
+            respond(HTTPResponse(status: 404, contentType: "text/html; charset=utf-8", body: Array(Self.notFoundPage.utf8)))
         }
     }
+
+    /// What a browser shows for a page that does not exist (static files are served by the mount).
+    static let notFoundPage = """
+        <!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Page introuvable – Atelier</title></head>
+        <body><main><h1>Page introuvable</h1><p>Cette page n'existe pas. <a href="/">Retour à l'accueil d'Atelier</a></p></main></body></html>
+        """
 
     static func httpError(_ status: Int, _ code: ErrorCode, _ message: String) -> HTTPResponse {
         var w = JSONWriter()

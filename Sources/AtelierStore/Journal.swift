@@ -101,12 +101,12 @@ public final class SQLiteStore: EventStore {
     public init(path: String) throws {
         self.path = path
         var config = Configuration()
-        config.prepareDatabase { db in
-            // FULL: a commit is durable once it returns, even across a power cut (WAL alone is not).
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         config.busyMode = .timeout(5)
         pool = try DatabasePool(path: path, configuration: config)
+        // FULL: a commit is durable once it returns, even across a power cut. GRDB opens WAL pools
+        // with NORMAL (a crash may lose the last commits), so this is set on the writer connection
+        // after opening; a test reads it back.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(pool)
     }
 

@@ -1,0 +1,295 @@
+import AtelierDomain
+import AtelierProtocol
+import AtelierStore
+import AtelierTransport
+import Foundation
+import Synchronization
+import Testing
+@testable import AtelierHub
+
+/// Stands in for libwebsockets: records what the hub sends, and runs posted jobs when the test
+/// turns the loop. The store is the real SQLite one.
+final class FakeTransport: TransportControl, @unchecked Sendable {
+    let jobs = Mutex<[@Sendable () -> Void]>([])
+    var sent: [(ConnectionID, [UInt8])] = []
+    var closed: [(ConnectionID, UInt16)] = []
+    func send(_ frame: OutboundFrame, to connection: ConnectionID) { sent.append((connection, frame.bytes)) }
+    func close(_ connection: ConnectionID, code: UInt16, reason: String) { closed.append((connection, code)) }
+    func post(_ job: @escaping @Sendable () -> Void) { jobs.withLock { $0.append(job) } }
+    func runJobs() -> Bool {
+        let batch = jobs.withLock { q in defer { q.removeAll() }; return q }
+        batch.forEach { $0() }
+        return !batch.isEmpty
+    }
+    /// Messages sent to one connection, flattened, as JSON.
+    func messages(to connection: ConnectionID) -> [JSONValue] {
+        sent.filter { $0.0 == connection }.map { try! JSONParser.parse($0.1) }
+    }
+}
+
+final class Harness {
+    let dir: String
+    let store: SQLiteStore
+    let transport = FakeTransport()
+    let hub: Hub
+    let record: WorkshopRecord
+    var clockValue: Int64 = 1_795_860_000_000
+
+    init(dir: String? = nil) throws {
+        self.dir = dir ?? (NSTemporaryDirectory() + "atelier-hub-\(UUID().uuidString)")
+        store = try SQLiteStore(directory: self.dir)
+        let catalog = try PlanCatalog.load(directory: sessionsDirectory)
+        if try store.workshopCount() == 0 {
+            let created = NewWorkshop(plan: catalog.plans["iae-saone-et-loire"]!, title: nil, now: 0)
+            try store.commit(created.batch)
+        }
+        record = try store.listWorkshops()[0]
+        let clock = Mutex<Int64>(1_795_860_000_000)
+        hub = try Hub(configuration: HubConfiguration(adminToken: "admin-secret", plans: catalog, defaultPlan: "iae-saone-et-loire",
+                                                      publicURL: "http://test"),
+                      store: store, transport: transport, clock: { clock.withLock { $0 += 1; return $0 } })
+    }
+
+    /// Ends the loop turn and waits until every commit is done and its jobs ran.
+    func settle() {
+        let deadline = Date().addingTimeInterval(10)
+        repeat {
+            hub.transportTurnEnded()
+            while transport.runJobs() { hub.transportTurnEnded() }
+            if !hub.pipeline.inFlight { return }
+            usleep(1000)
+        } while Date() < deadline
+        Issue.record("pipeline did not settle")
+    }
+
+    func open(_ c: ConnectionID) { hub.transportOpened(c, peer: "127.0.0.1") }
+    func send(_ c: ConnectionID, _ json: String) { hub.transportReceived(c, message: Array(json.utf8)) }
+
+    /// Joins connection `c` by code, settles, and returns the welcome.
+    @discardableResult
+    func join(_ c: ConnectionID, name: String = "Marie", group: String? = nil) -> JSONValue {
+        open(c)
+        let g = group.map { #","group":"\#($0)""# } ?? ""
+        send(c, #"{"id":"j","type":"join","code":"\#(record.joinCode)","name":"\#(name)","organisation":"ACI","actor":"aci"\#(g)}"#)
+        settle()
+        return transport.messages(to: c).last { $0["type"] == .string("welcome") }!
+    }
+}
+
+let sessionsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("sessions").path
+
+func string(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s }; return nil }
+func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v { return Int(d) }; return nil }
+
+@Suite("Hub", .serialized)
+struct HubTests {
+    @Test func joinAddCardAndBroadcast() throws {
+        let h = try Harness()
+        let a = h.join(1, name: "Marie")
+        let group = try #require(string(a["you"]?["group"]))
+        h.join(2, name: "Paul", group: group)
+        // A learns that Paul joined, after A's own welcome.
+        #expect(h.transport.messages(to: 1).last?["type"] == .string("participant.joined"))
+
+        h.send(1, #"{"id":"m1","type":"card.add","board":"b_\#(group.dropFirst(2))","column":"problems","text":"Mutualiser un poste"}"#)
+        // Nothing is sent before the commit.
+        let before = h.transport.sent.count
+        #expect(h.transport.sent.count == before)
+        h.settle()
+        let toA = h.transport.messages(to: 1)
+        let ack = try #require(toA.last)
+        #expect(ack["type"] == .string("ack"))
+        #expect(ack["re"] == .string("m1"))
+        let cardID = try #require(string(ack["result"]?["card"]))
+        let added = try #require(h.transport.messages(to: 2).last)
+        #expect(added["type"] == .string("card.added"))
+        #expect(added["card"]?["id"] == .string(cardID))
+        #expect(added["card"]?["text"] == .string("Mutualiser un poste"))
+        // The event came before the ack on A's connection.
+        #expect(toA[toA.count - 2]["type"] == .string("card.added"))
+        // And it is on disk.
+        let stored = try #require(try h.store.loadWorkshop(id: h.record.id))
+        #expect(stored.state?.cards[cardID]?.text == "Mutualiser un poste")
+    }
+
+    @Test func retriedMessageIsAnsweredAgainAndAppliedOnce() throws {
+        let h = try Harness()
+        let w = h.join(1)
+        let board = "b_" + string(w["you"]?["group"])!.dropFirst(2)
+        let add = #"{"id":"m1","type":"card.add","board":"\#(board)","column":"problems","text":"Une fois"}"#
+        h.send(1, add); h.settle()
+        let first = h.transport.messages(to: 1).last!
+        h.send(1, add); h.settle()
+        let second = h.transport.messages(to: 1).last!
+        #expect(first == second)
+        let stored = try #require(try h.store.loadWorkshop(id: h.record.id))
+        #expect(stored.state!.cards.values.filter { $0.text == "Une fois" }.count == 1)
+    }
+
+    @Test func retriedMessageAfterRestartIsAnsweredFromTheJournal() throws {
+        let dir: String
+        let ack: JSONValue
+        let token: String
+        let add: String
+        do {
+            let h = try Harness()
+            dir = h.dir
+            let w = h.join(1)
+            token = string(w["you"]?["token"])!
+            add = #"{"id":"m-restart","type":"card.add","board":"b_\#(string(w["you"]?["group"])!.dropFirst(2))","column":"problems","text":"Survit"}"#
+            h.send(1, add); h.settle()
+            ack = h.transport.messages(to: 1).last!
+        }
+        let h2 = try Harness(dir: dir)
+        h2.open(7)
+        h2.send(7, #"{"id":"r","type":"join","token":"\#(token)"}"#); h2.settle()
+        h2.send(7, add); h2.settle()
+        #expect(h2.transport.messages(to: 7).last == ack)
+        let stored = try #require(try h2.store.loadWorkshop(id: h2.record.id))
+        #expect(stored.state!.cards.values.filter { $0.text == "Survit" }.count == 1)
+    }
+
+    @Test func resumeWithSinceGetsExactlyTheMissedEvents() throws {
+        let h = try Harness()
+        let wa = h.join(1, name: "A")
+        let group = string(wa["you"]?["group"])!
+        let wb = h.join(2, name: "B", group: group)
+        let tokenB = string(wb["you"]?["token"])!
+        let seenByB = int(wb["seq"])!
+        h.hub.transportClosed(2)
+        let board = "b_" + group.dropFirst(2)
+        for n in 1...3 {
+            h.send(1, #"{"id":"m\#(n)","type":"card.add","board":"\#(board)","column":"problems","text":"pendant l'absence \#(n)"}"#)
+        }
+        h.settle()
+        h.open(3)
+        h.send(3, #"{"id":"r","type":"join","token":"\#(tokenB)","since":\#(seenByB)}"#)
+        h.settle()
+        let welcome = try #require(h.transport.messages(to: 3).last)
+        #expect(welcome["type"] == .string("welcome"))
+        #expect(welcome["workshop"] == nil)
+        guard case .array(let events)? = welcome["events"] else { Issue.record("no events"); return }
+        #expect(events.compactMap { int($0["seq"]) } == [seenByB + 1, seenByB + 2, seenByB + 3])
+        #expect(int(welcome["seq"]) == seenByB + 3)
+    }
+
+    @Test func participantCannotChangePhaseButFacilitatorCan() throws {
+        let h = try Harness()
+        h.join(1)
+        h.send(1, #"{"id":"p","type":"phase.set","phase":"ideas"}"#); h.settle()
+        let refused = h.transport.messages(to: 1).last!
+        #expect(refused["type"] == .string("error"))
+        #expect(refused["code"] == .string("forbidden"))
+
+        h.open(2)
+        h.send(2, #"{"id":"f","type":"join","workshop":"\#(h.record.id)","facilitatorKey":"wrong"}"#); h.settle()
+        #expect(h.transport.messages(to: 2).last?["code"] == .string("unauthenticated"))
+
+        h.open(3)
+        h.send(3, #"{"id":"f","type":"join","workshop":"\#(h.record.id)","facilitatorKey":"\#(h.record.facilitatorKey)"}"#); h.settle()
+        #expect(h.transport.messages(to: 3).last?["you"]?["role"] == .string("facilitator"))
+        h.send(3, #"{"id":"p","type":"phase.set","phase":"ideas"}"#); h.settle()
+        #expect(h.transport.messages(to: 3).last?["type"] == .string("ack"))
+        #expect(h.transport.messages(to: 1).last?["type"] == .string("phase.changed"))
+    }
+
+    @Test func commandsBeforeJoinAndBadInputGetErrors() throws {
+        let h = try Harness()
+        h.open(1)
+        h.send(1, #"{"id":"x","type":"card.delete","card":"c_1"}"#)
+        h.send(1, "{oops")
+        h.send(1, #"{"id":"y","type":"teleport"}"#)
+        h.send(1, #"{"id":"z","type":"join","code":"ZZZZ-ZZZZ","name":"M","actor":"aci"}"#)
+        h.settle()
+        #expect(h.transport.messages(to: 1).map { string($0["code"]) } == ["unauthenticated", "bad_request", "unknown_type", "not_found"])
+    }
+
+    @Test func secretVotesReachOnlyTheVoter() throws {
+        let h = try Harness()
+        h.open(9)
+        h.send(9, #"{"id":"f","type":"join","workshop":"\#(h.record.id)","facilitatorKey":"\#(h.record.facilitatorKey)"}"#)
+        h.send(9, #"{"id":"p","type":"phase.set","phase":"ideas"}"#)
+        h.settle()
+        let wa = h.join(1, name: "A")
+        let group = string(wa["you"]?["group"])!
+        h.join(2, name: "B", group: group)
+        h.send(1, #"{"id":"i","type":"card.add","board":"b_\#(group.dropFirst(2))","column":"ideas","text":"Idée"}"#); h.settle()
+        let card = string(h.transport.messages(to: 1).last?["result"]?["card"])!
+        let sentToB = h.transport.sent.filter { $0.0 == 2 }.count
+        h.send(1, #"{"id":"v","type":"vote.cast","card":"\#(card)"}"#); h.settle()
+        #expect(h.transport.messages(to: 1).contains { $0["type"] == .string("vote.cast") })
+        #expect(h.transport.sent.filter { $0.0 == 2 }.count == sentToB, "B receives nothing about A's vote")
+        // A's own dots come back in a new welcome, B's snapshot shows no count.
+        h.open(3)
+        h.send(3, #"{"id":"r","type":"join","token":"\#(string(wa["you"]?["token"])!)"}"#); h.settle()
+        #expect(h.transport.messages(to: 3).last?["workshop"]?["myVotes"] == .object([(card, .number(1))]))
+    }
+
+    @Test func groupCommitTakesEveryCommandOfATurnInOneTransaction() throws {
+        let h = try Harness()
+        let w = h.join(1)
+        let board = "b_" + string(w["you"]?["group"])!.dropFirst(2)
+        let commitsBefore = h.hub.pipeline.commits
+        for n in 0..<50 {
+            h.send(1, #"{"id":"g\#(n)","type":"card.add","board":"\#(board)","column":"problems","text":"carte \#(n)"}"#)
+        }
+        h.settle()
+        #expect(h.hub.pipeline.commits == commitsBefore + 1)
+        #expect(h.transport.messages(to: 1).filter { $0["type"] == .string("ack") }.count == 50)
+    }
+
+    @Test func httpCreateAndExport() throws {
+        let h = try Harness()
+        var response: HTTPResponse?
+        h.hub.transportHTTP(HTTPRequest(method: "POST", path: "/api/workshops", authorization: "Bearer wrong", body: [])) { response = $0 }
+        #expect(response?.status == 403)
+        h.hub.transportHTTP(HTTPRequest(method: "POST", path: "/api/workshops", body: [])) { response = $0 }
+        #expect(response?.status == 401)
+        h.hub.transportHTTP(HTTPRequest(method: "POST", path: "/api/workshops", authorization: "Bearer admin-secret", body: Array("[".utf8))) { response = $0 }
+        #expect(response?.status == 400)
+        response = nil
+        h.hub.transportHTTP(HTTPRequest(method: "POST", path: "/api/workshops", authorization: "Bearer admin-secret", host: "atelier.test",
+                                        body: Array(#"{"plan":"iae-saone-et-loire","title":"Atelier de mars"}"#.utf8))) { response = $0 }
+        #expect(response == nil, "201 only after the commit")
+        h.settle()
+        let created = try JSONParser.parse(try #require(response).body)
+        #expect(response?.status == 201)
+        let id = try #require(string(created["id"]))
+        #expect(string(created["joinUrl"])?.hasPrefix("http://atelier.test/") == true)
+        #expect(try h.store.loadWorkshop(id: id)?.state?.title == "Atelier de mars")
+
+        h.hub.transportHTTP(HTTPRequest(method: "GET", path: "/api/workshops/\(id)/export", query: ["format": "json"],
+                                        authorization: "Bearer \(string(created["facilitatorKey"])!)")) { response = $0 }
+        h.settle()
+        #expect(response?.status == 200)
+        #expect(try JSONParser.parse(response!.body)["schemaVersion"] == .number(1))
+        h.hub.transportHTTP(HTTPRequest(method: "GET", path: "/api/workshops/\(id)/export", authorization: "Bearer \(h.record.facilitatorKey)")) { response = $0 }
+        #expect(response?.status == 403, "another workshop's key does not open this one")
+        h.hub.transportHTTP(HTTPRequest(method: "GET", path: "/api/nothing")) { response = $0 }
+        #expect(response?.status == 404)
+        h.hub.transportHTTP(HTTPRequest(method: "GET", path: "/healthz")) { response = $0 }
+        #expect(response?.status == 200)
+    }
+
+    @Test func failedCommitShowsNothingAndReloadsFromTheJournal() throws {
+        let h = try Harness()
+        let w = h.join(1)
+        let board = "b_" + string(w["you"]?["group"])!.dropFirst(2)
+        h.send(1, #"{"id":"ok","type":"card.add","board":"\#(board)","column":"problems","text":"Avant la panne"}"#); h.settle()
+        // The disk turns read-only under the hub's feet.
+        try h.store.pool.write { db in
+            try db.execute(sql: "CREATE TRIGGER no_more BEFORE INSERT ON event BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        }
+        let sentBefore = h.transport.sent.count
+        h.send(1, #"{"id":"ko","type":"card.add","board":"\#(board)","column":"problems","text":"Pendant la panne"}"#); h.settle()
+        let after = h.transport.sent[sentBefore...].map { try! JSONParser.parse($0.1) }
+        #expect(after.count == 1)
+        #expect(after.first?["type"] == .string("error"))
+        #expect(after.first?["code"] == .string("internal"))
+        #expect(h.transport.closed.contains { $0 == (1, CloseCode.internalError) })
+        let room = try #require(h.hub.rooms[h.record.id])
+        #expect(!room.state.cards.values.contains { $0.text == "Pendant la panne" }, "the room reloaded what is on disk")
+        #expect(room.state.cards.values.contains { $0.text == "Avant la panne" })
+    }
+}

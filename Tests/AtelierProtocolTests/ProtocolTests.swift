@@ -1,0 +1,191 @@
+import Foundation
+import Testing
+@testable import AtelierDomain
+@testable import AtelierProtocol
+
+func decode(_ s: String) -> Result<(id: String, message: Inbound), InboundError> {
+    decodeClientMessage(Array(s.utf8))
+}
+
+@Suite("JSON")
+struct JSONTests {
+    @Test(arguments: [
+        (#"{"a":1,"b":[true,false,null],"c":"é\n\u00e9\ud83d\ude00"}"#, true),
+        (#"  [1, -2.5e3, 0.25]  "#, true),
+        (#"{"a":}"#, false),
+        (#"{"a":1,}"#, false),
+        (#"[1 2]"#, false),
+        (#"01"#, false),
+        (#""\ud800""#, false),
+        ("\"tab\tinside\"", false),
+        (#"{"a":1} x"#, false),
+        (#"nul"#, false),
+        (#""\x""#, false),
+        (#"1e999"#, false),
+        ("", false),
+    ])
+    func parse(_ text: String, valid: Bool) {
+        #expect(((try? JSONParser.parse(text)) != nil) == valid, "\(text)")
+    }
+
+    @Test func deepNestingIsRefusedNotCrashing() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(deep) }
+    }
+
+    @Test func writerOutputParsesBack() throws {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("text"); w.string("Guillemets \" et \\ et \u{01} et <script> et 😀")
+        w.key("n"); w.number(1.5)
+        w.key("i"); w.int(42)
+        w.key("null"); w.string(nil as String?)
+        w.key("list"); w.beginArray(); w.bool(true); w.number(3); w.endArray()
+        w.endObject()
+        let v = try JSONParser.parse(w.bytes)
+        #expect(v["text"] == .string("Guillemets \" et \\ et \u{01} et <script> et 😀"))
+        #expect(v["n"] == .number(1.5))
+        #expect(v["i"] == .number(42))
+        #expect(v["null"] == .null)
+        #expect(v["list"] == .array([.bool(true), .number(3)]))
+    }
+
+    @Test func timestamps() {
+        #expect(timestamp(0) == "1970-01-01T00:00:00.000Z")
+        #expect(timestamp(1_795_860_131_120) == "2026-11-28T10:02:11.120Z")
+        #expect(timestamp(951_782_400_000) == "2000-02-29T00:00:00.000Z")
+    }
+}
+
+@Suite("Client messages")
+struct InboundTests {
+    @Test func cardAdd() throws {
+        let (id, m) = try decode(#"{"id": "m17", "type": "card.add", "board": "b_1", "column": "ideas", "text": "Mutualiser un poste de chargé d'insertion"}"#).get()
+        #expect(id == "m17")
+        #expect(m == .command(.cardAdd(board: "b_1", column: "ideas", text: "Mutualiser un poste de chargé d'insertion", x: nil, y: nil, color: nil)))
+    }
+
+    @Test func everyCoreCommand() throws {
+        #expect(try decode(#"{"id":"1","type":"card.edit","card":"c_1","text":"t","version":3}"#).get().message == .command(.cardEdit(card: "c_1", text: "t", version: 3)))
+        #expect(try decode(#"{"id":"1","type":"card.move","card":"c_1","x":1.5,"y":2,"column":"ideas"}"#).get().message == .command(.cardMove(card: "c_1", x: 1.5, y: 2, column: "ideas", board: nil)))
+        #expect(try decode(#"{"id":"1","type":"card.delete","card":"c_1"}"#).get().message == .command(.cardDelete(card: "c_1")))
+        #expect(try decode(#"{"id":"1","type":"vote.cast","card":"c_1"}"#).get().message == .command(.voteCast(card: "c_1")))
+        #expect(try decode(#"{"id":"1","type":"vote.retract","card":"c_1"}"#).get().message == .command(.voteRetract(card: "c_1")))
+        #expect(try decode(#"{"id":"1","type":"phase.set","phase":"ideas"}"#).get().message == .command(.phaseSet(phase: "ideas")))
+        #expect(try decode(#"{"id":"1","type":"ping"}"#).get().message == .ping)
+    }
+
+    @Test func joinForms() throws {
+        #expect(try decode(#"{"id":"1","type":"join","code":"K7Q4-ZP2M","name":"Marie Dupont","organisation":"ACI Le Pont","actor":"aci"}"#).get().message
+                == .join(.code("K7Q4-ZP2M", profile: Profile(name: "Marie Dupont", organisation: "ACI Le Pont"), actor: .aci, group: nil)))
+        #expect(try decode(#"{"id":"1","type":"join","token":"abc","since":41}"#).get().message == .join(.token("abc", since: 41)))
+        #expect(try decode(#"{"id":"1","type":"join","workshop":"w_3","facilitatorKey":"k"}"#).get().message == .join(.facilitator(workshop: "w_3", key: "k", since: nil)))
+    }
+
+    struct Bad: Sendable, CustomTestStringConvertible {
+        var text: String
+        var code: ErrorCode
+        var re: String?
+        var testDescription: String { text }
+    }
+
+    @Test(arguments: [
+        Bad(text: "not json", code: .badRequest, re: nil),
+        Bad(text: "[1,2]", code: .badRequest, re: nil),
+        Bad(text: #"{"type":"ping"}"#, code: .badRequest, re: nil),
+        Bad(text: #"{"id":"","type":"ping"}"#, code: .badRequest, re: nil),
+        Bad(text: #"{"id":7,"type":"ping"}"#, code: .badRequest, re: nil),
+        Bad(text: #"{"id":"\#(String(repeating: "x", count: 65))","type":"ping"}"#, code: .badRequest, re: nil),
+        Bad(text: #"{"id":"1"}"#, code: .badRequest, re: "1"),
+        Bad(text: #"{"id":"1","type":"card.fly"}"#, code: .unknownType, re: "1"),
+        Bad(text: #"{"id":"1","type":"card.add","board":"b","column":"c"}"#, code: .badRequest, re: "1"),
+        Bad(text: #"{"id":"1","type":"card.add","board":"b","column":"c","text":5}"#, code: .badRequest, re: "1"),
+        Bad(text: #"{"id":"1","type":"card.add","board":"b c","column":"c","text":"t"}"#, code: .invalid, re: "1"),
+        Bad(text: #"{"id":"1","type":"card.add","board":"b","column":"c","text":"t","color":"black"}"#, code: .invalid, re: "1"),
+        Bad(text: #"{"id":"1","type":"card.edit","card":"c","text":"t","version":1.5}"#, code: .badRequest, re: "1"),
+        Bad(text: #"{"id":"1","type":"card.move","card":"c","x":"1","y":2}"#, code: .badRequest, re: "1"),
+        Bad(text: #"{"id":"1","type":"join","code":"X","name":"n","actor":"pirate"}"#, code: .invalid, re: "1"),
+        Bad(text: #"{"id":"1","type":"join"}"#, code: .badRequest, re: "1"),
+        Bad(text: #"{"id":"1","type":"join","token":"t","since":-1}"#, code: .invalid, re: "1"),
+    ])
+    func refused(_ bad: Bad) {
+        switch decode(bad.text) {
+        case .success(let m): Issue.record("accepted \(m)")
+        case .failure(let e):
+            #expect(e.error.code == bad.code)
+            #expect(e.re == bad.re)
+            #expect(!e.error.message.isEmpty)
+        }
+    }
+
+    @Test func arbitraryBytesNeverTrap() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array(#"{}[]":,0123456789.eE-+ abtrufnl\"#.utf8)
+        for _ in 0..<2000 {
+            let n = Int.random(in: 0..<64, using: &rng)
+            let bytes = (0..<n).map { _ in alphabet.randomElement(using: &rng)! }
+            _ = decodeClientMessage(bytes)
+        }
+    }
+}
+
+@Suite("Server messages")
+struct OutboundTests {
+    @Test func ackShape() throws {
+        let v = try JSONParser.parse(Outbound.ack(re: "m17", seq: 42, result: [("card", "c_9")]))
+        #expect(v == .object([("type", .string("ack")), ("re", .string("m17")), ("seq", .number(42)),
+                              ("result", .object([("card", .string("c_9"))]))]))
+    }
+
+    @Test func errorShape() throws {
+        let v = try JSONParser.parse(Outbound.error(re: "m17", DomainError(.forbidden, "Seul l'animateur peut changer de phase.")))
+        #expect(v["code"] == .string("forbidden"))
+        #expect(v["message"] == .string("Seul l'animateur peut changer de phase."))
+        #expect(v["re"] == .string("m17"))
+    }
+
+    @Test func cardAddedEvent() throws {
+        let card = Card(id: "c_9", board: "b_1", column: "ideas", text: "<script>alert(1)</script>", x: 1, y: 2.5,
+                        color: .pink, author: "p_3", createdSeq: 42)
+        var w = Workshop(Blueprint(id: "w", title: "t", plan: "p", groups: [], boards: [], phases: [], settings: Settings()))
+        let bytes = Outbound.event(Event(seq: 42, at: 1_795_860_131_120, by: "p_3", body: .cardAdded(card)), in: w)
+        let v = try JSONParser.parse(bytes)
+        #expect(v["type"] == .string("card.added"))
+        #expect(v["seq"] == .number(42))
+        #expect(v["at"] == .string("2026-11-28T10:02:11.120Z"))
+        #expect(v["card"]?["text"] == .string("<script>alert(1)</script>"))
+        #expect(v["card"]?["votes"] == .null, "votes are hidden before the reveal")
+        w.votesRevealed = true
+        #expect(try JSONParser.parse(Outbound.event(Event(seq: 42, at: 0, by: "p_3", body: .cardAdded(card)), in: w))["card"]?["votes"] == .number(0))
+    }
+
+    @Test func snapshotHidesOthersVotes() throws {
+        var w = Workshop(Blueprint(id: "w", title: "t", plan: "p", groups: [], boards: [],
+                                   phases: [Phase(id: "ideas", title: "I", open: [.idea], voting: true)], settings: Settings()))
+        w.cards["c_1"] = Card(id: "c_1", board: "b", column: "c", text: "t", x: 0, y: 0, color: .yellow, author: "p_1", createdSeq: 1)
+        w.votes = ["p_1": ["c_1": 2], "p_2": ["c_1": 1]]
+        let v = try JSONParser.parse(Outbound.snapshot(w, for: Actor(id: "p_1", role: .participant)) { _ in false })
+        guard case .array(let cards)? = v["cards"] else { Issue.record("no cards"); return }
+        #expect(cards[0]["votes"] == .null)
+        #expect(v["myVotes"] == .object([("c_1", .number(2))]))
+        let text = String(decoding: Outbound.snapshot(w, for: Actor(id: "p_2", role: .participant)) { _ in false }, as: UTF8.self)
+        #expect(!text.contains("\"c_1\":2"), "another participant's dots never reach p_2")
+    }
+
+    @Test func batchIsAnArrayOfMessages() throws {
+        let v = try JSONParser.parse(Outbound.batch([Outbound.pong(re: "1", now: 0), Outbound.ack(re: "2", seq: 1, result: [])]))
+        guard case .array(let items) = v else { Issue.record("not an array"); return }
+        #expect(items.count == 2)
+        #expect(items[1]["type"] == .string("ack"))
+    }
+
+    @Test func welcomeWithoutSnapshotCarriesEvents() throws {
+        let e = Outbound.event(Event(seq: 5, at: 0, by: nil, body: .phaseChanged(phase: "ideas")),
+                               in: Workshop(Blueprint(id: "w", title: "t", plan: "p", groups: [], boards: [], phases: [], settings: Settings())))
+        let v = try JSONParser.parse(Outbound.welcome(re: "1", seq: 5, you: You(participant: "p_3", token: "tok", role: .participant, group: "g"), snapshot: nil, events: [e]))
+        #expect(v["workshop"] == nil)
+        #expect(v["you"]?["token"] == .string("tok"))
+        guard case .array(let events)? = v["events"] else { Issue.record("no events"); return }
+        #expect(events.first?["phase"] == .string("ideas"))
+    }
+}

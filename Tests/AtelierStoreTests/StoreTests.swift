@@ -1,0 +1,195 @@
+import AtelierDomain
+import Foundation
+import GRDB
+import Testing
+@testable import AtelierStore
+
+/// A fresh data directory per test.
+func temporaryDirectory() -> String {
+    let dir = NSTemporaryDirectory() + "atelier-store-\(UUID().uuidString)"
+    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+/// The repository's `sessions/` directory, found from this file.
+let sessionsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("sessions").path
+
+func defaultPlan() throws -> SessionPlan {
+    try SessionPlan.load(path: sessionsDirectory + "/iae-saone-et-loire.yaml")
+}
+
+func cardEvent(_ seq: Int, by: String = "p_1") -> Event {
+    Event(seq: seq, at: Int64(seq), by: by, body: .cardAdded(Card(id: "c_\(seq)", board: "b_consolider", column: "problems",
+                                                               text: "carte \(seq)", x: 0, y: 0, color: .yellow, author: by, createdSeq: seq)))
+}
+
+@Suite("SQLite journal")
+struct JournalTests {
+    @Test func newWorkshopIsRecoveredAfterReopening() throws {
+        let dir = temporaryDirectory()
+        let created = NewWorkshop(plan: try defaultPlan(), title: "Atelier test", now: 1000)
+        do {
+            let store = try SQLiteStore(directory: dir)
+            try store.commit(created.batch)
+        }
+        // Given a closed and reopened database, when loading, then the same workshop comes back.
+        let reopened = try SQLiteStore(directory: dir)
+        let loaded = try reopened.loadOpenWorkshops()
+        #expect(loaded.count == 1)
+        #expect(loaded[0].record == created.record)
+        #expect(loaded[0].state == Workshop.replay(created.events))
+        #expect(loaded[0].state?.title == "Atelier test")
+        #expect(loaded[0].state?.groups.count == 5)
+        #expect(try reopened.workshopID(joinCode: created.record.joinCode) == created.record.id)
+    }
+
+    @Test func journalIsContiguous() throws {
+        let store = try SQLiteStore(directory: temporaryDirectory())
+        let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
+        try store.commit(created.batch)
+        let next = created.events.count + 1
+        // A gap is refused, and the whole batch with it (the first entry was fine).
+        #expect(throws: StoreError.self) {
+            try store.commit(CommitBatch(entries: [JournalEntry(workshop: created.record.id, event: cardEvent(next)),
+                                                  JournalEntry(workshop: created.record.id, event: cardEvent(next + 2))]))
+        }
+        // A seq already taken is refused.
+        #expect(throws: StoreError.self) {
+            try store.commit(CommitBatch(entries: [JournalEntry(workshop: created.record.id, event: cardEvent(next - 1))]))
+        }
+        let loaded = try #require(try store.loadWorkshop(id: created.record.id))
+        #expect(loaded.entries.map(\.event.seq) == Array(1...created.events.count), "nothing of a refused batch was written")
+    }
+
+    @Test func groupCommitWritesManyEventsInOneTransaction() throws {
+        let store = try SQLiteStore(directory: temporaryDirectory())
+        let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
+        var batch = created.batch
+        let first = created.events.count + 1
+        for seq in first..<(first + 500) {
+            batch.entries.append(JournalEntry(workshop: created.record.id, event: cardEvent(seq), message: "m\(seq)"))
+        }
+        // Count transactions with SQLite's total_changes around one commit via a commit hook.
+        let commits = CommitCounter()
+        store.pool.add(transactionObserver: commits, extent: .databaseLifetime)
+        try store.commit(batch)
+        #expect(commits.count == 1)
+        let loaded = try #require(try store.loadWorkshop(id: created.record.id))
+        #expect(loaded.entries.count == created.events.count + 500)
+        #expect(loaded.entries.last?.message == "m\(first + 499)")
+        #expect(loaded.state?.cards.count == created.events.count - 1 + 500)
+    }
+
+    @Test func personalDataStaysOutOfTheJournal() throws {
+        let dir = temporaryDirectory()
+        let store = try SQLiteStore(directory: dir)
+        let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
+        try store.commit(created.batch)
+        let seq = created.events.count + 1
+        let p = Participant(id: "p_\(seq)", role: .participant, actor: .aci, group: "g_consolider",
+                            profile: Profile(name: "Marie Dupont", organisation: "ACI Le Pont"))
+        try store.commit(CommitBatch(entries: [JournalEntry(workshop: created.record.id, event: Event(seq: seq, at: 0, by: p.id, body: .participantJoined(p)))],
+                                     credentials: [Credential(workshop: created.record.id, participant: p.id, token: "secret-token")]))
+        let payloads = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT CAST(payload AS TEXT) FROM event") }
+        #expect(!payloads.joined().contains("Marie"))
+        #expect(!payloads.joined().contains("ACI Le Pont"))
+        #expect(!payloads.joined().contains("secret-token"))
+        let loaded = try #require(try store.loadWorkshop(id: created.record.id))
+        #expect(loaded.state?.participants[p.id]?.profile == p.profile, "the profile is re-attached on load")
+        #expect(try store.credential(token: "secret-token") == Credential(workshop: created.record.id, participant: p.id, token: "secret-token"))
+        // Erasure is one row: the journal stays whole, the name is gone.
+        try store.pool.write { db in try db.execute(sql: "UPDATE person SET name = NULL, organisation = NULL") }
+        let erased = try #require(try store.loadWorkshop(id: created.record.id))
+        #expect(erased.state?.participants[p.id] != nil)
+        #expect(erased.state?.participants[p.id]?.profile == nil)
+    }
+
+    @Test func databaseIsWALWithFullSync() throws {
+        let store = try SQLiteStore(directory: temporaryDirectory())
+        let (mode, sync) = try store.pool.write { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+        }
+        #expect(mode == "wal")
+        #expect(sync == 2, "synchronous=FULL")
+    }
+}
+
+final class CommitCounter: TransactionObserver, @unchecked Sendable {
+    var count = 0
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
+    func databaseDidChange(with event: DatabaseEvent) {}
+    func databaseDidCommit(_ db: Database) { count += 1 }
+    func databaseDidRollback(_ db: Database) {}
+}
+
+@Suite("Session plans")
+struct PlanTests {
+    @Test func defaultPlanMatchesTheReport() throws {
+        let plan = try defaultPlan()
+        #expect(plan.id == "iae-saone-et-loire")
+        #expect(plan.groups.count == 5, "one table per strategic orientation")
+        #expect(plan.phases.map(\.id) == ["problems", "ideas", "projects"])
+        #expect(plan.seeds.count >= 7, "the seven findings are seeded")
+        #expect(plan.seeds.allSatisfy { seed in plan.boards.first { $0.id == seed.board }?.column(seed.column)?.kind == .problem })
+        #expect(plan.boards.allSatisfy { Set($0.columns.map(\.kind)) == [.problem, .idea, .project] })
+    }
+
+    @Test func catalogueLoadsTheSessionsDirectory() throws {
+        let catalog = try PlanCatalog.load(directory: sessionsDirectory)
+        #expect(catalog.plans["iae-saone-et-loire"] != nil)
+    }
+
+    @Test(arguments: [
+        ("id: x\ntitle: t\nphases: []\ntables: []\n", "phases"),
+        ("id: Bad Id\ntitle: t\nphases:\n  - {id: a, title: A, open: [problem]}\ncolumns:\n  - {id: c, title: C, kind: problem}\ntables:\n  - {id: t, title: T}\n", "identifiant"),
+        ("id: x\ntitle: t\nphases:\n  - {id: a, title: A, open: [idee]}\ncolumns:\n  - {id: c, title: C, kind: problem}\ntables:\n  - {id: t, title: T}\n", "type de colonne inconnu"),
+        ("id: x\ntitle: t\nphases:\n  - {id: a, title: A, open: [problem]}\ntables:\n  - {id: t, title: T}\n", "aucune colonne"),
+        ("id: x\ntitle: t\nphases:\n  - {id: a, title: A}\ncolumns:\n  - {id: c, title: C, kind: problem}\ntables:\n  - id: t\n    title: T\n    seed:\n      - {column: nope, text: x}\n", "colonne « nope » inconnue"),
+        ("id: x\ntitle: t\ncolour: red\nphases:\n  - {id: a, title: A}\ncolumns:\n  - {id: c, title: C, kind: problem}\ntables:\n  - {id: t, title: T}\n", "clé inconnue"),
+        ("id: x\ntitle: [unclosed\n", "YAML invalide"),
+    ])
+    func invalidPlansAreExplained(_ yaml: String, expected: String) {
+        do {
+            _ = try SessionPlan.parse(yaml, file: "plan.yaml")
+            Issue.record("accepted an invalid plan")
+        } catch {
+            #expect(error.description.contains(expected), "\(error.description)")
+            #expect(error.description.hasPrefix("plan.yaml"))
+        }
+    }
+
+    @Test func issuesCarryTheirLine() {
+        let yaml = "id: x\ntitle: t\nphases:\n  - {id: a, title: A}\ncolumns:\n  - {id: c, title: C, kind: problem}\ntables:\n  - {id: t, title: T}\n  - {id: u, title: U, columns: [{id: c, title: C, kind: projet}]}\n"
+        do {
+            _ = try SessionPlan.parse(yaml, file: "p.yaml")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.issues.first?.line == 9)
+            #expect(error.description.hasPrefix("p.yaml:9:"))
+        }
+    }
+}
+
+@Suite("Secrets")
+struct SecretsTests {
+    @Test func tokensAreLongAndDistinct() {
+        let tokens = (0..<100).map { _ in Secrets.token() }
+        #expect(Set(tokens).count == 100)
+        #expect(tokens.allSatisfy { $0.count >= 32 }, "at least 192 bits in base64")
+    }
+
+    @Test func joinCodesNormalise() {
+        let code = Secrets.joinCode()
+        #expect(code.count == 9)
+        #expect(Secrets.normalizeJoinCode(code.lowercased().replacingOccurrences(of: "-", with: " ")) == code)
+    }
+
+    @Test func constantTimeComparison() {
+        #expect(Secrets.constantTimeEquals("abc", "abc"))
+        #expect(!Secrets.constantTimeEquals("abd", "abc"))
+        #expect(!Secrets.constantTimeEquals("ab", "abc"))
+        #expect(!Secrets.constantTimeEquals("abcd", "abc"))
+        #expect(!Secrets.constantTimeEquals("", "abc"))
+    }
+}

@@ -1,0 +1,227 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import AtelierTransport
+
+/// Echoes text messages and answers HTTP routes with what it received: enough to see the transport
+/// deliver and send, on the real libwebsockets server.
+final class EchoDelegate: TransportDelegate, @unchecked Sendable {
+    weak var server: WebSocketServer?
+    let events = Mutex<[String]>([])
+    func transportOpened(_ connection: ConnectionID, peer: String) { events.withLock { $0.append("open \(peer)") } }
+    func transportReceived(_ connection: ConnectionID, message: [UInt8]) {
+        events.withLock { $0.append("message \(message.count)") }
+        server?.send(OutboundFrame(Array("echo:".utf8) + message), to: connection)
+    }
+    func transportClosed(_ connection: ConnectionID) { events.withLock { $0.append("closed") } }
+    func transportHTTP(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
+        let text = "\(request.method) \(request.path) \(request.query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")) \(request.bearerToken ?? "-") \(String(decoding: request.body, as: UTF8.self))"
+        respond(HTTPResponse(status: 200, contentType: "text/plain", body: Array(text.utf8)))
+    }
+    func transportTurnEnded() {}
+}
+
+/// A minimal blocking TCP client for loopback tests.
+final class TCPClient {
+    let fd: Int32
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let r = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard r == 0 else { throw POSIXError(.ECONNREFUSED) }
+        var tv = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+    deinit { Glibc.close(fd) }
+    func write(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) } }
+    func write(_ s: String) { write(Array(s.utf8)) }
+    /// Reads until `done` says the bytes so far are enough, or the peer closes or times out.
+    func read(until done: ([UInt8]) -> Bool = { _ in false }) -> [UInt8] {
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while !done(out) {
+            let n = recv(fd, &buf, buf.count, 0)
+            if n <= 0 { break }
+            out += buf[0..<n]
+        }
+        return out
+    }
+    func readHTTP() -> String {
+        String(decoding: read { bytes in
+            guard let text = String(bytes: bytes, encoding: .utf8), let headEnd = text.range(of: "\r\n\r\n") else { return false }
+            let head = text[..<headEnd.lowerBound].lowercased()
+            guard let cl = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }) else { return true }
+            let length = Int(cl.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) ?? 0
+            return bytes.count - text[..<headEnd.upperBound].utf8.count >= length
+        }, as: UTF8.self)
+    }
+
+    /// A masked client frame (RFC 6455 §5.3).
+    static func frame(opcode: UInt8, _ payload: [UInt8], final: Bool = true) -> [UInt8] {
+        var f: [UInt8] = [(final ? 0x80 : 0) | opcode]
+        if payload.count < 126 { f.append(0x80 | UInt8(payload.count)) }
+        else if payload.count < 65536 { f.append(0x80 | 126); f += [UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)] }
+        else { f.append(0x80 | 127); f += (0..<8).reversed().map { UInt8((payload.count >> ($0 * 8)) & 0xFF) } }
+        let mask: [UInt8] = [1, 2, 3, 4]
+        f += mask
+        f += payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+        return f
+    }
+}
+
+func upgradeRequest(origin: String?, path: String = "/ws", protocols: String = "atelier.v1", port: Int) -> String {
+    var r = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    r += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: \(protocols)\r\n"
+    if let origin { r += "Origin: \(origin)\r\n" }
+    return r + "\r\n"
+}
+
+/// The close code in a server close frame, if the bytes end with one.
+func closeCode(in bytes: [UInt8]) -> UInt16? {
+    var i = 0
+    while i + 2 <= bytes.count {
+        let opcode = bytes[i] & 0x0F
+        var len = Int(bytes[i + 1] & 0x7F)
+        var header = 2
+        if len == 126 { len = Int(bytes[i + 2]) << 8 | Int(bytes[i + 3]); header = 4 }
+        if opcode == 0x8 && len >= 2 { return UInt16(bytes[i + header]) << 8 | UInt16(bytes[i + header + 1]) }
+        i += header + len
+    }
+    return nil
+}
+
+@Suite("libwebsockets transport", .serialized)
+final class TransportTests {
+    let server: WebSocketServer
+    let delegate = EchoDelegate()
+    let webRoot: String
+
+    init() throws {
+        webRoot = NSTemporaryDirectory() + "atelier-web-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: webRoot, withIntermediateDirectories: true)
+        try "<!doctype html><title>Atelier</title>".write(toFile: webRoot + "/index.html", atomically: true, encoding: .utf8)
+        try "export const x = 1;".write(toFile: webRoot + "/app.js", atomically: true, encoding: .utf8)
+        server = WebSocketServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, webRoot: webRoot,
+                                                                    allowedOrigins: ["https://atelier.example"], maxMessageBytes: 1024))
+        server.delegate = delegate
+        delegate.server = server
+        try server.start()
+    }
+
+    deinit { server.stop() }
+
+    @Test func servesStaticFilesWithSecurityHeaders() throws {
+        let c = try TCPClient(port: server.port)
+        c.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        let r = c.readHTTP()
+        #expect(r.hasPrefix("HTTP/1.1 200"))
+        #expect(r.contains("<title>Atelier</title>"))
+        #expect(r.lowercased().contains("content-security-policy:"))
+        #expect(r.lowercased().contains("x-content-type-options: nosniff"))
+        let js = try TCPClient(port: server.port)
+        js.write("GET /app.js HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(js.readHTTP().lowercased().contains("javascript"), "ES modules need a JavaScript MIME type")
+    }
+
+    @Test func refusesPathTraversal() throws {
+        // A file right beside the web root must never be reachable through it.
+        let secretName = "secret-\(UUID().uuidString).txt"
+        try "TOP-SECRET".write(toFile: webRoot + "/../" + secretName, atomically: true, encoding: .utf8)
+        for path in ["/../\(secretName)", "/%2e%2e/\(secretName)", "/..%2f\(secretName)", "/../../../../etc/passwd"] {
+            let c = try TCPClient(port: server.port)
+            c.write("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+            let r = c.readHTTP()
+            #expect(!r.contains("TOP-SECRET"), "\(path)")
+            #expect(!r.contains("root:"), "\(path)")
+        }
+    }
+
+    @Test func routesReachTheDelegateWithBodyAndQuery() throws {
+        let c = try TCPClient(port: server.port)
+        c.write("POST /api/workshops?format=json HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\nContent-Length: 7\r\n\r\n{\"a\":1}")
+        let r = c.readHTTP()
+        #expect(r.hasPrefix("HTTP/1.1 200"))
+        #expect(r.hasSuffix("POST /api/workshops format=json tok {\"a\":1}"))
+        let g = try TCPClient(port: server.port)
+        g.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(g.readHTTP().hasSuffix("GET /healthz  - "))
+    }
+
+    @Test func oversizedBodyGets413() throws {
+        let c = try TCPClient(port: server.port)
+        let body = String(repeating: "x", count: (1 << 20) + 10)
+        c.write("POST /api/workshops HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body)
+        #expect(c.readHTTP().hasPrefix("HTTP/1.1 413"))
+    }
+
+    @Test func upgradeChecksOriginPathAndSubprotocol() throws {
+        for (origin, path, protocols, expected) in [
+            ("http://evil.example", "/ws", "atelier.v1", "403"),
+            ("https://atelier.example", "/ws", "atelier.v1", "101"),
+            ("http://127.0.0.1:\(server.port)", "/ws", "atelier.v1", "101"),
+            (nil, "/ws", "atelier.v1", "101"),
+            (nil, "/elsewhere", "atelier.v1", "404"),
+            (nil, "/ws", "chat", "400"),
+        ] as [(String?, String, String, String)] {
+            let c = try TCPClient(port: server.port)
+            c.write(upgradeRequest(origin: origin, path: path, protocols: protocols, port: server.port))
+            let r = String(decoding: c.read { String(decoding: $0, as: UTF8.self).contains("\r\n\r\n") }, as: UTF8.self)
+            #expect(r.hasPrefix("HTTP/1.") && r.dropFirst(9).hasPrefix(expected), "\(origin ?? "no origin") \(path) \(protocols): \(r.prefix(40))")
+        }
+    }
+
+    func openWebSocket() throws -> TCPClient {
+        let c = try TCPClient(port: server.port)
+        c.write(upgradeRequest(origin: nil, port: server.port))
+        let r = String(decoding: c.read { String(decoding: $0, as: UTF8.self).contains("\r\n\r\n") }, as: UTF8.self)
+        try #require(r.hasPrefix("HTTP/1.1 101"))
+        return c
+    }
+
+    @Test func echoesTextMessagesIncludingFragmented() throws {
+        let c = try openWebSocket()
+        c.write(TCPClient.frame(opcode: 0x1, Array("bonjour".utf8)))
+        let reply = c.read { $0.count >= 2 + 12 }
+        #expect(String(decoding: reply.dropFirst(2), as: UTF8.self) == "echo:bonjour")
+        c.write(TCPClient.frame(opcode: 0x1, Array("en ".utf8), final: false))
+        c.write(TCPClient.frame(opcode: 0x0, Array("deux".utf8)))
+        let reply2 = c.read { $0.count >= 2 + 12 }
+        #expect(String(decoding: reply2.dropFirst(2), as: UTF8.self) == "echo:en deux")
+    }
+
+    @Test func binaryFrameCloses1003() throws {
+        let c = try openWebSocket()
+        c.write(TCPClient.frame(opcode: 0x2, [1, 2, 3]))
+        #expect(closeCode(in: c.read { closeCode(in: $0) != nil }) == 1003)
+    }
+
+    @Test func oversizedMessageCloses1009() throws {
+        let c = try openWebSocket()
+        c.write(TCPClient.frame(opcode: 0x1, [UInt8](repeating: 0x61, count: 1025)))
+        #expect(closeCode(in: c.read { closeCode(in: $0) != nil }) == 1009)
+    }
+
+    @Test func invalidUTF8Closes1007() throws {
+        let c = try openWebSocket()
+        c.write(TCPClient.frame(opcode: 0x1, [0x61, 0xC3, 0x28]))
+        #expect(closeCode(in: c.read { closeCode(in: $0) != nil }) == 1007)
+    }
+
+    @Test func closeFromTheApplicationCarriesItsCode() throws {
+        let c = try openWebSocket()
+        c.write(TCPClient.frame(opcode: 0x1, Array("x".utf8)))
+        _ = c.read { $0.count >= 2 + 6 }
+        let ids = Mutex<[ConnectionID]>([])
+        let done = DispatchSemaphore(value: 0)
+        server.post { [server] in
+            ids.withLock { $0 = Array(server.connections.keys) }
+            for id in ids.withLock({ $0 }) { server.close(id, code: CloseCode.policyViolation, reason: "test") }
+            done.signal()
+        }
+        done.wait()
+        #expect(closeCode(in: c.read { closeCode(in: $0) != nil }) == 1008)
+    }
+}
