@@ -98,10 +98,24 @@ extension WebSocketServer {
         return origin == "http://\(host)" || origin == "https://\(host)"
     }
 
-    /// Answers the upgrade request with an HTTP status, then hangs up (returning -1 rather than
-    /// >0 keeps clear of the lws 4.1 code path of CVE-2025-11677).
-    func reject(_ wsi: OpaquePointer, _ status: UInt32) -> Int32 {
-        _ = lws_return_http_status(wsi, status, nil)
+    /// Answers a refused upgrade with an HTTP/1.1 status and a JSON error, then hangs up.
+    /// Written by hand: at this point `lws_return_http_status` answers "HTTP/1.0", which strict
+    /// WebSocket clients reject as not HTTP. Returning -1 (rather than >0) also keeps clear of the
+    /// lws 4.1 code path of CVE-2025-11677.
+    func reject(_ wsi: OpaquePointer, _ status: Int) -> Int32 {
+        let (reason, code, message): (String, String, String) = switch status {
+        case 403: ("Forbidden", "forbidden", "Origine non autorisée.")
+        case 404: ("Not Found", "not_found", "Le WebSocket d'Atelier est à l'adresse /ws.")
+        default: ("Bad Request", "bad_request", "Sous-protocole atelier.v1 requis.")
+        }
+        let body = #"{"error":{"code":"\#(code)","message":"\#(message)"}}"#
+        let head = "HTTP/1.1 \(status) \(reason)\r\ncontent-type: application/json; charset=utf-8\r\n"
+            + "content-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
+        var bytes = [UInt8](repeating: 0, count: LWS.pre) + Array((head + body).utf8)
+        let count = bytes.count - LWS.pre
+        bytes.withUnsafeMutableBufferPointer { b in
+            _ = lws_write(wsi, b.baseAddress! + LWS.pre, count, LWS_WRITE_HTTP)
+        }
         return -1
     }
 

@@ -92,7 +92,6 @@ struct Serve: ParsableCommand {
                           store: store, transport: server)
         server.delegate = hub
 
-        print("Atelier écoute sur \(base)  (données : \(store.path))")
         if generatedToken {
             print("Jeton d'administration (généré pour cette exécution) : \(token!)")
         }
@@ -105,6 +104,8 @@ struct Serve: ParsableCommand {
             }
             print("  (liens animateur : atelier workshop list --show-keys)")
         }
+        // Last line of the banner: scripts wait for it.
+        print("Atelier écoute sur \(base)  (données : \(store.path))")
         fflush(nil)
 
         // Graceful stop: finish the commit in flight, close sockets with 1001, then exit.

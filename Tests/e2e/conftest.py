@@ -1,0 +1,201 @@
+"""End-to-end fixtures: the real `atelier` binary on a loopback port, a real SQLite file,
+and the independent Python `websockets` client."""
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+import websockets
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BINARY = os.environ.get("ATELIER_BINARY", os.path.join(ROOT, ".build", "debug", "atelier"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One `atelier serve` process; restartable on the same data directory and port."""
+
+    def __init__(self, data_dir, port, admin_token="e2e-admin-token"):
+        self.data_dir = data_dir
+        self.port = port
+        self.admin_token = admin_token
+        self.proc = None
+        self.output = ""
+        self.info = {}
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self):
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def start(self):
+        log = open(os.path.join(self.data_dir, "server.log"), "a+")
+        self.proc = subprocess.Popen(
+            [BINARY, "serve", "--port", str(self.port), "--data", self.data_dir,
+             "--plans", os.path.join(ROOT, "sessions"), "--web", os.path.join(ROOT, "web"),
+             "--admin-token", self.admin_token],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
+        lines = []
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("Atelier écoute"):
+                break  # the last line of the banner
+        self.output = "".join(lines)
+        for key, pattern in [("code", r"Code pour rejoindre : (\S+)"),
+                             ("join_url", r"Lien participants : (\S+)"),
+                             ("facilitator_url", r"Lien animateur\s+: (\S+)")]:
+            m = re.search(pattern, self.output)
+            if m:
+                self.info[key] = m.group(1)
+        if "facilitator_url" in self.info:
+            m = re.search(r"workshop=([^&]+)&key=(\S+)", self.info["facilitator_url"])
+            self.info["workshop"], self.info["key"] = m.group(1), m.group(2)
+        self.wait_healthy()
+        return self
+
+    def wait_healthy(self, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not become healthy:\n" + self.output)
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def server():
+    if not os.path.exists(BINARY):
+        pytest.fail(f"{BINARY} is missing: build with `swift build` first")
+    with tempfile.TemporaryDirectory(prefix="atelier-e2e-") as data_dir:
+        s = Server(data_dir, free_port()).start()
+        try:
+            yield s
+        finally:
+            s.stop()
+
+
+class Client:
+    """A protocol client that flattens batched frames and matches replies by id."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.inbox = []
+        self.frames = []  # raw frames, for secrecy checks
+        self.counter = 0
+
+    @classmethod
+    async def connect(cls, url, **kw):
+        ws = await websockets.connect(url, subprotocols=["atelier.v1"], **kw)
+        return cls(ws)
+
+    def next_id(self):
+        self.counter += 1
+        return f"m{self.counter}"
+
+    async def send(self, message):
+        if "id" not in message:
+            message = {"id": self.next_id(), **message}
+        await self.ws.send(json.dumps(message))
+        return message["id"]
+
+    async def _pull(self, timeout):
+        raw = await asyncio.wait_for(self.ws.recv(), timeout)
+        self.frames.append(raw)
+        data = json.loads(raw)
+        self.inbox.extend(data if isinstance(data, list) else [data])
+
+    async def expect(self, predicate, timeout=5.0):
+        """The first message (in order) that matches, removing it and everything before it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for i, m in enumerate(self.inbox):
+                if predicate(m):
+                    del self.inbox[: i + 1]
+                    return m
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no matching message; inbox: {self.inbox}")
+            await self._pull(left)
+
+    async def reply(self, msg_id, timeout=5.0):
+        return await self.expect(lambda m: m.get("re") == msg_id, timeout)
+
+    async def event(self, type_, timeout=5.0):
+        return await self.expect(lambda m: m.get("type") == type_ and "seq" in m and "re" not in m, timeout)
+
+    async def request(self, message, timeout=5.0):
+        msg_id = await self.send(message)
+        return await self.reply(msg_id, timeout)
+
+    async def silence(self, seconds=0.3):
+        """Everything that arrives within `seconds`."""
+        try:
+            while True:
+                await self._pull(seconds)
+        except asyncio.TimeoutError:
+            pass
+        got, self.inbox = self.inbox, []
+        return got
+
+    async def close(self):
+        await self.ws.close()
+
+
+async def join_participant(server, name, group=None, actor="aci", organisation="ACI Le Pont"):
+    c = await Client.connect(server.ws_url)
+    msg = {"type": "join", "code": server.info["code"], "name": name, "organisation": organisation, "actor": actor}
+    if group:
+        msg["group"] = group
+    welcome = await c.request(msg)
+    assert welcome["type"] == "welcome", welcome
+    return c, welcome
+
+
+async def join_facilitator(server, since=None):
+    c = await Client.connect(server.ws_url)
+    msg = {"type": "join", "workshop": server.info["workshop"], "facilitatorKey": server.info["key"]}
+    if since is not None:
+        msg["since"] = since
+    welcome = await c.request(msg)
+    assert welcome["type"] == "welcome", welcome
+    return c, welcome
+
+
+def board_of(welcome):
+    group = welcome["you"]["group"]
+    return next(b for b in welcome["workshop"]["boards"] if b["group"] == group)
