@@ -293,3 +293,50 @@ struct HubTests {
         #expect(room.state.cards.values.contains { $0.text == "Avant la panne" })
     }
 }
+
+@Suite("Hub guards", .serialized)
+struct HubGuardTests {
+    @Test func guessingJoinCodesIsSlowedDown() throws {
+        let h = try Harness()
+        h.open(1)
+        for n in 0..<Hub.maxCodeFailures {
+            h.send(1, #"{"id":"g\#(n)","type":"join","code":"AAAA-AAA\#(n)","name":"M","actor":"aci"}"#)
+        }
+        h.settle()
+        #expect(h.transport.messages(to: 1).allSatisfy { $0["code"] == .string("not_found") })
+        // Even the right code is refused for a while from that address.
+        h.send(1, #"{"id":"right","type":"join","code":"\#(h.record.joinCode)","name":"M","actor":"aci"}"#)
+        h.settle()
+        #expect(h.transport.messages(to: 1).last?["code"] == .string("rate_limited"))
+        // Another address is not affected.
+        h.hub.transportOpened(2, peer: "10.0.0.2")
+        h.send(2, #"{"id":"right","type":"join","code":"\#(h.record.joinCode)","name":"M","actor":"aci"}"#)
+        h.settle()
+        #expect(h.transport.messages(to: 2).last?["type"] == .string("welcome"))
+    }
+
+    @Test func aSecondJoinOnTheSameConnectionIsRefused() throws {
+        let h = try Harness()
+        h.join(1)
+        h.send(1, #"{"id":"again","type":"join","code":"\#(h.record.joinCode)","name":"M","actor":"aci"}"#)
+        h.settle()
+        #expect(h.transport.messages(to: 1).last?["code"] == .string("invalid"))
+    }
+
+    @Test func unknownTokenIsUnauthenticated() throws {
+        let h = try Harness()
+        h.open(1)
+        h.send(1, #"{"id":"t","type":"join","token":"nope"}"#)
+        h.settle()
+        #expect(h.transport.messages(to: 1).last?["code"] == .string("unauthenticated"))
+    }
+
+    @Test func joinCodeIsCaseAndSeparatorInsensitive() throws {
+        let h = try Harness()
+        h.open(1)
+        let typed = h.record.joinCode.lowercased().replacingOccurrences(of: "-", with: " ")
+        h.send(1, #"{"id":"j","type":"join","code":"\#(typed)","name":"M","actor":"aci"}"#)
+        h.settle()
+        #expect(h.transport.messages(to: 1).last?["type"] == .string("welcome"))
+    }
+}

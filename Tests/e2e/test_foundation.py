@@ -226,3 +226,37 @@ def test_kill_9_loses_nothing_acknowledged(server):
         assert not missing, f"{len(missing)} acknowledged cards lost"
         await f.close()
     run(check())
+
+
+def test_sigterm_closes_connections_with_1001_and_keeps_everything(server):
+    async def scenario():
+        a, wa = await join_participant(server, "Marie")
+        ack = await a.request({"type": "card.add", "board": board_of(wa)["id"], "column": "problems", "text": "Avant l'arrêt"})
+        server.stop()
+        with pytest.raises(websockets.exceptions.ConnectionClosed) as e:
+            while True:
+                await asyncio.wait_for(a.ws.recv(), 10)
+        assert e.value.rcvd is not None and e.value.rcvd.code == 1001
+        assert server.proc.returncode == 0
+        server.start()
+        f, wf = await join_facilitator(server)
+        assert ack["result"]["card"] in {c["id"] for c in wf["workshop"]["cards"]}
+        await f.close()
+    run(scenario())
+
+
+def test_workshop_created_by_the_cli_is_joinable_while_running(server):
+    import subprocess
+    from conftest import BINARY, ROOT
+    out = subprocess.run([BINARY, "workshop", "create", "--plan", "iae-saone-et-loire", "--title", "Atelier CLI",
+                          "--data", server.data_dir, "--plans", ROOT + "/sessions"],
+                         capture_output=True, text=True, check=True).stdout
+    code = next(line.split(":")[-1].strip() for line in out.splitlines() if "Code pour rejoindre" in line)
+
+    async def scenario():
+        c = await Client.connect(server.ws_url)
+        welcome = await c.request({"type": "join", "code": code, "name": "Léa", "actor": "network"})
+        assert welcome["type"] == "welcome"
+        assert welcome["workshop"]["title"] == "Atelier CLI"
+        await c.close()
+    run(scenario())
