@@ -1,10 +1,11 @@
 import Foundation
 
-/// What a client asks for (PROTOCOL.md "Client → server"), once decoded and typed.
-/// Joining and `ping` are handled by the hub: they are not changes to a workshop, except that a
-/// join by code adds a participant (``Command/joinAsParticipant``).
+/// What a client asks for (PROTOCOL.md "Client → server" and docs/protocol.md), once decoded and
+/// typed. Joining and `ping` are handled by the hub: they are not changes to a workshop, except
+/// that a join by code adds a participant (``Command/joinAsParticipant``).
 public enum Command: Sendable, Equatable {
     case joinAsParticipant(profile: Profile, actor: ActorKind, group: GroupID?)
+    // Cards
     case cardAdd(board: BoardID, column: ColumnID, text: String, x: Double?, y: Double?, color: CardColor?)
     case cardEdit(card: CardID, text: String, version: Int)
     case cardMove(card: CardID, x: Double, y: Double, column: ColumnID?, board: BoardID?)
@@ -12,21 +13,60 @@ public enum Command: Sendable, Equatable {
     case voteCast(card: CardID)
     case voteRetract(card: CardID)
     case phaseSet(phase: PhaseID)
+    // Tables and people
+    case participantAssign(participant: ActorID, group: GroupID?)
+    case tablesBalance
+    case rotationAdvance
+    case hostAssign(board: BoardID, participant: ActorID?)
+    case participantRemove(participant: ActorID)
+    // Time and the room
+    case timerStart(seconds: Int, label: String?)
+    case timerPause
+    case timerResume
+    case timerStop
+    /// Sent by the hub, not a client, when a running timer reaches its end.
+    case timerExpire(endsAt: Int64)
+    case announce(text: String)
+    case workshopPause
+    case workshopResume
+    case workshopClose
+    case viewFocus(board: BoardID?)
+    // Voting, writing, anonymity
+    case settingsUpdate(SettingsChange)
+    case votesReveal
+    case cardsReveal
+    // Clusters and comments
+    case clusterCreate(board: BoardID, title: String, cards: [CardID])
+    case clusterRename(cluster: ClusterID, title: String)
+    case cardCluster(card: CardID, cluster: ClusterID?)
+    case commentAdd(card: CardID, text: String)
+    case commentDelete(comment: CommentID)
+    // Moderation
+    case cardHide(card: CardID)
+    case cardRestore(card: CardID)
+    case boardLock(board: BoardID)
+    case boardUnlock(board: BoardID)
 }
 
 /// Who is asking.
-public struct Actor: Sendable, Equatable {
+public struct Actor: Sendable, Equatable, Hashable {
     public static let facilitatorID: ActorID = "facilitator"
+    /// The hub itself (timers).
+    public static let systemID: ActorID = "system"
     public var id: ActorID
     public var role: Role
     public init(id: ActorID, role: Role) { self.id = id; self.role = role }
     public static let facilitator = Actor(id: facilitatorID, role: .facilitator)
+    public static let system = Actor(id: systemID, role: .facilitator)
     /// A join by code has no participant yet.
     public static let newcomer = Actor(id: "", role: .participant)
 }
 
-/// What the reducer may need from outside: the next seq (ids derive from it), never a clock.
+/// What the reducer needs from outside: the next seq (ids derive from it) and the time, both
+/// given by the hub, so the reducer stays pure.
 public struct ReduceContext: Sendable {
     public var nextSeq: Int
-    public init(nextSeq: Int) { self.nextSeq = nextSeq }
+    /// Milliseconds since 1970.
+    public var now: Int64
+    public init(nextSeq: Int, now: Int64 = 0) { self.nextSeq = nextSeq; self.now = now }
 }

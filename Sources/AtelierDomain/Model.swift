@@ -72,12 +72,57 @@ public struct Phase: Codable, Sendable, Equatable {
 }
 
 public struct Settings: Codable, Sendable, Equatable {
-    /// Votes each participant may cast in the workshop.
+    /// Dots each participant may cast during one voting phase.
     public var voteBudget: Int
-    /// Votes one participant may put on a single card.
+    /// Dots one participant may put on a single card during one voting phase.
     public var maxVotesPerCard: Int
-    public init(voteBudget: Int = 5, maxVotesPerCard: Int = 3) {
+    /// When on, participants' new cards reach nobody but their author and the facilitator until
+    /// `cards.reveal`.
+    public var privateWriting: Bool
+    /// When on, card and comment authors are not sent to other participants.
+    public var anonymous: Bool
+    /// In anonymous mode, whether the facilitator still sees authors.
+    public var facilitatorSeesAuthors: Bool
+
+    public init(voteBudget: Int = 5, maxVotesPerCard: Int = 3, privateWriting: Bool = false,
+                anonymous: Bool = false, facilitatorSeesAuthors: Bool = true) {
         self.voteBudget = voteBudget; self.maxVotesPerCard = maxVotesPerCard
+        self.privateWriting = privateWriting; self.anonymous = anonymous
+        self.facilitatorSeesAuthors = facilitatorSeesAuthors
+    }
+
+    // Journals written before a field existed decode with its default.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        voteBudget = try c.decodeIfPresent(Int.self, forKey: .voteBudget) ?? 5
+        maxVotesPerCard = try c.decodeIfPresent(Int.self, forKey: .maxVotesPerCard) ?? 3
+        privateWriting = try c.decodeIfPresent(Bool.self, forKey: .privateWriting) ?? false
+        anonymous = try c.decodeIfPresent(Bool.self, forKey: .anonymous) ?? false
+        facilitatorSeesAuthors = try c.decodeIfPresent(Bool.self, forKey: .facilitatorSeesAuthors) ?? true
+    }
+}
+
+/// A partial change of settings (`settings.update`): nil leaves a field as it is.
+public struct SettingsChange: Codable, Sendable, Equatable {
+    public var voteBudget: Int?
+    public var maxVotesPerCard: Int?
+    public var privateWriting: Bool?
+    public var anonymous: Bool?
+    public var facilitatorSeesAuthors: Bool?
+    public init(voteBudget: Int? = nil, maxVotesPerCard: Int? = nil, privateWriting: Bool? = nil,
+                anonymous: Bool? = nil, facilitatorSeesAuthors: Bool? = nil) {
+        self.voteBudget = voteBudget; self.maxVotesPerCard = maxVotesPerCard; self.privateWriting = privateWriting
+        self.anonymous = anonymous; self.facilitatorSeesAuthors = facilitatorSeesAuthors
+    }
+    public var isEmpty: Bool { self == SettingsChange() }
+    public func applied(to s: Settings) -> Settings {
+        var s = s
+        if let v = voteBudget { s.voteBudget = v }
+        if let v = maxVotesPerCard { s.maxVotesPerCard = v }
+        if let v = privateWriting { s.privateWriting = v }
+        if let v = anonymous { s.anonymous = v }
+        if let v = facilitatorSeesAuthors { s.facilitatorSeesAuthors = v }
+        return s
     }
 }
 
@@ -100,10 +145,12 @@ public struct Blueprint: Codable, Sendable, Equatable {
     public var boards: [Board]
     public var phases: [Phase]
     public var settings: Settings
+    /// The order in which groups move from board to board (board ids); nil: the boards' order.
+    public var rotation: [BoardID]?
     public init(id: WorkshopID, title: String, plan: String, groups: [Group], boards: [Board],
-                phases: [Phase], settings: Settings) {
+                phases: [Phase], settings: Settings, rotation: [BoardID]? = nil) {
         self.id = id; self.title = title; self.plan = plan; self.groups = groups
-        self.boards = boards; self.phases = phases; self.settings = settings
+        self.boards = boards; self.phases = phases; self.settings = settings; self.rotation = rotation
     }
 }
 
@@ -121,8 +168,20 @@ public struct Participant: Codable, Sendable, Equatable {
     public var group: GroupID?
     /// nil once erased, or while the store has not attached it.
     public var profile: Profile?
-    public init(id: ActorID, role: Role, actor: ActorKind, group: GroupID?, profile: Profile?) {
+    /// Set when the facilitator removed the person: their token stops working.
+    public var removed: Bool
+    public init(id: ActorID, role: Role, actor: ActorKind, group: GroupID?, profile: Profile?, removed: Bool = false) {
         self.id = id; self.role = role; self.actor = actor; self.group = group; self.profile = profile
+        self.removed = removed
+    }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(ActorID.self, forKey: .id)
+        role = try c.decode(Role.self, forKey: .role)
+        actor = try c.decode(ActorKind.self, forKey: .actor)
+        group = try c.decodeIfPresent(GroupID.self, forKey: .group)
+        profile = try c.decodeIfPresent(Profile.self, forKey: .profile)
+        removed = try c.decodeIfPresent(Bool.self, forKey: .removed) ?? false
     }
 }
 
@@ -143,15 +202,68 @@ public struct Card: Codable, Sendable, Equatable {
     public var author: ActorID?
     /// Starts at 1, +1 on every edit; `card.edit` must name the current one.
     public var version: Int
-    public var cluster: String?
+    public var cluster: ClusterID?
     /// The seq of the event that created it: a stable display order.
     public var createdSeq: Int
+    /// Written during private writing and not revealed yet: only its author and the facilitator see it.
+    public var isPrivate: Bool
+    /// Hidden by the facilitator (moderation): participants no longer see it; the journal keeps it.
+    public var hidden: Bool
     public init(id: CardID, board: BoardID, column: ColumnID, text: String, x: Double, y: Double,
-                color: CardColor, author: ActorID?, version: Int = 1, cluster: String? = nil, createdSeq: Int) {
+                color: CardColor, author: ActorID?, version: Int = 1, cluster: ClusterID? = nil, createdSeq: Int,
+                isPrivate: Bool = false, hidden: Bool = false) {
         self.id = id; self.board = board; self.column = column; self.text = text; self.x = x; self.y = y
         self.color = color; self.author = author; self.version = version; self.cluster = cluster
-        self.createdSeq = createdSeq
+        self.createdSeq = createdSeq; self.isPrivate = isPrivate; self.hidden = hidden
     }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(CardID.self, forKey: .id); board = try c.decode(BoardID.self, forKey: .board)
+        column = try c.decode(ColumnID.self, forKey: .column); text = try c.decode(String.self, forKey: .text)
+        x = try c.decode(Double.self, forKey: .x); y = try c.decode(Double.self, forKey: .y)
+        color = try c.decode(CardColor.self, forKey: .color); author = try c.decodeIfPresent(ActorID.self, forKey: .author)
+        version = try c.decode(Int.self, forKey: .version); cluster = try c.decodeIfPresent(ClusterID.self, forKey: .cluster)
+        createdSeq = try c.decode(Int.self, forKey: .createdSeq)
+        isPrivate = try c.decodeIfPresent(Bool.self, forKey: .isPrivate) ?? false
+        hidden = try c.decodeIfPresent(Bool.self, forKey: .hidden) ?? false
+    }
+}
+
+public typealias ClusterID = String
+public typealias CommentID = String
+
+/// Cards grouped under a title on one board.
+public struct Cluster: Codable, Sendable, Equatable {
+    public var id: ClusterID
+    public var board: BoardID
+    public var title: String
+    public var createdSeq: Int
+    public init(id: ClusterID, board: BoardID, title: String, createdSeq: Int) {
+        self.id = id; self.board = board; self.title = title; self.createdSeq = createdSeq
+    }
+}
+
+public struct Comment: Codable, Sendable, Equatable {
+    public var id: CommentID
+    public var card: CardID
+    public var text: String
+    public var author: ActorID
+    public var createdSeq: Int
+    public init(id: CommentID, card: CardID, text: String, author: ActorID, createdSeq: Int) {
+        self.id = id; self.card = card; self.text = text; self.author = author; self.createdSeq = createdSeq
+    }
+}
+
+/// The room's shared countdown. `endsAt` (server milliseconds) while running; `remaining` while paused.
+public struct RoomTimer: Codable, Sendable, Equatable {
+    public var label: String
+    public var seconds: Int
+    public var endsAt: Int64?
+    public var remaining: Int64?
+    public init(label: String, seconds: Int, endsAt: Int64?, remaining: Int64?) {
+        self.label = label; self.seconds = seconds; self.endsAt = endsAt; self.remaining = remaining
+    }
+    public var running: Bool { endsAt != nil }
 }
 
 /// The live state of one workshop: what replaying its journal gives.
@@ -166,10 +278,19 @@ public struct Workshop: Sendable, Equatable {
     public var boards: [Board]
     public var cards: [CardID: Card] = [:]
     public var participants: [ActorID: Participant] = [:]
-    /// votes[voter][card] = number of dots.
-    public var votes: [ActorID: [CardID: Int]] = [:]
+    /// ballots[phase][voter][card] = dots cast in that phase (budgets are per phase).
+    public var ballots: [PhaseID: [ActorID: [CardID: Int]]] = [:]
     public var votesRevealed = false
     public var closed = false
+    public var paused = false
+    public var clusters: [ClusterID: Cluster] = [:]
+    public var comments: [CommentID: Comment] = [:]
+    public var timer: RoomTimer?
+    /// "Follow me": the board the facilitator brings everyone to.
+    public var focus: BoardID?
+    /// Table hosts: a host stays with their board when groups rotate.
+    public var hosts: [BoardID: ActorID] = [:]
+    public var rotation: [BoardID]?
     /// The seq of the last applied event (0 before the first).
     public var seq = 0
 
@@ -177,6 +298,7 @@ public struct Workshop: Sendable, Equatable {
         id = blueprint.id; title = blueprint.title; plan = blueprint.plan
         phases = blueprint.phases; phase = blueprint.phases.first?.id ?? ""
         settings = blueprint.settings; groups = blueprint.groups; boards = blueprint.boards
+        rotation = blueprint.rotation
     }
 
     public func board(_ id: BoardID) -> Board? { boards.first { $0.id == id } }
@@ -190,6 +312,24 @@ public struct Workshop: Sendable, Equatable {
         participants.values.sorted { ($0.id.count, $0.id) < ($1.id.count, $1.id) }
     }
 
-    public func votesCast(by voter: ActorID) -> Int { votes[voter]?.values.reduce(0, +) ?? 0 }
-    public func voteCount(_ card: CardID) -> Int { votes.values.reduce(0) { $0 + ($1[card] ?? 0) } }
+    /// Dots `voter` cast during `phase` (the current one by default).
+    public func votesCast(by voter: ActorID, in phase: PhaseID? = nil) -> Int {
+        ballots[phase ?? self.phase]?[voter]?.values.reduce(0, +) ?? 0
+    }
+    /// All dots on a card, every phase and voter together.
+    public func voteCount(_ card: CardID) -> Int {
+        ballots.values.reduce(0) { total, voters in total + voters.values.reduce(0) { $0 + ($1[card] ?? 0) } }
+    }
+    /// A voter's dots per card, every phase together.
+    public func votes(of voter: ActorID) -> [CardID: Int] {
+        var out: [CardID: Int] = [:]
+        for voters in ballots.values { for (card, n) in voters[voter] ?? [:] { out[card, default: 0] += n } }
+        return out
+    }
+    /// Dots per card, for the reveal.
+    public var voteCounts: [CardID: Int] {
+        var out: [CardID: Int] = [:]
+        for voters in ballots.values { for cards in voters.values { for (card, n) in cards { out[card, default: 0] += n } } }
+        return out
+    }
 }

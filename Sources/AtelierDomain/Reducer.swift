@@ -15,7 +15,7 @@ public func reduce(_ state: Workshop, _ command: Command, by actor: Actor,
     }
 }
 
-private struct Rules {
+struct Rules {
     let state: Workshop
     let actor: Actor
     let context: ReduceContext
@@ -25,6 +25,12 @@ private struct Rules {
     func decide(_ command: Command) throws -> [EventBody] {
         if state.closed { throw DomainError(.closed, "L'atelier est clos : il n'accepte plus de modification.") }
         if actor.role == .observer { throw DomainError(.forbidden, "Un observateur ne peut rien modifier.") }
+        if !isFacilitator, state.participants[actor.id]?.removed == true {
+            throw DomainError(.forbidden, "Vous avez été retiré de cet atelier.")
+        }
+        if state.paused, !isFacilitator {
+            throw DomainError(.locked, "L'atelier est en pause : l'animateur le reprendra dans un instant.")
+        }
         switch command {
         case let .joinAsParticipant(profile, kind, group):
             return try join(profile: profile, kind: kind, group: group)
@@ -48,28 +54,29 @@ private struct Rules {
         case let .voteCast(card):
             try requireVoting()
             _ = try findCard(card)
-            let mine = state.votes[actor.id] ?? [:]
-            let total = mine.values.reduce(0, +)
-            if total >= state.settings.voteBudget {
+            let mine = state.ballots[state.phase]?[actor.id] ?? [:]
+            if mine.values.reduce(0, +) >= state.settings.voteBudget {
                 throw DomainError(.budget, "Vous avez utilisé vos \(state.settings.voteBudget) votes : retirez-en un pour voter ailleurs.")
             }
             if (mine[card] ?? 0) >= state.settings.maxVotesPerCard {
                 throw DomainError(.budget, "Vous avez déjà mis \(state.settings.maxVotesPerCard) votes sur cette carte, le maximum.")
             }
-            return [.voteCast(card: card, voter: actor.id)]
+            return [.voteCast(card: card, voter: actor.id, phase: state.phase, total: state.voteCount(card) + 1)]
         case let .voteRetract(card):
             try requireVoting()
             _ = try findCard(card)
-            if (state.votes[actor.id]?[card] ?? 0) == 0 {
-                throw DomainError(.invalid, "Vous n'avez pas de vote sur cette carte.")
+            if (state.ballots[state.phase]?[actor.id]?[card] ?? 0) == 0 {
+                throw DomainError(.invalid, "Vous n'avez pas de vote sur cette carte pendant cette phase.")
             }
-            return [.voteRetracted(card: card, voter: actor.id)]
+            return [.voteRetracted(card: card, voter: actor.id, phase: state.phase, total: state.voteCount(card) - 1)]
         case let .phaseSet(phase):
-            guard isFacilitator else { throw DomainError(.forbidden, "Seul l'animateur peut changer de phase.") }
+            try requireFacilitator("changer de phase")
             guard state.phases.contains(where: { $0.id == phase }) else {
                 throw DomainError(.notFound, "Cette phase n'existe pas dans le programme de l'atelier.")
             }
             return phase == state.phase ? [] : [.phaseChanged(phase: phase)]
+        default:
+            return try facilitate(command)
         }
     }
 
@@ -91,18 +98,11 @@ private struct Rules {
             }
             chosen = group
         } else {
-            chosen = leastPopulatedGroup()
+            chosen = state.leastPopulatedGroup()
         }
         let participant = Participant(id: "p_\(context.nextSeq)", role: .participant, actor: kind, group: chosen,
                                       profile: Profile(name: name, organisation: organisation))
         return [.participantJoined(participant)]
-    }
-
-    /// Newcomers go to the table with fewest people, the first one on a tie: tables stay balanced.
-    func leastPopulatedGroup() -> GroupID? {
-        var counts: [GroupID: Int] = [:]
-        for p in state.participants.values { if let g = p.group { counts[g, default: 0] += 1 } }
-        return state.groups.min { (counts[$0.id] ?? 0) < (counts[$1.id] ?? 0) }?.id
     }
 
     func addCard(board: BoardID, column: ColumnID, text: String, x: Double?, y: Double?,
@@ -116,7 +116,8 @@ private struct Rules {
         let text = try cardText(text)
         let x = try coordinate(x ?? 0, "x"), y = try coordinate(y ?? 0, "y")
         let card = Card(id: "c_\(context.nextSeq)", board: board, column: column, text: text, x: x, y: y,
-                        color: color ?? .yellow, author: actor.id, createdSeq: context.nextSeq)
+                        color: color ?? .yellow, author: actor.id, createdSeq: context.nextSeq,
+                        isPrivate: state.settings.privateWriting && !isFacilitator)
         return [.cardAdded(card)]
     }
 
@@ -138,13 +139,19 @@ private struct Rules {
             throw DomainError(.notFound, "Cette colonne n'existe pas sur ce tableau.")
         }
         if x == card.x, y == card.y, targetColumn == card.column, targetBoardID == card.board { return [] }
-        return [.cardMoved(card: id, x: x, y: y, column: targetColumn, board: targetBoardID)]
+        var events: [EventBody] = [.cardMoved(card: id, x: x, y: y, column: targetColumn, board: targetBoardID)]
+        // A card leaving its board leaves its cluster (clusters belong to one board).
+        if targetBoardID != card.board, card.cluster != nil { events.append(.cardClustered(card: id, cluster: nil)) }
+        return events
     }
 
     // MARK: - Checks
 
+    /// A card `actor` may see; anything else does not exist for them.
     func findCard(_ id: CardID) throws -> Card {
-        guard let card = state.cards[id] else { throw DomainError(.notFound, "Cette carte n'existe pas (ou plus).") }
+        guard let card = state.cards[id], state.canSee(card, viewer: actor) else {
+            throw DomainError(.notFound, "Cette carte n'existe pas (ou plus).")
+        }
         return card
     }
 
@@ -155,6 +162,10 @@ private struct Rules {
             throw DomainError(.forbidden, "Vous ne pouvez \(verb) que vos propres cartes.")
         }
         return card
+    }
+
+    func requireFacilitator(_ what: String) throws {
+        guard isFacilitator else { throw DomainError(.forbidden, "Seul l'animateur peut \(what).") }
     }
 
     func requireUnlocked(_ board: BoardID) throws {
@@ -190,6 +201,14 @@ private struct Rules {
         return text
     }
 
+    func shortText(_ raw: String, _ what: String, limit: Int) throws -> String {
+        let text = Limits.normalized(raw)
+        guard (1...limit).contains(text.count) else {
+            throw DomainError(.invalid, "\(what) doit compter entre 1 et \(limit) caractères.")
+        }
+        return text
+    }
+
     func coordinate(_ value: Double, _ name: String) throws -> Double {
         guard value.isFinite, Limits.coordinate.contains(value) else {
             throw DomainError(.invalid, "La position \(name) doit être comprise entre 0 et \(Int(Limits.coordinate.upperBound)).")
@@ -199,48 +218,10 @@ private struct Rules {
 }
 
 extension Workshop {
-    /// Makes an event part of the state. Events were validated by ``reduce(_:_:by:context:)``
-    /// (or come from the journal), so applying never fails: an event naming something unknown
-    /// changes nothing.
-    public mutating func apply(_ event: Event) {
-        seq = event.seq
-        switch event.body {
-        case .workshopCreated(let blueprint):
-            self = Workshop(blueprint)
-            seq = event.seq
-        case .participantJoined(let participant):
-            participants[participant.id] = participant
-        case .cardAdded(let card):
-            cards[card.id] = card
-        case let .cardEdited(card, text, version):
-            cards[card]?.text = text
-            cards[card]?.version = version
-        case let .cardMoved(card, x, y, column, board):
-            cards[card]?.x = x; cards[card]?.y = y
-            cards[card]?.column = column; cards[card]?.board = board
-        case .cardDeleted(let card):
-            cards[card] = nil
-            for voter in votes.keys { votes[voter]?[card] = nil }
-        case let .voteCast(card, voter):
-            votes[voter, default: [:]][card, default: 0] += 1
-        case let .voteRetracted(card, voter):
-            let left = (votes[voter]?[card] ?? 0) - 1
-            votes[voter]?[card] = left > 0 ? left : nil
-        case .phaseChanged(let phase):
-            self.phase = phase
-        }
-    }
-
-    /// Rebuilds a workshop from its journal (the first event must be `workshop.created`).
-    public static func replay<S: Sequence>(_ events: S) -> Workshop? where S.Element == Event {
-        var state: Workshop?
-        for event in events {
-            if state == nil {
-                guard case .workshopCreated(let blueprint) = event.body else { return nil }
-                state = Workshop(blueprint)
-            }
-            state?.apply(event)
-        }
-        return state
+    /// Newcomers go to the table with fewest people, the first one on a tie: tables stay balanced.
+    public func leastPopulatedGroup(extra: [GroupID: Int] = [:]) -> GroupID? {
+        var counts = extra
+        for p in participants.values where !p.removed { if let g = p.group { counts[g, default: 0] += 1 } }
+        return groups.min { (counts[$0.id] ?? 0) < (counts[$1.id] ?? 0) }?.id
     }
 }

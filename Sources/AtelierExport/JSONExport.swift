@@ -67,11 +67,13 @@ public enum JSONExport {
             w.key("title"); w.string(column.title)
             w.key("kind"); w.string(column.kind.rawValue)
             w.key("cards"); w.beginArray()
-            for card in workshop.orderedCards where card.board == board.id && card.column == column.id {
+            // Hidden (moderated) cards are left out; anonymous workshops export no authors.
+            for card in workshop.orderedCards where card.board == board.id && card.column == column.id && !card.hidden {
                 w.beginObject()
                 w.key("id"); w.string(card.id)
                 w.key("text"); w.string(card.text)
-                w.key("author"); w.string(card.author)
+                w.key("author"); w.string(workshop.settings.anonymous ? nil : card.author)
+                w.key("cluster"); w.string(card.cluster.flatMap { workshop.clusters[$0]?.title })
                 w.key("votes"); w.int(workshop.voteCount(card.id))
                 w.endObject()
             }

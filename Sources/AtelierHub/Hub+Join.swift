@@ -19,7 +19,7 @@ extension Hub {
             joinByCode(connection, id: id, peer: session.peer, code: code, profile: profile, kind: kind, group: group)
         case let .token(token, since):
             guard let (workshop, participant) = lookUp(token: token), let room = room(workshop),
-                  let p = room.state.participants[participant] else {
+                  let p = room.state.participants[participant], !p.removed else {
                 reply(connection, Outbound.error(re: id, DomainError(.unauthenticated, "Jeton inconnu ou expiré : rejoignez l'atelier avec son code.")))
                 return
             }
@@ -51,6 +51,7 @@ extension Hub {
         let normalized = Secrets.normalizeJoinCode(code)
         let workshop = roomsByCode[normalized] ?? (try? store.workshopID(joinCode: normalized)) ?? nil
         guard let workshop, let room = room(workshop) else {
+            if codeFailures.count > 10_000 { codeFailures = codeFailures.filter { now - $0.value.since < Self.codeFailureWindowMs } }
             var f = codeFailures[peer] ?? (0, now)
             if now - f.since >= Self.codeFailureWindowMs { f = (0, now) }
             f.count += 1
@@ -59,7 +60,7 @@ extension Hub {
             return
         }
         switch reduce(room.state, .joinAsParticipant(profile: profile, actor: kind, group: group), by: .newcomer,
-                      context: ReduceContext(nextSeq: room.state.seq + 1)) {
+                      context: ReduceContext(nextSeq: room.state.seq + 1, now: now)) {
         case .failure(let error):
             reply(connection, Outbound.error(re: id, error))
         case .success(let bodies):
@@ -83,15 +84,14 @@ extension Hub {
         var events: [[UInt8]] = []
         if let since, let missed = room.events(after: since) {
             snapshot = nil
-            var view = room.state
-            for event in missed where room.may(actor, see: event.body.audience(in: view)) {
-                events.append(Outbound.event(event, in: view))
+            for recorded in missed {
+                let sight = recorded.audience.sight(for: actor)
+                if sight != .hidden { events.append(Outbound.event(recorded.event, sight: sight, revealed: recorded.revealed)) }
             }
-            view.votesRevealed = room.state.votesRevealed
         } else {
             snapshot = Outbound.snapshot(room.state, for: actor) { [room] in $0 == actor.id || room.isOnline($0) }
         }
-        let frame = OutboundFrame(Outbound.welcome(re: id, seq: room.state.seq, you: you, snapshot: snapshot, events: events))
+        let frame = OutboundFrame(Outbound.welcome(re: id, seq: room.state.seq, you: you, snapshot: snapshot, events: events, now: clock()))
         pipeline.afterCommit { [unowned self, unowned room] committed in
             guard case .joined? = sessions[connection]?.state else { return }
             guard committed else {
@@ -101,6 +101,7 @@ extension Hub {
             room.members[connection] = actor
             room.online[actor.id, default: 0] += 1
             transport.send(frame, to: connection)
+            if room.online[actor.id] == 1 { announcePresence(of: actor.id, online: true, in: room, except: connection) }
         }
     }
 }

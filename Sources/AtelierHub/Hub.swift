@@ -49,6 +49,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         pipeline = Pipeline(store: store, toLoop: { [unowned transport] job in transport.post(job) })
         pipeline.onFailure = { [unowned self] rooms, error in self.commitFailed(rooms, error) }
         for stored in try store.loadOpenWorkshops() { adopt(stored) }
+        resumeTimers()
     }
 
     @discardableResult
@@ -63,7 +64,8 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     /// A room in memory, or loaded from the store (a workshop created by the CLI while running).
     func room(_ id: WorkshopID) -> Room? {
         if let r = rooms[id] { return r }
-        guard let stored = try? store.loadWorkshop(id: id), !stored.record.closed else { return nil }
+        // Closed workshops load too: read-only, and exportable.
+        guard let stored = try? store.loadWorkshop(id: id) else { return nil }
         return adopt(stored)
     }
 
@@ -80,7 +82,12 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         if case .joined(let workshop, let actor) = session.state, let room = rooms[workshop] {
             if room.members.removeValue(forKey: connection) != nil {
                 room.online[actor.id, default: 1] -= 1
-                if room.online[actor.id] == 0 { room.online[actor.id] = nil }
+                if room.online[actor.id] == 0 {
+                    room.online[actor.id] = nil
+                    pipeline.afterCommit { [unowned self, unowned room] _ in
+                        if !room.isOnline(actor.id) { announcePresence(of: actor.id, online: false, in: room) }
+                    }
+                }
             }
         }
     }
@@ -118,23 +125,34 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         let now = clock()
         for body in bodies {
             let event = Event(seq: room.state.seq + 1, at: now, by: actor, body: body)
-            let audience = body.audience(in: room.state)
-            room.record(event)
+            let recorded = room.record(event)
             pipeline.journal(JournalEntry(workshop: room.record.id, event: event, message: message))
             pipeline.afterCommit { [unowned self, unowned room] committed in
                 guard committed else { return }
-                broadcast(event, audience: audience, in: room)
+                broadcast(recorded, in: room)
+                followUp(event, in: room)
             }
         }
     }
 
-    /// Encodes an event once and queues the same bytes to every member allowed to see it.
-    func broadcast(_ event: Event, audience: Audience, in room: Room) {
+    /// Encodes an event once per way of seeing it (at most two) and queues the same bytes to every
+    /// member allowed to see it.
+    func broadcast(_ recorded: Room.Recorded, in room: Room) {
         guard !room.members.isEmpty else { return }
-        let frame = OutboundFrame(Outbound.event(event, in: room.state))
-        for (connection, actor) in room.members where room.may(actor, see: audience) {
+        var frames: [Sight: OutboundFrame] = [:]
+        for (connection, actor) in room.members {
+            let sight = recorded.audience.sight(for: actor)
+            if sight == .hidden { continue }
+            let frame = frames[sight] ?? OutboundFrame(Outbound.event(recorded.event, sight: sight, revealed: recorded.revealed))
+            frames[sight] = frame
             transport.send(frame, to: connection)
         }
+    }
+
+    /// Presence is never journaled: it goes to the room's members as it changes.
+    func announcePresence(of actor: ActorID, online: Bool, in room: Room, except: ConnectionID? = nil) {
+        let frame = OutboundFrame(Outbound.presence(participant: actor, online: online))
+        for connection in room.members.keys where connection != except { transport.send(frame, to: connection) }
     }
 
     // MARK: - Commands
@@ -148,7 +166,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
             reply(connection, previous)
             return
         }
-        switch reduce(room.state, command, by: actor, context: ReduceContext(nextSeq: room.state.seq + 1)) {
+        switch reduce(room.state, command, by: actor, context: ReduceContext(nextSeq: room.state.seq + 1, now: clock())) {
         case .failure(let error):
             let bytes = Outbound.error(re: id, error)
             room.remember(bytes, for: id, by: actor.id)

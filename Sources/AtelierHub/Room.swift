@@ -11,8 +11,8 @@ final class Room {
     var members: [UInt64: Actor] = [:]
     /// Live connections per actor (presence is never journaled).
     var online: [ActorID: Int] = [:]
-    /// The last events, for `join` with `since`.
-    private(set) var recent: [Event] = []
+    /// The last events with who may see them, for `join` with `since`.
+    private(set) var recent: [Recorded] = []
     static let recentLimit = 20_000
     /// Answers already given, by actor and client message id, so a retried id is answered the
     /// same way and applied once.
@@ -27,9 +27,13 @@ final class Room {
 
     /// Rebuilds a room from the journal, including the answers to journaled messages.
     convenience init?(stored: StoredWorkshop) {
-        guard let state = stored.state else { return nil }
-        self.init(record: stored.record, state: state)
-        recent = Array(stored.entries.suffix(Self.recentLimit).map(\.event))
+        // One replay here rather than the store's: it also gives each recent event its audience.
+        guard let first = stored.entries.first, case .workshopCreated(let blueprint) = first.event.body else { return nil }
+        self.init(record: stored.record, state: Workshop(blueprint))
+        let tailStart = max(0, stored.entries.count - Self.recentLimit)
+        for (i, entry) in stored.entries.enumerated() {
+            if i >= tailStart { record(entry.event) } else { state.apply(entry.event) }
+        }
         var byMessage: [String: (actor: ActorID, seq: Int, bodies: [EventBody])] = [:]
         var order: [String] = []
         for entry in stored.entries {
@@ -46,17 +50,27 @@ final class Room {
         }
     }
 
-    func record(_ event: Event) {
+    /// An event and what its viewers may see of it, decided before it was applied.
+    struct Recorded {
+        var event: Event
+        var audience: Audience
+        var revealed: Bool
+    }
+
+    @discardableResult
+    func record(_ event: Event) -> Recorded {
+        let recorded = Recorded(event: event, audience: state.audience(of: event.body), revealed: state.votesRevealed)
         state.apply(event)
-        recent.append(event)
+        recent.append(recorded)
         if recent.count > Self.recentLimit + Self.recentLimit / 4 { recent.removeFirst(recent.count - Self.recentLimit) }
+        return recorded
     }
 
     /// The events after `since` if they are all still in memory.
-    func events(after since: Int) -> ArraySlice<Event>? {
+    func events(after since: Int) -> ArraySlice<Recorded>? {
         if since == state.seq { return [] }
-        guard since < state.seq, let first = recent.first, first.seq <= since + 1, since >= 1 else { return nil }
-        return recent[(since + 1 - first.seq)...]
+        guard since < state.seq, let first = recent.first, first.event.seq <= since + 1, since >= 1 else { return nil }
+        return recent[(since + 1 - first.event.seq)...]
     }
 
     func answer(for message: String, by actor: ActorID) -> [UInt8]? { answers[actor]?[message] }
@@ -73,11 +87,4 @@ final class Room {
     }
 
     func isOnline(_ actor: ActorID) -> Bool { (online[actor] ?? 0) > 0 }
-
-    func may(_ actor: Actor, see audience: Audience) -> Bool {
-        switch audience {
-        case .everyone: true
-        case .only(let who): actor.id == who
-        }
-    }
 }

@@ -65,6 +65,46 @@ public func decodeClientMessage(_ bytes: [UInt8]) -> Result<(id: String, message
         case "vote.cast": message = .command(.voteCast(card: try fields.id("card")))
         case "vote.retract": message = .command(.voteRetract(card: try fields.id("card")))
         case "phase.set": message = .command(.phaseSet(phase: try fields.id("phase")))
+        case "participant.assign":
+            message = .command(.participantAssign(participant: try fields.id("participant"), group: try fields.optionalID("group")))
+        case "tables.balance": message = .command(.tablesBalance)
+        case "rotation.advance": message = .command(.rotationAdvance)
+        case "host.assign":
+            message = .command(.hostAssign(board: try fields.id("board"), participant: try fields.optionalID("participant")))
+        case "participant.remove": message = .command(.participantRemove(participant: try fields.id("participant")))
+        case "timer.start":
+            message = .command(.timerStart(seconds: try fields.int("seconds"), label: try fields.optionalString("label")))
+        case "timer.pause": message = .command(.timerPause)
+        case "timer.resume": message = .command(.timerResume)
+        case "timer.stop": message = .command(.timerStop)
+        case "announce": message = .command(.announce(text: try fields.string("text")))
+        case "workshop.pause": message = .command(.workshopPause)
+        case "workshop.resume": message = .command(.workshopResume)
+        case "workshop.close": message = .command(.workshopClose)
+        case "view.focus": message = .command(.viewFocus(board: try fields.optionalID("board")))
+        case "settings.update":
+            let change = SettingsChange(voteBudget: try fields.optionalInt("voteBudget"),
+                                        maxVotesPerCard: try fields.optionalInt("maxVotesPerCard"),
+                                        privateWriting: try fields.optionalBool("privateWriting"),
+                                        anonymous: try fields.optionalBool("anonymous"),
+                                        facilitatorSeesAuthors: try fields.optionalBool("facilitatorSeesAuthors"))
+            if change.isEmpty { throw DomainError(.badRequest, "Aucun réglage à changer.") }
+            message = .command(.settingsUpdate(change))
+        case "votes.reveal": message = .command(.votesReveal)
+        case "cards.reveal": message = .command(.cardsReveal)
+        case "cluster.create":
+            message = .command(.clusterCreate(board: try fields.id("board"), title: try fields.string("title"),
+                                              cards: try fields.ids("cards")))
+        case "cluster.rename":
+            message = .command(.clusterRename(cluster: try fields.id("cluster"), title: try fields.string("title")))
+        case "card.cluster":
+            message = .command(.cardCluster(card: try fields.id("card"), cluster: try fields.optionalID("cluster")))
+        case "comment.add": message = .command(.commentAdd(card: try fields.id("card"), text: try fields.string("text")))
+        case "comment.delete": message = .command(.commentDelete(comment: try fields.id("comment")))
+        case "card.hide": message = .command(.cardHide(card: try fields.id("card")))
+        case "card.restore": message = .command(.cardRestore(card: try fields.id("card")))
+        case "board.lock": message = .command(.boardLock(board: try fields.id("board")))
+        case "board.unlock": message = .command(.boardUnlock(board: try fields.id("board")))
         default:
             return .failure(InboundError(re: id, error: DomainError(.unknownType, "Type de message inconnu : « \(type.prefix(64)) ».")))
         }
@@ -141,6 +181,25 @@ struct Fields {
         let d = try number(key)
         guard d == d.rounded(), abs(d) < 1e15 else { throw wrongType(key, "un nombre entier") }
         return Int(d)
+    }
+
+    func optionalInt(_ key: String) throws -> Int? { has(key) ? try int(key) : nil }
+
+    func optionalBool(_ key: String) throws -> Bool? {
+        guard has(key) else { return nil }
+        guard case .bool(let b)? = root[key] else { throw wrongType(key, "true ou false") }
+        return b
+    }
+
+    func ids(_ key: String) throws -> [String] {
+        guard let v = root[key], v != .null else { throw missing(key) }
+        guard case .array(let items) = v else { throw wrongType(key, "une liste d'identifiants") }
+        return try items.map { item in
+            guard case .string(let s) = item, !s.isEmpty, s.utf8.count <= 64, s.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw DomainError(.invalid, "Le champ « \(key) » ne contient pas que des identifiants valides.")
+            }
+            return s
+        }
     }
 
     func optionalSince() throws -> Int? {

@@ -61,12 +61,14 @@ public enum Outbound {
         return out
     }
 
-    public static func welcome(re: String, seq: Int, you: You, snapshot: [UInt8]?, events: [[UInt8]]) -> [UInt8] {
+    public static func welcome(re: String, seq: Int, you: You, snapshot: [UInt8]?, events: [[UInt8]], now: Int64 = 0) -> [UInt8] {
         var w = JSONWriter(reserving: (snapshot?.count ?? 0) + events.reduce(256) { $0 + $1.count + 1 })
         w.beginObject()
         w.key("type"); w.string("welcome")
         w.key("re"); w.string(re)
         w.key("seq"); w.int(seq)
+        // The server's clock, so countdowns can be corrected for the client's clock offset.
+        w.key("at"); w.string(timestamp(now))
         w.key("you"); w.beginObject()
         w.key("participant"); w.string(you.participant)
         if let token = you.token { w.key("token"); w.string(token) }
@@ -81,14 +83,27 @@ public enum Outbound {
         return w.bytes
     }
 
-    /// An event as the wire shows it. The same bytes go to every recipient of its audience.
-    public static func event(_ event: Event, in workshop: Workshop) -> [UInt8] {
+    /// Presence is live and never journaled: no seq.
+    public static func presence(participant: ActorID, online: Bool) -> [UInt8] {
+        var w = JSONWriter(reserving: 80)
+        w.beginObject()
+        w.key("type"); w.string("presence")
+        w.key("participant"); w.string(participant)
+        w.key("online"); w.bool(online)
+        w.endObject()
+        return w.bytes
+    }
+
+    /// An event as one class of viewer sees it (`sight`), encoded once per class and shared.
+    /// `revealed`: whether votes were revealed when it happened.
+    public static func event(_ event: Event, sight: Sight = .full, revealed: Bool = false) -> [UInt8] {
+        let anonymous = sight == .anonymous
         var w = JSONWriter(reserving: 192)
         w.beginObject()
         w.key("type"); w.string(event.body.type)
         w.key("seq"); w.int(event.seq)
         w.key("at"); w.string(timestamp(event.at))
-        w.key("by"); w.string(event.by)
+        w.key("by"); w.string(anonymous ? nil : event.by)
         switch event.body {
         case .workshopCreated(let blueprint):
             w.key("workshop"); w.beginObject()
@@ -98,7 +113,7 @@ public enum Outbound {
         case .participantJoined(let p):
             w.key("participant"); writeParticipant(p, online: true, to: &w)
         case .cardAdded(let card):
-            w.key("card"); writeCard(card, votes: workshop.votesRevealed ? 0 : nil, to: &w)
+            w.key("card"); writeCard(card, votes: revealed ? 0 : nil, showAuthor: !anonymous, to: &w)
         case let .cardEdited(card, text, version):
             w.key("card"); w.string(card)
             w.key("text"); w.string(text)
@@ -109,26 +124,87 @@ public enum Outbound {
             w.key("y"); w.number(y)
             w.key("column"); w.string(column)
             w.key("board"); w.string(board)
-        case .cardDeleted(let card):
+        case .cardDeleted(let card), .cardHidden(let card):
             w.key("card"); w.string(card)
-        case .voteCast(let card, _), .voteRetracted(let card, _):
+        case let .voteCast(card, _, phase, total), let .voteRetracted(card, _, phase, total):
             w.key("card"); w.string(card)
+            w.key("phase"); w.string(phase)
+            if revealed { w.key("votes"); w.int(total) }
         case .phaseChanged(let phase):
             w.key("phase"); w.string(phase)
+        case let .participantAssigned(participant, group):
+            w.key("participant"); w.string(participant)
+            w.key("group"); w.string(group)
+        case let .rotationAdvanced(boards, participants):
+            w.key("boards"); w.beginArray()
+            for b in boards { w.beginObject(); w.key("board"); w.string(b.board); w.key("group"); w.string(b.group); w.endObject() }
+            w.endArray()
+            w.key("participants"); w.beginArray()
+            for p in participants { w.beginObject(); w.key("participant"); w.string(p.participant); w.key("group"); w.string(p.group); w.endObject() }
+            w.endArray()
+        case let .hostAssigned(board, participant):
+            w.key("board"); w.string(board)
+            w.key("participant"); w.string(participant)
+        case .participantRemoved(let participant):
+            w.key("participant"); w.string(participant)
+        case .timerStarted(let timer):
+            w.key("timer"); writeTimer(timer, to: &w)
+        case .timerPaused(let remaining):
+            w.key("remaining"); w.int(Int(remaining))
+        case .timerResumed(let endsAt):
+            w.key("endsAt"); w.string(timestamp(endsAt))
+        case .timerStopped, .timerEnded, .workshopPaused, .workshopResumed, .workshopClosed:
+            break
+        case .announcementMade(let text):
+            w.key("text"); w.string(text)
+        case .viewFocused(let board):
+            w.key("board"); w.string(board)
+        case .settingsUpdated(let settings):
+            w.key("settings"); writeSettings(settings, revealed: revealed, to: &w)
+        case .votesRevealed(let counts):
+            w.key("votes"); w.beginObject()
+            for (card, n) in counts.sorted(by: { $0.key < $1.key }) { w.key(card); w.int(n) }
+            w.endObject()
+        case .cardsRevealed(let cards):
+            w.key("cards"); w.beginArray()
+            for card in cards { writeCard(card, votes: revealed ? 0 : nil, showAuthor: !anonymous, to: &w) }
+            w.endArray()
+        case let .clusterCreated(cluster, cards):
+            w.key("cluster"); writeCluster(cluster, to: &w)
+            w.key("cards"); w.beginArray(); cards.forEach { w.string($0) }; w.endArray()
+        case let .clusterRenamed(cluster, title):
+            w.key("cluster"); w.string(cluster)
+            w.key("title"); w.string(title)
+        case let .cardClustered(card, cluster):
+            w.key("card"); w.string(card)
+            w.key("cluster"); w.string(cluster)
+        case .commentAdded(let comment):
+            w.key("comment"); writeComment(comment, showAuthor: !anonymous, to: &w)
+        case .commentDeleted(let comment):
+            w.key("comment"); w.string(comment)
+        case .cardRestored(let card):
+            w.key("card"); writeCard(card, votes: nil, showAuthor: !anonymous, to: &w)
+        case .boardLocked(let board), .boardUnlocked(let board):
+            w.key("board"); w.string(board)
         }
         w.endObject()
         return w.bytes
     }
 
-    /// The workshop as `viewer` may see it (PROTOCOL.md snapshot shapes).
+    /// The workshop as `viewer` may see it (PROTOCOL.md snapshot shapes, docs/protocol.md).
     public static func snapshot(_ workshop: Workshop, for viewer: Actor, online: (ActorID) -> Bool) -> [UInt8] {
         var w = JSONWriter(reserving: 4096 + workshop.cards.count * 200)
+        let isFacilitator = viewer.role == .facilitator
         w.beginObject()
         w.key("id"); w.string(workshop.id)
         w.key("title"); w.string(workshop.title)
         w.key("plan"); w.string(workshop.plan)
         w.key("phase"); w.string(workshop.phase)
         w.key("closed"); w.bool(workshop.closed)
+        w.key("paused"); w.bool(workshop.paused)
+        w.key("focus"); w.string(workshop.focus)
+        w.key("timer")
+        if let timer = workshop.timer { writeTimer(timer, to: &w) } else { w.null() }
         w.key("phases"); w.beginArray()
         for phase in workshop.phases {
             w.beginObject()
@@ -139,11 +215,7 @@ public enum Outbound {
             w.endObject()
         }
         w.endArray()
-        w.key("settings"); w.beginObject()
-        w.key("voteBudget"); w.int(workshop.settings.voteBudget)
-        w.key("maxVotesPerCard"); w.int(workshop.settings.maxVotesPerCard)
-        w.key("votesRevealed"); w.bool(workshop.votesRevealed)
-        w.endObject()
+        w.key("settings"); writeSettings(workshop.settings, revealed: workshop.votesRevealed, to: &w)
         w.key("groups"); w.beginArray()
         for g in workshop.groups {
             w.beginObject()
@@ -169,12 +241,23 @@ public enum Outbound {
             }
             w.endArray()
             w.key("locked"); w.bool(b.locked)
+            w.key("host"); w.string(workshop.hosts[b.id])
             w.endObject()
         }
         w.endArray()
         w.key("cards"); w.beginArray()
-        for card in workshop.orderedCards {
-            writeCard(card, votes: workshop.votesRevealed ? workshop.voteCount(card.id) : nil, to: &w)
+        for card in workshop.orderedCards where workshop.canSee(card, viewer: viewer) {
+            writeCard(card, votes: workshop.votesRevealed ? workshop.voteCount(card.id) : nil,
+                      showAuthor: workshop.showsAuthor(card.author, to: viewer), moderation: isFacilitator, to: &w)
+        }
+        w.endArray()
+        w.key("clusters"); w.beginArray()
+        for cluster in workshop.orderedClusters { writeCluster(cluster, to: &w) }
+        w.endArray()
+        w.key("comments"); w.beginArray()
+        for comment in workshop.orderedComments {
+            guard let card = workshop.cards[comment.card], workshop.canSee(card, viewer: viewer) else { continue }
+            writeComment(comment, showAuthor: workshop.showsAuthor(comment.author, to: viewer), to: &w)
         }
         w.endArray()
         w.key("participants"); w.beginArray()
@@ -182,14 +265,15 @@ public enum Outbound {
         w.endArray()
         // The viewer's own dots: secret votes are secret from others, not from oneself.
         w.key("myVotes"); w.beginObject()
-        for (card, n) in (workshop.votes[viewer.id] ?? [:]).sorted(by: { $0.key < $1.key }) { w.key(card); w.int(n) }
+        for (card, n) in workshop.votes(of: viewer.id).sorted(by: { $0.key < $1.key }) { w.key(card); w.int(n) }
         w.endObject()
+        w.key("votesLeft"); w.int(max(0, workshop.settings.voteBudget - workshop.votesCast(by: viewer.id)))
         w.key("projects"); w.beginArray(); w.endArray()
         w.endObject()
         return w.bytes
     }
 
-    static func writeCard(_ card: Card, votes: Int?, to w: inout JSONWriter) {
+    static func writeCard(_ card: Card, votes: Int?, showAuthor: Bool, moderation: Bool = false, to w: inout JSONWriter) {
         w.beginObject()
         w.key("id"); w.string(card.id)
         w.key("board"); w.string(card.board)
@@ -198,10 +282,12 @@ public enum Outbound {
         w.key("x"); w.number(card.x)
         w.key("y"); w.number(card.y)
         w.key("color"); w.string(card.color.rawValue)
-        w.key("author"); w.string(card.author)
+        w.key("author"); w.string(showAuthor ? card.author : nil)
         w.key("version"); w.int(card.version)
         w.key("cluster"); w.string(card.cluster)
         w.key("votes"); w.int(votes)
+        if card.isPrivate { w.key("private"); w.bool(true) }
+        if moderation && card.hidden { w.key("hidden"); w.bool(true) }
         w.endObject()
     }
 
@@ -213,7 +299,46 @@ public enum Outbound {
         w.key("actor"); w.string(p.actor.rawValue)
         w.key("group"); w.string(p.group)
         w.key("role"); w.string(p.role.rawValue)
-        w.key("online"); w.bool(online)
+        w.key("online"); w.bool(online && !p.removed)
+        if p.removed { w.key("removed"); w.bool(true) }
+        w.endObject()
+    }
+
+    static func writeSettings(_ s: Settings, revealed: Bool, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("voteBudget"); w.int(s.voteBudget)
+        w.key("maxVotesPerCard"); w.int(s.maxVotesPerCard)
+        w.key("votesRevealed"); w.bool(revealed)
+        w.key("privateWriting"); w.bool(s.privateWriting)
+        w.key("anonymous"); w.bool(s.anonymous)
+        w.key("facilitatorSeesAuthors"); w.bool(s.facilitatorSeesAuthors)
+        w.endObject()
+    }
+
+    static func writeTimer(_ t: RoomTimer, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("label"); w.string(t.label)
+        w.key("seconds"); w.int(t.seconds)
+        w.key("running"); w.bool(t.running)
+        w.key("endsAt"); w.string(t.endsAt.map(timestamp))
+        w.key("remaining"); w.int(t.remaining.map { Int($0) })
+        w.endObject()
+    }
+
+    static func writeCluster(_ c: Cluster, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("id"); w.string(c.id)
+        w.key("board"); w.string(c.board)
+        w.key("title"); w.string(c.title)
+        w.endObject()
+    }
+
+    static func writeComment(_ c: Comment, showAuthor: Bool, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("id"); w.string(c.id)
+        w.key("card"); w.string(c.card)
+        w.key("text"); w.string(c.text)
+        w.key("author"); w.string(showAuthor ? c.author : nil)
         w.endObject()
     }
 }
@@ -247,6 +372,8 @@ public func ackResult(for events: [EventBody]) -> [(String, String)] {
         switch body {
         case .cardAdded(let card): result.append(("card", card.id))
         case .participantJoined(let p): result.append(("participant", p.id))
+        case .clusterCreated(let c, _): result.append(("cluster", c.id))
+        case .commentAdded(let c): result.append(("comment", c.id))
         default: break
         }
     }

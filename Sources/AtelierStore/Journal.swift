@@ -56,7 +56,7 @@ public struct StoredWorkshop: Sendable {
     public var entries: [JournalEntry]
     public var credentials: [Credential]
     /// Replaying `entries`; nil if the journal does not start with `workshop.created`.
-    public var state: Workshop?
+    public var state: Workshop? { Workshop.replay(entries.lazy.map(\.event)) }
 }
 
 /// Where workshops are kept. SQLite is the embedded default; the hub sees only this protocol,
@@ -178,6 +178,9 @@ public final class SQLiteStore: EventStore {
                 try db.execute(sql: "INSERT INTO event (workshop_id, seq, at, actor, message, type, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
                                arguments: [entry.workshop, entry.event.seq, entry.event.at, entry.event.by, entry.message,
                                            body.type, try encoder.encode(body)])
+                if case .workshopClosed = body {
+                    try db.execute(sql: "UPDATE workshop SET closed = 1 WHERE id = ?", arguments: [entry.workshop])
+                }
             }
             for c in batch.credentials {
                 try db.execute(sql: "INSERT INTO person (workshop_id, participant_id, token) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET token = excluded.token",
@@ -204,7 +207,6 @@ public final class SQLiteStore: EventStore {
             }
             let decoder = JSONDecoder()
             var entries: [JournalEntry] = []
-            var state: Workshop?
             let cursor = try Row.fetchCursor(db, sql: "SELECT seq, at, actor, message, payload FROM event WHERE workshop_id = ? ORDER BY seq", arguments: [id])
             var expected = 1
             while let r = try cursor.next() {
@@ -222,16 +224,12 @@ public final class SQLiteStore: EventStore {
                     body = .participantJoined(p)
                 }
                 let event = Event(seq: seq, at: r["at"], by: r["actor"], body: body)
-                if state == nil {
-                    guard case .workshopCreated(let bp) = body else {
-                        throw StoreError.undecodable(workshop: id, seq: seq, reason: "first event is not workshop.created")
-                    }
-                    state = Workshop(bp)
+                if seq == 1, case .workshopCreated = body {} else if seq == 1 {
+                    throw StoreError.undecodable(workshop: id, seq: seq, reason: "first event is not workshop.created")
                 }
-                state?.apply(event)
                 entries.append(JournalEntry(workshop: id, event: event, message: r["message"]))
             }
-            return StoredWorkshop(record: record, entries: entries, credentials: credentials, state: state)
+            return StoredWorkshop(record: record, entries: entries, credentials: credentials)
         }
     }
 

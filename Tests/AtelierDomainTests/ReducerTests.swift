@@ -72,10 +72,10 @@ let refusals: [Refusal] = [
     Refusal(name: "vote on a missing card", phase: "ideas", actor: alice, command: .voteCast(card: "c_999"), code: .notFound),
     Refusal(name: "facilitator does not vote", phase: "ideas", actor: facilitator, command: .voteCast(card: "c_100"), code: .forbidden),
     Refusal(name: "fourth vote on one card", phase: "ideas", actor: alice, command: .voteCast(card: "c_100"), code: .budget,
-            prepare: { w in for s in 0..<3 { w.apply(Event(seq: w.seq + 1, at: 0, by: "p_10", body: .voteCast(card: "c_100", voter: "p_10"))); _ = s } }),
+            prepare: { w in for s in 0..<3 { w.apply(Event(seq: w.seq + 1, at: 0, by: "p_10", body: .voteCast(card: "c_100", voter: "p_10", phase: "ideas", total: 0))); _ = s } }),
     Refusal(name: "sixth vote (budget 5)", phase: "ideas", actor: alice, command: .voteCast(card: "c_2"), code: .budget,
             prepare: { w in
-                for card in ["c_100", "c_100", "c_100", "c_2", "c_2"] { w.apply(Event(seq: w.seq + 1, at: 0, by: "p_10", body: .voteCast(card: card, voter: "p_10"))) }
+                for card in ["c_100", "c_100", "c_100", "c_2", "c_2"] { w.apply(Event(seq: w.seq + 1, at: 0, by: "p_10", body: .voteCast(card: card, voter: "p_10", phase: "ideas", total: 0))) }
             }),
     Refusal(name: "retract a vote never cast", phase: "ideas", actor: alice, command: .voteRetract(card: "c_100"), code: .invalid),
     Refusal(name: "participant changes phase", actor: alice, command: .phaseSet(phase: "ideas"), code: .forbidden),
@@ -167,23 +167,26 @@ struct DecisionTests {
         var w = fixture(phase: "ideas")
         for n in 1...3 {
             let events = try run(w, .voteCast(card: "c_100"), alice).get()
-            #expect(events == [.voteCast(card: "c_100", voter: "p_10")])
+            #expect(events == [.voteCast(card: "c_100", voter: "p_10", phase: "ideas", total: n)])
             w.apply(Event(seq: w.seq + 1, at: 0, by: "p_10", body: events[0]))
-            #expect(w.votes["p_10"]?["c_100"] == n)
+            #expect(w.votes(of: "p_10")["c_100"] == n)
         }
         #expect(w.votesCast(by: "p_10") == 3)
         let retract = try run(w, .voteRetract(card: "c_100"), alice).get()
         w.apply(Event(seq: w.seq + 1, at: 0, by: "p_10", body: retract[0]))
-        #expect(w.votes["p_10"]?["c_100"] == 2)
+        #expect(w.votes(of: "p_10")["c_100"] == 2)
         #expect(w.voteCount("c_100") == 2)
     }
 
     @Test func votesAreSecretUntilRevealed() {
         var w = fixture(phase: "ideas")
-        #expect(EventBody.voteCast(card: "c_100", voter: "p_10").audience(in: w) == .only("p_10"))
+        let vote = EventBody.voteCast(card: "c_100", voter: "p_10", phase: "ideas", total: 1)
+        #expect(w.audience(of: vote).sight(for: alice) == .full)
+        #expect(w.audience(of: vote).sight(for: bob) == .hidden)
+        #expect(w.audience(of: vote).sight(for: facilitator) == .hidden)
         w.votesRevealed = true
-        #expect(EventBody.voteCast(card: "c_100", voter: "p_10").audience(in: w) == .everyone)
-        #expect(EventBody.phaseChanged(phase: "x").audience(in: w) == .everyone)
+        #expect(w.audience(of: vote).sight(for: bob) == .anonymous, "counts become public, voters never")
+        #expect(w.audience(of: .phaseChanged(phase: "x")).sight(for: bob) == .full)
     }
 
     @Test func facilitatorChangesPhase() throws {
@@ -239,7 +242,8 @@ struct ApplyTests {
 
     @Test func deletingACardRemovesItsVotes() {
         var w = fixture(phase: "ideas")
-        w.apply(Event(seq: w.seq + 1, at: 0, by: "p_10", body: .voteCast(card: "c_100", voter: "p_10")))
+        w.apply(Event(seq: w.seq + 1, at: 0, by: "p_10", body: .voteCast(card: "c_100", voter: "p_10", phase: "ideas", total: 0)))
+        #expect(w.voteCount("c_100") == 1)
         w.apply(Event(seq: w.seq + 1, at: 0, by: "p_10", body: .cardDeleted(card: "c_100")))
         #expect(w.cards["c_100"] == nil)
         #expect(w.voteCount("c_100") == 0)

@@ -13,7 +13,7 @@ struct JSONExportTests {
         w.cards["c_1"] = Card(id: "c_1", board: "b_a", column: "ideas", text: "Idée", x: 0, y: 0, color: .yellow, author: "p_1", createdSeq: 1)
         w.participants["p_1"] = Participant(id: "p_1", role: .participant, actor: .etti, group: "g_a",
                                             profile: Profile(name: "Marie Dupont", organisation: "ETTI Bourgogne"))
-        w.votes = ["p_1": ["c_1": 2]]
+        w.ballots = ["ideas": ["p_1": ["c_1": 2]]]
         return w
     }
 

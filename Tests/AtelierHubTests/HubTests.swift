@@ -89,8 +89,8 @@ struct HubTests {
         let a = h.join(1, name: "Marie")
         let group = try #require(string(a["you"]?["group"]))
         h.join(2, name: "Paul", group: group)
-        // A learns that Paul joined, after A's own welcome.
-        #expect(h.transport.messages(to: 1).last?["type"] == .string("participant.joined"))
+        // A learns that Paul joined, then that he is online, after A's own welcome.
+        #expect(h.transport.messages(to: 1).suffix(2).map { $0["type"] } == [.string("participant.joined"), .string("presence")])
 
         h.send(1, #"{"id":"m1","type":"card.add","board":"b_\#(group.dropFirst(2))","column":"problems","text":"Mutualiser un poste"}"#)
         // Nothing is sent before the commit.

@@ -147,23 +147,24 @@ struct OutboundTests {
     @Test func cardAddedEvent() throws {
         let card = Card(id: "c_9", board: "b_1", column: "ideas", text: "<script>alert(1)</script>", x: 1, y: 2.5,
                         color: .pink, author: "p_3", createdSeq: 42)
-        var w = Workshop(Blueprint(id: "w", title: "t", plan: "p", groups: [], boards: [], phases: [], settings: Settings()))
-        let bytes = Outbound.event(Event(seq: 42, at: 1_795_860_131_120, by: "p_3", body: .cardAdded(card)), in: w)
+        let bytes = Outbound.event(Event(seq: 42, at: 1_795_860_131_120, by: "p_3", body: .cardAdded(card)))
         let v = try JSONParser.parse(bytes)
         #expect(v["type"] == .string("card.added"))
         #expect(v["seq"] == .number(42))
         #expect(v["at"] == .string("2026-11-28T10:02:11.120Z"))
         #expect(v["card"]?["text"] == .string("<script>alert(1)</script>"))
         #expect(v["card"]?["votes"] == .null, "votes are hidden before the reveal")
-        w.votesRevealed = true
-        #expect(try JSONParser.parse(Outbound.event(Event(seq: 42, at: 0, by: "p_3", body: .cardAdded(card)), in: w))["card"]?["votes"] == .number(0))
+        #expect(try JSONParser.parse(Outbound.event(Event(seq: 42, at: 0, by: "p_3", body: .cardAdded(card)), revealed: true))["card"]?["votes"] == .number(0))
+        let anonymous = try JSONParser.parse(Outbound.event(Event(seq: 42, at: 0, by: "p_3", body: .cardAdded(card)), sight: .anonymous))
+        #expect(anonymous["by"] == .null)
+        #expect(anonymous["card"]?["author"] == .null)
     }
 
     @Test func snapshotHidesOthersVotes() throws {
         var w = Workshop(Blueprint(id: "w", title: "t", plan: "p", groups: [], boards: [],
                                    phases: [Phase(id: "ideas", title: "I", open: [.idea], voting: true)], settings: Settings()))
         w.cards["c_1"] = Card(id: "c_1", board: "b", column: "c", text: "t", x: 0, y: 0, color: .yellow, author: "p_1", createdSeq: 1)
-        w.votes = ["p_1": ["c_1": 2], "p_2": ["c_1": 1]]
+        w.ballots = ["ideas": ["p_1": ["c_1": 2], "p_2": ["c_1": 1]]]
         let v = try JSONParser.parse(Outbound.snapshot(w, for: Actor(id: "p_1", role: .participant)) { _ in false })
         guard case .array(let cards)? = v["cards"] else { Issue.record("no cards"); return }
         #expect(cards[0]["votes"] == .null)
@@ -180,8 +181,7 @@ struct OutboundTests {
     }
 
     @Test func welcomeWithoutSnapshotCarriesEvents() throws {
-        let e = Outbound.event(Event(seq: 5, at: 0, by: nil, body: .phaseChanged(phase: "ideas")),
-                               in: Workshop(Blueprint(id: "w", title: "t", plan: "p", groups: [], boards: [], phases: [], settings: Settings())))
+        let e = Outbound.event(Event(seq: 5, at: 0, by: nil, body: .phaseChanged(phase: "ideas")))
         let v = try JSONParser.parse(Outbound.welcome(re: "1", seq: 5, you: You(participant: "p_3", token: "tok", role: .participant, group: "g"), snapshot: nil, events: [e]))
         #expect(v["workshop"] == nil)
         #expect(v["you"]?["token"] == .string("tok"))

@@ -1,0 +1,107 @@
+import Foundation
+
+extension Workshop {
+    /// Makes an event part of the state. Events were validated by ``reduce(_:_:by:context:)``
+    /// (or come from the journal), so applying never fails: an event naming something unknown
+    /// changes nothing.
+    public mutating func apply(_ event: Event) {
+        seq = event.seq
+        switch event.body {
+        case .workshopCreated(let blueprint):
+            self = Workshop(blueprint)
+            seq = event.seq
+        case .participantJoined(let participant):
+            participants[participant.id] = participant
+        case .cardAdded(let card):
+            cards[card.id] = card
+        case let .cardEdited(card, text, version):
+            cards[card]?.text = text
+            cards[card]?.version = version
+        case let .cardMoved(card, x, y, column, board):
+            cards[card]?.x = x; cards[card]?.y = y
+            cards[card]?.column = column; cards[card]?.board = board
+        case .cardDeleted(let card):
+            cards[card] = nil
+            for phase in ballots.keys { for voter in ballots[phase]!.keys { ballots[phase]![voter]![card] = nil } }
+            comments = comments.filter { $0.value.card != card }
+        case let .voteCast(card, voter, phase, _):
+            ballots[phase, default: [:]][voter, default: [:]][card, default: 0] += 1
+        case let .voteRetracted(card, voter, phase, _):
+            let left = (ballots[phase]?[voter]?[card] ?? 0) - 1
+            ballots[phase]?[voter]?[card] = left > 0 ? left : nil
+        case .phaseChanged(let phase):
+            self.phase = phase
+        case let .participantAssigned(participant, group):
+            participants[participant]?.group = group
+        case let .rotationAdvanced(placements, moved):
+            for p in placements { if let i = boardIndex(p.board) { boards[i].group = p.group } }
+            for m in moved { participants[m.participant]?.group = m.group }
+        case let .hostAssigned(board, participant):
+            hosts[board] = participant
+        case .participantRemoved(let participant):
+            participants[participant]?.removed = true
+            for (board, host) in hosts where host == participant { hosts[board] = nil }
+        case .timerStarted(let timer):
+            self.timer = timer
+        case .timerPaused(let remaining):
+            timer?.endsAt = nil
+            timer?.remaining = remaining
+        case .timerResumed(let endsAt):
+            timer?.endsAt = endsAt
+            timer?.remaining = nil
+        case .timerStopped, .timerEnded:
+            timer = nil
+        case .announcementMade:
+            break
+        case .workshopPaused:
+            paused = true
+        case .workshopResumed:
+            paused = false
+        case .workshopClosed:
+            closed = true
+            timer = nil
+        case .viewFocused(let board):
+            focus = board
+        case .settingsUpdated(let settings):
+            self.settings = settings
+        case .votesRevealed:
+            votesRevealed = true
+        case .cardsRevealed(let revealed):
+            for card in revealed { cards[card.id]?.isPrivate = false }
+        case let .clusterCreated(cluster, _):
+            clusters[cluster.id] = cluster
+        case let .clusterRenamed(cluster, title):
+            clusters[cluster]?.title = title
+        case let .cardClustered(card, cluster):
+            cards[card]?.cluster = cluster
+        case .commentAdded(let comment):
+            comments[comment.id] = comment
+        case .commentDeleted(let comment):
+            comments[comment] = nil
+        case .cardHidden(let card):
+            cards[card]?.hidden = true
+        case .cardRestored(let card):
+            cards[card.id]?.hidden = false
+        case .boardLocked(let board):
+            if let i = boardIndex(board) { boards[i].locked = true }
+        case .boardUnlocked(let board):
+            if let i = boardIndex(board) { boards[i].locked = false }
+        }
+    }
+
+    /// Rebuilds a workshop from its journal (the first event must be `workshop.created`).
+    public static func replay<S: Sequence>(_ events: S) -> Workshop? where S.Element == Event {
+        var state: Workshop?
+        for event in events {
+            if state == nil {
+                guard case .workshopCreated(let blueprint) = event.body else { return nil }
+                state = Workshop(blueprint)
+            }
+            state?.apply(event)
+        }
+        return state
+    }
+
+    public var orderedClusters: [Cluster] { clusters.values.sorted { $0.createdSeq < $1.createdSeq } }
+    public var orderedComments: [Comment] { comments.values.sorted { $0.createdSeq < $1.createdSeq } }
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+/// How one viewer sees one event or object.
+public enum Sight: Sendable, Equatable {
+    /// Not sent at all: what the server must hide is never sent.
+    case hidden
+    case full
+    /// Sent without authors (`by`, `author` become null): anonymous mode, or someone else's dots.
+    case anonymous
+}
+
+/// Who may receive an event, decided when it is appended (from the state before it), so the same
+/// decision holds for its broadcast and for a later resume.
+public struct Audience: Sendable, Equatable {
+    /// nil: every participant; otherwise only these.
+    public var participants: Set<ActorID>?
+    public var facilitator: Bool = true
+    /// The viewer(s) who always get the authors (the card's author, the voter).
+    public var owner: ActorID?
+    public var anonymizeParticipants: Bool = false
+    public var anonymizeFacilitator: Bool = false
+
+    public static let everyone = Audience(participants: nil)
+
+    public init(participants: Set<ActorID>?, facilitator: Bool = true, owner: ActorID? = nil,
+                anonymizeParticipants: Bool = false, anonymizeFacilitator: Bool = false) {
+        self.participants = participants; self.facilitator = facilitator; self.owner = owner
+        self.anonymizeParticipants = anonymizeParticipants; self.anonymizeFacilitator = anonymizeFacilitator
+    }
+
+    public func sight(for viewer: Actor) -> Sight {
+        if viewer.role == .facilitator {
+            guard facilitator else { return .hidden }
+            return anonymizeFacilitator ? .anonymous : .full
+        }
+        if let only = participants, !only.contains(viewer.id) { return .hidden }
+        if viewer.id == owner { return .full }
+        return anonymizeParticipants ? .anonymous : .full
+    }
+}
+
+extension Workshop {
+    /// Whether `viewer` may see a card at all (private writing, moderation).
+    public func canSee(_ card: Card, viewer: Actor) -> Bool {
+        if viewer.role == .facilitator { return true }
+        if card.hidden { return false }
+        if card.isPrivate { return card.author == viewer.id }
+        return true
+    }
+
+    /// Whether `viewer` may see who wrote something (anonymous mode).
+    public func showsAuthor(_ author: ActorID?, to viewer: Actor) -> Bool {
+        guard settings.anonymous else { return true }
+        if viewer.role == .facilitator { return settings.facilitatorSeesAuthors }
+        return author != nil && author == viewer.id
+    }
+
+    /// The audience of a card-related event, from the card's visibility now.
+    func audience(ofCard id: CardID) -> Audience {
+        guard let card = cards[id] else { return .everyone }
+        return audience(of: card)
+    }
+
+    func audience(of card: Card, owner: ActorID? = nil) -> Audience {
+        var a = Audience(participants: nil, owner: owner ?? card.author,
+                         anonymizeParticipants: settings.anonymous,
+                         anonymizeFacilitator: settings.anonymous && !settings.facilitatorSeesAuthors)
+        if card.hidden { a.participants = [] }
+        else if card.isPrivate { a.participants = card.author.map { [$0] } ?? [] }
+        return a
+    }
+
+    /// Who may receive `body`, decided on the state before it is applied.
+    public func audience(of body: EventBody) -> Audience {
+        switch body {
+        case .cardAdded(let card):
+            return audience(of: card)
+        case .cardEdited(let card, _, _), .cardMoved(let card, _, _, _, _), .cardDeleted(let card),
+             .cardClustered(let card, _):
+            return audience(ofCard: card)
+        case .voteCast(let card, let voter, _, _), .voteRetracted(let card, let voter, _, _):
+            // Dots are secret until the reveal; after it, counts are public, voters never are.
+            var a = audience(ofCard: card)
+            a.owner = voter
+            a.anonymizeParticipants = true
+            a.anonymizeFacilitator = true
+            if !votesRevealed { a.participants = [voter]; a.facilitator = false }
+            return a
+        case .commentAdded(let comment):
+            var a = audience(ofCard: comment.card)
+            a.owner = comment.author
+            return a
+        case .commentDeleted(let id):
+            guard let comment = comments[id] else { return .everyone }
+            var a = audience(ofCard: comment.card)
+            a.owner = comment.author
+            return a
+        case .cardHidden(let card):
+            // Everyone who could see the card learns it goes (or comes back).
+            guard var c = cards[card] else { return .everyone }
+            c.hidden = false
+            return audience(of: c)
+        case .cardRestored(var card):
+            card.hidden = false
+            return audience(of: card)
+        case .cardsRevealed:
+            return Audience(participants: nil, anonymizeParticipants: settings.anonymous,
+                            anonymizeFacilitator: settings.anonymous && !settings.facilitatorSeesAuthors)
+        default:
+            return .everyone
+        }
+    }
+}

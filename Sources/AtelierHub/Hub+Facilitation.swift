@@ -1,0 +1,53 @@
+import AtelierDomain
+import AtelierProtocol
+import AtelierStore
+import AtelierTransport
+import Foundation
+
+/// What some events set in motion outside the state, once they are durable.
+extension Hub {
+    func followUp(_ event: Event, in room: Room) {
+        switch event.body {
+        case .participantRemoved(let participant):
+            // Their connections close with a clear reason, and their token stops working.
+            for (connection, actor) in room.members where actor.id == participant {
+                transport.close(connection, code: CloseCode.policyViolation, reason: "Vous avez été retiré de l'atelier par l'animateur.")
+                sessions[connection]?.state = .closing
+                room.members[connection] = nil
+            }
+            room.online[participant] = nil
+            tokens = tokens.filter { $0.value.participant != participant || $0.value.workshop != room.record.id }
+        case .timerStarted(let timer):
+            if let endsAt = timer.endsAt { schedule(timerEnd: endsAt, in: room) }
+        case .timerResumed(let endsAt):
+            schedule(timerEnd: endsAt, in: room)
+        default:
+            break
+        }
+    }
+
+    /// Ends the room's timer at `endsAt` (server clock), unless it was changed meanwhile.
+    func schedule(timerEnd endsAt: Int64, in room: Room) {
+        let id = room.record.id
+        let delay = max(0, Double(endsAt - clock()) / 1000)
+        let transport = self.transport
+        DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [weak self] in
+            guard let hub = self else { return }
+            transport.post { hub.timerFired(workshop: id, endsAt: endsAt) }
+        }
+    }
+
+    func timerFired(workshop: WorkshopID, endsAt: Int64) {
+        guard let room = rooms[workshop], room.state.timer?.endsAt == endsAt else { return }
+        if case .success(let bodies) = reduce(room.state, .timerExpire(endsAt: endsAt), by: .system,
+                                              context: ReduceContext(nextSeq: room.state.seq + 1, now: clock())), !bodies.isEmpty {
+            append(bodies, to: room, by: nil, message: nil)
+            pipeline.flush()
+        }
+    }
+
+    /// After a restart, running timers go on (or end at once if their time passed).
+    func resumeTimers() {
+        for room in rooms.values { if let endsAt = room.state.timer?.endsAt { schedule(timerEnd: endsAt, in: room) } }
+    }
+}
