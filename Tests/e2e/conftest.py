@@ -120,6 +120,9 @@ class Client:
 
     @classmethod
     async def connect(cls, url, **kw):
+        # An unbounded queue: a test client that reads late must not stop reading its socket
+        # (it would then miss pongs and close handshakes).
+        kw.setdefault("max_queue", None)
         ws = await websockets.connect(url, subprotocols=["atelier.v1"], **kw)
         return cls(ws)
 
@@ -140,12 +143,12 @@ class Client:
         self.inbox.extend(data if isinstance(data, list) else [data])
 
     async def expect(self, predicate, timeout=5.0):
-        """The first message (in order) that matches, removing it and everything before it."""
+        """The first message (in order) that matches; it leaves the inbox, the others stay."""
         deadline = time.monotonic() + timeout
         while True:
             for i, m in enumerate(self.inbox):
                 if predicate(m):
-                    del self.inbox[: i + 1]
+                    del self.inbox[i]
                     return m
             left = deadline - time.monotonic()
             if left <= 0:

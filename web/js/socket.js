@@ -1,0 +1,293 @@
+// The connection to the server: join first, then commands; reconnects by itself and never drops
+// a command the user made. Unacknowledged commands sit in an outbox (kept in localStorage when a
+// storage key is given) and are re-sent with the SAME id after every (re)join: the server answers
+// a repeated id again without applying it twice.
+
+const SUBPROTOCOL = 'atelier.v1';
+const BACKOFF_MIN_MS = 500;
+const BACKOFF_MAX_MS = 10000;
+/** Failed attempts in a row after which the state says "offline" rather than "reconnecting". */
+const OFFLINE_AFTER_FAILURES = 3;
+const HEARTBEAT_EVERY_MS = 25000;
+/** A ping left unanswered this long means the link is dead even if the socket looks open. */
+const HEARTBEAT_TIMEOUT_MS = 10000;
+/** Codes worth retrying later with the same id: the server did not apply (or record) them. */
+const RETRY_CODES = new Set(['rate_limited', 'internal']);
+const RETRY_DELAY_MS = 2000;
+const MAX_RETRIES = 5;
+
+/** @returns {string} a random prefix so message ids stay unique across page loads. */
+function randomPrefix() {
+  const bytes = new Uint8Array(6);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(36).padStart(2, '0')).join('');
+}
+
+/**
+ * The WebSocket link to the server.
+ *
+ * Events (all `CustomEvent`, payload in `detail`):
+ * - `state` `{state}`: `connecting` | `online` | `reconnecting` | `offline` | `stopped`
+ * - `welcome` `{message}`: a join succeeded
+ * - `joinfailed` `{code, message}`: the join was refused; the connection stops
+ * - `event` `{event}`: one workshop event, in seq order
+ * - `presence` `{participant, online}`
+ * - `ack` `{command, message}` / `rejected` `{command, code, message}`: a command's answer
+ * - `outbox` `{pending}`: the unacknowledged commands changed
+ */
+export class Connection extends EventTarget {
+  /**
+   * @param {object} options
+   * @param {() => object} options.join builds the join message (without id) for each attempt
+   * @param {string|null} [options.storageKey] localStorage key for the outbox (null: memory only)
+   * @param {string} [options.url] the WebSocket URL (default: this host's /ws)
+   */
+  constructor({ join, storageKey = null, url = null }) {
+    super();
+    this.makeJoin = join;
+    this.storageKey = storageKey;
+    this.url = url ?? `${location.protocol === 'https:' ? 'wss://' : 'ws://'}${location.host}/ws`;
+    this.prefix = randomPrefix();
+    this.counter = 0;
+    this.state = 'stopped';
+    this.ws = null;
+    this.joined = false;
+    this.joinId = null;
+    this.failures = 0;
+    this.retryTimer = null;
+    this.heartbeatTimer = null;
+    this.pongTimer = null;
+    this.retries = new Map();
+    this.memoryOutbox = [];
+    this.onBrowserOnline = () => this.reconnectNow();
+    this.onVisible = () => { if (document.visibilityState === 'visible') this.reconnectNow(); };
+  }
+
+  /** Opens the connection (and keeps it open until stop()). */
+  start() {
+    if (this.state !== 'stopped') return;
+    window.addEventListener('online', this.onBrowserOnline);
+    document.addEventListener('visibilitychange', this.onVisible);
+    this.setState('connecting');
+    this.open();
+  }
+
+  /** Closes the connection for good; the outbox stays stored. */
+  stop() {
+    window.removeEventListener('online', this.onBrowserOnline);
+    document.removeEventListener('visibilitychange', this.onVisible);
+    clearTimeout(this.retryTimer);
+    this.stopHeartbeat();
+    this.setState('stopped');
+    if (this.ws) {
+      const ws = this.ws;
+      this.ws = null;
+      ws.close(1000);
+    }
+  }
+
+  /** @returns {string} a message id unique for this participant, across reloads. */
+  nextId() {
+    this.counter += 1;
+    return `${this.prefix}-${this.counter}`;
+  }
+
+  /**
+   * Queues a command and sends it now if joined. It stays in the outbox until answered.
+   * @param {string} type the command, e.g. `card.add`
+   * @param {object} args its arguments
+   * @returns {string} the message id
+   */
+  send(type, args = {}) {
+    const command = { ...args, id: this.nextId(), type };
+    this.updateOutbox((list) => [...list, command]);
+    if (this.joined) this.transmit(command);
+    return command.id;
+  }
+
+  /** @returns {object[]} the commands not yet acknowledged, oldest first. */
+  get pending() {
+    if (!this.storageKey) return this.memoryOutbox;
+    try {
+      const stored = JSON.parse(localStorage.getItem(this.storageKey) ?? '[]');
+      return Array.isArray(stored) ? stored : [];
+    } catch {
+      return this.memoryOutbox;
+    }
+  }
+
+  /** Forgets every queued command (used when leaving the workshop). */
+  clearOutbox() {
+    this.updateOutbox(() => []);
+  }
+
+  // Read-modify-write on every change, so two tabs of the same session do not overwrite each other.
+  updateOutbox(change) {
+    const next = change(this.pending);
+    this.memoryOutbox = next;
+    if (this.storageKey) {
+      try {
+        if (next.length) localStorage.setItem(this.storageKey, JSON.stringify(next));
+        else localStorage.removeItem(this.storageKey);
+      } catch { /* storage full or disabled: the memory copy still holds the commands */ }
+    }
+    this.emit('outbox', { pending: next });
+  }
+
+  open() {
+    let ws;
+    try {
+      ws = new WebSocket(this.url, SUBPROTOCOL);
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    this.ws = ws;
+    this.joined = false;
+    ws.addEventListener('open', () => {
+      if (ws !== this.ws) return;
+      this.joinId = this.nextId();
+      ws.send(JSON.stringify({ ...this.makeJoin(), id: this.joinId, type: 'join' }));
+    });
+    ws.addEventListener('message', (e) => { if (ws === this.ws) this.receive(e.data); });
+    ws.addEventListener('close', () => { if (ws === this.ws) this.lost(); });
+    ws.addEventListener('error', () => { /* a close event follows */ });
+  }
+
+  lost() {
+    this.ws = null;
+    this.joined = false;
+    this.stopHeartbeat();
+    if (this.state === 'stopped') return;
+    this.failures += 1;
+    this.scheduleReconnect();
+  }
+
+  scheduleReconnect() {
+    const offline = this.failures >= OFFLINE_AFTER_FAILURES || navigator.onLine === false;
+    this.setState(offline ? 'offline' : 'reconnecting');
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.max(0, this.failures - 1));
+    // "Equal jitter": half fixed, half random, so a restarted server is not hit by everyone at once.
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.open(), delay);
+  }
+
+  /** Skips the backoff wait (the browser says the network is back, or the tab became visible). */
+  reconnectNow() {
+    if (this.state === 'stopped' || this.ws) return;
+    clearTimeout(this.retryTimer);
+    this.open();
+  }
+
+  receive(data) {
+    let parsed;
+    try {
+      parsed = JSON.parse(data);
+    } catch {
+      return;
+    }
+    clearTimeout(this.pongTimer);
+    this.pongTimer = null;
+    for (const message of Array.isArray(parsed) ? parsed : [parsed]) {
+      if (message && typeof message === 'object') this.handle(message);
+    }
+  }
+
+  handle(message) {
+    switch (message.type) {
+      case 'welcome':
+        if (message.re !== this.joinId) return;
+        this.joined = true;
+        this.failures = 0;
+        this.setState('online');
+        this.emit('welcome', { message });
+        this.startHeartbeat();
+        for (const command of this.pending) this.transmit(command);
+        return;
+      case 'ack':
+        this.settle(message.re, (command) => this.emit('ack', { command, message }));
+        return;
+      case 'error':
+        this.handleError(message);
+        return;
+      case 'pong':
+        return;
+      case 'presence':
+        this.emit('presence', { participant: message.participant, online: message.online });
+        return;
+      default:
+        if (typeof message.seq === 'number') this.emit('event', { event: message });
+    }
+  }
+
+  handleError(message) {
+    if (message.re != null && message.re === this.joinId && !this.joined) {
+      this.stop();
+      this.emit('joinfailed', { code: message.code, message: message.message });
+      return;
+    }
+    if (RETRY_CODES.has(message.code)) {
+      const command = this.pending.find((c) => c.id === message.re);
+      const tries = (this.retries.get(message.re) ?? 0) + 1;
+      this.retries.set(message.re, tries);
+      if (command && tries <= MAX_RETRIES) {
+        setTimeout(() => { if (this.joined) this.transmit(command); }, RETRY_DELAY_MS);
+        this.emit('rejected', { command, code: message.code, message: message.message, retrying: true });
+        return;
+      }
+    }
+    const known = this.pending.some((c) => c.id === message.re);
+    if (!known) {
+      this.emit('rejected', { command: null, code: message.code, message: message.message });
+      return;
+    }
+    this.settle(message.re, (command) =>
+      this.emit('rejected', { command, code: message.code, message: message.message }));
+  }
+
+  settle(id, notify) {
+    this.retries.delete(id);
+    const command = this.pending.find((c) => c.id === id);
+    if (!command) return;
+    this.updateOutbox((list) => list.filter((c) => c.id !== id));
+    notify(command);
+  }
+
+  transmit(command) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(command));
+  }
+
+  startHeartbeat() {
+    this.stopHeartbeat();
+    this.heartbeatTimer = setInterval(() => {
+      if (!this.ws || !this.joined || this.pongTimer) return;
+      this.transmit({ id: this.nextId(), type: 'ping' });
+      this.pongTimer = setTimeout(() => {
+        // Nothing came back: the socket is a zombie (phone changed network, woke from sleep…).
+        this.pongTimer = null;
+        const ws = this.ws;
+        if (!ws) return;
+        this.lost();
+        ws.close();
+      }, HEARTBEAT_TIMEOUT_MS);
+    }, HEARTBEAT_EVERY_MS);
+  }
+
+  stopHeartbeat() {
+    clearInterval(this.heartbeatTimer);
+    clearTimeout(this.pongTimer);
+    this.heartbeatTimer = null;
+    this.pongTimer = null;
+  }
+
+  setState(state) {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit('state', { state });
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}
