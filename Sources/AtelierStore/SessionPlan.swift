@@ -13,11 +13,13 @@ public struct SessionPlan: Sendable, Equatable {
     public var groups: [Group]
     public var boards: [Board]
     public var seeds: [SeedCard]
+    /// World café order of the boards; nil: the tables' order.
+    public var rotation: [BoardID]? = nil
 
     /// The blueprint of a new workshop made from this plan.
     public func blueprint(id workshop: WorkshopID, title: String? = nil) -> Blueprint {
         Blueprint(id: workshop, title: title ?? self.title, plan: id, groups: groups, boards: boards,
-                  phases: phases, settings: settings)
+                  phases: phases, settings: settings, rotation: rotation)
     }
 }
 
@@ -161,7 +163,7 @@ private struct PlanReader {
 
     mutating func plan(_ root: Node) -> SessionPlan? {
         guard let m = mapping(root, "") else { return nil }
-        let known = Set(["id", "title", "description", "settings", "columns", "phases", "tables"])
+        let known = Set(["id", "title", "description", "settings", "columns", "phases", "tables", "rotation"])
         for (k, v) in m where !known.contains(k.string ?? "") {
             issue(v, k.string ?? "?", "clé inconnue (attendu : \(known.sorted().joined(separator: ", ")))")
         }
@@ -228,9 +230,25 @@ private struct PlanReader {
         }
         if groups.isEmpty, m["tables"] != nil, issues.isEmpty { issue(m["tables"], "tables", "au moins une table est nécessaire") }
 
+        var rotation: [BoardID]?
+        if let order = sequence(m["rotation"], "rotation") {
+            var seen: [BoardID] = []
+            for (i, item) in order.enumerated() {
+                guard let t = item.string, groups.contains(where: { $0.id == "g_\(t)" }) else {
+                    issue(item, "rotation[\(i)]", "table « \(item.string ?? "?") » inconnue"); continue
+                }
+                if seen.contains("b_\(t)") { issue(item, "rotation[\(i)]", "table « \(t) » en double"); continue }
+                seen.append("b_\(t)")
+            }
+            if seen.count != groups.count, issues.isEmpty {
+                issue(m["rotation"], "rotation", "l'ordre de rotation doit citer chaque table une fois")
+            }
+            rotation = seen
+        }
+
         guard let id, let title, issues.isEmpty else { return nil }
         return SessionPlan(id: id, title: title, description: description, settings: settings, phases: phases,
-                           groups: groups, boards: boards, seeds: seeds)
+                           groups: groups, boards: boards, seeds: seeds, rotation: rotation)
     }
 }
 

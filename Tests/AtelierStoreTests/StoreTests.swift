@@ -133,6 +133,7 @@ struct PlanTests {
         #expect(plan.seeds.count >= 7, "the seven findings are seeded")
         #expect(plan.seeds.allSatisfy { seed in plan.boards.first { $0.id == seed.board }?.column(seed.column)?.kind == .problem })
         #expect(plan.boards.allSatisfy { Set($0.columns.map(\.kind)) == [.problem, .idea, .project] })
+        #expect(plan.rotation?.count == 5)
     }
 
     @Test func catalogueLoadsTheSessionsDirectory() throws {
@@ -148,6 +149,7 @@ struct PlanTests {
         ("id: x\ntitle: t\nphases:\n  - {id: a, title: A}\ncolumns:\n  - {id: c, title: C, kind: problem}\ntables:\n  - id: t\n    title: T\n    seed:\n      - {column: nope, text: x}\n", "colonne « nope » inconnue"),
         ("id: x\ntitle: t\ncolour: red\nphases:\n  - {id: a, title: A}\ncolumns:\n  - {id: c, title: C, kind: problem}\ntables:\n  - {id: t, title: T}\n", "clé inconnue"),
         ("id: x\ntitle: [unclosed\n", "YAML invalide"),
+        ("id: x\ntitle: t\nrotation: [t, zz]\nphases:\n  - {id: a, title: A}\ncolumns:\n  - {id: c, title: C, kind: problem}\ntables:\n  - {id: t, title: T}\n", "table « zz » inconnue"),
     ])
     func invalidPlansAreExplained(_ yaml: String, expected: String) {
         do {

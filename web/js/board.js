@@ -225,8 +225,8 @@ export class BoardView {
       return parts;
     }
     const actions = el('div', { className: 'card__actions' });
-    if (movable && ctx.prev) actions.append(this.moveButton('move-prev', '←', ctx.prev, true));
-    if (movable && ctx.next) actions.append(this.moveButton('move-next', '→', ctx.next, false));
+    if (movable && ctx.prev) actions.append(this.moveButton('move-prev', t('card.arrowPrev'), ctx.prev, true));
+    if (movable && ctx.next) actions.append(this.moveButton('move-next', t('card.arrowNext'), ctx.next, false));
     if (mine && !ctx.frozen && !this.editing.has(card.id)) {
       actions.append(
         el('button', { type: 'button', className: 'btn btn--small', text: t('card.edit'), dataset: { action: 'edit', testid: 'card-edit' } }),
@@ -255,11 +255,11 @@ export class BoardView {
     const mine = ctx.myVotes[card.id] ?? 0;
     const row = el('div', { className: 'card__votes' });
     const canVote = ctx.votesLeft > 0 && mine < ctx.maxPerCard;
+    // aria-disabled rather than disabled: the button keeps focus after the last vote is spent.
     const vote = el('button', {
       type: 'button', className: 'btn btn--small btn--vote', text: t('card.vote'), title: t('card.voteLabel'),
-      dataset: { action: 'vote', testid: 'card-vote' },
+      dataset: { action: 'vote', testid: 'card-vote' }, attrs: { 'aria-disabled': canVote ? null : 'true' },
     });
-    vote.disabled = !canVote;
     row.append(vote);
     if (mine > 0) {
       row.append(
@@ -316,7 +316,7 @@ export class BoardView {
         ]),
       );
     });
-    entry.formSlot.replaceChildren(el('form', { className: 'add-card', dataset: { action: 'add-form', column: column.id, testid: 'add-card-form' }, noValidate: true }, [
+    entry.formSlot.replaceChildren(el('form', { className: 'add-card', dataset: { action: 'add-form', addColumn: column.id, testid: 'add-card-form' }, noValidate: true }, [
       el('label', { htmlFor: textId, className: 'add-card__label', text: t('add.label', { column: column.title }) }),
       el('textarea', {
         id: textId, className: 'add-card__text', rows: 3, maxLength: 1000, value: previous,

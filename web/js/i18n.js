@@ -76,6 +76,9 @@ const fr = {
   'board.leaveConfirm': 'Quitter l’atelier sur cet appareil ? Vous pourrez le rejoindre à nouveau avec le code.',
   'board.leavePending': 'Des changements n’ont pas encore été envoyés et seront perdus. Quitter quand même ?',
   'board.dismiss': 'Fermer le message',
+  'board.dismissSymbol': '×',
+  'card.arrowPrev': '←',
+  'card.arrowNext': '→',
 
   'add.label': 'Nouvelle carte dans « {column} »',
   'add.placeholder': 'Écrivez une idée, un constat…',
@@ -249,6 +252,9 @@ const en = {
   'board.leaveConfirm': 'Leave the workshop on this device? You can join again with the code.',
   'board.leavePending': 'Some changes have not been sent yet and will be lost. Leave anyway?',
   'board.dismiss': 'Close the message',
+  'board.dismissSymbol': '×',
+  'card.arrowPrev': '←',
+  'card.arrowNext': '→',
 
   'add.label': 'New card in “{column}”',
   'add.placeholder': 'Write an idea, a finding…',

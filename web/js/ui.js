@@ -1,0 +1,99 @@
+// Small interface pieces shared by the pages: connection state, live announcements, error list.
+
+import { language, t } from './i18n.js';
+import { el } from './board.js';
+
+/** Connection states as tests and styles see them (`data-state`). */
+const SHOWN_STATE = { connecting: 'reconnecting', online: 'online', reconnecting: 'reconnecting', offline: 'offline', stopped: 'offline' };
+
+/**
+ * Shows the connection state (and how many changes wait to be sent).
+ * @param {HTMLElement} node the `[data-testid=connection-state]` element
+ * @param {string} state the Connection's state
+ * @param {number} pending commands not yet acknowledged
+ */
+export function showConnectionState(node, state, pending = 0) {
+  const shown = SHOWN_STATE[state] ?? 'offline';
+  node.dataset.state = shown;
+  node.hidden = false;
+  const key = state === 'connecting' ? 'conn.connecting' : `conn.${shown}`;
+  const parts = [el('span', { className: 'conn__dot', attrs: { 'aria-hidden': 'true' } }), el('span', { className: 'conn__text', text: t(key) })];
+  if (pending > 0) parts.push(el('span', { className: 'conn__pending', text: t('conn.pending', { n: pending }) }));
+  node.replaceChildren(...parts);
+}
+
+/**
+ * Speaks a message to screen readers through an `aria-live="polite"` region.
+ * @param {HTMLElement} region
+ * @param {string} message
+ */
+export function announce(region, message) {
+  // Emptying first makes a repeated identical message be read again.
+  region.textContent = '';
+  setTimeout(() => { region.textContent = message; }, 50);
+}
+
+/**
+ * The sentence to show for a server error: the server's own (French) message in French,
+ * the catalogue's translation of its code otherwise.
+ * @param {string} code
+ * @param {string} message
+ * @returns {string}
+ */
+export function errorText(code, message) {
+  if (language() === 'fr' && message) return message;
+  const key = `error.${code}`;
+  const translated = t(key);
+  return translated === key ? (message || t('error.generic')) : translated;
+}
+
+/**
+ * Adds a dismissible message to an alert list (a `role="alert"` container); keeps the last three.
+ * @param {HTMLElement} list
+ * @param {string} message
+ * @param {string} [quoted] user text to give back (e.g. a card the server refused)
+ */
+export function showError(list, message, quoted = '') {
+  const item = el('div', { className: 'alert__item' }, [el('p', { className: 'alert__text', text: message })]);
+  if (quoted) item.append(el('blockquote', { className: 'alert__quote', text: quoted }));
+  const close = el('button', { type: 'button', className: 'btn btn--small alert__close', text: t('board.dismissSymbol'), attrs: { 'aria-label': t('board.dismiss') } });
+  close.addEventListener('click', () => item.remove());
+  item.append(close);
+  list.append(item);
+  while (list.childElementCount > 3) list.firstElementChild.remove();
+}
+
+/**
+ * Reads a JSON value from localStorage, or null.
+ * @param {string} key
+ * @returns {any}
+ */
+export function loadJSON(key) {
+  try {
+    return JSON.parse(localStorage.getItem(key) ?? 'null');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Writes a JSON value to localStorage (null removes it); storage errors are ignored.
+ * @param {string} key
+ * @param {any} value
+ */
+export function saveJSON(key, value) {
+  try {
+    if (value === null) localStorage.removeItem(key);
+    else localStorage.setItem(key, JSON.stringify(value));
+  } catch { /* storage full or disabled */ }
+}
+
+/**
+ * Normalises a join code: upper case, letters and digits only, `XXXX-XXXX` when 8 long.
+ * @param {string} raw
+ * @returns {string}
+ */
+export function normaliseCode(raw) {
+  const compact = String(raw ?? '').toUpperCase().replace(/[^A-Z0-9]/g, '');
+  return compact.length === 8 ? `${compact.slice(0, 4)}-${compact.slice(4)}` : compact;
+}
