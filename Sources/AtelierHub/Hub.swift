@@ -12,8 +12,17 @@ public struct HubConfiguration: Sendable {
     public var defaultPlan: String
     /// Used to write join links when a request carries no `Host`.
     public var publicURL: String
-    public init(adminToken: String, plans: PlanCatalog, defaultPlan: String, publicURL: String) {
+    /// Open connections allowed from one address. A venue's participants often share one public
+    /// address (the conference Wi-Fi), so this stays well above a workshop's size.
+    public var maxConnectionsPerAddress: Int
+    /// Sustained and burst messages per second and connection.
+    public var messagesPerSecond: Double
+    public var messageBurst: Double
+    public init(adminToken: String, plans: PlanCatalog, defaultPlan: String, publicURL: String,
+                maxConnectionsPerAddress: Int = 256, messagesPerSecond: Double = 20, messageBurst: Double = 60) {
         self.adminToken = adminToken; self.plans = plans; self.defaultPlan = defaultPlan; self.publicURL = publicURL
+        self.maxConnectionsPerAddress = maxConnectionsPerAddress
+        self.messagesPerSecond = messagesPerSecond; self.messageBurst = messageBurst
     }
 }
 
@@ -39,6 +48,12 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     var sessions: [ConnectionID: Session] = [:]
     /// Failed join-code attempts per address, against guessing.
     var codeFailures: [String: (count: Int, since: Int64)] = [:]
+    /// Open connections per address (Debian's libwebsockets has no per-IP limits).
+    var connectionsPerAddress: [String: Int] = [:]
+    var ratePolicy: RateLimiter.Policy {
+        RateLimiter.Policy(rate: configuration.messagesPerSecond, burst: configuration.messageBurst,
+                           strikes: Int(configuration.messageBurst))
+    }
 
     public init(configuration: HubConfiguration, store: EventStore, transport: TransportControl,
                 clock: @escaping Clock = systemClock) throws {
@@ -74,11 +89,19 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     // MARK: - Transport events
 
     public func transportOpened(_ connection: ConnectionID, peer: String) {
-        sessions[connection] = Session(peer: peer)
+        let count = connectionsPerAddress[peer, default: 0] + 1
+        connectionsPerAddress[peer] = count
+        sessions[connection] = Session(peer: peer, limiter: RateLimiter(policy: ratePolicy, now: clock()))
+        if count > configuration.maxConnectionsPerAddress {
+            sessions[connection]?.state = .closing
+            transport.close(connection, code: CloseCode.policyViolation, reason: "Trop de connexions depuis cette adresse.")
+        }
     }
 
     public func transportClosed(_ connection: ConnectionID) {
         guard let session = sessions.removeValue(forKey: connection) else { return }
+        let left = connectionsPerAddress[session.peer, default: 1] - 1
+        connectionsPerAddress[session.peer] = left > 0 ? left : nil
         if case .joined(let workshop, let actor) = session.state, let room = rooms[workshop] {
             if room.members.removeValue(forKey: connection) != nil {
                 room.online[actor.id, default: 1] -= 1
@@ -97,7 +120,19 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     }
 
     public func transportReceived(_ connection: ConnectionID, message: [UInt8]) {
-        guard sessions[connection] != nil else { return }
+        guard let session = sessions[connection] else { return }
+        if case .closing = session.state { return }
+        switch sessions[connection]!.limiter.admit(now: clock(), policy: ratePolicy) {
+        case .allow:
+            break
+        case .refuse:
+            reply(connection, Outbound.error(re: nil, DomainError(.rateLimited, "Trop de messages : ralentissez un peu.")))
+            return
+        case .close:
+            sessions[connection]?.state = .closing
+            transport.close(connection, code: CloseCode.policyViolation, reason: "Trop de messages.")
+            return
+        }
         switch decodeClientMessage(message) {
         case .failure(let e):
             reply(connection, Outbound.error(re: e.re, e.error))
@@ -219,6 +254,7 @@ struct Session {
         case closing
     }
     var peer: String
+    var limiter: RateLimiter
     var state: State = .awaitingJoin
 
     var workshop: WorkshopID? {

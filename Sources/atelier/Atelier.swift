@@ -58,6 +58,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Jeton d'administration (sinon ATELIER_ADMIN_TOKEN, sinon généré).") var adminToken: String?
     @Option(help: "Origine autorisée à ouvrir /ws en plus du serveur lui-même (répétable).")
     var allowedOrigin: [String] = []
+    @Option(help: "Connexions simultanées admises depuis une même adresse.") var maxConnectionsPerAddress: Int = 256
+    @Option(help: "Messages par seconde admis par connexion (en continu).") var messagesPerSecond: Double = 20
 
     func run() throws {
         let catalog = try storage.catalog()
@@ -88,7 +90,8 @@ struct Serve: ParsableCommand {
         let displayHost = ["0.0.0.0", "::", ""].contains(host) ? "localhost" : host
         let base = "http://\(displayHost):\(server.port)"
         let hub = try Hub(configuration: HubConfiguration(adminToken: token!, plans: catalog, defaultPlan: defaultPlan,
-                                                          publicURL: base),
+                                                          publicURL: base, maxConnectionsPerAddress: maxConnectionsPerAddress,
+                                                          messagesPerSecond: messagesPerSecond, messageBurst: messagesPerSecond * 3),
                           store: store, transport: server)
         server.delegate = hub
 

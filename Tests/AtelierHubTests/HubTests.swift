@@ -35,7 +35,7 @@ final class Harness {
     let record: WorkshopRecord
     var clockValue: Int64 = 1_795_860_000_000
 
-    init(dir: String? = nil) throws {
+    init(dir: String? = nil, maxConnectionsPerAddress: Int = 256) throws {
         self.dir = dir ?? (NSTemporaryDirectory() + "atelier-hub-\(UUID().uuidString)")
         store = try SQLiteStore(directory: self.dir)
         let catalog = try PlanCatalog.load(directory: sessionsDirectory)
@@ -46,7 +46,7 @@ final class Harness {
         record = try store.listWorkshops()[0]
         let clock = Mutex<Int64>(1_795_860_000_000)
         hub = try Hub(configuration: HubConfiguration(adminToken: "admin-secret", plans: catalog, defaultPlan: "iae-saone-et-loire",
-                                                      publicURL: "http://test"),
+                                                      publicURL: "http://test", maxConnectionsPerAddress: maxConnectionsPerAddress),
                       store: store, transport: transport, clock: { clock.withLock { $0 += 1; return $0 } })
     }
 
@@ -338,5 +338,41 @@ struct HubGuardTests {
         h.send(1, #"{"id":"j","type":"join","code":"\#(typed)","name":"M","actor":"aci"}"#)
         h.settle()
         #expect(h.transport.messages(to: 1).last?["type"] == .string("welcome"))
+    }
+}
+
+@Suite("Flood and connection limits", .serialized)
+struct LimitTests {
+    @Test func floodingGetsRateLimitedThenClosed() throws {
+        let h = try Harness()
+        h.join(1)
+        // The harness clock advances 1 ms per reading: 300 messages arrive "at once".
+        for n in 0..<300 { h.send(1, #"{"id":"f\#(n)","type":"ping"}"#) }
+        h.settle()
+        let replies = h.transport.messages(to: 1)
+        let limited = replies.filter { $0["code"] == .string("rate_limited") }
+        #expect(!limited.isEmpty)
+        #expect(replies.filter { $0["type"] == .string("pong") }.count < 300)
+        #expect(h.transport.closed.contains { $0 == (1, CloseCode.policyViolation) })
+    }
+
+    @Test func rateLimiterAllowsASteadyPace() {
+        var limiter = RateLimiter(policy: .init(rate: 10, burst: 5, strikes: 3), now: 0)
+        var verdicts: [RateLimiter.Verdict] = []
+        for n in 0..<100 { verdicts.append(limiter.admit(now: Int64(n) * 100, policy: .init(rate: 10, burst: 5, strikes: 3))) }
+        #expect(verdicts.allSatisfy { $0 == .allow }, "10 per second at 10 per second")
+        var burst = RateLimiter(policy: .init(rate: 10, burst: 5, strikes: 3), now: 0)
+        let quick = (0..<8).map { _ in burst.admit(now: 0, policy: .init(rate: 10, burst: 5, strikes: 3)) }
+        #expect(quick == [.allow, .allow, .allow, .allow, .allow, .refuse, .refuse, .close])
+    }
+
+    @Test func tooManyConnectionsFromOneAddress() throws {
+        let h = try Harness(maxConnectionsPerAddress: 3)
+        for c in 1...4 { h.open(ConnectionID(c)) }
+        #expect(h.transport.closed.map(\.0) == [4])
+        h.hub.transportClosed(4)
+        h.hub.transportClosed(1)
+        h.open(5)
+        #expect(h.transport.closed.map(\.0) == [4], "a freed slot can be taken again")
     }
 }

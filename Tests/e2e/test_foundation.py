@@ -260,3 +260,22 @@ def test_workshop_created_by_the_cli_is_joinable_while_running(server):
         assert welcome["workshop"]["title"] == "Atelier CLI"
         await c.close()
     run(scenario())
+
+
+def test_flooding_is_rate_limited_then_closed_and_others_are_fine(server):
+    async def scenario():
+        calm, wc = await join_participant(server, "Calme")
+        flood = await Client.connect(server.ws_url)
+        for n in range(400):
+            await flood.ws.send(json.dumps({"id": f"f{n}", "type": "ping"}))
+        codes = []
+        with pytest.raises(websockets.exceptions.ConnectionClosed) as e:
+            while True:
+                await flood._pull(5)
+                codes += [m.get("code") for m in flood.inbox]
+                flood.inbox.clear()
+        assert "rate_limited" in codes
+        assert e.value.rcvd.code == 1008
+        assert (await calm.request({"type": "ping"}))["type"] == "pong"
+        await calm.close()
+    run(scenario())

@@ -1,0 +1,31 @@
+// index.html: the join code form. Sends the person to join.html?code=XXXX-XXXX.
+
+import { applyTranslations, bindLanguageSwitch, t } from './i18n.js';
+import { normaliseCode } from './ui.js';
+
+applyTranslations();
+bindLanguageSwitch(document.querySelector('[data-testid="lang-switch"]'));
+
+const form = document.getElementById('code-form');
+const input = document.getElementById('code');
+const error = document.getElementById('code-error');
+
+// A code pasted from a link (…/join.html?code=…) or typed with spaces still works.
+input.addEventListener('input', () => {
+  if (input.getAttribute('aria-invalid')) { input.removeAttribute('aria-invalid'); error.textContent = ''; }
+});
+
+form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const raw = input.value.trim();
+  const fromLink = raw.match(/[?&]code=([^&#\s]+)/);
+  const code = normaliseCode(fromLink ? decodeURIComponent(fromLink[1]) : raw);
+  const problem = !raw ? t('home.errorEmpty') : code.replace('-', '').length !== 8 ? t('home.errorFormat') : '';
+  error.textContent = problem;
+  if (problem) {
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+    return;
+  }
+  location.href = `join.html?code=${encodeURIComponent(code)}`;
+});

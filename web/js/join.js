@@ -1,0 +1,214 @@
+// join.html: the join form, then the participant's board. A stored token for this code skips the
+// form and resumes the session (with the cached board shown at once, even offline).
+
+import { applyTranslations, bindLanguageSwitch, languageEvents, t } from './i18n.js';
+import { Connection } from './socket.js';
+import { Store } from './store.js';
+import { mountParticipantBoard } from './participant.js';
+import { announce, errorText, loadJSON, normaliseCode, saveJSON, showConnectionState, showError } from './ui.js';
+
+const ACTORS = ['aci', 'ai', 'ei', 'etti', 'business', 'public', 'network', 'other'];
+const CACHE_DELAY_MS = 300;
+
+const $ = (id) => document.getElementById(id);
+const code = normaliseCode(new URLSearchParams(location.search).get('code'));
+const keys = {
+  session: `atelier.session.${code}`, // {token, participant, workshop}
+  cache: `atelier.cache.${code}`,     // the board as last seen: {seq, you, workshop}
+  outbox: `atelier.outbox.${code}`,   // commands not yet acknowledged
+};
+
+let connection = null;
+let store = null;
+let board = null;
+
+applyTranslations();
+bindLanguageSwitch(document.querySelector('[data-testid="lang-switch"]'));
+languageEvents.addEventListener('change', () => {
+  fillCode();
+  refreshConnection();
+  if (!$('board-view').hidden) document.title = t('board.title');
+});
+
+function show(view) {
+  for (const id of ['loading-view', 'no-code-view', 'join-view', 'board-view']) $(id).hidden = id !== view;
+  $('status-row').hidden = view !== 'board-view';
+  document.title = t(view === 'board-view' ? 'board.title' : 'join.title');
+}
+
+function fillCode() {
+  $('join-code-text').textContent = t('join.code', { code });
+}
+
+// --- The form ----------------------------------------------------------------------------------
+
+function showForm(message = '') {
+  show('join-view');
+  $('join-errors').replaceChildren();
+  if (message) showError($('join-errors'), message);
+  setSubmitting(false);
+}
+
+function setSubmitting(busy) {
+  const button = document.querySelector('[data-testid="join-submit"]');
+  button.disabled = busy;
+  button.textContent = t(busy ? 'join.joining' : 'join.submit');
+}
+
+function fieldError(field, message) {
+  const input = $(`join-${field}`);
+  $(`join-${field}-error`).textContent = message;
+  if (message) input.setAttribute('aria-invalid', 'true'); else input.removeAttribute('aria-invalid');
+  return message ? input : null;
+}
+
+$('join-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const name = $('join-name').value.trim();
+  const organisation = $('join-organisation').value.trim();
+  const actor = $('join-actor').value;
+  const invalid = [
+    fieldError('name', name.length < 1 || name.length > 80 ? t('join.errorName') : ''),
+    fieldError('organisation', organisation.length > 120 ? t('join.errorOrganisation') : ''),
+    fieldError('actor', ACTORS.includes(actor) ? '' : t('join.errorActor')),
+  ].filter(Boolean);
+  $('join-errors').replaceChildren();
+  if (invalid.length) {
+    showError($('join-errors'), t('join.errorSummary'));
+    invalid[0].focus();
+    return;
+  }
+  setSubmitting(true);
+  start({ name, organisation, actor });
+});
+
+// --- The session -------------------------------------------------------------------------------
+
+/**
+ * Connects: by code with the given profile, or (profile null) by the stored token.
+ * @param {{name: string, organisation: string, actor: string}|null} profile
+ */
+function start(profile) {
+  store = new Store();
+  const session = loadJSON(keys.session);
+  const cached = loadJSON(keys.cache);
+  if (!profile && session && cached?.you?.participant === session.participant) store.restore(cached);
+
+  connection = new Connection({
+    storageKey: keys.outbox,
+    join: () => {
+      const s = loadJSON(keys.session);
+      if (s?.token) return store.ready ? { token: s.token, since: store.seq } : { token: s.token };
+      return { code, name: profile.name, organisation: profile.organisation, actor: profile.actor };
+    },
+  });
+  connection.addEventListener('welcome', (e) => {
+    const { message } = e.detail;
+    const before = loadJSON(keys.session);
+    saveJSON(keys.session, {
+      token: message.you.token ?? before?.token,
+      participant: message.you.participant,
+      workshop: message.workshop?.id ?? before?.workshop ?? store.workshop?.id ?? null,
+    });
+    const wasShowing = !$('board-view').hidden;
+    store.applyWelcome(message);
+    if (!wasShowing) showBoard();
+  });
+  connection.addEventListener('event', (e) => store.applyEvent(e.detail.event));
+  connection.addEventListener('presence', (e) => store.setPresence(e.detail.participant, e.detail.online));
+  connection.addEventListener('outbox', (e) => { store.setPending(e.detail.pending); refreshConnection(); });
+  connection.addEventListener('state', (e) => {
+    if (e.detail.state === 'online' && wasOffline) announce($('announcer'), t('announce.online'));
+    wasOffline = e.detail.state === 'offline';
+    refreshConnection();
+  });
+  connection.addEventListener('joinfailed', (e) => joinFailed(e.detail, Boolean(loadJSON(keys.session)?.token)));
+
+  let cacheTimer = null;
+  store.addEventListener('change', () => {
+    clearTimeout(cacheTimer);
+    cacheTimer = setTimeout(saveCache, CACHE_DELAY_MS);
+  });
+  store.setPending(connection.pending);
+  if (store.ready) showBoard();
+  else if (!profile) show('loading-view');
+  connection.start();
+  refreshConnection();
+}
+
+let wasOffline = false;
+
+function saveCache() {
+  if (store?.ready && loadJSON(keys.session)) saveJSON(keys.cache, store.toJSON());
+}
+window.addEventListener('pagehide', saveCache);
+
+function refreshConnection() {
+  const node = document.querySelector('[data-testid="connection-state"]');
+  if (!connection) { node.hidden = true; return; }
+  showConnectionState(node, connection.state, connection.pending.length);
+}
+
+function joinFailed({ code: errorCode, message }, byToken) {
+  connection = null;
+  refreshConnection();
+  if (byToken && errorCode === 'unauthenticated') {
+    // The token is gone (expired, removed): forget it but keep the outbox, so cards typed
+    // offline are sent once the person has joined again.
+    saveJSON(keys.session, null);
+    saveJSON(keys.cache, null);
+    teardownBoard();
+    showForm(t('join.expired'));
+    return;
+  }
+  if (byToken) {
+    // Anything else on resume (closed workshop, rate limit…): show it on the board if we have one.
+    if (store?.ready) showError($('board-alerts'), errorText(errorCode, message));
+    else showForm(errorText(errorCode, message));
+    return;
+  }
+  showForm(errorText(errorCode, message));
+}
+
+function showBoard() {
+  show('board-view');
+  if (!board) board = mountParticipantBoard({
+    store, connection,
+    dom: {
+      board: $('board'), title: $('board-title'), theme: $('board-theme'), banner: $('board-banner'),
+      phase: document.querySelector('[data-testid="phase"]'), votesLeft: document.querySelector('[data-testid="votes-left"]'),
+      alerts: $('board-alerts'), announcer: $('announcer'),
+    },
+  });
+  board.render();
+  $('board-title').focus();
+}
+
+function teardownBoard() {
+  // The board view holds listeners on the old store: replace its container to start clean.
+  const fresh = $('board').cloneNode(false);
+  $('board').replaceWith(fresh);
+  board = null;
+}
+
+$('leave').addEventListener('click', () => {
+  const pending = connection?.pending.length ?? 0;
+  if (!window.confirm(t(pending ? 'board.leavePending' : 'board.leaveConfirm'))) return;
+  connection?.stop();
+  connection?.clearOutbox();
+  connection = null;
+  saveJSON(keys.session, null);
+  saveJSON(keys.cache, null);
+  saveJSON(keys.outbox, null);
+  teardownBoard();
+  refreshConnection();
+  showForm();
+  $('join-name').focus();
+});
+
+// --- Start -------------------------------------------------------------------------------------
+
+fillCode();
+if (!code) show('no-code-view');
+else if (loadJSON(keys.session)?.token) start(null);
+else showForm();
