@@ -36,6 +36,8 @@ extension Workshop {
         case let .rotationAdvanced(placements, moved):
             for p in placements { if let i = boardIndex(p.board) { boards[i].group = p.group } }
             for m in moved { participants[m.participant]?.group = m.group }
+        case .participantErased(let participant):
+            participants[participant]?.profile = nil
         case let .hostAssigned(board, participant):
             hosts[board] = participant
         case .participantRemoved(let participant):

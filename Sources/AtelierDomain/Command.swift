@@ -19,6 +19,8 @@ public enum Command: Sendable, Equatable {
     case rotationAdvance
     case hostAssign(board: BoardID, participant: ActorID?)
     case participantRemove(participant: ActorID)
+    /// GDPR erasure: the person's name and organisation go; what they wrote stays.
+    case participantErase(participant: ActorID)
     // Time and the room
     case timerStart(seconds: Int, label: String?)
     case timerPause

@@ -17,6 +17,7 @@ public enum EventBody: Codable, Sendable, Equatable {
     case rotationAdvanced(boards: [BoardPlacement], participants: [ParticipantPlacement])
     case hostAssigned(board: BoardID, participant: ActorID?)
     case participantRemoved(participant: ActorID)
+    case participantErased(participant: ActorID)
     case timerStarted(RoomTimer)
     case timerPaused(remaining: Int64)
     case timerResumed(endsAt: Int64)
@@ -57,6 +58,7 @@ public enum EventBody: Codable, Sendable, Equatable {
         case .rotationAdvanced: "rotation.advanced"
         case .hostAssigned: "host.assigned"
         case .participantRemoved: "participant.removed"
+        case .participantErased: "participant.erased"
         case .timerStarted: "timer.started"
         case .timerPaused: "timer.paused"
         case .timerResumed: "timer.resumed"

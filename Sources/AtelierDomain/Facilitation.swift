@@ -34,6 +34,11 @@ extension Rules {
             let p = try findParticipant(participant)
             return p.removed ? [] : [.participantRemoved(participant: participant)]
 
+        case let .participantErase(participant):
+            try requireFacilitator("effacer les données d'un participant")
+            let p = try findParticipant(participant)
+            return p.profile == nil ? [] : [.participantErased(participant: participant)]
+
         // MARK: Time and the room
         case let .timerStart(seconds, label):
             try requireFacilitator("lancer le minuteur")

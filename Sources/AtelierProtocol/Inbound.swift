@@ -72,6 +72,7 @@ public func decodeClientMessage(_ bytes: [UInt8]) -> Result<(id: String, message
         case "host.assign":
             message = .command(.hostAssign(board: try fields.id("board"), participant: try fields.optionalID("participant")))
         case "participant.remove": message = .command(.participantRemove(participant: try fields.id("participant")))
+        case "participant.erase": message = .command(.participantErase(participant: try fields.id("participant")))
         case "timer.start":
             message = .command(.timerStart(seconds: try fields.int("seconds"), label: try fields.optionalString("label")))
         case "timer.pause": message = .command(.timerPause)

@@ -145,7 +145,7 @@ public enum Outbound {
         case let .hostAssigned(board, participant):
             w.key("board"); w.string(board)
             w.key("participant"); w.string(participant)
-        case .participantRemoved(let participant):
+        case .participantRemoved(let participant), .participantErased(let participant):
             w.key("participant"); w.string(participant)
         case .timerStarted(let timer):
             w.key("timer"); writeTimer(timer, to: &w)

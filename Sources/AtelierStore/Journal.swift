@@ -106,7 +106,11 @@ public final class SQLiteStore: EventStore {
         // FULL: a commit is durable once it returns, even across a power cut. GRDB opens WAL pools
         // with NORMAL (a crash may lose the last commits), so this is set on the writer connection
         // after opening; a test reads it back.
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        // secure_delete: erased personal data is overwritten in the file, not just unlinked.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
         try Self.migrator.migrate(pool)
     }
 
@@ -144,7 +148,24 @@ public final class SQLiteStore: EventStore {
                 ) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("v2: closing time, for retention") { db in
+            try db.execute(sql: "ALTER TABLE workshop ADD COLUMN closed_at INTEGER")
+        }
         return m
+    }
+
+    /// Retention: erases the personal data (name, organisation, resume token) of everyone in the
+    /// workshops closed before `closedBefore` (milliseconds). Returns how many people were erased.
+    @discardableResult
+    public func purgePersonalData(closedBefore: Int64) throws -> Int {
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE person SET name = NULL, organisation = NULL, token = NULL
+                WHERE (name IS NOT NULL OR organisation IS NOT NULL OR token IS NOT NULL)
+                  AND workshop_id IN (SELECT id FROM workshop WHERE closed = 1 AND closed_at < ?)
+                """, arguments: [closedBefore])
+            return db.changesCount
+        }
     }
 
     public func commit(_ batch: CommitBatch) throws {
@@ -178,8 +199,16 @@ public final class SQLiteStore: EventStore {
                 try db.execute(sql: "INSERT INTO event (workshop_id, seq, at, actor, message, type, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
                                arguments: [entry.workshop, entry.event.seq, entry.event.at, entry.event.by, entry.message,
                                            body.type, try encoder.encode(body)])
-                if case .workshopClosed = body {
-                    try db.execute(sql: "UPDATE workshop SET closed = 1 WHERE id = ?", arguments: [entry.workshop])
+                switch body {
+                case .workshopClosed:
+                    try db.execute(sql: "UPDATE workshop SET closed = 1, closed_at = ? WHERE id = ?",
+                                   arguments: [entry.event.at, entry.workshop])
+                case .participantErased(let participant):
+                    // The journal never held the name: erasing is emptying one row.
+                    try db.execute(sql: "UPDATE person SET name = NULL, organisation = NULL WHERE workshop_id = ? AND participant_id = ?",
+                                   arguments: [entry.workshop, participant])
+                default:
+                    break
                 }
             }
             for c in batch.credentials {

@@ -11,7 +11,7 @@ struct Atelier: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "atelier",
         abstract: "Atelier : un serveur d'ateliers collaboratifs en direct (du problème à l'idée, de l'idée au projet).",
-        subcommands: [Serve.self, WorkshopCommand.self, PlanCommand.self, ExportCommand.self],
+        subcommands: [Serve.self, WorkshopCommand.self, PlanCommand.self, ExportCommand.self, ParticipantCommand.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -60,6 +60,8 @@ struct Serve: ParsableCommand {
     var allowedOrigin: [String] = []
     @Option(help: "Connexions simultanées admises depuis une même adresse.") var maxConnectionsPerAddress: Int = 256
     @Option(help: "Messages par seconde admis par connexion (en continu).") var messagesPerSecond: Double = 20
+    @Option(help: "Jours après la clôture d'un atelier au bout desquels les données personnelles sont effacées.")
+    var retentionDays: Int = 365
 
     func run() throws {
         let catalog = try storage.catalog()
@@ -76,6 +78,19 @@ struct Serve: ParsableCommand {
         var token = adminToken ?? ProcessInfo.processInfo.environment["ATELIER_ADMIN_TOKEN"]
         var generatedToken = false
         if token?.isEmpty ?? true { token = Secrets.token(); generatedToken = true }
+
+        // Retention (GDPR): at start, then every hour.
+        let retentionMs = Int64(retentionDays) * 86_400_000
+        let purge: @Sendable () -> Void = {
+            if let n = try? store.purgePersonalData(closedBefore: now() - retentionMs), n > 0 {
+                print("Rétention : données personnelles effacées pour \(n) participant(s) d'ateliers clos depuis plus de \(retentionDays) jours.")
+            }
+        }
+        purge()
+        let retentionTimer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "atelier.retention"))
+        retentionTimer.schedule(deadline: .now() + 3600, repeating: 3600)
+        retentionTimer.setEventHandler(handler: purge)
+        retentionTimer.resume()
 
         var firstWorkshop: WorkshopRecord?
         if try store.workshopCount() == 0 {
@@ -132,7 +147,7 @@ struct Serve: ParsableCommand {
             source.resume()
             sources.append(source)
         }
-        withExtendedLifetime(sources) { dispatchMain() }
+        withExtendedLifetime((sources, retentionTimer)) { dispatchMain() }
     }
 
     /// Each connection is a file descriptor: take the hard limit, not the default soft 1024.
@@ -232,6 +247,64 @@ struct ExportCommand: ParsableCommand {
             try Data(bytes).write(to: URL(fileURLWithPath: out))
         } else {
             FileHandle.standardOutput.write(Data(bytes + [0x0A]))
+        }
+    }
+}
+
+struct ParticipantCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "participant", abstract: "Données personnelles des participants (RGPD).",
+                                                    subcommands: [Erase.self, Export.self])
+
+    struct Erase: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Efface le nom et la structure d'un participant ; ses contributions restent.",
+            discussion: "Pendant qu'un serveur tourne, préférez l'action de la console d'animation (participant.erase).")
+        @Argument(help: "Identifiant de l'atelier.") var workshop: String
+        @Argument(help: "Identifiant du participant (p_…).") var participant: String
+        @OptionGroup var storage: StorageOptions
+
+        func run() throws {
+            let store = try SQLiteStore(directory: storage.data)
+            guard let stored = try store.loadWorkshop(id: workshop), let state = stored.state else {
+                throw ValidationError("atelier inconnu : \(workshop)")
+            }
+            switch reduce(state, .participantErase(participant: participant), by: .facilitator,
+                          context: ReduceContext(nextSeq: state.seq + 1, now: now())) {
+            case .failure(let e):
+                throw ValidationError(e.message)
+            case .success(let bodies):
+                guard !bodies.isEmpty else { print("Rien à effacer : ces données sont déjà effacées."); return }
+                let entries = bodies.enumerated().map {
+                    JournalEntry(workshop: workshop, event: Event(seq: state.seq + 1 + $0.offset, at: now(), by: Actor.facilitatorID, body: $0.element))
+                }
+                try store.commit(CommitBatch(entries: entries))
+                print("Données personnelles de \(participant) effacées ; ses contributions restent, sans son nom.")
+            }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Donne à une personne ses données (JSON).")
+        @Argument(help: "Identifiant de l'atelier.") var workshop: String
+        @Argument(help: "Identifiant du participant (p_…).") var participant: String
+        @Option(help: "Fichier de sortie (sinon la sortie standard).") var out: String?
+        @OptionGroup var storage: StorageOptions
+
+        func run() throws {
+            let store = try SQLiteStore(directory: storage.data)
+            guard let stored = try store.loadWorkshop(id: workshop), let state = stored.state else {
+                throw ValidationError("atelier inconnu : \(workshop)")
+            }
+            guard state.participants[participant] != nil else { throw ValidationError("participant inconnu : \(participant)") }
+            let bytes = PersonalDataExport.document(state, participant: participant, joinedAt: stored.entries.first {
+                if case .participantJoined(let p) = $0.event.body { return p.id == participant }
+                return false
+            }?.event.at, generatedAt: now())
+            if let out {
+                try Data(bytes).write(to: URL(fileURLWithPath: out))
+            } else {
+                FileHandle.standardOutput.write(Data(bytes + [0x0A]))
+            }
         }
     }
 }

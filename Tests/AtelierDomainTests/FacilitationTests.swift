@@ -4,7 +4,7 @@ import Testing
 /// Every facilitation command is the facilitator's alone: each refused to a participant.
 let facilitatorOnly: [Command] = [
     .phaseSet(phase: "ideas"), .participantAssign(participant: "p_11", group: "g_b"), .tablesBalance, .rotationAdvance,
-    .hostAssign(board: "b_a", participant: "p_10"), .participantRemove(participant: "p_11"),
+    .hostAssign(board: "b_a", participant: "p_10"), .participantRemove(participant: "p_11"), .participantErase(participant: "p_11"),
     .timerStart(seconds: 60, label: nil), .timerPause, .timerResume, .timerStop, .announce(text: "Pause café"),
     .workshopPause, .workshopResume, .workshopClose, .viewFocus(board: "b_a"),
     .settingsUpdate(SettingsChange(voteBudget: 3)), .votesReveal, .cardsReveal,
@@ -61,6 +61,14 @@ struct FacilitationTests {
         _ = try step(&w, .participantRemove(participant: "p_10"), facilitator)
         #expect(w.participants["p_10"]?.removed == true)
         #expect(run(w, .cardEdit(card: "c_100", text: "y", version: 1), alice).failure?.code == .forbidden)
+    }
+
+    @Test func erasureRemovesTheProfileKeepsTheCards() throws {
+        var w = fixture()
+        #expect(try step(&w, .participantErase(participant: "p_10"), facilitator) == [.participantErased(participant: "p_10")])
+        #expect(w.participants["p_10"]?.profile == nil)
+        #expect(w.cards["c_100"]?.author == "p_10", "contributions stay")
+        #expect(try step(&w, .participantErase(participant: "p_10"), facilitator) == [], "nothing left to erase")
     }
 
     @Test func timerStartsPausesResumesEnds() throws {

@@ -105,6 +105,33 @@ struct JournalTests {
         #expect(erased.state?.participants[p.id]?.profile == nil)
     }
 
+    @Test func retentionPurgesPersonalDataOfLongClosedWorkshops() throws {
+        let store = try SQLiteStore(directory: temporaryDirectory())
+        var ids: [WorkshopID] = []
+        for closedAt in [1_000, 5_000, nil] as [Int64?] {
+            let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
+            ids.append(created.record.id)
+            var seq = created.events.count + 1
+            let p = Participant(id: "p_\(seq)", role: .participant, actor: .ai, group: nil, profile: Profile(name: "Nom \(seq)", organisation: "Org"))
+            var batch = created.batch
+            batch.entries.append(JournalEntry(workshop: created.record.id, event: Event(seq: seq, at: 0, by: p.id, body: .participantJoined(p))))
+            batch.credentials.append(Credential(workshop: created.record.id, participant: p.id, token: "tok-\(created.record.id)"))
+            seq += 1
+            if let closedAt {
+                batch.entries.append(JournalEntry(workshop: created.record.id, event: Event(seq: seq, at: closedAt, by: "facilitator", body: .workshopClosed)))
+            }
+            try store.commit(batch)
+        }
+        // Closed at 1 000 and 5 000; the purge takes what closed before 2 000.
+        #expect(try store.purgePersonalData(closedBefore: 2_000) == 1)
+        let profiles = try ids.map { try store.loadWorkshop(id: $0)?.state?.participants.values.first?.profile }
+        #expect(profiles[0] == nil)
+        #expect(profiles[1] != nil)
+        #expect(profiles[2] != nil, "open workshops are never purged")
+        #expect(try store.credential(token: "tok-\(ids[0])") == nil)
+        #expect(try store.loadOpenWorkshops().map(\.record.id) == [ids[2]])
+    }
+
     @Test func databaseIsWALWithFullSync() throws {
         let store = try SQLiteStore(directory: temporaryDirectory())
         let (mode, sync) = try store.pool.write { db in
