@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // All of libwebsockets' C API, seen through pkg-config (apt: libwebsockets-dev).
@@ -46,6 +47,9 @@ let package = Package(
         .testTarget(name: "AtelierStoreTests", dependencies: ["AtelierStore", "AtelierDomain"]),
         .testTarget(name: "AtelierExportTests", dependencies: ["AtelierExport", "AtelierDomain"]),
         .testTarget(name: "AtelierTransportTests", dependencies: ["AtelierTransport"]),
-        .testTarget(name: "AtelierHubTests", dependencies: ["AtelierHub", "AtelierStore", "AtelierDomain", "AtelierProtocol", "AtelierTransport"]),
+        .testTarget(name: "AtelierHubTests", dependencies: [
+            "AtelierHub", "AtelierStore", "AtelierDomain", "AtelierProtocol", "AtelierTransport",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
     ]
 )
