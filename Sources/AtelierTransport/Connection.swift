@@ -17,6 +17,12 @@ final class Connection {
 
     var hasQueued: Bool { head < queue.count }
 
+    func dropQueue() {
+        queue.removeAll()
+        head = 0
+        queuedBytes = 0
+    }
+
     func enqueue(_ frame: OutboundFrame) {
         queue.append(frame)
         queuedBytes += frame.count

@@ -19,13 +19,18 @@ public struct ServerConfiguration: Sendable {
     public var maxQueuedBytes: Int
     /// The route prefixes handled by the application rather than the static mount.
     public var routes: [String]
+    /// A connection silent this long is pinged…
+    public var pingAfterSeconds: Int
+    /// …and dropped when nothing valid came for this long (a dead peer is freed within it).
+    public var dropAfterSeconds: Int
 
     public init(host: String = "127.0.0.1", port: Int = 8080, webRoot: String, allowedOrigins: [String] = [],
                 maxMessageBytes: Int = 64 * 1024, maxBodyBytes: Int = 1 << 20, maxQueuedBytes: Int = 8 << 20,
-                routes: [String] = ["/api", "/healthz"]) {
+                routes: [String] = ["/api", "/healthz"], pingAfterSeconds: Int = 20, dropAfterSeconds: Int = 50) {
         self.host = host; self.port = port; self.webRoot = webRoot; self.allowedOrigins = allowedOrigins
         self.maxMessageBytes = maxMessageBytes; self.maxBodyBytes = maxBodyBytes
         self.maxQueuedBytes = maxQueuedBytes; self.routes = routes
+        self.pingAfterSeconds = pingAfterSeconds; self.dropAfterSeconds = dropAfterSeconds
     }
 }
 
@@ -115,10 +120,12 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
         web.pointee.cache_max_age = 0
         mounts = mountArray
 
-        // A silent peer is pinged after 20 s and dropped after 50 s without a valid frame.
+        // A silent peer is pinged, then dropped without a valid frame (defaults: 20 s, 50 s).
         let policy = UnsafeMutablePointer<lws_retry_bo_t>.allocate(capacity: 1)
         policy.initialize(to: lws_retry_bo_t(retry_ms_table: nil, retry_ms_table_count: 0, conceal_count: 0,
-                                             secs_since_valid_ping: 20, secs_since_valid_hangup: 50, jitter_percent: 0))
+                                             secs_since_valid_ping: UInt16(clamping: configuration.pingAfterSeconds),
+                                             secs_since_valid_hangup: UInt16(clamping: configuration.dropAfterSeconds),
+                                             jitter_percent: 0))
         retry = policy
 
         var info = lws_context_creation_info()
@@ -201,8 +208,12 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
     public func send(_ frame: OutboundFrame, to connection: ConnectionID) {
         guard let c = connections[connection], c.closing == nil else { return }
         if c.queuedBytes + frame.count > configuration.maxQueuedBytes {
-            // A reader this far behind would hold memory for everyone: it resumes with `since`.
+            // A reader this far behind would hold memory for everyone: drop what it has not read
+            // (it resumes with `since`), send the close first, and if even that cannot go out
+            // because it reads nothing at all, cut the connection after a few seconds.
+            c.dropQueue()
             close(connection, code: CloseCode.policyViolation, reason: "Client trop lent : reconnectez-vous.")
+            lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, 5)
             return
         }
         c.enqueue(frame)

@@ -60,6 +60,10 @@ struct Serve: ParsableCommand {
     var allowedOrigin: [String] = []
     @Option(help: "Connexions simultanées admises depuis une même adresse.") var maxConnectionsPerAddress: Int = 256
     @Option(help: "Messages par seconde admis par connexion (en continu).") var messagesPerSecond: Double = 20
+    @Option(help: "Octets en attente d'envoi au-delà desquels un client trop lent est déconnecté (1008).")
+    var maxQueuedBytes: Int = 8 << 20
+    @Option(help: "Secondes de silence avant qu'un client soit sondé (ping).") var pingAfter: Int = 20
+    @Option(help: "Secondes sans trame valide avant qu'un client muet soit libéré.") var dropAfter: Int = 50
     @Option(help: "Jours après la clôture d'un atelier au bout desquels les données personnelles sont effacées.")
     var retentionDays: Int = 365
 
@@ -100,7 +104,8 @@ struct Serve: ParsableCommand {
         }
 
         let server = WebSocketServer(configuration: ServerConfiguration(host: host, port: port, webRoot: web,
-                                                                        allowedOrigins: allowedOrigin))
+                                                                        allowedOrigins: allowedOrigin, maxQueuedBytes: maxQueuedBytes,
+                                                                        pingAfterSeconds: pingAfter, dropAfterSeconds: dropAfter))
         try server.start()
         let displayHost = ["0.0.0.0", "::", ""].contains(host) ? "localhost" : host
         let base = "http://\(displayHost):\(server.port)"

@@ -27,7 +27,8 @@ def free_port():
 class Server:
     """One `atelier serve` process; restartable on the same data directory and port."""
 
-    def __init__(self, data_dir, port, admin_token="e2e-admin-token"):
+    def __init__(self, data_dir, port, admin_token="e2e-admin-token", extra_args=()):
+        self.extra_args = list(extra_args)
         self.data_dir = data_dir
         self.port = port
         self.admin_token = admin_token
@@ -48,7 +49,7 @@ class Server:
         self.proc = subprocess.Popen(
             [BINARY, "serve", "--port", str(self.port), "--data", self.data_dir,
              "--plans", os.path.join(ROOT, "sessions"), "--web", os.path.join(ROOT, "web"),
-             "--admin-token", self.admin_token],
+             "--admin-token", self.admin_token, *self.extra_args],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
         lines = []
         deadline = time.time() + 30

@@ -74,7 +74,7 @@ export class BoardView {
     this.boardId = boardId;
     /** UI state the caller may change before render(). */
     this.activeColumn = null;
-    this.editing = new Map(); // card id → draft text
+    this.editing = new Map(); // card id → {text: draft, version: the version the edit started from}
     this.confirmingDelete = new Set();
     this.shape = null;
     this.columns = new Map();
@@ -182,7 +182,7 @@ export class BoardView {
     const mine = card.author && card.author === this.store.you?.participant;
     const author = authorLabel(card, this.store);
     const sig = JSON.stringify([
-      card.text, card.color, card.pending, author, card.votes, ctx.prev?.title, ctx.next?.title, ctx.frozen,
+      card.text, card.color, card.pending, card.pendingAdd, author, card.votes, ctx.prev?.title, ctx.next?.title, ctx.frozen,
       ctx.voting, ctx.myVotes[card.id] ?? 0, ctx.votesLeft, this.editing.has(card.id),
       this.confirmingDelete.has(card.id), t('card.edit'),
     ]);
@@ -193,7 +193,7 @@ export class BoardView {
     li.classList.toggle('card--pending', Boolean(card.pending));
     li.classList.toggle('card--mine', Boolean(mine));
     li.classList.toggle('card--mini', this.mode === 'mini');
-    const movable = this.mode === 'full' && !card.pending && !ctx.frozen;
+    const movable = this.mode === 'full' && !card.pendingAdd && !ctx.frozen;
     li.draggable = movable;
     li.replaceChildren(...this.cardBody(card, ctx, { mine, author, movable }));
     entry = { el: li, sig };
@@ -209,11 +209,11 @@ export class BoardView {
       parts.push(el('p', { className: 'card__text', id: domId('text', card.id), text: card.text }));
     }
     const meta = el('p', { className: 'card__meta' });
-    if (author) meta.append(el('span', { className: 'card__author', text: t('card.by', { name: author }) }));
+    if (author) meta.append(el('span', { className: 'card__author', text: mine ? author : t('card.by', { name: author }) }));
     if (card.pending) meta.append(el('span', { className: 'badge badge--pending', text: t('card.pending') }));
     if (typeof card.votes === 'number') meta.append(el('span', { className: 'badge', text: t('card.votes', { n: card.votes }) }));
     if (meta.childNodes.length) parts.push(meta);
-    if (this.mode !== 'full' || card.pending) return parts;
+    if (this.mode !== 'full' || card.pendingAdd) return parts;
 
     if (ctx.voting && !ctx.frozen) parts.push(this.voteRow(card, ctx));
     if (this.confirmingDelete.has(card.id)) {
@@ -277,7 +277,7 @@ export class BoardView {
     const id = domId('edit', card.id);
     const area = el('textarea', {
       id, className: 'card__editor', maxLength: 1000, rows: 3, required: true,
-      value: this.editing.get(card.id) ?? card.text, dataset: { testid: 'card-edit-text', draftFor: card.id },
+      value: this.editing.get(card.id)?.text ?? card.text, dataset: { testid: 'card-edit-text', draftFor: card.id },
     });
     return el('form', { className: 'card__edit', dataset: { action: 'edit-form' } }, [
       el('label', { className: 'sr-only', htmlFor: id, text: t('card.editLabel') }),

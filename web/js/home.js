@@ -1,9 +1,10 @@
 // index.html: the join code form. Sends the person to join.html?code=XXXX-XXXX.
 
 import { applyTranslations, bindLanguageSwitch, t } from './i18n.js';
-import { normaliseCode } from './ui.js';
+import { normaliseCode, registerOfflineShell } from './ui.js';
 
 applyTranslations();
+registerOfflineShell();
 bindLanguageSwitch(document.querySelector('[data-testid="lang-switch"]'));
 
 const form = document.getElementById('code-form');

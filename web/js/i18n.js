@@ -100,7 +100,7 @@ const fr = {
 
   'card.label': 'Carte',
   'card.by': 'De {name}',
-  'card.byYou': 'Vous',
+  'card.byYou': 'Votre carte',
   'card.anonymous': 'Anonyme',
   'card.unknown': 'Participant',
   'card.pending': 'En attente d’envoi',
@@ -276,7 +276,7 @@ const en = {
 
   'card.label': 'Card',
   'card.by': 'By {name}',
-  'card.byYou': 'You',
+  'card.byYou': 'Your card',
   'card.anonymous': 'Anonymous',
   'card.unknown': 'Participant',
   'card.pending': 'Waiting to be sent',

@@ -5,7 +5,7 @@ import { applyTranslations, bindLanguageSwitch, languageEvents, t } from './i18n
 import { Connection } from './socket.js';
 import { Store } from './store.js';
 import { mountParticipantBoard } from './participant.js';
-import { announce, errorText, loadJSON, normaliseCode, saveJSON, showConnectionState, showError } from './ui.js';
+import { announce, errorText, loadJSON, normaliseCode, registerOfflineShell, saveJSON, showConnectionState, showError } from './ui.js';
 
 const ACTORS = ['aci', 'ai', 'ei', 'etti', 'business', 'public', 'network', 'other'];
 const CACHE_DELAY_MS = 300;
@@ -23,6 +23,7 @@ let store = null;
 let board = null;
 
 applyTranslations();
+registerOfflineShell();
 bindLanguageSwitch(document.querySelector('[data-testid="lang-switch"]'));
 languageEvents.addEventListener('change', () => {
   fillCode();

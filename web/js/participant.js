@@ -61,7 +61,7 @@ export function mountParticipantBoard({ store, connection, dom }) {
 
   function move(cardId, columnId, y) {
     const card = shownCard(cardId);
-    if (!card || card.pending && card.id.startsWith('pending:')) return;
+    if (!card || card.pendingAdd) return;
     if (card.column === columnId && card.y === y) return;
     send('card.move', { card: cardId, x: card.x ?? 0, y, column: columnId });
     view.activeColumn = columnId; // on phones, follow the card to its new column
@@ -93,7 +93,7 @@ export function mountParticipantBoard({ store, connection, dom }) {
         move(cardId, button.dataset.target, endOfColumn(columnCards(button.dataset.target)));
         break;
       case 'edit':
-        view.editing.set(cardId, card.text);
+        view.editing.set(cardId, { text: card.text, version: card.version });
         render();
         focusAfterRender(`${sel} textarea`);
         break;
@@ -169,9 +169,12 @@ export function mountParticipantBoard({ store, connection, dom }) {
       area.focus();
       return;
     }
+    // The version the edit started from: if someone changed the card since, the server answers
+    // `conflict` and the editor reopens with this text instead of silently overwriting theirs.
+    const base = view.editing.get(cardId)?.version ?? card?.version;
     view.editing.delete(cardId);
     if (card && text !== card.text) {
-      send('card.edit', { card: cardId, text, version: card.version });
+      send('card.edit', { card: cardId, text, version: base });
       announce(dom.announcer, t('card.saved'));
     }
     render();
@@ -180,7 +183,7 @@ export function mountParticipantBoard({ store, connection, dom }) {
 
   dom.board.addEventListener('input', (e) => {
     const id = e.target.dataset?.draftFor;
-    if (id && view.editing.has(id)) view.editing.set(id, e.target.value);
+    if (id && view.editing.has(id)) view.editing.get(id).text = e.target.value;
     if (e.target.getAttribute('aria-invalid')) e.target.removeAttribute('aria-invalid');
   });
 
@@ -278,7 +281,7 @@ export function mountParticipantBoard({ store, connection, dom }) {
     if (retrying) return;
     if (command?.type === 'card.edit' && code === 'conflict') {
       // Keep what they typed: reopen the editor on the new version with their text.
-      view.editing.set(command.card, command.text);
+      view.editing.set(command.card, { text: command.text, version: store.card(command.card)?.version ?? command.version });
       render();
     }
     const quoted = command?.type === 'card.add' ? command.text : '';

@@ -241,8 +241,8 @@ export class Store extends EventTarget {
 
   /**
    * The cards of a board as the viewer should see them: confirmed state plus pending commands,
-   * ordered by column then `y`. Pending ones carry `pending: true`; new ones get a
-   * `pending:<message id>` id.
+   * ordered by `y`. Pending ones carry `pending: true`; cards not yet created also carry
+   * `pendingAdd: true` and a `pending:<message id>` id.
    * @param {string} boardId
    * @returns {object[]}
    */
@@ -258,7 +258,7 @@ export class Store extends EventTarget {
             cards.set(id, {
               id, board: cmd.board, column: cmd.column, text: cmd.text, color: cmd.color ?? 'yellow',
               x: cmd.x ?? 0, y: cmd.y ?? Number.MAX_SAFE_INTEGER, author: this.you?.participant ?? null,
-              version: 0, votes: null, pending: true,
+              version: 0, votes: null, pending: true, pendingAdd: true,
             });
           }
           break;

@@ -97,3 +97,12 @@ export function normaliseCode(raw) {
   const compact = String(raw ?? '').toUpperCase().replace(/[^A-Z0-9]/g, '');
   return compact.length === 8 ? `${compact.slice(0, 4)}-${compact.slice(4)}` : compact;
 }
+
+/**
+ * Registers the service worker that keeps the participant pages available offline.
+ * Browsers without it, or pages on plain http other than localhost, simply go without.
+ */
+export function registerOfflineShell() {
+  if (!('serviceWorker' in navigator) || !window.isSecureContext) return;
+  navigator.serviceWorker.register('sw.js').catch(() => { /* optional */ });
+}
