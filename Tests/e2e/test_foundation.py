@@ -266,8 +266,11 @@ def test_flooding_is_rate_limited_then_closed_and_others_are_fine(server):
     async def scenario():
         calm, wc = await join_participant(server, "Calme")
         flood = await Client.connect(server.ws_url)
-        for n in range(400):
-            await flood.ws.send(json.dumps({"id": f"f{n}", "type": "ping"}))
+        try:
+            for n in range(400):
+                await flood.ws.send(json.dumps({"id": f"f{n}", "type": "ping"}))
+        except (websockets.exceptions.ConnectionClosed, OSError):
+            pass  # the server may close before the flood is over
         codes = []
         with pytest.raises(websockets.exceptions.ConnectionClosed) as e:
             while True:
