@@ -36,6 +36,8 @@ function readCredentials() {
 }
 
 const credentials = readCredentials();
+// A new facilitator link pasted into the same tab only changes the fragment: start over with it.
+window.addEventListener('hashchange', () => location.reload());
 const store = new Store();
 const boardViews = new Map();
 let boardsShape = null;

@@ -1,6 +1,6 @@
 // index.html: the join code form. Sends the person to join.html?code=XXXX-XXXX.
 
-import { applyTranslations, bindLanguageSwitch, t } from './i18n.js';
+import { applyTranslations, bindLanguageSwitch, languageEvents, t } from './i18n.js';
 import { normaliseCode, registerOfflineShell } from './ui.js';
 
 applyTranslations();
@@ -30,3 +30,27 @@ form.addEventListener('submit', (e) => {
   }
   location.href = `join.html?code=${encodeURIComponent(code)}`;
 });
+
+// Sessions kept on this device (join.js stores one per code): offer to go back to them.
+function listSessions() {
+  const codes = [];
+  try {
+    for (let i = 0; i < localStorage.length; i += 1) {
+      const key = localStorage.key(i);
+      if (key?.startsWith('atelier.session.')) codes.push(key.slice('atelier.session.'.length));
+    }
+  } catch { /* storage disabled */ }
+  const list = document.getElementById('resume-list');
+  list.replaceChildren(...codes.sort().map((code) => {
+    const link = document.createElement('a');
+    link.href = `join.html?code=${encodeURIComponent(code)}`;
+    link.className = 'btn';
+    link.textContent = t('home.resumeLink', { code });
+    const item = document.createElement('li');
+    item.append(link);
+    return item;
+  }));
+  document.getElementById('resume').hidden = codes.length === 0;
+}
+listSessions();
+languageEvents.addEventListener('change', listSessions);

@@ -75,7 +75,7 @@ $('join-form').addEventListener('submit', (e) => {
   ].filter(Boolean);
   $('join-errors').replaceChildren();
   if (invalid.length) {
-    showError($('join-errors'), t('join.errorSummary'));
+    showError($('join-errors'), t('join.errorSummary', { n: invalid.length }));
     invalid[0].focus();
     return;
   }
