@@ -291,6 +291,18 @@ struct HubTests {
         let room = try #require(h.hub.rooms[h.record.id])
         #expect(!room.state.cards.values.contains { $0.text == "Pendant la panne" }, "the room reloaded what is on disk")
         #expect(room.state.cards.values.contains { $0.text == "Avant la panne" })
+
+        // The disk comes back: the workshop takes changes again, from where the journal is.
+        try h.store.pool.write { db in try db.execute(sql: "DROP TRIGGER no_more") }
+        h.hub.transportClosed(1)
+        h.open(2)
+        h.send(2, #"{"id":"r","type":"join","token":"\#(string(w["you"]?["token"])!)"}"#)
+        h.send(2, #"{"id":"ok2","type":"card.add","board":"\#(board)","column":"problems","text":"Après la panne"}"#)
+        h.settle()
+        #expect(h.transport.messages(to: 2).last?["type"] == .string("ack"))
+        let stored = try #require(try h.store.loadWorkshop(id: h.record.id))
+        #expect(stored.state?.cards.values.map(\.text).sorted() == room.state.cards.values.map(\.text).sorted())
+        #expect(stored.state?.cards.values.contains { $0.text == "Après la panne" } == true)
     }
 }
 

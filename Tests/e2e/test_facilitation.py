@@ -207,3 +207,28 @@ def test_a_whole_workshop_with_twelve_participants_at_three_tables(server):
             await c.close()
         await f.close()
     run(scenario())
+
+
+def test_secrets_never_reach_a_participant(server):
+    """Through a whole run of facilitation, no frame a participant receives carries the admin
+    token, the facilitator key, or another participant's resume token."""
+    async def scenario():
+        f, (a, wa), (b, wb), (c, wc), board = await table_of_three(server)
+        await f.request({"type": "phase.set", "phase": "ideas"})
+        ack = await a.request({"type": "card.add", "board": board, "column": "ideas", "text": "Une idée"})
+        await b.request({"type": "vote.cast", "card": ack["result"]["card"]})
+        await f.request({"type": "votes.reveal"})
+        await f.request({"type": "announce", "text": "Bravo"})
+        await f.request({"type": "timer.start", "seconds": 60})
+        await f.request({"type": "rotation.advance"})
+        await c.request({"type": "ping"})
+        await a.silence(0.3); await b.silence(0.3); await c.silence(0.3)
+        for client, others in ((a, [wb, wc]), (b, [wa, wc]), (c, [wa, wb])):
+            seen = "".join(client.frames)
+            assert server.admin_token not in seen
+            assert server.info["key"] not in seen
+            for other in others:
+                assert other["you"]["token"] not in seen
+        for x in (f, a, b, c):
+            await x.close()
+    run(scenario())
