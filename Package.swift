@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "atelier", targets: ["atelier"]),
+        .executable(name: "atelier-bench", targets: ["atelier-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -42,6 +43,8 @@ let package = Package(
             "AtelierHub", "AtelierStore", "AtelierTransport", "AtelierDomain",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The load generator (client side on libwebsockets): docs in BENCHMARKS.md.
+        .executableTarget(name: "atelier-bench", dependencies: ["CLibWebSockets"]),
         .testTarget(name: "AtelierDomainTests", dependencies: ["AtelierDomain"]),
         .testTarget(name: "AtelierProtocolTests", dependencies: ["AtelierProtocol", "AtelierDomain"]),
         .testTarget(name: "AtelierStoreTests", dependencies: ["AtelierStore", "AtelierDomain"]),
