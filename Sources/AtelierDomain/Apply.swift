@@ -88,6 +88,19 @@ extension Workshop {
             if let i = boardIndex(board) { boards[i].locked = true }
         case .boardUnlocked(let board):
             if let i = boardIndex(board) { boards[i].locked = false }
+        case .projectCreated(let project):
+            projects[project.id] = project
+        case let .projectUpdated(project, change, version):
+            if let p = projects[project] { projects[project] = change.applied(to: p); projects[project]?.version = version }
+        case let .projectStatusChanged(project, status, version):
+            projects[project]?.status = status
+            projects[project]?.version = version
+        case let .projectSupported(project, supporter, support):
+            projects[project]?.supporters.removeAll { $0 == supporter }
+            if support { projects[project]?.supporters.append(supporter) }
+        case let .projectSubmitted(project, receipt):
+            projects[project]?.receipts.append(receipt)
+            projects[project]?.status = .submitted
         }
     }
 
@@ -106,4 +119,5 @@ extension Workshop {
 
     public var orderedClusters: [Cluster] { clusters.values.sorted { $0.createdSeq < $1.createdSeq } }
     public var orderedComments: [Comment] { comments.values.sorted { $0.createdSeq < $1.createdSeq } }
+    public var orderedProjects: [ProjectSheet] { projects.values.sorted { $0.createdSeq < $1.createdSeq } }
 }

@@ -43,6 +43,14 @@ public enum Command: Sendable, Equatable {
     case cardCluster(card: CardID, cluster: ClusterID?)
     case commentAdd(card: CardID, text: String)
     case commentDelete(comment: CommentID)
+    // Projects
+    case projectCreate(board: BoardID, title: String, cluster: ClusterID?, cards: [CardID])
+    case projectUpdate(project: ProjectID, version: Int, change: ProjectChange)
+    case projectReady(project: ProjectID)
+    case projectReopen(project: ProjectID)
+    case projectSupport(project: ProjectID, support: Bool)
+    /// Recorded by the hub once the pipeline answered.
+    case projectSubmit(project: ProjectID, version: Int, receipt: Receipt)
     // Moderation
     case cardHide(card: CardID)
     case cardRestore(card: CardID)

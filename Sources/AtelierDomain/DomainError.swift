@@ -21,5 +21,11 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
 public struct DomainError: Error, Sendable, Equatable {
     public var code: ErrorCode
     public var message: String
-    public init(_ code: ErrorCode, _ message: String) { self.code = code; self.message = message }
+    /// With `conflict` on a project sheet: its current value, so nobody overwrites blindly.
+    public var current: ProjectSheet?
+    /// With `invalid` when a sheet cannot be marked ready: what is missing.
+    public var missing: [String]?
+    public init(_ code: ErrorCode, _ message: String, current: ProjectSheet? = nil, missing: [String]? = nil) {
+        self.code = code; self.message = message; self.current = current; self.missing = missing
+    }
 }

@@ -41,6 +41,11 @@ public enum EventBody: Codable, Sendable, Equatable {
     case cardRestored(Card)
     case boardLocked(board: BoardID)
     case boardUnlocked(board: BoardID)
+    case projectCreated(ProjectSheet)
+    case projectUpdated(project: ProjectID, change: ProjectChange, version: Int)
+    case projectStatusChanged(project: ProjectID, status: ProjectStatus, version: Int)
+    case projectSupported(project: ProjectID, supporter: ActorID, support: Bool)
+    case projectSubmitted(project: ProjectID, receipt: Receipt)
 
     /// The wire name of the event.
     public var type: String {
@@ -81,6 +86,11 @@ public enum EventBody: Codable, Sendable, Equatable {
         case .cardRestored: "card.restored"
         case .boardLocked: "board.locked"
         case .boardUnlocked: "board.unlocked"
+        case .projectCreated: "project.created"
+        case .projectUpdated: "project.updated"
+        case .projectStatusChanged: "project.status.changed"
+        case .projectSupported: "project.supported"
+        case .projectSubmitted: "project.submitted"
         }
     }
 }

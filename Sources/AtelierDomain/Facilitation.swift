@@ -144,6 +144,10 @@ extension Rules {
             }
             return [.commentDeleted(comment: comment)]
 
+        // MARK: Projects
+        case .projectCreate, .projectUpdate, .projectReady, .projectReopen, .projectSupport, .projectSubmit:
+            return try projects(command)
+
         // MARK: Moderation
         case let .cardHide(card):
             try requireFacilitator("masquer une carte")

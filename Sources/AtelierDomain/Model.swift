@@ -147,10 +147,13 @@ public struct Blueprint: Codable, Sendable, Equatable {
     public var settings: Settings
     /// The order in which groups move from board to board (board ids); nil: the boards' order.
     public var rotation: [BoardID]?
+    /// The strategic orientations a project is filed under; nil: one per table.
+    public var orientations: [Orientation]?
     public init(id: WorkshopID, title: String, plan: String, groups: [Group], boards: [Board],
-                phases: [Phase], settings: Settings, rotation: [BoardID]? = nil) {
+                phases: [Phase], settings: Settings, rotation: [BoardID]? = nil, orientations: [Orientation]? = nil) {
         self.id = id; self.title = title; self.plan = plan; self.groups = groups
         self.boards = boards; self.phases = phases; self.settings = settings; self.rotation = rotation
+        self.orientations = orientations
     }
 }
 
@@ -291,6 +294,8 @@ public struct Workshop: Sendable, Equatable {
     /// Table hosts: a host stays with their board when groups rotate.
     public var hosts: [BoardID: ActorID] = [:]
     public var rotation: [BoardID]?
+    public var projects: [ProjectID: ProjectSheet] = [:]
+    public var orientations: [Orientation]
     /// The seq of the last applied event (0 before the first).
     public var seq = 0
 
@@ -299,6 +304,7 @@ public struct Workshop: Sendable, Equatable {
         phases = blueprint.phases; phase = blueprint.phases.first?.id ?? ""
         settings = blueprint.settings; groups = blueprint.groups; boards = blueprint.boards
         rotation = blueprint.rotation
+        orientations = blueprint.orientations ?? blueprint.groups.map { Orientation(id: $0.id, title: $0.title) }
     }
 
     public func board(_ id: BoardID) -> Board? { boards.first { $0.id == id } }

@@ -102,6 +102,16 @@ public func decodeClientMessage(_ bytes: [UInt8]) -> Result<(id: String, message
             message = .command(.cardCluster(card: try fields.id("card"), cluster: try fields.optionalID("cluster")))
         case "comment.add": message = .command(.commentAdd(card: try fields.id("card"), text: try fields.string("text")))
         case "comment.delete": message = .command(.commentDelete(comment: try fields.id("comment")))
+        case "project.create":
+            message = .command(.projectCreate(board: try fields.id("board"), title: try fields.string("title"),
+                                              cluster: try fields.optionalID("cluster"), cards: fields.has("cards") ? try fields.ids("cards") : []))
+        case "project.update":
+            message = .command(.projectUpdate(project: try fields.id("project"), version: try fields.int("version"),
+                                              change: try projectChange(fields)))
+        case "project.ready": message = .command(.projectReady(project: try fields.id("project")))
+        case "project.reopen": message = .command(.projectReopen(project: try fields.id("project")))
+        case "project.support":
+            message = .command(.projectSupport(project: try fields.id("project"), support: try fields.optionalBool("support") ?? true))
         case "card.hide": message = .command(.cardHide(card: try fields.id("card")))
         case "card.restore": message = .command(.cardRestore(card: try fields.id("card")))
         case "board.lock": message = .command(.boardLock(board: try fields.id("board")))
@@ -115,6 +125,72 @@ public func decodeClientMessage(_ bytes: [UInt8]) -> Result<(id: String, message
     } catch {
         return .failure(InboundError(re: id, error: DomainError(.badRequest, "Message invalide.")))
     }
+}
+
+/// `project.update`'s `fields`: only what is present changes; `null` clears an optional field.
+private func projectChange(_ f: Fields) throws -> ProjectChange {
+    guard case .object? = f.root["fields"] else {
+        throw DomainError(.badRequest, "Le champ « fields » est obligatoire : un objet avec les champs à modifier.")
+    }
+    let p = Fields(f.root["fields"]!)
+    let known: Set<String> = ["title", "summary", "problems", "sources", "cooperation", "orientation", "lead", "partners",
+                              "territory", "support", "outcomes", "nextSteps", "contact"]
+    if case .object(let pairs) = p.root, let unknown = pairs.first(where: { !known.contains($0.0) }) {
+        throw DomainError(.badRequest, "Champ de projet inconnu : « \(unknown.0.prefix(40)) ».")
+    }
+    var c = ProjectChange()
+    c.title = try p.optionalString("title")
+    c.summary = try p.optionalString("summary")
+    c.problems = p.has("problems") ? try p.ids("problems") : nil
+    c.sources = p.has("sources") ? try p.ids("sources") : nil
+    if p.root["cooperation"] != nil {
+        if p.has("cooperation") {
+            let s = try p.string("cooperation")
+            guard let kind = CooperationKind(rawValue: s) else {
+                throw DomainError(.invalid, "Type de coopération inconnu (attendu : siae, business, other).")
+            }
+            c.cooperation = .some(kind)
+        } else { c.cooperation = .some(nil) }
+    }
+    if p.root["orientation"] != nil { c.orientation = .some(try p.optionalString("orientation")) }
+    if p.root["lead"] != nil {
+        if p.has("lead") {
+            let l = Fields(p.root["lead"]!)
+            c.lead = .some(Organisation(name: try l.string("name"), actor: try actorKind(l.string("actor")), siret: try l.optionalString("siret")))
+        } else { c.lead = .some(nil) }
+    }
+    if p.has("partners") {
+        guard case .array(let items)? = p.root["partners"] else { throw p.wrongType("partners", "une liste") }
+        c.partners = try items.map { item in
+            let x = Fields(item)
+            return Partner(name: try x.string("name"), actor: try actorKind(x.string("actor")), role: try x.optionalString("role") ?? "")
+        }
+    }
+    c.territory = try p.optionalString("territory")
+    if p.has("support") {
+        let s = Fields(p.root["support"]!)
+        c.support = SupportRequest(methodological: try s.optionalBool("methodological") ?? false,
+                                   expertise: try s.optionalInt("expertise"), grant: try s.optionalInt("grant"))
+    }
+    if p.has("outcomes") {
+        let o = Fields(p.root["outcomes"]!)
+        c.outcomes = ExpectedOutcomes(insertionJobs: try o.optionalInt("insertionJobs"), peopleSupported: try o.optionalInt("peopleSupported"),
+                                      other: try o.optionalString("other") ?? "")
+    }
+    c.nextSteps = try p.optionalString("nextSteps")
+    if p.has("contact") {
+        let x = Fields(p.root["contact"]!)
+        c.contact = Contact(name: try x.optionalString("name") ?? "", email: try x.optionalString("email") ?? "",
+                            phone: try x.optionalString("phone") ?? "")
+    }
+    return c
+}
+
+private func actorKind(_ name: String) throws -> ActorKind {
+    guard let kind = ActorKind(rawValue: name) else {
+        throw DomainError(.invalid, "Type d'acteur inconnu : « \(name.prefix(32)) » (attendu : \(ActorKind.allCases.map(\.rawValue).joined(separator: ", "))).")
+    }
+    return kind
 }
 
 private func joinRequest(_ f: Fields) throws -> JoinRequest {

@@ -34,6 +34,8 @@ public enum Outbound {
         w.key("re"); w.string(re)
         w.key("code"); w.string(error.code.rawValue)
         w.key("message"); w.string(error.message)
+        if let current = error.current { w.key("current"); writeProject(current, to: &w) }
+        if let missing = error.missing { w.key("missing"); w.beginArray(); missing.forEach { w.string($0) }; w.endArray() }
         w.endObject()
         return w.bytes
     }
@@ -186,6 +188,23 @@ public enum Outbound {
             w.key("card"); writeCard(card, votes: nil, showAuthor: !anonymous, to: &w)
         case .boardLocked(let board), .boardUnlocked(let board):
             w.key("board"); w.string(board)
+        case .projectCreated(let project):
+            w.key("project"); writeProject(project, to: &w)
+        case let .projectUpdated(project, change, version):
+            w.key("project"); w.string(project)
+            w.key("version"); w.int(version)
+            w.key("fields"); writeProjectChange(change, to: &w)
+        case let .projectStatusChanged(project, status, version):
+            w.key("project"); w.string(project)
+            w.key("status"); w.string(status.rawValue)
+            w.key("version"); w.int(version)
+        case let .projectSupported(project, supporter, support):
+            w.key("project"); w.string(project)
+            w.key("supporter"); w.string(anonymous ? nil : supporter)
+            w.key("support"); w.bool(support)
+        case let .projectSubmitted(project, receipt):
+            w.key("project"); w.string(project)
+            w.key("receipt"); writeReceipt(receipt, to: &w)
         }
         w.endObject()
         return w.bytes
@@ -268,7 +287,12 @@ public enum Outbound {
         for (card, n) in workshop.votes(of: viewer.id).sorted(by: { $0.key < $1.key }) { w.key(card); w.int(n) }
         w.endObject()
         w.key("votesLeft"); w.int(max(0, workshop.settings.voteBudget - workshop.votesCast(by: viewer.id)))
-        w.key("projects"); w.beginArray(); w.endArray()
+        w.key("orientations"); w.beginArray()
+        for o in workshop.orientations { w.beginObject(); w.key("id"); w.string(o.id); w.key("title"); w.string(o.title); w.endObject() }
+        w.endArray()
+        w.key("projects"); w.beginArray()
+        for project in workshop.orderedProjects { writeProject(project, to: &w) }
+        w.endArray()
         w.endObject()
         return w.bytes
     }
@@ -343,6 +367,97 @@ public enum Outbound {
     }
 }
 
+extension Outbound {
+    public static func writeProject(_ p: ProjectSheet, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("id"); w.string(p.id)
+        w.key("board"); w.string(p.board)
+        w.key("status"); w.string(p.status.rawValue)
+        w.key("version"); w.int(p.version)
+        w.key("phase"); w.string(p.phase)
+        w.key("cluster"); w.string(p.cluster)
+        var change = ProjectChange()
+        change.title = p.title; change.summary = p.summary; change.problems = p.problems; change.sources = p.sources
+        change.cooperation = .some(p.cooperation); change.orientation = .some(p.orientation); change.lead = .some(p.lead)
+        change.partners = p.partners; change.territory = p.territory; change.support = p.support; change.outcomes = p.outcomes
+        change.nextSteps = p.nextSteps; change.contact = p.contact
+        writeProjectFields(change, to: &w)
+        w.key("supporters"); w.beginArray(); p.supporters.forEach { w.string($0) }; w.endArray()
+        w.key("receipts"); w.beginArray(); p.receipts.forEach { writeReceipt($0, to: &w) }; w.endArray()
+        w.endObject()
+    }
+
+    static func writeProjectChange(_ c: ProjectChange, to w: inout JSONWriter) {
+        w.beginObject()
+        writeProjectFields(c, to: &w)
+        w.endObject()
+    }
+
+    /// The sheet's fields present in `c`, as keys of the object being written.
+    static func writeProjectFields(_ c: ProjectChange, to w: inout JSONWriter) {
+        if let v = c.title { w.key("title"); w.string(v) }
+        if let v = c.summary { w.key("summary"); w.string(v) }
+        if let v = c.problems { w.key("problems"); w.beginArray(); v.forEach { w.string($0) }; w.endArray() }
+        if let v = c.sources { w.key("sources"); w.beginArray(); v.forEach { w.string($0) }; w.endArray() }
+        if let v = c.cooperation { w.key("cooperation"); w.string(v?.rawValue) }
+        if let v = c.orientation { w.key("orientation"); w.string(v) }
+        if let v = c.lead {
+            w.key("lead")
+            if let lead = v {
+                w.beginObject()
+                w.key("name"); w.string(lead.name)
+                w.key("actor"); w.string(lead.actor.rawValue)
+                w.key("siret"); w.string(lead.siret)
+                w.endObject()
+            } else { w.null() }
+        }
+        if let v = c.partners {
+            w.key("partners"); w.beginArray()
+            for partner in v {
+                w.beginObject()
+                w.key("name"); w.string(partner.name)
+                w.key("actor"); w.string(partner.actor.rawValue)
+                w.key("role"); w.string(partner.role)
+                w.endObject()
+            }
+            w.endArray()
+        }
+        if let v = c.territory { w.key("territory"); w.string(v) }
+        if let v = c.support {
+            w.key("support"); w.beginObject()
+            w.key("methodological"); w.bool(v.methodological)
+            w.key("expertise"); w.int(v.expertise)
+            w.key("grant"); w.int(v.grant)
+            w.endObject()
+        }
+        if let v = c.outcomes {
+            w.key("outcomes"); w.beginObject()
+            w.key("insertionJobs"); w.int(v.insertionJobs)
+            w.key("peopleSupported"); w.int(v.peopleSupported)
+            w.key("other"); w.string(v.other)
+            w.endObject()
+        }
+        if let v = c.nextSteps { w.key("nextSteps"); w.string(v) }
+        if let v = c.contact {
+            w.key("contact"); w.beginObject()
+            w.key("name"); w.string(v.name)
+            w.key("email"); w.string(v.email)
+            w.key("phone"); w.string(v.phone)
+            w.endObject()
+        }
+    }
+
+    static func writeReceipt(_ r: Receipt, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("channel"); w.string(r.channel.rawValue)
+        w.key("reference"); w.string(r.reference)
+        w.key("url"); w.string(r.url)
+        w.key("number"); w.int(r.number)
+        w.key("at"); w.string(timestamp(r.at))
+        w.endObject()
+    }
+}
+
 /// `2026-11-28T10:02:11.120Z` from milliseconds since 1970, without Foundation's formatters
 /// (which allocate and are slow on the hot path).
 public func timestamp(_ ms: Int64) -> String {
@@ -374,6 +489,7 @@ public func ackResult(for events: [EventBody]) -> [(String, String)] {
         case .participantJoined(let p): result.append(("participant", p.id))
         case .clusterCreated(let c, _): result.append(("cluster", c.id))
         case .commentAdded(let c): result.append(("comment", c.id))
+        case .projectCreated(let p): result.append(("project", p.id))
         default: break
         }
     }

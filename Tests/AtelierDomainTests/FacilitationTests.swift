@@ -9,6 +9,7 @@ let facilitatorOnly: [Command] = [
     .workshopPause, .workshopResume, .workshopClose, .viewFocus(board: "b_a"),
     .settingsUpdate(SettingsChange(voteBudget: 3)), .votesReveal, .cardsReveal,
     .cardHide(card: "c_100"), .cardRestore(card: "c_100"), .boardLock(board: "b_a"), .boardUnlock(board: "b_a"),
+    .projectReady(project: "j_1"), .projectReopen(project: "j_1"),
 ]
 
 func step(_ w: inout Workshop, _ c: Command, _ a: Actor, now: Int64 = 0) throws -> [EventBody] {

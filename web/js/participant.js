@@ -228,6 +228,7 @@ export function mountParticipantBoard({ store, connection, dom }) {
     const columnId = zone.dataset.column ?? zone.dataset.tabColumn;
     const cards = columnCards(columnId).filter((c) => c.id !== dragging && !c.pending);
     const over = e.target.closest('[data-card]');
+    if (over?.dataset.card === dragging) { dragging = null; return; } // dropped on itself
     const index = over ? cards.findIndex((c) => c.id === over.dataset.card) : -1;
     let y;
     if (index < 0) y = endOfColumn(cards);
@@ -274,7 +275,7 @@ export function mountParticipantBoard({ store, connection, dom }) {
     announce(dom.announcer, t('announce.phase', { title: store.phase?.title ?? '' }));
   });
 
-  store.addEventListener('announcement', (e) => showError(dom.alerts, e.detail.text));
+  store.addEventListener('announcement', (e) => showError(dom.alerts, e.detail.text, '', 'info'));
 
   connection.addEventListener('rejected', (e) => {
     const { command, code, message, retrying } = e.detail;

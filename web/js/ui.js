@@ -52,9 +52,10 @@ export function errorText(code, message) {
  * @param {HTMLElement} list
  * @param {string} message
  * @param {string} [quoted] user text to give back (e.g. a card the server refused)
+ * @param {'error'|'info'} [kind] info: a message from the facilitator rather than a failure
  */
-export function showError(list, message, quoted = '') {
-  const item = el('div', { className: 'alert__item' }, [el('p', { className: 'alert__text', text: message })]);
+export function showError(list, message, quoted = '', kind = 'error') {
+  const item = el('div', { className: `alert__item alert__item--${kind}` }, [el('p', { className: 'alert__text', text: message })]);
   if (quoted) item.append(el('blockquote', { className: 'alert__quote', text: quoted }));
   const close = el('button', { type: 'button', className: 'btn btn--small alert__close', text: t('board.dismissSymbol'), attrs: { 'aria-label': t('board.dismiss') } });
   close.addEventListener('click', () => item.remove());

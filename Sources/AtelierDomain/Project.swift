@@ -1,0 +1,228 @@
+import Foundation
+
+public typealias ProjectID = String
+
+/// The kinds of cooperation the call for projects funds.
+public enum CooperationKind: String, Codable, Sendable, CaseIterable {
+    /// Between structures of the sector (SIAE).
+    case siae
+    /// With ordinary businesses.
+    case business
+    case other
+}
+
+public enum ProjectStatus: String, Codable, Sendable {
+    case draft, ready, submitted
+}
+
+/// An organisation on a project sheet.
+public struct Organisation: Codable, Sendable, Equatable {
+    public var name: String
+    public var actor: ActorKind
+    /// 14 digits with a valid check digit, when given.
+    public var siret: String?
+    public init(name: String, actor: ActorKind, siret: String? = nil) { self.name = name; self.actor = actor; self.siret = siret }
+}
+
+public struct Partner: Codable, Sendable, Equatable {
+    public var name: String
+    public var actor: ActorKind
+    public var role: String
+    public init(name: String, actor: ActorKind, role: String) { self.name = name; self.actor = actor; self.role = role }
+}
+
+/// The three kinds of support of the call for projects.
+public struct SupportRequest: Codable, Sendable, Equatable {
+    public var methodological: Bool
+    /// Euros, whole.
+    public var expertise: Int?
+    public var grant: Int?
+    public init(methodological: Bool = false, expertise: Int? = nil, grant: Int? = nil) {
+        self.methodological = methodological; self.expertise = expertise; self.grant = grant
+    }
+    public var isEmpty: Bool { !methodological && (expertise ?? 0) == 0 && (grant ?? 0) == 0 }
+}
+
+public struct ExpectedOutcomes: Codable, Sendable, Equatable {
+    public var insertionJobs: Int?
+    public var peopleSupported: Int?
+    public var other: String
+    public init(insertionJobs: Int? = nil, peopleSupported: Int? = nil, other: String = "") {
+        self.insertionJobs = insertionJobs; self.peopleSupported = peopleSupported; self.other = other
+    }
+}
+
+/// The project's contact for the call-for-projects team (a professional contact, given on purpose).
+public struct Contact: Codable, Sendable, Equatable {
+    public var name: String
+    public var email: String
+    public var phone: String
+    public init(name: String = "", email: String = "", phone: String = "") { self.name = name; self.email = email; self.phone = phone }
+}
+
+/// What the pipeline answered when the project was submitted.
+public struct Receipt: Codable, Sendable, Equatable {
+    public enum Channel: String, Codable, Sendable { case webhook, demarches }
+    public var channel: Channel
+    public var reference: String
+    /// Démarches Simplifiées: the prefilled application to open.
+    public var url: String?
+    public var number: Int?
+    public var at: Int64
+    public init(channel: Channel, reference: String, url: String? = nil, number: Int? = nil, at: Int64) {
+        self.channel = channel; self.reference = reference; self.url = url; self.number = number; self.at = at
+    }
+}
+
+/// A project sheet: an idea worked into something the call for projects can fund.
+public struct ProjectSheet: Codable, Sendable, Equatable {
+    public var id: ProjectID
+    /// The table's board it was made on.
+    public var board: BoardID
+    public var title: String
+    public var summary: String
+    /// Problem cards it answers, and the idea cards it comes from.
+    public var problems: [CardID]
+    public var sources: [CardID]
+    public var cluster: ClusterID?
+    public var cooperation: CooperationKind?
+    public var orientation: String?
+    public var lead: Organisation?
+    public var partners: [Partner]
+    public var territory: String
+    public var support: SupportRequest
+    public var outcomes: ExpectedOutcomes
+    public var nextSteps: String
+    public var contact: Contact
+    public var status: ProjectStatus
+    /// +1 on every change; `project.update` must name the current one.
+    public var version: Int
+    public var supporters: [ActorID]
+    public var receipts: [Receipt]
+    public var createdBy: ActorID?
+    public var createdSeq: Int
+    /// The phase it was created in (provenance for the export).
+    public var phase: PhaseID
+
+    public init(id: ProjectID, board: BoardID, title: String, createdBy: ActorID?, createdSeq: Int, phase: PhaseID) {
+        self.id = id; self.board = board; self.title = title; summary = ""; problems = []; sources = []
+        partners = []; territory = ""; support = SupportRequest(); outcomes = ExpectedOutcomes(); nextSteps = ""
+        contact = Contact(); status = .draft; version = 1; supporters = []; receipts = []
+        self.createdBy = createdBy; self.createdSeq = createdSeq; self.phase = phase
+    }
+}
+
+/// The fields `project.update` may change (nil: unchanged). Lists replace the whole list.
+public struct ProjectChange: Codable, Sendable, Equatable {
+    public var title: String?
+    public var summary: String?
+    public var problems: [CardID]?
+    public var sources: [CardID]?
+    public var cooperation: CooperationKind??
+    public var orientation: String??
+    public var lead: Organisation??
+    public var partners: [Partner]?
+    public var territory: String?
+    public var support: SupportRequest?
+    public var outcomes: ExpectedOutcomes?
+    public var nextSteps: String?
+    public var contact: Contact?
+    public init() {}
+    public var isEmpty: Bool { self == ProjectChange() }
+
+    public func applied(to p: ProjectSheet) -> ProjectSheet {
+        var p = p
+        if let v = title { p.title = v }
+        if let v = summary { p.summary = v }
+        if let v = problems { p.problems = v }
+        if let v = sources { p.sources = v }
+        if let v = cooperation { p.cooperation = v }
+        if let v = orientation { p.orientation = v }
+        if let v = lead { p.lead = v }
+        if let v = partners { p.partners = v }
+        if let v = territory { p.territory = v }
+        if let v = support { p.support = v }
+        if let v = outcomes { p.outcomes = v }
+        if let v = nextSteps { p.nextSteps = v }
+        if let v = contact { p.contact = v }
+        return p
+    }
+}
+
+/// Checks of the sheet's fields, each with a French sentence.
+public enum ProjectRules {
+    public static let limits = (title: 120, summary: 2000, territory: 120, nextSteps: 2000, name: 120, role: 200,
+                                partners: 20, euros: 10_000_000, people: 100_000, other: 1000, links: 100)
+
+    /// A SIRET: 14 digits whose Luhn sum is a multiple of 10 (La Poste's establishments excepted).
+    public static func isValidSIRET(_ s: String) -> Bool {
+        let digits = s.compactMap(\.wholeNumberValue)
+        guard s.count == 14, digits.count == 14 else { return false }
+        if s.hasPrefix("356000000") { return digits.reduce(0, +) % 5 == 0 }
+        var sum = 0
+        for (i, d) in digits.enumerated() {
+            let v = i % 2 == 0 ? d * 2 : d
+            sum += v > 9 ? v - 9 : v
+        }
+        return sum % 10 == 0
+    }
+
+    /// What is wrong with a sheet's values (any status).
+    public static func problems(of p: ProjectSheet, in w: Workshop) -> [String] {
+        var out: [String] = []
+        if p.title.isEmpty || p.title.count > limits.title { out.append("le titre doit compter entre 1 et \(limits.title) caractères") }
+        if p.summary.count > limits.summary { out.append("le résumé compte au plus \(limits.summary) caractères") }
+        if p.territory.count > limits.territory { out.append("le territoire compte au plus \(limits.territory) caractères") }
+        if p.nextSteps.count > limits.nextSteps { out.append("les prochaines étapes comptent au plus \(limits.nextSteps) caractères") }
+        if let o = p.orientation, !w.orientations.contains(where: { $0.id == o }) { out.append("orientation stratégique inconnue") }
+        if let lead = p.lead {
+            if lead.name.isEmpty || lead.name.count > limits.name { out.append("le nom du porteur doit compter entre 1 et \(limits.name) caractères") }
+            if let siret = lead.siret, !isValidSIRET(siret) { out.append("le SIRET du porteur doit compter 14 chiffres et avoir une clé de contrôle valide") }
+        }
+        if p.partners.count > limits.partners { out.append("au plus \(limits.partners) partenaires") }
+        for partner in p.partners where partner.name.isEmpty || partner.name.count > limits.name || partner.role.count > limits.role {
+            out.append("chaque partenaire a un nom (1 à \(limits.name) caractères) et un rôle d'au plus \(limits.role) caractères")
+            break
+        }
+        for amount in [p.support.expertise, p.support.grant].compactMap({ $0 }) where !(0...limits.euros).contains(amount) {
+            out.append("les montants demandés sont compris entre 0 et \(limits.euros) euros"); break
+        }
+        for n in [p.outcomes.insertionJobs, p.outcomes.peopleSupported].compactMap({ $0 }) where !(0...limits.people).contains(n) {
+            out.append("les résultats attendus sont compris entre 0 et \(limits.people)"); break
+        }
+        if p.outcomes.other.count > limits.other { out.append("les autres résultats attendus comptent au plus \(limits.other) caractères") }
+        if p.contact.name.count > limits.name || p.contact.email.count > 254 || p.contact.phone.count > 32 {
+            out.append("les coordonnées du contact sont trop longues")
+        }
+        if !p.contact.email.isEmpty, !isPlausibleEmail(p.contact.email) { out.append("l'adresse électronique du contact n'est pas valide") }
+        if p.problems.count + p.sources.count > limits.links { out.append("au plus \(limits.links) cartes liées") }
+        for card in p.problems + p.sources where w.cards[card] == nil { out.append("une carte liée n'existe pas (\(card))"); break }
+        return out
+    }
+
+    /// What a sheet still lacks to be marked ready.
+    public static func missing(for p: ProjectSheet) -> [String] {
+        var out: [String] = []
+        if p.summary.isEmpty { out.append("le résumé") }
+        if p.problems.isEmpty { out.append("le problème traité (au moins une carte)") }
+        if p.cooperation == nil { out.append("le type de coopération") }
+        if p.orientation == nil { out.append("l'orientation stratégique") }
+        if p.lead == nil { out.append("la structure porteuse") }
+        if p.territory.isEmpty { out.append("le territoire (bassin d'emploi)") }
+        if p.support.isEmpty { out.append("le soutien demandé") }
+        if p.contact.name.isEmpty || (p.contact.email.isEmpty && p.contact.phone.isEmpty) { out.append("la personne à contacter (nom et courriel ou téléphone)") }
+        return out
+    }
+
+    static func isPlausibleEmail(_ s: String) -> Bool {
+        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !s.contains(" ")
+    }
+}
+
+/// A strategic orientation a project can be filed under (from the plan).
+public struct Orientation: Codable, Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public init(id: String, title: String) { self.id = id; self.title = title }
+}
