@@ -41,7 +41,7 @@ struct Rules {
             try requireUnlocked(existing.board)
             let text = try cardText(text)
             if version != existing.version {
-                throw DomainError(.conflict, "Cette carte a été modifiée entre-temps (version \(existing.version)) : rechargez-la avant de la modifier.")
+                throw DomainError(.conflict, "Cette carte a été modifiée entre-temps (version \(existing.version)) : relisez sa version actuelle avant d'enregistrer la vôtre.")
             }
             if text == existing.text { return [] }
             return [.cardEdited(card: card, text: text, version: existing.version + 1)]

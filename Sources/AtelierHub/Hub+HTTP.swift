@@ -147,6 +147,6 @@ public struct WorkshopLinks: Sendable {
     public var facilitator: String
     public init(record: WorkshopRecord, base: String) {
         join = "\(base)/join.html?code=\(record.joinCode)"
-        facilitator = "\(base)/facilitator.html#workshop=\(record.id)&key=\(record.facilitatorKey)"
+        facilitator = "\(base)/facilitator.html#workshop=\(record.id)&key=\(record.facilitatorKey)&code=\(record.joinCode)"
     }
 }

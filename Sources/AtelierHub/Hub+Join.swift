@@ -5,7 +5,9 @@ import AtelierTransport
 import Foundation
 
 extension Hub {
-    static let maxCodeFailures = 8
+    /// Wrong codes allowed per address and minute. A whole room often shares one address (the
+    /// venue's Wi-Fi), and people mistype; guessing an 8-character code at this pace is hopeless.
+    static let maxCodeFailures = 30
     static let codeFailureWindowMs: Int64 = 60_000
 
     func join(_ connection: ConnectionID, id: String, _ request: JoinRequest) {
@@ -15,8 +17,9 @@ extension Hub {
             return
         }
         switch request {
-        case let .code(code, profile, kind, group):
-            joinByCode(connection, id: id, peer: session.peer, code: code, profile: profile, kind: kind, group: group)
+        case let .code(code, profile, kind, group, clientKey):
+            joinByCode(connection, id: id, peer: session.peer, code: code, profile: profile, kind: kind, group: group,
+                       clientKey: clientKey)
         case let .token(token, since):
             guard let (workshop, participant) = lookUp(token: token), let room = room(workshop),
                   let p = room.state.participants[participant], !p.removed else {
@@ -31,7 +34,8 @@ extension Hub {
                 return
             }
             welcome(connection, id: id, room: room, actor: .facilitator,
-                    you: You(participant: Actor.facilitatorID, token: nil, role: .facilitator, group: nil), since: since)
+                    you: You(participant: Actor.facilitatorID, token: nil, role: .facilitator, group: nil,
+                             joinCode: room.record.joinCode), since: since)
         }
     }
 
@@ -42,7 +46,7 @@ extension Hub {
     }
 
     func joinByCode(_ connection: ConnectionID, id: String, peer: String, code: String, profile: Profile,
-                    kind: ActorKind, group: GroupID?) {
+                    kind: ActorKind, group: GroupID?, clientKey: String?) {
         let now = clock()
         if let f = codeFailures[peer], now - f.since < Self.codeFailureWindowMs, f.count >= Self.maxCodeFailures {
             reply(connection, Outbound.error(re: id, DomainError(.rateLimited, "Trop de codes erronés : patientez une minute avant de réessayer.")))
@@ -59,6 +63,13 @@ extension Hub {
             reply(connection, Outbound.error(re: id, DomainError(.notFound, "Aucun atelier ouvert avec ce code. Vérifiez-le auprès de l'animateur.")))
             return
         }
+        // A join retried after a lost welcome (same client key) is the same person, not a new one.
+        if let clientKey, let participant = room.joinKeys[clientKey], let p = room.state.participants[participant], !p.removed,
+           let token = tokens.first(where: { $0.value.workshop == room.record.id && $0.value.participant == participant })?.key {
+            welcome(connection, id: id, room: room, actor: Actor(id: p.id, role: p.role),
+                    you: You(participant: p.id, token: token, role: p.role, group: p.group), since: nil)
+            return
+        }
         switch reduce(room.state, .joinAsParticipant(profile: profile, actor: kind, group: group), by: .newcomer,
                       context: ReduceContext(nextSeq: room.state.seq + 1, now: now)) {
         case .failure(let error):
@@ -66,7 +77,8 @@ extension Hub {
         case .success(let bodies):
             guard case .participantJoined(let p)? = bodies.first else { return }
             let token = Secrets.token()
-            append(bodies, to: room, by: p.id, message: nil)
+            append(bodies, to: room, by: p.id, message: clientKey.map { Room.joinKeyPrefix + $0 })
+            if let clientKey { room.joinKeys[clientKey] = p.id }
             pipeline.remember(Credential(workshop: room.record.id, participant: p.id, token: token))
             tokens[token] = (room.record.id, p.id)
             welcome(connection, id: id, room: room, actor: Actor(id: p.id, role: .participant),

@@ -19,6 +19,9 @@ final class Room {
     private var answers: [ActorID: [String: [UInt8]]] = [:]
     private var answerOrder: [ActorID: [String]] = [:]
     static let answersPerActor = 1024
+    /// Client keys of joins by code (journaled as the join's message id), to make a retried join idempotent.
+    var joinKeys: [String: ActorID] = [:]
+    static let joinKeyPrefix = "join:"
 
     init(record: WorkshopRecord, state: Workshop) {
         self.record = record
@@ -38,6 +41,10 @@ final class Room {
         var order: [String] = []
         for entry in stored.entries {
             guard let message = entry.message, let actor = entry.event.by else { continue }
+            if message.hasPrefix(Self.joinKeyPrefix) {
+                joinKeys[String(message.dropFirst(Self.joinKeyPrefix.count))] = actor
+                continue
+            }
             let key = actor + "\u{0}" + message
             if byMessage[key] == nil { order.append(key); byMessage[key] = (actor, entry.event.seq, []) }
             byMessage[key]!.seq = entry.event.seq

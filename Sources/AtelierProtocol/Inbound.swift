@@ -10,7 +10,8 @@ public let maxMessageIDLength = 64
 
 /// How a connection proves who it is (PROTOCOL.md "Joining and resuming").
 public enum JoinRequest: Sendable, Equatable {
-    case code(String, profile: Profile, actor: ActorKind, group: GroupID?)
+    /// `clientKey`: a random key the client keeps, so a join retried after a lost welcome is idempotent.
+    case code(String, profile: Profile, actor: ActorKind, group: GroupID?, clientKey: String?)
     case token(String, since: Int?)
     case facilitator(workshop: WorkshopID, key: String, since: Int?)
 }
@@ -201,7 +202,7 @@ private func joinRequest(_ f: Fields) throws -> JoinRequest {
         }
         return .code(try f.string("code"),
                      profile: Profile(name: try f.string("name"), organisation: try f.optionalString("organisation") ?? ""),
-                     actor: kind, group: try f.optionalID("group"))
+                     actor: kind, group: try f.optionalID("group"), clientKey: try f.optionalID("clientKey"))
     }
     if f.has("token") {
         return .token(try f.string("token"), since: try f.optionalSince())

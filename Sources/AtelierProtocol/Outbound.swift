@@ -7,8 +7,10 @@ public struct You: Sendable, Equatable {
     public var token: String?
     public var role: Role
     public var group: GroupID?
-    public init(participant: ActorID, token: String?, role: Role, group: GroupID?) {
-        self.participant = participant; self.token = token; self.role = role; self.group = group
+    /// The facilitator's welcome carries the join code, to show and share.
+    public var joinCode: String?
+    public init(participant: ActorID, token: String?, role: Role, group: GroupID?, joinCode: String? = nil) {
+        self.participant = participant; self.token = token; self.role = role; self.group = group; self.joinCode = joinCode
     }
 }
 
@@ -76,6 +78,7 @@ public enum Outbound {
         if let token = you.token { w.key("token"); w.string(token) }
         w.key("role"); w.string(you.role.rawValue)
         w.key("group"); w.string(you.group)
+        if let code = you.joinCode { w.key("joinCode"); w.string(code) }
         w.endObject()
         if let snapshot { w.key("workshop"); w.raw(snapshot) }
         w.key("events"); w.beginArray()

@@ -388,3 +388,33 @@ struct LimitTests {
         #expect(h.transport.closed.map(\.0) == [4], "a freed slot can be taken again")
     }
 }
+
+@Suite("Idempotent joins", .serialized)
+struct JoinKeyTests {
+    @Test func aJoinRetriedWithTheSameClientKeyIsTheSamePerson() throws {
+        let h = try Harness()
+        let join = #"{"id":"j","type":"join","code":"\#(h.record.joinCode)","name":"Marie","actor":"aci","clientKey":"k-123456"}"#
+        h.open(1); h.send(1, join); h.settle()
+        let first = try #require(h.transport.messages(to: 1).last)
+        h.hub.transportClosed(1)
+        h.open(2); h.send(2, join); h.settle()
+        let second = try #require(h.transport.messages(to: 2).last)
+        #expect(first["you"] == second["you"])
+        #expect(h.hub.rooms[h.record.id]!.state.participants.count == 1)
+        // And after a restart.
+        let h2 = try Harness(dir: h.dir)
+        h2.open(3); h2.send(3, join); h2.settle()
+        #expect(h2.transport.messages(to: 3).last?["you"] == first["you"])
+        #expect(h2.hub.rooms[h.record.id]!.state.participants.count == 1)
+    }
+
+    @Test func theFacilitatorLearnsTheJoinCode() throws {
+        let h = try Harness()
+        h.open(1)
+        h.send(1, #"{"id":"f","type":"join","workshop":"\#(h.record.id)","facilitatorKey":"\#(h.record.facilitatorKey)"}"#)
+        h.settle()
+        #expect(h.transport.messages(to: 1).last?["you"]?["joinCode"] == .string(h.record.joinCode))
+        let p = h.join(2)
+        #expect(p["you"]?["joinCode"] == nil)
+    }
+}

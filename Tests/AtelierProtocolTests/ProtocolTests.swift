@@ -77,7 +77,7 @@ struct InboundTests {
 
     @Test func joinForms() throws {
         #expect(try decode(#"{"id":"1","type":"join","code":"K7Q4-ZP2M","name":"Marie Dupont","organisation":"ACI Le Pont","actor":"aci"}"#).get().message
-                == .join(.code("K7Q4-ZP2M", profile: Profile(name: "Marie Dupont", organisation: "ACI Le Pont"), actor: .aci, group: nil)))
+                == .join(.code("K7Q4-ZP2M", profile: Profile(name: "Marie Dupont", organisation: "ACI Le Pont"), actor: .aci, group: nil, clientKey: nil)))
         #expect(try decode(#"{"id":"1","type":"join","token":"abc","since":41}"#).get().message == .join(.token("abc", since: 41)))
         #expect(try decode(#"{"id":"1","type":"join","workshop":"w_3","facilitatorKey":"k"}"#).get().message == .join(.facilitator(workshop: "w_3", key: "k", since: nil)))
     }
