@@ -40,7 +40,8 @@ let package = Package(
             "AtelierDomain", "AtelierProtocol", "AtelierStore", "AtelierExport", "AtelierTransport",
         ]),
         .executableTarget(name: "atelier", dependencies: [
-            "AtelierHub", "AtelierStore", "AtelierTransport", "AtelierDomain",
+            "AtelierHub", "AtelierStore", "AtelierTransport", "AtelierDomain", "AtelierExport",
+            .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The load generator (client side on libwebsockets): docs in BENCHMARKS.md.

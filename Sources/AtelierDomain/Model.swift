@@ -83,12 +83,14 @@ public struct Settings: Codable, Sendable, Equatable {
     public var anonymous: Bool
     /// In anonymous mode, whether the facilitator still sees authors.
     public var facilitatorSeesAuthors: Bool
+    /// Whether reports and exports may list participants' organisations (otherwise only their kinds).
+    public var listOrganisations: Bool
 
     public init(voteBudget: Int = 5, maxVotesPerCard: Int = 3, privateWriting: Bool = false,
-                anonymous: Bool = false, facilitatorSeesAuthors: Bool = true) {
+                anonymous: Bool = false, facilitatorSeesAuthors: Bool = true, listOrganisations: Bool = false) {
         self.voteBudget = voteBudget; self.maxVotesPerCard = maxVotesPerCard
         self.privateWriting = privateWriting; self.anonymous = anonymous
-        self.facilitatorSeesAuthors = facilitatorSeesAuthors
+        self.facilitatorSeesAuthors = facilitatorSeesAuthors; self.listOrganisations = listOrganisations
     }
 
     // Journals written before a field existed decode with its default.
@@ -99,6 +101,7 @@ public struct Settings: Codable, Sendable, Equatable {
         privateWriting = try c.decodeIfPresent(Bool.self, forKey: .privateWriting) ?? false
         anonymous = try c.decodeIfPresent(Bool.self, forKey: .anonymous) ?? false
         facilitatorSeesAuthors = try c.decodeIfPresent(Bool.self, forKey: .facilitatorSeesAuthors) ?? true
+        listOrganisations = try c.decodeIfPresent(Bool.self, forKey: .listOrganisations) ?? false
     }
 }
 
@@ -109,10 +112,12 @@ public struct SettingsChange: Codable, Sendable, Equatable {
     public var privateWriting: Bool?
     public var anonymous: Bool?
     public var facilitatorSeesAuthors: Bool?
+    public var listOrganisations: Bool?
     public init(voteBudget: Int? = nil, maxVotesPerCard: Int? = nil, privateWriting: Bool? = nil,
-                anonymous: Bool? = nil, facilitatorSeesAuthors: Bool? = nil) {
+                anonymous: Bool? = nil, facilitatorSeesAuthors: Bool? = nil, listOrganisations: Bool? = nil) {
         self.voteBudget = voteBudget; self.maxVotesPerCard = maxVotesPerCard; self.privateWriting = privateWriting
         self.anonymous = anonymous; self.facilitatorSeesAuthors = facilitatorSeesAuthors
+        self.listOrganisations = listOrganisations
     }
     public var isEmpty: Bool { self == SettingsChange() }
     public func applied(to s: Settings) -> Settings {
@@ -122,6 +127,7 @@ public struct SettingsChange: Codable, Sendable, Equatable {
         if let v = privateWriting { s.privateWriting = v }
         if let v = anonymous { s.anonymous = v }
         if let v = facilitatorSeesAuthors { s.facilitatorSeesAuthors = v }
+        if let v = listOrganisations { s.listOrganisations = v }
         return s
     }
 }

@@ -3,12 +3,13 @@ import AtelierProtocol
 import Foundation
 
 /// The workshop's outcome as one versioned JSON document (`schemaVersion` 1), for the
-/// call-for-projects team. See `schemas/workshop-export.v1.json`.
+/// call-for-projects team. Its JSON Schema: `schemas/workshop-export.v1.json`.
 public enum JSONExport {
     public static let schemaVersion = 1
 
     /// `generatedAt` is milliseconds since 1970, given by the caller (no clock here).
     public static func document(_ workshop: Workshop, generatedAt: Int64) -> [UInt8] {
+        let outcome = Outcome(workshop)
         var w = JSONWriter(reserving: 4096 + workshop.cards.count * 256)
         w.beginObject()
         w.key("schemaVersion"); w.int(schemaVersion)
@@ -20,64 +21,131 @@ public enum JSONExport {
         w.key("phase"); w.string(workshop.phase)
         w.key("closed"); w.bool(workshop.closed)
         w.key("seq"); w.int(workshop.seq)
+        w.key("anonymous"); w.bool(workshop.settings.anonymous)
         w.endObject()
         w.key("tables"); w.beginArray()
-        for group in workshop.groups {
+        for table in outcome.tables {
             w.beginObject()
-            w.key("id"); w.string(group.id)
-            w.key("title"); w.string(group.title)
-            w.key("theme"); w.string(group.theme)
-            w.key("boards"); w.beginArray()
-            for board in workshop.boards where board.group == group.id {
-                writeBoard(board, workshop, &w)
+            w.key("id"); w.string(table.group?.id)
+            w.key("title"); w.string(table.group?.title ?? table.board.title)
+            w.key("theme"); w.string(table.group?.theme ?? "")
+            w.key("board"); w.string(table.board.id)
+            w.key("columns"); w.beginArray()
+            for column in table.columns {
+                w.beginObject()
+                w.key("id"); w.string(column.column.id)
+                w.key("title"); w.string(column.column.title)
+                w.key("kind"); w.string(column.column.kind.rawValue)
+                w.key("cards"); w.beginArray()
+                column.cards.forEach { writeCard($0, &w) }
+                w.endArray()
+                w.endObject()
             }
+            w.endArray()
+            w.key("clusters"); w.beginArray()
+            for c in table.clusters { w.beginObject(); w.key("id"); w.string(c.id); w.key("title"); w.string(c.title); w.endObject() }
             w.endArray()
             w.endObject()
         }
         w.endArray()
-        w.key("unassignedBoards"); w.beginArray()
-        for board in workshop.boards where board.group == nil || !workshop.groups.contains(where: { $0.id == board.group }) {
-            writeBoard(board, workshop, &w)
-        }
+        w.key("projects"); w.beginArray()
+        for p in outcome.projects { writeProject(p, &w) }
         w.endArray()
-        // Contributors by organisation and actor type only: names are personal data.
         w.key("contributors"); w.beginArray()
-        for p in workshop.orderedParticipants where p.role == .participant {
+        for c in outcome.contributors {
             w.beginObject()
-            w.key("id"); w.string(p.id)
-            w.key("organisation"); w.string(p.profile?.organisation)
-            w.key("actor"); w.string(p.actor.rawValue)
-            w.key("table"); w.string(p.group)
+            w.key("id"); w.string(c.participant)
+            w.key("organisation"); w.string(c.contributor.organisation)
+            w.key("actor"); w.string(c.contributor.actor.rawValue)
+            w.key("table"); w.string(c.table)
             w.endObject()
         }
         w.endArray()
-        w.key("projects"); w.beginArray(); w.endArray()
         w.endObject()
         return w.bytes
     }
 
-    static func writeBoard(_ board: Board, _ workshop: Workshop, _ w: inout JSONWriter) {
+    static func writeCard(_ c: Outcome.CardLine, _ w: inout JSONWriter) {
         w.beginObject()
-        w.key("id"); w.string(board.id)
-        w.key("title"); w.string(board.title)
-        w.key("columns"); w.beginArray()
-        for column in board.columns {
+        w.key("id"); w.string(c.id)
+        w.key("text"); w.string(c.text)
+        w.key("author"); w.string(c.author)
+        w.key("votes"); w.int(c.votes)
+        w.key("cluster"); w.string(c.cluster)
+        w.endObject()
+    }
+
+    /// One project with its provenance: table, phase, source cards and their votes, contributors.
+    public static func writeProject(_ p: Outcome.ProjectView, _ w: inout JSONWriter) {
+        let s = p.sheet
+        w.beginObject()
+        w.key("id"); w.string(s.id)
+        w.key("title"); w.string(s.title)
+        w.key("status"); w.string(s.status.rawValue)
+        w.key("version"); w.int(s.version)
+        w.key("summary"); w.string(s.summary)
+        w.key("cooperation"); w.string(s.cooperation?.rawValue)
+        w.key("orientation"); w.string(p.orientation?.title)
+        w.key("lead")
+        if let lead = s.lead {
             w.beginObject()
-            w.key("id"); w.string(column.id)
-            w.key("title"); w.string(column.title)
-            w.key("kind"); w.string(column.kind.rawValue)
-            w.key("cards"); w.beginArray()
-            // Hidden (moderated) cards are left out; anonymous workshops export no authors.
-            for card in workshop.orderedCards where card.board == board.id && card.column == column.id && !card.hidden {
-                w.beginObject()
-                w.key("id"); w.string(card.id)
-                w.key("text"); w.string(card.text)
-                w.key("author"); w.string(workshop.settings.anonymous ? nil : card.author)
-                w.key("cluster"); w.string(card.cluster.flatMap { workshop.clusters[$0]?.title })
-                w.key("votes"); w.int(workshop.voteCount(card.id))
-                w.endObject()
-            }
-            w.endArray()
+            w.key("name"); w.string(lead.name)
+            w.key("actor"); w.string(lead.actor.rawValue)
+            w.key("siret"); w.string(lead.siret)
+            w.endObject()
+        } else { w.null() }
+        w.key("partners"); w.beginArray()
+        for partner in s.partners {
+            w.beginObject()
+            w.key("name"); w.string(partner.name)
+            w.key("actor"); w.string(partner.actor.rawValue)
+            w.key("role"); w.string(partner.role)
+            w.endObject()
+        }
+        w.endArray()
+        w.key("territory"); w.string(s.territory)
+        w.key("support"); w.beginObject()
+        w.key("methodological"); w.bool(s.support.methodological)
+        w.key("expertiseEuros"); w.int(s.support.expertise)
+        w.key("grantEuros"); w.int(s.support.grant)
+        w.endObject()
+        w.key("outcomes"); w.beginObject()
+        w.key("insertionJobs"); w.int(s.outcomes.insertionJobs)
+        w.key("peopleSupported"); w.int(s.outcomes.peopleSupported)
+        w.key("other"); w.string(s.outcomes.other)
+        w.endObject()
+        w.key("nextSteps"); w.string(s.nextSteps)
+        w.key("contact"); w.beginObject()
+        w.key("name"); w.string(s.contact.name)
+        w.key("email"); w.string(s.contact.email)
+        w.key("phone"); w.string(s.contact.phone)
+        w.endObject()
+        w.key("supporters"); w.int(s.supporters.count)
+        w.key("provenance"); w.beginObject()
+        w.key("table"); w.string(p.table?.title)
+        w.key("board"); w.string(s.board)
+        w.key("phase"); w.string(s.phase)
+        w.key("cluster"); w.string(p.cluster?.title)
+        w.key("problems"); w.beginArray(); p.problems.forEach { writeCard($0, &w) }; w.endArray()
+        w.key("ideas"); w.beginArray(); p.ideas.forEach { writeCard($0, &w) }; w.endArray()
+        w.key("votes"); w.int(p.votes)
+        w.endObject()
+        w.key("contributors"); w.beginArray()
+        for c in p.contributors {
+            w.beginObject()
+            w.key("organisation"); w.string(c.organisation)
+            w.key("actor"); w.string(c.actor.rawValue)
+            w.endObject()
+        }
+        w.endArray()
+        w.key("receipts"); w.beginArray()
+        for r in s.receipts {
+            w.beginObject()
+            w.key("channel"); w.string(r.channel.rawValue)
+            w.key("reference"); w.string(r.reference)
+            w.key("url"); w.string(r.url)
+            w.key("number"); w.int(r.number)
+            w.key("at"); w.string(timestamp(r.at))
             w.endObject()
         }
         w.endArray()

@@ -127,16 +127,28 @@ extension Hub {
             return
         }
         let format = request.query["format"] ?? "json"
-        guard format == "json" else {
-            respond(Self.httpError(400, .invalid, "Format d'export non pris en charge : « \(format.prefix(16)) » (disponible : json)."))
+        let now = clock()
+        // Built now, sent once what it shows is durable.
+        let body: [UInt8], contentType: String, inline: Bool
+        switch format {
+        case "json": (body, contentType, inline) = (JSONExport.document(room.state, generatedAt: now), "application/json; charset=utf-8", false)
+        case "csv":
+            guard let dialect = CSVExport.Dialect(rawValue: request.query["dialect"] ?? "excel-fr") else {
+                respond(Self.httpError(400, .invalid, "Dialecte CSV inconnu (disponibles : excel-fr, rfc4180)."))
+                return
+            }
+            (body, contentType, inline) = (CSVExport.document(room.state, dialect: dialect), "text/csv; charset=utf-8", false)
+        case "md": (body, contentType, inline) = (Report.markdown(room.state, generatedAt: now), "text/markdown; charset=utf-8", false)
+        case "html": (body, contentType, inline) = (Report.html(room.state, generatedAt: now), "text/html; charset=utf-8", true)
+        default:
+            respond(Self.httpError(400, .invalid, "Format d'export non pris en charge : « \(format.prefix(16)) » (disponibles : json, csv, md, html)."))
             return
         }
-        // Built now, sent once what it shows is durable.
-        let body = JSONExport.document(room.state, generatedAt: clock())
-        let filename = "atelier-\(id).json"
+        let filename = "atelier-\(id).\(format)"
+        let disposition = inline ? "inline; filename=\"\(filename)\"" : "attachment; filename=\"\(filename)\""
         pipeline.afterCommit { _ in
-            respond(HTTPResponse(status: 200, headers: [("content-disposition", "attachment; filename=\"\(filename)\""),
-                                                        ("cache-control", "no-store")], body: body))
+            respond(HTTPResponse(status: 200, contentType: contentType,
+                                 headers: [("content-disposition", disposition), ("cache-control", "no-store")], body: body))
         }
     }
 }

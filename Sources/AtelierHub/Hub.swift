@@ -1,5 +1,5 @@
 import AtelierDomain
-import AtelierExport
+@_exported import AtelierExport
 import AtelierProtocol
 import AtelierStore
 import AtelierTransport
@@ -18,6 +18,8 @@ public struct HubConfiguration: Sendable {
     /// Sustained and burst messages per second and connection.
     public var messagesPerSecond: Double
     public var messageBurst: Double
+    /// Where `projects.submit` sends ready projects, by channel.
+    public var submissionTargets: [Receipt.Channel: SubmissionTarget] = [:]
     public init(adminToken: String, plans: PlanCatalog, defaultPlan: String, publicURL: String,
                 maxConnectionsPerAddress: Int = 256, messagesPerSecond: Double = 20, messageBurst: Double = 60) {
         self.adminToken = adminToken; self.plans = plans; self.defaultPlan = defaultPlan; self.publicURL = publicURL
@@ -142,6 +144,8 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
             join(connection, id: id, request)
         case .success((let id, .command(let command))):
             execute(command, id: id, from: connection)
+        case .success((let id, .submitProjects(let channel, let projects))):
+            submitProjects(channel: channel, only: projects, id: id, from: connection)
         }
     }
 

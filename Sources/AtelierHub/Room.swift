@@ -22,6 +22,8 @@ final class Room {
     /// Client keys of joins by code (journaled as the join's message id), to make a retried join idempotent.
     var joinKeys: [String: ActorID] = [:]
     static let joinKeyPrefix = "join:"
+    /// Submissions under way ("channel/project"), so a double click never sends twice.
+    var submitting: Set<String> = []
 
     init(record: WorkshopRecord, state: Workshop) {
         self.record = record

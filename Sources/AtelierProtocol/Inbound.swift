@@ -21,6 +21,8 @@ public enum Inbound: Sendable, Equatable {
     case join(JoinRequest)
     case ping
     case command(Command)
+    /// The facilitator sends the ready projects to a pipeline (`webhook` or `demarches`).
+    case submitProjects(channel: String, projects: [String]?)
 }
 
 /// A client message the server could not take: answered with an `error`, `re` set when the id was readable.
@@ -52,6 +54,12 @@ public func decodeClientMessage(_ bytes: [UInt8]) -> Result<(id: String, message
         switch type {
         case "join": message = .join(try joinRequest(fields))
         case "ping": message = .ping
+        case "projects.submit":
+            let channel = try fields.string("channel")
+            guard ["webhook", "demarches"].contains(channel) else {
+                throw DomainError(.invalid, "Canal de dépôt inconnu (attendu : webhook ou demarches).")
+            }
+            message = .submitProjects(channel: channel, projects: fields.has("projects") ? try fields.ids("projects") : nil)
         case "card.add":
             message = .command(.cardAdd(board: try fields.id("board"), column: try fields.id("column"),
                                         text: try fields.string("text"), x: try fields.optionalNumber("x"),
@@ -89,7 +97,8 @@ public func decodeClientMessage(_ bytes: [UInt8]) -> Result<(id: String, message
                                         maxVotesPerCard: try fields.optionalInt("maxVotesPerCard"),
                                         privateWriting: try fields.optionalBool("privateWriting"),
                                         anonymous: try fields.optionalBool("anonymous"),
-                                        facilitatorSeesAuthors: try fields.optionalBool("facilitatorSeesAuthors"))
+                                        facilitatorSeesAuthors: try fields.optionalBool("facilitatorSeesAuthors"),
+                                        listOrganisations: try fields.optionalBool("listOrganisations"))
             if change.isEmpty { throw DomainError(.badRequest, "Aucun réglage à changer.") }
             message = .command(.settingsUpdate(change))
         case "votes.reveal": message = .command(.votesReveal)

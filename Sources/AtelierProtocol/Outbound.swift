@@ -88,6 +88,19 @@ public enum Outbound {
         return w.bytes
     }
 
+    /// How a submission is going (to the facilitator; never journaled: the receipt is).
+    public static func submissionProgress(project: String, channel: String, state: String, message: String) -> [UInt8] {
+        var w = JSONWriter(reserving: 160)
+        w.beginObject()
+        w.key("type"); w.string("submission.progress")
+        w.key("project"); w.string(project)
+        w.key("channel"); w.string(channel)
+        w.key("state"); w.string(state)
+        w.key("message"); w.string(message)
+        w.endObject()
+        return w.bytes
+    }
+
     /// Presence is live and never journaled: no seq.
     public static func presence(participant: ActorID, online: Bool) -> [UInt8] {
         var w = JSONWriter(reserving: 80)
@@ -339,6 +352,7 @@ public enum Outbound {
         w.key("privateWriting"); w.bool(s.privateWriting)
         w.key("anonymous"); w.bool(s.anonymous)
         w.key("facilitatorSeesAuthors"); w.bool(s.facilitatorSeesAuthors)
+        w.key("listOrganisations"); w.bool(s.listOrganisations)
         w.endObject()
     }
 

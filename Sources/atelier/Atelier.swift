@@ -11,7 +11,7 @@ struct Atelier: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "atelier",
         abstract: "Atelier : un serveur d'ateliers collaboratifs en direct (du problème à l'idée, de l'idée au projet).",
-        subcommands: [Serve.self, WorkshopCommand.self, PlanCommand.self, ExportCommand.self, ParticipantCommand.self],
+        subcommands: [Serve.self, WorkshopCommand.self, PlanCommand.self, ExportCommand.self, SubmitCommand.self, ParticipantCommand.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -64,6 +64,7 @@ struct Serve: ParsableCommand {
     var maxQueuedBytes: Int = 8 << 20
     @Option(help: "Secondes de silence avant qu'un client soit sondé (ping).") var pingAfter: Int = 20
     @Option(help: "Secondes sans trame valide avant qu'un client muet soit libéré.") var dropAfter: Int = 50
+    @OptionGroup var pipeline: PipelineOptions
     @Option(help: "Jours après la clôture d'un atelier au bout desquels les données personnelles sont effacées.")
     var retentionDays: Int = 365
 
@@ -109,9 +110,11 @@ struct Serve: ParsableCommand {
         try server.start()
         let displayHost = ["0.0.0.0", "::", ""].contains(host) ? "localhost" : host
         let base = "http://\(displayHost):\(server.port)"
-        let hub = try Hub(configuration: HubConfiguration(adminToken: token!, plans: catalog, defaultPlan: defaultPlan,
-                                                          publicURL: base, maxConnectionsPerAddress: maxConnectionsPerAddress,
-                                                          messagesPerSecond: messagesPerSecond, messageBurst: messagesPerSecond * 3),
+        var hubConfiguration = HubConfiguration(adminToken: token!, plans: catalog, defaultPlan: defaultPlan,
+                                                publicURL: base, maxConnectionsPerAddress: maxConnectionsPerAddress,
+                                                messagesPerSecond: messagesPerSecond, messageBurst: messagesPerSecond * 3)
+        hubConfiguration.submissionTargets = try pipeline.targets()
+        let hub = try Hub(configuration: hubConfiguration,
                           store: store, transport: server)
         server.delegate = hub
 
@@ -237,17 +240,28 @@ struct PlanCommand: ParsableCommand {
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Exporte le résultat d'un atelier.")
     @Argument(help: "Identifiant de l'atelier.") var workshop: String
-    @Option(help: "Format (json).") var format: String = "json"
+    @Option(help: "Format : json, csv, md ou html.") var format: String = "json"
+    @Option(help: "Dialecte CSV : excel-fr (point-virgule, BOM, virgule décimale) ou rfc4180.") var csvDialect: String = "excel-fr"
     @Option(help: "Fichier de sortie (sinon la sortie standard).") var out: String?
     @OptionGroup var storage: StorageOptions
 
     func run() throws {
-        guard format == "json" else { throw ValidationError("format non pris en charge : \(format) (disponible : json)") }
+        guard ["json", "csv", "md", "html"].contains(format) else {
+            throw ValidationError("format non pris en charge : \(format) (disponibles : json, csv, md, html)")
+        }
+        guard let dialect = CSVExport.Dialect(rawValue: csvDialect) else {
+            throw ValidationError("dialecte CSV inconnu : \(csvDialect) (disponibles : excel-fr, rfc4180)")
+        }
         let store = try SQLiteStore(directory: storage.data)
         guard let stored = try store.loadWorkshop(id: workshop), let state = stored.state else {
             throw ValidationError("atelier inconnu : \(workshop)")
         }
-        let bytes = JSONExport.document(state, generatedAt: now())
+        let bytes: [UInt8] = switch format {
+        case "csv": CSVExport.document(state, dialect: dialect)
+        case "md": Report.markdown(state, generatedAt: now())
+        case "html": Report.html(state, generatedAt: now())
+        default: JSONExport.document(state, generatedAt: now())
+        }
         if let out {
             try Data(bytes).write(to: URL(fileURLWithPath: out))
         } else {

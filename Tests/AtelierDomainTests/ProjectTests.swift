@@ -91,7 +91,7 @@ struct ProjectTests {
         #expect(w.projects[id]?.status == .draft)
         _ = try step(&w, .projectReady(project: id), facilitator)
         let receipt = Receipt(channel: .webhook, reference: "r-1", at: 5)
-        #expect(run(w, .projectSubmit(project: id, version: 1, receipt: receipt), .system).failure?.code == .conflict)
+        #expect(run(w, .projectSubmit(project: id, version: 1, receipt: receipt), alice).failure?.code == .forbidden)
         _ = try step(&w, .projectSubmit(project: id, version: w.projects[id]!.version, receipt: receipt), .system)
         #expect(w.projects[id]?.status == .submitted)
         #expect(w.projects[id]?.receipts == [receipt])

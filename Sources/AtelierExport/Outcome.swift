@@ -1,0 +1,119 @@
+import AtelierDomain
+import Foundation
+
+/// What a workshop produced, as every export shows it: hidden cards left out, anonymity honoured,
+/// organisations listed only when the workshop allows it. One place decides; formats only format.
+public struct Outcome: Sendable {
+    public struct CardLine: Sendable {
+        public var id: CardID
+        public var text: String
+        public var author: ActorID?
+        public var votes: Int
+        public var cluster: String?
+    }
+    public struct ColumnView: Sendable {
+        public var column: Column
+        public var cards: [CardLine]
+    }
+    public struct TableView: Sendable {
+        public var group: Group?
+        public var board: Board
+        public var columns: [ColumnView]
+        public var clusters: [Cluster]
+    }
+    public struct Contributor: Sendable, Hashable {
+        public var organisation: String?
+        public var actor: ActorKind
+    }
+    public struct ProjectView: Sendable {
+        public var sheet: ProjectSheet
+        public var table: Group?
+        public var orientation: Orientation?
+        public var cluster: Cluster?
+        public var problems: [CardLine]
+        public var ideas: [CardLine]
+        public var contributors: [Contributor]
+        /// Dots on its idea cards.
+        public var votes: Int
+    }
+
+    public var workshop: Workshop
+    public var tables: [TableView]
+    public var projects: [ProjectView]
+    /// Everyone who took part, by organisation (if allowed) and kind of structure.
+    public var contributors: [(participant: ActorID, contributor: Contributor, table: GroupID?)]
+
+    public init(_ w: Workshop) {
+        workshop = w
+        let anonymous = w.settings.anonymous
+        func line(_ card: Card) -> CardLine {
+            CardLine(id: card.id, text: card.text, author: anonymous ? nil : card.author, votes: w.voteCount(card.id),
+                     cluster: card.cluster.flatMap { w.clusters[$0]?.title })
+        }
+        let visible = w.orderedCards.filter { !$0.hidden }
+        tables = w.boards.map { board in
+            TableView(group: w.groups.first { $0.id == board.group }, board: board,
+                      columns: board.columns.map { column in
+                          ColumnView(column: column, cards: visible.filter { $0.board == board.id && $0.column == column.id }.map(line))
+                      },
+                      clusters: w.orderedClusters.filter { $0.board == board.id })
+        }
+        func contributor(_ id: ActorID?) -> Contributor? {
+            guard let id, let p = w.participants[id], p.role == .participant else { return nil }
+            return Contributor(organisation: w.settings.listOrganisations ? p.profile?.organisation : nil, actor: p.actor)
+        }
+        projects = w.orderedProjects.map { sheet in
+            let linked = (sheet.problems + sheet.sources).compactMap { w.cards[$0] }.filter { !$0.hidden }
+            var seen = Set<Contributor>()
+            let people = anonymous ? [] : ([sheet.createdBy] + linked.map(\.author)).compactMap(contributor).filter { seen.insert($0).inserted }
+            return ProjectView(sheet: sheet, table: w.groups.first { g in w.board(sheet.board)?.group == g.id },
+                               orientation: w.orientations.first { $0.id == sheet.orientation },
+                               cluster: sheet.cluster.flatMap { w.clusters[$0] },
+                               problems: sheet.problems.compactMap { w.cards[$0] }.filter { !$0.hidden }.map(line),
+                               ideas: sheet.sources.compactMap { w.cards[$0] }.filter { !$0.hidden }.map(line),
+                               contributors: people,
+                               votes: sheet.sources.reduce(0) { $0 + w.voteCount($1) })
+        }
+        contributors = w.orderedParticipants.filter { $0.role == .participant && !$0.removed }.compactMap { p in
+            contributor(p.id).map { (p.id, $0, p.group) }
+        }
+    }
+}
+
+/// Labels shared by the French exports.
+enum Labels {
+    static func cooperation(_ c: CooperationKind?) -> String {
+        switch c {
+        case .siae?: "Coopération entre SIAE"
+        case .business?: "Avec des entreprises « classiques »"
+        case .other?: "Autre"
+        case nil: ""
+        }
+    }
+    static func actor(_ a: ActorKind) -> String {
+        switch a {
+        case .aci: "ACI"
+        case .ai: "AI"
+        case .ei: "EI"
+        case .etti: "ETTI"
+        case .business: "Entreprise"
+        case .public: "Acteur public"
+        case .network: "Tête de réseau"
+        case .other: "Autre"
+        }
+    }
+    static func status(_ s: ProjectStatus) -> String {
+        switch s {
+        case .draft: "Brouillon"
+        case .ready: "Prêt"
+        case .submitted: "Déposé"
+        }
+    }
+    static func kind(_ k: ColumnKind) -> String {
+        switch k {
+        case .problem: "Problèmes"
+        case .idea: "Idées"
+        case .project: "Projets"
+        }
+    }
+}

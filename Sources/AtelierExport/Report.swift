@@ -1,0 +1,169 @@
+import AtelierDomain
+import AtelierProtocol
+import Foundation
+
+/// The synthesis for the steering committee, in Markdown and in printable HTML: per table, the
+/// problems, the ideas with their votes, the projects. Built from ``Outcome`` (hidden cards left
+/// out, no authors, organisations only when the workshop allows it).
+public enum Report {
+    public static func markdown(_ workshop: Workshop, generatedAt: Int64) -> [UInt8] {
+        let o = Outcome(workshop)
+        var md = "# \(escapeMD(workshop.title))\n\n"
+        md += "Synthèse de l'atelier, générée le \(frenchDate(generatedAt)). "
+        md += "Phase : \(escapeMD(workshop.currentPhase?.title ?? workshop.phase))\(workshop.closed ? " (atelier clos)" : "").\n\n"
+        md += participantsLine(o) + "\n\n"
+        for table in o.tables {
+            md += "## \(escapeMD(table.group?.title ?? table.board.title))\n\n"
+            if let theme = table.group?.theme, !theme.isEmpty { md += "_\(escapeMD(theme))_\n\n" }
+            for column in table.columns where column.column.kind != .project {
+                md += "### \(escapeMD(column.column.title))\n\n"
+                let cards = column.column.kind == .idea ? column.cards.sorted { $0.votes > $1.votes } : column.cards
+                if cards.isEmpty { md += "Aucune carte.\n\n"; continue }
+                for card in cards {
+                    md += "- \(escapeMD(card.text))"
+                    if column.column.kind == .idea || card.votes > 0 { md += " — \(card.votes) vote\(card.votes > 1 ? "s" : "")" }
+                    if let cluster = card.cluster { md += " _(\(escapeMD(cluster)))_" }
+                    md += "\n"
+                }
+                md += "\n"
+            }
+            let projects = o.projects.filter { $0.sheet.board == table.board.id }
+            md += "### Projets\n\n"
+            if projects.isEmpty { md += "Aucun projet.\n\n" }
+            for p in projects {
+                let s = p.sheet
+                md += "#### \(escapeMD(s.title)) (\(Labels.status(s.status)))\n\n"
+                if !s.summary.isEmpty { md += "\(escapeMD(s.summary))\n\n" }
+                var facts: [String] = []
+                if let lead = s.lead { facts.append("Porteur : \(escapeMD(lead.name)) (\(Labels.actor(lead.actor)))") }
+                if s.cooperation != nil { facts.append("Coopération : \(Labels.cooperation(s.cooperation))") }
+                if let orientation = p.orientation { facts.append("Orientation : \(escapeMD(orientation.title))") }
+                if !s.territory.isEmpty { facts.append("Territoire : \(escapeMD(s.territory))") }
+                facts.append("Soutien demandé : \(supportText(s.support))")
+                if !s.partners.isEmpty { facts.append("Partenaires : " + s.partners.map { escapeMD($0.name) }.joined(separator: ", ")) }
+                if !p.problems.isEmpty { facts.append("Problème traité : " + p.problems.map { escapeMD($0.text) }.joined(separator: " ; ")) }
+                if !p.ideas.isEmpty { facts.append("Idées d'origine : " + p.ideas.map { "\(escapeMD($0.text)) (\($0.votes))" }.joined(separator: " ; ")) }
+                if let r = s.receipts.last { facts.append("Dépôt : \(r.channel == .demarches ? "Démarches Simplifiées n° \(r.number.map(String.init) ?? r.reference)" : "référence \(escapeMD(r.reference))")") }
+                md += facts.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
+            }
+        }
+        return Array(md.utf8)
+    }
+
+    /// A standalone, printable HTML page (styles from `/css/report.css`, and readable without).
+    public static func html(_ workshop: Workshop, generatedAt: Int64, stylesheet: String = "/css/report.css") -> [UInt8] {
+        let o = Outcome(workshop)
+        var h = "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
+        h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        h += "<title>Synthèse – \(e(workshop.title))</title>\n<link rel=\"stylesheet\" href=\"\(e(stylesheet))\">\n</head>\n<body>\n<main>\n"
+        h += "<header><h1>\(e(workshop.title))</h1>\n<p>Synthèse de l'atelier, générée le \(e(frenchDate(generatedAt))). "
+        h += "Phase : \(e(workshop.currentPhase?.title ?? workshop.phase))\(workshop.closed ? " (atelier clos)" : "").</p>\n"
+        h += "<p>\(e(participantsLine(o)))</p></header>\n"
+        for table in o.tables {
+            h += "<section class=\"table\">\n<h2>\(e(table.group?.title ?? table.board.title))</h2>\n"
+            if let theme = table.group?.theme, !theme.isEmpty { h += "<p class=\"theme\">\(e(theme))</p>\n" }
+            for column in table.columns where column.column.kind != .project {
+                h += "<h3>\(e(column.column.title))</h3>\n"
+                let cards = column.column.kind == .idea ? column.cards.sorted { $0.votes > $1.votes } : column.cards
+                if cards.isEmpty { h += "<p>Aucune carte.</p>\n"; continue }
+                h += "<ul>\n"
+                for card in cards {
+                    h += "<li>\(e(card.text))"
+                    if column.column.kind == .idea || card.votes > 0 {
+                        h += " <span class=\"votes\">\(card.votes) vote\(card.votes > 1 ? "s" : "")</span>"
+                    }
+                    if let cluster = card.cluster { h += " <span class=\"cluster\">\(e(cluster))</span>" }
+                    h += "</li>\n"
+                }
+                h += "</ul>\n"
+            }
+            h += "<h3>Projets</h3>\n"
+            let projects = o.projects.filter { $0.sheet.board == table.board.id }
+            if projects.isEmpty { h += "<p>Aucun projet.</p>\n" }
+            for p in projects {
+                let s = p.sheet
+                h += "<article class=\"project\">\n<h4>\(e(s.title)) <span class=\"status\">\(e(Labels.status(s.status)))</span></h4>\n"
+                if !s.summary.isEmpty { h += "<p>\(e(s.summary))</p>\n" }
+                h += "<dl>\n"
+                func fact(_ term: String, _ value: String) { if !value.isEmpty { h += "<dt>\(e(term))</dt><dd>\(e(value))</dd>\n" } }
+                fact("Porteur", s.lead.map { "\($0.name) (\(Labels.actor($0.actor)))" } ?? "")
+                fact("Coopération", Labels.cooperation(s.cooperation))
+                fact("Orientation", p.orientation?.title ?? "")
+                fact("Territoire", s.territory)
+                fact("Soutien demandé", supportText(s.support))
+                fact("Partenaires", s.partners.map(\.name).joined(separator: ", "))
+                fact("Problème traité", p.problems.map(\.text).joined(separator: " ; "))
+                fact("Idées d'origine", p.ideas.map { "\($0.text) (\($0.votes))" }.joined(separator: " ; "))
+                fact("Prochaines étapes", s.nextSteps)
+                h += "</dl>\n</article>\n"
+            }
+            h += "</section>\n"
+        }
+        h += "</main>\n</body>\n</html>\n"
+        return Array(h.utf8)
+    }
+
+    static func participantsLine(_ o: Outcome) -> String {
+        let n = o.contributors.count
+        var line = "\(n) participant\(n > 1 ? "s" : "")"
+        let orgs = Set(o.contributors.compactMap(\.contributor.organisation).filter { !$0.isEmpty }).sorted()
+        if o.workshop.settings.listOrganisations && !orgs.isEmpty {
+            line += ", des structures : " + orgs.joined(separator: ", ")
+        } else {
+            var kinds: [ActorKind: Int] = [:]
+            for c in o.contributors { kinds[c.contributor.actor, default: 0] += 1 }
+            let parts = ActorKind.allCases.compactMap { k in kinds[k].map { "\($0) \(Labels.actor(k))" } }
+            if !parts.isEmpty { line += " (" + parts.joined(separator: ", ") + ")" }
+        }
+        return line + "."
+    }
+
+    static func supportText(_ s: SupportRequest) -> String {
+        var parts: [String] = []
+        if s.methodological { parts.append("appui méthodologique") }
+        if let x = s.expertise, x > 0 { parts.append("financement d'expertise \(euros(x))") }
+        if let g = s.grant, g > 0 { parts.append("subvention \(euros(g))") }
+        return parts.isEmpty ? "aucun" : parts.joined(separator: ", ")
+    }
+
+    static func euros(_ n: Int) -> String {
+        var digits = String(n)
+        var groups: [String] = []
+        while digits.count > 3 { groups.insert(String(digits.suffix(3)), at: 0); digits.removeLast(3) }
+        groups.insert(digits, at: 0)
+        return groups.joined(separator: "\u{202F}") + " €"
+    }
+
+    static func frenchDate(_ ms: Int64) -> String {
+        let t = timestamp(ms)  // 2026-11-28T10:02:11.120Z
+        let d = t.prefix(10).split(separator: "-")
+        return "\(d[2])/\(d[1])/\(d[0]) à \(t.dropFirst(11).prefix(5)) (UTC)"
+    }
+
+    /// Text in HTML: markup in people's words shows as text.
+    static func e(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// Text in Markdown: people's words cannot become markup (links, HTML, headings).
+    static func escapeMD(_ s: String) -> String {
+        var out = ""
+        for ch in s {
+            if "\\`*_[]<>|#".contains(ch) { out.append("\\") }
+            out.append(ch == "\n" ? " " : ch)
+        }
+        return out
+    }
+}

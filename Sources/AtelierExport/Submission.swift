@@ -1,0 +1,209 @@
+import AtelierDomain
+import AtelierProtocol
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Where ready projects go: a webhook, or France's Démarches Simplifiées prefill API.
+public enum SubmissionTarget: Sendable {
+    case webhook(URL)
+    /// `mapping`: project field path (e.g. `lead.siret`) → Démarches Simplifiées field id.
+    case demarches(base: URL, procedure: Int, mapping: [String: String])
+
+    public var channel: Receipt.Channel {
+        switch self {
+        case .webhook: .webhook
+        case .demarches: .demarches
+        }
+    }
+}
+
+/// How one submission went, step by step (for the console and the CLI).
+public struct SubmissionProgress: Sendable {
+    public enum State: String, Sendable { case pending, retrying, done, failed }
+    public var project: ProjectID
+    public var state: State
+    public var message: String
+    public init(project: ProjectID, state: State, message: String) { self.project = project; self.state = state; self.message = message }
+}
+
+/// Sends project sheets to the pipeline. Retries with exponential backoff on 5xx, timeouts and
+/// lost connections; gives up with a French explanation on a 4xx or after `maxAttempts`.
+/// Blocking: run it off the service thread.
+public struct Submitter: Sendable {
+    public var target: SubmissionTarget
+    public var maxAttempts: Int
+    /// Seconds before the first retry, doubled at each.
+    public var backoff: Double
+    public var timeout: Double
+
+    public init(target: SubmissionTarget, maxAttempts: Int = 5, backoff: Double = 0.5, timeout: Double = 10) {
+        self.target = target; self.maxAttempts = maxAttempts; self.backoff = backoff; self.timeout = timeout
+    }
+
+    /// Stable per project version: a receiver that saw it already can answer without doing it twice.
+    public static func idempotencyKey(workshop: WorkshopID, project: ProjectSheet) -> String {
+        "atelier-\(workshop)-\(project.id)-v\(project.version)"
+    }
+
+    public func submit(_ project: Outcome.ProjectView, of workshop: Workshop, now: @Sendable () -> Int64,
+                       progress: (SubmissionProgress) -> Void) -> Result<Receipt, SubmissionError> {
+        let request: URLRequest
+        switch target {
+        case .webhook(let url):
+            var r = URLRequest(url: url)
+            r.httpMethod = "POST"
+            r.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            r.setValue(Self.idempotencyKey(workshop: workshop.id, project: project.sheet), forHTTPHeaderField: "Idempotency-Key")
+            r.httpBody = Data(Self.webhookBody(project, workshop: workshop, now: now()))
+            request = r
+        case let .demarches(base, procedure, mapping):
+            var r = URLRequest(url: base.appendingPathComponent("api/public/v1/demarches/\(procedure)/dossiers"))
+            r.httpMethod = "POST"
+            r.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            r.httpBody = Data(Self.demarchesBody(project.sheet, workshop: workshop, mapping: mapping))
+            request = r
+        }
+        var wait = backoff
+        for attempt in 1...maxAttempts {
+            progress(SubmissionProgress(project: project.sheet.id, state: attempt == 1 ? .pending : .retrying,
+                                        message: attempt == 1 ? "Envoi en cours…" : "Nouvel essai (\(attempt)/\(maxAttempts))…"))
+            switch Self.send(request, timeout: timeout) {
+            case .success(let (status, body)) where (200..<300).contains(status):
+                return receipt(status: status, body: body, project: project.sheet, workshop: workshop, at: now())
+            case .success(let (status, body)) where (400..<500).contains(status) && status != 408 && status != 429:
+                let detail = String(decoding: body.prefix(300), as: UTF8.self)
+                return .failure(SubmissionError(message: "Refusé par le destinataire (HTTP \(status)) : \(detail)"))
+            case .success(let (status, _)):
+                if attempt == maxAttempts { return .failure(SubmissionError(message: "Le destinataire répond HTTP \(status) : abandon après \(maxAttempts) essais.")) }
+            case .failure(let error):
+                if attempt == maxAttempts { return .failure(SubmissionError(message: "Destinataire injoignable (\(error.message)) : abandon après \(maxAttempts) essais.")) }
+            }
+            Thread.sleep(forTimeInterval: wait)
+            wait *= 2
+        }
+        return .failure(SubmissionError(message: "Abandon."))
+    }
+
+    func receipt(status: Int, body: Data, project: ProjectSheet, workshop: Workshop, at: Int64) -> Result<Receipt, SubmissionError> {
+        let json = try? JSONParser.parse(Array(body))
+        switch target {
+        case .webhook:
+            var reference = Self.idempotencyKey(workshop: workshop.id, project: project)
+            for key in ["reference", "id", "receipt"] {
+                if case .string(let s)? = json?[key] { reference = s; break }
+                if case .number(let n)? = json?[key] { reference = String(Int(n)); break }
+            }
+            return .success(Receipt(channel: .webhook, reference: reference, at: at))
+        case .demarches:
+            guard status == 201, case .string(let url)? = json?["dossier_url"] else {
+                return .failure(SubmissionError(message: "Réponse inattendue de Démarches Simplifiées (HTTP \(status), sans dossier_url)."))
+            }
+            var number: Int?
+            if case .number(let n)? = json?["dossier_number"] { number = Int(n) }
+            var id = ""
+            if case .string(let s)? = json?["dossier_id"] { id = s }
+            if case .number(let n)? = json?["dossier_id"] { id = String(Int(n)) }
+            return .success(Receipt(channel: .demarches, reference: id.isEmpty ? url : id, url: url, number: number, at: at))
+        }
+    }
+
+    static func webhookBody(_ p: Outcome.ProjectView, workshop: Workshop, now: Int64) -> [UInt8] {
+        var w = JSONWriter(reserving: 2048)
+        w.beginObject()
+        w.key("schemaVersion"); w.int(JSONExport.schemaVersion)
+        w.key("sentAt"); w.string(timestamp(now))
+        w.key("workshop"); w.beginObject()
+        w.key("id"); w.string(workshop.id)
+        w.key("title"); w.string(workshop.title)
+        w.endObject()
+        w.key("project"); JSONExport.writeProject(p, &w)
+        w.endObject()
+        return w.bytes
+    }
+
+    /// `{"champ_<id>": value, …}` from the mapping, as the prefill API documents.
+    static func demarchesBody(_ s: ProjectSheet, workshop: Workshop, mapping: [String: String]) -> [UInt8] {
+        var w = JSONWriter(reserving: 1024)
+        w.beginObject()
+        for (field, champ) in mapping.sorted(by: { $0.key < $1.key }) {
+            guard let value = DemarchesFields.value(field, of: s, in: workshop) else { continue }
+            w.key("champ_" + champ)
+            w.value(value)
+        }
+        w.endObject()
+        return w.bytes
+    }
+
+    static func send(_ request: URLRequest, timeout: Double) -> Result<(Int, Data), SubmissionError> {
+        let config = URLSessionConfiguration.ephemeral
+        config.timeoutIntervalForRequest = timeout
+        config.timeoutIntervalForResource = timeout
+        let session = URLSession(configuration: config)
+        defer { session.finishTasksAndInvalidate() }
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox()
+        session.dataTask(with: request) { data, response, error in
+            if let error {
+                box.result = .failure(SubmissionError(message: error.localizedDescription))
+            } else if let http = response as? HTTPURLResponse {
+                box.result = .success((http.statusCode, data ?? Data()))
+            } else {
+                box.result = .failure(SubmissionError(message: "réponse illisible"))
+            }
+            done.signal()
+        }.resume()
+        if done.wait(timeout: .now() + timeout + 2) == .timedOut {
+            return .failure(SubmissionError(message: "délai dépassé"))
+        }
+        return box.result ?? .failure(SubmissionError(message: "pas de réponse"))
+    }
+}
+
+final class ResultBox: @unchecked Sendable {
+    // Written once by the session's callback before the semaphore is signalled, read after.
+    var result: Result<(Int, Data), SubmissionError>?
+}
+
+public struct SubmissionError: Error, Sendable, Equatable {
+    public var message: String
+}
+
+/// The project fields a Démarches Simplifiées mapping may name.
+public enum DemarchesFields {
+    public static let names = ["id", "title", "summary", "status", "cooperation", "orientation", "lead.name", "lead.actor",
+                               "lead.siret", "partners", "territory", "support.methodological", "support.expertise",
+                               "support.grant", "outcomes.insertionJobs", "outcomes.peopleSupported", "outcomes.other",
+                               "nextSteps", "contact.name", "contact.email", "contact.phone", "workshop.title"]
+
+    public static func value(_ field: String, of s: ProjectSheet, in w: Workshop) -> JSONValue? {
+        func text(_ x: String?) -> JSONValue? { x.map { .string($0) } }
+        func number(_ x: Int?) -> JSONValue? { x.map { .number(Double($0)) } }
+        switch field {
+        case "id": return text(s.id)
+        case "title": return text(s.title)
+        case "summary": return text(s.summary)
+        case "status": return text(s.status.rawValue)
+        case "cooperation": return text(Labels.cooperation(s.cooperation))
+        case "orientation": return text(w.orientations.first { $0.id == s.orientation }?.title)
+        case "lead.name": return text(s.lead?.name)
+        case "lead.actor": return text(s.lead.map { Labels.actor($0.actor) })
+        case "lead.siret": return text(s.lead?.siret)
+        case "partners": return text(s.partners.map { "\($0.name) (\(Labels.actor($0.actor)))" }.joined(separator: ", "))
+        case "territory": return text(s.territory)
+        case "support.methodological": return .bool(s.support.methodological)
+        case "support.expertise": return number(s.support.expertise)
+        case "support.grant": return number(s.support.grant)
+        case "outcomes.insertionJobs": return number(s.outcomes.insertionJobs)
+        case "outcomes.peopleSupported": return number(s.outcomes.peopleSupported)
+        case "outcomes.other": return text(s.outcomes.other)
+        case "nextSteps": return text(s.nextSteps)
+        case "contact.name": return text(s.contact.name)
+        case "contact.email": return text(s.contact.email)
+        case "contact.phone": return text(s.contact.phone)
+        case "workshop.title": return text(w.title)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import AtelierDomain
+import AtelierExport
+import AtelierProtocol
+import AtelierStore
+import AtelierTransport
+import Foundation
+
+/// Sending ready projects to the call-for-projects pipeline, from the console.
+extension Hub {
+    func submitProjects(channel name: String, only: [ProjectID]?, id: String, from connection: ConnectionID) {
+        guard case .joined(let workshop, let actor) = sessions[connection]?.state, let room = rooms[workshop] else {
+            reply(connection, Outbound.error(re: id, DomainError(.unauthenticated, "Rejoignez d'abord un atelier (message « join »).")))
+            return
+        }
+        guard actor.role == .facilitator else {
+            reply(connection, Outbound.error(re: id, DomainError(.forbidden, "Seul l'animateur peut déposer les projets.")))
+            return
+        }
+        let channel: Receipt.Channel = name == "webhook" ? .webhook : .demarches
+        guard let target = configuration.submissionTargets[channel] else {
+            reply(connection, Outbound.error(re: id, DomainError(.invalid, channel == .webhook
+                ? "Aucun webhook n'est configuré sur ce serveur (option --webhook)."
+                : "Démarches Simplifiées n'est pas configuré sur ce serveur (options --demarches, --procedure, --mapping).")))
+            return
+        }
+        // Ready projects not yet deposited on this channel, nor being deposited: never twice.
+        let outcome = Outcome(room.state)
+        let chosen = outcome.projects.filter { p in
+            (only == nil || only!.contains(p.sheet.id)) && p.sheet.status == .ready
+                && !p.sheet.receipts.contains { $0.channel == channel } && !room.submitting.contains("\(name)/\(p.sheet.id)")
+        }
+        guard !chosen.isEmpty else {
+            reply(connection, Outbound.error(re: id, DomainError(.invalid, "Aucun projet prêt à déposer (les projets déjà déposés ne le sont pas deux fois).")))
+            return
+        }
+        reply(connection, Outbound.ack(re: id, seq: room.state.seq, result: [("submissions", String(chosen.count))]))
+        let submitter = Submitter(target: target)
+        let state = room.state
+        let clock = self.clock
+        let transport = self.transport
+        for project in chosen {
+            room.submitting.insert("\(name)/\(project.sheet.id)")
+            let box = Unchecked(project)
+            DispatchQueue.global().async { [weak self] in
+                guard let hub = self else { return }
+                let result = submitter.submit(box.value, of: state, now: clock) { progress in
+                    let p = Unchecked(progress)
+                    transport.post { hub.submissionProgress(p.value, channel: name, workshop: workshop) }
+                }
+                let r = Unchecked(result)
+                transport.post { hub.submissionFinished(r.value, project: box.value.sheet, channel: name, workshop: workshop) }
+            }
+        }
+    }
+
+    func submissionProgress(_ progress: SubmissionProgress, channel: String, workshop: WorkshopID) {
+        guard let room = rooms[workshop] else { return }
+        let frame = OutboundFrame(Outbound.submissionProgress(project: progress.project, channel: channel,
+                                                              state: progress.state.rawValue, message: progress.message))
+        for (connection, actor) in room.members where actor.role == .facilitator { transport.send(frame, to: connection) }
+    }
+
+    func submissionFinished(_ result: Result<Receipt, SubmissionError>, project: ProjectSheet, channel: String, workshop: WorkshopID) {
+        guard let room = rooms[workshop] else { return }
+        room.submitting.remove("\(channel)/\(project.id)")
+        switch result {
+        case .success(let receipt):
+            if case .success(let bodies) = reduce(room.state, .projectSubmit(project: project.id, version: project.version, receipt: receipt),
+                                                  by: .system, context: ReduceContext(nextSeq: room.state.seq + 1, now: clock())) {
+                append(bodies, to: room, by: nil, message: nil)
+                pipeline.afterCommit { [unowned self] committed in
+                    submissionProgress(SubmissionProgress(project: project.id, state: committed ? .done : .failed,
+                                                          message: committed ? "Déposé (référence \(receipt.reference))." : "Déposé, mais l'accusé n'a pas pu être enregistré : relancez le dépôt."),
+                                       channel: channel, workshop: workshop)
+                }
+                pipeline.flush()
+            }
+        case .failure(let error):
+            submissionProgress(SubmissionProgress(project: project.id, state: .failed, message: error.message), channel: channel, workshop: workshop)
+        }
+    }
+}

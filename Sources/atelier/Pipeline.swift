@@ -1,0 +1,115 @@
+import ArgumentParser
+import AtelierDomain
+import AtelierExport
+import AtelierStore
+import Foundation
+import Yams
+
+/// Options naming where ready projects go (for `serve`'s console button and for `submit`).
+struct PipelineOptions: ParsableArguments {
+    @Option(help: "URL du webhook qui reçoit chaque projet prêt (JSON).") var webhook: String?
+    @Option(help: "Adresse de Démarches Simplifiées (ex. https://www.demarches-simplifiees.fr).") var demarches: String?
+    @Option(help: "Numéro de la démarche (procédure) Démarches Simplifiées.") var procedure: Int?
+    @Option(help: "Fichier YAML qui relie les champs du projet aux champs de la démarche.") var mapping: String?
+
+    func targets() throws -> [Receipt.Channel: SubmissionTarget] {
+        var targets: [Receipt.Channel: SubmissionTarget] = [:]
+        if let webhook {
+            guard let url = URL(string: webhook), ["http", "https"].contains(url.scheme ?? "") else {
+                throw ValidationError("--webhook : adresse http(s) invalide")
+            }
+            targets[.webhook] = .webhook(url)
+        }
+        if demarches != nil || procedure != nil || mapping != nil {
+            guard let demarches, let url = URL(string: demarches), ["http", "https"].contains(url.scheme ?? "") else {
+                throw ValidationError("--demarches : adresse http(s) requise avec --procedure et --mapping")
+            }
+            guard let procedure, procedure > 0 else { throw ValidationError("--procedure : le numéro de la démarche est requis") }
+            guard let mapping else { throw ValidationError("--mapping : le fichier de correspondance des champs est requis") }
+            targets[.demarches] = .demarches(base: url, procedure: procedure, mapping: try DemarchesMapping.load(path: mapping))
+        }
+        return targets
+    }
+}
+
+/// The YAML that says which project field fills which field of the procedure:
+///
+///     champs:
+///       title: Q2hhbXAtMTAx
+///       lead.siret: Q2hhbXAtMTAz
+enum DemarchesMapping {
+    static func load(path: String) throws -> [String: String] {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ValidationError("\(path) : fichier illisible")
+        }
+        guard let root = try? Yams.compose(yaml: text), let champs = root.mapping?["champs"]?.mapping else {
+            throw ValidationError("\(path) : une clé « champs » (dictionnaire champ du projet → identifiant du champ) est attendue")
+        }
+        var out: [String: String] = [:]
+        for (key, value) in champs {
+            let field = key.string ?? ""
+            let line = key.mark.map { ":\($0.line)" } ?? ""
+            guard DemarchesFields.names.contains(field) else {
+                throw ValidationError("\(path)\(line) : champ de projet inconnu « \(field) » (connus : \(DemarchesFields.names.joined(separator: ", ")))")
+            }
+            guard let champ = value.string, !champ.isEmpty, champ.count <= 200 else {
+                throw ValidationError("\(path)\(line) : identifiant de champ Démarches Simplifiées manquant pour « \(field) »")
+            }
+            out[field] = champ
+        }
+        guard !out.isEmpty else { throw ValidationError("\(path) : aucun champ relié") }
+        return out
+    }
+}
+
+struct SubmitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit", abstract: "Dépose les projets prêts d'un atelier (webhook ou Démarches Simplifiées).",
+        discussion: "Un projet déjà déposé sur un canal ne l'est pas une seconde fois. Pendant qu'un serveur tourne, préférez le bouton de la console.")
+    @Argument(help: "Identifiant de l'atelier.") var workshop: String
+    @OptionGroup var pipeline: PipelineOptions
+    @OptionGroup var storage: StorageOptions
+
+    func run() throws {
+        let targets = try pipeline.targets()
+        guard !targets.isEmpty else { throw ValidationError("indiquez --webhook, ou --demarches avec --procedure et --mapping") }
+        let store = try SQLiteStore(directory: storage.data)
+        var failures = 0
+        for (channel, target) in targets.sorted(by: { $0.key.rawValue > $1.key.rawValue }) {
+            guard let state = try store.loadWorkshop(id: workshop)?.state else { throw ValidationError("atelier inconnu : \(workshop)") }
+            let chosen = Outcome(state).projects.filter { $0.sheet.status == .ready && !$0.sheet.receipts.contains { $0.channel == channel } }
+            if chosen.isEmpty { print("\(channel.rawValue) : aucun projet prêt à déposer."); continue }
+            let submitter = Submitter(target: target)
+            for project in chosen {
+                let result = submitter.submit(project, of: state, now: now) { progress in
+                    print("  \(project.sheet.id) « \(project.sheet.title) » : \(progress.message)")
+                }
+                switch result {
+                case .success(let receipt):
+                    try record(receipt, project: project.sheet, in: store)
+                    let extra = receipt.url.map { " — dossier \(receipt.number.map(String.init) ?? "") : \($0)" } ?? ""
+                    print("  \(project.sheet.id) déposé (\(channel.rawValue), référence \(receipt.reference))\(extra)")
+                case .failure(let error):
+                    failures += 1
+                    print("  \(project.sheet.id) NON déposé : \(error.message)")
+                }
+            }
+        }
+        if failures > 0 { throw ExitCode(1) }
+    }
+
+    /// Appends the receipt to the journal (retrying once if a running server appended meanwhile).
+    func record(_ receipt: Receipt, project: ProjectSheet, in store: SQLiteStore) throws {
+        for attempt in 1...2 {
+            guard let state = try store.loadWorkshop(id: workshop)?.state else { return }
+            let event = Event(seq: state.seq + 1, at: now(), by: nil, body: .projectSubmitted(project: project.id, receipt: receipt))
+            do {
+                try store.commit(CommitBatch(entries: [JournalEntry(workshop: workshop, event: event)]))
+                return
+            } catch where attempt == 1 {
+                continue
+            }
+        }
+    }
+}
