@@ -26,7 +26,7 @@ extension Hub {
         // Ready projects not yet deposited on this channel, nor being deposited: never twice.
         let outcome = Outcome(room.state)
         let chosen = outcome.projects.filter { p in
-            (only == nil || only!.contains(p.sheet.id)) && p.sheet.status == .ready
+            (only == nil || only!.contains(p.sheet.id)) && p.sheet.status != .draft
                 && !p.sheet.receipts.contains { $0.channel == channel } && !room.submitting.contains("\(name)/\(p.sheet.id)")
         }
         guard !chosen.isEmpty else {

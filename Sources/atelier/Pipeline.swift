@@ -78,7 +78,8 @@ struct SubmitCommand: ParsableCommand {
         var failures = 0
         for (channel, target) in targets.sorted(by: { $0.key.rawValue > $1.key.rawValue }) {
             guard let state = try store.loadWorkshop(id: workshop)?.state else { throw ValidationError("atelier inconnu : \(workshop)") }
-            let chosen = Outcome(state).projects.filter { $0.sheet.status == .ready && !$0.sheet.receipts.contains { $0.channel == channel } }
+            // Ready, or already deposited on another channel; never twice on the same one.
+            let chosen = Outcome(state).projects.filter { $0.sheet.status != .draft && !$0.sheet.receipts.contains { $0.channel == channel } }
             if chosen.isEmpty { print("\(channel.rawValue) : aucun projet prêt à déposer."); continue }
             let submitter = Submitter(target: target)
             for project in chosen {

@@ -68,7 +68,7 @@ class Server:
             if m:
                 self.info[key] = m.group(1)
         if "facilitator_url" in self.info:
-            m = re.search(r"workshop=([^&]+)&key=(\S+)", self.info["facilitator_url"])
+            m = re.search(r"workshop=([^&]+)&key=([^&\s]+)", self.info["facilitator_url"])
             self.info["workshop"], self.info["key"] = m.group(1), m.group(2)
         self.wait_healthy()
         return self

@@ -1,0 +1,198 @@
+"""From idea to project, and out to the call-for-projects pipeline, through the real server."""
+import asyncio
+import csv
+import io
+import json
+import os
+import subprocess
+import tempfile
+import urllib.request
+
+import jsonschema
+import pytest
+
+from conftest import BINARY, ROOT, Server, free_port, join_facilitator, join_participant, board_of
+from pipeline_fakes import demarches_server, webhook_server
+
+SCHEMA = json.load(open(os.path.join(ROOT, "schemas", "workshop-export.v1.json")))
+
+COMPLETE = {
+    "summary": "Créer un poste de chargé d'insertion partagé entre trois SIAE du bassin.",
+    "cooperation": "siae", "orientation": "g_cooperer",
+    "lead": {"name": "ACI Le Pont", "actor": "aci", "siret": "73282932000074"},
+    "partners": [{"name": "EI Bâtir", "actor": "ei", "role": "co-employeur"}],
+    "territory": "Le Creusot-Montceau",
+    "support": {"methodological": True, "expertise": 5000, "grant": 12500},
+    "outcomes": {"insertionJobs": 3, "peopleSupported": 40, "other": ""},
+    "nextSteps": "Réunir les trois directions en janvier.",
+    "contact": {"name": "Marie Dupont", "email": "marie.dupont@example.org", "phone": "03 85 00 00 00"},
+}
+
+
+@pytest.fixture
+def pipeline():
+    hook, ds = webhook_server(fail_first=2), demarches_server()
+    with tempfile.TemporaryDirectory(prefix="atelier-projects-") as data_dir:
+        mapping = os.path.join(data_dir, "mapping.yaml")
+        with open(mapping, "w") as f:
+            f.write("champs:\n  title: Q2hhbXAtMQ==\n  summary: Q2hhbXAtMg==\n  lead.siret: Q2hhbXAtMw==\n  support.grant: Q2hhbXAtNA==\n")
+        server = Server(data_dir, free_port(), extra_args=[
+            "--webhook", hook.url, "--demarches", ds.url, "--procedure", str(ds.procedure), "--mapping", mapping]).start()
+        try:
+            yield server, hook, ds, mapping
+        finally:
+            server.stop()
+            hook.shutdown(); ds.shutdown()
+
+
+def http_get(server, path, key):
+    req = urllib.request.Request(server.url + path, headers={"Authorization": f"Bearer {key}"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.status, r.headers.get("Content-Type"), r.read()
+
+
+async def make_projects(server):
+    """Two people of the cooperation table turn a cluster into a project; the facilitator marks it ready."""
+    f, wf = await join_facilitator(server)
+    a, wa = await join_participant(server, "Alice", group="g_cooperer", organisation="ACI Le Pont")
+    b, wb = await join_participant(server, "Bruno", group="g_cooperer", organisation="EI Bâtir")
+    board = board_of(wa)["id"]
+    problem = next(c["id"] for c in wa["workshop"]["cards"] if c["board"] == board)
+    assert (await f.request({"type": "phase.set", "phase": "ideas"}))["type"] == "ack"
+    idea = (await a.request({"type": "card.add", "board": board, "column": "ideas", "text": "Un poste partagé <script>alert(1)</script>"}))["result"]["card"]
+    hidden = (await b.request({"type": "card.add", "board": board, "column": "ideas", "text": "Carte modérée"}))["result"]["card"]
+    await b.request({"type": "vote.cast", "card": idea})
+    await f.request({"type": "card.hide", "card": hidden})
+    cluster = (await a.request({"type": "cluster.create", "board": board, "title": "Mutualiser", "cards": [idea, problem]}))["result"]["cluster"]
+    assert (await f.request({"type": "phase.set", "phase": "projects"}))["type"] == "ack"
+    created = await a.request({"type": "project.create", "board": board, "title": "Poste partagé", "cluster": cluster})
+    assert created["type"] == "ack", created
+    project = created["result"]["project"]
+    # Both edit from version 1: the second gets `conflict` with the current value.
+    first = await b.request({"type": "project.update", "project": project, "version": 1, "fields": {"summary": "Version de Bruno"}})
+    assert first["type"] == "ack"
+    clash = await a.request({"type": "project.update", "project": project, "version": 1, "fields": {"summary": "Version d'Alice"}})
+    assert clash["code"] == "conflict" and clash["current"]["summary"] == "Version de Bruno"
+    bad = await a.request({"type": "project.update", "project": project, "version": 2, "fields": {"lead": {"name": "X", "actor": "aci", "siret": "12345678901234"}}})
+    assert bad["code"] == "invalid" and "SIRET" in bad["message"]
+    early = await f.request({"type": "project.ready", "project": project})
+    assert early["code"] == "invalid" and early["missing"]
+    done = await a.request({"type": "project.update", "project": project, "version": 2, "fields": COMPLETE})
+    assert done["type"] == "ack", done
+    assert (await f.request({"type": "project.ready", "project": project}))["type"] == "ack"
+    assert (await b.request({"type": "project.support", "project": project}))["type"] == "ack"
+    return f, (a, b), project
+
+
+def test_projects_export_in_every_format(pipeline):
+    server, hook, ds, _ = pipeline
+
+    async def scenario():
+        f, people, project = await make_projects(server)
+        for x in (f, *people):
+            await x.close()
+        return project
+    project = asyncio.run(scenario())
+    key = server.info["key"]
+    workshop = server.info["workshop"]
+
+    status, ctype, body = http_get(server, f"/api/workshops/{workshop}/export?format=json", key)
+    doc = json.loads(body)
+    jsonschema.validate(doc, SCHEMA)
+    p = next(x for x in doc["projects"] if x["id"] == project)
+    assert p["status"] == "ready" and p["lead"]["siret"] == "73282932000074"
+    assert p["provenance"]["cluster"] == "Mutualiser" and p["provenance"]["votes"] == 1
+    assert p["provenance"]["problems"] and p["provenance"]["ideas"]
+    assert "Carte modérée" not in body.decode(), "hidden cards are left out"
+
+    status, ctype, body = http_get(server, f"/api/workshops/{workshop}/export?format=csv", key)
+    assert ctype.startswith("text/csv") and body.startswith(b"\xef\xbb\xbf") and b"\r\n" in body
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    header, row = rows[0], rows[1]
+    assert row[header.index("Subvention (€)")] == "12500,00"
+    assert row[header.index("SIRET")] == "73282932000074"
+    status, ctype, body = http_get(server, f"/api/workshops/{workshop}/export?format=csv&dialect=rfc4180", key)
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8")), delimiter=","))
+    assert rows[1][rows[0].index("Subvention (€)")] == "12500.00"
+
+    status, ctype, body = http_get(server, f"/api/workshops/{workshop}/export?format=md", key)
+    md = body.decode()
+    assert "# Structurer" in md and "Poste partagé" in md and "Carte modérée" not in md
+    assert "<script>" not in md, "markup in people's words is escaped"
+    status, ctype, body = http_get(server, f"/api/workshops/{workshop}/export?format=html", key)
+    html = body.decode()
+    assert ctype.startswith("text/html") and "&lt;script&gt;" in html and "<script>" not in html
+    assert "Alice" not in html and "Bruno" not in html, "no names in the report"
+
+    # The CLI gives the same documents from the data directory.
+    out = subprocess.run([BINARY, "export", workshop, "--format", "csv", "--csv-dialect", "rfc4180", "--data", server.data_dir,
+                          "--plans", ROOT + "/sessions"], capture_output=True, check=True).stdout
+    assert b"12500.00" in out
+
+
+def test_submission_to_webhook_and_demarches_never_twice(pipeline):
+    server, hook, ds, mapping = pipeline
+
+    async def scenario():
+        f, people, project = await make_projects(server)
+        ack = await f.request({"type": "projects.submit", "channel": "webhook"})
+        assert ack["type"] == "ack" and ack["result"]["submissions"] == "1"
+        submitted = await f.event("project.submitted", timeout=30)
+        assert submitted["project"] == project and submitted["receipt"]["channel"] == "webhook"
+        assert submitted["receipt"]["reference"] == "WH-1"
+        done = await f.expect(lambda m: m.get("type") == "submission.progress" and m["state"] == "done", timeout=10)
+        assert done["project"] == project
+        # Retried twice after 503s, always with the same idempotency key, and sent once.
+        keys = [r["key"] for r in hook.recorder.requests]
+        assert len(keys) == 3 and len(set(keys)) == 1 and keys[0].startswith(f"atelier-{server.info['workshop']}-{project}-v")
+        assert len(hook.unique_keys) == 1
+        assert hook.recorder.requests[-1]["body"]["project"]["id"] == project
+        again = await f.request({"type": "projects.submit", "channel": "webhook"})
+        assert again["code"] == "invalid", "nothing is submitted twice"
+
+        ack = await f.request({"type": "projects.submit", "channel": "demarches"})
+        assert ack["type"] == "ack"
+        dossier = await f.expect(lambda m: m.get("type") == "project.submitted" and m["receipt"]["channel"] == "demarches", timeout=30)
+        receipt = dossier["receipt"]
+        assert receipt["url"].startswith(ds.url + "/commencer/") and receipt["number"] == 1001
+        champs = ds.recorder.requests[0]
+        assert champs["champ_Q2hhbXAtMQ=="] == "Poste partagé"
+        assert champs["champ_Q2hhbXAtMw=="] == "73282932000074"
+        assert champs["champ_Q2hhbXAtNA=="] == 12500
+        # A participant sees the receipt too, and reconnecting shows it in the snapshot.
+        a = people[0]
+        await a.event("project.submitted")
+        f2, wf2 = await join_facilitator(server)
+        sheet = next(p for p in wf2["workshop"]["projects"] if p["id"] == project)
+        assert sheet["status"] == "submitted" and {r["channel"] for r in sheet["receipts"]} == {"webhook", "demarches"}
+        for x in (f, f2, *people):
+            await x.close()
+        return project
+    project = asyncio.run(scenario())
+
+    # The CLI submits nothing twice either.
+    server.stop()
+    out = subprocess.run([BINARY, "submit", server.info["workshop"], "--webhook", hook.url, "--demarches", ds.url,
+                          "--procedure", str(ds.procedure), "--mapping", mapping, "--data", server.data_dir, "--plans", ROOT + "/sessions"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "aucun projet prêt" in out.stdout
+    assert len(ds.recorder.requests) == 1
+
+
+def test_webhook_giving_up_is_reported(pipeline):
+    """A receiver that keeps failing: the console learns it failed, nothing is recorded as submitted."""
+    server, hook, ds, _ = pipeline
+    hook.shutdown(); hook.server_close()  # nobody listens any more
+
+    async def scenario():
+        f, people, project = await make_projects(server)
+        await f.request({"type": "projects.submit", "channel": "webhook"})
+        failed = await f.expect(lambda m: m.get("type") == "submission.progress" and m["state"] == "failed", timeout=60)
+        assert "abandon" in failed["message"]
+        f2, wf2 = await join_facilitator(server)
+        sheet = next(p for p in wf2["workshop"]["projects"] if p["id"] == project)
+        assert sheet["status"] == "ready" and sheet["receipts"] == []
+        for x in (f, f2, *people):
+            await x.close()
+    asyncio.run(scenario())
