@@ -21,17 +21,78 @@ struct JSONExportTests {
         let v = try JSONParser.parse(JSONExport.document(workshop(), generatedAt: 0))
         #expect(v["schemaVersion"] == .number(1))
         #expect(v["workshop"]?["id"] == .string("w_1"))
-        guard case .array(let tables)? = v["tables"], case .array(let boards)? = tables.first?["boards"],
-              case .array(let columns)? = boards.first?["columns"], case .array(let cards)? = columns[1]["cards"] else {
+        guard case .array(let tables)? = v["tables"], case .array(let columns)? = tables.first?["columns"],
+              case .array(let cards)? = columns[1]["cards"] else {
             Issue.record("bad shape"); return
         }
         #expect(cards.first?["text"] == .string("Idée"))
         #expect(cards.first?["votes"] == .number(2))
     }
 
-    @Test func contributorsAreListedByOrganisationNotName() throws {
-        let text = String(decoding: JSONExport.document(workshop(), generatedAt: 0), as: UTF8.self)
-        #expect(text.contains("ETTI Bourgogne"))
-        #expect(!text.contains("Marie Dupont"))
+    @Test func contributorsAreListedByOrganisationOnlyWhenAllowedAndNeverByName() throws {
+        var w = workshop()
+        let hidden = String(decoding: JSONExport.document(w, generatedAt: 0), as: UTF8.self)
+        #expect(!hidden.contains("ETTI Bourgogne"))
+        #expect(!hidden.contains("Marie Dupont"))
+        w.settings.listOrganisations = true
+        let listed = String(decoding: JSONExport.document(w, generatedAt: 0), as: UTF8.self)
+        #expect(listed.contains("ETTI Bourgogne"))
+        #expect(!listed.contains("Marie Dupont"))
+    }
+
+    @Test func anonymousWorkshopsExportNoAuthors() throws {
+        var w = workshop()
+        w.settings.anonymous = true
+        let text = String(decoding: JSONExport.document(w, generatedAt: 0), as: UTF8.self)
+        #expect(!text.contains("\"author\":\"p_1\""))
+        #expect(text.contains("\"author\":null"))
+    }
+}
+
+@Suite("CSV and report")
+struct CSVAndReportTests {
+    func workshop() -> Workshop {
+        let cols = [Column(id: "problems", title: "Problèmes", kind: .problem), Column(id: "ideas", title: "Idées", kind: .idea)]
+        var w = Workshop(Blueprint(id: "w_1", title: "Atelier", plan: "p", groups: [Group(id: "g_a", title: "Table A", theme: "")],
+                                   boards: [Board(id: "b_a", title: "A", group: "g_a", columns: cols)],
+                                   phases: [Phase(id: "ideas", title: "Idées", open: [.idea], voting: true)], settings: Settings()))
+        w.cards["c_1"] = Card(id: "c_1", board: "b_a", column: "ideas", text: "Idée; avec \"guillemets\"\net retour", x: 0, y: 0, color: .yellow, author: "p_1", createdSeq: 1)
+        w.cards["c_2"] = Card(id: "c_2", board: "b_a", column: "ideas", text: "Masquée", x: 0, y: 0, color: .yellow, author: "p_1", createdSeq: 2, hidden: true)
+        w.participants["p_1"] = Participant(id: "p_1", role: .participant, actor: .etti, group: "g_a",
+                                            profile: Profile(name: "Marie Dupont", organisation: "ETTI Bourgogne"))
+        var p = ProjectSheet(id: "j_3", board: "b_a", title: "=SOMME(A1)", createdBy: "p_1", createdSeq: 3, phase: "ideas")
+        p.sources = ["c_1"]
+        p.support = SupportRequest(methodological: true, expertise: 1500, grant: nil)
+        w.projects[p.id] = p
+        return w
+    }
+
+    @Test func frenchExcelDialect() {
+        let text = String(decoding: CSVExport.document(workshop()), as: UTF8.self)
+        #expect(text.hasPrefix("\u{FEFF}Identifiant;Titre;"))
+        #expect(text.contains("\r\n"))
+        #expect(text.contains(";1500,00;"))
+        #expect(text.contains("\"Idée; avec \"\"guillemets\"\"\net retour\""), "fields with ; \" or line breaks are quoted")
+        #expect(text.contains(";'=SOMME(A1);"), "a leading = never becomes a formula")
+    }
+
+    @Test func rfc4180Dialect() {
+        let text = String(decoding: CSVExport.document(workshop(), dialect: .rfc4180), as: UTF8.self)
+        #expect(text.hasPrefix("Identifiant,Titre,"))
+        #expect(text.contains(",1500.00,"))
+    }
+
+    @Test func reportLeavesOutHiddenCardsNamesAndOrganisationsUnlessAllowed() {
+        var w = workshop()
+        let md = String(decoding: Report.markdown(w, generatedAt: 0), as: UTF8.self)
+        #expect(!md.contains("Masquée"))
+        #expect(!md.contains("Marie Dupont"))
+        #expect(!md.contains("ETTI Bourgogne"))
+        #expect(md.contains("1 ETTI"))
+        w.settings.listOrganisations = true
+        let html = String(decoding: Report.html(w, generatedAt: 0), as: UTF8.self)
+        #expect(html.contains("ETTI Bourgogne"))
+        #expect(!html.contains("Masquée"))
+        #expect(html.contains("1\u{202F}500 €"))
     }
 }
