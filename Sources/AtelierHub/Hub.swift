@@ -146,6 +146,21 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
             execute(command, id: id, from: connection)
         case .success((let id, .submitProjects(let channel, let projects))):
             submitProjects(channel: channel, only: projects, id: id, from: connection)
+        case .success((let id, .editing(let project, let field))):
+            // Co-editing presence: relayed to the room, never journaled, acked at once.
+            guard case .joined(let workshop, let actor) = sessions[connection]?.state, let room = rooms[workshop] else {
+                reply(connection, Outbound.error(re: id, DomainError(.unauthenticated, "Rejoignez d'abord un atelier (message « join »).")))
+                return
+            }
+            if let project, room.state.projects[project] == nil {
+                reply(connection, Outbound.error(re: id, DomainError(.notFound, "Ce projet n'existe pas.")))
+                return
+            }
+            let frame = OutboundFrame(Outbound.editing(participant: actor.id, project: project, field: field))
+            pipeline.afterCommit { [unowned self, unowned room] _ in
+                for member in room.members.keys where member != connection { transport.send(frame, to: member) }
+            }
+            reply(connection, Outbound.ack(re: id, seq: room.state.seq, result: []))
         }
     }
 

@@ -23,6 +23,8 @@ public enum Inbound: Sendable, Equatable {
     case command(Command)
     /// The facilitator sends the ready projects to a pipeline (`webhook` or `demarches`).
     case submitProjects(channel: String, projects: [String]?)
+    /// "I am editing this field of this project sheet" (nil: no longer). Relayed, never journaled.
+    case editing(project: String?, field: String?)
 }
 
 /// A client message the server could not take: answered with an `error`, `re` set when the id was readable.
@@ -54,6 +56,13 @@ public func decodeClientMessage(_ bytes: [UInt8]) -> Result<(id: String, message
         switch type {
         case "join": message = .join(try joinRequest(fields))
         case "ping": message = .ping
+        case "presence":
+            let field = try fields.optionalID("field")
+            if let field, !["title", "summary", "problems", "sources", "cooperation", "orientation", "lead", "partners",
+                            "territory", "support", "outcomes", "nextSteps", "contact"].contains(field) {
+                throw DomainError(.invalid, "Champ de projet inconnu : « \(field.prefix(40)) ».")
+            }
+            message = .editing(project: try fields.optionalID("project"), field: field)
         case "projects.submit":
             let channel = try fields.string("channel")
             guard ["webhook", "demarches"].contains(channel) else {

@@ -101,6 +101,23 @@ public enum Outbound {
         return w.bytes
     }
 
+    /// Who is editing which field of which project sheet (never journaled).
+    public static func editing(participant: ActorID, project: String?, field: String?) -> [UInt8] {
+        var w = JSONWriter(reserving: 120)
+        w.beginObject()
+        w.key("type"); w.string("presence")
+        w.key("participant"); w.string(participant)
+        w.key("editing")
+        if let project {
+            w.beginObject()
+            w.key("project"); w.string(project)
+            w.key("field"); w.string(field)
+            w.endObject()
+        } else { w.null() }
+        w.endObject()
+        return w.bytes
+    }
+
     /// Presence is live and never journaled: no seq.
     public static func presence(participant: ActorID, online: Bool) -> [UInt8] {
         var w = JSONWriter(reserving: 80)

@@ -196,3 +196,23 @@ def test_webhook_giving_up_is_reported(pipeline):
         for x in (f, f2, *people):
             await x.close()
     asyncio.run(scenario())
+
+
+def test_who_edits_which_field_is_shown_live(pipeline):
+    server = pipeline[0]
+
+    async def scenario():
+        f, (a, b), project = await make_projects(server)
+        await b.silence(0.2)
+        ack = await a.request({"type": "presence", "project": project, "field": "summary"})
+        assert ack["type"] == "ack"
+        seen = await b.expect(lambda m: m.get("type") == "presence" and m.get("editing"))
+        assert seen["editing"] == {"project": project, "field": "summary"}
+        assert seen["participant"].startswith("p_")
+        assert (await a.request({"type": "presence", "project": project, "field": "budget"}))["code"] == "invalid"
+        await a.request({"type": "presence"})
+        left = await b.expect(lambda m: m.get("type") == "presence" and "editing" in m and m["editing"] is None)
+        assert left["participant"] == seen["participant"]
+        for x in (f, a, b):
+            await x.close()
+    asyncio.run(scenario())
