@@ -21,6 +21,12 @@ let package = Package(
             pkgConfig: "libwebsockets",
             providers: [.apt(["libwebsockets-dev"])]
         ),
+        // QR codes of join links (apt: libqrencode-dev).
+        .systemLibrary(
+            name: "CQREncode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
         // The workshop model and its rules: pure, no I/O.
         .target(name: "AtelierDomain"),
         // The wire format of PROTOCOL.md.
@@ -32,7 +38,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         // Call-for-projects outputs.
-        .target(name: "AtelierExport", dependencies: ["AtelierDomain", "AtelierProtocol"]),
+        .target(name: "AtelierExport", dependencies: ["AtelierDomain", "AtelierProtocol", "CQREncode"]),
         // The only Swift code that touches libwebsockets.
         .target(name: "AtelierTransport", dependencies: ["CLibWebSockets"]),
         // Rooms, sessions, the durability pipeline, fan-out, HTTP API.

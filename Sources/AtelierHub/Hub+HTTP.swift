@@ -16,6 +16,8 @@ extension Hub {
             respond(Self.httpError(405, .badRequest, "Méthode non prise en charge."))
         case ("POST", 2, "api") where parts[1] == "workshops":
             createWorkshop(request, respond: respond)
+        case ("GET", 2, "api") where parts[1] == "qr.svg":
+            joinQRCode(request, respond: respond)
         case ("GET", 4, "api") where parts[1] == "workshops" && parts[3] == "export":
             export(workshop: parts[2], request, respond: respond)
         case (_, _, "api"):
@@ -105,6 +107,22 @@ extension Hub {
         pipeline.afterCommit { committed in
             respond(committed ? response : Self.httpError(500, .internal, "L'atelier n'a pas pu être enregistré."))
         }
+    }
+
+    /// `GET /api/qr.svg?code=XXXX-XXXX`: the join link of that code as a QR code (SVG). It reveals
+    /// nothing the caller does not know already: the code is the input.
+    func joinQRCode(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
+        let code = Secrets.normalizeJoinCode(request.query["code"] ?? "")
+        guard code.count == 9, code.allSatisfy({ $0 == "-" || $0.isLetter || $0.isNumber }) else {
+            respond(Self.httpError(400, .invalid, "Code d'atelier invalide (attendu : 8 lettres ou chiffres, par exemple K7Q4-ZP2M)."))
+            return
+        }
+        let link = "\(baseURL(request))/join.html?code=\(code)"
+        guard let svg = QRCode.svg(link, title: "Rejoindre l'atelier : \(link)") else {
+            respond(Self.httpError(500, .internal, "Le code QR n'a pas pu être produit."))
+            return
+        }
+        respond(HTTPResponse(status: 200, contentType: "image/svg+xml", headers: [("cache-control", "public, max-age=3600")], body: svg))
     }
 
     func baseURL(_ request: HTTPRequest) -> String {

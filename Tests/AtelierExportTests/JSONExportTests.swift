@@ -96,3 +96,35 @@ struct CSVAndReportTests {
         #expect(html.contains("1\u{202F}500 €"))
     }
 }
+
+@Suite("QR code")
+struct QRCodeTests {
+    /// The dark modules of the SVG, from its path.
+    func modules(_ svg: String) -> (Set<[Int]>, Int) {
+        let size = Int(svg.split(separator: "viewBox=\"0 0 ")[1].split(separator: " ")[0])!
+        let d = svg.split(separator: " d=\"")[1].split(separator: "\"")[0]
+        var dark = Set<[Int]>()
+        for move in d.split(separator: "M").filter({ !$0.isEmpty }) {
+            let xy = move.split(separator: "h")[0].split(separator: " ").map { Int($0)! }
+            dark.insert(xy)
+        }
+        return (dark, size)
+    }
+
+    @Test func theJoinLinkBecomesARealQRCode() throws {
+        let svg = String(decoding: try #require(QRCode.svg("http://127.0.0.1:8080/join.html?code=K7Q4-ZP2M", title: "Rejoindre <l'atelier>")), as: UTF8.self)
+        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        #expect(svg.contains("Rejoindre &lt;l'atelier&gt;"))
+        let (dark, size) = modules(svg)
+        let width = size - 8
+        #expect([21, 25, 29, 33, 37].contains(width), "a QR code version 1–5")
+        // The three finder patterns: a dark 7×7 ring with a dark 3×3 centre, at three corners.
+        for (ox, oy) in [(4, 4), (4 + width - 7, 4), (4, 4 + width - 7)] {
+            for i in 0..<7 {
+                #expect(dark.contains([ox + i, oy]) && dark.contains([ox + i, oy + 6]) && dark.contains([ox, oy + i]) && dark.contains([ox + 6, oy + i]))
+            }
+            #expect(!dark.contains([ox + 1, oy + 1]))
+            #expect(dark.contains([ox + 3, oy + 3]))
+        }
+    }
+}
