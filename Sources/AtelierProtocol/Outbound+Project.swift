@@ -1,0 +1,95 @@
+import AtelierDomain
+import Foundation
+
+/// Project sheets on the wire.
+extension Outbound {
+    public static func writeProject(_ p: ProjectSheet, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("id"); w.string(p.id)
+        w.key("board"); w.string(p.board)
+        w.key("status"); w.string(p.status.rawValue)
+        w.key("version"); w.int(p.version)
+        w.key("phase"); w.string(p.phase)
+        w.key("cluster"); w.string(p.cluster)
+        var change = ProjectChange()
+        change.title = p.title; change.summary = p.summary; change.problems = p.problems; change.sources = p.sources
+        change.cooperation = .some(p.cooperation); change.orientation = .some(p.orientation); change.lead = .some(p.lead)
+        change.partners = p.partners; change.territory = p.territory; change.support = p.support; change.outcomes = p.outcomes
+        change.nextSteps = p.nextSteps; change.contact = p.contact
+        writeProjectFields(change, to: &w)
+        w.key("supporters"); w.beginArray(); p.supporters.forEach { w.string($0) }; w.endArray()
+        w.key("receipts"); w.beginArray(); p.receipts.forEach { writeReceipt($0, to: &w) }; w.endArray()
+        w.endObject()
+    }
+
+    static func writeProjectChange(_ c: ProjectChange, to w: inout JSONWriter) {
+        w.beginObject()
+        writeProjectFields(c, to: &w)
+        w.endObject()
+    }
+
+    /// The sheet's fields present in `c`, as keys of the object being written.
+    static func writeProjectFields(_ c: ProjectChange, to w: inout JSONWriter) {
+        if let v = c.title { w.key("title"); w.string(v) }
+        if let v = c.summary { w.key("summary"); w.string(v) }
+        if let v = c.problems { w.key("problems"); w.beginArray(); v.forEach { w.string($0) }; w.endArray() }
+        if let v = c.sources { w.key("sources"); w.beginArray(); v.forEach { w.string($0) }; w.endArray() }
+        if let v = c.cooperation { w.key("cooperation"); w.string(v?.rawValue) }
+        if let v = c.orientation { w.key("orientation"); w.string(v) }
+        if let v = c.lead {
+            w.key("lead")
+            if let lead = v {
+                w.beginObject()
+                w.key("name"); w.string(lead.name)
+                w.key("actor"); w.string(lead.actor.rawValue)
+                w.key("siret"); w.string(lead.siret)
+                w.endObject()
+            } else { w.null() }
+        }
+        if let v = c.partners {
+            w.key("partners"); w.beginArray()
+            for partner in v {
+                w.beginObject()
+                w.key("name"); w.string(partner.name)
+                w.key("actor"); w.string(partner.actor.rawValue)
+                w.key("role"); w.string(partner.role)
+                w.endObject()
+            }
+            w.endArray()
+        }
+        if let v = c.territory { w.key("territory"); w.string(v) }
+        if let v = c.support {
+            w.key("support"); w.beginObject()
+            w.key("methodological"); w.bool(v.methodological)
+            w.key("expertise"); w.int(v.expertise)
+            w.key("grant"); w.int(v.grant)
+            w.endObject()
+        }
+        if let v = c.outcomes {
+            w.key("outcomes"); w.beginObject()
+            w.key("insertionJobs"); w.int(v.insertionJobs)
+            w.key("peopleSupported"); w.int(v.peopleSupported)
+            w.key("other"); w.string(v.other)
+            w.endObject()
+        }
+        if let v = c.nextSteps { w.key("nextSteps"); w.string(v) }
+        if let v = c.contact {
+            w.key("contact"); w.beginObject()
+            w.key("name"); w.string(v.name)
+            w.key("email"); w.string(v.email)
+            w.key("phone"); w.string(v.phone)
+            w.endObject()
+        }
+    }
+
+    static func writeReceipt(_ r: Receipt, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("channel"); w.string(r.channel.rawValue)
+        w.key("reference"); w.string(r.reference)
+        w.key("url"); w.string(r.url)
+        w.key("number"); w.int(r.number)
+        w.key("at"); w.string(timestamp(r.at))
+        w.endObject()
+    }
+}
+
