@@ -86,23 +86,8 @@ public enum JSONExport {
         w.key("summary"); w.string(s.summary)
         w.key("cooperation"); w.string(s.cooperation?.rawValue)
         w.key("orientation"); w.string(p.orientation?.title)
-        w.key("lead")
-        if let lead = s.lead {
-            w.beginObject()
-            w.key("name"); w.string(lead.name)
-            w.key("actor"); w.string(lead.actor.rawValue)
-            w.key("siret"); w.string(lead.siret)
-            w.endObject()
-        } else { w.null() }
-        w.key("partners"); w.beginArray()
-        for partner in s.partners {
-            w.beginObject()
-            w.key("name"); w.string(partner.name)
-            w.key("actor"); w.string(partner.actor.rawValue)
-            w.key("role"); w.string(partner.role)
-            w.endObject()
-        }
-        w.endArray()
+        w.key("lead"); Outbound.writeLead(s.lead, to: &w)
+        w.key("partners"); Outbound.writePartners(s.partners, to: &w)
         w.key("territory"); w.string(s.territory)
         w.key("support"); w.beginObject()
         w.key("methodological"); w.bool(s.support.methodological)
@@ -115,11 +100,7 @@ public enum JSONExport {
         w.key("other"); w.string(s.outcomes.other)
         w.endObject()
         w.key("nextSteps"); w.string(s.nextSteps)
-        w.key("contact"); w.beginObject()
-        w.key("name"); w.string(s.contact.name)
-        w.key("email"); w.string(s.contact.email)
-        w.key("phone"); w.string(s.contact.phone)
-        w.endObject()
+        w.key("contact"); Outbound.writeContact(s.contact, to: &w)
         w.key("supporters"); w.int(s.supporters.count)
         w.key("provenance"); w.beginObject()
         w.key("table"); w.string(p.table?.title)
@@ -138,17 +119,7 @@ public enum JSONExport {
             w.endObject()
         }
         w.endArray()
-        w.key("receipts"); w.beginArray()
-        for r in s.receipts {
-            w.beginObject()
-            w.key("channel"); w.string(r.channel.rawValue)
-            w.key("reference"); w.string(r.reference)
-            w.key("url"); w.string(r.url)
-            w.key("number"); w.int(r.number)
-            w.key("at"); w.string(timestamp(r.at))
-            w.endObject()
-        }
-        w.endArray()
+        w.key("receipts"); w.beginArray(); s.receipts.forEach { Outbound.writeReceipt($0, to: &w) }; w.endArray()
         w.endObject()
     }
 }

@@ -36,27 +36,8 @@ extension Outbound {
         if let v = c.sources { w.key("sources"); w.beginArray(); v.forEach { w.string($0) }; w.endArray() }
         if let v = c.cooperation { w.key("cooperation"); w.string(v?.rawValue) }
         if let v = c.orientation { w.key("orientation"); w.string(v) }
-        if let v = c.lead {
-            w.key("lead")
-            if let lead = v {
-                w.beginObject()
-                w.key("name"); w.string(lead.name)
-                w.key("actor"); w.string(lead.actor.rawValue)
-                w.key("siret"); w.string(lead.siret)
-                w.endObject()
-            } else { w.null() }
-        }
-        if let v = c.partners {
-            w.key("partners"); w.beginArray()
-            for partner in v {
-                w.beginObject()
-                w.key("name"); w.string(partner.name)
-                w.key("actor"); w.string(partner.actor.rawValue)
-                w.key("role"); w.string(partner.role)
-                w.endObject()
-            }
-            w.endArray()
-        }
+        if let v = c.lead { w.key("lead"); writeLead(v, to: &w) }
+        if let v = c.partners { w.key("partners"); writePartners(v, to: &w) }
         if let v = c.territory { w.key("territory"); w.string(v) }
         if let v = c.support {
             w.key("support"); w.beginObject()
@@ -73,16 +54,41 @@ extension Outbound {
             w.endObject()
         }
         if let v = c.nextSteps { w.key("nextSteps"); w.string(v) }
-        if let v = c.contact {
-            w.key("contact"); w.beginObject()
-            w.key("name"); w.string(v.name)
-            w.key("email"); w.string(v.email)
-            w.key("phone"); w.string(v.phone)
-            w.endObject()
-        }
+        if let v = c.contact { w.key("contact"); writeContact(v, to: &w) }
     }
 
-    static func writeReceipt(_ r: Receipt, to w: inout JSONWriter) {
+    // Shared with the JSON export, which shows these parts of a sheet the same way.
+
+    public static func writeLead(_ lead: Organisation?, to w: inout JSONWriter) {
+        guard let lead else { w.null(); return }
+        w.beginObject()
+        w.key("name"); w.string(lead.name)
+        w.key("actor"); w.string(lead.actor.rawValue)
+        w.key("siret"); w.string(lead.siret)
+        w.endObject()
+    }
+
+    public static func writePartners(_ partners: [Partner], to w: inout JSONWriter) {
+        w.beginArray()
+        for partner in partners {
+            w.beginObject()
+            w.key("name"); w.string(partner.name)
+            w.key("actor"); w.string(partner.actor.rawValue)
+            w.key("role"); w.string(partner.role)
+            w.endObject()
+        }
+        w.endArray()
+    }
+
+    public static func writeContact(_ contact: Contact, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("name"); w.string(contact.name)
+        w.key("email"); w.string(contact.email)
+        w.key("phone"); w.string(contact.phone)
+        w.endObject()
+    }
+
+    public static func writeReceipt(_ r: Receipt, to w: inout JSONWriter) {
         w.beginObject()
         w.key("channel"); w.string(r.channel.rawValue)
         w.key("reference"); w.string(r.reference)

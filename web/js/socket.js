@@ -31,9 +31,13 @@ function randomPrefix() {
  * - `welcome` `{message}`: a join succeeded
  * - `joinfailed` `{code, message}`: the join was refused; the connection stops
  * - `event` `{event}`: one workshop event, in seq order
- * - `presence` `{participant, online}`
- * - `ack` `{command, message}` / `rejected` `{command, code, message}`: a command's answer
+ * - `presence` `{participant, online}`; `editing` `{participant, editing}`: who edits which project field
+ * - `progress` `{message}`: a live, never journaled `submission.progress` (facilitator)
+ * - `ack` `{command, message}` / `rejected` `{command, code, message, error}`: a command's answer
+ *   (`error` is the server's whole message: `current` on a project conflict, `missing` on `invalid`)
  * - `outbox` `{pending}`: the unacknowledged commands changed
+ * - `serverclose` `{code, reason}`: the server closed the socket on purpose (1008: policy, e.g. the
+ *   person was removed). The connection still tries again unless the listener calls stop().
  */
 export class Connection extends EventTarget {
   /**
@@ -59,6 +63,13 @@ export class Connection extends EventTarget {
     this.pongTimer = null;
     this.retries = new Map();
     this.memoryOutbox = [];
+    /** Server clock minus local clock, in ms (from `welcome.at` and `pong.at`). */
+    this.clockOffset = 0;
+    this.pingSentAt = 0;
+    /** Ids of live-only messages: their answers concern nobody. */
+    this.volatileIds = new Set();
+    /** The last close the server initiated with a policy code: `{code, reason}` or null. */
+    this.lastServerClose = null;
     this.onBrowserOnline = () => this.reconnectNow();
     this.onVisible = () => { if (document.visibilityState === 'visible') this.reconnectNow(); };
   }
@@ -103,6 +114,24 @@ export class Connection extends EventTarget {
     this.updateOutbox((list) => [...list, command]);
     if (this.joined) this.transmit(command);
     return command.id;
+  }
+
+  /**
+   * Sends a live-only message (never queued, never re-sent): presence while editing.
+   * @param {string} type
+   * @param {object} args
+   */
+  sendVolatile(type, args = {}) {
+    if (!this.joined) return;
+    const id = this.nextId();
+    this.volatileIds.add(id);
+    if (this.volatileIds.size > 100) this.volatileIds.delete(this.volatileIds.values().next().value);
+    this.transmit({ ...args, id, type });
+  }
+
+  /** @returns {number} the server's clock now, in ms since 1970 (local clock corrected). */
+  serverNow() {
+    return Date.now() + this.clockOffset;
   }
 
   /** @returns {object[]} the commands not yet acknowledged, oldest first. */
@@ -150,7 +179,15 @@ export class Connection extends EventTarget {
       ws.send(JSON.stringify({ ...this.makeJoin(), id: this.joinId, type: 'join' }));
     });
     ws.addEventListener('message', (e) => { if (ws === this.ws) this.receive(e.data); });
-    ws.addEventListener('close', () => { if (ws === this.ws) this.lost(); });
+    ws.addEventListener('close', (e) => {
+      if (ws !== this.ws) return;
+      // 1008 with a reason: the server meant it (removed, too slow, too many connections).
+      if (e.code === 1008) {
+        this.lastServerClose = { code: e.code, reason: e.reason };
+        this.emit('serverclose', { code: e.code, reason: e.reason });
+      }
+      this.lost();
+    });
     ws.addEventListener('error', () => { /* a close event follows */ });
   }
 
@@ -200,21 +237,31 @@ export class Connection extends EventTarget {
         if (message.re !== this.joinId) return;
         this.joined = true;
         this.failures = 0;
+        this.lastServerClose = null;
+        this.learnClock(message.at, 0);
         this.setState('online');
         this.emit('welcome', { message });
         this.startHeartbeat();
         for (const command of this.pending) this.transmit(command);
         return;
       case 'ack':
+        if (this.volatileIds.delete(message.re)) return;
         this.settle(message.re, (command) => this.emit('ack', { command, message }));
         return;
       case 'error':
         this.handleError(message);
         return;
       case 'pong':
+        // Half the round trip is the best guess of when the server read its clock.
+        if (this.pingSentAt) this.learnClock(message.at, (Date.now() - this.pingSentAt) / 2);
+        this.pingSentAt = 0;
         return;
       case 'presence':
-        this.emit('presence', { participant: message.participant, online: message.online });
+        if ('editing' in message) this.emit('editing', { participant: message.participant, editing: message.editing });
+        else this.emit('presence', { participant: message.participant, online: message.online });
+        return;
+      case 'submission.progress':
+        this.emit('progress', { message });
         return;
       default:
         if (typeof message.seq === 'number') this.emit('event', { event: message });
@@ -222,9 +269,10 @@ export class Connection extends EventTarget {
   }
 
   handleError(message) {
+    if (this.volatileIds.delete(message.re)) return;
     if (message.re != null && message.re === this.joinId && !this.joined) {
       this.stop();
-      this.emit('joinfailed', { code: message.code, message: message.message });
+      this.emit('joinfailed', { code: message.code, message: message.message, lastServerClose: this.lastServerClose });
       return;
     }
     if (RETRY_CODES.has(message.code)) {
@@ -239,11 +287,11 @@ export class Connection extends EventTarget {
     }
     const known = this.pending.some((c) => c.id === message.re);
     if (!known) {
-      this.emit('rejected', { command: null, code: message.code, message: message.message });
+      this.emit('rejected', { command: null, code: message.code, message: message.message, error: message });
       return;
     }
     this.settle(message.re, (command) =>
-      this.emit('rejected', { command, code: message.code, message: message.message }));
+      this.emit('rejected', { command, code: message.code, message: message.message, error: message }));
   }
 
   settle(id, notify) {
@@ -260,18 +308,22 @@ export class Connection extends EventTarget {
 
   startHeartbeat() {
     this.stopHeartbeat();
-    this.heartbeatTimer = setInterval(() => {
-      if (!this.ws || !this.joined || this.pongTimer) return;
-      this.transmit({ id: this.nextId(), type: 'ping' });
-      this.pongTimer = setTimeout(() => {
-        // Nothing came back: the socket is a zombie (phone changed network, woke from sleep…).
-        this.pongTimer = null;
-        const ws = this.ws;
-        if (!ws) return;
-        this.lost();
-        ws.close();
-      }, HEARTBEAT_TIMEOUT_MS);
-    }, HEARTBEAT_EVERY_MS);
+    this.heartbeatTimer = setInterval(() => this.ping(), HEARTBEAT_EVERY_MS);
+    this.ping(); // at once too: its pong sets the clock offset for countdowns
+  }
+
+  ping() {
+    if (!this.ws || !this.joined || this.pongTimer) return;
+    this.pingSentAt = Date.now();
+    this.transmit({ id: this.nextId(), type: 'ping' });
+    this.pongTimer = setTimeout(() => {
+      // Nothing came back: the socket is a zombie (phone changed network, woke from sleep…).
+      this.pongTimer = null;
+      const ws = this.ws;
+      if (!ws) return;
+      this.lost();
+      ws.close();
+    }, HEARTBEAT_TIMEOUT_MS);
   }
 
   stopHeartbeat() {
@@ -279,6 +331,16 @@ export class Connection extends EventTarget {
     clearTimeout(this.pongTimer);
     this.heartbeatTimer = null;
     this.pongTimer = null;
+  }
+
+  /**
+   * Updates the clock offset from a server timestamp.
+   * @param {string|undefined} at the server's ISO time
+   * @param {number} latency ms between the server reading its clock and now
+   */
+  learnClock(at, latency) {
+    const server = Date.parse(at ?? '');
+    if (Number.isFinite(server)) this.clockOffset = server + latency - Date.now();
   }
 
   setState(state) {
