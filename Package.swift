@@ -57,6 +57,7 @@ let package = Package(
         .testTarget(name: "AtelierStoreTests", dependencies: ["AtelierStore", "AtelierDomain"]),
         .testTarget(name: "AtelierExportTests", dependencies: ["AtelierExport", "AtelierDomain"]),
         .testTarget(name: "AtelierTransportTests", dependencies: ["AtelierTransport"]),
+        .testTarget(name: "AtelierBenchTests", dependencies: ["atelier-bench"]),
         .testTarget(name: "AtelierHubTests", dependencies: [
             "AtelierHub", "AtelierStore", "AtelierDomain", "AtelierProtocol", "AtelierTransport",
             .product(name: "PropertyBased", package: "swift-property-based"),

@@ -3,13 +3,15 @@
 // Network first: when the server answers, its files are used (and the copy refreshed); the cached
 // copy is only a fallback. The WebSocket, the API and the facilitator page are never cached.
 
-const CACHE = 'atelier-shell-v1';
+const CACHE = 'atelier-shell-v2';
 const SHELL = [
-  './', 'index.html', 'join.html', 'css/atelier.css',
-  'js/i18n.js', 'js/socket.js', 'js/store.js', 'js/board.js', 'js/ui.js',
-  'js/participant.js', 'js/join.js', 'js/home.js',
+  './', 'index.html', 'join.html', 'css/atelier.css', 'css/projects.css',
+  'js/i18n.js', 'js/socket.js', 'js/store.js', 'js/store-apply.js', 'js/dom.js', 'js/board.js', 'js/card-view.js',
+  'js/ui.js', 'js/dialog.js', 'js/timer.js', 'js/clusters.js', 'js/follow.js', 'js/project-form.js',
+  'js/project-editor.js', 'js/projects.js', 'js/participant.js', 'js/join.js', 'js/home.js',
 ];
-const NEVER = ['/ws', '/api/', '/healthz', '/facilitator.html', '/js/facilitator.js'];
+// The console and its modules are never cached: the facilitator is online by definition.
+const NEVER = ['/ws', '/api/', '/healthz', '/facilitator.html', '/js/facilitator.js', '/js/console-'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));

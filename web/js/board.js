@@ -1,37 +1,19 @@
-// Board rendering, shared by the participant board and the facilitator's mini boards.
-// Elements are kept per column and per card and only rebuilt when what they show changes, so
-// focus, drafts and scroll positions survive live updates from other people.
+// Board rendering, shared by the participant board, the board another table is shown ("follow
+// me") and the facilitator's mini boards. Elements are kept per column, per cluster and per card
+// and only rebuilt when what they show changes, so focus, drafts and scroll positions survive live
+// updates from other people. Cards of a cluster are shown together, under the cluster's title, at
+// the place of the cluster's first card.
 
 import { t } from './i18n.js';
 import { COLORS } from './store.js';
+import { el, domId, button } from './dom.js';
+import { cardBody, cardSignature, authorLabel } from './card-view.js';
+
+export { el, domId, authorLabel };
 
 /** Vertical spacing the seeded cards use; new and moved cards follow it. */
 export const CARD_SPACING = 120;
 const MAX_COORD = 10000;
-
-/**
- * Creates an element.
- * @param {string} tag
- * @param {object} [props] `className`, `text` (textContent), `dataset`, `attrs`, other properties
- * @param {Node[]} [children]
- * @returns {HTMLElement}
- */
-export function el(tag, props = {}, children = []) {
-  const node = document.createElement(tag);
-  const { className, text, dataset, attrs, ...rest } = props;
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  if (dataset) Object.assign(node.dataset, dataset);
-  if (attrs) for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined) node.setAttribute(k, v);
-  Object.assign(node, rest);
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
-
-/** @returns {string} a string safe inside an element id. */
-export function domId(...parts) {
-  return parts.join('-').replace(/[^A-Za-z0-9_-]/g, '_');
-}
 
 /**
  * The `y` that puts a card at the end of a column.
@@ -44,46 +26,46 @@ export function endOfColumn(cards) {
 }
 
 /**
- * Who wrote a card, as shown on it.
- * @param {object} card
- * @param {import('./store.js').Store} store
- * @returns {string|null} null for authorless (seeded or anonymous) cards
- */
-export function authorLabel(card, store) {
-  if (!card.author) return null;
-  if (card.author === store.you?.participant) return t('card.byYou');
-  return store.participant(card.author)?.name ?? t('card.unknown');
-}
-
-/**
- * Renders one board (columns and cards) into a container and keeps it in sync on render().
- * Mode `full` (the participant's board) adds column tabs for phones, add-card forms and card
- * actions; mode `mini` (the facilitator's overview) shows columns, counts and cards only.
- * Interaction (clicks, drops, forms) is wired by the caller on `root` through `data-action`.
+ * Renders one board (columns, clusters and cards) into a container and keeps it in sync on
+ * render(). Mode `full` adds column tabs for phones, add-card forms and card actions; mode `mini`
+ * (the facilitator's overview) is compact, with moderation actions when `moderation` is set.
+ * Interaction is wired by the caller on `root` through `data-action`.
  */
 export class BoardView {
   /**
    * @param {HTMLElement} root the container (emptied)
    * @param {import('./store.js').Store} store
-   * @param {{mode?: 'full'|'mini', boardId?: string}} [options] boardId: fixed board (else the viewer's)
+   * @param {{mode?: 'full'|'mini', boardId?: string|null, readOnly?: boolean, moderation?: boolean}} [options]
+   *   boardId: a fixed board (else the viewer's table's); readOnly: another table's board, shown only
    */
-  constructor(root, store, { mode = 'full', boardId = null } = {}) {
+  constructor(root, store, { mode = 'full', boardId = null, readOnly = false, moderation = false } = {}) {
     this.root = root;
     this.store = store;
     this.mode = mode;
     this.boardId = boardId;
+    this.readOnly = readOnly;
+    this.moderation = moderation;
     /** UI state the caller may change before render(). */
     this.activeColumn = null;
     this.editing = new Map(); // card id → {text: draft, version: the version the edit started from}
     this.confirmingDelete = new Set();
+    this.openComments = new Set();
+    this.openTools = new Set();
+    this.commentDrafts = new Map();
     this.shape = null;
     this.columns = new Map();
     this.cards = new Map();
+    this.clusters = new Map(); // `${column}|${cluster}` → {el, list, head}
   }
 
   /** @returns {object|undefined} the board shown. */
   get board() {
     return this.boardId ? this.store.board(this.boardId) : this.store.myBoard;
+  }
+
+  /** @returns {string} a prefix that keeps element ids unique when several boards are on a page. */
+  get key() {
+    return `${this.mode}${this.readOnly ? 'ro' : ''}-${this.board?.id ?? 'none'}`;
   }
 
   /** Brings the DOM in line with the store, keeping focus where it was. */
@@ -95,13 +77,17 @@ export class BoardView {
     if (!board) return;
     const cards = this.store.cardsOf(board.id);
     const known = new Set();
+    const usedClusters = new Set();
     board.columns.forEach((column, index) => {
       const inColumn = cards.filter((c) => c.column === column.id);
       inColumn.forEach((c) => known.add(c.id));
-      this.renderColumn(board, column, index, inColumn);
+      this.renderColumn(board, column, index, inColumn, usedClusters);
     });
     for (const [id, entry] of this.cards) {
       if (!known.has(id)) { entry.el.remove(); this.cards.delete(id); this.editing.delete(id); }
+    }
+    for (const [key, entry] of this.clusters) {
+      if (!usedClusters.has(key)) { entry.el.remove(); this.clusters.delete(key); }
     }
     if (this.mode === 'full') this.renderTabs(board, cards);
     this.restoreFocus(focus);
@@ -112,6 +98,7 @@ export class BoardView {
     this.root.replaceChildren();
     this.columns.clear();
     this.cards.clear();
+    this.clusters.clear();
     if (!board) return;
     const grid = el('div', { className: `columns columns--${this.mode}` });
     if (this.mode === 'full') {
@@ -119,10 +106,10 @@ export class BoardView {
       this.root.append(this.tabs);
     }
     for (const column of board.columns) {
-      const titleId = domId('col', board.id, column.id, 'title');
+      const titleId = domId('col', this.key, column.id, 'title');
       const count = el('span', { className: 'column__count' });
       const section = el('section', {
-        className: 'column', id: domId('col', board.id, column.id),
+        className: 'column', id: domId('col', this.key, column.id),
         dataset: { column: column.id, kind: column.kind }, attrs: { 'aria-labelledby': titleId },
       }, [
         el('header', { className: 'column__head' }, [
@@ -136,12 +123,12 @@ export class BoardView {
       if (this.mode === 'full') section.append(formSlot);
       section.append(list, empty);
       grid.append(section);
-      this.columns.set(column.id, { section, list, count, empty, formSlot, formSig: null, tab: null });
+      this.columns.set(column.id, { section, list, count, empty, formSlot, formSig: null });
     }
     this.root.append(grid);
   }
 
-  renderColumn(board, column, index, cards) {
+  renderColumn(board, column, index, cards, usedClusters) {
     const entry = this.columns.get(column.id);
     entry.count.textContent = t('board.count', { n: cards.filter((c) => !c.pending).length });
     entry.empty.hidden = cards.length > 0;
@@ -150,13 +137,50 @@ export class BoardView {
     entry.section.classList.toggle('column--active', active === column.id);
     if (this.mode === 'full') this.renderForm(board, column, entry);
     const ctx = this.cardContext(board, index);
-    let previous = null;
+    // Slots in the order of their first card: a lone card, or a cluster with its cards.
+    const slots = [];
+    const byCluster = new Map();
     for (const card of cards) {
-      const node = this.renderCard(card, ctx);
-      const expected = previous ? previous.nextSibling : entry.list.firstChild;
-      if (node !== expected) entry.list.insertBefore(node, expected);
-      previous = node;
+      const cluster = card.cluster ? this.store.cluster(card.cluster) : null;
+      if (!cluster) { slots.push({ card }); continue; }
+      if (!byCluster.has(cluster.id)) { const slot = { cluster, cards: [] }; byCluster.set(cluster.id, slot); slots.push(slot); }
+      byCluster.get(cluster.id).cards.push(card);
     }
+    const nodes = slots.map((slot) => {
+      if (slot.card) return this.renderCard(slot.card, ctx);
+      const key = `${column.id}|${slot.cluster.id}`;
+      usedClusters.add(key);
+      const group = this.renderCluster(key, slot.cluster, slot.cards.length, ctx);
+      placeInOrder(group.list, slot.cards.map((c) => this.renderCard(c, ctx)));
+      return group.el;
+    });
+    placeInOrder(entry.list, nodes);
+  }
+
+  renderCluster(key, cluster, count, ctx) {
+    let entry = this.clusters.get(key);
+    if (!entry) {
+      const list = el('ul', { className: 'cluster__cards' });
+      const head = el('div', { className: 'cluster__head' });
+      entry = { el: el('li', { className: 'cluster', dataset: { cluster: cluster.id, testid: 'cluster' } }, [head, list]), list, head, sig: null };
+      this.clusters.set(key, entry);
+    }
+    const full = this.mode === 'full';
+    const canEdit = full && ctx.writer && !ctx.frozen;
+    const canProject = canEdit && this.store.projectPhase;
+    const sig = JSON.stringify([cluster.title, count, canEdit, canProject, t('cluster.rename')]);
+    if (sig !== entry.sig) {
+      entry.sig = sig;
+      const titleId = domId('cluster', this.key, key);
+      entry.el.setAttribute('aria-labelledby', titleId);
+      entry.head.replaceChildren(...[
+        el(full ? 'h3' : 'h5', { className: 'cluster__title', id: titleId, text: cluster.title, dataset: { testid: 'cluster-title' } }),
+        el('span', { className: 'cluster__count', text: t('board.count', { n: count }) }),
+        canEdit && button('cluster-rename', t('cluster.rename'), { className: 'btn--small', dataset: { testid: 'cluster-rename' }, attrs: { 'aria-describedby': titleId } }),
+        canProject && button('cluster-project', t('project.fromCluster'), { className: 'btn--small', dataset: { testid: 'cluster-project' }, attrs: { 'aria-describedby': titleId } }),
+      ].filter(Boolean));
+    }
+    return entry;
   }
 
   /** @returns {string|undefined} the column shown first on phones: the first one open now. */
@@ -167,11 +191,15 @@ export class BoardView {
   cardContext(board, index) {
     const store = this.store;
     const phase = store.phase;
+    const role = store.you?.role;
     return {
       prev: board.columns[index - 1] ?? null,
       next: board.columns[index + 1] ?? null,
-      frozen: store.isFrozen(board) || store.you?.role === 'observer',
-      voting: Boolean(phase?.voting) && store.you?.role === 'participant',
+      frozen: store.isFrozen(board) || role === 'observer' || this.readOnly,
+      // Participants write on their table's board; the facilitator writes anywhere.
+      writer: !this.readOnly && (store.isFacilitator || (role === 'participant' && board.group === store.you?.group)),
+      moderation: this.moderation && store.isFacilitator,
+      voting: Boolean(phase?.voting) && role === 'participant' && !this.readOnly,
       myVotes: store.myVotes,
       votesLeft: store.votesLeft,
       maxPerCard: store.workshop?.settings?.maxVotesPerCard ?? 1,
@@ -179,131 +207,41 @@ export class BoardView {
   }
 
   renderCard(card, ctx) {
-    const mine = card.author && card.author === this.store.you?.participant;
-    const author = authorLabel(card, this.store);
-    const sig = JSON.stringify([
-      card.text, card.color, card.pending, card.pendingAdd, author, card.votes, ctx.prev?.title, ctx.next?.title, ctx.frozen,
-      ctx.voting, ctx.myVotes[card.id] ?? 0, ctx.votesLeft, this.editing.has(card.id),
-      this.confirmingDelete.has(card.id), t('card.edit'),
-    ]);
+    const sig = cardSignature(this, card, ctx);
     let entry = this.cards.get(card.id);
     if (entry && entry.sig === sig) return entry.el;
-    const li = entry?.el ?? el('li', { dataset: { card: card.id }, tabIndex: -1 });
+    const li = entry?.el ?? el('li', { dataset: { card: card.id, testid: 'card' }, tabIndex: -1 });
     li.className = `card card--${COLORS.includes(card.color) ? card.color : 'yellow'}`;
     li.classList.toggle('card--pending', Boolean(card.pending));
-    li.classList.toggle('card--mine', Boolean(mine));
+    li.classList.toggle('card--mine', Boolean(card.author && card.author === this.store.you?.participant));
     li.classList.toggle('card--mini', this.mode === 'mini');
-    const movable = this.mode === 'full' && !card.pendingAdd && !ctx.frozen;
-    li.draggable = movable;
-    li.replaceChildren(...this.cardBody(card, ctx, { mine, author, movable }));
+    li.classList.toggle('card--private', Boolean(card.private));
+    li.classList.toggle('card--hidden', Boolean(card.hidden));
+    li.draggable = this.mode === 'full' && !card.pendingAdd && !ctx.frozen && ctx.writer;
+    li.replaceChildren(...cardBody(this, card, ctx));
     entry = { el: li, sig };
     this.cards.set(card.id, entry);
     return li;
   }
 
-  cardBody(card, ctx, { mine, author, movable }) {
-    const parts = [];
-    if (this.editing.has(card.id)) {
-      parts.push(this.editForm(card));
-    } else {
-      parts.push(el('p', { className: 'card__text', id: domId('text', card.id), text: card.text }));
-    }
-    const meta = el('p', { className: 'card__meta' });
-    if (author) meta.append(el('span', { className: 'card__author', text: mine ? author : t('card.by', { name: author }) }));
-    if (card.pending) meta.append(el('span', { className: 'badge badge--pending', text: t('card.pending') }));
-    if (typeof card.votes === 'number') meta.append(el('span', { className: 'badge', text: t('card.votes', { n: card.votes }) }));
-    if (meta.childNodes.length) parts.push(meta);
-    if (this.mode !== 'full' || card.pendingAdd) return parts;
-
-    if (ctx.voting && !ctx.frozen) parts.push(this.voteRow(card, ctx));
-    if (this.confirmingDelete.has(card.id)) {
-      parts.push(el('div', { className: 'card__confirm', attrs: { role: 'group', 'aria-label': t('card.deleteConfirm') } }, [
-        el('p', { className: 'card__confirm-text', text: t('card.deleteConfirm') }),
-        el('button', { type: 'button', className: 'btn btn--danger', text: t('card.deleteYes'), dataset: { action: 'delete-confirm', testid: 'card-delete-confirm' } }),
-        el('button', { type: 'button', className: 'btn', text: t('card.cancel'), dataset: { action: 'delete-cancel', testid: 'card-delete-cancel' } }),
-      ]));
-      return parts;
-    }
-    const actions = el('div', { className: 'card__actions' });
-    if (movable && ctx.prev) actions.append(this.moveButton('move-prev', t('card.arrowPrev'), ctx.prev, true));
-    if (movable && ctx.next) actions.append(this.moveButton('move-next', t('card.arrowNext'), ctx.next, false));
-    if (mine && !ctx.frozen && !this.editing.has(card.id)) {
-      actions.append(
-        el('button', { type: 'button', className: 'btn btn--small', text: t('card.edit'), dataset: { action: 'edit', testid: 'card-edit' } }),
-        el('button', { type: 'button', className: 'btn btn--small btn--quiet-danger', text: t('card.delete'), dataset: { action: 'delete', testid: 'card-delete' } }),
-      );
-    }
-    if (actions.childNodes.length) parts.push(actions);
-    // Each button is read with the card's text, so "Modifier" says which card it modifies.
-    for (const part of parts) {
-      for (const button of part.querySelectorAll?.('button') ?? []) button.setAttribute('aria-describedby', domId('text', card.id));
-    }
-    return parts;
-  }
-
-  moveButton(action, arrow, column, before) {
-    const arrowSpan = el('span', { className: 'arrow', text: arrow, attrs: { 'aria-hidden': 'true' } });
-    const label = el('span', { text: column.title });
-    const hidden = el('span', { className: 'sr-only', text: `${t('card.moveToPrefix')} ` });
-    return el('button', {
-      type: 'button', className: 'btn btn--small btn--move', title: t('card.moveTo', { column: column.title }),
-      dataset: { action, testid: `card-${action}`, target: column.id },
-    }, before ? [arrowSpan, hidden, label] : [hidden, label, arrowSpan]);
-  }
-
-  voteRow(card, ctx) {
-    const mine = ctx.myVotes[card.id] ?? 0;
-    const row = el('div', { className: 'card__votes' });
-    const canVote = ctx.votesLeft > 0 && mine < ctx.maxPerCard;
-    // aria-disabled rather than disabled: the button keeps focus after the last vote is spent.
-    const vote = el('button', {
-      type: 'button', className: 'btn btn--small btn--vote', text: t('card.vote'), title: t('card.voteLabel'),
-      dataset: { action: 'vote', testid: 'card-vote' }, attrs: { 'aria-disabled': canVote ? null : 'true' },
-    });
-    row.append(vote);
-    if (mine > 0) {
-      row.append(
-        el('span', { className: 'vote-dots', text: t('card.myVotes', { n: mine }) }),
-        el('button', {
-          type: 'button', className: 'btn btn--small', text: t('card.retract'),
-          dataset: { action: 'retract', testid: 'card-retract' }, title: t('card.retractLabel'),
-        }),
-      );
-    }
-    return row;
-  }
-
-  editForm(card) {
-    const id = domId('edit', card.id);
-    const area = el('textarea', {
-      id, className: 'card__editor', maxLength: 1000, rows: 3, required: true,
-      value: this.editing.get(card.id)?.text ?? card.text, dataset: { testid: 'card-edit-text', draftFor: card.id },
-    });
-    return el('form', { className: 'card__edit', dataset: { action: 'edit-form' } }, [
-      el('label', { className: 'sr-only', htmlFor: id, text: t('card.editLabel') }),
-      area,
-      el('div', { className: 'card__actions' }, [
-        el('button', { type: 'submit', className: 'btn btn--primary btn--small', text: t('card.save'), dataset: { testid: 'card-edit-save' } }),
-        el('button', { type: 'button', className: 'btn btn--small', text: t('card.cancel'), dataset: { action: 'edit-cancel', testid: 'card-edit-cancel' } }),
-      ]),
-    ]);
-  }
-
   renderForm(board, column, entry) {
     const store = this.store;
-    const open = store.acceptsNewCards(column) && !store.isFrozen(board) && store.you?.role !== 'observer';
-    const sig = JSON.stringify([open, store.phase?.title, store.isFrozen(board), t('add.submit')]);
+    const frozen = store.isFrozen(board);
+    const open = !this.readOnly && store.acceptsNewCards(column) && !frozen && store.you?.role !== 'observer';
+    const sig = JSON.stringify([open, this.readOnly, store.phase?.title, frozen, store.workshop.paused, store.workshop.settings?.privateWriting, t('add.submit')]);
     if (sig === entry.formSig) return;
     entry.formSig = sig;
+    if (this.readOnly) { entry.formSlot.replaceChildren(); return; }
     const previous = entry.formSlot.querySelector('textarea')?.value ?? '';
     if (!open) {
-      const why = store.isFrozen(board)
-        ? t(store.workshop.closed ? 'board.closed' : 'board.locked')
+      const w = store.workshop;
+      const why = frozen
+        ? t(w.closed ? 'board.closed' : board.locked ? 'board.locked' : 'board.paused')
         : t('add.closedColumn', { phase: store.phase?.title ?? '' });
       entry.formSlot.replaceChildren(el('p', { className: 'column__closed', text: why }));
       return;
     }
-    const textId = domId('add', board.id, column.id);
+    const textId = domId('add', this.key, column.id);
     const hintId = `${textId}-hint`;
     const errorId = `${textId}-error`;
     const colors = el('fieldset', { className: 'swatches' }, [el('legend', { className: 'swatches__legend', text: t('add.color') })]);
@@ -316,6 +254,8 @@ export class BoardView {
         ]),
       );
     });
+    const privateNote = store.workshop.settings?.privateWriting && !store.isFacilitator
+      ? el('p', { className: 'hint hint--private', text: t('add.privateHint'), dataset: { testid: 'private-hint' } }) : null;
     entry.formSlot.replaceChildren(el('form', { className: 'add-card', dataset: { action: 'add-form', addColumn: column.id, testid: 'add-card-form' }, noValidate: true }, [
       el('label', { htmlFor: textId, className: 'add-card__label', text: t('add.label', { column: column.title }) }),
       el('textarea', {
@@ -329,6 +269,7 @@ export class BoardView {
         el('button', { type: 'submit', className: 'btn btn--primary', text: t('add.submit'), dataset: { testid: 'add-card-submit' } }),
       ]),
       el('p', { className: 'hint', id: hintId, text: t('add.hint') }),
+      privateNote,
     ]));
   }
 
@@ -338,7 +279,7 @@ export class BoardView {
       this.tabs.replaceChildren(...board.columns.map((c) => el('button', {
         type: 'button', className: 'column-tab',
         dataset: { action: 'show-column', tabColumn: c.id, testid: 'column-tab' },
-        attrs: { 'aria-controls': domId('col', board.id, c.id) },
+        attrs: { 'aria-controls': domId('col', this.key, c.id) },
       })));
     }
     board.columns.forEach((c, i) => {
@@ -358,7 +299,6 @@ export class BoardView {
     return {
       el: active,
       card: card?.dataset.card ?? null,
-      action: active.dataset.action ?? null,
       testid: active.dataset.testid ?? null,
       selection: 'selectionStart' in active ? [active.selectionStart, active.selectionEnd] : null,
     };
@@ -373,6 +313,25 @@ export class BoardView {
     const target = (focus.testid && card.querySelector(`[data-testid="${focus.testid}"]`))
       ?? card.querySelector('[data-action^="move"]') ?? card;
     target.focus();
-    if (focus.selection && 'setSelectionRange' in target) target.setSelectionRange(...focus.selection);
+    if (focus.selection && 'setSelectionRange' in target) {
+      try { target.setSelectionRange(...focus.selection); } catch { /* not a text field */ }
+    }
+  }
+}
+
+/** Puts `nodes` as the children of `list`, in order, moving only what is out of place. */
+function placeInOrder(list, nodes) {
+  let previous = null;
+  for (const node of nodes) {
+    const expected = previous ? previous.nextSibling : list.firstChild;
+    if (node !== expected) list.insertBefore(node, expected);
+    previous = node;
+  }
+  // Anything after the last placed node that is not ours anymore (e.g. a card that joined a cluster).
+  let extra = previous ? previous.nextSibling : list.firstChild;
+  while (extra) {
+    const next = extra.nextSibling;
+    if (!nodes.includes(extra)) extra.remove();
+    extra = next;
   }
 }

@@ -1,5 +1,6 @@
-// facilitator.html#workshop=<id>&key=<key>: the facilitator's console. Every table's board side by
-// side, the participants, the phase bar, the join code and the JSON export.
+// facilitator.html#workshop=<id>&key=<key>: the facilitator's console. This module connects and
+// renders the head of the console (title, state, phases, join code); the panels live in
+// console-*.js and render from the same store.
 //
 // The facilitator key comes in the URL fragment (never sent to the server in a request line).
 // It is moved to sessionStorage and removed from the address bar at once, so it does not show on
@@ -8,7 +9,13 @@
 import { applyTranslations, bindLanguageSwitch, languageEvents, t } from './i18n.js';
 import { Connection } from './socket.js';
 import { Store } from './store.js';
-import { BoardView, el, domId } from './board.js';
+import { el, button, renderIfChanged } from './dom.js';
+import { confirmDialog } from './dialog.js';
+import { mountCountdown } from './timer.js';
+import { mountControls } from './console-controls.js';
+import { mountBoards } from './console-boards.js';
+import { mountPeople } from './console-people.js';
+import { mountConsoleProjects } from './console-projects.js';
 import { announce, errorText, normaliseCode, showConnectionState, showError } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -39,9 +46,8 @@ const credentials = readCredentials();
 // A new facilitator link pasted into the same tab only changes the fragment: start over with it.
 window.addEventListener('hashchange', () => location.reload());
 const store = new Store();
-const boardViews = new Map();
-let boardsShape = null;
 let connection = null;
+const panels = [];
 
 if (!credentials.workshop || !credentials.key) {
   showError($('fac-alerts'), t('fac.missingKey'));
@@ -52,9 +58,18 @@ if (!credentials.workshop || !credentials.key) {
       ...(store.ready ? { since: store.seq } : {}),
     }),
   });
+  const ctx = {
+    store, connection, credentials,
+    send: (type, args) => connection.send(type, args),
+    announcer: $('announcer'), alerts: $('fac-alerts'),
+  };
   connection.addEventListener('welcome', (e) => store.applyWelcome(e.detail.message));
   connection.addEventListener('event', (e) => store.applyEvent(e.detail.event));
-  connection.addEventListener('presence', (e) => store.setPresence(e.detail.participant, e.detail.online));
+  connection.addEventListener('presence', (e) => {
+    store.setPresence(e.detail.participant, e.detail.online);
+    if (!e.detail.online) store.setEditing(e.detail.participant, null);
+  });
+  connection.addEventListener('editing', (e) => store.setEditing(e.detail.participant, e.detail.editing));
   connection.addEventListener('outbox', (e) => { store.setPending(e.detail.pending); refreshConnection(); });
   connection.addEventListener('state', refreshConnection);
   connection.addEventListener('joinfailed', (e) => {
@@ -63,11 +78,23 @@ if (!credentials.workshop || !credentials.key) {
     refreshConnection();
   });
   connection.addEventListener('rejected', (e) => {
-    if (!e.detail.retrying) showError($('fac-alerts'), errorText(e.detail.code, e.detail.message));
+    const { retrying, command, code, message } = e.detail;
+    // Panels that show their own answer (a sheet's editor, "mark ready", a submission) say so.
+    if (retrying || ['project.update', 'project.ready', 'projects.submit'].includes(command?.type)) return;
+    showError($('fac-alerts'), errorText(code, message));
   });
   store.addEventListener('change', render);
   store.addEventListener('phasechanged', () => announce($('announcer'), t('announce.phase', { title: store.phase?.title ?? '' })));
-  languageEvents.addEventListener('change', () => { boardsShape = null; render(); refreshConnection(); });
+  // The panels build their forms once: a fresh page is the simplest way to have them all in the
+  // other language (the key stays in sessionStorage, the state comes back from the server).
+  languageEvents.addEventListener('change', () => location.reload());
+  mountCountdown({ store, connection, node: $('top-timer'), announcer: $('announcer') });
+  panels.push(
+    mountControls({ ...ctx, dom: { timer: $('timer-panel'), announce: $('announce-panel'), follow: $('follow-panel'), reveal: $('reveal-panel'), settings: $('settings-panel') } }),
+    mountBoards({ ...ctx, dom: { boards: $('mini-boards'), actions: $('tables-actions') } }),
+    mountPeople({ ...ctx, dom: { rows: $('people-rows'), summary: $('people-summary'), empty: $('people-empty') } }),
+    mountConsoleProjects({ ...ctx, dom: { section: $('projects-panel') } }),
+  );
   connection.start();
   refreshConnection();
 }
@@ -81,13 +108,17 @@ function refreshConnection() {
 function render() {
   if (!store.ready) return;
   $('fac-console').hidden = false;
+  $('console-nav').hidden = false;
   const w = store.workshop;
   $('fac-title').textContent = w.title;
   document.title = `${t('fac.title')} — ${w.title}`;
+  const state = w.closed ? t('fac.stateClosed') : w.paused ? t('fac.statePaused') : '';
+  $('fac-state').textContent = state;
+  $('fac-state').hidden = !state;
   renderPhases();
+  renderWorkshopActions();
   renderShare();
-  renderBoards();
-  renderPeople();
+  for (const panel of panels) panel.render();
 }
 
 function renderPhases() {
@@ -97,31 +128,59 @@ function renderPhases() {
   indicator.textContent = t('fac.currentPhase', { title: phase?.title ?? '' });
   const bar = $('phase-bar');
   const phases = store.workshop.phases;
-  if (bar.childElementCount !== phases.length || bar.dataset.lang !== t('fac.phases')) {
-    bar.dataset.lang = t('fac.phases');
+  if (bar.childElementCount !== phases.length) {
     bar.replaceChildren(...phases.map((p, i) => el('li', { className: 'phase-bar__item' }, [
       el('button', {
         type: 'button', className: 'phase-bar__button',
-        dataset: { phaseButton: p.id }, title: t('fac.setPhase', { title: p.title }),
+        dataset: { phaseButton: p.id, testid: 'phase-button' }, title: t('fac.setPhase', { title: p.title }),
       }, [el('span', { className: 'phase-bar__step', text: String(i + 1), attrs: { 'aria-hidden': 'true' } }), el('span', { text: p.title })]),
     ])));
   }
-  for (const button of bar.querySelectorAll('[data-phase-button]')) {
-    const current = button.dataset.phaseButton === phase?.id;
-    button.setAttribute('aria-pressed', String(current));
-    if (current) button.setAttribute('aria-current', 'step'); else button.removeAttribute('aria-current');
+  for (const b of bar.querySelectorAll('[data-phase-button]')) {
+    const current = b.dataset.phaseButton === phase?.id;
+    b.setAttribute('aria-pressed', String(current));
+    b.disabled = store.workshop.closed;
+    if (current) b.setAttribute('aria-current', 'step'); else b.removeAttribute('aria-current');
   }
 }
 
 $('phase-bar').addEventListener('click', (e) => {
-  const button = e.target.closest('[data-phase-button]');
-  if (!button || !connection || button.dataset.phaseButton === store.workshop?.phase) return;
-  connection.send('phase.set', { phase: button.dataset.phaseButton });
+  const b = e.target.closest('[data-phase-button]');
+  if (!b || !connection || b.dataset.phaseButton === store.workshop?.phase) return;
+  connection.send('phase.set', { phase: b.dataset.phaseButton });
 });
 
+function renderWorkshopActions() {
+  const w = store.workshop;
+  renderIfChanged($('workshop-actions'), JSON.stringify([w.paused, w.closed, t('fac.pause')]), () => (w.closed ? [] : [
+    w.paused
+      ? button('workshop-resume', t('fac.resume'), { dataset: { testid: 'workshop-resume' } })
+      : button('workshop-pause', t('fac.pause'), { dataset: { testid: 'workshop-pause' } }),
+    button('workshop-close', t('fac.close'), { className: 'btn--quiet-danger', dataset: { testid: 'workshop-close' } }),
+  ]));
+}
+
+$('workshop-actions').addEventListener('click', async (e) => {
+  const action = e.target.closest('[data-action]')?.dataset.action;
+  if (!action || !connection) return;
+  if (action === 'workshop-pause') {
+    if (await confirmDialog(t('fac.pauseTitle'), t('fac.pauseConfirm'), t('fac.pause'))) connection.send('workshop.pause', {});
+  } else if (action === 'workshop-resume') {
+    connection.send('workshop.resume', {});
+  } else if (action === 'workshop-close') {
+    if (await confirmDialog(t('fac.closeTitle'), t('fac.closeConfirm'), t('fac.closeYes'))) connection.send('workshop.close', {});
+  }
+});
+
+// --- Sharing the join code ---------------------------------------------------------------------
+
 function joinCode() {
-  const fromServer = store.workshop?.joinCode;
+  const fromServer = store.you?.joinCode ?? store.workshop?.joinCode;
   return fromServer ? normaliseCode(fromServer) : credentials.code;
+}
+
+function joinLink(code) {
+  return new URL(`join.html?code=${encodeURIComponent(code)}`, location.href).href;
 }
 
 function renderShare() {
@@ -129,8 +188,20 @@ function renderShare() {
   $('join-code').textContent = code ?? t('fac.codeUnknown');
   $('join-code').classList.toggle('share__code--unknown', !code);
   $('join-link-field').hidden = !code;
-  if (code) $('join-link').value = new URL(`join.html?code=${encodeURIComponent(code)}`, location.href).href;
+  $('project-code').hidden = !code;
+  $('join-url').textContent = code ? t('fac.where', { url: new URL('./', location.href).href.replace(/^https?:\/\//, '').replace(/\/$/, '') }) : '';
+  if (!code) return;
+  $('join-link').value = joinLink(code);
+  const qr = `/api/qr.svg?code=${encodeURIComponent(code)}`;
+  if ($('join-qr').getAttribute('src') !== qr) {
+    $('join-qr').src = qr;
+    $('join-qr').alt = t('fac.qrAlt', { code });
+  }
 }
+
+// The QR code is optional: a server without it simply shows the code and the link.
+$('join-qr').addEventListener('load', () => { $('join-qr').hidden = false; });
+$('join-qr').addEventListener('error', () => { $('join-qr').hidden = true; });
 
 $('copy-link').addEventListener('click', async () => {
   const input = $('join-link');
@@ -143,74 +214,21 @@ $('copy-link').addEventListener('click', async () => {
   announce($('announcer'), t('fac.copied'));
 });
 
-function renderBoards() {
-  const container = $('mini-boards');
-  const boards = store.workshop.boards;
-  const shape = JSON.stringify(boards.map((b) => [b.id, b.title, b.group]));
-  if (shape !== boardsShape) {
-    boardsShape = shape;
-    boardViews.clear();
-    container.replaceChildren();
-    for (const board of boards) {
-      const titleId = domId('mini', board.id, 'title');
-      const body = el('div', { className: 'mini-board__body' });
-      const people = el('p', { className: 'mini-board__people' });
-      container.append(el('section', { className: 'mini-board', dataset: { board: board.id }, attrs: { 'aria-labelledby': titleId } }, [
-        el('header', { className: 'mini-board__head' }, [el('h3', { id: titleId, text: board.title }), people]),
-        body,
-      ]));
-      boardViews.set(board.id, { view: new BoardView(body, store, { mode: 'mini', boardId: board.id }), people });
-    }
-  }
-  for (const board of boards) {
-    const { view, people } = boardViews.get(board.id);
-    const here = store.workshop.participants.filter((p) => p.group === board.group && p.role !== 'facilitator');
-    people.textContent = t('fac.people', { n: here.length });
-    view.render();
-  }
-}
-
-function renderPeople() {
-  const people = store.workshop.participants.filter((p) => p.role !== 'facilitator');
-  const online = people.filter((p) => p.online).length;
-  $('people-summary').textContent = t('fac.onlineCount', { n: online, total: people.length });
-  $('people-empty').hidden = people.length > 0;
-  $('people-rows').replaceChildren(...people.map((p) => el('tr', { dataset: { participant: p.id } }, [
-    el('th', { scope: 'row', text: p.name ?? t('card.unknown') }),
-    el('td', { text: p.organisation ?? '' }),
-    el('td', { text: p.actor ? t(`actor.${p.actor}`) : '' }),
-    el('td', { text: store.group(p.group)?.title ?? t('fac.noTable') }),
-    el('td', {}, [el('span', { className: `presence presence--${p.online ? 'on' : 'off'}`, text: t(p.online ? 'fac.online' : 'fac.offline') })]),
-  ])));
-}
-
-// --- Export ------------------------------------------------------------------------------------
-
-$('export-json').addEventListener('click', async () => {
-  const button = $('export-json');
-  button.disabled = true;
-  button.textContent = t('fac.exporting');
-  try {
-    const response = await fetch(`/api/workshops/${encodeURIComponent(credentials.workshop)}/export?format=json`, {
-      headers: { Authorization: `Bearer ${credentials.key}` },
-      cache: 'no-store',
-    });
-    if (!response.ok) {
-      const body = await response.json().catch(() => null);
-      throw new Error(body?.error?.message ?? String(response.status));
-    }
-    const blob = await response.blob();
-    const url = URL.createObjectURL(blob);
-    const link = el('a', { href: url, download: `atelier-${credentials.workshop}.json`, className: 'sr-only' });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-    announce($('announcer'), t('fac.exportDone'));
-  } catch (error) {
-    showError($('fac-alerts'), t('fac.exportFailed', { message: error.message }));
-  } finally {
-    button.disabled = false;
-    button.textContent = t('fac.export');
-  }
+/** The code on the whole screen, for the projector. */
+$('project-code').addEventListener('click', () => {
+  const code = joinCode();
+  if (!code) return;
+  const close = button('close-projection', t('fac.projectClose'), { className: 'btn--primary', dataset: { testid: 'projection-close' } });
+  const dialog = el('dialog', { className: 'projection', dataset: { testid: 'projection' }, attrs: { 'aria-labelledby': 'projection-title' } }, [
+    el('p', { className: 'projection__lead', id: 'projection-title', text: t('fac.projectLead') }),
+    el('p', { className: 'projection__url', text: new URL('./', location.href).href.replace(/^https?:\/\//, '') }),
+    el('p', { className: 'projection__code', text: code, dataset: { testid: 'projection-code' } }),
+    $('join-qr').hidden ? null : el('img', { className: 'projection__qr', src: $('join-qr').src, alt: t('fac.qrAlt', { code }) }),
+    close,
+  ]);
+  close.addEventListener('click', () => dialog.close());
+  dialog.addEventListener('close', () => { dialog.remove(); $('project-code').focus(); });
+  document.body.append(dialog);
+  dialog.showModal();
+  close.focus();
 });

@@ -32,7 +32,7 @@ languageEvents.addEventListener('change', () => {
 });
 
 function show(view) {
-  for (const id of ['loading-view', 'no-code-view', 'join-view', 'board-view']) $(id).hidden = id !== view;
+  for (const id of ['loading-view', 'no-code-view', 'join-view', 'board-view', 'removed-view']) $(id).hidden = id !== view;
   $('status-row').hidden = view !== 'board-view';
   document.title = t(view === 'board-view' ? 'board.title' : 'join.title');
 }
@@ -116,7 +116,20 @@ function start(profile) {
     if (!wasShowing) showBoard();
   });
   connection.addEventListener('event', (e) => store.applyEvent(e.detail.event));
-  connection.addEventListener('presence', (e) => store.setPresence(e.detail.participant, e.detail.online));
+  connection.addEventListener('presence', (e) => {
+    store.setPresence(e.detail.participant, e.detail.online);
+    if (!e.detail.online) store.setEditing(e.detail.participant, null);
+  });
+  connection.addEventListener('editing', (e) => store.setEditing(e.detail.participant, e.detail.editing));
+  connection.addEventListener('serverclose', (e) => {
+    // 1008 after the facilitator removed this person: say why and stop. Other 1008s (a reader
+    // too slow, too many connections) are worth a new attempt: the reconnect goes ahead.
+    if (store.participant(store.you?.participant)?.removed) showRemoved(e.detail.reason);
+  });
+  store.addEventListener('removed', () => {
+    // The server closes the socket right after, with its reason; wait a moment for it.
+    setTimeout(() => { if (connection) showRemoved(connection.lastServerClose?.reason); }, 2000);
+  });
   connection.addEventListener('outbox', (e) => { store.setPending(e.detail.pending); refreshConnection(); });
   connection.addEventListener('state', (e) => {
     if (e.detail.state === 'online' && wasOffline) announce($('announcer'), t('announce.online'));
@@ -150,7 +163,12 @@ function refreshConnection() {
   showConnectionState(node, connection.state, connection.pending.length);
 }
 
-function joinFailed({ code: errorCode, message }, byToken) {
+function joinFailed({ code: errorCode, message, lastServerClose }, byToken) {
+  if (byToken && errorCode === 'unauthenticated' && lastServerClose?.code === 1008) {
+    // Closed by the server, then refused: this person was removed from the workshop.
+    showRemoved(lastServerClose.reason);
+    return;
+  }
   connection = null;
   refreshConnection();
   if (byToken && errorCode === 'unauthenticated') {
@@ -171,6 +189,29 @@ function joinFailed({ code: errorCode, message }, byToken) {
   showForm(errorText(errorCode, message));
 }
 
+/**
+ * The facilitator removed this person: say so plainly and stop for good (no reconnecting).
+ * @param {string} [reason] the server's close reason
+ */
+function showRemoved(reason) {
+  if (!$('removed-view').hidden) {
+    if (reason) $('removed-reason').textContent = reason;
+    return;
+  }
+  connection?.stop();
+  connection?.clearOutbox();
+  connection = null;
+  saveJSON(keys.session, null);
+  saveJSON(keys.cache, null);
+  saveJSON(keys.outbox, null);
+  teardownBoard();
+  refreshConnection();
+  $('removed-reason').textContent = reason || t('removed.default');
+  show('removed-view');
+  document.title = t('removed.heading');
+  $('removed-title').focus();
+}
+
 function showBoard() {
   show('board-view');
   if (!board) board = mountParticipantBoard({
@@ -178,7 +219,8 @@ function showBoard() {
     dom: {
       board: $('board'), title: $('board-title'), theme: $('board-theme'), banner: $('board-banner'),
       phase: document.querySelector('[data-testid="phase"]'), votesLeft: document.querySelector('[data-testid="votes-left"]'),
-      alerts: $('board-alerts'), announcer: $('announcer'),
+      alerts: $('board-alerts'), announcer: $('announcer'), timer: $('timer'), announcement: $('announcement'),
+      follow: $('follow'), projects: $('projects'),
     },
   });
   board.render();
@@ -186,9 +228,13 @@ function showBoard() {
 }
 
 function teardownBoard() {
-  // The board view holds listeners on the old store: replace its container to start clean.
-  const fresh = $('board').cloneNode(false);
-  $('board').replaceWith(fresh);
+  // The views hold listeners on the old store: replace their containers to start clean.
+  for (const id of ['board', 'projects', 'follow', 'timer']) {
+    const fresh = $(id).cloneNode(false);
+    fresh.hidden = id !== 'board';
+    $(id).replaceWith(fresh);
+  }
+  $('announcement').hidden = true;
   board = null;
 }
 

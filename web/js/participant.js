@@ -1,8 +1,14 @@
 // The participant's board: renders the table's board from the store and turns clicks, forms,
-// drags and key presses into commands on the connection.
+// drags and key presses into commands on the connection. Also the live pieces around it: the
+// facilitator's announcements, "follow me", the countdown and the project sheets.
 
 import { t, languageEvents } from './i18n.js';
 import { BoardView, CARD_SPACING, endOfColumn, authorLabel } from './board.js';
+import { focusSoon } from './dom.js';
+import { clusterActions } from './clusters.js';
+import { mountCountdown } from './timer.js';
+import { mountProjects } from './projects.js';
+import { mountFollow } from './follow.js';
 import { announce, errorText, showError } from './ui.js';
 
 const ANNOUNCE_BATCH_MS = 1200;
@@ -13,12 +19,17 @@ const ANNOUNCE_TEXT_MAX = 140;
  * @param {object} parts
  * @param {import('./store.js').Store} parts.store
  * @param {import('./socket.js').Connection} parts.connection
- * @param {object} parts.dom elements: `board`, `title`, `theme`, `phase`, `votesLeft`, `banner`, `alerts`, `announcer`
+ * @param {object} parts.dom elements: `board`, `title`, `theme`, `phase`, `votesLeft`, `banner`, `alerts`,
+ *   `announcer`, `timer`, `announcement`, `follow`, `projects`
  * @returns {{render: () => void}}
  */
 export function mountParticipantBoard({ store, connection, dom }) {
   const view = new BoardView(dom.board, store, { mode: 'full' });
   const send = (type, args) => connection.send(type, args);
+  const clusters = clusterActions({ store, send, board: () => view.board, announcer: dom.announcer });
+  mountCountdown({ store, connection, node: dom.timer, announcer: dom.announcer });
+  const projects = mountProjects({ store, connection, dom: { section: dom.projects, announcer: dom.announcer } });
+  const follow = mountFollow({ store, dom: { section: dom.follow, board: dom.board, title: dom.title, announcer: dom.announcer } });
   let dragging = null;
   let incoming = [];
   let incomingTimer = null;
@@ -39,10 +50,12 @@ export function mountParticipantBoard({ store, connection, dom }) {
     dom.votesLeft.hidden = !phase?.voting;
     dom.votesLeft.textContent = t('board.votesLeft', { n: store.votesLeft });
     const w = store.workshop;
-    const banner = w.closed ? t('board.closed') : board?.locked ? t('board.locked') : w.paused ? t('board.paused') : !board ? t('board.noBoard') : '';
+    const banner = w.closed ? t('board.closed') : w.paused ? t('board.paused') : board?.locked ? t('board.locked') : !board ? t('board.noBoard') : '';
     dom.banner.textContent = banner;
     dom.banner.hidden = !banner;
+    dom.banner.dataset.state = w.closed ? 'closed' : w.paused ? 'paused' : board?.locked ? 'locked' : '';
     view.render();
+    follow.render();
   }
 
   /** The card as currently shown (with pending changes), or undefined. */
@@ -68,10 +81,6 @@ export function mountParticipantBoard({ store, connection, dom }) {
     announce(dom.announcer, t('card.moved', { column: columnTitle(columnId) }));
   }
 
-  function focusAfterRender(selector) {
-    queueMicrotask(() => queueMicrotask(() => dom.board.querySelector(selector)?.focus()));
-  }
-
   // --- Clicks ---------------------------------------------------------------------------------
   dom.board.addEventListener('click', (e) => {
     const button = e.target.closest('[data-action]');
@@ -82,6 +91,9 @@ export function mountParticipantBoard({ store, connection, dom }) {
       render();
       return;
     }
+    const clusterId = button.closest('[data-cluster]')?.dataset.cluster;
+    if (action === 'cluster-rename') { clusters.rename(clusterId); return; }
+    if (action === 'cluster-project') { projects.createFrom(clusterId); return; }
     const cardId = button.closest('[data-card]')?.dataset.card;
     if (!cardId) return;
     const card = shownCard(cardId);
@@ -95,22 +107,22 @@ export function mountParticipantBoard({ store, connection, dom }) {
       case 'edit':
         view.editing.set(cardId, { text: card.text, version: card.version });
         render();
-        focusAfterRender(`${sel} textarea`);
+        focusSoon(dom.board, `${sel} textarea`);
         break;
       case 'edit-cancel':
         view.editing.delete(cardId);
         render();
-        focusAfterRender(`${sel} [data-action="edit"]`);
+        focusSoon(dom.board, `${sel} [data-action="edit"]`);
         break;
       case 'delete':
         view.confirmingDelete.add(cardId);
         render();
-        focusAfterRender(`${sel} [data-action="delete-confirm"]`);
+        focusSoon(dom.board, `${sel} [data-action="delete-confirm"]`);
         break;
       case 'delete-cancel':
         view.confirmingDelete.delete(cardId);
         render();
-        focusAfterRender(`${sel} [data-action="delete"]`);
+        focusSoon(dom.board, `${sel} [data-action="delete"]`);
         break;
       case 'delete-confirm': {
         const li = button.closest('[data-card]');
@@ -130,6 +142,14 @@ export function mountParticipantBoard({ store, connection, dom }) {
       case 'retract':
         send('vote.retract', { card: cardId });
         break;
+      case 'regroup':
+        clusters.regroup(cardId);
+        break;
+      case 'comment-delete':
+        send('comment.delete', { comment: button.closest('[data-comment]').dataset.comment });
+        announce(dom.announcer, t('comment.deleted'));
+        focusSoon(dom.board, `${sel} [data-testid="comment-input"]`);
+        break;
       default:
         break;
     }
@@ -141,6 +161,7 @@ export function mountParticipantBoard({ store, connection, dom }) {
     e.preventDefault();
     if (form.dataset.action === 'add-form') addCard(form);
     if (form.dataset.action === 'edit-form') saveEdit(form);
+    if (form.dataset.action === 'comment-form') addComment(form);
   });
 
   function addCard(form) {
@@ -178,12 +199,25 @@ export function mountParticipantBoard({ store, connection, dom }) {
       announce(dom.announcer, t('card.saved'));
     }
     render();
-    focusAfterRender(`[data-card="${CSS.escape(cardId)}"] [data-action="edit"]`);
+    focusSoon(dom.board, `[data-card="${CSS.escape(cardId)}"] [data-action="edit"]`);
+  }
+
+  function addComment(form) {
+    const cardId = form.closest('[data-card]').dataset.card;
+    const input = form.querySelector('input');
+    const text = input.value.trim();
+    if (!text) { input.setAttribute('aria-invalid', 'true'); input.focus(); return; }
+    send('comment.add', { card: cardId, text });
+    view.commentDrafts.delete(cardId);
+    input.value = '';
+    announce(dom.announcer, t('comment.added'));
   }
 
   dom.board.addEventListener('input', (e) => {
     const id = e.target.dataset?.draftFor;
     if (id && view.editing.has(id)) view.editing.get(id).text = e.target.value;
+    const commentFor = e.target.dataset?.commentDraft;
+    if (commentFor) view.commentDrafts.set(commentFor, e.target.value);
     if (e.target.getAttribute('aria-invalid')) e.target.removeAttribute('aria-invalid');
   });
 
@@ -192,14 +226,25 @@ export function mountParticipantBoard({ store, connection, dom }) {
       e.preventDefault();
       e.target.form?.requestSubmit();
     } else if (e.key === 'Escape') {
-      const cardId = e.target.closest?.('[data-card]')?.dataset.card;
-      if (!cardId) return;
-      const cancel = e.target.closest('[data-card]').querySelector('[data-action="edit-cancel"], [data-action="delete-cancel"]');
-      cancel?.click();
+      const li = e.target.closest?.('[data-card]');
+      li?.querySelector('[data-action="edit-cancel"], [data-action="delete-cancel"]')?.click();
     }
   });
 
-  // --- Drag and drop (mouse); the move buttons do the same from the keyboard -------------------
+  // --- Drag and drop (mouse): onto a column moves, onto the middle of a card groups ------------
+  // The move buttons and "Regrouper…" do the same from the keyboard.
+  const dropZone = (e) => e.target.closest?.('section[data-column], [data-tab-column]');
+  /** The card under the pointer when the pointer is on its middle half (a grouping drop). */
+  function clusterTarget(e) {
+    const over = e.target.closest?.('[data-card]');
+    if (!over || over.dataset.card === dragging || over.dataset.card.startsWith('pending:')) return null;
+    const rect = over.getBoundingClientRect();
+    const y = e.clientY - rect.top;
+    return y > rect.height * 0.25 && y < rect.height * 0.75 ? over : null;
+  }
+  function clearDropMarks() {
+    for (const node of dom.board.querySelectorAll('.drop-target, .drop-cluster')) node.classList.remove('drop-target', 'drop-cluster');
+  }
   dom.board.addEventListener('dragstart', (e) => {
     const li = e.target.closest?.('[data-card]');
     if (!li || !li.draggable) return;
@@ -210,25 +255,34 @@ export function mountParticipantBoard({ store, connection, dom }) {
   });
   dom.board.addEventListener('dragend', () => {
     dragging = null;
-    for (const node of dom.board.querySelectorAll('.card--dragging, .drop-target')) node.classList.remove('card--dragging', 'drop-target');
+    clearDropMarks();
+    for (const node of dom.board.querySelectorAll('.card--dragging')) node.classList.remove('card--dragging');
   });
-  const dropZone = (e) => e.target.closest?.('section[data-column], [data-tab-column]');
   dom.board.addEventListener('dragover', (e) => {
     const zone = dropZone(e);
     if (!dragging || !zone) return;
     e.preventDefault();
     e.dataTransfer.dropEffect = 'move';
-    for (const node of dom.board.querySelectorAll('.drop-target')) if (node !== zone) node.classList.remove('drop-target');
-    zone.classList.add('drop-target');
+    clearDropMarks();
+    const target = clusterTarget(e);
+    const head = !target && e.target.closest('.cluster__head')?.closest('.cluster');
+    (target ?? head ?? zone).classList.add(target || head ? 'drop-cluster' : 'drop-target');
   });
   dom.board.addEventListener('drop', (e) => {
     const zone = dropZone(e);
     if (!dragging || !zone) return;
     e.preventDefault();
+    const dragged = dragging;
+    dragging = null;
+    clearDropMarks();
+    const target = clusterTarget(e);
+    if (target) { clusters.dropOnCard(dragged, target.dataset.card); return; }
+    const clusterHead = e.target.closest('.cluster__head');
+    if (clusterHead) { clusters.join(dragged, clusterHead.closest('[data-cluster]').dataset.cluster); return; }
     const columnId = zone.dataset.column ?? zone.dataset.tabColumn;
-    const cards = columnCards(columnId).filter((c) => c.id !== dragging && !c.pending);
+    const cards = columnCards(columnId).filter((c) => c.id !== dragged && !c.pending);
     const over = e.target.closest('[data-card]');
-    if (over?.dataset.card === dragging) { dragging = null; return; } // dropped on itself
+    if (over?.dataset.card === dragged) return; // dropped on itself
     const index = over ? cards.findIndex((c) => c.id === over.dataset.card) : -1;
     let y;
     if (index < 0) y = endOfColumn(cards);
@@ -239,8 +293,7 @@ export function mountParticipantBoard({ store, connection, dom }) {
       const b = cards[after ? index + 1 : index];
       y = !a ? Math.max(0, b.y - CARD_SPACING / 2) : !b ? endOfColumn(cards) : (a.y + b.y) / 2;
     }
-    move(dragging, columnId, y);
-    dragging = null;
+    move(dragged, columnId, y);
   });
 
   // --- Store and connection events --------------------------------------------------------------
@@ -250,6 +303,7 @@ export function mountParticipantBoard({ store, connection, dom }) {
   store.addEventListener('cardadded', (e) => {
     const { card, by, live } = e.detail;
     if (by === store.you?.participant || card.board !== view.board?.id) return;
+    if (card.author && card.author === store.you?.participant) return;
     incoming.push(card);
     clearTimeout(incomingTimer);
     // Batched so a burst (or a resume catching up) is one sentence, not a flood.
@@ -274,18 +328,32 @@ export function mountParticipantBoard({ store, connection, dom }) {
     view.activeColumn = null; // show the column the new phase opens
     announce(dom.announcer, t('announce.phase', { title: store.phase?.title ?? '' }));
   });
+  store.addEventListener('moved', () => {
+    view.activeColumn = null;
+    queueMicrotask(() => announce(dom.announcer, t('announce.moved', { title: store.myBoard?.title ?? '' })));
+  });
+  store.addEventListener('votesrevealed', () => announce(dom.announcer, t('announce.votesRevealed')));
+  store.addEventListener('announcement', (e) => showAnnouncement(e.detail.text));
 
-  store.addEventListener('announcement', (e) => showError(dom.alerts, e.detail.text, '', 'info'));
+  function showAnnouncement(text) {
+    dom.announcement.querySelector('[data-testid="announcement-text"]').textContent = text;
+    dom.announcement.hidden = false;
+    announce(dom.announcer, t('announce.message', { text }));
+  }
+  dom.announcement.querySelector('[data-action="dismiss-announcement"]').addEventListener('click', () => {
+    dom.announcement.hidden = true;
+    dom.title.focus();
+  });
 
   connection.addEventListener('rejected', (e) => {
     const { command, code, message, retrying } = e.detail;
-    if (retrying) return;
+    if (retrying || command?.type === 'project.update') return; // the sheet's editor shows those
     if (command?.type === 'card.edit' && code === 'conflict') {
       // Keep what they typed: reopen the editor on the new version with their text.
       view.editing.set(command.card, { text: command.text, version: store.card(command.card)?.version ?? command.version });
       render();
     }
-    const quoted = command?.type === 'card.add' ? command.text : '';
+    const quoted = command?.type === 'card.add' || command?.type === 'comment.add' ? command.text : '';
     showError(dom.alerts, errorText(code, message), quoted);
   });
 

@@ -1,7 +1,9 @@
 // The workshop as this client sees it: the welcome's snapshot plus every event after it, in seq
-// order. Views never change it; they render from it when it says `change`. Commands not yet
-// acknowledged (the connection's outbox) are laid over the confirmed state so the user sees their
-// own work at once, marked as pending.
+// order (store-apply.js says how each event changes it). Views never change it; they render from
+// it when it says `change`. Commands not yet acknowledged (the connection's outbox) are laid over
+// the confirmed state so the user sees their own work at once, marked as pending.
+
+import { applyEvent } from './store-apply.js';
 
 /** Card colours the server accepts. */
 export const COLORS = ['yellow', 'blue', 'green', 'pink', 'orange', 'purple'];
@@ -10,8 +12,13 @@ export const COLORS = ['yellow', 'blue', 'green', 'pink', 'orange', 'purple'];
  * Events (CustomEvent):
  * - `change`: something changed (coalesced: at most once per task)
  * - `cardadded` `{card, by, live}`: a card appeared through an event (not a snapshot)
- * - `phasechanged` `{phase}`
- * - `announcement` `{text}`: the facilitator broadcast a message
+ * - `phasechanged` `{phase}`; `announcement` `{text}`; `focus` `{board}` ("follow me")
+ * - `timer` `{kind}`: started, paused, resumed, stopped or ended
+ * - `moved` `{group}`: the viewer was assigned to another table (rotation included); `rotated`
+ * - `removed`: the facilitator removed the viewer
+ * - `commentadded` `{comment, by}`; `votesrevealed`; `projectupdated` `{project, by, fields, live}`;
+ *   `projectsubmitted` `{project, receipt}`
+ * - `editing`: someone started or stopped editing a project field (live presence)
  */
 export class Store extends EventTarget {
   constructor() {
@@ -25,6 +32,10 @@ export class Store extends EventTarget {
     /** @type {object[]} unacknowledged commands, oldest first */
     this.pending = [];
     this.changeQueued = false;
+    /** project id → {by, at, fields}: the last change seen, for "modifié par … il y a …". */
+    this.lastEdits = new Map();
+    /** participant id → {project, field, since}: who edits which project field right now. */
+    this.editing = new Map();
   }
 
   /** @returns {boolean} whether a snapshot has been loaded. */
@@ -39,6 +50,8 @@ export class Store extends EventTarget {
   restore(saved) {
     if (!saved || !saved.workshop || typeof saved.seq !== 'number') return;
     this.workshop = saved.workshop;
+    for (const key of ['clusters', 'comments', 'projects', 'orientations']) this.workshop[key] ??= [];
+    this.workshop.myVotes ??= {};
     this.you = saved.you;
     this.seq = saved.seq;
     this.changed();
@@ -58,6 +71,7 @@ export class Store extends EventTarget {
     delete this.you.token; // never kept with the cached state
     if (welcome.workshop) {
       this.workshop = welcome.workshop;
+      for (const key of ['clusters', 'comments', 'projects', 'orientations']) this.workshop[key] ??= [];
       this.workshop.myVotes ??= {};
       this.seq = welcome.seq;
     }
@@ -74,79 +88,7 @@ export class Store extends EventTarget {
   applyEvent(event, { live = true } = {}) {
     if (!this.workshop || typeof event.seq !== 'number' || event.seq <= this.seq) return;
     this.seq = event.seq;
-    const w = this.workshop;
-    const card = typeof event.card === 'string' ? this.card(event.card) : null;
-    switch (event.type) {
-      case 'participant.joined':
-        this.upsert(w.participants, event.participant);
-        break;
-      case 'participant.assigned':
-        this.assign(event.participant, event.group);
-        break;
-      case 'rotation.advanced':
-        for (const b of event.boards ?? []) { const board = this.board(b.board); if (board) board.group = b.group; }
-        for (const p of event.participants ?? []) this.assign(p.participant, p.group);
-        break;
-      case 'participant.removed':
-        w.participants = w.participants.filter((p) => p.id !== event.participant);
-        break;
-      case 'card.added':
-      case 'card.restored':
-        this.upsert(w.cards, event.card);
-        this.emit('cardadded', { card: event.card, by: event.by, live });
-        break;
-      case 'cards.revealed':
-        for (const c of event.cards ?? []) this.upsert(w.cards, c);
-        break;
-      case 'card.edited':
-        if (card) { card.text = event.text; card.version = event.version; }
-        break;
-      case 'card.moved':
-        if (card) Object.assign(card, { x: event.x, y: event.y, column: event.column, board: event.board });
-        break;
-      case 'card.deleted':
-      case 'card.hidden':
-        w.cards = w.cards.filter((c) => c.id !== event.card);
-        delete w.myVotes[event.card];
-        break;
-      case 'vote.cast':
-      case 'vote.retracted': {
-        const mine = w.myVotes[event.card] ?? 0;
-        // Before the reveal only the voter gets these (with `by` hidden when anonymous).
-        const revealed = typeof event.votes === 'number';
-        if (event.by === this.you?.participant || (event.by == null && !revealed)) {
-          const next = mine + (event.type === 'vote.cast' ? 1 : -1);
-          if (next > 0) w.myVotes[event.card] = next; else delete w.myVotes[event.card];
-        }
-        if (card && revealed) card.votes = event.votes;
-        break;
-      }
-      case 'votes.revealed':
-        w.settings.votesRevealed = true;
-        for (const c of w.cards) c.votes = event.votes?.[c.id] ?? 0;
-        break;
-      case 'settings.updated':
-        w.settings = { ...w.settings, ...event.settings };
-        break;
-      case 'phase.changed':
-        w.phase = event.phase;
-        if (live) this.emit('phasechanged', { phase: event.phase });
-        break;
-      case 'board.locked':
-      case 'board.unlocked': {
-        const board = this.board(event.board);
-        if (board) board.locked = event.type === 'board.locked';
-        break;
-      }
-      case 'workshop.closed': w.closed = true; break;
-      case 'workshop.paused': w.paused = true; break;
-      case 'workshop.resumed': w.paused = false; break;
-      case 'announcement.made':
-        if (live) this.emit('announcement', { text: event.text });
-        break;
-      default:
-        break; // clusters, comments, timers…: not shown by this client yet, but the seq counts
-    }
+    applyEvent(this, event, live);
     this.changed();
   }
 
@@ -158,6 +100,18 @@ export class Store extends EventTarget {
   setPresence(participant, online) {
     const p = this.participant(participant);
     if (p) { p.online = online; this.changed(); }
+  }
+
+  /**
+   * Records who edits which project field (live presence, never journaled).
+   * @param {string} participant
+   * @param {{project: string, field: string}|null} editing
+   */
+  setEditing(participant, editing) {
+    if (editing?.project) this.editing.set(participant, { ...editing, since: Date.now() });
+    else this.editing.delete(participant);
+    this.emit('editing', {});
+    this.changed();
   }
 
   /**
@@ -215,9 +169,74 @@ export class Store extends EventTarget {
     return Boolean(this.phase?.open?.includes(column.kind));
   }
 
-  /** @returns {boolean} whether the board refuses participants' changes. */
+  /** @returns {boolean} whether the viewer runs the workshop. */
+  get isFacilitator() {
+    return this.you?.role === 'facilitator';
+  }
+
+  /**
+   * Whether the board refuses the viewer's changes: closed workshop; for participants also a
+   * locked board or a paused workshop.
+   * @returns {boolean}
+   */
   isFrozen(board) {
-    return Boolean(this.workshop?.closed || board?.locked);
+    const w = this.workshop;
+    if (w?.closed) return true;
+    if (this.isFacilitator) return false;
+    return Boolean(board?.locked || w?.paused);
+  }
+
+  /** @param {string} id @returns {object|undefined} */
+  cluster(id) {
+    return this.workshop?.clusters?.find((k) => k.id === id);
+  }
+
+  /** @param {string} boardId @returns {object[]} the board's clusters, oldest first */
+  clustersOf(boardId) {
+    return (this.workshop?.clusters ?? []).filter((k) => k.board === boardId);
+  }
+
+  /**
+   * The comments on a card, pending ones included (marked `pending`).
+   * @param {string} cardId
+   * @returns {object[]}
+   */
+  commentsOf(cardId) {
+    const list = (this.workshop?.comments ?? []).filter((c) => c.card === cardId);
+    const deleting = new Set(this.pending.filter((c) => c.type === 'comment.delete').map((c) => c.comment));
+    const shown = list.filter((c) => !deleting.has(c.id));
+    for (const cmd of this.pending) {
+      if (cmd.type === 'comment.add' && cmd.card === cardId) {
+        shown.push({ id: `pending:${cmd.id}`, card: cardId, text: cmd.text, author: this.you?.participant ?? null, pending: true });
+      }
+    }
+    return shown;
+  }
+
+  /** @param {string} id @returns {object|undefined} a project sheet */
+  project(id) {
+    return this.workshop?.projects?.find((p) => p.id === id);
+  }
+
+  /** @param {string} boardId @returns {object[]} the board's project sheets */
+  projectsOf(boardId) {
+    return (this.workshop?.projects ?? []).filter((p) => p.board === boardId);
+  }
+
+  /** @returns {boolean} whether the current phase opens project sheets. */
+  get projectPhase() {
+    return Boolean(this.phase?.open?.includes('project'));
+  }
+
+  /**
+   * A display name for a participant id ("facilitator", null and erased people included).
+   * @param {string|null} id
+   * @returns {string|null}
+   */
+  nameOf(id) {
+    if (!id) return null;
+    if (id === 'facilitator') return 'facilitator';
+    return this.participant(id)?.name ?? null;
   }
 
   /**
@@ -248,7 +267,10 @@ export class Store extends EventTarget {
    */
   cardsOf(boardId) {
     const cards = new Map();
-    for (const c of this.workshop?.cards ?? []) if (c.board === boardId) cards.set(c.id, { ...c });
+    const facilitator = this.isFacilitator;
+    for (const c of this.workshop?.cards ?? []) {
+      if (c.board === boardId && (facilitator || !c.hidden)) cards.set(c.id, { ...c });
+    }
     for (const cmd of this.pending) {
       const c = cards.get(cmd.card);
       switch (cmd.type) {
@@ -258,7 +280,8 @@ export class Store extends EventTarget {
             cards.set(id, {
               id, board: cmd.board, column: cmd.column, text: cmd.text, color: cmd.color ?? 'yellow',
               x: cmd.x ?? 0, y: cmd.y ?? Number.MAX_SAFE_INTEGER, author: this.you?.participant ?? null,
-              version: 0, votes: null, pending: true, pendingAdd: true,
+              version: 0, votes: null, cluster: null, pending: true, pendingAdd: true,
+              private: Boolean(this.workshop?.settings?.privateWriting),
             });
           }
           break;
@@ -272,6 +295,9 @@ export class Store extends EventTarget {
         case 'card.delete':
           cards.delete(cmd.card);
           break;
+        case 'card.cluster':
+          if (c) Object.assign(c, { cluster: cmd.cluster ?? null, pending: true });
+          break;
         default:
           break;
       }
@@ -281,10 +307,20 @@ export class Store extends EventTarget {
 
   // --- Internals -----------------------------------------------------------------------------
 
-  assign(participantId, group) {
+  assign(participantId, group, live = false) {
     const p = this.participant(participantId);
     if (p) p.group = group;
-    if (this.you && participantId === this.you.participant) this.you.group = group;
+    if (this.you && participantId === this.you.participant && this.you.group !== group) {
+      this.you.group = group;
+      if (live) this.emit('moved', { group });
+    }
+  }
+
+  dropCard(id) {
+    const w = this.workshop;
+    w.cards = w.cards.filter((c) => c.id !== id);
+    w.comments = (w.comments ?? []).filter((c) => c.card !== id);
+    delete w.myVotes[id];
   }
 
   upsert(list, item) {

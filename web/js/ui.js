@@ -1,7 +1,7 @@
 // Small interface pieces shared by the pages: connection state, live announcements, error list.
 
 import { language, t } from './i18n.js';
-import { el } from './board.js';
+import { el } from './dom.js';
 
 /** Connection states as tests and styles see them (`data-state`). */
 const SHOWN_STATE = { connecting: 'reconnecting', online: 'online', reconnecting: 'reconnecting', offline: 'offline', stopped: 'offline' };

@@ -1,0 +1,209 @@
+// The console's project panel: every sheet with its status, "mark ready" (with what is missing)
+// and "reopen", the pipeline's receipts, the exports (downloaded with the facilitator key) and
+// the submission of ready projects, with its live progress.
+
+import { t } from './i18n.js';
+import { el, button, renderIfChanged } from './dom.js';
+import { confirmDialog } from './dialog.js';
+import { ProjectEditor, lastEditLine } from './project-editor.js';
+import { receiptLine } from './projects.js';
+import { announce, errorText } from './ui.js';
+
+const FORMATS = ['json', 'csv', 'md', 'html'];
+const CHANNELS = ['webhook', 'demarches'];
+
+/**
+ * @param {object} ctx see mountControls, plus `credentials` {workshop, key}
+ * @param {{section: HTMLElement}} ctx.dom
+ * @returns {{render: () => void}}
+ */
+export function mountConsoleProjects({ store, connection, send, announcer, credentials, dom }) {
+  const missing = new Map(); // project id → {message, missing: [...]}
+  const progress = new Map(); // project id → latest submission.progress
+  let editor = null;
+
+  const list = el('ul', { className: 'projects__list', dataset: { testid: 'console-project-list' } });
+  const editorSlot = el('div', { className: 'projects__editor', hidden: true });
+  const exportStatus = el('p', { className: 'export__status', attrs: { role: 'status' }, dataset: { testid: 'export-status' } });
+  const exportBar = el('progress', { className: 'export__bar', hidden: true, max: 1, value: 0, attrs: { 'aria-label': t('export.progress') } });
+  const exportError = el('div', { className: 'alert', attrs: { role: 'alert' }, dataset: { testid: 'export-error' } });
+  const submitError = el('div', { className: 'alert', attrs: { role: 'alert' }, dataset: { testid: 'submit-error' } });
+  const log = el('ul', { className: 'submission-log', attrs: { 'aria-live': 'polite' }, dataset: { testid: 'submission-log' } });
+  dom.section.append(
+    el('p', { className: 'hint', text: t('project.consoleIntro') }),
+    list, editorSlot,
+    el('div', { className: 'fac-export' }, [
+      el('h3', { text: t('export.heading') }),
+      el('p', { className: 'hint', text: t('export.hint') }),
+      el('div', { className: 'button-row' }, FORMATS.map((f) => button('export', t(`export.${f}`), { dataset: { format: f, testid: `export-${f}` } }))),
+      exportBar, exportStatus, exportError,
+    ]),
+    el('div', { className: 'fac-submit' }, [
+      el('h3', { text: t('submit.heading') }),
+      el('p', { className: 'hint', text: t('submit.hint') }),
+      el('div', { className: 'button-row' }, CHANNELS.map((c) => button('submit', t(`submit.${c}`), { dataset: { channel: c, testid: `submit-${c}` } }))),
+      submitError, log,
+    ]),
+  );
+
+  function item(p) {
+    const board = store.board(p.board);
+    const table = store.group(board?.group)?.title ?? board?.title ?? '';
+    const why = missing.get(p.id);
+    const last = progress.get(p.id);
+    const isOpen = editor?.projectId === p.id;
+    return el('li', { className: `project-item project-item--${p.status}`, dataset: { project: p.id, testid: 'console-project' } }, [
+      el('h3', { className: 'project-item__title', text: p.title }),
+      el('p', { className: 'project-item__meta' }, [
+        el('span', { className: `badge badge--status badge--${p.status}`, text: t(`project.status.${p.status}`), dataset: { testid: 'project-status' } }),
+        el('span', { text: ` ${table} · ${t('project.supporters', { n: (p.supporters ?? []).length })}` }),
+        lastEditLine(store, connection, p.id) ? el('span', { text: ` · ${lastEditLine(store, connection, p.id)}` }) : null,
+      ]),
+      why ? el('div', { className: 'missing', dataset: { testid: 'project-missing' } }, [
+        el('p', { className: 'missing__title', text: t('project.missingTitle') }),
+        why.missing.length ? el('ul', {}, why.missing.map((m) => el('li', { text: m }))) : el('p', { text: why.message }),
+      ]) : null,
+      ...(p.receipts ?? []).map(receiptLine),
+      last ? el('p', { className: `progress-line progress-line--${last.state}`, text: t('submit.line', { state: t(`submit.state.${last.state}`), message: last.message ?? '' }) }) : null,
+      el('div', { className: 'project-item__actions' }, [
+        button('project-open', isOpen ? t('project.closeSheet') : t('project.openSheet'), { className: 'btn--small', dataset: { testid: 'project-open' }, attrs: { 'aria-expanded': String(isOpen) } }),
+        p.status === 'draft' && !store.workshop.closed ? button('project-ready', t('project.markReady'), { className: 'btn--small btn--primary', dataset: { testid: 'project-ready' } }) : null,
+        p.status === 'ready' && !store.workshop.closed ? button('project-reopen', t('project.reopen'), { className: 'btn--small', dataset: { testid: 'project-reopen' } }) : null,
+      ]),
+    ]);
+  }
+
+  function render() {
+    const projects = store.workshop.projects ?? [];
+    const sig = JSON.stringify([projects.map((p) => [p.id, p.title, p.status, p.version, p.supporters, p.receipts, lastEditLine(store, connection, p.id)]),
+      [...missing], [...progress], editor?.projectId, store.workshop.closed, t('project.markReady')]);
+    renderIfChanged(list, sig, () => (projects.length ? projects.map(item) : [el('li', { className: 'hint', text: t('project.noneConsole') })]));
+    if (editor && !store.project(editor.projectId)) editor.close({ focus: false });
+    editor?.render();
+  }
+
+  function open(projectId) {
+    editor?.close({ focus: false });
+    editor = new ProjectEditor({
+      store, connection, projectId, container: editorSlot, announcer,
+      onClose: ({ focus }) => {
+        editor = null;
+        render();
+        if (focus) list.querySelector(`[data-project="${CSS.escape(projectId)}"] [data-action="project-open"]`)?.focus();
+      },
+    });
+    render();
+  }
+
+  dom.section.addEventListener('click', async (e) => {
+    const b = e.target.closest('button[data-action]');
+    if (!b) return;
+    const projectId = b.closest('[data-project]')?.dataset.project;
+    switch (b.dataset.action) {
+      case 'project-open': if (editor?.projectId === projectId) editor.close(); else open(projectId); break;
+      case 'project-ready': send('project.ready', { project: projectId }); break;
+      case 'project-reopen': send('project.reopen', { project: projectId }); break;
+      case 'export': download(b.dataset.format, b); break;
+      case 'submit': {
+        const channel = b.dataset.channel;
+        const ready = (store.workshop.projects ?? []).filter((p) => p.status === 'ready').length;
+        if (await confirmDialog(t('submit.confirmTitle'), t('submit.confirm', { n: ready, channel: t(`submit.${channel}`) }), t('submit.confirmYes'))) {
+          submitError.replaceChildren();
+          send('projects.submit', { channel });
+        }
+        break;
+      }
+      default: break;
+    }
+  });
+
+  connection.addEventListener('ack', (e) => {
+    const { command, message } = e.detail;
+    if (command?.type === 'project.ready') { missing.delete(command.project); render(); }
+    if (command?.type === 'projects.submit') {
+      announce(announcer, t('submit.started', { n: Number(message.result?.submissions ?? 0) }));
+      log.prepend(el('li', { text: t('submit.started', { n: Number(message.result?.submissions ?? 0) }) }));
+    }
+  });
+  connection.addEventListener('rejected', (e) => {
+    const { command, code, message, error } = e.detail;
+    if (command?.type === 'project.ready') {
+      missing.set(command.project, { message: errorText(code, message), missing: Array.isArray(error?.missing) ? error.missing : [] });
+      render();
+      announce(announcer, t('project.notReady'));
+    }
+    if (command?.type === 'projects.submit') {
+      // The server's own sentence (e.g. no pipeline configured) says what to do.
+      submitError.replaceChildren(el('p', { className: 'alert__item', text: message || errorText(code, message), dataset: { testid: 'submit-error-text' } }));
+    }
+  });
+  connection.addEventListener('progress', (e) => {
+    const m = e.detail.message;
+    progress.set(m.project, m);
+    const title = store.project(m.project)?.title ?? m.project;
+    log.prepend(el('li', {
+      className: `progress-line progress-line--${m.state}`, dataset: { testid: 'submission-progress', state: m.state },
+      text: t('submit.logLine', { title, channel: t(`submit.${m.channel}`), state: t(`submit.state.${m.state}`), message: m.message ?? '' }),
+    }));
+    while (log.childElementCount > 30) log.lastElementChild.remove();
+    render();
+  });
+
+  /** Downloads one export with the facilitator key, showing progress and the server's errors. */
+  async function download(format, trigger) {
+    const name = t(`export.${format}`);
+    trigger.disabled = true;
+    exportError.replaceChildren();
+    exportStatus.textContent = t('export.running', { format: name });
+    exportBar.hidden = false;
+    exportBar.removeAttribute('value');
+    try {
+      const response = await fetch(`/api/workshops/${encodeURIComponent(credentials.workshop)}/export?format=${format}`, {
+        headers: { Authorization: `Bearer ${credentials.key}` }, cache: 'no-store',
+      });
+      if (!response.ok) {
+        const body = await response.json().catch(() => null);
+        throw new Error(body?.error?.message ?? t('export.httpError', { status: response.status }));
+      }
+      const blob = await readWithProgress(response);
+      const url = URL.createObjectURL(blob);
+      const link = el('a', { href: url, download: `atelier-${credentials.workshop}.${format}`, className: 'sr-only', text: name });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+      exportStatus.textContent = t('export.done', { format: name, size: Math.max(1, Math.round(blob.size / 1024)) });
+      exportStatus.dataset.done = format;
+    } catch (error) {
+      exportStatus.textContent = '';
+      exportError.replaceChildren(el('p', { className: 'alert__item', text: t('export.failed', { format: name, message: error.message }), dataset: { testid: 'export-error-text' } }));
+    } finally {
+      trigger.disabled = false;
+      exportBar.hidden = true;
+    }
+  }
+
+  async function readWithProgress(response) {
+    const total = Number(response.headers.get('content-length') ?? 0);
+    if (!response.body || !total) return response.blob();
+    const reader = response.body.getReader();
+    const chunks = [];
+    let received = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      received += value.length;
+      exportBar.max = total;
+      exportBar.value = received;
+    }
+    return new Blob(chunks, { type: response.headers.get('content-type') ?? 'application/octet-stream' });
+  }
+
+  store.addEventListener('projectsubmitted', (e) => {
+    const title = store.project(e.detail.project)?.title ?? '';
+    announce(announcer, t('submit.receipt', { title }));
+  });
+  setInterval(render, 30000);
+  return { render };
+}

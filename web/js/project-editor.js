@@ -1,0 +1,287 @@
+// Co-editing one project sheet. Edits start from a version of the sheet (`base`); only the fields
+// the person changed are sent, with that version. Changes by others to fields the person did not
+// touch are taken in as they arrive; when both changed the same field, the server answers
+// `conflict` with its current sheet and both values are shown side by side: the person chooses,
+// field by field, and nothing is overwritten silently.
+
+import { t } from './i18n.js';
+import { el, button } from './dom.js';
+import { buildProjectForm, SHEET_FIELDS, sameValue, canonical, describeValue } from './project-form.js';
+import { announce, errorText } from './ui.js';
+
+const copy = (sheet) => JSON.parse(JSON.stringify(sheet));
+
+/**
+ * "il y a 3 min" from a server timestamp.
+ * @param {string} at ISO time (server clock)
+ * @param {number} serverNow ms
+ * @returns {string}
+ */
+export function ago(at, serverNow) {
+  const minutes = Math.floor((serverNow - Date.parse(at)) / 60000);
+  if (!Number.isFinite(minutes) || minutes < 1) return t('time.justNow');
+  if (minutes < 60) return t('time.minutesAgo', { n: minutes });
+  return t('time.hoursAgo', { n: Math.floor(minutes / 60) });
+}
+
+/**
+ * Who changed the sheet last, as a sentence, or ''.
+ * @param {import('./store.js').Store} store
+ * @param {import('./socket.js').Connection} connection
+ * @param {string} projectId
+ */
+export function lastEditLine(store, connection, projectId) {
+  const edit = store.lastEdits.get(projectId);
+  if (!edit) return '';
+  const when = ago(edit.at, connection.serverNow());
+  const who = edit.by === store.you?.participant ? t('project.byYou')
+    : edit.by === 'facilitator' ? t('card.facilitator') : store.nameOf(edit.by);
+  return who ? t('project.editedBy', { name: who, when }) : t('project.edited', { when });
+}
+
+export class ProjectEditor {
+  /**
+   * @param {object} parts
+   * @param {import('./store.js').Store} parts.store
+   * @param {import('./socket.js').Connection} parts.connection
+   * @param {string} parts.projectId
+   * @param {HTMLElement} parts.container emptied, then holds the editor
+   * @param {HTMLElement} parts.announcer
+   * @param {() => void} parts.onClose
+   */
+  constructor({ store, connection, projectId, container, announcer, onClose }) {
+    Object.assign(this, { store, connection, projectId, container, announcer, onClose });
+    const sheet = store.project(projectId);
+    this.base = copy(sheet);
+    this.inFlight = null;
+    this.sent = null;
+    this.conflict = null;
+    this.lastField = null;
+    this.cardsSig = '';
+    this.editable = !store.isFrozen(store.board(sheet.board)) && sheet.status !== 'submitted' && store.you?.role !== 'observer';
+    this.parts = buildProjectForm({ store, project: sheet, editable: this.editable });
+    this.parts.fill(this.base);
+    this.heading = el('h3', { className: 'project-editor__title', tabIndex: -1, text: sheet.title });
+    this.meta = el('p', { className: 'project-editor__meta', dataset: { testid: 'project-last-edit' } });
+    this.others = el('p', { className: 'project-editor__others', dataset: { testid: 'project-editing' } });
+    this.errors = el('div', { className: 'alert', attrs: { role: 'alert' }, dataset: { testid: 'project-errors' } });
+    this.merge = el('div', { className: 'merge', hidden: true, dataset: { testid: 'project-merge' } });
+    this.status = el('p', { className: 'project-editor__status', attrs: { role: 'status' } });
+    this.saveButton = el('button', { type: 'submit', className: 'btn btn--primary', text: t('project.save'), dataset: { testid: 'project-save' } });
+    this.parts.form.append(el('div', { className: 'project-form__buttons' }, [
+      this.editable ? this.saveButton : null,
+      button('project-close', t('project.close'), { dataset: { testid: 'project-close' } }),
+    ]));
+    container.replaceChildren(el('section', { className: 'project-editor panel', dataset: { testid: 'project-editor', project: projectId }, attrs: { 'aria-label': t('project.editorLabel', { title: sheet.title }) } }, [
+      this.heading, this.meta, this.others, this.errors, this.merge, this.status, this.parts.form,
+    ]));
+    container.hidden = false;
+    this.wire();
+    this.render();
+    this.heading.focus();
+  }
+
+  wire() {
+    const form = this.parts.form;
+    form.addEventListener('submit', (e) => { e.preventDefault(); this.save(); });
+    form.addEventListener('click', (e) => { if (e.target.closest('[data-action="project-close"]')) this.close(); });
+    form.addEventListener('focusin', (e) => {
+      const field = e.target.closest('[data-field]')?.dataset.field ?? null;
+      if (field && field !== this.lastField) {
+        this.lastField = field;
+        this.connection.sendVolatile('presence', { project: this.projectId, field });
+      }
+    });
+    this.onAck = (e) => this.acked(e.detail);
+    this.onRejected = (e) => this.rejected(e.detail);
+    this.connection.addEventListener('ack', this.onAck);
+    this.connection.addEventListener('rejected', this.onRejected);
+    this.ticker = setInterval(() => this.renderMeta(), 30000);
+  }
+
+  /** Leaves the editor (tells the others this person stopped editing). */
+  close({ focus = true } = {}) {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.ticker);
+    this.connection.removeEventListener('ack', this.onAck);
+    this.connection.removeEventListener('rejected', this.onRejected);
+    this.connection.sendVolatile('presence', {});
+    this.container.replaceChildren();
+    this.container.hidden = true;
+    this.onClose?.({ focus });
+  }
+
+  /** @returns {string[]} fields whose form value differs from the base version. */
+  dirtyFields(values) {
+    return SHEET_FIELDS.filter((f) => !sameValue(f, values[f], this.base[f]));
+  }
+
+  render() {
+    if (this.closed) return;
+    const current = this.store.project(this.projectId);
+    if (!current) {
+      this.status.textContent = t('project.gone');
+      this.saveButton.disabled = true;
+      return;
+    }
+    this.heading.textContent = current.title;
+    if (!this.inFlight && !this.conflict && current.version !== this.base.version) this.takeRemote(current);
+    const cardsSig = JSON.stringify(this.store.cardsOf(current.board).map((c) => [c.id, c.text, c.column]));
+    if (cardsSig !== this.cardsSig) {
+      // New or changed cards on the board: refresh the lists of cards, keeping what is ticked.
+      const { values } = this.parts.read();
+      if (this.cardsSig) this.parts.fill(values, ['problems', 'sources']);
+      this.cardsSig = cardsSig;
+    }
+    this.saveButton.disabled = Boolean(this.inFlight) || Boolean(this.conflict) || current.status === 'submitted';
+    this.renderMeta();
+    this.renderPresence();
+  }
+
+  /** Someone else saved: take their values where this person changed nothing. */
+  takeRemote(current) {
+    const { values } = this.parts.read();
+    const dirty = this.dirtyFields(values);
+    const theirs = SHEET_FIELDS.filter((f) => !sameValue(f, current[f], this.base[f]));
+    const clash = theirs.filter((f) => dirty.includes(f) && !sameValue(f, values[f], current[f]));
+    for (const f of SHEET_FIELDS) this.parts.wrap(f).querySelector('[data-note]').textContent = '';
+    if (clash.length) {
+      // Keep the old base: saving will get `conflict` and the side-by-side choice.
+      const who = this.store.nameOf(this.store.lastEdits.get(this.projectId)?.by) ?? t('card.unknown');
+      for (const f of clash) this.parts.wrap(f).querySelector('[data-note]').textContent = t('project.changedMeanwhile', { name: who });
+      return;
+    }
+    this.parts.fill(current, theirs);
+    this.base = copy(current);
+    if (theirs.length) announce(this.announcer, t('project.remoteUpdate', { fields: theirs.map((f) => t(`project.field.${f}`)).join(', ') }));
+  }
+
+  renderMeta() {
+    const current = this.store.project(this.projectId);
+    if (!current) return;
+    const status = t(`project.status.${current.status}`);
+    const line = lastEditLine(this.store, this.connection, this.projectId);
+    this.meta.textContent = [t('project.statusLine', { status }), line].filter(Boolean).join(' · ');
+  }
+
+  renderPresence() {
+    const me = this.store.you?.participant;
+    const byField = new Map();
+    for (const [who, e] of this.store.editing) {
+      if (who === me || e.project !== this.projectId) continue;
+      const name = who === 'facilitator' ? t('card.facilitator') : this.store.nameOf(who);
+      if (!name) continue;
+      byField.set(e.field, [...(byField.get(e.field) ?? []), name]);
+    }
+    const everyone = [...new Set([...byField.values()].flat())];
+    this.others.textContent = everyone.length ? t('project.alsoEditing', { names: everyone.join(', ') }) : '';
+    for (const f of SHEET_FIELDS) {
+      const wrap = this.parts.wrap(f);
+      const names = byField.get(f) ?? [];
+      wrap.classList.toggle('project-field--busy', names.length > 0);
+      const badge = wrap.querySelector('.presence-tag') ?? el('p', { className: 'presence-tag' });
+      badge.textContent = names.length ? t('project.fieldEditing', { names: names.join(', ') }) : '';
+      if (!badge.isConnected) wrap.prepend(badge);
+    }
+  }
+
+  save() {
+    if (this.inFlight || this.conflict) return;
+    const { values, error } = this.parts.read();
+    this.errors.replaceChildren();
+    if (error) { this.showError(error); return; }
+    const dirty = this.dirtyFields(values);
+    if (!dirty.length) { this.status.textContent = t('project.nothingToSave'); return; }
+    const fields = Object.fromEntries(dirty.map((f) => [f, canonical(f, values[f])]));
+    this.sent = fields;
+    this.inFlight = this.connection.send('project.update', { project: this.projectId, version: this.base.version, fields });
+    this.status.textContent = t('project.saving');
+    this.render();
+  }
+
+  acked({ command }) {
+    if (!command || command.id !== this.inFlight) return;
+    this.inFlight = null;
+    const current = this.store.project(this.projectId);
+    if (current) {
+      // Show the values as the server keeps them (trimmed), where the form still holds what was sent.
+      const { values } = this.parts.read();
+      const unchanged = Object.keys(this.sent).filter((f) => sameValue(f, values[f], this.sent[f]));
+      this.base = copy(current);
+      this.parts.fill(current, unchanged);
+    }
+    this.status.textContent = t('project.saved');
+    announce(this.announcer, t('project.saved'));
+    this.render();
+  }
+
+  rejected({ command, code, message, error }) {
+    if (!command || command.id !== this.inFlight) return;
+    this.inFlight = null;
+    if (code === 'conflict' && error?.current) this.startMerge(error.current);
+    else this.showError(code === 'invalid' ? message || errorText(code, message) : errorText(code, message));
+    this.status.textContent = '';
+    this.render();
+  }
+
+  showError(message) {
+    this.errors.replaceChildren(el('p', { className: 'alert__item', text: message }));
+  }
+
+  /** The server has a newer sheet: keep what does not clash, ask about what does. */
+  startMerge(current) {
+    const { values } = this.parts.read();
+    const dirty = this.dirtyFields(values);
+    const clash = dirty.filter((f) => !sameValue(f, current[f], this.base[f]) && !sameValue(f, values[f], current[f]));
+    this.parts.fill(current, SHEET_FIELDS.filter((f) => !dirty.includes(f)));
+    this.base = copy(current);
+    if (!clash.length) {
+      this.showError(t('project.rebased'));
+      return;
+    }
+    this.conflict = { current: copy(current), mine: values, clash };
+    const who = this.store.nameOf(this.store.lastEdits.get(this.projectId)?.by) ?? t('project.someoneElse');
+    const rows = clash.map((f) => {
+      const name = `merge-${this.projectId}-${f}`;
+      return el('fieldset', { className: 'merge__field', dataset: { mergeField: f } }, [
+        el('legend', { text: t(`project.field.${f}`) }),
+        el('div', { className: 'merge__choices' }, [
+          choice(name, 'mine', t('project.keepMine'), describeValue(f, values[f], this.store)),
+          choice(name, 'theirs', t('project.takeTheirs', { name: who }), describeValue(f, current[f], this.store)),
+        ]),
+      ]);
+    });
+    const apply = el('button', { type: 'button', className: 'btn btn--primary', text: t('project.mergeSave'), dataset: { testid: 'merge-apply' } });
+    const mergeError = el('p', { className: 'field-error', attrs: { 'aria-live': 'polite' } });
+    this.merge.replaceChildren(
+      el('h4', { text: t('project.conflictTitle'), tabIndex: -1 }),
+      el('p', { text: t('project.conflictIntro', { name: who }) }),
+      ...rows, mergeError, apply,
+    );
+    this.merge.hidden = false;
+    apply.addEventListener('click', () => {
+      const picks = clash.map((f) => [f, this.merge.querySelector(`[data-merge-field="${f}"] input:checked`)?.value]);
+      if (picks.some(([, v]) => !v)) { mergeError.textContent = t('project.mergeChoose'); return; }
+      this.parts.fill(this.conflict.current, picks.filter(([, v]) => v === 'theirs').map(([f]) => f));
+      this.conflict = null;
+      this.merge.hidden = true;
+      this.merge.replaceChildren();
+      this.errors.replaceChildren();
+      this.save();
+      if (!this.inFlight) this.status.textContent = t('project.mergedNothing');
+    });
+    this.merge.querySelector('h4').focus();
+  }
+}
+
+function choice(name, value, label, shown) {
+  const id = `${name}-${value}`.replace(/[^A-Za-z0-9_-]/g, '_');
+  return el('div', { className: `merge__choice merge__choice--${value}` }, [
+    el('input', { type: 'radio', name, value, id, dataset: { testid: `merge-${value}` } }),
+    el('label', { htmlFor: id }, [
+      el('span', { className: 'merge__who', text: label }),
+      el('span', { className: 'merge__value', text: shown }),
+    ]),
+  ]);
+}

@@ -1,0 +1,223 @@
+// How each workshop event changes the client's copy of the workshop (docs/protocol.md). One
+// function per concern, called by Store.applyEvent in seq order. Store events (`emit`) tell views
+// about things worth announcing; everything else is picked up by the next `change` render.
+
+/**
+ * Applies one event to `store.workshop`.
+ * @param {import('./store.js').Store} store
+ * @param {object} event a server event (type, seq, at, by, …)
+ * @param {boolean} live whether it happened just now (rather than caught up on resume)
+ */
+export function applyEvent(store, event, live) {
+  const w = store.workshop;
+  const card = typeof event.card === 'string' ? store.card(event.card) : null;
+  switch (event.type) {
+    case 'participant.joined':
+      store.upsert(w.participants, event.participant);
+      break;
+    case 'participant.assigned':
+      store.assign(event.participant, event.group, live);
+      break;
+    case 'rotation.advanced': {
+      // Groups move to other boards (and hosts to other groups): say so if the viewer's board changed.
+      const before = store.myBoard?.id;
+      for (const b of event.boards ?? []) { const board = store.board(b.board); if (board) board.group = b.group; }
+      for (const p of event.participants ?? []) store.assign(p.participant, p.group, false);
+      if (live && store.myBoard?.id !== before) store.emit('moved', { group: store.you?.group });
+      if (live) store.emit('rotated', {});
+      break;
+    }
+    case 'participant.removed': {
+      const p = store.participant(event.participant);
+      if (p) { p.removed = true; p.online = false; }
+      for (const b of w.boards) if (b.host === event.participant) b.host = null;
+      if (event.participant === store.you?.participant) store.emit('removed', {});
+      break;
+    }
+    case 'participant.erased': {
+      const p = store.participant(event.participant);
+      if (p) { p.name = null; p.organisation = null; }
+      break;
+    }
+    case 'host.assigned': {
+      const board = store.board(event.board);
+      if (board) board.host = event.participant;
+      break;
+    }
+    case 'phase.changed':
+      w.phase = event.phase;
+      if (live) store.emit('phasechanged', { phase: event.phase });
+      break;
+    case 'workshop.closed': w.closed = true; break;
+    case 'workshop.paused': w.paused = true; break;
+    case 'workshop.resumed': w.paused = false; break;
+    case 'announcement.made':
+      if (live) store.emit('announcement', { text: event.text });
+      break;
+    case 'view.focused':
+      w.focus = event.board ?? null;
+      if (live) store.emit('focus', { board: w.focus });
+      break;
+    case 'settings.updated':
+      w.settings = { ...w.settings, ...event.settings };
+      break;
+    case 'board.locked':
+    case 'board.unlocked': {
+      const board = store.board(event.board);
+      if (board) board.locked = event.type === 'board.locked';
+      break;
+    }
+    default:
+      applyTimer(store, event, live) || applyCard(store, event, card, live)
+        || applyGrouping(store, event, card, live) || applyProject(store, event, live);
+  }
+}
+
+function applyTimer(store, event, live) {
+  const w = store.workshop;
+  switch (event.type) {
+    case 'timer.started': w.timer = { ...event.timer }; break;
+    case 'timer.paused': if (w.timer) Object.assign(w.timer, { endsAt: null, remaining: event.remaining, running: false }); break;
+    case 'timer.resumed': if (w.timer) Object.assign(w.timer, { endsAt: event.endsAt, remaining: null, running: true }); break;
+    case 'timer.stopped': w.timer = null; break;
+    case 'timer.ended': w.timer = null; break;
+    default: return false;
+  }
+  if (live) store.emit('timer', { kind: event.type.slice('timer.'.length) });
+  return true;
+}
+
+function applyCard(store, event, card, live) {
+  const w = store.workshop;
+  const facilitator = store.you?.role === 'facilitator';
+  switch (event.type) {
+    case 'card.added':
+      store.upsert(w.cards, event.card);
+      store.emit('cardadded', { card: event.card, by: event.by, live });
+      break;
+    case 'card.restored': {
+      // The event carries no count: keep the one known (the facilitator still had the card).
+      const known = store.card(event.card?.id);
+      const votes = w.settings?.votesRevealed ? (event.card.votes ?? known?.votes ?? 0) : null;
+      store.upsert(w.cards, { ...event.card, hidden: false, votes });
+      break;
+    }
+    case 'cards.revealed':
+      for (const c of event.cards ?? []) {
+        const known = store.card(c.id);
+        // Keep what this client already knows (votes) and drop the private mark.
+        store.upsert(w.cards, { ...(known ?? {}), ...c, private: false });
+        if (!known) store.emit('cardadded', { card: c, by: null, live });
+      }
+      break;
+    case 'card.edited':
+      if (card) { card.text = event.text; card.version = event.version; }
+      break;
+    case 'card.moved':
+      if (card) Object.assign(card, { x: event.x, y: event.y, column: event.column, board: event.board });
+      break;
+    case 'card.hidden':
+      // The facilitator keeps hidden cards (greyed); for everyone else they are gone.
+      // Its comments and the viewer's votes are kept for when it is restored.
+      if (facilitator && card) card.hidden = true;
+      else w.cards = w.cards.filter((c) => c.id !== event.card);
+      break;
+    case 'card.deleted':
+      store.dropCard(event.card);
+      break;
+    case 'vote.cast':
+    case 'vote.retracted': {
+      const mine = w.myVotes[event.card] ?? 0;
+      // Before the reveal only the voter gets these (with `by` hidden when anonymous).
+      const revealed = typeof event.votes === 'number';
+      if (event.by === store.you?.participant || (event.by == null && !revealed)) {
+        const next = mine + (event.type === 'vote.cast' ? 1 : -1);
+        if (next > 0) w.myVotes[event.card] = next; else delete w.myVotes[event.card];
+      }
+      if (card && revealed) card.votes = event.votes;
+      break;
+    }
+    case 'votes.revealed':
+      w.settings.votesRevealed = true;
+      for (const c of w.cards) c.votes = event.votes?.[c.id] ?? 0;
+      if (live) store.emit('votesrevealed', {});
+      break;
+    default:
+      return false;
+  }
+  return true;
+}
+
+function applyGrouping(store, event, card, live) {
+  const w = store.workshop;
+  w.clusters ??= [];
+  w.comments ??= [];
+  switch (event.type) {
+    case 'cluster.created':
+      store.upsert(w.clusters, event.cluster);
+      break;
+    case 'cluster.renamed': {
+      const cluster = w.clusters.find((k) => k.id === event.cluster);
+      if (cluster) cluster.title = event.title;
+      break;
+    }
+    case 'card.clustered':
+      if (card) card.cluster = event.cluster ?? null;
+      break;
+    case 'comment.added':
+      store.upsert(w.comments, event.comment);
+      if (live) store.emit('commentadded', { comment: event.comment, by: event.by });
+      break;
+    case 'comment.deleted':
+      w.comments = w.comments.filter((c) => c.id !== event.comment);
+      break;
+    default:
+      return false;
+  }
+  return true;
+}
+
+const SHEET_FIELDS = ['title', 'summary', 'problems', 'sources', 'cooperation', 'orientation', 'lead', 'partners',
+  'territory', 'support', 'outcomes', 'nextSteps', 'contact'];
+
+function applyProject(store, event, live) {
+  const w = store.workshop;
+  w.projects ??= [];
+  const project = typeof event.project === 'string' ? w.projects.find((p) => p.id === event.project) : null;
+  switch (event.type) {
+    case 'project.created':
+      store.upsert(w.projects, event.project);
+      store.lastEdits.set(event.project.id, { by: event.by, at: event.at, fields: ['title'] });
+      break;
+    case 'project.updated':
+      if (project) {
+        for (const key of SHEET_FIELDS) if (key in (event.fields ?? {})) project[key] = event.fields[key];
+        project.version = event.version;
+        store.lastEdits.set(project.id, { by: event.by, at: event.at, fields: Object.keys(event.fields ?? {}) });
+        store.emit('projectupdated', { project: project.id, by: event.by, fields: Object.keys(event.fields ?? {}), live });
+      }
+      break;
+    case 'project.status.changed':
+      if (project) { project.status = event.status; project.version = event.version; }
+      break;
+    case 'project.supported':
+      if (project) {
+        const supporters = new Set(project.supporters ?? []);
+        // Anonymous workshops hide the supporter from others: count what we can.
+        const who = event.supporter ?? `anonymous:${event.seq}`;
+        if (event.support) supporters.add(who); else supporters.delete(who);
+        project.supporters = [...supporters];
+      }
+      break;
+    case 'project.submitted':
+      if (project) {
+        project.receipts = [...(project.receipts ?? []), event.receipt];
+        project.status = 'submitted';
+        if (live) store.emit('projectsubmitted', { project: project.id, receipt: event.receipt });
+      }
+      break;
+    default:
+      return false;
+  }
+  return true;
+}
