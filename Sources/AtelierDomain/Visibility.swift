@@ -103,6 +103,10 @@ extension Workshop {
         case .cardRestored(var card):
             card.hidden = false
             return audience(of: card)
+        case .projectSupported(_, let supporter, _):
+            // Who backs a sheet is as anonymous as who wrote a card; the count is public.
+            return Audience(participants: nil, owner: supporter, anonymizeParticipants: settings.anonymous,
+                            anonymizeFacilitator: settings.anonymous && !settings.facilitatorSeesAuthors)
         case .cardsRevealed:
             return Audience(participants: nil, anonymizeParticipants: settings.anonymous,
                             anonymizeFacilitator: settings.anonymous && !settings.facilitatorSeesAuthors)

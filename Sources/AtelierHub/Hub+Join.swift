@@ -98,7 +98,8 @@ extension Hub {
             snapshot = nil
             for recorded in missed {
                 let sight = recorded.audience.sight(for: actor)
-                if sight != .hidden { events.append(Outbound.event(recorded.event, sight: sight, revealed: recorded.revealed)) }
+                if sight != .hidden { events.append(Outbound.event(recorded.event, sight: sight, revealed: recorded.revealed, restoredVotes: recorded.restoredVotes,
+                                                   supportCount: recorded.supportCount)) }
             }
         } else {
             snapshot = Outbound.snapshot(room.state, for: actor) { [room] in $0 == actor.id || room.isOnline($0) }

@@ -197,7 +197,8 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         for (connection, actor) in room.members {
             let sight = recorded.audience.sight(for: actor)
             if sight == .hidden { continue }
-            let frame = frames[sight] ?? OutboundFrame(Outbound.event(recorded.event, sight: sight, revealed: recorded.revealed))
+            let frame = frames[sight] ?? OutboundFrame(Outbound.event(recorded.event, sight: sight, revealed: recorded.revealed, restoredVotes: recorded.restoredVotes,
+                                                   supportCount: recorded.supportCount))
             frames[sight] = frame
             transport.send(frame, to: connection)
         }

@@ -64,12 +64,18 @@ final class Room {
         var event: Event
         var audience: Audience
         var revealed: Bool
+        /// A restored card's dots, when they are public (votes revealed): the event itself has none.
+        var restoredVotes: Int? = nil
+        /// A sheet's supporters once a `project.supported` is applied.
+        var supportCount: Int? = nil
     }
 
     @discardableResult
     func record(_ event: Event) -> Recorded {
-        let recorded = Recorded(event: event, audience: state.audience(of: event.body), revealed: state.votesRevealed)
+        var recorded = Recorded(event: event, audience: state.audience(of: event.body), revealed: state.votesRevealed)
+        if state.votesRevealed, case .cardRestored(let card) = event.body { recorded.restoredVotes = state.voteCount(card.id) }
         state.apply(event)
+        if case .projectSupported(let project, _, _) = event.body { recorded.supportCount = state.projects[project]?.supporters.count }
         recent.append(recorded)
         if recent.count > Self.recentLimit + Self.recentLimit / 4 { recent.removeFirst(recent.count - Self.recentLimit) }
         return recorded

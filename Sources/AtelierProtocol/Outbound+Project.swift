@@ -3,7 +3,9 @@ import Foundation
 
 /// Project sheets on the wire.
 extension Outbound {
-    public static func writeProject(_ p: ProjectSheet, to w: inout JSONWriter) {
+    /// `onlySupporter`: in an anonymous workshop, the viewer sees whether they support the sheet
+    /// and how many do, never who the others are.
+    public static func writeProject(_ p: ProjectSheet, onlySupporter: ActorID? = nil, to w: inout JSONWriter) {
         w.beginObject()
         w.key("id"); w.string(p.id)
         w.key("board"); w.string(p.board)
@@ -17,7 +19,10 @@ extension Outbound {
         change.partners = p.partners; change.territory = p.territory; change.support = p.support; change.outcomes = p.outcomes
         change.nextSteps = p.nextSteps; change.contact = p.contact
         writeProjectFields(change, to: &w)
-        w.key("supporters"); w.beginArray(); p.supporters.forEach { w.string($0) }; w.endArray()
+        w.key("supporters"); w.beginArray()
+        for s in p.supporters where onlySupporter == nil || s == onlySupporter { w.string(s) }
+        w.endArray()
+        w.key("supportCount"); w.int(p.supporters.count)
         w.key("receipts"); w.beginArray(); p.receipts.forEach { writeReceipt($0, to: &w) }; w.endArray()
         w.endObject()
     }

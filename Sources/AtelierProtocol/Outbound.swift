@@ -130,8 +130,11 @@ public enum Outbound {
     }
 
     /// An event as one class of viewer sees it (`sight`), encoded once per class and shared.
-    /// `revealed`: whether votes were revealed when it happened.
-    public static func event(_ event: Event, sight: Sight = .full, revealed: Bool = false) -> [UInt8] {
+    /// `revealed`: whether votes were revealed when it happened; `restoredVotes`: a restored card's
+    /// public dot count (only when revealed).
+    /// `supportCount`: a sheet's supporters after a `project.supported`.
+    public static func event(_ event: Event, sight: Sight = .full, revealed: Bool = false, restoredVotes: Int? = nil,
+                             supportCount: Int? = nil) -> [UInt8] {
         let anonymous = sight == .anonymous
         var w = JSONWriter(reserving: 192)
         w.beginObject()
@@ -218,7 +221,7 @@ public enum Outbound {
         case .commentDeleted(let comment):
             w.key("comment"); w.string(comment)
         case .cardRestored(let card):
-            w.key("card"); writeCard(card, votes: nil, showAuthor: !anonymous, to: &w)
+            w.key("card"); writeCard(card, votes: revealed ? (restoredVotes ?? 0) : nil, showAuthor: !anonymous, to: &w)
         case .boardLocked(let board), .boardUnlocked(let board):
             w.key("board"); w.string(board)
         case .projectCreated(let project):
@@ -235,6 +238,7 @@ public enum Outbound {
             w.key("project"); w.string(project)
             w.key("supporter"); w.string(anonymous ? nil : supporter)
             w.key("support"); w.bool(support)
+            if let supportCount { w.key("supportCount"); w.int(supportCount) }
         case let .projectSubmitted(project, receipt):
             w.key("project"); w.string(project)
             w.key("receipt"); writeReceipt(receipt, to: &w)
@@ -324,7 +328,8 @@ public enum Outbound {
         for o in workshop.orientations { w.beginObject(); w.key("id"); w.string(o.id); w.key("title"); w.string(o.title); w.endObject() }
         w.endArray()
         w.key("projects"); w.beginArray()
-        for project in workshop.orderedProjects { writeProject(project, to: &w) }
+        let hideSupporters: ActorID? = workshop.showsAuthor(nil, to: viewer) ? nil : viewer.id
+        for project in workshop.orderedProjects { writeProject(project, onlySupporter: hideSupporters, to: &w) }
         w.endArray()
         w.endObject()
         return w.bytes

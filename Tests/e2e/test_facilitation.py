@@ -232,3 +232,46 @@ def test_secrets_never_reach_a_participant(server):
         for x in (f, a, b, c):
             await x.close()
     run(scenario())
+
+
+def test_anonymous_support_counts_and_restored_card_keeps_its_dots(server):
+    """In an anonymous workshop others learn how many back a sheet, never who; a card hidden then
+    restored after the reveal comes back with its dot count."""
+    async def scenario():
+        f, (a, wa), (b, wb), (c, wc), board = await table_of_three(server)
+        assert (await f.request({"type": "phase.set", "phase": "ideas"}))["type"] == "ack"
+        card = (await a.request({"type": "card.add", "board": board, "column": "ideas", "text": "Plateforme mobilité"}))["result"]["card"]
+        for voter in (a, b, b):
+            assert (await voter.request({"type": "vote.cast", "card": card}))["type"] == "ack"
+        assert (await f.request({"type": "votes.reveal"}))["type"] == "ack"
+        assert (await f.request({"type": "card.hide", "card": card}))["type"] == "ack"
+        await c.event("card.hidden")
+        assert (await f.request({"type": "card.restore", "card": card}))["type"] == "ack"
+        restored = await c.event("card.restored")
+        assert restored["card"]["votes"] == 3
+
+        assert (await f.request({"type": "settings.update", "anonymous": True, "facilitatorSeesAuthors": False}))["type"] == "ack"
+        assert (await f.request({"type": "phase.set", "phase": "projects"}))["type"] == "ack"
+        project = (await a.request({"type": "project.create", "board": board, "title": "Covoiturage solidaire"}))["result"]["project"]
+        await c.silence(0.2)
+        supporter = wb["you"]["participant"]
+        assert (await b.request({"type": "project.support", "project": project}))["type"] == "ack"
+        mine = await b.event("project.supported")
+        assert mine["supporter"] == supporter and mine["supportCount"] == 1
+        theirs = await c.event("project.supported")
+        assert theirs["supporter"] is None and theirs["supportCount"] == 1
+        assert (await a.request({"type": "project.support", "project": project}))["type"] == "ack"
+        assert (await c.event("project.supported"))["supportCount"] == 2
+        assert (await b.request({"type": "project.support", "project": project, "support": False}))["type"] == "ack"
+        assert (await c.event("project.supported"))["supportCount"] == 1
+        c2 = await Client.connect(server.ws_url)
+        wc2 = await c2.request({"type": "join", "token": wc["you"]["token"]})
+        sheet = next(p for p in wc2["workshop"]["projects"] if p["id"] == project)
+        assert sheet["supporters"] == [] and sheet["supportCount"] == 1
+        a2 = await Client.connect(server.ws_url)
+        wa2 = await a2.request({"type": "join", "token": wa["you"]["token"]})
+        sheet = next(p for p in wa2["workshop"]["projects"] if p["id"] == project)
+        assert sheet["supporters"] == [wa["you"]["participant"]] and sheet["supportCount"] == 1
+        for x in (f, a, b, c, c2, a2):
+            await x.close()
+    run(scenario())

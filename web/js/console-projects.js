@@ -56,7 +56,7 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
       el('h3', { className: 'project-item__title', text: p.title }),
       el('p', { className: 'project-item__meta' }, [
         el('span', { className: `badge badge--status badge--${p.status}`, text: t(`project.status.${p.status}`), dataset: { testid: 'project-status' } }),
-        el('span', { text: ` ${table} · ${t('project.supporters', { n: (p.supporters ?? []).length })}` }),
+        el('span', { text: ` ${table} · ${t('project.supporters', { n: p.supportCount ?? (p.supporters ?? []).length })}` }),
         lastEditLine(store, connection, p.id) ? el('span', { text: ` · ${lastEditLine(store, connection, p.id)}` }) : null,
       ]),
       why ? el('div', { className: 'missing', dataset: { testid: 'project-missing' } }, [
@@ -75,7 +75,7 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
 
   function render() {
     const projects = store.workshop.projects ?? [];
-    const sig = JSON.stringify([projects.map((p) => [p.id, p.title, p.status, p.version, p.supporters, p.receipts, lastEditLine(store, connection, p.id)]),
+    const sig = JSON.stringify([projects.map((p) => [p.id, p.title, p.status, p.version, p.supporters, p.supportCount, p.receipts, lastEditLine(store, connection, p.id)]),
       [...missing], [...progress], editor?.projectId, store.workshop.closed, t('project.markReady')]);
     renderIfChanged(list, sig, () => (projects.length ? projects.map(item) : [el('li', { className: 'hint', text: t('project.noneConsole') })]));
     if (editor && !store.project(editor.projectId)) editor.close({ focus: false });

@@ -86,7 +86,7 @@ export function mountProjects({ store, connection, dom }) {
       el('p', { className: 'project-item__meta' }, [
         el('span', { className: `badge badge--status badge--${p.status}`, text: t(`project.status.${p.status}`), dataset: { testid: 'project-status' } }),
         mine ? null : el('span', { text: ` ${tableTitle}` }),
-        el('span', { text: ` · ${t('project.supporters', { n: (p.supporters ?? []).length })}` }),
+        el('span', { text: ` · ${t('project.supporters', { n: p.supportCount ?? (p.supporters ?? []).length })}` }),
         line ? el('span', { text: ` · ${line}` }) : null,
       ]),
       !mine && p.summary ? el('p', { className: 'project-item__summary', text: p.summary }) : null,
@@ -113,7 +113,7 @@ export function mountProjects({ store, connection, dom }) {
     intro.textContent = store.projectPhase ? t('project.intro') : t('project.introClosed');
     renderIfChanged(actions, JSON.stringify([canWrite(), t('project.new')]), () => (canWrite()
       ? [button('project-new', t('project.new'), { className: 'btn--primary', dataset: { testid: 'project-new' } })] : []));
-    const sig = (ps, m) => JSON.stringify([ps.map((p) => [p.id, p.title, p.status, p.summary, p.supporters, p.receipts, lastEditLine(store, connection, p.id)]),
+    const sig = (ps, m) => JSON.stringify([ps.map((p) => [p.id, p.title, p.status, p.summary, p.supporters, p.supportCount, p.receipts, lastEditLine(store, connection, p.id)]),
       editor?.projectId, m, store.workshop.closed, t('project.openSheet')]);
     renderIfChanged(list, sig(mine, true), () => (mine.length ? mine.map((p) => item(p, true))
       : [el('li', { className: 'hint', text: t('project.noneYet') })]));

@@ -202,11 +202,14 @@ function applyProject(store, event, live) {
       break;
     case 'project.supported':
       if (project) {
-        const supporters = new Set(project.supporters ?? []);
-        // Anonymous workshops hide the supporter from others: count what we can.
-        const who = event.supporter ?? `anonymous:${event.seq}`;
-        if (event.support) supporters.add(who); else supporters.delete(who);
-        project.supporters = [...supporters];
+        // Anonymous workshops hide who the other supporters are: the server gives the count.
+        if (event.supporter) {
+          const supporters = new Set(project.supporters ?? []);
+          if (event.support) supporters.add(event.supporter); else supporters.delete(event.supporter);
+          project.supporters = [...supporters];
+        }
+        if (typeof event.supportCount === 'number') project.supportCount = event.supportCount;
+        else project.supportCount = (project.supporters ?? []).length;
       }
       break;
     case 'project.submitted':
