@@ -52,7 +52,12 @@ final class Connection {
         }
         for i in head..<end { queuedBytes -= queue[i].count }
         head = end
-        if head > 64 && head * 2 > queue.count {
+        if head == queue.count {
+            // Drained: let go of the frames written at once (a quiet connection would otherwise
+            // keep its welcome and the last frames it was sent alive for nothing).
+            queue.removeAll(keepingCapacity: queue.capacity <= 16)
+            head = 0
+        } else if head > 64 && head * 2 > queue.count {
             queue.removeFirst(head)
             head = 0
         }
