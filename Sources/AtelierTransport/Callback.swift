@@ -27,12 +27,18 @@ extension WebSocketServer {
             guard let user else { return -1 }
             let id = makeID()
             user.storeBytes(of: id, as: UInt64.self)
-            connections[id] = Connection(id: id, wsi: wsi)
+            let c = Connection(id: id, wsi: wsi)
+            connections[id] = c
+            startLiveness(c)
             delegate?.transportOpened(id, peer: peerAddress(wsi))
             return 0
         case LWS_CALLBACK_RECEIVE:
             guard let user, let c = connections[user.load(as: UInt64.self)] else { return -1 }
+            heard(c)
             return receive(c, input, len)
+        case LWS_CALLBACK_RECEIVE_PONG:
+            if let user, let c = connections[user.load(as: UInt64.self)] { heard(c) }
+            return 0
         case LWS_CALLBACK_SERVER_WRITEABLE:
             guard let user, let c = connections[user.load(as: UInt64.self)] else { return -1 }
             return writeNext(c)
@@ -142,6 +148,11 @@ extension WebSocketServer {
     }
 
     func writeNext(_ c: Connection) -> Int32 {
+        if c.pingWanted && c.closing == nil {
+            if writePing(c) < 0 { return -1 }
+            if c.hasQueued { lws_callback_on_writable(c.wsi) }
+            return 0
+        }
         if let frame = c.nextFrame(coalescingUpTo: 256 * 1024) {
             let written = lws_write(c.wsi, frame.payload.assumingMemoryBound(to: UInt8.self), frame.count, LWS_WRITE_TEXT)
             if written < frame.count { return -1 }

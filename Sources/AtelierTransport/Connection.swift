@@ -12,6 +12,13 @@ final class Connection {
     private(set) var queuedBytes = 0
     /// Set once a close was asked: the code goes out after what is queued.
     var closing: (code: UInt16, reason: String)?
+    /// Liveness (see `Liveness.swift`): the monotonic second of the last valid frame received,
+    /// whether a ping went out since, whether one waits for the next WRITEABLE, and the second
+    /// the liveness sweep looks at this connection again.
+    var lastHeard: Int64 = 0
+    var pinged = false
+    var pingWanted = false
+    var checkAt: Int64 = 0
 
     init(id: ConnectionID, wsi: OpaquePointer) { self.id = id; self.wsi = wsi }
 

@@ -50,7 +50,7 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
     public let configuration: ServerConfiguration
     public weak var delegate: TransportDelegate?
 
-    private var context: OpaquePointer?
+    private(set) var context: OpaquePointer?
     private var thread: Thread?
     private let jobs = Mutex<[@Sendable () -> Void]>([])
     private let stopped = Atomic<Bool>(false)
@@ -61,6 +61,13 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
     var connections: [ConnectionID: Connection] = [:]
     var exchanges: [UInt64: HTTPExchange] = [:]
     var nextID: UInt64 = 1
+    /// Liveness (`Liveness.swift`): connections by the second they are due to be looked at, the
+    /// last second swept, the once-a-second timer (an `lws_sorted_usec_list_t` followed by a
+    /// pointer to this server), and the ping frame with its `LWS_PRE` headroom.
+    var liveness = LivenessWheel()
+    var lastSweep: Int64?
+    private(set) var livenessTimer: UnsafeMutableRawPointer?
+    let pingBuffer = UnsafeMutablePointer<UInt8>.allocate(capacity: LWS.pre + 16)
     /// C memory handed to libwebsockets for the context's lifetime.
     private var cStrings: [UnsafeMutablePointer<CChar>] = []
     private var protocols: UnsafeMutablePointer<lws_protocols>?
@@ -77,6 +84,7 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
     deinit {
         cStrings.forEach { free($0) }
         protocols?.deallocate(); mounts?.deallocate(); retry?.deallocate()
+        livenessTimer?.deallocate(); pingBuffer.deallocate()
     }
 
     private func cString(_ s: String) -> UnsafeMutablePointer<CChar> {
@@ -120,11 +128,13 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
         web.pointee.cache_max_age = 0
         mounts = mountArray
 
-        // A silent peer is pinged, then dropped without a valid frame (defaults: 20 s, 50 s).
+        // A silent peer is pinged, then dropped without a valid frame (defaults: 20 s, 50 s), by
+        // the transport's own sweep (`Liveness.swift`). libwebsockets' per-connection validity
+        // timers are turned off (a hang-up of 0 disables them; without a policy it would use its
+        // default one): at 20,000 connections their sorted-list upkeep cost a whole core.
         let policy = UnsafeMutablePointer<lws_retry_bo_t>.allocate(capacity: 1)
         policy.initialize(to: lws_retry_bo_t(retry_ms_table: nil, retry_ms_table_count: 0, conceal_count: 0,
-                                             secs_since_valid_ping: UInt16(clamping: configuration.pingAfterSeconds),
-                                             secs_since_valid_hangup: UInt16(clamping: configuration.dropAfterSeconds),
+                                             secs_since_valid_ping: 0, secs_since_valid_hangup: 0,
                                              jitter_percent: 0))
         retry = policy
 
@@ -147,6 +157,13 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
             throw TransportError.cannotStart("impossible d'écouter sur \(configuration.host):\(configuration.port) (port déjà pris ?)")
         }
         context = ctx
+        pingBuffer.initialize(repeating: 0, count: LWS.pre + 16)
+        let timer = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<lws_sorted_usec_list_t>.stride + MemoryLayout<UnsafeRawPointer>.size,
+                                                     alignment: 16)
+        timer.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<lws_sorted_usec_list_t>.stride)
+        (timer + MemoryLayout<lws_sorted_usec_list_t>.stride).storeBytes(of: UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()),
+                                                                          as: UnsafeRawPointer.self)
+        livenessTimer = timer
         if let vhost = lws_get_vhost_by_name(ctx, "atelier") {
             port = Int(lws_get_vhost_listen_port(vhost))
         } else {
@@ -161,6 +178,7 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
 
     private func serviceLoop() {
         serviceThreadID = pthread_self()
+        scheduleLivenessTimer()
         while !stopped.load(ordering: .acquiring) {
             if lws_service(context, 0) < 0 { break }
             delegate?.transportTurnEnded()

@@ -225,3 +225,100 @@ final class TransportTests {
         #expect(closeCode(in: c.read { closeCode(in: $0) != nil }) == 1008)
     }
 }
+
+/// Liveness with short timings (ping after 1 s, drop after 3 s): checked by what the peer sees,
+/// with no timing asserted (socket reads wait up to 15 s for each expected frame).
+@Suite("transport liveness", .serialized)
+final class LivenessTests {
+    let server: WebSocketServer
+    let delegate = EchoDelegate()
+
+    init() throws {
+        let webRoot = NSTemporaryDirectory() + "atelier-web-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: webRoot, withIntermediateDirectories: true)
+        server = WebSocketServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, webRoot: webRoot,
+                                                                    pingAfterSeconds: 1, dropAfterSeconds: 3))
+        server.delegate = delegate
+        delegate.server = server
+        try server.start()
+    }
+
+    deinit { server.stop() }
+
+    func openWebSocket() throws -> TCPClient {
+        let c = try TCPClient(port: server.port)
+        var tv = timeval(tv_sec: 15, tv_usec: 0)
+        setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        c.write(upgradeRequest(origin: nil, port: server.port))
+        let r = String(decoding: c.read { String(decoding: $0, as: UTF8.self).contains("\r\n\r\n") }, as: UTF8.self)
+        try #require(r.hasPrefix("HTTP/1.1 101"))
+        return c
+    }
+
+    /// Reads one whole server frame (unmasked, short payloads): opcode and payload, nil once closed.
+    func readFrame(_ c: TCPClient) -> (opcode: UInt8, payload: [UInt8])? {
+        var head = [UInt8](repeating: 0, count: 2)
+        guard recv(c.fd, &head, 2, Int32(MSG_WAITALL)) == 2 else { return nil }
+        var length = Int(head[1] & 0x7F)
+        if length == 126 {
+            var ext = [UInt8](repeating: 0, count: 2)
+            guard recv(c.fd, &ext, 2, Int32(MSG_WAITALL)) == 2 else { return nil }
+            length = Int(ext[0]) << 8 | Int(ext[1])
+        }
+        var payload = [UInt8](repeating: 0, count: length)
+        if length > 0 { guard recv(c.fd, &payload, length, Int32(MSG_WAITALL)) == length else { return nil } }
+        return (head[0] & 0x0F, payload)
+    }
+
+    func connectionCount() -> Int {
+        let count = Mutex(0)
+        let done = DispatchSemaphore(value: 0)
+        server.post { [server] in count.withLock { $0 = server.connections.count }; done.signal() }
+        done.wait()
+        return count.withLock { $0 }
+    }
+
+    @Test func aSilentPeerIsPingedThenDropped() throws {
+        let c = try openWebSocket()
+        let first = readFrame(c)
+        #expect(first?.opcode == 0x9, "a silent peer is pinged first")
+        // It answers nothing: the next thing it sees is the end of the connection (at most one
+        // ping per silence, so no second ping comes first).
+        var after: [UInt8] = []
+        while let frame = readFrame(c) { after.append(frame.opcode) }
+        #expect(after.isEmpty, "nothing but the end after the ping: \(after)")
+        var probe = [UInt8](repeating: 0, count: 1)
+        #expect(recv(c.fd, &probe, 1, 0) == 0, "the server closed the connection")
+        #expect(delegate.events.withLock { $0.contains("closed") })
+    }
+
+    @Test func aPeerThatAnswersPingsIsKept() throws {
+        let c = try openWebSocket()
+        // Answer five pings: longer than the 3 s after which a silent peer is dropped.
+        for _ in 0..<5 {
+            let frame = try #require(readFrame(c), "still connected")
+            #expect(frame.opcode == 0x9)
+            c.write(TCPClient.frame(opcode: 0xA, frame.payload))
+        }
+        c.write(TCPClient.frame(opcode: 0x1, Array("toujours là".utf8)))
+        var reply = readFrame(c)
+        while reply?.opcode == 0x9 { c.write(TCPClient.frame(opcode: 0xA, reply!.payload)); reply = readFrame(c) }
+        #expect(reply?.opcode == 0x1)
+        #expect(reply.map { String(decoding: $0.payload, as: UTF8.self) } == "echo:toujours là")
+        #expect(connectionCount() == 1)
+    }
+
+    @Test func aPeerThatSendsMessagesButNeverAnswersPingsIsKept() throws {
+        let c = try openWebSocket()
+        // A message every ~0.3 s for 4.5 s, pings left unanswered: any valid frame proves the peer
+        // alive, so it is never dropped (it may be pinged at a second's boundary).
+        for i in 0..<15 {
+            c.write(TCPClient.frame(opcode: 0x1, Array("m\(i)".utf8)))
+            var reply = readFrame(c)
+            while reply?.opcode == 0x9 { reply = readFrame(c) }
+            #expect(reply?.opcode == 0x1, "still connected, echoed")
+            usleep(300_000)
+        }
+        #expect(connectionCount() == 1)
+    }
+}
