@@ -65,17 +65,41 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         self.transport = transport
         pipeline = Pipeline(store: store, toLoop: { [unowned transport] job in transport.post(job) })
         pipeline.onFailure = { [unowned self] rooms, error in self.commitFailed(rooms, error) }
-        for stored in try store.loadOpenWorkshops() { adopt(stored) }
+        for (room, credentials) in try Self.loadOpenRooms(store) { adopt(room, credentials: credentials) }
         resumeTimers()
+    }
+
+    /// Every open workshop rebuilt from the journal, on all cores: each worker loads and replays
+    /// one workshop at a time (so only a few journals are in memory at once), in order of the
+    /// store's list. The rooms are handed to the loop only once all are built.
+    static func loadOpenRooms(_ store: EventStore) throws -> [(Room, [Credential])] {
+        let ids = try store.openWorkshopIDs()
+        let results = LoadResults(count: ids.count)
+        let workers = min(ids.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let i = results.claim() {
+                do {
+                    guard let stored = try store.loadWorkshop(id: ids[i]) else { continue }
+                    if let room = Room(stored: stored) { results.set(i, .success((room, stored.credentials))) }
+                } catch {
+                    results.set(i, .failure(error))
+                }
+            }
+        }
+        return try results.collect()
     }
 
     @discardableResult
     func adopt(_ stored: StoredWorkshop) -> Room? {
         guard let room = Room(stored: stored) else { return nil }
+        adopt(room, credentials: stored.credentials)
+        return room
+    }
+
+    func adopt(_ room: Room, credentials: [Credential]) {
         rooms[room.record.id] = room
         roomsByCode[room.record.joinCode] = room.record.id
-        for c in stored.credentials { tokens[c.token] = (c.workshop, c.participant) }
-        return room
+        for c in credentials { tokens[c.token] = (c.workshop, c.participant) }
     }
 
     /// A room in memory, or loaded from the store (a workshop created by the CLI while running).
@@ -280,5 +304,33 @@ struct Session {
     var workshop: WorkshopID? {
         if case .joined(let w, _) = state { return w }
         return nil
+    }
+}
+
+/// What the start-up workers built, slot by slot: the next index to claim and the results, under
+/// one lock (claimed once per workshop, so never contended for long).
+private final class LoadResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private var slots: [Result<(Room, [Credential]), Error>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func claim() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard next < slots.count else { return nil }
+        defer { next += 1 }
+        return next
+    }
+
+    func set(_ i: Int, _ result: Result<(Room, [Credential]), Error>) {
+        lock.lock(); defer { lock.unlock() }
+        slots[i] = result
+    }
+
+    /// The rooms in the store's order; the first error, if any workshop failed to load.
+    func collect() throws -> [(Room, [Credential])] {
+        lock.lock(); defer { lock.unlock() }
+        return try slots.compactMap { try $0?.get() }
     }
 }

@@ -16,8 +16,8 @@ final class Room {
     static let recentLimit = 20_000
     /// Answers already given, by actor and client message id, so a retried id is answered the
     /// same way and applied once.
-    private var answers: [ActorID: [String: [UInt8]]] = [:]
-    private var answerOrder: [ActorID: [String]] = [:]
+    private(set) var answers: [ActorID: [String: [UInt8]]] = [:]
+    private(set) var answerOrder: [ActorID: [String]] = [:]
     static let answersPerActor = 1024
     /// Client keys of joins by code (journaled as the join's message id), to make a retried join idempotent.
     var joinKeys: [String: ActorID] = [:]
@@ -36,26 +36,58 @@ final class Room {
         guard let first = stored.entries.first, case .workshopCreated(let blueprint) = first.event.body else { return nil }
         self.init(record: stored.record, state: Workshop(blueprint))
         let tailStart = max(0, stored.entries.count - Self.recentLimit)
+        recent.reserveCapacity(stored.entries.count - tailStart)
         for (i, entry) in stored.entries.enumerated() {
             if i >= tailStart { record(entry.event) } else { state.apply(entry.event) }
         }
-        var byMessage: [String: (actor: ActorID, seq: Int, bodies: [EventBody])] = [:]
-        var order: [String] = []
-        for entry in stored.entries {
-            guard let message = entry.message, let actor = entry.event.by else { continue }
+        rebuildAnswers(stored.entries)
+    }
+
+    /// A client message, as the answers are keyed.
+    struct MessageKey: Hashable {
+        var actor: ActorID
+        var message: String
+    }
+
+    /// The answers to journaled messages, as if each had been remembered when it was executed:
+    /// per actor, the last `answersPerActor` distinct messages (by first appearance), each acked
+    /// with the seq of its last event and the result of all its events. Only those acks are built
+    /// (at 1,000,000 events most messages are long evicted), and a command's events, contiguous in
+    /// the journal, cost one dictionary look-up together.
+    private func rebuildAnswers(_ entries: [JournalEntry]) {
+        struct Message { var key: MessageKey; var seq: Int; var runs: [Range<Int>] }
+        var index: [MessageKey: Int] = [:]
+        var messages: [Message] = []
+        var byActor: [ActorID: [Int]] = [:]
+        var i = 0
+        while i < entries.count {
+            guard let message = entries[i].message, let actor = entries[i].event.by else { i += 1; continue }
+            // The run of entries caused by this same message.
+            var end = i + 1
+            while end < entries.count, entries[end].message == message, entries[end].event.by == actor { end += 1 }
             if message.hasPrefix(Self.joinKeyPrefix) {
                 joinKeys[String(message.dropFirst(Self.joinKeyPrefix.count))] = actor
+                i = end
                 continue
             }
-            let key = actor + "\u{0}" + message
-            if byMessage[key] == nil { order.append(key); byMessage[key] = (actor, entry.event.seq, []) }
-            byMessage[key]!.seq = entry.event.seq
-            byMessage[key]!.bodies.append(entry.event.body)
+            let key = MessageKey(actor: actor, message: message)
+            if let m = index[key] {
+                messages[m].seq = entries[end - 1].event.seq
+                messages[m].runs.append(i..<end)
+            } else {
+                index[key] = messages.count
+                byActor[actor, default: []].append(messages.count)
+                messages.append(Message(key: key, seq: entries[end - 1].event.seq, runs: [i..<end]))
+            }
+            i = end
         }
-        for key in order {
-            let m = byMessage[key]!
-            let message = String(key.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)[1])
-            remember(Outbound.ack(re: message, seq: m.seq, result: ackResult(for: m.bodies)), for: message, by: m.actor)
+        for (_, list) in byActor {
+            for m in list.suffix(Self.answersPerActor) {
+                let message = messages[m]
+                let bodies = message.runs.flatMap { entries[$0].map(\.event.body) }
+                remember(Outbound.ack(re: message.key.message, seq: message.seq, result: ackResult(for: bodies)),
+                         for: message.key.message, by: message.key.actor)
+            }
         }
     }
 

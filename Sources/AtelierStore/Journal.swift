@@ -55,6 +55,9 @@ public struct StoredWorkshop: Sendable {
     public var record: WorkshopRecord
     public var entries: [JournalEntry]
     public var credentials: [Credential]
+    public init(record: WorkshopRecord, entries: [JournalEntry], credentials: [Credential]) {
+        self.record = record; self.entries = entries; self.credentials = credentials
+    }
     /// Replaying `entries`; nil if the journal does not start with `workshop.created`.
     public var state: Workshop? { Workshop.replay(entries.lazy.map(\.event)) }
 }
@@ -68,6 +71,8 @@ public protocol EventStore: Sendable {
     func loadOpenWorkshops() throws -> [StoredWorkshop]
     /// One workshop, rebuilt from its journal.
     func loadWorkshop(id: WorkshopID) throws -> StoredWorkshop?
+    /// The ids of the workshops that are not closed, oldest first (to load them one at a time).
+    func openWorkshopIDs() throws -> [WorkshopID]
     /// The id of the workshop with this join code, if any.
     func workshopID(joinCode: String) throws -> WorkshopID?
     /// The workshop and participant a resume token belongs to.
@@ -218,9 +223,21 @@ public final class SQLiteStore: EventStore {
         }
     }
 
+    public func openWorkshopIDs() throws -> [WorkshopID] {
+        try pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM workshop WHERE closed = 0 ORDER BY created_at, id") }
+    }
+
     public func loadOpenWorkshops() throws -> [StoredWorkshop] {
-        let ids = try pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM workshop WHERE closed = 0 ORDER BY created_at, id") }
-        return try ids.compactMap { try loadWorkshop(id: $0) }
+        try openWorkshopIDs().compactMap { try loadWorkshop(id: $0) }
+    }
+
+    /// One journal payload: the common events by `JournalDecoding`'s fast path, the rest (and
+    /// anything it does not recognise) by `JSONDecoder`.
+    static func decodeBody(_ row: Row, column: Int, decoder: JSONDecoder) throws -> EventBody {
+        if let body = try row.withUnsafeData(atIndex: column, { data in data?.withUnsafeBytes { JournalDecoding.decode($0) } }) {
+            return body
+        }
+        return try decoder.decode(EventBody.self, from: row[column] as Data)
     }
 
     public func loadWorkshop(id: WorkshopID) throws -> StoredWorkshop? {
@@ -236,15 +253,16 @@ public final class SQLiteStore: EventStore {
             }
             let decoder = JSONDecoder()
             var entries: [JournalEntry] = []
+            entries.reserveCapacity(try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM event WHERE workshop_id = ?", arguments: [id]) ?? 0)
             let cursor = try Row.fetchCursor(db, sql: "SELECT seq, at, actor, message, payload FROM event WHERE workshop_id = ? ORDER BY seq", arguments: [id])
             var expected = 1
             while let r = try cursor.next() {
-                let seq: Int = r["seq"]
+                let seq: Int = r[0]
                 guard seq == expected else { throw StoreError.gap(workshop: id, expected: expected, got: seq) }
                 expected += 1
                 var body: EventBody
                 do {
-                    body = try decoder.decode(EventBody.self, from: r["payload"] as Data)
+                    body = try Self.decodeBody(r, column: 4, decoder: decoder)
                 } catch {
                     throw StoreError.undecodable(workshop: id, seq: seq, reason: "\(error)")
                 }
@@ -252,11 +270,11 @@ public final class SQLiteStore: EventStore {
                     p.profile = profiles[p.id]
                     body = .participantJoined(p)
                 }
-                let event = Event(seq: seq, at: r["at"], by: r["actor"], body: body)
+                let event = Event(seq: seq, at: r[1], by: r[2], body: body)
                 if seq == 1, case .workshopCreated = body {} else if seq == 1 {
                     throw StoreError.undecodable(workshop: id, seq: seq, reason: "first event is not workshop.created")
                 }
-                entries.append(JournalEntry(workshop: id, event: event, message: r["message"]))
+                entries.append(JournalEntry(workshop: id, event: event, message: r[3]))
             }
             return StoredWorkshop(record: record, entries: entries, credentials: credentials)
         }

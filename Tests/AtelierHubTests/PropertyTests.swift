@@ -78,8 +78,96 @@ struct PropertyTests {
                     #expect(room.state == before, "refused \(message) changed the state")
                 }
             }
-            let replayed = try! h.store.loadWorkshop(id: h.record.id)!.state!
-            #expect(replayed == room.state)
+            let stored = try! h.store.loadWorkshop(id: h.record.id)!
+            #expect(stored.state! == room.state)
+            // The room a restart builds is the live one: same state, same history for resumes,
+            // same answers to every journaled message (errors are not journaled, so not kept).
+            let recovered = Room(stored: stored)!
+            #expect(recovered.state == room.state)
+            expectSameHistory(recovered, room)
+            for (actor, answers) in room.answers {
+                for (message, bytes) in answers where stored.entries.contains(where: { $0.message == message && $0.event.by == actor }) {
+                    #expect(recovered.answer(for: message, by: actor) == bytes, "answer to \(message)")
+                }
+            }
+            for (actor, answers) in recovered.answers {
+                for message in answers.keys { #expect(room.answer(for: message, by: actor) != nil, "\(message) was answered live") }
+            }
         }
+    }
+}
+
+/// Two rooms give a resuming client the same thing: the same recorded events (with who may see
+/// them) after every `since`.
+func expectSameHistory(_ a: Room, _ b: Room, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(a.recent.count == b.recent.count, sourceLocation: sourceLocation)
+    for (x, y) in zip(a.recent, b.recent) {
+        #expect(x.event == y.event && x.audience == y.audience && x.revealed == y.revealed
+                && x.restoredVotes == y.restoredVotes && x.supportCount == y.supportCount,
+                "recorded seq \(x.event.seq)", sourceLocation: sourceLocation)
+    }
+    for since in [0, 1, a.state.seq / 2, a.state.seq - 1, a.state.seq] {
+        #expect(a.events(after: since)?.map(\.event) == b.events(after: since)?.map(\.event), "since \(since)",
+                sourceLocation: sourceLocation)
+    }
+}
+
+/// The answers a restart rebuilds, against the plain way: remembering every journaled message in
+/// order, as the live room did (the algorithm `Room.init(stored:)` used before it was made lazy).
+@Suite("Recovered answers")
+struct RecoveredAnswersTests {
+    func referenceAnswers(_ entries: [JournalEntry]) -> (answers: [ActorID: [String: [UInt8]]], order: [ActorID: [String]]) {
+        var byMessage: [String: (actor: ActorID, seq: Int, bodies: [EventBody])] = [:]
+        var order: [String] = []
+        for entry in entries {
+            guard let message = entry.message, let actor = entry.event.by, !message.hasPrefix(Room.joinKeyPrefix) else { continue }
+            let key = actor + "\u{0}" + message
+            if byMessage[key] == nil { order.append(key); byMessage[key] = (actor, entry.event.seq, []) }
+            byMessage[key]!.seq = entry.event.seq
+            byMessage[key]!.bodies.append(entry.event.body)
+        }
+        var answers: [ActorID: [String: [UInt8]]] = [:]
+        var answerOrder: [ActorID: [String]] = [:]
+        for key in order {
+            let m = byMessage[key]!
+            let message = String(key.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)[1])
+            answerOrder[m.actor, default: []].append(message)
+            answers[m.actor, default: [:]][message] = Outbound.ack(re: message, seq: m.seq, result: ackResult(for: m.bodies))
+            if answerOrder[m.actor]!.count > Room.answersPerActor {
+                answers[m.actor]![answerOrder[m.actor]!.removeFirst()] = nil
+            }
+        }
+        return (answers, answerOrder)
+    }
+
+    @Test func onlyTheLastAnswersPerActorAreRebuiltAndTheyAreTheSame() throws {
+        let plan = try PlanCatalog.load(directory: sessionsDirectory).plans["iae-saone-et-loire"]!
+        let created = NewWorkshop(plan: plan, title: nil, now: 0)
+        var entries = created.batch.entries
+        let board = created.record.id
+        var seq = entries.count
+        func add(_ body: EventBody, by actor: ActorID, message: String?) {
+            seq += 1
+            entries.append(JournalEntry(workshop: board, event: Event(seq: seq, at: Int64(seq), by: actor, body: body), message: message))
+        }
+        let boardID = Workshop.replay(entries.lazy.map(\.event))!.boards[0].id
+        // Two actors, 1,500 and 300 messages: one-event and two-event commands, a join key, and a
+        // message id used again long after it was evicted (not contiguous in the journal).
+        for k in 0..<1_500 {
+            let card = "c_x\(k)"
+            add(.cardAdded(Card(id: card, board: boardID, column: "ideas", text: "t\(k)", x: 0, y: 0, color: .yellow,
+                                author: "p_1", createdSeq: seq + 1)), by: "p_1", message: "m\(k)")
+            if k % 3 == 0 { add(.cardMoved(card: card, x: Double(k), y: 1, column: "ideas", board: boardID), by: "p_1", message: "m\(k)") }
+            if k < 300 { add(.cardEdited(card: card, text: "u\(k)", version: 2), by: "p_2", message: "m\(k)") }
+        }
+        add(.cardMoved(card: "c_x0", x: 5, y: 5, column: "ideas", board: boardID), by: "p_1", message: "m0")
+        add(.cardMoved(card: "c_x1499", x: 5, y: 5, column: "ideas", board: boardID), by: "p_1", message: "m1499")
+        let stored = StoredWorkshop(record: created.record, entries: entries, credentials: [])
+        let room = try #require(Room(stored: stored))
+        let reference = referenceAnswers(entries)
+        #expect(room.answers == reference.answers)
+        #expect(room.answerOrder == reference.order)
+        #expect(room.answers["p_1"]?.count == Room.answersPerActor)
+        #expect(room.answers["p_2"]?.count == 300)
     }
 }

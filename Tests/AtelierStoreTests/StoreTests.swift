@@ -222,3 +222,116 @@ struct SecretsTests {
         #expect(!Secrets.constantTimeEquals("", "abc"))
     }
 }
+
+/// The journal's fast decoder (`JournalDecoding`) against Foundation's `JSONDecoder`, on what
+/// `JSONEncoder` writes: whenever the fast path answers, it answers the same.
+@Suite("Journal decoding")
+struct JournalDecodingTests {
+    /// A small deterministic generator, so a failure replays.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let pieces = ["a", "Z", "0", " ", "é", "«", "»", "\"", "\\", "/", "\n", "\r", "\t", "\u{08}", "\u{0C}",
+                         "\u{01}", "\u{1F}", "\u{7F}", "€", "😀", "e\u{301}", "c_", "p_12", "{", "}", "[", "]", ":", ",", "\u{2028}"]
+
+    func text(_ g: inout SplitMix) -> String {
+        (0..<Int.random(in: 0...12, using: &g)).map { _ in Self.pieces.randomElement(using: &g)! }.joined()
+    }
+
+    func number(_ g: inout SplitMix) -> Double {
+        switch Int.random(in: 0...6, using: &g) {
+        case 0: return Double(Int.random(in: -10_000...10_000, using: &g))
+        case 1: return Double.random(in: -1e4...1e4, using: &g)
+        case 2: return -0.0
+        case 3: return Double(Int.random(in: -(1 << 53)...(1 << 53), using: &g))
+        case 4: return Double.random(in: -1...1, using: &g) * 1e-9
+        case 5: return Double.random(in: -1...1, using: &g) * 1e300
+        default:
+            let d = Double(bitPattern: g.next())
+            return d.isFinite ? d : 1.5
+        }
+    }
+
+    func card(_ g: inout SplitMix) -> Card {
+        Card(id: "c_\(Int.random(in: 0...999, using: &g))", board: text(&g), column: text(&g), text: text(&g),
+             x: number(&g), y: number(&g), color: CardColor.allCases.randomElement(using: &g)!,
+             author: Bool.random(using: &g) ? text(&g) : nil, version: Int.random(in: 1...1_000_000, using: &g),
+             cluster: Bool.random(using: &g) ? text(&g) : nil, createdSeq: Int.random(in: 1...Int(Int32.max), using: &g),
+             isPrivate: Bool.random(using: &g), hidden: Bool.random(using: &g))
+    }
+
+    func body(_ g: inout SplitMix) -> EventBody {
+        switch Int.random(in: 0...10, using: &g) {
+        case 0: return .cardAdded(card(&g))
+        case 1: return .cardRestored(card(&g))
+        case 2: return .cardMoved(card: text(&g), x: number(&g), y: number(&g), column: text(&g), board: text(&g))
+        case 3: return .cardEdited(card: text(&g), text: text(&g), version: Int.random(in: -5...Int(Int32.max), using: &g))
+        case 4: return .cardDeleted(card: text(&g))
+        case 5: return .cardHidden(card: text(&g))
+        case 6: return .voteCast(card: text(&g), voter: text(&g), phase: text(&g), total: Int.random(in: 0...500, using: &g))
+        case 7: return .voteRetracted(card: text(&g), voter: text(&g), phase: text(&g), total: Int.random(in: 0...500, using: &g))
+        case 8: return .cardClustered(card: text(&g), cluster: Bool.random(using: &g) ? text(&g) : nil)
+        case 9: return .phaseChanged(phase: text(&g))
+        default: return .announcementMade(text: text(&g))
+        }
+    }
+
+    func fast(_ data: Data) -> EventBody? { data.withUnsafeBytes { JournalDecoding.decode($0) } }
+
+    @Test func fastPathAgreesWithJSONDecoder() throws {
+        var g = SplitMix(state: 0xA7E1_1E12)
+        let encoder = JSONEncoder()
+        let decoder = JSONDecoder()
+        var fastCount = 0
+        for _ in 0..<20_000 {
+            let original = body(&g)
+            let data = try encoder.encode(original)
+            let reference = try decoder.decode(EventBody.self, from: data)
+            if let decoded = fast(data) {
+                fastCount += 1
+                #expect(decoded == reference, "\(String(decoding: data, as: UTF8.self))")
+                if case .cardMoved(_, let x, _, _, _) = decoded, case .cardMoved(_, let rx, _, _, _) = reference {
+                    #expect(x.bitPattern == rx.bitPattern, "same double, to the bit (-0.0 included)")
+                }
+            }
+        }
+        // The fast path does serve many of them (not the texts with a control character, which the
+        // encoder writes as \u escapes left to JSONDecoder, nor the two event types it does not know).
+        #expect(fastCount > 5_000)
+    }
+
+    @Test func plainEventsTakeTheFastPath() throws {
+        let bodies: [EventBody] = [
+            .cardMoved(card: "c_20", x: 8367, y: 2697.5, column: "problems", board: "b_consolider"),
+            .cardEdited(card: "c_1", text: "Des parcours « complexes »", version: 3),
+            .cardAdded(Card(id: "c_2", board: "b", column: "ideas", text: "t", x: 0, y: 120, color: .blue, author: "p_1", createdSeq: 2)),
+            .voteCast(card: "c_1", voter: "p_1", phase: "vote", total: 2),
+        ]
+        for b in bodies {
+            #expect(fast(try JSONEncoder().encode(b)) == b)
+        }
+    }
+
+    @Test func anythingUnexpectedIsLeftToJSONDecoder() {
+        let odd = [
+            #"{"cardMoved":{"card":"c","x":1,"y":2,"column":"k","board":"b","extra":1}}"#,  // unknown key
+            #"{"cardMoved":{"card":"c","x":1,"y":2,"column":"k"}}"#,  // missing key
+            #"{"cardMoved":{"card":"c","x":01,"y":2,"column":"k","board":"b"}}"#,  // not JSON
+            #"{"cardMoved":{"card":"c","x":1.,"y":2,"column":"k","board":"b"}}"#,
+            #"{"cardMoved":{"card":"\u0063","x":1,"y":2,"column":"k","board":"b"}}"#,  // \u escape
+            #"{"cardEdited":{"card":"c","text":"t","version":1.5}}"#,  // fractional Int
+            #"{"cardDeleted":{"card":"c"}} x"#,  // trailing bytes
+            #"{"cardDeleted":{"card":"c"}"#,  // truncated
+            #"{"workshopPaused":{}}"#,  // another event
+        ]
+        for text in odd { #expect(fast(Data(text.utf8)) == nil, "\(text)") }
+    }
+}
