@@ -141,3 +141,45 @@ def set_phase(driver, phase_title):
             click(b)
             return
     raise AssertionError(f"no phase button {phase_title!r}")
+
+
+# --- Projector -----------------------------------------------------------------------------------
+
+# Installed before the page's own scripts: records the type of every message the page sends.
+RECORD_SENT = """
+(() => {
+  const sent = [];
+  Object.defineProperty(window, '__atelierSent', { value: sent });
+  const original = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    try { sent.push(JSON.parse(data).type); } catch { sent.push('(not JSON)'); }
+    return original.call(this, data);
+  };
+})();
+"""
+BOARD = '[data-testid="projector-boards"]'
+
+
+def projector_url(workshop):
+    """The console's link, pointed at the projector page (the same fragment: workshop, key, code)."""
+    return workshop["facilitatorUrl"].replace("/facilitator.html#", "/projector.html#")
+
+
+def open_projector(driver, workshop):
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_SENT})
+    driver.get(projector_url(workshop))
+    wait(driver, lambda d: len(finds(d, f'{BOARD} [data-testid="projector-board"]')) > 0, message="no board on the projector")
+    wait(driver, lambda d: find(d, '[data-testid="connection-state"]').get_attribute("data-state") == "online")
+
+
+def wall_cards(driver):
+    """{card text: (board id, column id, vote text or None)} of the cards on the projector."""
+    return driver.execute_script("""
+        const out = {};
+        for (const li of document.querySelectorAll('[data-testid="projector-boards"] [data-testid="projector-card"]')) {
+          const votes = li.querySelector('[data-testid="projector-votes"]');
+          out[li.querySelector('[data-testid="projector-card-text"]').textContent] = [
+            li.closest('[data-board]').dataset.board, li.closest('[data-column]').dataset.column, votes ? votes.textContent : null];
+        }
+        return out;
+    """)

@@ -8,11 +8,22 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from .conftest import SCREENSHOTS, Client, create_workshop, facilitator_commands, run, snapshot
-from .pages import card, click, find, join, open_console, visible, wait, wait_card
+from .pages import card, click, find, join, open_console, open_projector, visible, wait, wait_card
 
 WANTED_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE = {"width": 360, "height": 740, "deviceScaleFactor": 1, "mobile": True}
 LAPTOP = {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False}
+WALL = {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False}
+# A few cards for the other tables, so the projector's screenshot looks like a room at work.
+OTHER_TABLES = {
+    "cooperer": [("problems", "Chaque structure recrute seule ses encadrants techniques", "blue"),
+                 ("ideas", "Mutualiser un poste de chargé de développement", "green")],
+    "economie-classique": [("problems", "Les entreprises connaissent mal les clauses d'insertion", "pink"),
+                           ("ideas", "Des visites croisées SIAE et entreprises du bassin", "yellow")],
+    "structurer-secteur": [("ideas", "Un annuaire partagé des SIAE du département", "orange")],
+    "partenariat-public": [("problems", "Des dialogues de gestion trop centrés sur les chiffres", "purple"),
+                           ("ideas", "Un comité de pilotage annuel ouvert aux têtes de réseau", "blue")],
+}
 
 
 def axe_script():
@@ -88,6 +99,17 @@ def scene(live_server):
     return {"workshop": w, "group": group, "board": board}
 
 
+def fill_other_tables(live_server, w):
+    boards = snapshot(live_server, w)["boards"]
+    commands = []
+    for board in boards:
+        for suffix, cards in OTHER_TABLES.items():
+            if board["id"].endswith(suffix):
+                commands += [{"type": "card.add", "board": board["id"], "column": column, "text": text, "color": color}
+                             for column, text, color in cards]
+    facilitator_commands(live_server, w, *commands)
+
+
 def seat(live_server, scene, name):
     """Moves the browser participant called `name` to the scene's table."""
     pid = next(p["id"] for p in snapshot(live_server, scene["workshop"])["participants"] if p["name"] == name)
@@ -136,6 +158,18 @@ def test_accessibility(live_server, scene, browsers):
     visible(console, '[data-testid="projection"]')
     problems += axe_violations(console, "console with the projected code")
     click(find(console, '[data-testid="projection-close"]'))
+
+    # The projector view (the console's link opens it) and the accessibility statement.
+    wall = browsers.new()
+    open_projector(wall, w)
+    wait(wall, lambda d: d.execute_script("return document.querySelector('[data-testid=projector-qr]').naturalWidth > 0"))
+    visible(wall, '[data-testid="projector-timer"]')
+    facilitator_commands(live_server, w, {"type": "announce", "text": "Pause café à 10 h 30"})
+    visible(wall, '[data-testid="projector-announcement"]')
+    problems += axe_violations(wall, "projector")
+    wall.get(live_server.url + "/accessibilite.html")
+    visible(wall, '[data-testid="a11y-state"]')
+    problems += axe_violations(wall, "accessibility statement")
 
     # The printable report, as the export gives it (fetched with the facilitator key).
     html = console.execute_async_script("""
@@ -191,5 +225,19 @@ def test_screenshots_and_phone_layout(live_server, scene, browsers):
     wait_card(console, "Peu de fonds propres pour investir dans du matériel", scope='[data-testid="mini-boards"]')
     console.execute_script("window.scrollTo(0, 0)")
     console.save_screenshot(os.path.join(SCREENSHOTS, "console-laptop.png"))
-    for name in ("home", "join", "board-phone", "board-laptop", "console-laptop"):
+
+    # The projector on a 1920 × 1080 wall, with cards on every table and a message to the room.
+    fill_other_tables(live_server, w)
+    wall = browsers.new(width=1920, height=1080)
+    emulate(wall, WALL)
+    open_projector(wall, w)
+    facilitator_commands(live_server, w, {"type": "announce", "text": "Pause café à 10 h 30 : reprise à 10 h 45."})
+    visible(wall, '[data-testid="projector-announcement"]')
+    wait(wall, lambda d: d.execute_script("return document.querySelector('[data-testid=projector-qr]').naturalWidth > 0"))
+    wait(wall, lambda d: "Mutualiser un poste de chargé de développement" in d.execute_script(
+        "return document.querySelector('[data-testid=projector-boards]').textContent"))
+    wall.execute_script("return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    assert wall.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"), "the wall scrolls sideways"
+    wall.save_screenshot(os.path.join(SCREENSHOTS, "projector.png"))
+    for name in ("home", "join", "board-phone", "board-laptop", "console-laptop", "projector"):
         assert os.path.getsize(os.path.join(SCREENSHOTS, f"{name}.png")) > 10_000

@@ -2,9 +2,8 @@
 // renders the head of the console (title, state, phases, join code); the panels live in
 // console-*.js and render from the same store.
 //
-// The facilitator key comes in the URL fragment (never sent to the server in a request line).
-// It is moved to sessionStorage and removed from the address bar at once, so it does not show on
-// a projected screen or end up in the history; it is never logged.
+// The facilitator key comes in the URL fragment (credentials.js keeps it for the tab and removes it
+// from the address bar).
 
 import { applyTranslations, bindLanguageSwitch, languageEvents, t } from './i18n.js';
 import { Connection } from './socket.js';
@@ -17,32 +16,14 @@ import { mountBoards } from './console-boards.js';
 import { mountPeople } from './console-people.js';
 import { mountConsoleProjects } from './console-projects.js';
 import { announce, errorText, normaliseCode, showConnectionState, showError } from './ui.js';
+import { readFacilitatorCredentials } from './credentials.js';
 
 const $ = (id) => document.getElementById(id);
 
 applyTranslations();
 bindLanguageSwitch(document.querySelector('[data-testid="lang-switch"]'));
 
-/** @returns {{workshop: string|null, key: string|null, code: string|null}} */
-function readCredentials() {
-  const hash = new URLSearchParams(location.hash.slice(1));
-  const workshop = hash.get('workshop');
-  const storageKey = workshop ? `atelier.facilitator.${workshop}` : null;
-  let key = hash.get('key');
-  let code = hash.get('code');
-  try {
-    if (storageKey && key) sessionStorage.setItem(storageKey, JSON.stringify({ key, code }));
-    const stored = storageKey ? JSON.parse(sessionStorage.getItem(storageKey) ?? 'null') : null;
-    key = key ?? stored?.key ?? null;
-    code = code ?? stored?.code ?? null;
-  } catch { /* no sessionStorage: the key stays in the fragment */ }
-  if (workshop && hash.has('key')) {
-    try { sessionStorage.getItem(storageKey) && history.replaceState(null, '', `#workshop=${encodeURIComponent(workshop)}`); } catch { /* keep it */ }
-  }
-  return { workshop, key, code: code ? normaliseCode(code) : null };
-}
-
-const credentials = readCredentials();
+const credentials = readFacilitatorCredentials();
 // A new facilitator link pasted into the same tab only changes the fragment: start over with it.
 window.addEventListener('hashchange', () => location.reload());
 const store = new Store();
@@ -190,6 +171,7 @@ function renderShare() {
   $('join-link-field').hidden = !code;
   $('project-code').hidden = !code;
   $('join-url').textContent = code ? t('fac.where', { url: new URL('./', location.href).href.replace(/^https?:\/\//, '').replace(/\/$/, '') }) : '';
+  renderProjectorLink(code);
   if (!code) return;
   $('join-link').value = joinLink(code);
   const qr = `/api/qr.svg?code=${encodeURIComponent(code)}`;
@@ -197,6 +179,16 @@ function renderShare() {
     $('join-qr').src = qr;
     $('join-qr').alt = t('fac.qrAlt', { code });
   }
+}
+
+/** The projector view opens with the same credentials, in the fragment (never sent to the server). */
+function renderProjectorLink(code) {
+  const link = $('open-projector');
+  const params = new URLSearchParams({ workshop: credentials.workshop, key: credentials.key });
+  if (code) params.set('code', code);
+  const href = `projector.html#${params}`;
+  if (link.getAttribute('href') !== href) link.setAttribute('href', href);
+  link.hidden = false;
 }
 
 // The QR code is optional: a server without it simply shows the code and the link.

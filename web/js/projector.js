@@ -1,0 +1,190 @@
+// projector.html#workshop=<id>&key=<key>&code=<code>: what the facilitator puts on the room's
+// projector. The join code and its QR code, the phase, the countdown, the facilitator's message and
+// every table's board, live, in type large enough for the back of the room.
+//
+// It connects with the facilitator's credentials (the same link as the console; credentials.js
+// keeps the key out of the address bar, which is on the wall) but is strictly read-only: this page
+// never calls Connection.send, so the only messages it sends are the join and the heartbeat pings.
+// The buttons it has (hide the code, full screen, language) only change this screen.
+
+import { applyTranslations, bindLanguageSwitch, languageEvents, t } from './i18n.js';
+import { Connection } from './socket.js';
+import { Store } from './store.js';
+import { el } from './dom.js';
+import { mountCountdown } from './timer.js';
+import { mountProjectorBoards } from './projector-boards.js';
+import { announce, errorText, normaliseCode, showConnectionState, showError } from './ui.js';
+import { readFacilitatorCredentials } from './credentials.js';
+
+const $ = (id) => document.getElementById(id);
+/** A message caught up on after a reconnection is shown again if it is at most this old. */
+const ANNOUNCEMENT_FRESH_MS = 15 * 60 * 1000;
+const JOIN_HIDDEN_KEY = 'atelier.projector.joinHidden';
+
+applyTranslations();
+bindLanguageSwitch(document.querySelector('[data-testid="lang-switch"]'));
+
+const credentials = readFacilitatorCredentials();
+// A new link pasted into the same tab only changes the fragment: start over with it.
+window.addEventListener('hashchange', () => location.reload());
+const store = new Store();
+let connection = null;
+let countdown = null;
+let joinHidden = readJoinHidden();
+const boards = mountProjectorBoards({ store, dom: { stage: $('proj-boards'), grid: $('proj-grid'), note: $('proj-note') } });
+
+if (!credentials.workshop || !credentials.key) {
+  showError($('proj-alerts'), t('fac.missingKey'));
+} else {
+  connection = new Connection({
+    join: () => ({
+      workshop: credentials.workshop, facilitatorKey: credentials.key,
+      ...(store.ready ? { since: store.seq } : {}),
+    }),
+  });
+  connection.addEventListener('welcome', (e) => {
+    const { message } = e.detail;
+    store.applyWelcome(message);
+    showMissedAnnouncement(message.events ?? []);
+  });
+  connection.addEventListener('event', (e) => store.applyEvent(e.detail.event));
+  connection.addEventListener('state', refreshConnection);
+  connection.addEventListener('joinfailed', (e) => {
+    const { code, message } = e.detail;
+    showError($('proj-alerts'), code === 'unauthenticated' ? t('fac.rejected') : errorText(code, message));
+    refreshConnection();
+  });
+  store.addEventListener('change', render);
+  store.addEventListener('phasechanged', () => announce($('announcer'), t('announce.phase', { title: store.phase?.title ?? '' })));
+  store.addEventListener('votesrevealed', () => announce($('announcer'), t('announce.votesRevealed')));
+  store.addEventListener('announcement', (e) => showAnnouncement(e.detail.text));
+  store.addEventListener('focus', (e) => {
+    const board = e.detail.board ? store.board(e.detail.board) : null;
+    announce($('announcer'), board ? t('proj.focus', { title: board.title }) : t('follow.ended'));
+  });
+  countdown = mountCountdown({ store, connection, node: $('proj-timer'), announcer: $('announcer') });
+  connection.start();
+  refreshConnection();
+}
+
+function refreshConnection() {
+  if (!connection) return;
+  const node = document.querySelector('[data-testid="connection-state"]');
+  showConnectionState(node, connection.state, 0);
+  // Nothing waits to be sent from here: say only that the screen is trying again.
+  if (node.dataset.state === 'offline') node.querySelector('.conn__text').textContent = t('proj.offline');
+  // Connected is the normal state: the wall stays uncluttered.
+  node.hidden = node.dataset.state === 'online';
+}
+
+// --- Rendering ---------------------------------------------------------------------------------
+
+function render() {
+  if (!store.ready) return;
+  const w = store.workshop;
+  $('proj-layout').hidden = false;
+  $('proj-title').textContent = w.title;
+  document.title = `${t('proj.title')} — ${w.title}`;
+  const state = w.closed ? t('proj.closed') : w.paused ? t('proj.paused') : '';
+  $('proj-state').textContent = state;
+  $('proj-state').dataset.state = w.closed ? 'closed' : w.paused ? 'paused' : '';
+  $('proj-state').hidden = !state;
+  renderPhase();
+  renderJoin();
+  boards.render();
+}
+
+function renderPhase() {
+  const phase = store.phase;
+  const node = document.querySelector('[data-testid="phase"]');
+  node.dataset.phase = phase?.id ?? '';
+  const total = store.workshop.phases.length;
+  node.replaceChildren(
+    el('span', { className: 'proj-phase__step', text: t('proj.phaseStep', { n: store.phaseIndex + 1, total }) }),
+    el('span', { className: 'proj-phase__title', text: phase?.title ?? '' }),
+  );
+}
+
+function joinCode() {
+  const fromServer = store.you?.joinCode ?? store.workshop?.joinCode;
+  return fromServer ? normaliseCode(fromServer) : credentials.code;
+}
+
+function renderJoin() {
+  const code = joinCode();
+  $('proj-code').textContent = code ?? t('fac.codeUnknown');
+  $('proj-code').classList.toggle('proj-join__code--unknown', !code);
+  $('proj-url').textContent = new URL('./', location.href).href.replace(/^https?:\/\//, '').replace(/\/$/, '');
+  const qr = code ? `/api/qr.svg?code=${encodeURIComponent(code)}` : null;
+  const img = $('proj-qr');
+  if (!qr) { img.hidden = true; $('proj-qr-hint').hidden = true; return; }
+  img.alt = t('fac.qrAlt', { code });
+  if (img.getAttribute('src') !== qr) img.src = qr;
+}
+
+// The QR code is optional: a server without it still shows the address and the code.
+$('proj-qr').addEventListener('load', () => { $('proj-qr').hidden = false; $('proj-qr-hint').hidden = false; boards.fit(); });
+$('proj-qr').addEventListener('error', () => { $('proj-qr').hidden = true; $('proj-qr-hint').hidden = true; });
+
+// --- The facilitator's message ---------------------------------------------------------------
+
+function showAnnouncement(text) {
+  const box = $('proj-announcement');
+  box.querySelector('[data-testid="announcement-text"]').textContent = text;
+  box.hidden = false;
+  announce($('announcer'), t('announce.message', { text }));
+  boards.fit();
+}
+
+/** After a reconnection, the welcome replays what was missed: show a recent message again. */
+function showMissedAnnouncement(events) {
+  const last = [...events].reverse().find((e) => e.type === 'announcement.made');
+  if (!last || !connection) return;
+  const at = Date.parse(last.at ?? '');
+  if (Number.isFinite(at) && connection.serverNow() - at <= ANNOUNCEMENT_FRESH_MS) showAnnouncement(last.text);
+}
+
+$('announcement-hide').addEventListener('click', () => {
+  $('proj-announcement').hidden = true;
+  $('main').focus();
+  boards.fit();
+});
+
+// --- This screen's own controls (nothing reaches the server) -----------------------------------
+
+function readJoinHidden() {
+  try { return sessionStorage.getItem(JOIN_HIDDEN_KEY) === 'true'; } catch { return false; }
+}
+
+function renderControls() {
+  const toggle = $('toggle-join');
+  toggle.textContent = joinHidden ? t('proj.showJoin') : t('proj.hideJoin');
+  toggle.setAttribute('aria-expanded', String(!joinHidden));
+  $('proj-join').hidden = joinHidden;
+  $('proj-layout').classList.toggle('proj-layout--nojoin', joinHidden);
+  const full = $('fullscreen');
+  full.hidden = !document.fullscreenEnabled;
+  full.textContent = document.fullscreenElement ? t('proj.exitFullscreen') : t('proj.fullscreen');
+}
+
+$('toggle-join').addEventListener('click', () => {
+  joinHidden = !joinHidden;
+  try { sessionStorage.setItem(JOIN_HIDDEN_KEY, String(joinHidden)); } catch { /* not remembered */ }
+  renderControls();
+  boards.fit();
+});
+
+$('fullscreen').addEventListener('click', () => {
+  const request = document.fullscreenElement ? document.exitFullscreen() : document.documentElement.requestFullscreen();
+  request?.catch?.(() => { /* refused (e.g. not from a user gesture): nothing to do */ });
+});
+document.addEventListener('fullscreenchange', () => { renderControls(); boards.fit(); });
+
+languageEvents.addEventListener('change', () => {
+  renderControls();
+  render();
+  countdown?.render();
+  refreshConnection();
+});
+
+renderControls();
