@@ -5,7 +5,7 @@ import uuid
 
 from selenium.webdriver.common.by import By
 
-from .conftest import Client, facilitator_commands, run
+from .conftest import Client, facilitator_commands, run, snapshot
 from .pages import (BOARD, click, find, finds, gone, js_errors, open_console, open_projector, text_of, visible, wait,
                     wall_cards)
 
@@ -156,3 +156,37 @@ def test_console_opens_the_projector_in_a_new_tab(live_server, workshop, browser
     console.refresh()
     wait(console, lambda d: find(d, '[data-testid="connection-state"]').get_attribute("data-state") == "online")
     assert len(finds(console, f'{BOARD} [data-testid="projector-board"]')) == 5
+
+
+def test_five_full_tables_fit_the_wall_and_motion_follows_the_preference(live_server, workshop, browsers):
+    boards = [b["id"] for b in snapshot(live_server, workshop)["boards"]]
+    assert len(boards) == 5
+    facilitator_commands(live_server, workshop, *[
+        {"type": "card.add", "board": board, "column": "problems" if n % 3 else "ideas", "color": "blue",
+         "text": f"Table {i + 1}, carte {n + 1} : un constat assez long pour tenir sur deux ou trois lignes au mur"}
+        for i, board in enumerate(boards) for n in range(9)])
+    wall = browsers.new(width=1920, height=1080)
+    wall.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False})
+    open_projector(wall, workshop)
+    wait(wall, lambda d: len(finds(d, f'{BOARD} [data-testid="projector-card"]')) >= 45)
+    wall.execute_script("return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    stage = find(wall, "#proj-boards")
+    # The type steps down so that the five boards fit; the page itself never scrolls.
+    assert int(stage.get_attribute("data-density")) > 0
+    assert wall.execute_script("return document.documentElement.scrollHeight <= innerHeight + 1 && document.documentElement.scrollWidth <= innerWidth + 1")
+    assert 2 <= len(finds(wall, '.proj-lane')) <= 4
+    fits = wall.execute_script("const s = arguments[0]; return s.scrollHeight <= s.clientHeight + 1", stage)
+    # Past the smallest size the boards scroll, and the keyboard can reach them.
+    assert fits or stage.get_attribute("tabindex") == "0"
+
+    # A new card is marked by a short animation, unless the person asked for less motion.
+    def animation_of(text):
+        facilitator_commands(live_server, workshop, {"type": "card.add", "board": boards[0], "column": "problems", "text": text})
+        wait(wall, lambda d: text in wall_cards(d))
+        return wall.execute_script("""
+            const li = [...document.querySelectorAll('[data-testid="projector-card"]')].find((c) => c.textContent.includes(arguments[0]));
+            return getComputedStyle(li).animationName;""", text)
+    assert animation_of("Carte animée") == "proj-arrive"
+    wall.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]})
+    assert animation_of("Carte sans animation") == "none"
+    assert js_errors(wall) == []

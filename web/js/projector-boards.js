@@ -29,6 +29,7 @@ export function mountProjectorBoards({ store, dom }) {
   let first = true;
   let fitQueued = false;
   let shown = []; // the boards on screen, in the workshop's order
+  let laneTotal = 1; // how many lanes they are spread over now
 
   /** @returns {object[]} the cards of a board everyone may see, in board order. */
   function visibleCards(boardId) {
@@ -66,10 +67,16 @@ export function mountProjectorBoards({ store, dom }) {
     scheduleFit();
   }
 
-  /** How many lanes the boards are spread over: a 16:9 wall takes three at most. */
-  function laneCount() {
-    if (!WALL.matches || shown.length <= 1) return 1;
-    return shown.length === 2 || shown.length === 4 ? 2 : 3;
+  /**
+   * How many lanes the boards may be spread over, best first: one per board up to three, then
+   * whichever of 3, 4 or 2 lanes lets the type stay larger (fit() tries them in this order).
+   */
+  function laneOptions() {
+    const n = shown.length;
+    if (!WALL.matches || n <= 1) return [1];
+    if (n <= 3) return [n];
+    if (n === 4) return [2, 4];
+    return [3, 4, 2];
   }
 
   /**
@@ -77,15 +84,16 @@ export function mountProjectorBoards({ store, dom }) {
    * (boards have very different heights: rows would leave holes). A lane reads top to bottom,
    * and the lanes left to right, in the boards' order as far as heights allow.
    */
-  function arrange() {
-    const count = laneCount();
-    while (dom.grid.childElementCount > count) dom.grid.lastElementChild.remove();
-    while (dom.grid.childElementCount < count) dom.grid.append(el('div', { className: 'proj-lane' }));
+  function arrange(count = laneTotal) {
+    const options = laneOptions();
+    laneTotal = options.includes(count) ? count : options[0];
+    while (dom.grid.childElementCount > laneTotal) dom.grid.lastElementChild.remove();
+    while (dom.grid.childElementCount < laneTotal) dom.grid.append(el('div', { className: 'proj-lane' }));
     const lanes = [...dom.grid.children];
     // Every board must be in the page to be measured; all lanes have the same width.
     for (const board of shown) {
       const section = sections.get(board.id).el;
-      if (!section.isConnected || !lanes.includes(section.parentElement)) lanes[0].append(section);
+      if (!lanes.includes(section.parentElement)) lanes[0].append(section);
     }
     const heights = lanes.map(() => 0);
     const plan = lanes.map(() => []);
@@ -228,12 +236,15 @@ export function mountProjectorBoards({ store, dom }) {
     stage.dataset.overflow = 'false';
     for (let density = 0; density <= MAX_DENSITY; density += 1) {
       stage.dataset.density = String(density);
-      arrange();
-      if (stage.scrollHeight <= stage.clientHeight + 1) {
-        stage.removeAttribute('tabindex');
-        return;
+      for (const count of laneOptions()) {
+        arrange(count);
+        if (stage.scrollHeight <= stage.clientHeight + 1) {
+          stage.removeAttribute('tabindex');
+          return;
+        }
       }
     }
+    arrange(laneOptions()[0]);
     // Still too much at the smallest size: the boards scroll, and the keyboard can scroll them.
     stage.dataset.overflow = 'true';
     stage.tabIndex = 0;
