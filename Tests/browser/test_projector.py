@@ -134,6 +134,15 @@ def test_projector_follows_the_room_and_changes_nothing(live_server, workshop, b
     click(find(wall, '[data-testid="announcement-hide"]'))
     gone(wall, '[data-testid="projector-announcement"]')
 
+    # English through the switch, without a reload (and still without sending anything).
+    click(find(wall, '[data-testid="lang-switch"]'))
+    wait(wall, lambda d: text_of(find(d, "#proj-join-title")) == "Join the workshop")
+    assert text_of(find(wall, '[data-testid="phase"]')).startswith("Step 2 of 3")
+    assert "Votes revealed" in text_of(find(wall, '[data-testid="projector-note"]'))
+    assert text_of(find(wall, '[data-testid="toggle-join"]')) == "Hide the join code"
+    assert wall_cards(wall)["Trop de dossiers de financement, tous différents"][2] == "2 votes"
+    assert text_of(find(wall, 'footer [data-testid="a11y-link"]')) == "Accessibility: not compliant"
+
     assert wall.execute_script("return window.__sameProjectorPage") is True, "the projector reloaded"
     sent = wall.execute_script("return window.__atelierSent")
     assert "join" in sent

@@ -1,12 +1,12 @@
 """The server goes away and comes back while a page is open: the page reconnects by itself and a
-card typed while offline reaches the server exactly once."""
+card typed while offline reaches the server exactly once; the projector view picks up the room again."""
 import os
 import tempfile
 
 import pytest
 
-from .conftest import Server, create_workshop, free_port, require_binary, snapshot
-from .pages import add_card, card, find, join, js_errors, text_of, wait
+from .conftest import Server, create_workshop, facilitator_commands, free_port, require_binary, snapshot
+from .pages import add_card, card, find, join, js_errors, open_projector, text_of, wait, wall_cards
 
 
 @pytest.fixture
@@ -52,3 +52,23 @@ def test_page_reconnects_and_sends_offline_card_once(own_server, browsers):
     assert len([c for c in snapshot(own_server, workshop)["cards"] if c["text"] == text]) == 1
     assert len([li for li in page.find_elements("css selector", '[data-testid="card-text"]') if text_of(li) == text]) == 1
     assert js_errors(page) == []
+
+
+def test_projector_reconnects_by_itself(own_server, browsers):
+    workshop = create_workshop(own_server)
+    wall = browsers.new(width=1920, height=1080)
+    open_projector(wall, workshop)
+    wall.execute_script("window.__sameDocument = true")
+    assert not find(wall, '[data-testid="connection-state"]').is_displayed(), "the wall shows the state while online"
+
+    own_server.stop()
+    wait(wall, lambda d: connection_state(d) in ("reconnecting", "offline"), message="the projector did not notice")
+    wait(wall, lambda d: find(d, '[data-testid="connection-state"]').is_displayed())
+
+    own_server.start()
+    wait(wall, lambda d: connection_state(d) == "online", timeout=60, message="the projector did not reconnect")
+    board = snapshot(own_server, workshop)["boards"][0]["id"]
+    facilitator_commands(own_server, workshop, {"type": "card.add", "board": board, "column": "problems", "text": "Après la coupure"})
+    wait(wall, lambda d: "Après la coupure" in wall_cards(d), message="the projector no longer follows the room")
+    assert wall.execute_script("return window.__sameDocument === true"), "the projector reloaded instead of reconnecting"
+    assert js_errors(wall) == []
