@@ -53,8 +53,8 @@ extension Workshop {
             timer?.remaining = nil
         case .timerStopped, .timerEnded:
             timer = nil
-        case .announcementMade:
-            break
+        case .announcementMade(let text):
+            announcement = Announcement(text: text, at: event.at, seq: event.seq)
         case .workshopPaused:
             paused = true
         case .workshopResumed:

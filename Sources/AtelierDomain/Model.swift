@@ -263,6 +263,16 @@ public struct Comment: Codable, Sendable, Equatable {
     }
 }
 
+/// The facilitator's latest message to the room, kept so that whoever joins or reloads soon after
+/// still reads it.
+public struct Announcement: Codable, Sendable, Equatable {
+    public var text: String
+    /// Milliseconds since 1970 (UTC), when it was made.
+    public var at: Int64
+    public var seq: Int
+    public init(text: String, at: Int64, seq: Int) { self.text = text; self.at = at; self.seq = seq }
+}
+
 /// The room's shared countdown. `endsAt` (server milliseconds) while running; `remaining` while paused.
 public struct RoomTimer: Codable, Sendable, Equatable {
     public var label: String
@@ -295,6 +305,7 @@ public struct Workshop: Sendable, Equatable {
     public var clusters: [ClusterID: Cluster] = [:]
     public var comments: [CommentID: Comment] = [:]
     public var timer: RoomTimer?
+    public var announcement: Announcement?
     /// "Follow me": the board the facilitator brings everyone to.
     public var focus: BoardID?
     /// Table hosts: a host stays with their board when groups rotate.

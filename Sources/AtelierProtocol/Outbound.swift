@@ -261,6 +261,14 @@ public enum Outbound {
         w.key("focus"); w.string(workshop.focus)
         w.key("timer")
         if let timer = workshop.timer { writeTimer(timer, to: &w) } else { w.null() }
+        w.key("announcement")
+        if let a = workshop.announcement {
+            w.beginObject()
+            w.key("text"); w.string(a.text)
+            w.key("at"); w.string(timestamp(a.at))
+            w.key("seq"); w.int(a.seq)
+            w.endObject()
+        } else { w.null() }
         w.key("phases"); w.beginArray()
         for phase in workshop.phases {
             w.beginObject()

@@ -275,3 +275,17 @@ def test_anonymous_support_counts_and_restored_card_keeps_its_dots(server):
         for x in (f, a, b, c, c2, a2):
             await x.close()
     run(scenario())
+
+
+def test_the_latest_announcement_is_in_the_snapshot(server):
+    async def scenario():
+        f, wf = await join_facilitator(server)
+        assert wf["workshop"]["announcement"] is None or "seq" in wf["workshop"]["announcement"]
+        for text in ("Première annonce", "Reprise à 14 h"):
+            assert (await f.request({"type": "announce", "text": text}))["type"] == "ack"
+        late, wl = await join_participant(server, "Arrivée tardive")
+        latest = wl["workshop"]["announcement"]
+        assert latest["text"] == "Reprise à 14 h" and latest["at"].endswith("Z") and latest["seq"] <= wl["seq"]
+        for x in (f, late):
+            await x.close()
+    run(scenario())

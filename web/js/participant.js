@@ -333,7 +333,26 @@ export function mountParticipantBoard({ store, connection, dom }) {
     queueMicrotask(() => announce(dom.announcer, t('announce.moved', { title: store.myBoard?.title ?? '' })));
   });
   store.addEventListener('votesrevealed', () => announce(dom.announcer, t('announce.votesRevealed')));
-  store.addEventListener('announcement', (e) => showAnnouncement(e.detail.text));
+  // A message made before this page connected (late join, reload, reconnection) is shown again
+  // if it is recent and this person has not dismissed it.
+  const ANNOUNCEMENT_FRESH_MS = 15 * 60 * 1000;
+  const dismissedKey = () => `atelier.announcement.dismissed.${store.workshop?.id ?? ''}`;
+  let shownSeq = 0;
+  store.addEventListener('announcement', (e) => receiveAnnouncement(e.detail));
+  // The welcome may have come before this board was mounted (a first join).
+  if (store.workshop?.announcement) receiveAnnouncement({ ...store.workshop.announcement, live: false });
+
+  function receiveAnnouncement({ text, at, seq, live }) {
+    if (seq && seq === shownSeq && !dom.announcement.hidden) return;
+    if (!live) {
+      const time = Date.parse(at ?? '');
+      let dismissed = 0;
+      try { dismissed = Number(sessionStorage.getItem(dismissedKey()) ?? 0); } catch { /* no storage */ }
+      if (!Number.isFinite(time) || connection.serverNow() - time > ANNOUNCEMENT_FRESH_MS || seq <= dismissed) return;
+    }
+    shownSeq = seq ?? 0;
+    showAnnouncement(text);
+  }
 
   function showAnnouncement(text) {
     dom.announcement.querySelector('[data-testid="announcement-text"]').textContent = text;
@@ -341,6 +360,7 @@ export function mountParticipantBoard({ store, connection, dom }) {
     announce(dom.announcer, t('announce.message', { text }));
   }
   dom.announcement.querySelector('[data-action="dismiss-announcement"]').addEventListener('click', () => {
+    try { sessionStorage.setItem(dismissedKey(), String(shownSeq)); } catch { /* no storage */ }
     dom.announcement.hidden = true;
     dom.title.focus();
   });

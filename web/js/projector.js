@@ -45,7 +45,6 @@ if (!credentials.workshop || !credentials.key) {
   connection.addEventListener('welcome', (e) => {
     const { message } = e.detail;
     store.applyWelcome(message);
-    showMissedAnnouncement(message.events ?? []);
   });
   connection.addEventListener('event', (e) => store.applyEvent(e.detail.event));
   connection.addEventListener('state', refreshConnection);
@@ -57,7 +56,9 @@ if (!credentials.workshop || !credentials.key) {
   store.addEventListener('change', render);
   store.addEventListener('phasechanged', () => announce($('announcer'), t('announce.phase', { title: store.phase?.title ?? '' })));
   store.addEventListener('votesrevealed', () => announce($('announcer'), t('announce.votesRevealed')));
-  store.addEventListener('announcement', (e) => showAnnouncement(e.detail.text));
+  store.addEventListener('announcement', (e) => {
+    if (e.detail.live || isRecent(e.detail.at)) showAnnouncement(e.detail.text);
+  });
   store.addEventListener('focus', (e) => {
     const board = e.detail.board ? store.board(e.detail.board) : null;
     announce($('announcer'), board ? t('proj.focus', { title: board.title }) : t('follow.ended'));
@@ -136,12 +137,10 @@ function showAnnouncement(text) {
   boards.fit();
 }
 
-/** After a reconnection, the welcome replays what was missed: show a recent message again. */
-function showMissedAnnouncement(events) {
-  const last = [...events].reverse().find((e) => e.type === 'announcement.made');
-  if (!last || !connection) return;
-  const at = Date.parse(last.at ?? '');
-  if (Number.isFinite(at) && connection.serverNow() - at <= ANNOUNCEMENT_FRESH_MS) showAnnouncement(last.text);
+/** A message made before this page connected (a reload, a reconnection) is shown if still recent. */
+function isRecent(at) {
+  const time = Date.parse(at ?? '');
+  return Number.isFinite(time) && connection && connection.serverNow() - time <= ANNOUNCEMENT_FRESH_MS;
 }
 
 $('announcement-hide').addEventListener('click', () => {

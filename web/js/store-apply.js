@@ -52,7 +52,11 @@ export function applyEvent(store, event, live) {
     case 'workshop.paused': w.paused = true; break;
     case 'workshop.resumed': w.paused = false; break;
     case 'announcement.made':
-      if (live) store.emit('announcement', { text: event.text });
+      w.announcement = { text: event.text, at: event.at, seq: event.seq };
+      if (live) {
+        store.announcementSeq = event.seq;
+        store.emit('announcement', { text: event.text, at: event.at, seq: event.seq, live: true });
+      }
       break;
     case 'view.focused':
       w.focus = event.board ?? null;

@@ -12,7 +12,8 @@ export const COLORS = ['yellow', 'blue', 'green', 'pink', 'orange', 'purple'];
  * Events (CustomEvent):
  * - `change`: something changed (coalesced: at most once per task)
  * - `cardadded` `{card, by, live}`: a card appeared through an event (not a snapshot)
- * - `phasechanged` `{phase}`; `announcement` `{text}`; `focus` `{board}` ("follow me")
+ * - `phasechanged` `{phase}`; `announcement` `{text, at, seq, live}` (live false: made before this
+ *   page saw it, from the welcome); `focus` `{board}` ("follow me")
  * - `timer` `{kind}`: started, paused, resumed, stopped or ended
  * - `moved` `{group}`: the viewer was assigned to another table (rotation included); `rotated`
  * - `removed`: the facilitator removed the viewer
@@ -36,6 +37,8 @@ export class Store extends EventTarget {
     this.lastEdits = new Map();
     /** participant id → {project, field, since}: who edits which project field right now. */
     this.editing = new Map();
+    /** The seq of the last announcement this page was told about. */
+    this.announcementSeq = 0;
   }
 
   /** @returns {boolean} whether a snapshot has been loaded. */
@@ -77,6 +80,13 @@ export class Store extends EventTarget {
     }
     for (const event of welcome.events ?? []) this.applyEvent(event, { live: false });
     this.seq = Math.max(this.seq, welcome.seq ?? 0);
+    // The facilitator's latest message, if this page has not shown it yet (a late join, a reload,
+    // a reconnection): the page decides whether it is still recent enough to show.
+    const latest = this.workshop?.announcement;
+    if (latest && latest.seq > this.announcementSeq) {
+      this.announcementSeq = latest.seq;
+      this.emit('announcement', { ...latest, live: false });
+    }
     this.changed();
   }
 
