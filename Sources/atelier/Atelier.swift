@@ -44,7 +44,8 @@ func printLinks(_ record: WorkshopRecord, base: String, secrets: Bool) {
     print("  Lien participants : \(links.join)")
     if secrets {
         print("  Lien animateur    : \(links.facilitator)")
-        print("                      (contient la clé d'animation : ne le partagez qu'avec l'animateur)")
+        print("  Vue projecteur    : \(links.facilitator.replacingOccurrences(of: "/facilitator.html#", with: "/projector.html#"))")
+        print("                      (ces deux liens contiennent la clé d'animation : ne les partagez qu'avec l'animateur)")
     }
 }
 

@@ -189,6 +189,18 @@ function joinFailed({ code: errorCode, message, lastServerClose }, byToken) {
   showForm(errorText(errorCode, message));
 }
 
+/** Stops the connection and forgets this device's session, cached board and unsent changes. */
+function forgetSession() {
+  connection?.stop();
+  connection?.clearOutbox();
+  connection = null;
+  saveJSON(keys.session, null);
+  saveJSON(keys.cache, null);
+  saveJSON(keys.outbox, null);
+  teardownBoard();
+  refreshConnection();
+}
+
 /**
  * The facilitator removed this person: say so plainly and stop for good (no reconnecting).
  * @param {string} [reason] the server's close reason
@@ -198,14 +210,7 @@ function showRemoved(reason) {
     if (reason) $('removed-reason').textContent = reason;
     return;
   }
-  connection?.stop();
-  connection?.clearOutbox();
-  connection = null;
-  saveJSON(keys.session, null);
-  saveJSON(keys.cache, null);
-  saveJSON(keys.outbox, null);
-  teardownBoard();
-  refreshConnection();
+  forgetSession();
   $('removed-reason').textContent = reason || t('removed.default');
   show('removed-view');
   document.title = t('removed.heading');
@@ -241,14 +246,7 @@ function teardownBoard() {
 $('leave').addEventListener('click', () => {
   const pending = connection?.pending.length ?? 0;
   if (!window.confirm(t(pending ? 'board.leavePending' : 'board.leaveConfirm'))) return;
-  connection?.stop();
-  connection?.clearOutbox();
-  connection = null;
-  saveJSON(keys.session, null);
-  saveJSON(keys.cache, null);
-  saveJSON(keys.outbox, null);
-  teardownBoard();
-  refreshConnection();
+  forgetSession();
   showForm();
   $('join-name').focus();
 });

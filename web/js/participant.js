@@ -10,6 +10,7 @@ import { mountCountdown } from './timer.js';
 import { mountProjects } from './projects.js';
 import { mountFollow } from './follow.js';
 import { announce, errorText, showError } from './ui.js';
+import { ANNOUNCEMENT_FRESH_MS } from './store.js';
 
 const ANNOUNCE_BATCH_MS = 1200;
 const ANNOUNCE_TEXT_MAX = 140;
@@ -335,7 +336,6 @@ export function mountParticipantBoard({ store, connection, dom }) {
   store.addEventListener('votesrevealed', () => announce(dom.announcer, t('announce.votesRevealed')));
   // A message made before this page connected (late join, reload, reconnection) is shown again
   // if it is recent and this person has not dismissed it.
-  const ANNOUNCEMENT_FRESH_MS = 15 * 60 * 1000;
   const dismissedKey = () => `atelier.announcement.dismissed.${store.workshop?.id ?? ''}`;
   let shownSeq = 0;
   store.addEventListener('announcement', (e) => receiveAnnouncement(e.detail));

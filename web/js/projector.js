@@ -9,7 +9,7 @@
 
 import { applyTranslations, bindLanguageSwitch, languageEvents, t } from './i18n.js';
 import { Connection } from './socket.js';
-import { Store } from './store.js';
+import { ANNOUNCEMENT_FRESH_MS, Store } from './store.js';
 import { el } from './dom.js';
 import { mountCountdown } from './timer.js';
 import { mountProjectorBoards } from './projector-boards.js';
@@ -17,8 +17,6 @@ import { announce, errorText, normaliseCode, showConnectionState, showError } fr
 import { readFacilitatorCredentials } from './credentials.js';
 
 const $ = (id) => document.getElementById(id);
-/** A message caught up on after a reconnection is shown again if it is at most this old. */
-const ANNOUNCEMENT_FRESH_MS = 15 * 60 * 1000;
 const JOIN_HIDDEN_KEY = 'atelier.projector.joinHidden';
 
 applyTranslations();

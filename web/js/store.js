@@ -5,6 +5,9 @@
 
 import { applyEvent } from './store-apply.js';
 
+/** A facilitator's message made before a page connected is shown if at most this old. */
+export const ANNOUNCEMENT_FRESH_MS = 15 * 60 * 1000;
+
 /** Card colours the server accepts. */
 export const COLORS = ['yellow', 'blue', 'green', 'pink', 'orange', 'purple'];
 
