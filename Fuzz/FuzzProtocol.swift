@@ -14,7 +14,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             for body in events {
                 _ = state.audience(of: body)
                 state.apply(Event(seq: state.seq + 1, at: 1_000, by: actor.id, body: body))
-                _ = Outbound.event(Event(seq: state.seq, at: 1_000, by: actor.id, body: body), sight: .anonymous, revealed: true)
+                _ = Outbound.event(Event(seq: state.seq, at: 1_000, by: actor.id, body: body), sight: .anonymous, context: .init(revealed: true))
             }
         }
     }

@@ -98,8 +98,7 @@ extension Hub {
             snapshot = nil
             for recorded in missed {
                 let sight = recorded.audience.sight(for: actor)
-                if sight != .hidden { events.append(Outbound.event(recorded.event, sight: sight, revealed: recorded.revealed, restoredVotes: recorded.restoredVotes,
-                                                   supportCount: recorded.supportCount)) }
+                if sight != .hidden { events.append(recorded.encoded(for: sight)) }
             }
         } else {
             snapshot = Outbound.snapshot(room.state, for: actor) { [room] in $0 == actor.id || room.isOnline($0) }

@@ -221,8 +221,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         for (connection, actor) in room.members {
             let sight = recorded.audience.sight(for: actor)
             if sight == .hidden { continue }
-            let frame = frames[sight] ?? OutboundFrame(Outbound.event(recorded.event, sight: sight, revealed: recorded.revealed, restoredVotes: recorded.restoredVotes,
-                                                   supportCount: recorded.supportCount))
+            let frame = frames[sight] ?? OutboundFrame(recorded.encoded(for: sight))
             frames[sight] = frame
             transport.send(frame, to: connection)
         }

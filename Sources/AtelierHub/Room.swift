@@ -95,19 +95,20 @@ final class Room {
     struct Recorded {
         var event: Event
         var audience: Audience
-        var revealed: Bool
-        /// A restored card's dots, when they are public (votes revealed): the event itself has none.
-        var restoredVotes: Int? = nil
-        /// A sheet's supporters once a `project.supported` is applied.
-        var supportCount: Int? = nil
+        /// What the encoding needs from the state around the event (see `Outbound.EventContext`).
+        var context: Outbound.EventContext
+
+        /// The event as viewers of this `sight` see it.
+        func encoded(for sight: Sight) -> [UInt8] { Outbound.event(event, sight: sight, context: context) }
     }
 
     @discardableResult
     func record(_ event: Event) -> Recorded {
-        var recorded = Recorded(event: event, audience: state.audience(of: event.body), revealed: state.votesRevealed)
-        if state.votesRevealed, case .cardRestored(let card) = event.body { recorded.restoredVotes = state.voteCount(card.id) }
+        var recorded = Recorded(event: event, audience: state.audience(of: event.body),
+                                context: Outbound.EventContext(revealed: state.votesRevealed))
+        if state.votesRevealed, case .cardRestored(let card) = event.body { recorded.context.restoredVotes = state.voteCount(card.id) }
         state.apply(event)
-        if case .projectSupported(let project, _, _) = event.body { recorded.supportCount = state.projects[project]?.supporters.count }
+        if case .projectSupported(let project, _, _) = event.body { recorded.context.supportCount = state.projects[project]?.supporters.count }
         recent.append(recorded)
         if recent.count > Self.recentLimit + Self.recentLimit / 4 { recent.removeFirst(recent.count - Self.recentLimit) }
         return recorded

@@ -129,12 +129,21 @@ public enum Outbound {
         return w.bytes
     }
 
+    /// What an event's encoding needs from the workshop beyond the event itself, taken when it
+    /// was recorded: whether votes were revealed, a restored card's public dot count, a sheet's
+    /// supporters after a `project.supported`.
+    public struct EventContext: Sendable, Equatable {
+        public var revealed: Bool
+        public var restoredVotes: Int?
+        public var supportCount: Int?
+        public init(revealed: Bool = false, restoredVotes: Int? = nil, supportCount: Int? = nil) {
+            self.revealed = revealed; self.restoredVotes = restoredVotes; self.supportCount = supportCount
+        }
+    }
+
     /// An event as one class of viewer sees it (`sight`), encoded once per class and shared.
-    /// `revealed`: whether votes were revealed when it happened; `restoredVotes`: a restored card's
-    /// public dot count (only when revealed).
-    /// `supportCount`: a sheet's supporters after a `project.supported`.
-    public static func event(_ event: Event, sight: Sight = .full, revealed: Bool = false, restoredVotes: Int? = nil,
-                             supportCount: Int? = nil) -> [UInt8] {
+    public static func event(_ event: Event, sight: Sight = .full, context: EventContext = EventContext()) -> [UInt8] {
+        let revealed = context.revealed
         let anonymous = sight == .anonymous
         var w = JSONWriter(reserving: 192)
         w.beginObject()
@@ -221,7 +230,7 @@ public enum Outbound {
         case .commentDeleted(let comment):
             w.key("comment"); w.string(comment)
         case .cardRestored(let card):
-            w.key("card"); writeCard(card, votes: revealed ? (restoredVotes ?? 0) : nil, showAuthor: !anonymous, to: &w)
+            w.key("card"); writeCard(card, votes: revealed ? (context.restoredVotes ?? 0) : nil, showAuthor: !anonymous, to: &w)
         case .boardLocked(let board), .boardUnlocked(let board):
             w.key("board"); w.string(board)
         case .projectCreated(let project):
@@ -238,7 +247,7 @@ public enum Outbound {
             w.key("project"); w.string(project)
             w.key("supporter"); w.string(anonymous ? nil : supporter)
             w.key("support"); w.bool(support)
-            if let supportCount { w.key("supportCount"); w.int(supportCount) }
+            if let supportCount = context.supportCount { w.key("supportCount"); w.int(supportCount) }
         case let .projectSubmitted(project, receipt):
             w.key("project"); w.string(project)
             w.key("receipt"); writeReceipt(receipt, to: &w)

@@ -11,7 +11,9 @@ struct Runner {
 
     init(options: Options) throws {
         o = options
-        let template = "/tmp/atelier-bench-XXXXXX"
+        // A private scratch directory for the servers' data (mkdtemp fills in the X's).
+        let tmp = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let template = tmp + "/atelier-bench-XXXXXX"
         var chars = Array(template.utf8CString)
         guard mkdtemp(&chars) != nil else { throw BenchError.failed("mkdtemp failed") }
         workspace = String(decoding: chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

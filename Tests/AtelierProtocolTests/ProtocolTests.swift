@@ -154,7 +154,7 @@ struct OutboundTests {
         #expect(v["at"] == .string("2026-11-28T10:02:11.120Z"))
         #expect(v["card"]?["text"] == .string("<script>alert(1)</script>"))
         #expect(v["card"]?["votes"] == .null, "votes are hidden before the reveal")
-        #expect(try JSONParser.parse(Outbound.event(Event(seq: 42, at: 0, by: "p_3", body: .cardAdded(card)), revealed: true))["card"]?["votes"] == .number(0))
+        #expect(try JSONParser.parse(Outbound.event(Event(seq: 42, at: 0, by: "p_3", body: .cardAdded(card)), context: .init(revealed: true)))["card"]?["votes"] == .number(0))
         let anonymous = try JSONParser.parse(Outbound.event(Event(seq: 42, at: 0, by: "p_3", body: .cardAdded(card)), sight: .anonymous))
         #expect(anonymous["by"] == .null)
         #expect(anonymous["card"]?["author"] == .null)
