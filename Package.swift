@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "AtelierProtocol", dependencies: ["AtelierDomain"]),
         // SQLite journal (GRDB) and session plans (YAML).
         .target(name: "AtelierStore", dependencies: [
-            "AtelierDomain",
+            "AtelierDomain", "AtelierProtocol",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -46,7 +46,7 @@ let package = Package(
             "AtelierDomain", "AtelierProtocol", "AtelierStore", "AtelierExport", "AtelierTransport",
         ]),
         .executableTarget(name: "atelier", dependencies: [
-            "AtelierHub", "AtelierStore", "AtelierTransport", "AtelierDomain", "AtelierExport",
+            "AtelierHub", "AtelierStore", "AtelierTransport", "AtelierDomain", "AtelierExport", "AtelierProtocol",
             .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -54,7 +54,7 @@ let package = Package(
         .executableTarget(name: "atelier-bench", dependencies: ["CLibWebSockets"]),
         .testTarget(name: "AtelierDomainTests", dependencies: ["AtelierDomain"]),
         .testTarget(name: "AtelierProtocolTests", dependencies: ["AtelierProtocol", "AtelierDomain"]),
-        .testTarget(name: "AtelierStoreTests", dependencies: ["AtelierStore", "AtelierDomain"]),
+        .testTarget(name: "AtelierStoreTests", dependencies: ["AtelierStore", "AtelierDomain", "AtelierProtocol"]),
         .testTarget(name: "AtelierExportTests", dependencies: ["AtelierExport", "AtelierDomain"]),
         .testTarget(name: "AtelierTransportTests", dependencies: ["AtelierTransport"]),
         .testTarget(name: "AtelierBenchTests", dependencies: ["atelier-bench"]),

@@ -4,17 +4,17 @@ import Foundation
 public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case badRequest = "bad_request"
     case unknownType = "unknown_type"
-    case unauthenticated
-    case forbidden
+    case unauthenticated = "unauthenticated"
+    case forbidden = "forbidden"
     case notFound = "not_found"
-    case invalid
-    case conflict
-    case phase
-    case locked
-    case budget
-    case closed
+    case invalid = "invalid"
+    case conflict = "conflict"
+    case phase = "phase"
+    case locked = "locked"
+    case budget = "budget"
+    case closed = "closed"
     case rateLimited = "rate_limited"
-    case `internal`
+    case `internal` = "internal"
 }
 
 /// A refused command: it changed nothing. `message` is a French sentence for the person.

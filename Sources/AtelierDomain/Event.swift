@@ -1,6 +1,7 @@
 import Foundation
 
-/// What happened (PROTOCOL.md: `noun.verbed`). Events are journaled and replayed.
+/// What happened. Events are journaled (their stored names: `JournalFormat.swift`) and replayed;
+/// their wire names and shapes are the protocol's (`AtelierProtocol/Catalogue.swift`).
 public enum EventBody: Codable, Sendable, Equatable {
     case workshopCreated(Blueprint)
     case participantJoined(Participant)
@@ -46,53 +47,6 @@ public enum EventBody: Codable, Sendable, Equatable {
     case projectStatusChanged(project: ProjectID, status: ProjectStatus, version: Int)
     case projectSupported(project: ProjectID, supporter: ActorID, support: Bool)
     case projectSubmitted(project: ProjectID, receipt: Receipt)
-
-    /// The wire name of the event.
-    public var type: String {
-        switch self {
-        case .workshopCreated: "workshop.created"
-        case .participantJoined: "participant.joined"
-        case .cardAdded: "card.added"
-        case .cardEdited: "card.edited"
-        case .cardMoved: "card.moved"
-        case .cardDeleted: "card.deleted"
-        case .voteCast: "vote.cast"
-        case .voteRetracted: "vote.retracted"
-        case .phaseChanged: "phase.changed"
-        case .participantAssigned: "participant.assigned"
-        case .rotationAdvanced: "rotation.advanced"
-        case .hostAssigned: "host.assigned"
-        case .participantRemoved: "participant.removed"
-        case .participantErased: "participant.erased"
-        case .timerStarted: "timer.started"
-        case .timerPaused: "timer.paused"
-        case .timerResumed: "timer.resumed"
-        case .timerStopped: "timer.stopped"
-        case .timerEnded: "timer.ended"
-        case .announcementMade: "announcement.made"
-        case .workshopPaused: "workshop.paused"
-        case .workshopResumed: "workshop.resumed"
-        case .workshopClosed: "workshop.closed"
-        case .viewFocused: "view.focused"
-        case .settingsUpdated: "settings.updated"
-        case .votesRevealed: "votes.revealed"
-        case .cardsRevealed: "cards.revealed"
-        case .clusterCreated: "cluster.created"
-        case .clusterRenamed: "cluster.renamed"
-        case .cardClustered: "card.clustered"
-        case .commentAdded: "comment.added"
-        case .commentDeleted: "comment.deleted"
-        case .cardHidden: "card.hidden"
-        case .cardRestored: "card.restored"
-        case .boardLocked: "board.locked"
-        case .boardUnlocked: "board.unlocked"
-        case .projectCreated: "project.created"
-        case .projectUpdated: "project.updated"
-        case .projectStatusChanged: "project.status.changed"
-        case .projectSupported: "project.supported"
-        case .projectSubmitted: "project.submitted"
-        }
-    }
 }
 
 public struct BoardPlacement: Codable, Sendable, Equatable {

@@ -144,10 +144,6 @@ extension Rules {
             }
             return [.commentDeleted(comment: comment)]
 
-        // MARK: Projects
-        case .projectCreate, .projectUpdate, .projectReady, .projectReopen, .projectSupport, .projectSubmit:
-            return try projects(command)
-
         // MARK: Moderation
         case let .cardHide(card):
             try requireFacilitator("masquer une carte")
@@ -168,7 +164,10 @@ extension Rules {
             guard let b = state.board(board) else { throw DomainError(.notFound, "Ce tableau n'existe pas.") }
             return b.locked ? [.boardUnlocked(board: board)] : []
 
-        default:
+        // Decided in `Rules.decide` and `Rules.projects` (listed, not `default:`, so that a new
+        // command must be placed before it compiles).
+        case .joinAsParticipant, .cardAdd, .cardEdit, .cardMove, .cardDelete, .voteCast, .voteRetract, .phaseSet,
+             .projectCreate, .projectUpdate, .projectReady, .projectReopen, .projectSupport, .projectSubmit:
             throw DomainError(.internal, "Commande non prise en charge.")
         }
     }

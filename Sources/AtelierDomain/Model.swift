@@ -12,17 +12,17 @@ public typealias ActorID = String
 
 /// What a column collects: the workshop takes the room from problem to idea to project.
 public enum ColumnKind: String, Codable, Sendable, CaseIterable {
-    case problem, idea, project
+    case problem = "problem", idea = "idea", project = "project"
 }
 
 /// Who a participant is in the IAE sector (PROTOCOL.md `actor`).
 public enum ActorKind: String, Codable, Sendable, CaseIterable {
-    case aci, ai, ei, etti, business, `public`, network, other
+    case aci = "aci", ai = "ai", ei = "ei", etti = "etti", business = "business", `public` = "public", network = "network", other = "other"
 }
 
 /// What a connection is allowed to do.
 public enum Role: String, Codable, Sendable {
-    case facilitator, participant, observer
+    case facilitator = "facilitator", participant = "participant", observer = "observer"
 }
 
 /// A thematic table ("sous-groupe").
@@ -196,7 +196,7 @@ public struct Participant: Codable, Sendable, Equatable {
 
 /// Colours a card may take (named, so the UI maps them to accessible palettes).
 public enum CardColor: String, Codable, Sendable, CaseIterable {
-    case yellow, blue, green, pink, orange, purple
+    case yellow = "yellow", blue = "blue", green = "green", pink = "pink", orange = "orange", purple = "purple"
 }
 
 public struct Card: Codable, Sendable, Equatable {

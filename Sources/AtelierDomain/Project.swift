@@ -5,14 +5,14 @@ public typealias ProjectID = String
 /// The kinds of cooperation the call for projects funds.
 public enum CooperationKind: String, Codable, Sendable, CaseIterable {
     /// Between structures of the sector (SIAE).
-    case siae
+    case siae = "siae"
     /// With ordinary businesses.
-    case business
-    case other
+    case business = "business"
+    case other = "other"
 }
 
 public enum ProjectStatus: String, Codable, Sendable {
-    case draft, ready, submitted
+    case draft = "draft", ready = "ready", submitted = "submitted"
 }
 
 /// An organisation on a project sheet.
@@ -62,7 +62,7 @@ public struct Contact: Codable, Sendable, Equatable {
 
 /// What the pipeline answered when the project was submitted.
 public struct Receipt: Codable, Sendable, Equatable {
-    public enum Channel: String, Codable, Sendable { case webhook, demarches }
+    public enum Channel: String, Codable, Sendable { case webhook = "webhook", demarches = "demarches" }
     public var channel: Channel
     public var reference: String
     /// Démarches Simplifiées: the prefilled application to open.

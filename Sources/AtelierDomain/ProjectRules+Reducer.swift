@@ -72,7 +72,13 @@ extension Rules {
             _ = try findProject(id)
             _ = version
             return [.projectSubmitted(project: id, receipt: receipt)]
-        default:
+        // Decided in `Rules.decide` and `Rules.facilitate` (listed, not `default:`).
+        case .joinAsParticipant, .cardAdd, .cardEdit, .cardMove, .cardDelete, .voteCast, .voteRetract, .phaseSet,
+             .participantAssign, .tablesBalance, .rotationAdvance, .hostAssign, .participantRemove, .participantErase,
+             .timerStart, .timerPause, .timerResume, .timerStop, .timerExpire, .announce, .workshopPause,
+             .workshopResume, .workshopClose, .viewFocus, .settingsUpdate, .votesReveal, .cardsReveal,
+             .clusterCreate, .clusterRename, .cardCluster, .commentAdd, .commentDelete,
+             .cardHide, .cardRestore, .boardLock, .boardUnlock:
             throw DomainError(.internal, "Commande non prise en charge.")
         }
     }

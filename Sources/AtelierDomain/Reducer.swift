@@ -75,8 +75,15 @@ struct Rules {
                 throw DomainError(.notFound, "Cette phase n'existe pas dans le programme de l'atelier.")
             }
             return phase == state.phase ? [] : [.phaseChanged(phase: phase)]
-        default:
+        // No `default:`: a new command does not compile until it has a rule.
+        case .participantAssign, .tablesBalance, .rotationAdvance, .hostAssign, .participantRemove, .participantErase,
+             .timerStart, .timerPause, .timerResume, .timerStop, .timerExpire, .announce, .workshopPause,
+             .workshopResume, .workshopClose, .viewFocus, .settingsUpdate, .votesReveal, .cardsReveal,
+             .clusterCreate, .clusterRename, .cardCluster, .commentAdd, .commentDelete,
+             .cardHide, .cardRestore, .boardLock, .boardUnlock:
             return try facilitate(command)
+        case .projectCreate, .projectUpdate, .projectReady, .projectReopen, .projectSupport, .projectSubmit:
+            return try projects(command)
         }
     }
 

@@ -110,7 +110,13 @@ extension Workshop {
         case .cardsRevealed:
             return Audience(participants: nil, anonymizeParticipants: settings.anonymous,
                             anonymizeFacilitator: settings.anonymous && !settings.facilitatorSeesAuthors)
-        default:
+        // Public facts of the room: every participant and the facilitator, authors as they are.
+        // Listed one by one (no `default:`): a new event does not compile until its audience is decided.
+        case .workshopCreated, .participantJoined, .phaseChanged, .participantAssigned, .rotationAdvanced,
+             .hostAssigned, .participantRemoved, .participantErased, .timerStarted, .timerPaused, .timerResumed,
+             .timerStopped, .timerEnded, .announcementMade, .workshopPaused, .workshopResumed, .workshopClosed,
+             .viewFocused, .settingsUpdated, .votesRevealed, .clusterCreated, .clusterRenamed, .boardLocked,
+             .boardUnlocked, .projectCreated, .projectUpdated, .projectStatusChanged, .projectSubmitted:
             return .everyone
         }
     }

@@ -11,7 +11,7 @@ extension Hub {
         case .participantRemoved(let participant):
             // Their connections close with a clear reason, and their token stops working.
             for (connection, actor) in room.members where actor.id == participant {
-                transport.close(connection, code: CloseCode.policyViolation, reason: "Vous avez été retiré de l'atelier par l'animateur.")
+                transport.close(connection, code: CloseCode.removed, reason: "Vous avez été retiré de l'atelier par l'animateur.")
                 sessions[connection]?.state = .closing
                 room.members[connection] = nil
             }
@@ -21,7 +21,14 @@ extension Hub {
             if let endsAt = timer.endsAt { schedule(timerEnd: endsAt, in: room) }
         case .timerResumed(let endsAt):
             schedule(timerEnd: endsAt, in: room)
-        default:
+        // Nothing outside the state (listed, not `default:`: a new event must say so).
+        case .workshopCreated, .participantJoined, .cardAdded, .cardEdited, .cardMoved, .cardDeleted, .voteCast,
+             .voteRetracted, .phaseChanged, .participantAssigned, .rotationAdvanced, .hostAssigned, .participantErased,
+             .timerPaused, .timerStopped, .timerEnded, .announcementMade, .workshopPaused, .workshopResumed,
+             .workshopClosed, .viewFocused, .settingsUpdated, .votesRevealed, .cardsRevealed, .clusterCreated,
+             .clusterRenamed, .cardClustered, .commentAdded, .commentDeleted, .cardHidden, .cardRestored,
+             .boardLocked, .boardUnlocked, .projectCreated, .projectUpdated, .projectStatusChanged,
+             .projectSupported, .projectSubmitted:
             break
         }
     }

@@ -144,25 +144,19 @@ extension Hub {
             respond(Self.httpError(403, .forbidden, "Clé d'animation invalide pour cet atelier."))
             return
         }
-        let format = request.query["format"] ?? "json"
-        let now = clock()
-        // Built now, sent once what it shows is durable.
-        let body: [UInt8], contentType: String, inline: Bool
-        switch format {
-        case "json": (body, contentType, inline) = (JSONExport.document(room.state, generatedAt: now), "application/json; charset=utf-8", false)
-        case "csv":
-            guard let dialect = CSVExport.Dialect(rawValue: request.query["dialect"] ?? "excel-fr") else {
-                respond(Self.httpError(400, .invalid, "Dialecte CSV inconnu (disponibles : excel-fr, rfc4180)."))
-                return
-            }
-            (body, contentType, inline) = (CSVExport.document(room.state, dialect: dialect), "text/csv; charset=utf-8", false)
-        case "md": (body, contentType, inline) = (Report.markdown(room.state, generatedAt: now), "text/markdown; charset=utf-8", false)
-        case "html": (body, contentType, inline) = (Report.html(room.state, generatedAt: now), "text/html; charset=utf-8", true)
-        default:
-            respond(Self.httpError(400, .invalid, "Format d'export non pris en charge : « \(format.prefix(16)) » (disponibles : json, csv, md, html)."))
+        let name = request.query["format"] ?? ExportFormat.json.rawValue
+        guard let format = ExportFormat(rawValue: name) else {
+            respond(Self.httpError(400, .invalid, "Format d'export non pris en charge : « \(name.prefix(16)) » (disponibles : \(ExportFormat.names))."))
             return
         }
-        let filename = "atelier-\(id).\(format)"
+        guard let dialect = CSVExport.Dialect(rawValue: request.query["dialect"] ?? CSVExport.Dialect.excelFR.rawValue) else {
+            respond(Self.httpError(400, .invalid, "Dialecte CSV inconnu (disponibles : excel-fr, rfc4180)."))
+            return
+        }
+        // Built now, sent once what it shows is durable.
+        let body = format.document(room.state, generatedAt: clock(), dialect: dialect)
+        let contentType = format.contentType, inline = format.isInline
+        let filename = "atelier-\(id).\(format.rawValue)"
         let disposition = inline ? "inline; filename=\"\(filename)\"" : "attachment; filename=\"\(filename)\""
         pipeline.afterCommit { _ in
             respond(HTTPResponse(status: 200, contentType: contentType,

@@ -7,7 +7,7 @@ import Foundation
 
 /// Sending ready projects to the call-for-projects pipeline, from the console.
 extension Hub {
-    func submitProjects(channel name: String, only: [ProjectID]?, id: String, from connection: ConnectionID) {
+    func submitProjects(channel: Receipt.Channel, only: [ProjectID]?, id: String, from connection: ConnectionID) {
         guard case .joined(let workshop, let actor) = sessions[connection]?.state, let room = rooms[workshop] else {
             reply(connection, Outbound.error(re: id, DomainError(.unauthenticated, "Rejoignez d'abord un atelier (message « join »).")))
             return
@@ -16,7 +16,6 @@ extension Hub {
             reply(connection, Outbound.error(re: id, DomainError(.forbidden, "Seul l'animateur peut déposer les projets.")))
             return
         }
-        let channel: Receipt.Channel = name == "webhook" ? .webhook : .demarches
         guard let target = configuration.submissionTargets[channel] else {
             reply(connection, Outbound.error(re: id, DomainError(.invalid, channel == .webhook
                 ? "Aucun webhook n'est configuré sur ce serveur (option --webhook)."
@@ -27,7 +26,7 @@ extension Hub {
         let outcome = Outcome(room.state)
         let chosen = outcome.projects.filter { p in
             (only == nil || only!.contains(p.sheet.id)) && p.sheet.status != .draft
-                && !p.sheet.receipts.contains { $0.channel == channel } && !room.submitting.contains("\(name)/\(p.sheet.id)")
+                && !p.sheet.receipts.contains { $0.channel == channel } && !room.submitting.contains("\(channel.rawValue)/\(p.sheet.id)")
         }
         guard !chosen.isEmpty else {
             reply(connection, Outbound.error(re: id, DomainError(.invalid, "Aucun projet prêt à déposer (les projets déjà déposés ne le sont pas deux fois).")))
@@ -39,30 +38,30 @@ extension Hub {
         let clock = self.clock
         let transport = self.transport
         for project in chosen {
-            room.submitting.insert("\(name)/\(project.sheet.id)")
+            room.submitting.insert("\(channel.rawValue)/\(project.sheet.id)")
             let box = Unchecked(project)
             DispatchQueue.global().async { [weak self] in
                 guard let hub = self else { return }
                 let result = submitter.submit(box.value, of: state, now: clock) { progress in
                     let p = Unchecked(progress)
-                    transport.post { hub.submissionProgress(p.value, channel: name, workshop: workshop) }
+                    transport.post { hub.submissionProgress(p.value, channel: channel, workshop: workshop) }
                 }
                 let r = Unchecked(result)
-                transport.post { hub.submissionFinished(r.value, project: box.value.sheet, channel: name, workshop: workshop) }
+                transport.post { hub.submissionFinished(r.value, project: box.value.sheet, channel: channel, workshop: workshop) }
             }
         }
     }
 
-    func submissionProgress(_ progress: SubmissionProgress, channel: String, workshop: WorkshopID) {
+    func submissionProgress(_ progress: SubmissionProgress, channel: Receipt.Channel, workshop: WorkshopID) {
         guard let room = rooms[workshop] else { return }
         let frame = OutboundFrame(Outbound.submissionProgress(project: progress.project, channel: channel,
                                                               state: progress.state.rawValue, message: progress.message))
         for (connection, actor) in room.members where actor.role == .facilitator { transport.send(frame, to: connection) }
     }
 
-    func submissionFinished(_ result: Result<Receipt, SubmissionError>, project: ProjectSheet, channel: String, workshop: WorkshopID) {
+    func submissionFinished(_ result: Result<Receipt, SubmissionError>, project: ProjectSheet, channel: Receipt.Channel, workshop: WorkshopID) {
         guard let room = rooms[workshop] else { return }
-        room.submitting.remove("\(channel)/\(project.id)")
+        room.submitting.remove("\(channel.rawValue)/\(project.id)")
         switch result {
         case .success(let receipt):
             if case .success(let bodies) = reduce(room.state, .projectSubmit(project: project.id, version: project.version, receipt: receipt),

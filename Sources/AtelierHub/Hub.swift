@@ -120,7 +120,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         sessions[connection] = Session(peer: peer, limiter: RateLimiter(policy: ratePolicy, now: clock()))
         if count > configuration.maxConnectionsPerAddress {
             sessions[connection]?.state = .closing
-            transport.close(connection, code: CloseCode.policyViolation, reason: "Trop de connexions depuis cette adresse.")
+            transport.close(connection, code: CloseCode.tooManyConnections, reason: "Trop de connexions depuis cette adresse.")
         }
     }
 
@@ -156,7 +156,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
             return
         case .close:
             sessions[connection]?.state = .closing
-            transport.close(connection, code: CloseCode.policyViolation, reason: "Trop de messages.")
+            transport.close(connection, code: CloseCode.tooManyMessages, reason: "Trop de messages.")
             return
         }
         switch decodeClientMessage(message) {

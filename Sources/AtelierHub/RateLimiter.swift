@@ -6,7 +6,7 @@ struct RateLimiter {
         case allow
         /// Answer `rate_limited`, change nothing.
         case refuse
-        /// It goes on: close the connection with 1008.
+        /// It goes on: close the connection with 4002 (``CloseCode/tooManyMessages``).
         case close
     }
 

@@ -1,13 +1,6 @@
 import AtelierDomain
 import Foundation
 
-/// The subprotocol a client must ask for on `/ws`.
-public let subprotocol = "atelier.v1"
-/// Largest client message, in bytes (PROTOCOL.md: over it, close 1009).
-public let maxClientMessageBytes = 64 * 1024
-/// Longest client message id.
-public let maxMessageIDLength = 64
-
 /// How a connection proves who it is (PROTOCOL.md "Joining and resuming").
 public enum JoinRequest: Sendable, Equatable {
     /// `clientKey`: a random key the client keeps, so a join retried after a lost welcome is idempotent.
@@ -22,7 +15,7 @@ public enum Inbound: Sendable, Equatable {
     case ping
     case command(Command)
     /// The facilitator sends the ready projects to a pipeline (`webhook` or `demarches`).
-    case submitProjects(channel: String, projects: [String]?)
+    case submitProjects(channel: Receipt.Channel, projects: [String]?)
     /// "I am editing this field of this project sheet" (nil: no longer). Relayed, never journaled.
     case editing(project: String?, field: String?)
 }
@@ -47,61 +40,63 @@ public func decodeClientMessage(_ bytes: [UInt8]) -> Result<(id: String, message
     guard case .string(let id)? = root["id"], !id.isEmpty, id.count <= maxMessageIDLength else {
         return .failure(InboundError(re: nil, error: DomainError(.badRequest, "Le champ « id » est obligatoire : une chaîne de 1 à \(maxMessageIDLength) caractères.")))
     }
-    guard case .string(let type)? = root["type"] else {
+    guard case .string(let typeName)? = root["type"] else {
         return .failure(InboundError(re: id, error: DomainError(.badRequest, "Le champ « type » est obligatoire.")))
+    }
+    guard let type = ClientMessageType(rawValue: typeName) else {
+        return .failure(InboundError(re: id, error: DomainError(.unknownType, "Type de message inconnu : « \(typeName.prefix(64)) ».")))
     }
     do {
         let fields = Fields(root)
         let message: Inbound
         switch type {
-        case "join": message = .join(try joinRequest(fields))
-        case "ping": message = .ping
-        case "presence":
+        case .join: message = .join(try joinRequest(fields))
+        case .ping: message = .ping
+        case .presence:
             let field = try fields.optionalID("field")
-            if let field, !["title", "summary", "problems", "sources", "cooperation", "orientation", "lead", "partners",
-                            "territory", "support", "outcomes", "nextSteps", "contact"].contains(field) {
+            if let field, ProjectField(rawValue: field) == nil {
                 throw DomainError(.invalid, "Champ de projet inconnu : « \(field.prefix(40)) ».")
             }
             message = .editing(project: try fields.optionalID("project"), field: field)
-        case "projects.submit":
-            let channel = try fields.string("channel")
-            guard ["webhook", "demarches"].contains(channel) else {
-                throw DomainError(.invalid, "Canal de dépôt inconnu (attendu : webhook ou demarches).")
+        case .projectsSubmit:
+            let name = try fields.string("channel")
+            guard let channel = Receipt.Channel(rawValue: name) else {
+                throw DomainError(.invalid, "Canal de dépôt inconnu (attendu : \(Receipt.Channel.allCases.map(\.rawValue).joined(separator: " ou "))).")
             }
             message = .submitProjects(channel: channel, projects: fields.has("projects") ? try fields.ids("projects") : nil)
-        case "card.add":
+        case .cardAdd:
             message = .command(.cardAdd(board: try fields.id("board"), column: try fields.id("column"),
                                         text: try fields.string("text"), x: try fields.optionalNumber("x"),
                                         y: try fields.optionalNumber("y"), color: try fields.optionalColor()))
-        case "card.edit":
+        case .cardEdit:
             message = .command(.cardEdit(card: try fields.id("card"), text: try fields.string("text"),
                                          version: try fields.int("version")))
-        case "card.move":
+        case .cardMove:
             message = .command(.cardMove(card: try fields.id("card"), x: try fields.number("x"), y: try fields.number("y"),
                                          column: try fields.optionalID("column"), board: try fields.optionalID("board")))
-        case "card.delete": message = .command(.cardDelete(card: try fields.id("card")))
-        case "vote.cast": message = .command(.voteCast(card: try fields.id("card")))
-        case "vote.retract": message = .command(.voteRetract(card: try fields.id("card")))
-        case "phase.set": message = .command(.phaseSet(phase: try fields.id("phase")))
-        case "participant.assign":
+        case .cardDelete: message = .command(.cardDelete(card: try fields.id("card")))
+        case .voteCast: message = .command(.voteCast(card: try fields.id("card")))
+        case .voteRetract: message = .command(.voteRetract(card: try fields.id("card")))
+        case .phaseSet: message = .command(.phaseSet(phase: try fields.id("phase")))
+        case .participantAssign:
             message = .command(.participantAssign(participant: try fields.id("participant"), group: try fields.optionalID("group")))
-        case "tables.balance": message = .command(.tablesBalance)
-        case "rotation.advance": message = .command(.rotationAdvance)
-        case "host.assign":
+        case .tablesBalance: message = .command(.tablesBalance)
+        case .rotationAdvance: message = .command(.rotationAdvance)
+        case .hostAssign:
             message = .command(.hostAssign(board: try fields.id("board"), participant: try fields.optionalID("participant")))
-        case "participant.remove": message = .command(.participantRemove(participant: try fields.id("participant")))
-        case "participant.erase": message = .command(.participantErase(participant: try fields.id("participant")))
-        case "timer.start":
+        case .participantRemove: message = .command(.participantRemove(participant: try fields.id("participant")))
+        case .participantErase: message = .command(.participantErase(participant: try fields.id("participant")))
+        case .timerStart:
             message = .command(.timerStart(seconds: try fields.int("seconds"), label: try fields.optionalString("label")))
-        case "timer.pause": message = .command(.timerPause)
-        case "timer.resume": message = .command(.timerResume)
-        case "timer.stop": message = .command(.timerStop)
-        case "announce": message = .command(.announce(text: try fields.string("text")))
-        case "workshop.pause": message = .command(.workshopPause)
-        case "workshop.resume": message = .command(.workshopResume)
-        case "workshop.close": message = .command(.workshopClose)
-        case "view.focus": message = .command(.viewFocus(board: try fields.optionalID("board")))
-        case "settings.update":
+        case .timerPause: message = .command(.timerPause)
+        case .timerResume: message = .command(.timerResume)
+        case .timerStop: message = .command(.timerStop)
+        case .announce: message = .command(.announce(text: try fields.string("text")))
+        case .workshopPause: message = .command(.workshopPause)
+        case .workshopResume: message = .command(.workshopResume)
+        case .workshopClose: message = .command(.workshopClose)
+        case .viewFocus: message = .command(.viewFocus(board: try fields.optionalID("board")))
+        case .settingsUpdate:
             let change = SettingsChange(voteBudget: try fields.optionalInt("voteBudget"),
                                         maxVotesPerCard: try fields.optionalInt("maxVotesPerCard"),
                                         privateWriting: try fields.optionalBool("privateWriting"),
@@ -110,33 +105,31 @@ public func decodeClientMessage(_ bytes: [UInt8]) -> Result<(id: String, message
                                         listOrganisations: try fields.optionalBool("listOrganisations"))
             if change.isEmpty { throw DomainError(.badRequest, "Aucun réglage à changer.") }
             message = .command(.settingsUpdate(change))
-        case "votes.reveal": message = .command(.votesReveal)
-        case "cards.reveal": message = .command(.cardsReveal)
-        case "cluster.create":
+        case .votesReveal: message = .command(.votesReveal)
+        case .cardsReveal: message = .command(.cardsReveal)
+        case .clusterCreate:
             message = .command(.clusterCreate(board: try fields.id("board"), title: try fields.string("title"),
                                               cards: try fields.ids("cards")))
-        case "cluster.rename":
+        case .clusterRename:
             message = .command(.clusterRename(cluster: try fields.id("cluster"), title: try fields.string("title")))
-        case "card.cluster":
+        case .cardCluster:
             message = .command(.cardCluster(card: try fields.id("card"), cluster: try fields.optionalID("cluster")))
-        case "comment.add": message = .command(.commentAdd(card: try fields.id("card"), text: try fields.string("text")))
-        case "comment.delete": message = .command(.commentDelete(comment: try fields.id("comment")))
-        case "project.create":
+        case .commentAdd: message = .command(.commentAdd(card: try fields.id("card"), text: try fields.string("text")))
+        case .commentDelete: message = .command(.commentDelete(comment: try fields.id("comment")))
+        case .projectCreate:
             message = .command(.projectCreate(board: try fields.id("board"), title: try fields.string("title"),
                                               cluster: try fields.optionalID("cluster"), cards: fields.has("cards") ? try fields.ids("cards") : []))
-        case "project.update":
+        case .projectUpdate:
             message = .command(.projectUpdate(project: try fields.id("project"), version: try fields.int("version"),
                                               change: try projectChange(fields)))
-        case "project.ready": message = .command(.projectReady(project: try fields.id("project")))
-        case "project.reopen": message = .command(.projectReopen(project: try fields.id("project")))
-        case "project.support":
+        case .projectReady: message = .command(.projectReady(project: try fields.id("project")))
+        case .projectReopen: message = .command(.projectReopen(project: try fields.id("project")))
+        case .projectSupport:
             message = .command(.projectSupport(project: try fields.id("project"), support: try fields.optionalBool("support") ?? true))
-        case "card.hide": message = .command(.cardHide(card: try fields.id("card")))
-        case "card.restore": message = .command(.cardRestore(card: try fields.id("card")))
-        case "board.lock": message = .command(.boardLock(board: try fields.id("board")))
-        case "board.unlock": message = .command(.boardUnlock(board: try fields.id("board")))
-        default:
-            return .failure(InboundError(re: id, error: DomainError(.unknownType, "Type de message inconnu : « \(type.prefix(64)) ».")))
+        case .cardHide: message = .command(.cardHide(card: try fields.id("card")))
+        case .cardRestore: message = .command(.cardRestore(card: try fields.id("card")))
+        case .boardLock: message = .command(.boardLock(board: try fields.id("board")))
+        case .boardUnlock: message = .command(.boardUnlock(board: try fields.id("board")))
         }
         return .success((id, message))
     } catch let error as DomainError {
@@ -152,9 +145,7 @@ private func projectChange(_ f: Fields) throws -> ProjectChange {
         throw DomainError(.badRequest, "Le champ « fields » est obligatoire : un objet avec les champs à modifier.")
     }
     let p = Fields(f.root["fields"]!)
-    let known: Set<String> = ["title", "summary", "problems", "sources", "cooperation", "orientation", "lead", "partners",
-                              "territory", "support", "outcomes", "nextSteps", "contact"]
-    if case .object(let pairs) = p.root, let unknown = pairs.first(where: { !known.contains($0.0) }) {
+    if case .object(let pairs) = p.root, let unknown = pairs.first(where: { ProjectField(rawValue: $0.0) == nil }) {
         throw DomainError(.badRequest, "Champ de projet inconnu : « \(unknown.0.prefix(40)) ».")
     }
     var c = ProjectChange()

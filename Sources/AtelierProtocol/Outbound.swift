@@ -19,7 +19,7 @@ public enum Outbound {
     public static func ack(re: String, seq: Int, result: [(String, String)]) -> [UInt8] {
         var w = JSONWriter(reserving: 64)
         w.beginObject()
-        w.key("type"); w.string("ack")
+        w.key("type"); w.string(ServerMessageType.ack.rawValue)
         w.key("re"); w.string(re)
         w.key("seq"); w.int(seq)
         w.key("result"); w.beginObject()
@@ -32,7 +32,7 @@ public enum Outbound {
     public static func error(re: String?, _ error: DomainError) -> [UInt8] {
         var w = JSONWriter(reserving: 128)
         w.beginObject()
-        w.key("type"); w.string("error")
+        w.key("type"); w.string(ServerMessageType.error.rawValue)
         w.key("re"); w.string(re)
         w.key("code"); w.string(error.code.rawValue)
         w.key("message"); w.string(error.message)
@@ -45,7 +45,7 @@ public enum Outbound {
     public static func pong(re: String, now: Int64) -> [UInt8] {
         var w = JSONWriter(reserving: 64)
         w.beginObject()
-        w.key("type"); w.string("pong")
+        w.key("type"); w.string(ServerMessageType.pong.rawValue)
         w.key("re"); w.string(re)
         // The server's clock lets clients correct countdowns for their own clock's offset.
         w.key("at"); w.string(timestamp(now))
@@ -68,7 +68,7 @@ public enum Outbound {
     public static func welcome(re: String, seq: Int, you: You, snapshot: [UInt8]?, events: [[UInt8]], now: Int64 = 0) -> [UInt8] {
         var w = JSONWriter(reserving: (snapshot?.count ?? 0) + events.reduce(256) { $0 + $1.count + 1 })
         w.beginObject()
-        w.key("type"); w.string("welcome")
+        w.key("type"); w.string(ServerMessageType.welcome.rawValue)
         w.key("re"); w.string(re)
         w.key("seq"); w.int(seq)
         // The server's clock, so countdowns can be corrected for the client's clock offset.
@@ -89,12 +89,12 @@ public enum Outbound {
     }
 
     /// How a submission is going (to the facilitator; never journaled: the receipt is).
-    public static func submissionProgress(project: String, channel: String, state: String, message: String) -> [UInt8] {
+    public static func submissionProgress(project: String, channel: Receipt.Channel, state: String, message: String) -> [UInt8] {
         var w = JSONWriter(reserving: 160)
         w.beginObject()
-        w.key("type"); w.string("submission.progress")
+        w.key("type"); w.string(ServerMessageType.submissionProgress.rawValue)
         w.key("project"); w.string(project)
-        w.key("channel"); w.string(channel)
+        w.key("channel"); w.string(channel.rawValue)
         w.key("state"); w.string(state)
         w.key("message"); w.string(message)
         w.endObject()
@@ -105,7 +105,7 @@ public enum Outbound {
     public static func editing(participant: ActorID, project: String?, field: String?) -> [UInt8] {
         var w = JSONWriter(reserving: 120)
         w.beginObject()
-        w.key("type"); w.string("presence")
+        w.key("type"); w.string(ServerMessageType.presence.rawValue)
         w.key("participant"); w.string(participant)
         w.key("editing")
         if let project {
@@ -122,7 +122,7 @@ public enum Outbound {
     public static func presence(participant: ActorID, online: Bool) -> [UInt8] {
         var w = JSONWriter(reserving: 80)
         w.beginObject()
-        w.key("type"); w.string("presence")
+        w.key("type"); w.string(ServerMessageType.presence.rawValue)
         w.key("participant"); w.string(participant)
         w.key("online"); w.bool(online)
         w.endObject()
@@ -147,7 +147,7 @@ public enum Outbound {
         let anonymous = sight == .anonymous
         var w = JSONWriter(reserving: 192)
         w.beginObject()
-        w.key("type"); w.string(event.body.type)
+        w.key("type"); w.string(event.body.wireType.rawValue)
         w.key("seq"); w.int(event.seq)
         w.key("at"); w.string(timestamp(event.at))
         w.key("by"); w.string(anonymous ? nil : event.by)
@@ -443,20 +443,4 @@ public func timestamp(_ ms: Int64) -> String {
         return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
     }
     return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secOfDay / 3600, 2)):\(pad(secOfDay % 3600 / 60, 2)):\(pad(secOfDay % 60, 2)).\(pad(milli, 3))Z"
-}
-
-/// The id a command's ack reports in `result` (PROTOCOL.md: ids the server created).
-public func ackResult(for events: [EventBody]) -> [(String, String)] {
-    var result: [(String, String)] = []
-    for body in events {
-        switch body {
-        case .cardAdded(let card): result.append(("card", card.id))
-        case .participantJoined(let p): result.append(("participant", p.id))
-        case .clusterCreated(let c, _): result.append(("cluster", c.id))
-        case .commentAdded(let c): result.append(("comment", c.id))
-        case .projectCreated(let p): result.append(("project", p.id))
-        default: break
-        }
-    }
-    return result
 }

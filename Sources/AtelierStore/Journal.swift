@@ -1,4 +1,5 @@
 import AtelierDomain
+import AtelierProtocol
 import Foundation
 import GRDB
 
@@ -182,7 +183,7 @@ public final class SQLiteStore: EventStore {
             }
             // Contiguity is checked here, where it is cheap, so a bug upstream can never leave a gap.
             var next: [WorkshopID: Int] = [:]
-            let encoder = JSONEncoder()
+            let encoder = Self.payloadEncoder()
             for entry in batch.entries {
                 let expected: Int
                 if let n = next[entry.workshop] {
@@ -203,7 +204,7 @@ public final class SQLiteStore: EventStore {
                 }
                 try db.execute(sql: "INSERT INTO event (workshop_id, seq, at, actor, message, type, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
                                arguments: [entry.workshop, entry.event.seq, entry.event.at, entry.event.by, entry.message,
-                                           body.type, try encoder.encode(body)])
+                                           body.wireType.rawValue, try Self.payload(body, encoder)])
                 switch body {
                 case .workshopClosed:
                     try db.execute(sql: "UPDATE workshop SET closed = 1, closed_at = ? WHERE id = ?",
@@ -229,6 +230,19 @@ public final class SQLiteStore: EventStore {
 
     public func loadOpenWorkshops() throws -> [StoredWorkshop] {
         try openWorkshopIDs().compactMap { try loadWorkshop(id: $0) }
+    }
+
+    /// The journal's encoder: sorted keys, so an event's bytes depend on the format's names only
+    /// (`AtelierDomain/JournalFormat.swift`), not on hashing.
+    static func payloadEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+
+    /// One event's payload as the journal stores it (the personal profile is taken out before).
+    static func payload(_ body: EventBody, _ encoder: JSONEncoder) throws -> Data {
+        try encoder.encode(body)
     }
 
     /// One journal payload: the common events by `JournalDecoding`'s fast path, the rest (and

@@ -1,7 +1,7 @@
 import AtelierDomain
 import Foundation
 
-/// Decodes journal payloads (`EventBody` as `JSONEncoder` wrote it) without Foundation's
+/// Decodes journal payloads (`EventBody` in the journal format, `AtelierDomain/JournalFormat.swift`) without Foundation's
 /// `JSONDecoder` for the events a workshop's journal is mostly made of: card added, moved,
 /// edited, deleted, hidden, clustered, votes. Foundation's Codable path was 55 % of the
 /// instructions of a restart (BENCHMARKS.md).
@@ -12,29 +12,41 @@ import Foundation
 /// decodes with `JSONDecoder`, so the result is always the one `JSONDecoder` gives
 /// (`StoreTests` checks both agree on random events).
 enum JournalDecoding {
+    // Names are read through the journal format's keys (`AtelierDomain/JournalFormat.swift`), so
+    // this fast path cannot drift from what the encoder writes: a key it does not know makes it
+    // give up, and a field added to the format fails to compile here until it is read.
+    typealias Events = EventBody.CodingKeys
+
     static func decode(_ bytes: UnsafeRawBufferPointer) -> EventBody? {
         var s = Scanner(bytes)
-        guard s.take(UInt8(ascii: "{")), let name = s.key() else { return nil }
+        guard s.take(UInt8(ascii: "{")), let name = s.key(), let event = Events(rawValue: name) else { return nil }
         let body: EventBody?
-        switch name {
-        case "cardMoved": body = cardMoved(&s)
-        case "cardEdited": body = cardEdited(&s)
-        case "cardAdded": body = wrapped(&s).flatMap(card).map(EventBody.cardAdded)
-        case "cardRestored": body = wrapped(&s).flatMap(card).map(EventBody.cardRestored)
-        case "cardDeleted": body = singleCard(&s).map { EventBody.cardDeleted(card: $0) }
-        case "cardHidden": body = singleCard(&s).map { EventBody.cardHidden(card: $0) }
-        case "voteCast": body = vote(&s).map { EventBody.voteCast(card: $0.card, voter: $0.voter, phase: $0.phase, total: $0.total) }
-        case "voteRetracted": body = vote(&s).map { EventBody.voteRetracted(card: $0.card, voter: $0.voter, phase: $0.phase, total: $0.total) }
-        case "cardClustered": body = cardClustered(&s)
-        default: return nil
+        switch event {
+        case .cardMoved: body = cardMoved(&s)
+        case .cardEdited: body = cardEdited(&s)
+        case .cardAdded: body = wrapped(&s, EventBody.CardAddedCodingKeys._0.rawValue).flatMap(card).map(EventBody.cardAdded)
+        case .cardRestored: body = wrapped(&s, EventBody.CardRestoredCodingKeys._0.rawValue).flatMap(card).map(EventBody.cardRestored)
+        case .cardDeleted: body = singleCard(&s, EventBody.CardDeletedCodingKeys.card.rawValue).map { EventBody.cardDeleted(card: $0) }
+        case .cardHidden: body = singleCard(&s, EventBody.CardHiddenCodingKeys.card.rawValue).map { EventBody.cardHidden(card: $0) }
+        case .voteCast: body = vote(&s).map { EventBody.voteCast(card: $0.card, voter: $0.voter, phase: $0.phase, total: $0.total) }
+        case .voteRetracted: body = vote(&s).map { EventBody.voteRetracted(card: $0.card, voter: $0.voter, phase: $0.phase, total: $0.total) }
+        case .cardClustered: body = cardClustered(&s)
+        // The rarer events: JSONDecoder, through the same keys.
+        case .workshopCreated, .participantJoined, .phaseChanged, .participantAssigned, .rotationAdvanced, .hostAssigned,
+             .participantRemoved, .participantErased, .timerStarted, .timerPaused, .timerResumed, .timerStopped, .timerEnded,
+             .announcementMade, .workshopPaused, .workshopResumed, .workshopClosed, .viewFocused, .settingsUpdated,
+             .votesRevealed, .cardsRevealed, .clusterCreated, .clusterRenamed, .commentAdded, .commentDeleted,
+             .boardLocked, .boardUnlocked, .projectCreated, .projectUpdated, .projectStatusChanged, .projectSupported,
+             .projectSubmitted:
+            return nil
         }
         guard let body, s.take(UInt8(ascii: "}")), s.atEnd else { return nil }
         return body
     }
 
     /// `{"_0": …}`: the single unlabeled value of a case, left for `read` to decode.
-    private static func wrapped(_ s: inout Scanner) -> Scanner? {
-        guard s.take(UInt8(ascii: "{")), s.key() == "_0" else { return nil }
+    private static func wrapped(_ s: inout Scanner, _ key: String) -> Scanner? {
+        guard s.take(UInt8(ascii: "{")), s.key() == key else { return nil }
         let inner = s
         guard s.skipObject(), s.take(UInt8(ascii: "}")) else { return nil }
         return inner
@@ -46,21 +58,21 @@ enum JournalDecoding {
         var color: CardColor?, author: String?, version: Int?, cluster: String?, createdSeq: Int?
         var isPrivate = false, hidden = false
         let ok = s.object { s, key in
-            switch key {
-            case "id": id = s.string(); return id != nil
-            case "board": board = s.string(); return board != nil
-            case "column": column = s.string(); return column != nil
-            case "text": text = s.string(); return text != nil
-            case "x": x = s.double(); return x != nil
-            case "y": y = s.double(); return y != nil
-            case "color": color = s.string().flatMap(CardColor.init(rawValue:)); return color != nil
-            case "author": return s.optionalString(&author)
-            case "version": version = s.int(); return version != nil
-            case "cluster": return s.optionalString(&cluster)
-            case "createdSeq": createdSeq = s.int(); return createdSeq != nil
-            case "isPrivate": return s.optionalBool(&isPrivate)
-            case "hidden": return s.optionalBool(&hidden)
-            default: return false
+            switch Card.CodingKeys(rawValue: key) {
+            case .id?: id = s.string(); return id != nil
+            case .board?: board = s.string(); return board != nil
+            case .column?: column = s.string(); return column != nil
+            case .text?: text = s.string(); return text != nil
+            case .x?: x = s.double(); return x != nil
+            case .y?: y = s.double(); return y != nil
+            case .color?: color = s.string().flatMap(CardColor.init(rawValue:)); return color != nil
+            case .author?: return s.optionalString(&author)
+            case .version?: version = s.int(); return version != nil
+            case .cluster?: return s.optionalString(&cluster)
+            case .createdSeq?: createdSeq = s.int(); return createdSeq != nil
+            case .isPrivate?: return s.optionalBool(&isPrivate)
+            case .hidden?: return s.optionalBool(&hidden)
+            case nil: return false
             }
         }
         guard ok, let id, let board, let column, let text, let x, let y, let color, let version, let createdSeq else { return nil }
@@ -71,13 +83,13 @@ enum JournalDecoding {
     private static func cardMoved(_ s: inout Scanner) -> EventBody? {
         var card: String?, x: Double?, y: Double?, column: String?, board: String?
         let ok = s.object { s, key in
-            switch key {
-            case "card": card = s.string(); return card != nil
-            case "x": x = s.double(); return x != nil
-            case "y": y = s.double(); return y != nil
-            case "column": column = s.string(); return column != nil
-            case "board": board = s.string(); return board != nil
-            default: return false
+            switch EventBody.CardMovedCodingKeys(rawValue: key) {
+            case .card?: card = s.string(); return card != nil
+            case .x?: x = s.double(); return x != nil
+            case .y?: y = s.double(); return y != nil
+            case .column?: column = s.string(); return column != nil
+            case .board?: board = s.string(); return board != nil
+            case nil: return false
             }
         }
         guard ok, let card, let x, let y, let column, let board else { return nil }
@@ -87,35 +99,36 @@ enum JournalDecoding {
     private static func cardEdited(_ s: inout Scanner) -> EventBody? {
         var card: String?, text: String?, version: Int?
         let ok = s.object { s, key in
-            switch key {
-            case "card": card = s.string(); return card != nil
-            case "text": text = s.string(); return text != nil
-            case "version": version = s.int(); return version != nil
-            default: return false
+            switch EventBody.CardEditedCodingKeys(rawValue: key) {
+            case .card?: card = s.string(); return card != nil
+            case .text?: text = s.string(); return text != nil
+            case .version?: version = s.int(); return version != nil
+            case nil: return false
             }
         }
         guard ok, let card, let text, let version else { return nil }
         return .cardEdited(card: card, text: text, version: version)
     }
 
-    private static func singleCard(_ s: inout Scanner) -> String? {
+    private static func singleCard(_ s: inout Scanner, _ name: String) -> String? {
         var card: String?
         let ok = s.object { s, key in
-            guard key == "card" else { return false }
+            guard key == name else { return false }
             card = s.string(); return card != nil
         }
         return ok ? card : nil
     }
 
+    /// `vote.cast` and `vote.retracted` have the same fields (a test checks both key sets agree).
     private static func vote(_ s: inout Scanner) -> (card: String, voter: String, phase: String, total: Int)? {
         var card: String?, voter: String?, phase: String?, total: Int?
         let ok = s.object { s, key in
-            switch key {
-            case "card": card = s.string(); return card != nil
-            case "voter": voter = s.string(); return voter != nil
-            case "phase": phase = s.string(); return phase != nil
-            case "total": total = s.int(); return total != nil
-            default: return false
+            switch EventBody.VoteCastCodingKeys(rawValue: key) {
+            case .card?: card = s.string(); return card != nil
+            case .voter?: voter = s.string(); return voter != nil
+            case .phase?: phase = s.string(); return phase != nil
+            case .total?: total = s.int(); return total != nil
+            case nil: return false
             }
         }
         guard ok, let card, let voter, let phase, let total else { return nil }
@@ -125,10 +138,10 @@ enum JournalDecoding {
     private static func cardClustered(_ s: inout Scanner) -> EventBody? {
         var card: String?, cluster: String?
         let ok = s.object { s, key in
-            switch key {
-            case "card": card = s.string(); return card != nil
-            case "cluster": return s.optionalString(&cluster)
-            default: return false
+            switch EventBody.CardClusteredCodingKeys(rawValue: key) {
+            case .card?: card = s.string(); return card != nil
+            case .cluster?: return s.optionalString(&cluster)
+            case nil: return false
             }
         }
         guard ok, let card else { return nil }

@@ -91,7 +91,7 @@ extension WebSocketServer {
         let path = header(wsi, WSI_TOKEN_GET_URI) ?? ""
         if path != "/ws" { return reject(wsi, 404) }
         let protocols = (header(wsi, WSI_TOKEN_PROTOCOL) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        if !protocols.contains("atelier.v1") { return reject(wsi, 400) }
+        if !protocols.contains(configuration.subprotocol) { return reject(wsi, 400) }
         if let origin = header(wsi, WSI_TOKEN_ORIGIN), !originAllowed(origin, host: header(wsi, WSI_TOKEN_HOST)) {
             return reject(wsi, 403)
         }
@@ -112,7 +112,7 @@ extension WebSocketServer {
         let (reason, code, message): (String, String, String) = switch status {
         case 403: ("Forbidden", "forbidden", "Origine non autorisée.")
         case 404: ("Not Found", "not_found", "Le WebSocket d'Atelier est à l'adresse /ws.")
-        default: ("Bad Request", "bad_request", "Sous-protocole atelier.v1 requis.")
+        default: ("Bad Request", "bad_request", "Sous-protocole \(configuration.subprotocol) requis.")
         }
         let body = #"{"error":{"code":"\#(code)","message":"\#(message)"}}"#
         let head = "HTTP/1.1 \(status) \(reason)\r\ncontent-type: application/json; charset=utf-8\r\n"

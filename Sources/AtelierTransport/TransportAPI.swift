@@ -71,6 +71,16 @@ public enum CloseCode {
     public static let policyViolation: UInt16 = 1008
     public static let messageTooBig: UInt16 = 1009
     public static let internalError: UInt16 = 1011
+
+    // Application codes (RFC 6455 §7.4.2: 4000–4999 are private use); docs/protocol.md "Closing".
+    /// The facilitator removed this participant: do not reconnect.
+    public static let removed: UInt16 = 4000
+    /// The client read too slowly and its queue was dropped: reconnect and resume with `since`.
+    public static let tooSlow: UInt16 = 4001
+    /// The client kept sending too many messages: reconnect after a pause.
+    public static let tooManyMessages: UInt16 = 4002
+    /// Too many open connections from this address: try again later.
+    public static let tooManyConnections: UInt16 = 4003
 }
 
 /// The bytes of one text frame, with the headroom libwebsockets needs in front (`LWS_PRE`),

@@ -15,8 +15,10 @@ public struct ServerConfiguration: Sendable {
     public var maxMessageBytes: Int
     /// Largest HTTP request body (bytes); over it the answer is 413.
     public var maxBodyBytes: Int
-    /// A connection whose queue holds more than this many bytes is closed with 1008.
+    /// A connection whose queue holds more than this many bytes is closed with 4001 (``CloseCode/tooSlow``).
     public var maxQueuedBytes: Int
+    /// The WebSocket subprotocol clients must ask for (the application's: `AtelierProtocol.subprotocol`).
+    public var subprotocol: String
     /// The route prefixes handled by the application rather than the static mount.
     public var routes: [String]
     /// A connection silent this long is pinged…
@@ -24,10 +26,11 @@ public struct ServerConfiguration: Sendable {
     /// …and dropped when nothing valid came for this long (a dead peer is freed within it).
     public var dropAfterSeconds: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, webRoot: String, allowedOrigins: [String] = [],
+    public init(host: String = "127.0.0.1", port: Int = 8080, webRoot: String, subprotocol: String, allowedOrigins: [String] = [],
                 maxMessageBytes: Int = 64 * 1024, maxBodyBytes: Int = 1 << 20, maxQueuedBytes: Int = 8 << 20,
                 routes: [String] = ["/api", "/healthz"], pingAfterSeconds: Int = 20, dropAfterSeconds: Int = 50) {
-        self.host = host; self.port = port; self.webRoot = webRoot; self.allowedOrigins = allowedOrigins
+        self.host = host; self.port = port; self.webRoot = webRoot; self.subprotocol = subprotocol
+        self.allowedOrigins = allowedOrigins
         self.maxMessageBytes = maxMessageBytes; self.maxBodyBytes = maxBodyBytes
         self.maxQueuedBytes = maxQueuedBytes; self.routes = routes
         self.pingAfterSeconds = pingAfterSeconds; self.dropAfterSeconds = dropAfterSeconds
@@ -102,7 +105,7 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
         protos[0].name = UnsafePointer(cString("http"))
         protos[0].callback = atelierLWSCallback
         protos[0].per_session_data_size = MemoryLayout<UInt64>.size
-        protos[1].name = UnsafePointer(cString("atelier.v1"))
+        protos[1].name = UnsafePointer(cString(configuration.subprotocol))
         protos[1].callback = atelierLWSCallback
         protos[1].per_session_data_size = MemoryLayout<UInt64>.size
         protos[1].rx_buffer_size = 16 * 1024
@@ -230,7 +233,7 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
             // (it resumes with `since`), send the close first, and if even that cannot go out
             // because it reads nothing at all, cut the connection after a few seconds.
             c.dropQueue()
-            close(connection, code: CloseCode.policyViolation, reason: "Client trop lent : reconnectez-vous.")
+            close(connection, code: CloseCode.tooSlow, reason: "Client trop lent : reconnectez-vous.")
             lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, 5)
             return
         }

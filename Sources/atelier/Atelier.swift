@@ -2,6 +2,7 @@ import ArgumentParser
 import AtelierDomain
 import AtelierExport
 import AtelierHub
+import AtelierProtocol
 import AtelierStore
 import AtelierTransport
 import Foundation
@@ -61,7 +62,7 @@ struct Serve: ParsableCommand {
     var allowedOrigin: [String] = []
     @Option(help: "Connexions simultanées admises depuis une même adresse.") var maxConnectionsPerAddress: Int = 256
     @Option(help: "Messages par seconde admis par connexion (en continu).") var messagesPerSecond: Double = 20
-    @Option(help: "Octets en attente d'envoi au-delà desquels un client trop lent est déconnecté (1008).")
+    @Option(help: "Octets en attente d'envoi au-delà desquels un client trop lent est déconnecté (4001).")
     var maxQueuedBytes: Int = 8 << 20
     @Option(help: "Secondes de silence avant qu'un client soit sondé (ping).") var pingAfter: Int = 20
     @Option(help: "Secondes sans trame valide avant qu'un client muet soit libéré.") var dropAfter: Int = 50
@@ -105,7 +106,7 @@ struct Serve: ParsableCommand {
             firstWorkshop = created.record
         }
 
-        let server = WebSocketServer(configuration: ServerConfiguration(host: host, port: port, webRoot: web,
+        let server = WebSocketServer(configuration: ServerConfiguration(host: host, port: port, webRoot: web, subprotocol: AtelierProtocol.subprotocol,
                                                                         allowedOrigins: allowedOrigin, maxQueuedBytes: maxQueuedBytes,
                                                                         pingAfterSeconds: pingAfter, dropAfterSeconds: dropAfter))
         try server.start()
@@ -247,8 +248,8 @@ struct ExportCommand: ParsableCommand {
     @OptionGroup var storage: StorageOptions
 
     func run() throws {
-        guard ["json", "csv", "md", "html"].contains(format) else {
-            throw ValidationError("format non pris en charge : \(format) (disponibles : json, csv, md, html)")
+        guard let format = ExportFormat(rawValue: format) else {
+            throw ValidationError("format non pris en charge : \(format) (disponibles : \(ExportFormat.names))")
         }
         guard let dialect = CSVExport.Dialect(rawValue: csvDialect) else {
             throw ValidationError("dialecte CSV inconnu : \(csvDialect) (disponibles : excel-fr, rfc4180)")
@@ -257,12 +258,7 @@ struct ExportCommand: ParsableCommand {
         guard let stored = try store.loadWorkshop(id: workshop), let state = stored.state else {
             throw ValidationError("atelier inconnu : \(workshop)")
         }
-        let bytes: [UInt8] = switch format {
-        case "csv": CSVExport.document(state, dialect: dialect)
-        case "md": Report.markdown(state, generatedAt: now())
-        case "html": Report.html(state, generatedAt: now())
-        default: JSONExport.document(state, generatedAt: now())
-        }
+        let bytes = format.document(state, generatedAt: now(), dialect: dialect)
         if let out {
             try Data(bytes).write(to: URL(fileURLWithPath: out))
         } else {

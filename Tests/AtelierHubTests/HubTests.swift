@@ -365,7 +365,7 @@ struct LimitTests {
         let limited = replies.filter { $0["code"] == .string("rate_limited") }
         #expect(!limited.isEmpty)
         #expect(replies.filter { $0["type"] == .string("pong") }.count < 300)
-        #expect(h.transport.closed.contains { $0 == (1, CloseCode.policyViolation) })
+        #expect(h.transport.closed.contains { $0 == (1, 4002) })
     }
 
     @Test func rateLimiterAllowsASteadyPace() {

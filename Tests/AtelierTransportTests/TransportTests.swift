@@ -104,7 +104,7 @@ final class TransportTests {
         try FileManager.default.createDirectory(atPath: webRoot, withIntermediateDirectories: true)
         try "<!doctype html><title>Atelier</title>".write(toFile: webRoot + "/index.html", atomically: true, encoding: .utf8)
         try "export const x = 1;".write(toFile: webRoot + "/app.js", atomically: true, encoding: .utf8)
-        server = WebSocketServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, webRoot: webRoot,
+        server = WebSocketServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, webRoot: webRoot, subprotocol: "atelier.v1",
                                                                     allowedOrigins: ["https://atelier.example"], maxMessageBytes: 1024))
         server.delegate = delegate
         delegate.server = server
@@ -218,11 +218,11 @@ final class TransportTests {
         let done = DispatchSemaphore(value: 0)
         server.post { [server] in
             ids.withLock { $0 = Array(server.connections.keys) }
-            for id in ids.withLock({ $0 }) { server.close(id, code: CloseCode.policyViolation, reason: "test") }
+            for id in ids.withLock({ $0 }) { server.close(id, code: CloseCode.tooSlow, reason: "test") }
             done.signal()
         }
         done.wait()
-        #expect(closeCode(in: c.read { closeCode(in: $0) != nil }) == 1008)
+        #expect(closeCode(in: c.read { closeCode(in: $0) != nil }) == 4001)
     }
 }
 
@@ -236,7 +236,7 @@ final class LivenessTests {
     init() throws {
         let webRoot = NSTemporaryDirectory() + "atelier-web-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: webRoot, withIntermediateDirectories: true)
-        server = WebSocketServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, webRoot: webRoot,
+        server = WebSocketServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, webRoot: webRoot, subprotocol: "atelier.v1",
                                                                     pingAfterSeconds: 1, dropAfterSeconds: 3))
         server.delegate = delegate
         delegate.server = server
