@@ -121,15 +121,12 @@ function start(profile) {
     if (!e.detail.online) store.setEditing(e.detail.participant, null);
   });
   connection.addEventListener('editing', (e) => store.setEditing(e.detail.participant, e.detail.editing));
-  connection.addEventListener('serverclose', (e) => {
-    // 1008 after the facilitator removed this person: say why and stop. Other 1008s (a reader
-    // too slow, too many connections) are worth a new attempt: the reconnect goes ahead.
-    if (store.participant(store.you?.participant)?.removed) showRemoved(e.detail.reason);
-  });
-  store.addEventListener('removed', () => {
-    // The server closes the socket right after, with its reason; wait a moment for it.
-    setTimeout(() => { if (connection) showRemoved(connection.lastServerClose?.reason); }, 2000);
-  });
+  // Removed by the facilitator: the server closes with 4000 (the connection stops by itself), and
+  // this person's own copy of `participant.removed` may come first. Either one says it all; other
+  // closes (too slow, too many messages or connections, server restarting) reconnect by themselves.
+  connection.addEventListener('removed', () => showRemoved());
+  // Deferred: the store is in the middle of applying the event, and this tears its views down.
+  store.addEventListener('removed', () => setTimeout(showRemoved, 0));
   connection.addEventListener('outbox', (e) => { store.setPending(e.detail.pending); refreshConnection(); });
   connection.addEventListener('state', (e) => {
     if (e.detail.state === 'online' && wasOffline) announce($('announcer'), t('announce.online'));
@@ -163,12 +160,7 @@ function refreshConnection() {
   showConnectionState(node, connection.state, connection.pending.length);
 }
 
-function joinFailed({ code: errorCode, message, lastServerClose }, byToken) {
-  if (byToken && errorCode === 'unauthenticated' && lastServerClose?.code === 1008) {
-    // Closed by the server, then refused: this person was removed from the workshop.
-    showRemoved(lastServerClose.reason);
-    return;
-  }
+function joinFailed({ code: errorCode, message }, byToken) {
   connection = null;
   refreshConnection();
   if (byToken && errorCode === 'unauthenticated') {
@@ -202,16 +194,12 @@ function forgetSession() {
 }
 
 /**
- * The facilitator removed this person: say so plainly and stop for good (no reconnecting).
- * @param {string} [reason] the server's close reason
+ * The facilitator removed this person: say so plainly (in the page's language, not with the
+ * server's close reason) and stop for good (no reconnecting).
  */
-function showRemoved(reason) {
-  if (!$('removed-view').hidden) {
-    if (reason) $('removed-reason').textContent = reason;
-    return;
-  }
+function showRemoved() {
+  if (!$('removed-view').hidden) return;
   forgetSession();
-  $('removed-reason').textContent = reason || t('removed.default');
   show('removed-view');
   document.title = t('removed.heading');
   $('removed-title').focus();

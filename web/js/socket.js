@@ -16,6 +16,23 @@ const RETRY_CODES = new Set(['rate_limited', 'internal']);
 const RETRY_DELAY_MS = 2000;
 const MAX_RETRIES = 5;
 
+/**
+ * The server's application close codes (docs/protocol.md, "Closing"). Only the code matters: the
+ * reason text is for people reading logs, never shown.
+ */
+export const CLOSE_CODES = Object.freeze({
+  /** The facilitator removed this participant: do not reconnect. */
+  REMOVED: 4000,
+  /** This client read too slowly and its queue was dropped: reconnect, resume with `since`. */
+  TOO_SLOW: 4001,
+  /** Too many messages: reconnect after a pause. */
+  TOO_MANY_MESSAGES: 4002,
+  /** Too many connections from this address: try again later. */
+  TOO_MANY_CONNECTIONS: 4003,
+});
+/** After 4002 or 4003 the next attempt waits at least about this long (a flood or a crowded address). */
+const PAUSE_AFTER_LIMIT_MS = 5000;
+
 /** @returns {string} a random prefix so message ids stay unique across page loads. */
 function randomPrefix() {
   const bytes = new Uint8Array(6);
@@ -36,8 +53,11 @@ function randomPrefix() {
  * - `ack` `{command, message}` / `rejected` `{command, code, message, error}`: a command's answer
  *   (`error` is the server's whole message: `current` on a project conflict, `missing` on `invalid`)
  * - `outbox` `{pending}`: the unacknowledged commands changed
- * - `serverclose` `{code, reason}`: the server closed the socket on purpose (1008: policy, e.g. the
- *   person was removed). The connection still tries again unless the listener calls stop().
+ * - `serverclose` `{code, reason}`: the server closed the socket with an application code (4000–4999,
+ *   see CLOSE_CODES). The connection tries again, with the usual backoff (and a pause after 4002 or
+ *   4003), except after 4000.
+ * - `removed` `{}`: the server closed with 4000 (the facilitator removed this participant). The
+ *   connection has stopped for good before this event.
  */
 export class Connection extends EventTarget {
   /**
@@ -59,6 +79,8 @@ export class Connection extends EventTarget {
     this.joinId = null;
     this.failures = 0;
     this.retryTimer = null;
+    /** No reconnecting before this time (ms since 1970): after a 4002 or 4003 close. */
+    this.notBefore = 0;
     this.heartbeatTimer = null;
     this.pongTimer = null;
     this.retries = new Map();
@@ -68,8 +90,6 @@ export class Connection extends EventTarget {
     this.pingSentAt = 0;
     /** Ids of live-only messages: their answers concern nobody. */
     this.volatileIds = new Set();
-    /** The last close the server initiated with a policy code: `{code, reason}` or null. */
-    this.lastServerClose = null;
     this.onBrowserOnline = () => this.reconnectNow();
     this.onVisible = () => { if (document.visibilityState === 'visible') this.reconnectNow(); };
   }
@@ -181,38 +201,48 @@ export class Connection extends EventTarget {
     ws.addEventListener('message', (e) => { if (ws === this.ws) this.receive(e.data); });
     ws.addEventListener('close', (e) => {
       if (ws !== this.ws) return;
-      // 1008 with a reason: the server meant it (removed, too slow, too many connections).
-      if (e.code === 1008) {
-        this.lastServerClose = { code: e.code, reason: e.reason };
-        this.emit('serverclose', { code: e.code, reason: e.reason });
+      if (e.code >= 4000 && e.code <= 4999) this.emit('serverclose', { code: e.code, reason: e.reason });
+      if (e.code === CLOSE_CODES.REMOVED) {
+        // Removed by the facilitator: the token no longer works, another attempt would be refused.
+        this.ws = null;
+        this.joined = false;
+        this.stop();
+        this.emit('removed', {});
+        return;
       }
-      this.lost();
+      const limited = e.code === CLOSE_CODES.TOO_MANY_MESSAGES || e.code === CLOSE_CODES.TOO_MANY_CONNECTIONS;
+      this.lost(limited ? PAUSE_AFTER_LIMIT_MS : 0);
     });
     ws.addEventListener('error', () => { /* a close event follows */ });
   }
 
-  lost() {
+  /** @param {number} [atLeastMs] the next attempt's ceiling is at least this (see scheduleReconnect) */
+  lost(atLeastMs = 0) {
     this.ws = null;
     this.joined = false;
     this.stopHeartbeat();
     if (this.state === 'stopped') return;
     this.failures += 1;
-    this.scheduleReconnect();
+    this.scheduleReconnect(atLeastMs);
   }
 
-  scheduleReconnect() {
+  /** @param {number} [atLeastMs] a floor for the backoff ceiling (the wait is half to all of it) */
+  scheduleReconnect(atLeastMs = 0) {
     const offline = this.failures >= OFFLINE_AFTER_FAILURES || navigator.onLine === false;
     this.setState(offline ? 'offline' : 'reconnecting');
-    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.max(0, this.failures - 1));
+    const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.max(0, this.failures - 1));
+    const ceiling = Math.max(backoff, atLeastMs);
     // "Equal jitter": half fixed, half random, so a restarted server is not hit by everyone at once.
     const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    // A pause the server asked for holds even if the tab becomes visible meanwhile.
+    this.notBefore = atLeastMs ? Date.now() + delay : 0;
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.open(), delay);
   }
 
   /** Skips the backoff wait (the browser says the network is back, or the tab became visible). */
   reconnectNow() {
-    if (this.state === 'stopped' || this.ws) return;
+    if (this.state === 'stopped' || this.ws || Date.now() < this.notBefore) return;
     clearTimeout(this.retryTimer);
     this.open();
   }
@@ -237,7 +267,6 @@ export class Connection extends EventTarget {
         if (message.re !== this.joinId) return;
         this.joined = true;
         this.failures = 0;
-        this.lastServerClose = null;
         this.learnClock(message.at, 0);
         this.setState('online');
         this.emit('welcome', { message });
@@ -272,7 +301,7 @@ export class Connection extends EventTarget {
     if (this.volatileIds.delete(message.re)) return;
     if (message.re != null && message.re === this.joinId && !this.joined) {
       this.stop();
-      this.emit('joinfailed', { code: message.code, message: message.message, lastServerClose: this.lastServerClose });
+      this.emit('joinfailed', { code: message.code, message: message.message });
       return;
     }
     if (RETRY_CODES.has(message.code)) {
