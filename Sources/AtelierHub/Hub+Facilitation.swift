@@ -46,11 +46,7 @@ extension Hub {
 
     func timerFired(workshop: WorkshopID, endsAt: Int64) {
         guard let room = rooms[workshop], room.state.timer?.endsAt == endsAt else { return }
-        if case .success(let bodies) = reduce(room.state, .timerExpire(endsAt: endsAt), by: .system,
-                                              context: ReduceContext(nextSeq: room.state.seq + 1, now: clock())), !bodies.isEmpty {
-            append(bodies, to: room, by: nil, message: nil)
-            pipeline.flush()
-        }
+        perform(.timerExpire(endsAt: endsAt), in: room.record.id, as: .system)
     }
 
     /// After a restart, running timers go on (or end at once if their time passed).

@@ -8,10 +8,8 @@ import Foundation
 /// Sending ready projects to the call-for-projects pipeline, from the console.
 extension Hub {
     func submitProjects(channel: Receipt.Channel, only: [ProjectID]?, id: String, from connection: ConnectionID) {
-        guard case .joined(let workshop, let actor) = sessions[connection]?.state, let room = rooms[workshop] else {
-            reply(connection, Outbound.error(re: id, DomainError(.unauthenticated, "Rejoignez d'abord un atelier (message « join »).")))
-            return
-        }
+        guard let (room, actor) = joinedRoom(connection, id: id) else { return }
+        let workshop = room.record.id
         guard actor.role == .facilitator else {
             reply(connection, Outbound.error(re: id, DomainError(.forbidden, "Seul l'animateur peut déposer les projets.")))
             return
@@ -64,15 +62,11 @@ extension Hub {
         room.submitting.remove("\(channel.rawValue)/\(project.id)")
         switch result {
         case .success(let receipt):
-            if case .success(let bodies) = reduce(room.state, .projectSubmit(project: project.id, version: project.version, receipt: receipt),
-                                                  by: .system, context: ReduceContext(nextSeq: room.state.seq + 1, now: clock())) {
-                append(bodies, to: room, by: nil, message: nil)
-                pipeline.afterCommit { [unowned self] committed in
-                    submissionProgress(SubmissionProgress(project: project.id, state: committed ? .done : .failed,
-                                                          message: committed ? "Déposé (référence \(receipt.reference))." : "Déposé, mais l'accusé n'a pas pu être enregistré : relancez le dépôt."),
-                                       channel: channel, workshop: workshop)
-                }
-                pipeline.flush()
+            perform(.projectSubmit(project: project.id, version: project.version, receipt: receipt), in: workshop, as: .system) { [unowned self] result in
+                let recorded = (try? result.get()) != nil
+                submissionProgress(SubmissionProgress(project: project.id, state: recorded ? .done : .failed,
+                                                      message: recorded ? "Déposé (référence \(receipt.reference))." : "Déposé, mais l'accusé n'a pas pu être enregistré : relancez le dépôt."),
+                                   channel: channel, workshop: workshop)
             }
         case .failure(let error):
             submissionProgress(SubmissionProgress(project: project.id, state: .failed, message: error.message), channel: channel, workshop: workshop)

@@ -43,6 +43,11 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     let clock: Clock
     unowned let transport: TransportControl
     let pipeline: Pipeline
+    /// The HTTP API, its own routes table (`HTTP/HTTPAPI.swift`).
+    lazy var http = HTTPAPI(hub: self)
+
+    /// The path prefixes the HTTP API answers (the rest is the static mount of `web/`).
+    public static var httpPrefixes: [String] { HTTPAPI.prefixes }
 
     var rooms: [WorkshopID: Room] = [:]
     var roomsByCode: [String: WorkshopID] = [:]
@@ -141,6 +146,10 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         }
     }
 
+    public func transportHTTP(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
+        http.handle(request, respond: respond)
+    }
+
     public func transportTurnEnded() {
         pipeline.flush()
     }
@@ -172,10 +181,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
             submitProjects(channel: channel, only: projects, id: id, from: connection)
         case .success((let id, .editing(let project, let field))):
             // Co-editing presence: relayed to the room, never journaled, acked at once.
-            guard case .joined(let workshop, let actor) = sessions[connection]?.state, let room = rooms[workshop] else {
-                reply(connection, Outbound.error(re: id, DomainError(.unauthenticated, "Rejoignez d'abord un atelier (message « join »).")))
-                return
-            }
+            guard let (room, actor) = joinedRoom(connection, id: id) else { return }
             if let project, room.state.projects[project] == nil {
                 reply(connection, Outbound.error(re: id, DomainError(.notFound, "Ce projet n'existe pas.")))
                 return
@@ -235,16 +241,59 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
 
     // MARK: - Commands
 
-    func execute(_ command: Command, id: String, from connection: ConnectionID) {
+    /// The room and actor of a joined connection; otherwise answers `unauthenticated` and gives nil.
+    func joinedRoom(_ connection: ConnectionID, id: String) -> (Room, Actor)? {
         guard case .joined(let workshop, let actor) = sessions[connection]?.state, let room = rooms[workshop] else {
             reply(connection, Outbound.error(re: id, DomainError(.unauthenticated, "Rejoignez d'abord un atelier (message « join »).")))
-            return
+            return nil
         }
+        return (room, actor)
+    }
+
+    /// The rules' answer to `command` in `room`, with the next seq and the hub's clock.
+    func decide(_ command: Command, in room: Room, by actor: Actor) -> Result<[EventBody], DomainError> {
+        reduce(room.state, command, by: actor, context: ReduceContext(nextSeq: room.state.seq + 1, now: clock()))
+    }
+
+    /// A command from inside the server (timers, submissions, the admin API): decided, appended,
+    /// and `done` called on the loop once durable with the seq after it and the number of events.
+    func perform(_ command: Command, in workshop: WorkshopID, as actor: Actor,
+                 done: @escaping (Result<(seq: Int, events: Int), DomainError>) -> Void = { _ in }) {
+        guard let room = room(workshop) else { return done(.failure(DomainError(.notFound, "Atelier inconnu."))) }
+        switch decide(command, in: room, by: actor) {
+        case .failure(let error):
+            done(.failure(error))
+        case .success(let bodies):
+            append(bodies, to: room, by: actor == .system ? nil : actor.id, message: nil)
+            let seq = room.state.seq
+            pipeline.afterCommit { committed in
+                done(committed ? .success((seq, bodies.count)) : .failure(Self.commitError))
+            }
+            pipeline.flush()
+        }
+    }
+
+    /// A new workshop from a plan, journaled in the open batch (answer once it is durable).
+    func createWorkshop(plan: SessionPlan, title: String?) -> WorkshopRecord {
+        let created = NewWorkshop(plan: plan, title: title, now: clock())
+        pipeline.create(created.record)
+        let room = Room(record: created.record, state: Workshop(plan.blueprint(id: created.record.id, title: title)))
+        for event in created.events {
+            room.record(event)
+            pipeline.journal(JournalEntry(workshop: room.record.id, event: event))
+        }
+        rooms[room.record.id] = room
+        roomsByCode[room.record.joinCode] = room.record.id
+        return created.record
+    }
+
+    func execute(_ command: Command, id: String, from connection: ConnectionID) {
+        guard let (room, actor) = joinedRoom(connection, id: id) else { return }
         if let previous = room.answer(for: id, by: actor.id) {
             reply(connection, previous)
             return
         }
-        switch reduce(room.state, command, by: actor, context: ReduceContext(nextSeq: room.state.seq + 1, now: clock())) {
+        switch decide(command, in: room, by: actor) {
         case .failure(let error):
             let bytes = Outbound.error(re: id, error)
             room.remember(bytes, for: id, by: actor.id)

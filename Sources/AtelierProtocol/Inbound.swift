@@ -304,3 +304,48 @@ struct Fields {
         return color
     }
 }
+
+/// A receipt as ``Outbound/writeReceipt(_:to:)`` writes it (the admin API records receipts that
+/// `atelier submit` obtained while a server runs).
+public func decodeReceipt(_ value: JSONValue) throws -> Receipt {
+    let f = Fields(value)
+    guard case .object = value else { throw DomainError(.badRequest, "Le champ « receipt » doit être un objet.") }
+    let name = try f.string("channel")
+    guard let channel = Receipt.Channel(rawValue: name) else {
+        throw DomainError(.invalid, "Canal de dépôt inconnu (attendu : \(Receipt.Channel.allCases.map(\.rawValue).joined(separator: " ou "))).")
+    }
+    let at = try f.string("at")
+    guard let ms = milliseconds(fromTimestamp: at) else {
+        throw DomainError(.invalid, "Le champ « at » doit être une date ISO 8601 en UTC (2026-11-28T10:02:11.120Z).")
+    }
+    let reference = try f.string("reference")
+    guard (1...200).contains(reference.count) else { throw DomainError(.invalid, "La référence du dépôt doit compter entre 1 et 200 caractères.") }
+    return Receipt(channel: channel, reference: reference, url: try f.optionalString("url"), number: try f.optionalInt("number"), at: ms)
+}
+
+/// The inverse of ``timestamp(_:)``: `2026-11-28T10:02:11.120Z` to milliseconds since 1970.
+public func milliseconds(fromTimestamp s: String) -> Int64? {
+    let b = Array(s.utf8)
+    guard b.count == 24, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
+          b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "."), b[23] == UInt8(ascii: "Z") else { return nil }
+    func number(_ from: Int, _ to: Int) -> Int64? {
+        var n: Int64 = 0
+        for i in from..<to {
+            guard b[i] >= 0x30, b[i] <= 0x39 else { return nil }
+            n = n * 10 + Int64(b[i] - 0x30)
+        }
+        return n
+    }
+    guard let year = number(0, 4), let month = number(5, 7), let day = number(8, 10), let hour = number(11, 13),
+          let minute = number(14, 16), let second = number(17, 19), let milli = number(20, 23),
+          (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60, year >= 1970 else { return nil }
+    // Days from civil (H. Hinnant), the inverse of `timestamp`'s civil-from-days.
+    let y = month <= 2 ? year - 1 : year
+    let era = y / 400
+    let yoe = y - era * 400
+    let mp = (month + 9) % 12
+    let doy = (153 * mp + 2) / 5 + day - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    let days = era * 146_097 + doe - 719_468
+    return ((days * 86_400 + hour * 3600 + minute * 60 + second) * 1000) + milli
+}

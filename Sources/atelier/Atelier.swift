@@ -80,6 +80,10 @@ struct Serve: ParsableCommand {
             throw ValidationError("dossier web introuvable : \(web) (lancez depuis la racine du projet ou passez --web)")
         }
         raiseFileLimit()
+        // One writer per data directory: held until the process ends.
+        guard let lock = try DataDirectoryLock.acquire(storage.data) else {
+            throw ValidationError("un autre processus utilise déjà le dossier de données \(storage.data) (un serveur Atelier, ou une commande en cours)")
+        }
         let store = try SQLiteStore(directory: storage.data)
 
         var token = adminToken ?? ProcessInfo.processInfo.environment["ATELIER_ADMIN_TOKEN"]
@@ -108,6 +112,7 @@ struct Serve: ParsableCommand {
 
         let server = WebSocketServer(configuration: ServerConfiguration(host: host, port: port, webRoot: web, subprotocol: AtelierProtocol.subprotocol,
                                                                         allowedOrigins: allowedOrigin, maxQueuedBytes: maxQueuedBytes,
+                                                                        routes: Hub.httpPrefixes,
                                                                         pingAfterSeconds: pingAfter, dropAfterSeconds: dropAfter))
         try server.start()
         let displayHost = ["0.0.0.0", "::", ""].contains(host) ? "localhost" : host
@@ -119,6 +124,9 @@ struct Serve: ParsableCommand {
         let hub = try Hub(configuration: hubConfiguration,
                           store: store, transport: server)
         server.delegate = hub
+        // For the command line: writes while this server runs go through its admin API.
+        let loopback = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : (host.contains(":") ? "[\(host)]" : host)
+        try RunningServer(url: "http://\(loopback):\(server.port)", adminToken: token!, pid: getpid()).write(to: storage.data)
 
         if generatedToken {
             print("Jeton d'administration (généré pour cette exécution) : \(token!)")
@@ -150,6 +158,7 @@ struct Serve: ParsableCommand {
                 server.post { hub.drain { drained.signal() } }
                 _ = drained.wait(timeout: .now() + 10)
                 server.stop()
+                RunningServer.remove(from: storage.data)
                 print("Arrêté.")
                 fflush(nil)
                 Foundation.exit(0)
@@ -157,7 +166,7 @@ struct Serve: ParsableCommand {
             source.resume()
             sources.append(source)
         }
-        withExtendedLifetime((sources, retentionTimer)) { dispatchMain() }
+        withExtendedLifetime((sources, retentionTimer, lock)) { dispatchMain() }
     }
 
     /// Each connection is a file descriptor: take the hard limit, not the default soft 1024.
@@ -189,11 +198,29 @@ struct WorkshopCommand: ParsableCommand {
             if let title, !(1...200).contains(Limits.normalized(title).count) {
                 throw ValidationError("le titre doit compter entre 1 et 200 caractères")
             }
-            let store = try SQLiteStore(directory: storage.data)
-            let created = NewWorkshop(plan: plan, title: title.map(Limits.normalized), now: now())
-            try store.commit(created.batch)
-            print("Atelier créé.")
-            printLinks(created.record, base: baseURL, secrets: true)
+            switch try WriteAccess.open(storage.data) {
+            case .direct(let lock):
+                let store = try SQLiteStore(directory: storage.data)
+                let created = NewWorkshop(plan: plan, title: title.map(Limits.normalized), now: now())
+                try store.commit(created.batch)
+                withExtendedLifetime(lock) {}
+                print("Atelier créé.")
+                printLinks(created.record, base: baseURL, secrets: true)
+            case .server(let server):
+                var w = JSONWriter()
+                w.beginObject()
+                w.key("plan"); w.string(self.plan)
+                if let title { w.key("title"); w.string(title) }
+                w.endObject()
+                let (status, body) = try server.call("POST", "/api/workshops", body: w.bytes)
+                guard status == 201, case .string(let id)? = body["id"], case .string(let code)? = body["joinCode"],
+                      case .string(let key)? = body["facilitatorKey"], case .string(let created)? = body["title"] else {
+                    throw ValidationError(RunningServer.message(body))
+                }
+                print("Atelier créé (par le serveur en cours d'exécution).")
+                printLinks(WorkshopRecord(id: id, title: created, plan: self.plan, joinCode: code, facilitatorKey: key, createdAt: now()),
+                           base: baseURL, secrets: true)
+            }
         }
     }
 
@@ -274,27 +301,40 @@ struct ParticipantCommand: ParsableCommand {
     struct Erase: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Efface le nom et la structure d'un participant ; ses contributions restent.",
-            discussion: "Pendant qu'un serveur tourne, préférez l'action de la console d'animation (participant.erase).")
+            discussion: "Si un serveur utilise le dossier de données, l'effacement passe par lui : les participants connectés ne sont pas déconnectés.")
         @Argument(help: "Identifiant de l'atelier.") var workshop: String
         @Argument(help: "Identifiant du participant (p_…).") var participant: String
         @OptionGroup var storage: StorageOptions
 
         func run() throws {
-            let store = try SQLiteStore(directory: storage.data)
-            guard let stored = try store.loadWorkshop(id: workshop), let state = stored.state else {
-                throw ValidationError("atelier inconnu : \(workshop)")
-            }
-            switch reduce(state, .participantErase(participant: participant), by: .facilitator,
-                          context: ReduceContext(nextSeq: state.seq + 1, now: now())) {
-            case .failure(let e):
-                throw ValidationError(e.message)
-            case .success(let bodies):
-                guard !bodies.isEmpty else { print("Rien à effacer : ces données sont déjà effacées."); return }
-                let entries = bodies.enumerated().map {
-                    JournalEntry(workshop: workshop, event: Event(seq: state.seq + 1 + $0.offset, at: now(), by: Actor.facilitatorID, body: $0.element))
+            let erased: Bool
+            switch try WriteAccess.open(storage.data) {
+            case .direct(let lock):
+                defer { withExtendedLifetime(lock) {} }
+                let store = try SQLiteStore(directory: storage.data)
+                guard let stored = try store.loadWorkshop(id: workshop), let state = stored.state else {
+                    throw ValidationError("atelier inconnu : \(workshop)")
                 }
-                try store.commit(CommitBatch(entries: entries))
+                switch reduce(state, .participantErase(participant: participant), by: .facilitator,
+                              context: ReduceContext(nextSeq: state.seq + 1, now: now())) {
+                case .failure(let e):
+                    throw ValidationError(e.message)
+                case .success(let bodies):
+                    let entries = bodies.enumerated().map {
+                        JournalEntry(workshop: workshop, event: Event(seq: state.seq + 1 + $0.offset, at: now(), by: Actor.facilitatorID, body: $0.element))
+                    }
+                    if !entries.isEmpty { try store.commit(CommitBatch(entries: entries)) }
+                    erased = !entries.isEmpty
+                }
+            case .server(let server):
+                let (status, body) = try server.call("POST", "/api/admin/workshops/\(escape(workshop))/participants/\(escape(participant))/erase")
+                guard status == 200, case .number(let events)? = body["events"] else { throw ValidationError(RunningServer.message(body)) }
+                erased = events > 0
+            }
+            if erased {
                 print("Données personnelles de \(participant) effacées ; ses contributions restent, sans son nom.")
+            } else {
+                print("Rien à effacer : ces données sont déjà effacées.")
             }
         }
     }
@@ -323,4 +363,9 @@ struct ParticipantCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// A path segment for the admin API (ids are printable ASCII; anything else is escaped).
+func escape(_ segment: String) -> String {
+    segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? segment
 }

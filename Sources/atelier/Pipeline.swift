@@ -1,6 +1,7 @@
 import ArgumentParser
 import AtelierDomain
 import AtelierExport
+import AtelierProtocol
 import AtelierStore
 import Foundation
 import Yams
@@ -66,7 +67,7 @@ enum DemarchesMapping {
 struct SubmitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit", abstract: "Dépose les projets prêts d'un atelier (webhook ou Démarches Simplifiées).",
-        discussion: "Un projet déjà déposé sur un canal ne l'est pas une seconde fois. Pendant qu'un serveur tourne, préférez le bouton de la console.")
+        discussion: "Un projet déjà déposé sur un canal ne l'est pas une seconde fois. Si un serveur utilise le dossier de données, les accusés de dépôt sont enregistrés par lui.")
     @Argument(help: "Identifiant de l'atelier.") var workshop: String
     @OptionGroup var pipeline: PipelineOptions
     @OptionGroup var storage: StorageOptions
@@ -74,6 +75,8 @@ struct SubmitCommand: ParsableCommand {
     func run() throws {
         let targets = try pipeline.targets()
         guard !targets.isEmpty else { throw ValidationError("indiquez --webhook, ou --demarches avec --procedure et --mapping") }
+        // Receipts are written by this process when no server runs, by the server otherwise.
+        let access = try WriteAccess.open(storage.data)
         let store = try SQLiteStore(directory: storage.data)
         var failures = 0
         for (channel, target) in targets.sorted(by: { $0.key.rawValue > $1.key.rawValue }) {
@@ -88,7 +91,7 @@ struct SubmitCommand: ParsableCommand {
                 }
                 switch result {
                 case .success(let receipt):
-                    try record(receipt, project: project.sheet, in: store)
+                    try record(receipt, project: project.sheet, access: access, store: store)
                     let extra = receipt.url.map { " — dossier \(receipt.number.map(String.init) ?? "") : \($0)" } ?? ""
                     print("  \(project.sheet.id) déposé (\(channel.rawValue), référence \(receipt.reference))\(extra)")
                 case .failure(let error):
@@ -100,16 +103,32 @@ struct SubmitCommand: ParsableCommand {
         if failures > 0 { throw ExitCode(1) }
     }
 
-    /// Appends the receipt to the journal (retrying once if a running server appended meanwhile).
-    func record(_ receipt: Receipt, project: ProjectSheet, in store: SQLiteStore) throws {
-        for attempt in 1...2 {
+    /// Journals the receipt: through the running server if there is one, else directly (this
+    /// process holds the data directory's lock, so nothing else appends meanwhile).
+    func record(_ receipt: Receipt, project: ProjectSheet, access: WriteAccess, store: SQLiteStore) throws {
+        switch access {
+        case .direct:
             guard let state = try store.loadWorkshop(id: workshop)?.state else { return }
-            let event = Event(seq: state.seq + 1, at: now(), by: nil, body: .projectSubmitted(project: project.id, receipt: receipt))
-            do {
-                try store.commit(CommitBatch(entries: [JournalEntry(workshop: workshop, event: event)]))
-                return
-            } catch where attempt == 1 {
-                continue
+            switch reduce(state, .projectSubmit(project: project.id, version: project.version, receipt: receipt), by: .system,
+                          context: ReduceContext(nextSeq: state.seq + 1, now: now())) {
+            case .failure(let e):
+                throw ValidationError(e.message)
+            case .success(let bodies):
+                let entries = bodies.enumerated().map {
+                    JournalEntry(workshop: workshop, event: Event(seq: state.seq + 1 + $0.offset, at: now(), by: nil, body: $0.element))
+                }
+                try store.commit(CommitBatch(entries: entries))
+            }
+        case .server(let server):
+            var w = JSONWriter()
+            w.beginObject()
+            w.key("project"); w.string(project.id)
+            w.key("version"); w.int(project.version)
+            w.key("receipt"); Outbound.writeReceipt(receipt, to: &w)
+            w.endObject()
+            let (status, body) = try server.call("POST", "/api/admin/workshops/\(escape(workshop))/receipts", body: w.bytes)
+            guard status == 200 else {
+                throw ValidationError("dépôt fait (référence \(receipt.reference)) mais non enregistré par le serveur : \(RunningServer.message(body))")
             }
         }
     }

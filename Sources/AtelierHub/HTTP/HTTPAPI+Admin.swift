@@ -1,0 +1,58 @@
+import AtelierDomain
+import AtelierProtocol
+import AtelierTransport
+import Foundation
+
+/// What the command line asks of a running server, so that every write goes through the one
+/// pipeline that owns the journal (docs/architecture.md "One write path"). Admin token required.
+extension HTTPAPI {
+    /// `POST /api/admin/workshops/{id}/participants/{p}/erase`: GDPR erasure of a name and an
+    /// organisation, as the facilitator's `participant.erase` would.
+    func eraseParticipant(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
+        if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
+        run(.participantErase(participant: captures[1]), in: captures[0], as: .facilitator, respond: respond)
+    }
+
+    /// `POST /api/admin/workshops/{id}/receipts` `{"project", "version", "receipt": {…}}`: a
+    /// submission made by `atelier submit`, recorded as the console's own submissions are.
+    func recordReceipt(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
+        if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
+        let command: Command
+        do {
+            let body = try object(request)
+            guard case .string(let project)? = body["project"], case .number(let version)? = body["version"],
+                  let receipt = body["receipt"] else {
+                return respond(Self.error(400, .badRequest, "Attendu : « project », « version » et « receipt »."))
+            }
+            command = .projectSubmit(project: project, version: Int(version), receipt: try decodeReceipt(receipt))
+        } catch let refusal as Refusal {
+            return respond(refusal.response)
+        } catch let error as DomainError {
+            return respond(Self.error(400, error.code, error.message))
+        } catch {
+            return respond(Self.error(400, .badRequest, "Requête invalide."))
+        }
+        run(command, in: captures[0], as: .system, respond: respond)
+    }
+
+    /// Runs one command in a workshop and answers once its events are durable:
+    /// `{"seq": n, "events": k}`, or the domain's refusal.
+    private func run(_ command: Command, in workshop: WorkshopID, as actor: Actor, respond: @escaping Respond) {
+        guard hub.room(workshop) != nil else { return respond(Self.error(404, .notFound, "Atelier inconnu.")) }
+        hub.perform(command, in: workshop, as: actor) { result in
+            switch result {
+            case .success(let (seq, count)):
+                respond(Self.json(200) { w in w.key("seq"); w.int(seq); w.key("events"); w.int(count) })
+            case .failure(let error):
+                let status = switch error.code {
+                case .notFound: 404
+                case .forbidden: 403
+                case .internal: 500
+                case .conflict: 409
+                case .badRequest, .unknownType, .unauthenticated, .invalid, .phase, .locked, .budget, .closed, .rateLimited: 400
+                }
+                respond(Self.error(status, error.code, error.message))
+            }
+        }
+    }
+}

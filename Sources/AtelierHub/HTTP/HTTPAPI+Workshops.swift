@@ -1,0 +1,102 @@
+import AtelierDomain
+import AtelierExport
+import AtelierProtocol
+import AtelierStore
+import AtelierTransport
+import Foundation
+
+/// Creating workshops, their join QR codes, their exports.
+extension HTTPAPI {
+    /// `POST /api/workshops` with the admin token: a new workshop from a plan.
+    func createWorkshop(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
+        if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
+        let body: JSONValue
+        do { body = try object(request) } catch { return respond(error.response) }
+        var planID = hub.configuration.defaultPlan
+        var title: String?
+        if let p = body["plan"] {
+            guard case .string(let s) = p else { return respond(Self.error(400, .badRequest, "« plan » doit être une chaîne.")) }
+            planID = s
+        }
+        if let t = body["title"], t != .null {
+            guard case .string(let s) = t else { return respond(Self.error(400, .badRequest, "« title » doit être une chaîne.")) }
+            let trimmed = Limits.normalized(s)
+            guard (1...200).contains(trimmed.count) else {
+                return respond(Self.error(400, .invalid, "Le titre doit compter entre 1 et 200 caractères."))
+            }
+            title = trimmed
+        }
+        guard let plan = hub.configuration.plans.plans[planID] else {
+            return respond(Self.error(404, .notFound, "Programme d'atelier inconnu : « \(planID.prefix(64)) »."))
+        }
+        let record = hub.createWorkshop(plan: plan, title: title)
+        let links = WorkshopLinks(record: record, base: baseURL(request))
+        let response = Self.json(201) { w in
+            w.key("id"); w.string(record.id)
+            w.key("title"); w.string(record.title)
+            w.key("joinCode"); w.string(record.joinCode)
+            w.key("facilitatorKey"); w.string(record.facilitatorKey)
+            w.key("joinUrl"); w.string(links.join)
+            w.key("facilitatorUrl"); w.string(links.facilitator)
+        }
+        hub.pipeline.afterCommit { committed in
+            respond(committed ? response : Self.error(500, .internal, "L'atelier n'a pas pu être enregistré."))
+        }
+    }
+
+    /// `GET /api/qr.svg?code=XXXX-XXXX`: the join link of that code as a QR code (SVG). It reveals
+    /// nothing the caller does not know already: the code is the input.
+    func joinQRCode(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
+        let code = Secrets.normalizeJoinCode(request.query["code"] ?? "")
+        guard code.count == 9, code.allSatisfy({ $0 == "-" || $0.isLetter || $0.isNumber }) else {
+            return respond(Self.error(400, .invalid, "Code d'atelier invalide (attendu : 8 lettres ou chiffres, par exemple K7Q4-ZP2M)."))
+        }
+        let link = "\(baseURL(request))/join.html?code=\(code)"
+        guard let svg = QRCode.svg(link, title: "Rejoindre l'atelier : \(link)") else {
+            return respond(Self.error(500, .internal, "Le code QR n'a pas pu être produit."))
+        }
+        respond(HTTPResponse(status: 200, contentType: "image/svg+xml", headers: [("cache-control", "public, max-age=3600")], body: svg))
+    }
+
+    func baseURL(_ request: HTTPRequest) -> String {
+        if let host = request.host, !host.isEmpty { return "http://\(host)" }
+        return hub.configuration.publicURL
+    }
+
+    /// `GET /api/workshops/{id}/export?format=json` with the workshop's facilitator key.
+    func export(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
+        let id = captures[0]
+        guard let token = request.bearerToken else {
+            return respond(Self.error(401, .unauthenticated, "Clé d'animation manquante (en-tête Authorization: Bearer)."))
+        }
+        guard let room = hub.room(id) else { return respond(Self.error(404, .notFound, "Atelier inconnu.")) }
+        guard Secrets.constantTimeEquals(token, room.record.facilitatorKey) else {
+            return respond(Self.error(403, .forbidden, "Clé d'animation invalide pour cet atelier."))
+        }
+        let name = request.query["format"] ?? ExportFormat.json.rawValue
+        guard let format = ExportFormat(rawValue: name) else {
+            return respond(Self.error(400, .invalid, "Format d'export non pris en charge : « \(name.prefix(16)) » (disponibles : \(ExportFormat.names))."))
+        }
+        guard let dialect = CSVExport.Dialect(rawValue: request.query["dialect"] ?? CSVExport.Dialect.excelFR.rawValue) else {
+            return respond(Self.error(400, .invalid, "Dialecte CSV inconnu (disponibles : excel-fr, rfc4180)."))
+        }
+        // Built now, sent once what it shows is durable.
+        let body = format.document(room.state, generatedAt: hub.clock(), dialect: dialect)
+        let filename = "atelier-\(id).\(format.rawValue)"
+        let disposition = format.isInline ? "inline; filename=\"\(filename)\"" : "attachment; filename=\"\(filename)\""
+        hub.pipeline.afterCommit { _ in
+            respond(HTTPResponse(status: 200, contentType: format.contentType,
+                                 headers: [("content-disposition", disposition), ("cache-control", "no-store")], body: body))
+        }
+    }
+}
+
+/// The links a facilitator hands out. Secrets go in the URL fragment, which browsers never send.
+public struct WorkshopLinks: Sendable {
+    public var join: String
+    public var facilitator: String
+    public init(record: WorkshopRecord, base: String) {
+        join = "\(base)/join.html?code=\(record.joinCode)"
+        facilitator = "\(base)/facilitator.html#workshop=\(record.id)&key=\(record.facilitatorKey)&code=\(record.joinCode)"
+    }
+}

@@ -1,0 +1,122 @@
+import AtelierDomain
+import AtelierProtocol
+import AtelierStore
+import AtelierTransport
+import Foundation
+
+/// The HTTP API (docs/protocol.md "HTTP API"): one table of routes, matched on method and path.
+/// Errors are JSON, `{"error": {"code", "message"}}`. Handlers run on the loop, like the hub, and
+/// reach rooms and the pipeline only through the hub's own operations.
+final class HTTPAPI {
+    typealias Respond = (HTTPResponse) -> Void
+    /// What a route is given: the request, the path's `{captures}` in order, and where to answer.
+    typealias Handler = @Sendable (HTTPAPI) -> (HTTPRequest, [String], @escaping Respond) -> Void
+
+    struct Route: Sendable {
+        let method: String
+        let pattern: [Substring]
+        let handler: Handler
+        init(_ method: String, _ path: String, _ handler: @escaping Handler) {
+            self.method = method
+            pattern = path.split(separator: "/")
+            self.handler = handler
+        }
+
+        /// The captures if `parts` has this route's shape.
+        func match(_ parts: [Substring]) -> [String]? {
+            guard parts.count == pattern.count else { return nil }
+            var captures: [String] = []
+            for (p, part) in zip(pattern, parts) {
+                if p.first == "{" { captures.append(String(part)) } else if p != part { return nil }
+            }
+            return captures
+        }
+    }
+
+    /// Every route. Admin routes take the admin token; workshop routes its facilitator key.
+    static let routes: [Route] = [
+        Route("GET", "/healthz", { $0.health }),
+        Route("POST", "/api/workshops", { $0.createWorkshop }),
+        Route("GET", "/api/qr.svg", { $0.joinQRCode }),
+        Route("GET", "/api/workshops/{workshop}/export", { $0.export }),
+        Route("POST", "/api/admin/workshops/{workshop}/participants/{participant}/erase", { $0.eraseParticipant }),
+        Route("POST", "/api/admin/workshops/{workshop}/receipts", { $0.recordReceipt }),
+    ]
+
+    /// The path prefixes the transport hands to the application rather than the static mount.
+    static let prefixes = ["/api", "/healthz"]
+
+    unowned let hub: Hub
+    init(hub: Hub) { self.hub = hub }
+
+    func handle(_ request: HTTPRequest, respond: @escaping Respond) {
+        let parts = request.path.split(separator: "/")
+        let matching = Self.routes.compactMap { route in route.match(parts).map { (route, $0) } }
+        if let (route, captures) = matching.first(where: { $0.0.method == request.method }) {
+            route.handler(self)(request, captures, respond)
+        } else if !matching.isEmpty {
+            respond(Self.error(405, .badRequest, "Méthode non prise en charge pour cette adresse.",
+                               headers: [("allow", matching.map(\.0.method).joined(separator: ", "))]))
+        } else if parts.first == "api" {
+            respond(Self.error(404, .notFound, "Cette adresse de l'API n'existe pas."))
+        } else {
+            respond(HTTPResponse(status: 404, contentType: "text/html; charset=utf-8", body: Array(Self.notFoundPage.utf8)))
+        }
+    }
+
+    func health(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
+        respond(Self.json(200) { w in w.key("status"); w.string("ok") })
+    }
+
+    // MARK: - Answers
+
+    /// What a browser shows for a page that does not exist (static files are served by the mount).
+    static let notFoundPage = """
+        <!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Page introuvable – Atelier</title></head>
+        <body><main><h1>Page introuvable</h1><p>Cette page n'existe pas. <a href="/">Retour à l'accueil d'Atelier</a></p></main></body></html>
+        """
+
+    static func error(_ status: Int, _ code: ErrorCode, _ message: String, headers: [(String, String)] = []) -> HTTPResponse {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("error"); w.beginObject()
+        w.key("code"); w.string(code.rawValue)
+        w.key("message"); w.string(message)
+        w.endObject()
+        w.endObject()
+        return HTTPResponse(status: status, headers: headers, body: w.bytes)
+    }
+
+    static func json(_ status: Int, _ fill: (inout JSONWriter) -> Void) -> HTTPResponse {
+        var w = JSONWriter()
+        w.beginObject()
+        fill(&w)
+        w.endObject()
+        return HTTPResponse(status: status, headers: [("cache-control", "no-store")], body: w.bytes)
+    }
+
+    // MARK: - Credentials
+
+    /// Nil when the request carries the admin token; otherwise the refusal to send.
+    func refuseUnlessAdmin(_ request: HTTPRequest) -> HTTPResponse? {
+        guard let token = request.bearerToken else {
+            return Self.error(401, .unauthenticated, "Jeton d'administration manquant (en-tête Authorization: Bearer).")
+        }
+        guard Secrets.constantTimeEquals(token, hub.configuration.adminToken) else {
+            return Self.error(403, .forbidden, "Jeton d'administration invalide.")
+        }
+        return nil
+    }
+
+    /// An answer that ends a request early (thrown by the helpers below).
+    struct Refusal: Error { let response: HTTPResponse }
+
+    /// The body as a JSON object (an empty body is an empty object).
+    func object(_ request: HTTPRequest) throws(Refusal) -> JSONValue {
+        if request.body.isEmpty { return .object([]) }
+        guard let body = try? JSONParser.parse(request.body), case .object = body else {
+            throw Refusal(response: Self.error(400, .badRequest, "Le corps de la requête doit être un objet JSON."))
+        }
+        return body
+    }
+}

@@ -1,0 +1,155 @@
+"""One write path (docs/architecture.md): while a server runs, the command line's writes go
+through it, so a live workshop's clients stay connected and its seq chain never breaks."""
+import asyncio
+import json
+import os
+import sqlite3
+import subprocess
+import tempfile
+
+import pytest
+
+from conftest import BINARY, ROOT, Client, Server, free_port
+from pipeline_fakes import webhook_server
+from test_projects import make_projects
+
+
+def cli(*args, data_dir):
+    return [BINARY, *args, "--data", data_dir, "--plans", os.path.join(ROOT, "sessions")]
+
+
+async def run(cmd):
+    """Runs a command without blocking the event loop (clients keep reading meanwhile)."""
+    proc = await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    return proc.returncode, out.decode(), err.decode()
+
+
+def journal(data_dir, workshop):
+    """The seqs and types the journal holds, read from the SQLite file (read-only, beside the server)."""
+    db = sqlite3.connect(f"file:{os.path.join(data_dir, 'atelier.sqlite')}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT seq, type FROM event WHERE workshop_id = ? ORDER BY seq", (workshop,)).fetchall()
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def live():
+    hook = webhook_server()
+    with tempfile.TemporaryDirectory(prefix="atelier-one-writer-") as data_dir:
+        server = Server(data_dir, free_port()).start()
+        try:
+            yield server, hook
+        finally:
+            server.stop()
+            hook.shutdown()
+
+
+def test_cli_submit_and_erase_during_a_live_workshop_disconnect_nobody(live):
+    server, hook = live
+    workshop = server.info["workshop"]
+
+    async def scenario():
+        f, (a, b), project = await make_projects(server)
+        # The facilitator saw Bruno join and the sheet being created (still in its inbox).
+        bruno = (await f.expect(lambda m: m.get("type") == "participant.joined" and m["participant"]["name"] == "Bruno"))["participant"]["id"]
+        board = (await f.event("project.created"))["project"]["board"]
+        # A participant keeps writing while the command line submits and erases.
+        async def keep_writing():
+            acks = []
+            for n in range(30):
+                r = await a.request({"type": "card.add", "board": board, "column": "projects", "text": f"Piste {n}"})
+                assert r["type"] == "ack", r
+                acks.append(r["seq"])
+                await asyncio.sleep(0.02)
+            return acks
+
+        writer = asyncio.create_task(keep_writing())
+        code, out, err = await run(cli("submit", workshop, "--webhook", hook.url, data_dir=server.data_dir))
+        assert code == 0, (out, err)
+        assert "déposé (webhook" in out
+        submitted = await f.event("project.submitted", timeout=10)
+        assert submitted["project"] == project and submitted["receipt"]["channel"] == "webhook"
+        assert submitted["by"] is None
+
+        code, out, err = await run(cli("participant", "erase", workshop, bruno, data_dir=server.data_dir))
+        assert code == 0, (out, err)
+        assert "effacées" in out
+        erased = await f.event("participant.erased", timeout=10)
+        assert erased["participant"] == bruno and erased["by"] == "facilitator"
+        await a.event("participant.erased", timeout=10)
+
+        acks = await writer
+        # Nobody was disconnected: each client still gets its pong, and can still write.
+        for c in (f, a, b):
+            assert (await c.request({"type": "ping"}))["type"] == "pong"
+            assert c.ws.close_code is None
+        last = await b.request({"type": "card.add", "board": board, "column": "projects", "text": "Après l'effacement"})
+        assert last["type"] == "ack"
+        assert acks == sorted(acks) and last["seq"] > acks[-1]
+        for c in (f, a, b):
+            await c.close()
+        return submitted["seq"], erased["seq"], last["seq"]
+
+    submitted_seq, erased_seq, last_seq = asyncio.run(scenario())
+
+    # The journal is one contiguous chain, with each write once, where the clients saw it.
+    rows = journal(server.data_dir, workshop)
+    assert [seq for seq, _ in rows] == list(range(1, len(rows) + 1))
+    assert rows[-1][0] == last_seq
+    assert [t for _, t in rows].count("project.submitted") == 1
+    assert [t for _, t in rows].count("participant.erased") == 1
+    assert dict(rows)[submitted_seq] == "project.submitted" and dict(rows)[erased_seq] == "participant.erased"
+    assert len(hook.unique_keys) == 1
+    log = open(os.path.join(server.data_dir, "server.log")).read()
+    assert "commit failed" not in log
+
+
+def test_cli_creates_a_workshop_through_the_running_server(live):
+    server, _ = live
+    code, out, err = asyncio.run(run(cli("workshop", "create", "--title", "Deuxième atelier", data_dir=server.data_dir)))
+    assert code == 0, (out, err)
+    assert "par le serveur" in out
+    join_code = next(line.split(":", 1)[1].strip() for line in out.splitlines() if "Code pour rejoindre" in line)
+
+    async def scenario():
+        c = await Client.connect(server.ws_url)
+        welcome = await c.request({"type": "join", "code": join_code, "name": "Zoé", "actor": "ei"})
+        assert welcome["type"] == "welcome", welcome
+        assert welcome["workshop"]["title"] == "Deuxième atelier"
+        await c.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_second_server_on_the_same_data_is_refused(live):
+    server, _ = live
+    out = subprocess.run(cli("serve", "--port", str(free_port()), "--web", os.path.join(ROOT, "web"), data_dir=server.data_dir),
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0
+    assert "utilise déjà le dossier de données" in out.stderr
+    # The first one is untouched.
+    import urllib.request
+    with urllib.request.urlopen(server.url + "/healthz", timeout=5) as r:
+        assert r.status == 200
+
+
+def test_the_admin_api_refuses_without_the_admin_token(live):
+    server, _ = live
+    import urllib.error
+    import urllib.request
+    workshop = server.info["workshop"]
+    for token in (None, "not-the-token"):
+        req = urllib.request.Request(f"{server.url}/api/admin/workshops/{workshop}/participants/p_1/erase", method="POST", data=b"")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, timeout=5)
+        assert e.value.code == (401 if token is None else 403)
+        assert json.loads(e.value.read())["error"]["code"] in ("unauthenticated", "forbidden")
+    # A known route with the wrong method is 405 with Allow.
+    req = urllib.request.Request(f"{server.url}/api/workshops", method="GET")
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=5)
+    assert e.value.code == 405 and "POST" in e.value.headers.get("Allow", "")
