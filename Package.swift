@@ -29,7 +29,7 @@ let package = Package(
         ),
         // The workshop model and its rules: pure, no I/O.
         .target(name: "AtelierDomain"),
-        // The wire format of PROTOCOL.md.
+        // The wire format of docs/protocol.md (the catalogue: Catalogue.swift).
         .target(name: "AtelierProtocol", dependencies: ["AtelierDomain"]),
         // SQLite journal (GRDB) and session plans (YAML).
         .target(name: "AtelierStore", dependencies: [

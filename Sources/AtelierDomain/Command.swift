@@ -1,6 +1,6 @@
 import Foundation
 
-/// What a client asks for (PROTOCOL.md "Client → server" and docs/protocol.md), once decoded and
+/// What a client asks for (docs/protocol.md "Client → server"), once decoded and
 /// typed. Joining and `ping` are handled by the hub: they are not changes to a workshop, except
 /// that a join by code adds a participant (``Command/joinAsParticipant``).
 public enum Command: Sendable, Equatable {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The error codes of PROTOCOL.md.
+/// The error codes of docs/protocol.md.
 public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case badRequest = "bad_request"
     case unknownType = "unknown_type"

@@ -15,7 +15,7 @@ public enum ColumnKind: String, Codable, Sendable, CaseIterable {
     case problem = "problem", idea = "idea", project = "project"
 }
 
-/// Who a participant is in the IAE sector (PROTOCOL.md `actor`).
+/// Who a participant is in the IAE sector (docs/protocol.md `actor`).
 public enum ActorKind: String, Codable, Sendable, CaseIterable {
     case aci = "aci", ai = "ai", ei = "ei", etti = "etti", business = "business", `public` = "public", network = "network", other = "other"
 }

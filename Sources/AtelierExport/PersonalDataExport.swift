@@ -22,25 +22,15 @@ public enum PersonalDataExport {
         w.key("joinedAt"); w.string(joinedAt.map(timestamp))
         w.key("removed"); w.bool(p?.removed ?? false)
         w.endObject()
+        // Their cards and comments in the wire's own shapes (docs/protocol.md), whole: their own
+        // words, hidden ones included.
         w.key("cards"); w.beginArray()
         for card in workshop.orderedCards where card.author == id {
-            w.beginObject()
-            w.key("id"); w.string(card.id)
-            w.key("board"); w.string(card.board)
-            w.key("column"); w.string(card.column)
-            w.key("text"); w.string(card.text)
-            w.key("hidden"); w.bool(card.hidden)
-            w.endObject()
+            Outbound.writeCard(card, votes: nil, showAuthor: true, moderation: true, to: &w)
         }
         w.endArray()
         w.key("comments"); w.beginArray()
-        for c in workshop.orderedComments where c.author == id {
-            w.beginObject()
-            w.key("id"); w.string(c.id)
-            w.key("card"); w.string(c.card)
-            w.key("text"); w.string(c.text)
-            w.endObject()
-        }
+        for c in workshop.orderedComments where c.author == id { Outbound.writeComment(c, showAuthor: true, to: &w) }
         w.endArray()
         w.key("votes"); w.beginObject()
         for (card, n) in workshop.votes(of: id).sorted(by: { $0.key < $1.key }) { w.key(card); w.int(n) }

@@ -34,7 +34,7 @@ public let systemClock: Clock = { Int64(Date().timeIntervalSince1970 * 1000) }
 
 /// Rooms, participant sessions, the durability pipeline and fan-out.
 ///
-/// Thread confinement (DESIGN.md "one loop owns the state"): every method runs on the transport's
+/// Thread confinement (docs/architecture.md "One loop owns the state"): every method runs on the transport's
 /// service thread: the transport calls the delegate methods there, and other threads reach the
 /// hub only through ``TransportControl/post(_:)``. So there is no lock anywhere in here.
 public final class Hub: TransportDelegate, @unchecked Sendable {

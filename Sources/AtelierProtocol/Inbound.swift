@@ -1,7 +1,7 @@
 import AtelierDomain
 import Foundation
 
-/// How a connection proves who it is (PROTOCOL.md "Joining and resuming").
+/// How a connection proves who it is (docs/protocol.md "Joining").
 public enum JoinRequest: Sendable, Equatable {
     /// `clientKey`: a random key the client keeps, so a join retried after a lost welcome is idempotent.
     case code(String, profile: Profile, actor: ActorKind, group: GroupID?, clientKey: String?)

@@ -53,7 +53,7 @@ public enum Outbound {
         return w.bytes
     }
 
-    /// A JSON array of already-encoded messages: one frame for several (PROTOCOL.md batching).
+    /// A JSON array of already-encoded messages: one frame for several (docs/protocol.md "Transport").
     public static func batch(_ messages: [[UInt8]]) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "[")]
         out.reserveCapacity(messages.reduce(2) { $0 + $1.count + 1 })
@@ -256,7 +256,7 @@ public enum Outbound {
         return w.bytes
     }
 
-    /// The workshop as `viewer` may see it (PROTOCOL.md snapshot shapes, docs/protocol.md).
+    /// The workshop as `viewer` may see it (docs/protocol.md, the snapshot).
     public static func snapshot(_ workshop: Workshop, for viewer: Actor, online: (ActorID) -> Bool) -> [UInt8] {
         var w = JSONWriter(reserving: 4096 + workshop.cards.count * 200)
         let isFacilitator = viewer.role == .facilitator
@@ -352,7 +352,7 @@ public enum Outbound {
         return w.bytes
     }
 
-    static func writeCard(_ card: Card, votes: Int?, showAuthor: Bool, moderation: Bool = false, to w: inout JSONWriter) {
+    public static func writeCard(_ card: Card, votes: Int?, showAuthor: Bool, moderation: Bool = false, to w: inout JSONWriter) {
         w.beginObject()
         w.key("id"); w.string(card.id)
         w.key("board"); w.string(card.board)
@@ -413,7 +413,7 @@ public enum Outbound {
         w.endObject()
     }
 
-    static func writeComment(_ c: Comment, showAuthor: Bool, to w: inout JSONWriter) {
+    public static func writeComment(_ c: Comment, showAuthor: Bool, to w: inout JSONWriter) {
         w.beginObject()
         w.key("id"); w.string(c.id)
         w.key("card"); w.string(c.card)

@@ -36,7 +36,7 @@ final class Connection {
     }
 
     /// The next frame to write. When several wait, they are coalesced into one JSON array frame
-    /// (PROTOCOL.md allows it): fewer writes and syscalls for a client that fell behind.
+    /// (docs/protocol.md allows it): fewer writes and syscalls for a client that fell behind.
     func nextFrame(coalescingUpTo limit: Int) -> OutboundFrame? {
         guard hasQueued else { return nil }
         let first = queue[head]

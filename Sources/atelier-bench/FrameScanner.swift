@@ -178,7 +178,7 @@ struct ServerMessage {
     /// The error code.
     var code: ByteSlice?
 
-    /// Reads an Atelier server message (PROTOCOL.md shapes).
+    /// Reads an Atelier server message (docs/protocol.md shapes).
     static func parse(_ object: ByteSlice) -> ServerMessage {
         var m = ServerMessage()
         var isCardAdded = false
