@@ -30,12 +30,26 @@ Server, Client, free_port, BINARY, ROOT = e2e.Server, e2e.Client, e2e.free_port,
 
 CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
-SCREENSHOTS = os.path.join(ROOT, "docs", "screenshots")
+# Where test_pages.py saves its screenshots: a temporary directory, so that a test run leaves the
+# repository untouched, unless ATELIER_SCREENSHOTS names one (`scripts/screenshots` sets it to
+# docs/screenshots to regenerate the README's images on purpose).
+SCREENSHOTS_ENV = "ATELIER_SCREENSHOTS"
 
 
 def require_binary():
     if not os.path.exists(BINARY):
         pytest.fail(f"{BINARY} is missing: build with `swift build` first")
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory):
+    """The directory for screenshots (see SCREENSHOTS_ENV)."""
+    chosen = os.environ.get(SCREENSHOTS_ENV)
+    if chosen:
+        path = os.path.abspath(chosen)
+        os.makedirs(path, exist_ok=True)
+        return path
+    return str(tmp_path_factory.mktemp("screenshots"))
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """The main pages with a workshop in progress: accessibility (axe-core: no WCAG 2.0/2.1 A or AA
-violation), no horizontal scrolling on a 360 px phone, and the screenshots in docs/screenshots/."""
+violation), no horizontal scrolling on a 360 px phone, and the screenshots: into a temporary
+directory, or into $ATELIER_SCREENSHOTS (`scripts/screenshots` regenerates docs/screenshots/)."""
 import importlib.util
 import json
 import os
@@ -7,7 +8,7 @@ import os
 import pytest
 from selenium.webdriver.common.by import By
 
-from .conftest import SCREENSHOTS, Client, create_workshop, facilitator_commands, run, snapshot
+from .conftest import Client, create_workshop, facilitator_commands, run, snapshot
 from .pages import card, click, find, join, open_console, open_projector, visible, wait, wait_card
 
 WANTED_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -186,19 +187,18 @@ def test_accessibility(live_server, scene, browsers):
     assert problems == [], "\n".join(problems)
 
 
-def test_screenshots_and_phone_layout(live_server, scene, browsers):
-    os.makedirs(SCREENSHOTS, exist_ok=True)
+def test_screenshots_and_phone_layout(live_server, scene, browsers, screenshots):
     w = scene["workshop"]
     phone = browsers.new(width=360, height=740)
     emulate(phone, PHONE)
     phone.get(live_server.url + "/")
     visible(phone, '[data-testid="code-input"]')
     assert no_horizontal_scroll(phone), "home scrolls sideways at 360 px"
-    phone.save_screenshot(os.path.join(SCREENSHOTS, "home.png"))
+    phone.save_screenshot(os.path.join(screenshots, "home.png"))
     phone.get(w["joinUrl"])
     visible(phone, '[data-testid="join-form"]')
     assert no_horizontal_scroll(phone), "join scrolls sideways at 360 px"
-    phone.save_screenshot(os.path.join(SCREENSHOTS, "join.png"))
+    phone.save_screenshot(os.path.join(screenshots, "join.png"))
     join(phone, w, "Élise Garnier", actor="public", organisation="Département")
     seat(live_server, scene, "Élise Garnier")
     wait(phone, lambda d: find(d, '[data-testid="board-title"]').text == scene["board"]["title"])
@@ -207,7 +207,7 @@ def test_screenshots_and_phone_layout(live_server, scene, browsers):
     visible(phone, '[data-testid="announcement"]')
     assert no_horizontal_scroll(phone), "the board scrolls sideways at 360 px"
     phone.execute_script("window.scrollTo(0, 0)")
-    phone.save_screenshot(os.path.join(SCREENSHOTS, "board-phone.png"))
+    phone.save_screenshot(os.path.join(screenshots, "board-phone.png"))
 
     laptop = browsers.new()
     emulate(laptop, LAPTOP)
@@ -217,14 +217,14 @@ def test_screenshots_and_phone_layout(live_server, scene, browsers):
     visible(laptop, '[data-testid="cluster"]')
     laptop.execute_script("document.querySelectorAll('[data-testid=board] details').forEach((d) => { d.open = true; })")
     laptop.execute_script("window.scrollTo(0, 0)")
-    laptop.save_screenshot(os.path.join(SCREENSHOTS, "board-laptop.png"))
+    laptop.save_screenshot(os.path.join(screenshots, "board-laptop.png"))
 
     console = browsers.new()
     emulate(console, LAPTOP)
     open_console(console, w)
     wait_card(console, "Peu de fonds propres pour investir dans du matériel", scope='[data-testid="mini-boards"]')
     console.execute_script("window.scrollTo(0, 0)")
-    console.save_screenshot(os.path.join(SCREENSHOTS, "console-laptop.png"))
+    console.save_screenshot(os.path.join(screenshots, "console-laptop.png"))
 
     # The projector on a 1920 × 1080 wall, with cards on every table and a message to the room.
     fill_other_tables(live_server, w)
@@ -238,6 +238,6 @@ def test_screenshots_and_phone_layout(live_server, scene, browsers):
         "return document.querySelector('[data-testid=projector-boards]').textContent"))
     wall.execute_script("return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
     assert wall.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"), "the wall scrolls sideways"
-    wall.save_screenshot(os.path.join(SCREENSHOTS, "projector.png"))
+    wall.save_screenshot(os.path.join(screenshots, "projector.png"))
     for name in ("home", "join", "board-phone", "board-laptop", "console-laptop", "projector"):
-        assert os.path.getsize(os.path.join(SCREENSHOTS, f"{name}.png")) > 10_000
+        assert os.path.getsize(os.path.join(screenshots, f"{name}.png")) > 10_000
