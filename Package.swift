@@ -29,11 +29,14 @@ let package = Package(
         ),
         // The workshop model and its rules: pure, no I/O.
         .target(name: "AtelierDomain"),
+        // JSON bytes: the one scanner (lexer), the tree parser and writer of the wire, used by the
+        // protocol and by the journal's fast decoder.
+        .target(name: "AtelierJSON"),
         // The wire format of docs/protocol.md (the catalogue: Catalogue.swift).
-        .target(name: "AtelierProtocol", dependencies: ["AtelierDomain"]),
+        .target(name: "AtelierProtocol", dependencies: ["AtelierDomain", "AtelierJSON"]),
         // SQLite journal (GRDB) and session plans (YAML).
         .target(name: "AtelierStore", dependencies: [
-            "AtelierDomain", "AtelierProtocol",
+            "AtelierDomain", "AtelierProtocol", "AtelierJSON",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -51,13 +54,17 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The load generator (client side on libwebsockets): docs in BENCHMARKS.md.
-        .executableTarget(name: "atelier-bench", dependencies: ["CLibWebSockets"]),
+        .executableTarget(name: "atelier-bench", dependencies: [
+            "CLibWebSockets", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "AtelierDomainTests", dependencies: ["AtelierDomain"]),
         .testTarget(name: "AtelierProtocolTests", dependencies: ["AtelierProtocol", "AtelierDomain"]),
         .testTarget(name: "AtelierStoreTests", dependencies: ["AtelierStore", "AtelierDomain", "AtelierProtocol"]),
         .testTarget(name: "AtelierExportTests", dependencies: ["AtelierExport", "AtelierDomain"]),
         .testTarget(name: "AtelierTransportTests", dependencies: ["AtelierTransport"]),
-        .testTarget(name: "AtelierBenchTests", dependencies: ["atelier-bench"]),
+        .testTarget(name: "AtelierBenchTests", dependencies: [
+            "atelier-bench", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "AtelierHubTests", dependencies: [
             "AtelierHub", "AtelierStore", "AtelierDomain", "AtelierProtocol", "AtelierTransport",
             .product(name: "PropertyBased", package: "swift-property-based"),

@@ -1,3 +1,4 @@
+@_exported import AtelierJSON
 import AtelierDomain
 
 // The wire protocol in one place (docs/protocol.md is the contract, this file its index): every

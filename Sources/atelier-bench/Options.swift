@@ -1,206 +1,248 @@
+import ArgumentParser
 import Foundation
 
-/// What to measure, from the command line (parsed by hand: this target depends on
-/// CLibWebSockets only).
-struct Options: Sendable {
+/// What to measure, from the command line. The options live in one group per section of the help;
+/// the rest of the bench reads them flat (`options.workshops`) through the member look-up below.
+@dynamicMemberLookup
+struct Options: ParsableCommand, Sendable {
     enum Mode: String, Sendable { case fanout, saturate, connections, journal, coldStart = "cold-start" }
 
-    var mode: Mode = .fanout
-    var workshops = 3
-    var participants = 100
+    static let configuration = CommandConfiguration(
+        commandName: "atelier-bench",
+        abstract: "Load generator for Atelier (and the raw libwebsockets mirror baseline).",
+        discussion: """
+        Without a mode option it measures fan-out: W workshops × P participants, each sending \
+        R changes/s. Servers are started and stopped by the tool, fresh for every run, on free \
+        loopback ports. See BENCHMARKS.md for the commands and the results.
+        """
+    )
+
+    @OptionGroup(title: "Modes (one at most; without one: fan-out)") var modes: Modes
+    @OptionGroup(title: "Shape") var shape: Shape
+    @OptionGroup(title: "Saturate") var saturation: Saturation
+    @OptionGroup(title: "Connections") var holding: Holding
+    @OptionGroup(title: "Journal") var journaling: Journaling
+    @OptionGroup(title: "Cold start") var coldStarting: ColdStarting
+    @OptionGroup(title: "Servers (started and stopped by the tool, on free loopback ports)") var servers: Servers
+
+    func validate() throws {
+        if shape.idle > 0 && (modes.mode != .fanout || shape.baseline) {
+            throw ValidationError("--idle: fan-out mode only, without --baseline (the mirror holds 3 instances)")
+        }
+    }
+
+    subscript<T>(dynamicMember path: KeyPath<Modes, T>) -> T { modes[keyPath: path] }
+    subscript<T>(dynamicMember path: KeyPath<Shape, T>) -> T { shape[keyPath: path] }
+    subscript<T>(dynamicMember path: KeyPath<Saturation, T>) -> T { saturation[keyPath: path] }
+    subscript<T>(dynamicMember path: KeyPath<Holding, T>) -> T { holding[keyPath: path] }
+    subscript<T>(dynamicMember path: KeyPath<Journaling, T>) -> T { journaling[keyPath: path] }
+    subscript<T>(dynamicMember path: KeyPath<ColdStarting, T>) -> T { coldStarting[keyPath: path] }
+    subscript<T>(dynamicMember path: KeyPath<Servers, T>) -> T { servers[keyPath: path] }
+}
+
+// Every value option takes the next argument whatever it looks like (so `--rate -1` is refused as
+// a number, not read as another option), and every number must be finite and not negative.
+
+/// A count: an integer ≥ 0.
+@Sendable func count(_ text: String) throws -> Int {
+    guard let n = Int(text), n >= 0 else { throw ValidationError("not an integer ≥ 0") }
+    return n
+}
+
+/// Seconds, a rate, a factor or a share: a finite number ≥ 0.
+@Sendable func number(_ text: String) throws -> Double {
+    guard let d = Double(text), d.isFinite, d >= 0 else { throw ValidationError("not a number ≥ 0") }
+    return d
+}
+
+struct Modes: ParsableArguments, Sendable {
+    @Flag(help: "Raise the rate step by step until p99 delivery > --p99-limit ms or loss appears; reports the best sustained deliveries/s.")
+    var saturate = false
+
+    @Option(name: .customLong("connections"), parsing: .unconditional, help: ArgumentHelp("Hold N idle joined connections; server RSS per connection.", valueName: "N"), transform: count)
+    var connectionsToHold: Int?
+
+    @Flag(help: "Durable commands/s: senders keep --window commands in flight.")
+    var journal = false
+
+    @Option(name: .customLong("cold-start"), parsing: .unconditional, help: ArgumentHelp("Journal EVENTS events through the server, restart it, and time exec → /healthz 200 → a join's welcome.", valueName: "EVENTS"), transform: count)
+    var coldStartEventsToJournal: Int?
+
+    var mode: Options.Mode {
+        if saturate { .saturate }
+        else if connectionsToHold != nil { .connections }
+        else if journal { .journal }
+        else if coldStartEventsToJournal != nil { .coldStart }
+        else { .fanout }
+    }
+    /// Connections to hold (--connections), 0 in the other modes.
+    var connections: Int { connectionsToHold ?? 0 }
+    /// Events to journal before the restarts (--cold-start), 0 in the other modes.
+    var coldStartEvents: Int { coldStartEventsToJournal ?? 0 }
+
+    func validate() throws {
+        let chosen = [saturate, connectionsToHold != nil, journal, coldStartEventsToJournal != nil].filter { $0 }.count
+        guard chosen <= 1 else { throw ValidationError("one mode at most: --saturate, --connections, --journal or --cold-start") }
+        if mode == .connections && connections < 1 { throw ValidationError("--connections: at least 1") }
+        if mode == .coldStart && coldStartEvents < 1 { throw ValidationError("--cold-start: at least 1 event") }
+    }
+}
+
+struct Shape: ParsableArguments, Sendable {
+    @Option(parsing: .unconditional, help: ArgumentHelp("Workshops (mirror instances: at most 3).", valueName: "W"), transform: count)
+    var workshops: Int = 3
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Participants per workshop.", valueName: "P"), transform: count)
+    var participants: Int = 100
+
     /// Changes per second and participant (fan-out), or the first step (saturate).
-    var rate = 1.0
-    var duration = 10.0
-    var warmup = 2.0
-    var drain = 5.0
-    var runs = 1
-    var baseline = false
-    var json = false
-    var verbose = false
+    @Option(parsing: .unconditional, help: ArgumentHelp("Changes per second and participant (saturate: the first step).", valueName: "R"), transform: number)
+    var rate: Double = 1
 
-    // --saturate
-    var stepFactor = 1.25
-    var maxRate = 200.0
-    var stepDuration = 4.0
-    var p99LimitMs = 100.0
-    /// A step is sustained when it delivers at least this share of what was offered.
-    var sustainShare = 0.95
+    @Option(parsing: .unconditional, help: ArgumentHelp("Measured seconds (at most 600).", valueName: "S"), transform: number)
+    var duration: Double = 10
 
-    // --connections
-    var connections = 0
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds sent before measuring (at most 60).", valueName: "S"), transform: number)
+    var warmup: Double = 2
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds allowed for the last deliveries (at most 60).", valueName: "S"), transform: number)
+    var drain: Double = 5
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Repeat N times (fresh servers) and report the median (1 to 20).", valueName: "N"), transform: count)
+    var runs: Int = 1
+
     /// Fan-out: joined connections held idle in other workshops while the load runs.
-    var idle = 0
-    var settle = 3.0
-    /// Hold WebSocket connections that never send `join`: the transport's share of the memory.
-    var noJoin = false
+    @Option(parsing: .unconditional, help: ArgumentHelp("Fan-out: also hold N idle joined connections in other workshops (Atelier only: the mirror has no room for them).", valueName: "N"), transform: count)
+    var idle: Int = 0
+
+    @Flag(help: "Run the same shape against libwebsockets-test-server.")
+    var baseline = false
+
+    @Flag(help: "One JSON object on stdout.")
+    var json = false
+
+    mutating func validate() throws {
+        guard workshops >= 1, participants >= 1 else { throw ValidationError("--workshops and --participants: at least 1") }
+        // Bounded runs: every loop of the tool ends in time.
+        duration = min(duration, 600)
+        warmup = min(warmup, 60)
+        drain = min(drain, 60)
+        runs = min(max(1, runs), 20)
+    }
+}
+
+struct Saturation: ParsableArguments, Sendable {
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rate factor from one step to the next (above 1).", valueName: "F"), transform: number)
+    var stepFactor: Double = 1.25
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Highest rate tried.", valueName: "R"), transform: number)
+    var maxRate: Double = 200
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Measured seconds per step (at most 120).", valueName: "S"), transform: number)
+    var stepDuration: Double = 4
+
+    @Option(name: .customLong("p99-limit"), parsing: .unconditional, help: ArgumentHelp("A step above this p99 delivery latency is not sustained.", valueName: "MS"), transform: number)
+    var p99LimitMs: Double = 100
+
+    /// A step is sustained when it delivers at least this share of what was offered.
+    @Option(parsing: .unconditional, help: ArgumentHelp("A step is sustained when it delivers at least this share of what it offered.", valueName: "X"), transform: number)
+    var sustainShare: Double = 0.95
+
+    mutating func validate() throws {
+        guard stepFactor > 1 else { throw ValidationError("--step-factor: must be above 1") }
+        stepDuration = min(stepDuration, 120)
+    }
+}
+
+struct Holding: ParsableArguments, Sendable {
+    @Option(parsing: .unconditional, help: ArgumentHelp("Wait after the last join before reading RSS.", valueName: "S"), transform: number)
+    var settle: Double = 3
+
+    @Flag(name: .customLong("no-join"), help: "Open the WebSockets but never join: the transport's share alone.")
+    var noJoinAsked = false
+
     /// With --no-join: each connection sends one `ping` (and gets its `pong`), so the transport
     /// has read and written one frame.
+    @Flag(help: "As --no-join, but each connection exchanges one ping/pong.")
     var pingOnce = false
 
-    // --journal
-    var window = 8
+    /// Hold WebSocket connections that never send `join`: the transport's share of the memory.
+    var noJoin: Bool { noJoinAsked || pingOnce }
+}
 
-    // --cold-start
-    var coldStartEvents = 0
+struct Journaling: ParsableArguments, Sendable {
+    @Option(parsing: .unconditional, help: ArgumentHelp("Commands in flight per sender (at least 1).", valueName: "N"), transform: count)
+    var window: Int = 8
+
+    mutating func validate() throws { window = max(1, window) }
+}
+
+struct ColdStarting: ParsableArguments, Sendable {
     /// A data directory to fill once and reuse across invocations (kept after the run).
+    @Option(parsing: .unconditional, help: ArgumentHelp("Fill this data directory once, keep it, reuse it on later runs.", valueName: "DIR"))
     var reuseData: String?
+}
 
-    // Servers
+struct Servers: ParsableArguments, Sendable {
+    @Option(name: .customLong("atelier-bin"), parsing: .unconditional, help: ArgumentHelp("The Atelier server to start.", valueName: "PATH"))
     var atelierBinary = ".build-bench/release/atelier"
+
+    @Option(name: .customLong("server-cmd"), parsing: .unconditional, help: ArgumentHelp("Start Atelier with this shell command instead; {port} {data} {token} are replaced.", valueName: "CMD"))
     var serverCommand: String?
+
+    @Option(name: .customLong("baseline-bin"), parsing: .unconditional, help: ArgumentHelp("The baseline server to start.", valueName: "PATH"))
     var baselineBinary = "libwebsockets-test-server"
+
+    @Option(name: .customLong("baseline-cmd"), parsing: .unconditional, help: ArgumentHelp("Start the baseline with this shell command instead; {port} is replaced.", valueName: "CMD"))
     var baselineCommand: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Session plans directory, passed to atelier serve.", valueName: "DIR"))
     var plans = "./sessions"
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Web pages directory, passed to atelier serve.", valueName: "DIR"))
     var web = "./web"
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Session plan of the workshops created.", valueName: "ID"))
     var plan = "iae-saone-et-loire"
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Group the participants join.", valueName: "ID"))
     var group = "g_consolider"
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Board the cards are added to.", valueName: "ID"))
     var board = "b_consolider"
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Column the cards are added to.", valueName: "ID"))
     var column = "problems"
+
     /// Bytes of each mirror message (the timestamp padded), to match the size of Atelier's event.
-    var baselinePayload = 240
+    @Option(parsing: .unconditional, help: ArgumentHelp("Size of each mirror message (48 to 4000).", valueName: "BYTES"), transform: count)
+    var baselinePayload: Int = 240
+
     /// Handshakes allowed in flight at once while connecting.
-    var connectConcurrency = 64
+    @Option(parsing: .unconditional, help: ArgumentHelp("Handshakes in flight while connecting (at least 1).", valueName: "N"), transform: count)
+    var connectConcurrency: Int = 64
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Passed to atelier serve.", valueName: "N"), transform: count)
     var maxQueuedBytes: Int?
+
     /// Seconds to wait for other processes to leave the CPU before each run.
-    var quietWait = 120.0
+    @Option(parsing: .unconditional, help: ArgumentHelp("Before each run, wait up to S s for other processes to use under 15 % CPU (at most 3600); every window also reports \"other CPU %\".", valueName: "S"), transform: number)
+    var quietWait: Double = 120
 
-    static let usage = """
-    atelier-bench: load generator for Atelier (and the raw libwebsockets mirror baseline).
+    @Flag(name: [.long, .short], help: "Progress on stderr.")
+    var verbose = false
 
-    Modes (one):
-      (default)                 fan-out: W workshops × P participants, each sending R changes/s
-      --saturate                raise the rate step by step until p99 delivery > --p99-limit ms or
-                                loss appears; reports the best sustained deliveries/s
-      --connections N           hold N idle joined connections; server RSS per connection
-      --journal                 durable commands/s: senders keep --window commands in flight
-      --cold-start EVENTS       journal EVENTS events through the server, restart it, and time
-                                exec → /healthz 200 → a join's welcome
-
-    Shape:
-      --workshops W             workshops (mirror instances: at most 3)       [3]
-      --participants P          participants per workshop                      [100]
-      --rate R                  changes per second and participant             [1]
-      --duration S              measured seconds                               [10]
-      --warmup S                seconds sent before measuring                  [2]
-      --drain S                 seconds allowed for the last deliveries        [5]
-      --runs N                  repeat N times (fresh servers) and report the median [1]
-      --idle N                  fan-out: also hold N idle joined connections in other workshops
-                                (Atelier only: the mirror has no room for them)
-      --baseline                run the same shape against libwebsockets-test-server
-      --json                    one JSON object on stdout
-
-    Saturate:   --step-factor F [1.25]  --max-rate R [200]  --step-duration S [4]
-                --p99-limit MS [100]  --sustain-share X [0.95]
-    Connections: --settle S [3] (wait after the last join before reading RSS)
-                --no-join (open the WebSockets but never join: the transport's share alone)
-                --ping-once (as --no-join, but each connection exchanges one ping/pong)
-    Journal:    --window N [8] (commands in flight per sender)
-    Cold start: --reuse-data DIR (fill once, keep, reuse on later runs)
-
-    Servers (started and stopped by the tool, on free loopback ports):
-      --atelier-bin PATH        [.build-bench/release/atelier]
-      --server-cmd 'CMD'        start Atelier with this shell command instead; {port} {data}
-                                {token} are replaced
-      --baseline-bin PATH       [libwebsockets-test-server]
-      --baseline-cmd 'CMD'      start the baseline with this command; {port} is replaced
-      --plans DIR [./sessions]  --web DIR [./web]  --plan ID [iae-saone-et-loire]
-      --group ID [g_consolider] --board ID [b_consolider]  --column ID [problems]
-      --baseline-payload BYTES  size of each mirror message [240]
-      --connect-concurrency N   handshakes in flight while connecting [64]
-      --max-queued-bytes N      passed to atelier serve
-      --quiet-wait S            before each run, wait up to S s for other processes to use
-                                under 15 % CPU [120]; every window also reports "other CPU %"
-      --verbose                 progress on stderr
-    """
-
-    static func parse(_ arguments: [String]) throws -> Options {
-        var o = Options()
-        var i = 0
-        func value(_ name: String) throws -> String {
-            i += 1
-            guard i < arguments.count else { throw BenchError.usage("\(name) needs a value") }
-            return arguments[i]
-        }
-        func number(_ name: String) throws -> Double {
-            let v = try value(name)
-            guard let d = Double(v), d.isFinite, d >= 0 else { throw BenchError.usage("\(name): not a number '\(v)'") }
-            return d
-        }
-        func integer(_ name: String) throws -> Int {
-            let v = try value(name)
-            guard let n = Int(v), n >= 0 else { throw BenchError.usage("\(name): not an integer '\(v)'") }
-            return n
-        }
-        while i < arguments.count {
-            let a = arguments[i]
-            switch a {
-            case "-h", "--help": throw BenchError.help
-            case "--saturate": o.mode = .saturate
-            case "--connections": o.mode = .connections; o.connections = try integer(a)
-            case "--journal": o.mode = .journal
-            case "--cold-start": o.mode = .coldStart; o.coldStartEvents = try integer(a)
-            case "--workshops": o.workshops = try integer(a)
-            case "--idle": o.idle = try integer(a)
-            case "--participants": o.participants = try integer(a)
-            case "--rate": o.rate = try number(a)
-            case "--duration": o.duration = try number(a)
-            case "--warmup": o.warmup = try number(a)
-            case "--drain": o.drain = try number(a)
-            case "--runs": o.runs = max(1, try integer(a))
-            case "--baseline": o.baseline = true
-            case "--json": o.json = true
-            case "--verbose", "-v": o.verbose = true
-            case "--step-factor": o.stepFactor = try number(a)
-            case "--max-rate": o.maxRate = try number(a)
-            case "--step-duration": o.stepDuration = try number(a)
-            case "--p99-limit": o.p99LimitMs = try number(a)
-            case "--sustain-share": o.sustainShare = try number(a)
-            case "--settle": o.settle = try number(a)
-            case "--no-join": o.noJoin = true
-            case "--ping-once": o.noJoin = true; o.pingOnce = true
-            case "--window": o.window = max(1, try integer(a))
-            case "--reuse-data": o.reuseData = try value(a)
-            case "--atelier-bin": o.atelierBinary = try value(a)
-            case "--server-cmd": o.serverCommand = try value(a)
-            case "--baseline-bin": o.baselineBinary = try value(a)
-            case "--baseline-cmd": o.baselineCommand = try value(a)
-            case "--plans": o.plans = try value(a)
-            case "--web": o.web = try value(a)
-            case "--plan": o.plan = try value(a)
-            case "--group": o.group = try value(a)
-            case "--board": o.board = try value(a)
-            case "--column": o.column = try value(a)
-            case "--baseline-payload": o.baselinePayload = min(4000, max(48, try integer(a)))
-            case "--connect-concurrency": o.connectConcurrency = max(1, try integer(a))
-            case "--max-queued-bytes": o.maxQueuedBytes = try integer(a)
-            case "--quiet-wait": o.quietWait = min(3600, try number(a))
-            default: throw BenchError.usage("unknown option: \(a)")
-            }
-            i += 1
-        }
-        guard o.workshops >= 1, o.participants >= 1 else { throw BenchError.usage("--workshops and --participants: at least 1") }
-        guard o.stepFactor > 1 else { throw BenchError.usage("--step-factor: must be above 1") }
-        if o.idle > 0 && (o.mode != .fanout || o.baseline) { throw BenchError.usage("--idle: fan-out mode only, without --baseline (the mirror holds 3 instances)") }
-        if o.mode == .connections && o.connections < 1 { throw BenchError.usage("--connections: at least 1") }
-        if o.mode == .coldStart && o.coldStartEvents < 1 { throw BenchError.usage("--cold-start: at least 1 event") }
-        // Bounded runs: every loop of the tool ends in time.
-        o.duration = min(o.duration, 600)
-        o.warmup = min(o.warmup, 60)
-        o.drain = min(o.drain, 60)
-        o.stepDuration = min(o.stepDuration, 120)
-        o.runs = min(o.runs, 20)
-        return o
+    mutating func validate() throws {
+        baselinePayload = min(4000, max(48, baselinePayload))
+        connectConcurrency = max(1, connectConcurrency)
+        quietWait = min(3600, quietWait)
     }
 }
 
 enum BenchError: Error, CustomStringConvertible {
-    case help
-    case usage(String)
     case failed(String)
     var description: String {
         switch self {
-        case .help: Options.usage
-        case .usage(let why): "\(why)\n\n\(Options.usage)"
         case .failed(let why): why
         }
     }

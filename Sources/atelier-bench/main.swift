@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 
 // atelier-bench: measures Atelier's fan-out, latency, memory, durable throughput and cold start,
@@ -8,10 +9,11 @@ ChildRegistry.installSignalHandlers()
 
 let options: Options
 do {
-    options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
-} catch let e as BenchError {
-    if case .help = e { print(Options.usage); exit(0) }
-    log("atelier-bench: \(e)")
+    options = try Options.parse()
+} catch {
+    // --help prints the help and exits 0; a bad command line exits 2, as the bench always did.
+    if Options.exitCode(for: error) == .success { Options.exit(withError: error) }
+    log(Options.fullMessage(for: error))
     exit(2)
 }
 

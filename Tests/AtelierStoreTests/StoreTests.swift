@@ -326,12 +326,21 @@ struct JournalDecodingTests {
             #"{"cardMoved":{"card":"c","x":1,"y":2,"column":"k"}}"#,  // missing key
             #"{"cardMoved":{"card":"c","x":01,"y":2,"column":"k","board":"b"}}"#,  // not JSON
             #"{"cardMoved":{"card":"c","x":1.,"y":2,"column":"k","board":"b"}}"#,
-            #"{"cardMoved":{"card":"\u0063","x":1,"y":2,"column":"k","board":"b"}}"#,  // \u escape
             #"{"cardEdited":{"card":"c","text":"t","version":1.5}}"#,  // fractional Int
             #"{"cardDeleted":{"card":"c"}} x"#,  // trailing bytes
             #"{"cardDeleted":{"card":"c"}"#,  // truncated
             #"{"workshopPaused":{}}"#,  // another event
         ]
         for text in odd { #expect(fast(Data(text.utf8)) == nil, "\(text)") }
+    }
+
+    /// The shared scanner (`AtelierJSON`) reads every escape, so `\u` is decoded as JSONDecoder does.
+    @Test func escapesAreReadAsJSONDecoderReadsThem() throws {
+        for text in [#"{"cardMoved":{"card":"\u0063\u00e9\ud83d\ude80","x":1,"y":2,"column":"k","board":"b"}}"#,
+                     #"{"cardEdited":{"card":"c","text":"a\/b\\c\"d\n\t\u20ac","version":2}}"#] {
+            let data = Data(text.utf8)
+            let decoded = try JSONDecoder().decode(EventBody.self, from: data)
+            #expect(fast(data) == decoded, "\(text)")
+        }
     }
 }
