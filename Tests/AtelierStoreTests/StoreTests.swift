@@ -98,11 +98,19 @@ struct JournalTests {
         let loaded = try #require(try store.loadWorkshop(id: created.record.id))
         #expect(loaded.state?.participants[p.id]?.profile == p.profile, "the profile is re-attached on load")
         #expect(try store.credential(token: "secret-token") == Credential(workshop: created.record.id, participant: p.id, token: "secret-token"))
-        // Erasure is one row: the journal stays whole, the name is gone.
-        try store.pool.write { db in try db.execute(sql: "UPDATE person SET name = NULL, organisation = NULL") }
+        // Erasure, by the product's own path (a `participant.erased` event committed): the journal
+        // stays whole, the name is gone from the row and, once checkpointed, from the file's bytes.
+        try store.commit(CommitBatch(entries: [JournalEntry(workshop: created.record.id,
+                                                            event: Event(seq: seq + 1, at: 1, by: Actor.facilitatorID, body: .participantErased(participant: p.id)))]))
         let erased = try #require(try store.loadWorkshop(id: created.record.id))
         #expect(erased.state?.participants[p.id] != nil)
         #expect(erased.state?.participants[p.id]?.profile == nil)
+        let row = try store.pool.read { db in try Row.fetchOne(db, sql: "SELECT name, organisation FROM person WHERE participant_id = ?", arguments: [p.id]) }
+        #expect(row?["name"] as String? == nil)
+        #expect(row?["organisation"] as String? == nil)
+        try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        let file = try Data(contentsOf: URL(fileURLWithPath: store.path))
+        #expect(file.range(of: Data("Marie Dupont".utf8)) == nil, "secure_delete overwrote the name")
     }
 
     @Test func retentionPurgesPersonalDataOfLongClosedWorkshops() throws {

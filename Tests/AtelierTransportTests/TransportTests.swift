@@ -322,3 +322,49 @@ final class LivenessTests {
         #expect(connectionCount() == 1)
     }
 }
+
+/// The real default limit (64 KiB, docs/protocol.md "Transport"): the suite above uses 1 KiB to
+/// keep its frames small; this one checks the number the server runs with.
+@Suite("Transport default limits", .serialized)
+final class TransportDefaultLimitTests {
+    let server: WebSocketServer
+    let delegate = EchoDelegate()
+
+    init() throws {
+        let webRoot = NSTemporaryDirectory() + "atelier-web-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: webRoot, withIntermediateDirectories: true)
+        try "<!doctype html><title>Atelier</title>".write(toFile: webRoot + "/index.html", atomically: true, encoding: .utf8)
+        server = WebSocketServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, webRoot: webRoot, subprotocol: "atelier.v1"))
+        server.delegate = delegate
+        delegate.server = server
+        try server.start()
+    }
+
+    deinit { server.stop() }
+
+    func openWebSocket() throws -> TCPClient {
+        let c = try TCPClient(port: server.port)
+        var tv = timeval(tv_sec: 15, tv_usec: 0)
+        setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        c.write(upgradeRequest(origin: nil, port: server.port))
+        let r = String(decoding: c.read { String(decoding: $0, as: UTF8.self).contains("\r\n\r\n") }, as: UTF8.self)
+        try #require(r.hasPrefix("HTTP/1.1 101"))
+        return c
+    }
+
+    @Test func aMessageOfExactly64KiBIsDelivered() throws {
+        let c = try openWebSocket()
+        c.write(TCPClient.frame(opcode: 0x1, [UInt8](repeating: 0x61, count: 65_536)))
+        // The echo ("echo:" + 65,536 bytes) comes back with a 64-bit length header (2 + 8 bytes).
+        let reply = c.read { $0.count >= 10 + 5 + 65_536 }
+        #expect(reply.count == 10 + 5 + 65_536)
+        #expect(delegate.events.withLock { $0.contains("message 65536") })
+    }
+
+    @Test func oneByteMoreCloses1009() throws {
+        let c = try openWebSocket()
+        c.write(TCPClient.frame(opcode: 0x1, [UInt8](repeating: 0x61, count: 65_537)))
+        #expect(closeCode(in: c.read { closeCode(in: $0) != nil }) == 1009)
+        #expect(!delegate.events.withLock { $0.contains("message 65537") })
+    }
+}
