@@ -203,3 +203,70 @@ async def join_facilitator(server, since=None):
 def board_of(welcome):
     group = welcome["you"]["group"]
     return next(b for b in welcome["workshop"]["boards"] if b["group"] == group)
+
+
+# ---------------------------------------------------------------------------------------------
+# Round trips instead of sleeps (issue 17). The server answers each connection in order: a `pong`
+# is queued after everything queued to that connection before the `ping` was read (events of
+# commands already acknowledged to anyone included). So the frames received before the pong are
+# everything the server had sent: a "nothing leaked" check that ends with `settle` cannot be
+# passed by a leak that arrives late, and never waits longer than one round trip.
+
+_settle_counter = 0
+
+
+async def settle(client, timeout=5.0):
+    """Sends a `ping` with a fresh id and returns, in order, every message received before its
+    `pong` (the inbox not yet consumed included); the inbox keeps only what came after the pong.
+    `client.frames` then holds every raw frame the server sent before the pong."""
+    global _settle_counter
+    _settle_counter += 1
+    ping_id = f"settle-{_settle_counter}-{id(client):x}"
+    await client.ws.send(json.dumps({"id": ping_id, "type": "ping"}))
+    deadline = time.monotonic() + timeout
+    while True:
+        for i, m in enumerate(client.inbox):
+            if m.get("type") == "pong" and m.get("re") == ping_id:
+                before, client.inbox = client.inbox[:i], client.inbox[i + 1:]
+                return before
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"no pong for {ping_id} within {timeout} s; inbox: {client.inbox}")
+        await client._pull(left)
+
+
+async def settle_all(*clients):
+    """`settle` on each client; the messages each received before its pong, in the same order."""
+    return [await settle(c) for c in clients]
+
+
+def seq_events(messages):
+    """The journaled events among messages (they carry a `seq` and answer nobody)."""
+    return [m for m in messages if "seq" in m and "re" not in m and m.get("type") not in ("ack", "welcome")]
+
+
+ABSENT = object()
+
+
+def assert_matches(actual, expected, path="$"):
+    """`expected` is a subset of `actual`: dicts key by key (a value `ABSENT` means the key must not
+    be there), lists element by element with the same length, anything else equal."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), f"{path}: expected an object, got {actual!r}"
+        for k, v in expected.items():
+            if v is ABSENT:
+                assert k not in actual, f"{path}.{k} must be absent, got {actual.get(k)!r}"
+            else:
+                assert k in actual, f"{path}.{k} missing in {actual!r}"
+                assert_matches(actual[k], v, f"{path}.{k}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list), f"{path}: expected a list, got {actual!r}"
+        assert len(actual) == len(expected), (
+            f"{path}: {len(actual)} items, expected {len(expected)}:\n  got      {actual!r}\n  expected {expected!r}")
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            assert_matches(a, e, f"{path}[{i}]")
+    else:
+        assert actual == expected, f"{path}: {actual!r} != {expected!r}"
+
+
+Client.settle = settle

@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 import websockets
 
-from conftest import Client, join_facilitator, join_participant, board_of
+from conftest import Client, join_facilitator, join_participant, board_of, settle
 
 
 def run(coro):
@@ -99,7 +99,7 @@ def test_dropped_client_resumes_with_exactly_the_missed_events(server):
         board = board_of(wa)["id"]
         # B has seen everything up to here.
         last_seen = wb["seq"]
-        for m in await b.silence(0.2):
+        for m in await settle(b):
             last_seen = max(last_seen, m.get("seq", 0))
         await b.ws.close()
         missed = []
@@ -113,7 +113,7 @@ def test_dropped_client_resumes_with_exactly_the_missed_events(server):
         assert seqs == list(range(last_seen + 1, welcome["seq"] + 1)), "contiguous, none twice, none missing"
         assert [e["card"]["id"] for e in welcome["events"] if e["type"] == "card.added"] == missed
         # Nothing arrives twice after the welcome.
-        assert not [m for m in await b2.silence(0.3) if m.get("seq", 0) <= welcome["seq"]]
+        assert not [m for m in await settle(b2) if m.get("seq", 0) <= welcome["seq"]]
         await a.close(); await b2.close()
     run(scenario())
 
@@ -263,7 +263,7 @@ def test_workshop_created_by_the_cli_is_joinable_while_running(server):
 
 
 def test_flooding_is_rate_limited_then_closed_and_others_are_fine(server):
-    """A burst well over the limit (60 at once, then 20/s): `rate_limited` errors, then 1008.
+    """A burst well over the limit (60 at once, then 20/s): `rate_limited` errors, then 4002.
     Sent by hand in one write, so the server has read everything when it closes (a client that
     goes on writing into a closed connection gets a TCP reset, which would hide the close frame)."""
     import os
@@ -285,7 +285,7 @@ def test_flooding_is_rate_limited_then_closed_and_others_are_fine(server):
                 break
             data += chunk
         assert b'"code":"rate_limited"' in data
-        assert close_code(data) == 1008
+        assert close_code(data) == 4002  # docs/protocol.md: too many messages
         assert (await calm.request({"type": "ping"}))["type"] == "pong"
         await calm.close()
     run(scenario())

@@ -11,7 +11,7 @@ import urllib.request
 import jsonschema
 import pytest
 
-from conftest import BINARY, ROOT, Server, free_port, join_facilitator, join_participant, board_of
+from conftest import BINARY, ROOT, Server, free_port, join_facilitator, join_participant, board_of, settle
 from pipeline_fakes import demarches_server, webhook_server
 
 SCHEMA = json.load(open(os.path.join(ROOT, "schemas", "workshop-export.v1.json")))
@@ -203,7 +203,7 @@ def test_who_edits_which_field_is_shown_live(pipeline):
 
     async def scenario():
         f, (a, b), project = await make_projects(server)
-        await b.silence(0.2)
+        await settle(b)
         ack = await a.request({"type": "presence", "project": project, "field": "summary"})
         assert ack["type"] == "ack"
         seen = await b.expect(lambda m: m.get("type") == "presence" and m.get("editing"))
