@@ -11,19 +11,19 @@ struct Options: ParsableCommand, Sendable {
         commandName: "atelier-bench",
         abstract: "Load generator for Atelier (and the raw libwebsockets mirror baseline).",
         discussion: """
-        Without a mode option it measures fan-out: W workshops × P participants, each sending \
-        R changes/s. Servers are started and stopped by the tool, fresh for every run, on free \
-        loopback ports. See BENCHMARKS.md for the commands and the results.
+        Without a mode option: fan-out, W workshops × P participants, each sending R changes/s. \
+        The servers are started and stopped by the tool, fresh for every run, on free loopback \
+        ports. BENCHMARKS.md has the commands and the results.
         """
     )
 
-    @OptionGroup(title: "Modes (one at most; without one: fan-out)") var modes: Modes
+    @OptionGroup(title: "Modes (one at most)") var modes: Modes
     @OptionGroup(title: "Shape") var shape: Shape
     @OptionGroup(title: "Saturate") var saturation: Saturation
     @OptionGroup(title: "Connections") var holding: Holding
     @OptionGroup(title: "Journal") var journaling: Journaling
     @OptionGroup(title: "Cold start") var coldStarting: ColdStarting
-    @OptionGroup(title: "Servers (started and stopped by the tool, on free loopback ports)") var servers: Servers
+    @OptionGroup(title: "Servers") var servers: Servers
 
     func validate() throws {
         if shape.idle > 0 && (modes.mode != .fanout || shape.baseline) {
@@ -40,32 +40,34 @@ struct Options: ParsableCommand, Sendable {
     subscript<T>(dynamicMember path: KeyPath<Servers, T>) -> T { servers[keyPath: path] }
 }
 
-// Every value option takes the next argument whatever it looks like (so `--rate -1` is refused as
-// a number, not read as another option), and every number must be finite and not negative.
+// Every value option takes the next argument whatever it looks like, so `--rate -1` is refused as
+// a number rather than read as another option.
 
-/// A count: an integer ≥ 0.
-@Sendable func count(_ text: String) throws -> Int {
-    guard let n = Int(text), n >= 0 else { throw ValidationError("not an integer ≥ 0") }
-    return n
-}
+extension ParsableArguments {
+    /// Counts on the command line are never negative.
+    func requireNonNegative(_ counts: KeyValuePairs<String, Int>) throws {
+        for (name, value) in counts where value < 0 { throw ValidationError("\(name): must be ≥ 0, not \(value)") }
+    }
 
-/// Seconds, a rate, a factor or a share: a finite number ≥ 0.
-@Sendable func number(_ text: String) throws -> Double {
-    guard let d = Double(text), d.isFinite, d >= 0 else { throw ValidationError("not a number ≥ 0") }
-    return d
+    /// Seconds, rates, factors and shares on the command line are finite and never negative.
+    func requireNonNegative(_ numbers: KeyValuePairs<String, Double>) throws {
+        for (name, value) in numbers where !(value.isFinite && value >= 0) {
+            throw ValidationError("\(name): must be a finite number ≥ 0, not \(value)")
+        }
+    }
 }
 
 struct Modes: ParsableArguments, Sendable {
     @Flag(help: "Raise the rate step by step until p99 delivery > --p99-limit ms or loss appears; reports the best sustained deliveries/s.")
     var saturate = false
 
-    @Option(name: .customLong("connections"), parsing: .unconditional, help: ArgumentHelp("Hold N idle joined connections; server RSS per connection.", valueName: "N"), transform: count)
+    @Option(name: .customLong("connections"), parsing: .unconditional, help: ArgumentHelp("Hold N idle joined connections; server RSS per connection.", valueName: "N"))
     var connectionsToHold: Int?
 
     @Flag(help: "Durable commands/s: senders keep --window commands in flight.")
     var journal = false
 
-    @Option(name: .customLong("cold-start"), parsing: .unconditional, help: ArgumentHelp("Journal EVENTS events through the server, restart it, and time exec → /healthz 200 → a join's welcome.", valueName: "EVENTS"), transform: count)
+    @Option(name: .customLong("cold-start"), parsing: .unconditional, help: ArgumentHelp("Journal EVENTS events through the server, restart it, and time exec → /healthz 200 → a join's welcome.", valueName: "EVENTS"))
     var coldStartEventsToJournal: Int?
 
     var mode: Options.Mode {
@@ -89,30 +91,30 @@ struct Modes: ParsableArguments, Sendable {
 }
 
 struct Shape: ParsableArguments, Sendable {
-    @Option(parsing: .unconditional, help: ArgumentHelp("Workshops (mirror instances: at most 3).", valueName: "W"), transform: count)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Workshops (mirror instances: at most 3).", valueName: "W"))
     var workshops: Int = 3
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Participants per workshop.", valueName: "P"), transform: count)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Participants per workshop.", valueName: "P"))
     var participants: Int = 100
 
     /// Changes per second and participant (fan-out), or the first step (saturate).
-    @Option(parsing: .unconditional, help: ArgumentHelp("Changes per second and participant (saturate: the first step).", valueName: "R"), transform: number)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Changes per second and participant (saturate: the first step).", valueName: "R"))
     var rate: Double = 1
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Measured seconds (at most 600).", valueName: "S"), transform: number)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Measured seconds (at most 600).", valueName: "S"))
     var duration: Double = 10
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds sent before measuring (at most 60).", valueName: "S"), transform: number)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds sent before measuring (at most 60).", valueName: "S"))
     var warmup: Double = 2
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds allowed for the last deliveries (at most 60).", valueName: "S"), transform: number)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds allowed for the last deliveries (at most 60).", valueName: "S"))
     var drain: Double = 5
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Repeat N times (fresh servers) and report the median (1 to 20).", valueName: "N"), transform: count)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Repeat N times (fresh servers) and report the median (1 to 20).", valueName: "N"))
     var runs: Int = 1
 
     /// Fan-out: joined connections held idle in other workshops while the load runs.
-    @Option(parsing: .unconditional, help: ArgumentHelp("Fan-out: also hold N idle joined connections in other workshops (Atelier only: the mirror has no room for them).", valueName: "N"), transform: count)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Fan-out: also hold N idle joined connections in other workshops (Atelier only: the mirror has no room for them).", valueName: "N"))
     var idle: Int = 0
 
     @Flag(help: "Run the same shape against libwebsockets-test-server.")
@@ -122,6 +124,8 @@ struct Shape: ParsableArguments, Sendable {
     var json = false
 
     mutating func validate() throws {
+        try requireNonNegative(["--workshops": workshops, "--participants": participants, "--runs": runs, "--idle": idle])
+        try requireNonNegative(["--rate": rate, "--duration": duration, "--warmup": warmup, "--drain": drain])
         guard workshops >= 1, participants >= 1 else { throw ValidationError("--workshops and --participants: at least 1") }
         // Bounded runs: every loop of the tool ends in time.
         duration = min(duration, 600)
@@ -132,30 +136,32 @@ struct Shape: ParsableArguments, Sendable {
 }
 
 struct Saturation: ParsableArguments, Sendable {
-    @Option(parsing: .unconditional, help: ArgumentHelp("Rate factor from one step to the next (above 1).", valueName: "F"), transform: number)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rate factor from one step to the next (above 1).", valueName: "F"))
     var stepFactor: Double = 1.25
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Highest rate tried.", valueName: "R"), transform: number)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Highest rate tried.", valueName: "R"))
     var maxRate: Double = 200
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Measured seconds per step (at most 120).", valueName: "S"), transform: number)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Measured seconds per step (at most 120).", valueName: "S"))
     var stepDuration: Double = 4
 
-    @Option(name: .customLong("p99-limit"), parsing: .unconditional, help: ArgumentHelp("A step above this p99 delivery latency is not sustained.", valueName: "MS"), transform: number)
+    @Option(name: .customLong("p99-limit"), parsing: .unconditional, help: ArgumentHelp("A step above this p99 delivery latency is not sustained.", valueName: "MS"))
     var p99LimitMs: Double = 100
 
     /// A step is sustained when it delivers at least this share of what was offered.
-    @Option(parsing: .unconditional, help: ArgumentHelp("A step is sustained when it delivers at least this share of what it offered.", valueName: "X"), transform: number)
+    @Option(parsing: .unconditional, help: ArgumentHelp("A step is sustained when it delivers at least this share of what it offered.", valueName: "X"))
     var sustainShare: Double = 0.95
 
     mutating func validate() throws {
+        try requireNonNegative(["--step-factor": stepFactor, "--max-rate": maxRate, "--step-duration": stepDuration,
+                                "--p99-limit": p99LimitMs, "--sustain-share": sustainShare])
         guard stepFactor > 1 else { throw ValidationError("--step-factor: must be above 1") }
         stepDuration = min(stepDuration, 120)
     }
 }
 
 struct Holding: ParsableArguments, Sendable {
-    @Option(parsing: .unconditional, help: ArgumentHelp("Wait after the last join before reading RSS.", valueName: "S"), transform: number)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Wait after the last join before reading RSS.", valueName: "S"))
     var settle: Double = 3
 
     @Flag(name: .customLong("no-join"), help: "Open the WebSockets but never join: the transport's share alone.")
@@ -168,13 +174,18 @@ struct Holding: ParsableArguments, Sendable {
 
     /// Hold WebSocket connections that never send `join`: the transport's share of the memory.
     var noJoin: Bool { noJoinAsked || pingOnce }
+
+    func validate() throws { try requireNonNegative(["--settle": settle]) }
 }
 
 struct Journaling: ParsableArguments, Sendable {
-    @Option(parsing: .unconditional, help: ArgumentHelp("Commands in flight per sender (at least 1).", valueName: "N"), transform: count)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Commands in flight per sender (at least 1).", valueName: "N"))
     var window: Int = 8
 
-    mutating func validate() throws { window = max(1, window) }
+    mutating func validate() throws {
+        try requireNonNegative(["--window": window])
+        window = max(1, window)
+    }
 }
 
 struct ColdStarting: ParsableArguments, Sendable {
@@ -215,24 +226,27 @@ struct Servers: ParsableArguments, Sendable {
     var column = "problems"
 
     /// Bytes of each mirror message (the timestamp padded), to match the size of Atelier's event.
-    @Option(parsing: .unconditional, help: ArgumentHelp("Size of each mirror message (48 to 4000).", valueName: "BYTES"), transform: count)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Size of each mirror message (48 to 4000).", valueName: "BYTES"))
     var baselinePayload: Int = 240
 
     /// Handshakes allowed in flight at once while connecting.
-    @Option(parsing: .unconditional, help: ArgumentHelp("Handshakes in flight while connecting (at least 1).", valueName: "N"), transform: count)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Handshakes in flight while connecting (at least 1).", valueName: "N"))
     var connectConcurrency: Int = 64
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Passed to atelier serve.", valueName: "N"), transform: count)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Passed to atelier serve.", valueName: "N"))
     var maxQueuedBytes: Int?
 
     /// Seconds to wait for other processes to leave the CPU before each run.
-    @Option(parsing: .unconditional, help: ArgumentHelp("Before each run, wait up to S s for other processes to use under 15 % CPU (at most 3600); every window also reports \"other CPU %\".", valueName: "S"), transform: number)
+    @Option(parsing: .unconditional, help: ArgumentHelp("Before each run, wait up to S s for other processes to use under 15 % CPU (at most 3600); every window also reports \"other CPU %\".", valueName: "S"))
     var quietWait: Double = 120
 
     @Flag(name: [.long, .short], help: "Progress on stderr.")
     var verbose = false
 
     mutating func validate() throws {
+        try requireNonNegative(["--baseline-payload": baselinePayload, "--connect-concurrency": connectConcurrency,
+                                "--max-queued-bytes": maxQueuedBytes ?? 0])
+        try requireNonNegative(["--quiet-wait": quietWait])
         baselinePayload = min(4000, max(48, baselinePayload))
         connectConcurrency = max(1, connectConcurrency)
         quietWait = min(3600, quietWait)
