@@ -58,8 +58,10 @@ let package = Package(
             "CLibWebSockets", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "AtelierDomainTests", dependencies: ["AtelierDomain"]),
-        .testTarget(name: "AtelierProtocolTests", dependencies: ["AtelierProtocol", "AtelierDomain"]),
-        .testTarget(name: "AtelierStoreTests", dependencies: ["AtelierStore", "AtelierDomain", "AtelierProtocol"]),
+        .testTarget(name: "AtelierProtocolTests", dependencies: ["AtelierProtocol", "AtelierDomain", "AtelierTestSupport"]),
+        // What the test targets share (one sample of every event).
+        .target(name: "AtelierTestSupport", dependencies: ["AtelierDomain"], path: "Tests/AtelierTestSupport"),
+        .testTarget(name: "AtelierStoreTests", dependencies: ["AtelierStore", "AtelierDomain", "AtelierProtocol", "AtelierTestSupport"]),
         .testTarget(name: "AtelierExportTests", dependencies: ["AtelierExport", "AtelierDomain"]),
         .testTarget(name: "AtelierTransportTests", dependencies: ["AtelierTransport"]),
         .testTarget(name: "AtelierBenchTests", dependencies: [

@@ -94,13 +94,19 @@ extension Rules {
             return updated == state.settings ? [] : [.settingsUpdated(updated)]
         case .votesReveal:
             try requireFacilitator("révéler les votes")
-            return state.votesRevealed ? [] : [.votesRevealed(counts: state.voteCounts)]
+            // The counts go to everyone: only of cards everyone sees (a hidden card's dots come
+            // back with `card.restored`, a private one's once it is revealed).
+            let counts = state.voteCounts.filter { state.cards[$0.key].map { !$0.hidden && !$0.isPrivate } ?? false }
+            return state.votesRevealed ? [] : [.votesRevealed(counts: counts)]
         case .cardsReveal:
             try requireFacilitator("révéler les cartes")
             let revealed = state.orderedCards.filter(\.isPrivate).map { card -> Card in
                 var c = card; c.isPrivate = false; return c
             }
-            return revealed.isEmpty ? [] : [.cardsRevealed(cards: revealed)]
+            // Cards the facilitator hid stop being private too, but in an event only the
+            // facilitator receives: hidden means hidden from every participant.
+            let shown = revealed.filter { !$0.hidden }, hidden = revealed.filter(\.hidden)
+            return [shown, hidden].filter { !$0.isEmpty }.map { EventBody.cardsRevealed(cards: $0) }
 
         // MARK: Clusters and comments
         case let .clusterCreate(board, title, cards):

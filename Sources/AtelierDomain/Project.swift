@@ -154,11 +154,13 @@ public enum ProjectRules {
     public static let limits = (title: 120, summary: 2000, territory: 120, nextSteps: 2000, name: 120, role: 200,
                                 partners: 20, euros: 10_000_000, people: 100_000, other: 1000, links: 100)
 
-    /// A SIRET: 14 digits whose Luhn sum is a multiple of 10 (La Poste's establishments excepted).
+    /// A SIRET: 14 digits whose Luhn sum is a multiple of 10. La Poste's establishments (SIREN
+    /// 356 000 000) are numbered otherwise: their digits add up to a multiple of 5; its head
+    /// office keeps a Luhn key.
     public static func isValidSIRET(_ s: String) -> Bool {
         let digits = s.compactMap(\.wholeNumberValue)
         guard s.count == 14, digits.count == 14 else { return false }
-        if s.hasPrefix("356000000") { return digits.reduce(0, +) % 5 == 0 }
+        if s.hasPrefix("356000000"), s != "35600000000048" { return digits.reduce(0, +) % 5 == 0 }
         var sum = 0
         for (i, d) in digits.enumerated() {
             let v = i % 2 == 0 ? d * 2 : d

@@ -37,6 +37,14 @@ extension Rules {
                 throw DomainError(.conflict, "Quelqu'un d'autre vient de modifier ce projet (version \(p.version)) : voici sa version actuelle, reprenez vos changements dessus.", current: p)
             }
             guard !change.isEmpty else { return [] }
+            // A card the editor cannot see (someone's private card, a hidden one) does not exist
+            // for them: linking it is refused like linking an unknown id.
+            let linked = Set(p.problems + p.sources)
+            for id in (change.problems ?? []) + (change.sources ?? []) where !linked.contains(id) {
+                guard let card = state.cards[id], state.canSee(card, viewer: actor) else {
+                    throw DomainError(.invalid, "Projet invalide : une carte liée n'existe pas (\(id)).")
+                }
+            }
             let normalized = normalize(change)
             let updated = normalized.applied(to: p)
             let problems = ProjectRules.problems(of: updated, in: state)

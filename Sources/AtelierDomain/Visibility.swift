@@ -70,8 +70,17 @@ extension Workshop {
         return a
     }
 
-    /// Who may receive `body`, decided on the state before it is applied.
-    public func audience(of body: EventBody) -> Audience {
+    /// The audience of what a participant did in plain sight of the room (a cluster, a sheet): everyone,
+    /// without its author in an anonymous workshop (docs/protocol.md "What the server hides").
+    /// What the facilitator or the system did is never anonymous.
+    func authored(by author: ActorID?) -> Audience {
+        guard let author, author != Actor.facilitatorID, author != Actor.systemID else { return .everyone }
+        return Audience(participants: nil, owner: author, anonymizeParticipants: settings.anonymous,
+                        anonymizeFacilitator: settings.anonymous && !settings.facilitatorSeesAuthors)
+    }
+
+    /// Who may receive `body` (caused by `by`), decided on the state before it is applied.
+    public func audience(of body: EventBody, by: ActorID?) -> Audience {
         switch body {
         case .cardAdded(let card):
             return audience(of: card)
@@ -107,16 +116,20 @@ extension Workshop {
             // Who backs a sheet is as anonymous as who wrote a card; the count is public.
             return Audience(participants: nil, owner: supporter, anonymizeParticipants: settings.anonymous,
                             anonymizeFacilitator: settings.anonymous && !settings.facilitatorSeesAuthors)
-        case .cardsRevealed:
-            return Audience(participants: nil, anonymizeParticipants: settings.anonymous,
+        case .cardsRevealed(let revealed):
+            // Hidden cards are revealed in an event of their own, for the facilitator only.
+            let onlyHidden = !revealed.isEmpty && revealed.allSatisfy { cards[$0.id]?.hidden ?? $0.hidden }
+            return Audience(participants: onlyHidden ? [] : nil, anonymizeParticipants: settings.anonymous,
                             anonymizeFacilitator: settings.anonymous && !settings.facilitatorSeesAuthors)
+        // Things participants make in the open: their author is hidden in an anonymous workshop.
+        case .clusterCreated, .clusterRenamed, .projectCreated, .projectUpdated, .projectStatusChanged:
+            return authored(by: by)
         // Public facts of the room: every participant and the facilitator, authors as they are.
         // Listed one by one (no `default:`): a new event does not compile until its audience is decided.
         case .workshopCreated, .participantJoined, .phaseChanged, .participantAssigned, .rotationAdvanced,
              .hostAssigned, .participantRemoved, .participantErased, .timerStarted, .timerPaused, .timerResumed,
              .timerStopped, .timerEnded, .announcementMade, .workshopPaused, .workshopResumed, .workshopClosed,
-             .viewFocused, .settingsUpdated, .votesRevealed, .clusterCreated, .clusterRenamed, .boardLocked,
-             .boardUnlocked, .projectCreated, .projectUpdated, .projectStatusChanged, .projectSubmitted:
+             .viewFocused, .settingsUpdated, .votesRevealed, .boardLocked, .boardUnlocked, .projectSubmitted:
             return .everyone
         }
     }

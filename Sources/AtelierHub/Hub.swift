@@ -295,7 +295,8 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         }
         switch decide(command, in: room, by: actor) {
         case .failure(let error):
-            let bytes = Outbound.error(re: id, error)
+            let hidesSupporters = !room.state.showsAuthor(nil, to: actor)
+            let bytes = Outbound.error(re: id, error, onlySupporter: hidesSupporters ? actor.id : nil)
             room.remember(bytes, for: id, by: actor.id)
             reply(connection, bytes)
         case .success(let bodies):

@@ -104,7 +104,7 @@ final class Room {
 
     @discardableResult
     func record(_ event: Event) -> Recorded {
-        var recorded = Recorded(event: event, audience: state.audience(of: event.body),
+        var recorded = Recorded(event: event, audience: state.audience(of: event.body, by: event.by),
                                 context: Outbound.EventContext(revealed: state.votesRevealed))
         if state.votesRevealed, case .cardRestored(let card) = event.body { recorded.context.restoredVotes = state.voteCount(card.id) }
         state.apply(event)

@@ -29,14 +29,16 @@ public enum Outbound {
         return w.bytes
     }
 
-    public static func error(re: String?, _ error: DomainError) -> [UInt8] {
+    /// `onlySupporter`: the viewer, when the workshop hides who supports a sheet from them (a
+    /// `conflict` answer carries the current sheet as the snapshot would show it).
+    public static func error(re: String?, _ error: DomainError, onlySupporter: ActorID? = nil) -> [UInt8] {
         var w = JSONWriter(reserving: 128)
         w.beginObject()
         w.key("type"); w.string(ServerMessageType.error.rawValue)
         w.key("re"); w.string(re)
         w.key("code"); w.string(error.code.rawValue)
         w.key("message"); w.string(error.message)
-        if let current = error.current { w.key("current"); writeProject(current, to: &w) }
+        if let current = error.current { w.key("current"); writeProject(current, onlySupporter: onlySupporter, to: &w) }
         if let missing = error.missing { w.key("missing"); w.beginArray(); missing.forEach { w.string($0) }; w.endArray() }
         w.endObject()
         return w.bytes
@@ -234,7 +236,8 @@ public enum Outbound {
         case .boardLocked(let board), .boardUnlocked(let board):
             w.key("board"); w.string(board)
         case .projectCreated(let project):
-            w.key("project"); writeProject(project, to: &w)
+            // Where authors are hidden, so are supporters (the count stays).
+            w.key("project"); writeProject(project, onlySupporter: anonymous ? "" : nil, to: &w)
         case let .projectUpdated(project, change, version):
             w.key("project"); w.string(project)
             w.key("version"); w.int(version)

@@ -144,9 +144,9 @@ struct FacilitationTests {
         let added = try step(&w, .cardAdd(board: "b_a", column: "problems", text: "Secret", x: nil, y: nil, color: nil), alice)
         guard case .cardAdded(let card)? = added.first else { Issue.record("no card"); return }
         #expect(card.isPrivate)
-        #expect(w.audience(of: .cardEdited(card: card.id, text: "x", version: 2)).sight(for: bob) == .hidden)
-        #expect(w.audience(of: .cardEdited(card: card.id, text: "x", version: 2)).sight(for: alice) == .full)
-        #expect(w.audience(of: .cardEdited(card: card.id, text: "x", version: 2)).sight(for: facilitator) == .full)
+        #expect(w.audience(of: .cardEdited(card: card.id, text: "x", version: 2), by: nil).sight(for: bob) == .hidden)
+        #expect(w.audience(of: .cardEdited(card: card.id, text: "x", version: 2), by: nil).sight(for: alice) == .full)
+        #expect(w.audience(of: .cardEdited(card: card.id, text: "x", version: 2), by: nil).sight(for: facilitator) == .full)
         #expect(run(w, .commentAdd(card: card.id, text: "je vois"), bob).failure?.code == .notFound, "a private card does not exist for others")
         let revealed = try step(&w, .cardsReveal, facilitator)
         guard case .cardsRevealed(let cards)? = revealed.first else { Issue.record("no reveal"); return }
@@ -159,13 +159,13 @@ struct FacilitationTests {
         var w = fixture()
         _ = try step(&w, .settingsUpdate(SettingsChange(anonymous: true, facilitatorSeesAuthors: false)), facilitator)
         let add = EventBody.cardAdded(Card(id: "c_x", board: "b_a", column: "problems", text: "x", x: 0, y: 0, color: .yellow, author: "p_10", createdSeq: 1))
-        #expect(w.audience(of: add).sight(for: alice) == .full)
-        #expect(w.audience(of: add).sight(for: bob) == .anonymous)
-        #expect(w.audience(of: add).sight(for: facilitator) == .anonymous)
+        #expect(w.audience(of: add, by: nil).sight(for: alice) == .full)
+        #expect(w.audience(of: add, by: nil).sight(for: bob) == .anonymous)
+        #expect(w.audience(of: add, by: nil).sight(for: facilitator) == .anonymous)
         #expect(!w.showsAuthor("p_10", to: bob))
         #expect(w.showsAuthor("p_10", to: alice))
         _ = try step(&w, .settingsUpdate(SettingsChange(facilitatorSeesAuthors: true)), facilitator)
-        #expect(w.audience(of: add).sight(for: facilitator) == .full)
+        #expect(w.audience(of: add, by: nil).sight(for: facilitator) == .full)
     }
 
     @Test func clustersAndComments() throws {

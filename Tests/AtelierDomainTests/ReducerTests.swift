@@ -181,12 +181,12 @@ struct DecisionTests {
     @Test func votesAreSecretUntilRevealed() {
         var w = fixture(phase: "ideas")
         let vote = EventBody.voteCast(card: "c_100", voter: "p_10", phase: "ideas", total: 1)
-        #expect(w.audience(of: vote).sight(for: alice) == .full)
-        #expect(w.audience(of: vote).sight(for: bob) == .hidden)
-        #expect(w.audience(of: vote).sight(for: facilitator) == .hidden)
+        #expect(w.audience(of: vote, by: nil).sight(for: alice) == .full)
+        #expect(w.audience(of: vote, by: nil).sight(for: bob) == .hidden)
+        #expect(w.audience(of: vote, by: nil).sight(for: facilitator) == .hidden)
         w.votesRevealed = true
-        #expect(w.audience(of: vote).sight(for: bob) == .anonymous, "counts become public, voters never")
-        #expect(w.audience(of: .phaseChanged(phase: "x")).sight(for: bob) == .full)
+        #expect(w.audience(of: vote, by: nil).sight(for: bob) == .anonymous, "counts become public, voters never")
+        #expect(w.audience(of: .phaseChanged(phase: "x"), by: nil).sight(for: bob) == .full)
     }
 
     @Test func facilitatorChangesPhase() throws {

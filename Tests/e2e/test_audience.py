@@ -188,9 +188,6 @@ def test_the_author_keeps_their_name_on_their_own_revealed_card(server):
     run(scenario())
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: `cards.reveal` reveals private cards the facilitator hid; "
-                                       "`cards.revealed` carries their text to every participant "
-                                       "(Facilitation.swift, case .cardsReveal: the filter keeps hidden cards)")
 def test_a_hidden_private_card_stays_hidden_when_cards_are_revealed(server):
     """Moderation: hidden cards disappear for participants, their author too. A private card the
     facilitator hid must not come back through `cards.reveal`."""
@@ -517,8 +514,6 @@ def test_a_siret_is_checked_with_its_own_rule(server, siret, valid):
     run(scenario())
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: La Poste's head office SIRET 35600000000048 (a Luhn number) is "
-                                       "refused: Project.swift applies the digit-sum rule to every 356000000 number")
 def test_la_postes_head_office_siret_is_accepted(server):
     """La Poste's head office (35600000000048) keeps the Luhn key (6+5+3+8+8 = 30); only its other
     establishments use the digit-sum rule (its digit sum is 26)."""
@@ -625,8 +620,6 @@ def test_twenty_nine_wrong_codes_leave_the_right_one_open(server):
 # --------------------------------------------------------------------------------------------
 # Also hidden: dots on a hidden card (found while writing the tests above).
 
-@pytest.mark.xfail(strict=True, reason="server bug: `votes.revealed` lists every card with dots, hidden ones "
-                                       "included, to every participant (Facilitation.swift .votesReveal: state.voteCounts)")
 def test_the_vote_reveal_does_not_name_a_hidden_card(server):
     """Moderation: a hidden card is absent for participants; the reveal's counts must not name it."""
     async def scenario():
@@ -645,9 +638,6 @@ def test_the_vote_reveal_does_not_name_a_hidden_card(server):
     run(scenario())
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: `project.update` checks that linked cards exist, not that the editor "
-                                       "may see them (ProjectRules.problems: `w.cards[card] == nil`): a private or hidden "
-                                       "card's id is accepted, which tells it exists, and is broadcast in `project.updated`")
 def test_a_sheet_cannot_link_a_card_its_editor_cannot_see(server):
     """Private writing: for anyone but its author and the facilitator a private card does not exist
     (`not_found`). Linking it to a project sheet must be refused as for a card that does not exist."""
