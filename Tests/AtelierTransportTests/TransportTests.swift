@@ -245,15 +245,7 @@ final class LivenessTests {
 
     deinit { server.stop() }
 
-    func openWebSocket() throws -> TCPClient {
-        let c = try TCPClient(port: server.port)
-        var tv = timeval(tv_sec: 15, tv_usec: 0)
-        setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        c.write(upgradeRequest(origin: nil, port: server.port))
-        let r = String(decoding: c.read { String(decoding: $0, as: UTF8.self).contains("\r\n\r\n") }, as: UTF8.self)
-        try #require(r.hasPrefix("HTTP/1.1 101"))
-        return c
-    }
+    func openWebSocket() throws -> TCPClient { try openPatientWebSocket(port: server.port) }
 
     /// Reads one whole server frame (unmasked, short payloads): opcode and payload, nil once closed.
     func readFrame(_ c: TCPClient) -> (opcode: UInt8, payload: [UInt8])? {
@@ -342,15 +334,7 @@ final class TransportDefaultLimitTests {
 
     deinit { server.stop() }
 
-    func openWebSocket() throws -> TCPClient {
-        let c = try TCPClient(port: server.port)
-        var tv = timeval(tv_sec: 15, tv_usec: 0)
-        setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        c.write(upgradeRequest(origin: nil, port: server.port))
-        let r = String(decoding: c.read { String(decoding: $0, as: UTF8.self).contains("\r\n\r\n") }, as: UTF8.self)
-        try #require(r.hasPrefix("HTTP/1.1 101"))
-        return c
-    }
+    func openWebSocket() throws -> TCPClient { try openPatientWebSocket(port: server.port) }
 
     @Test func aMessageOfExactly64KiBIsDelivered() throws {
         let c = try openWebSocket()
@@ -367,4 +351,15 @@ final class TransportDefaultLimitTests {
         #expect(closeCode(in: c.read { closeCode(in: $0) != nil }) == 1009)
         #expect(!delegate.events.withLock { $0.contains("message 65537") })
     }
+}
+
+/// An upgraded connection whose reads wait up to 15 s for each expected frame.
+func openPatientWebSocket(port: Int) throws -> TCPClient {
+    let c = try TCPClient(port: port)
+    var tv = timeval(tv_sec: 15, tv_usec: 0)
+    setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    c.write(upgradeRequest(origin: nil, port: port))
+    let r = String(decoding: c.read { String(decoding: $0, as: UTF8.self).contains("\r\n\r\n") }, as: UTF8.self)
+    try #require(r.hasPrefix("HTTP/1.1 101"))
+    return c
 }
