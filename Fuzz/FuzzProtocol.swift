@@ -12,7 +12,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     for actor in FuzzFixture.actors {
         if case .success(let events) = reduce(state, command, by: actor, context: ReduceContext(nextSeq: state.seq + 1, now: 1_000)) {
             for body in events {
-                _ = state.audience(of: body)
+                _ = state.audience(of: body, by: actor.id)
                 state.apply(Event(seq: state.seq + 1, at: 1_000, by: actor.id, body: body))
                 _ = Outbound.event(Event(seq: state.seq, at: 1_000, by: actor.id, body: body), sight: .anonymous, context: .init(revealed: true))
             }

@@ -37,7 +37,7 @@ public enum JSONExport {
                 w.key("title"); w.string(column.column.title)
                 w.key("kind"); w.string(column.column.kind.rawValue)
                 w.key("cards"); w.beginArray()
-                column.cards.forEach { writeCard($0, &w) }
+                column.cards.forEach { writeCardLine($0, &w) }
                 w.endArray()
                 w.endObject()
             }
@@ -65,7 +65,8 @@ public enum JSONExport {
         return w.bytes
     }
 
-    static func writeCard(_ c: Outcome.CardLine, _ w: inout JSONWriter) {
+    /// A card as the export document (schemas/workshop-export.v1.json) shows it: not the wire's card.
+    static func writeCardLine(_ c: Outcome.CardLine, _ w: inout JSONWriter) {
         w.beginObject()
         w.key("id"); w.string(c.id)
         w.key("text"); w.string(c.text)
@@ -107,8 +108,8 @@ public enum JSONExport {
         w.key("board"); w.string(s.board)
         w.key("phase"); w.string(s.phase)
         w.key("cluster"); w.string(p.cluster?.title)
-        w.key("problems"); w.beginArray(); p.problems.forEach { writeCard($0, &w) }; w.endArray()
-        w.key("ideas"); w.beginArray(); p.ideas.forEach { writeCard($0, &w) }; w.endArray()
+        w.key("problems"); w.beginArray(); p.problems.forEach { writeCardLine($0, &w) }; w.endArray()
+        w.key("ideas"); w.beginArray(); p.ideas.forEach { writeCardLine($0, &w) }; w.endArray()
         w.key("votes"); w.int(p.votes)
         w.endObject()
         w.key("contributors"); w.beginArray()

@@ -187,7 +187,8 @@ struct WorkshopCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Crée un atelier à partir d'un programme.")
         @Option(help: "Identifiant du programme (voir sessions/).") var plan: String = defaultPlanID
         @Option(help: "Titre de l'atelier (sinon celui du programme).") var title: String?
-        @Option(help: "Adresse publique du serveur, pour les liens.") var baseURL: String = "http://127.0.0.1:8080"
+        static let defaultBaseURL = "http://127.0.0.1:8080"
+        @Option(help: "Adresse publique du serveur, pour les liens.") var baseURL: String = defaultBaseURL
         @OptionGroup var storage: StorageOptions
 
         func run() throws {
@@ -218,8 +219,10 @@ struct WorkshopCommand: ParsableCommand {
                     throw ValidationError(RunningServer.message(body))
                 }
                 print("Atelier créé (par le serveur en cours d'exécution).")
+                // The running server's address, unless another public address was given.
+                let base = baseURL == Self.defaultBaseURL ? server.url : baseURL
                 printLinks(WorkshopRecord(id: id, title: created, plan: self.plan, joinCode: code, facilitatorKey: key, createdAt: now()),
-                           base: baseURL, secrets: true)
+                           base: base, secrets: true)
             }
         }
     }
