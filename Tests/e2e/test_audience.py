@@ -652,3 +652,52 @@ def test_a_sheet_cannot_link_a_card_its_editor_cannot_see(server):
         assert linked["type"] == "error" and linked["code"] == missing["code"], linked
         await r.close()
     run(scenario())
+
+
+# --------------------------------------------------------------------------------------------
+# Things participants make in the open (clusters, sheets), and what a conflict answer shows.
+
+@pytest.mark.parametrize("mode", MODES)
+def test_clusters_and_sheets_name_their_author_only_to_whom_anonymity_allows(server, mode):
+    """Anonymous mode covers what people make in the open too: `by` on `cluster.created`,
+    `cluster.renamed`, `project.created` and `project.updated` is null for everyone but the author
+    (and the facilitator when `facilitatorSeesAuthors`), live and on a resume."""
+    async def scenario():
+        r = await Room(server).open(mode)
+        await r.ok("facilitator", {"type": "phase.set", "phase": "projects"})
+        card = (await r.ok("facilitator", {"type": "card.add", "board": r.board, "column": "problems", "text": "Constat"}))["result"]["card"]
+        live0 = await r.settle()
+        since = max(m["seq"] for m in seq_events(live0["facilitator"]))
+        cluster = (await r.ok("author", {"type": "cluster.create", "board": r.board, "title": "Mobilité", "cards": [card]}))["result"]["cluster"]
+        await r.ok("author", {"type": "cluster.rename", "cluster": cluster, "title": "Mobilité rurale"})
+        project = (await r.ok("author", {"type": "project.create", "board": r.board, "title": "Garage solidaire"}))["result"]["project"]
+        await r.ok("author", {"type": "project.update", "project": project, "version": 1, "fields": {"summary": "Réparer"}})
+        live = await r.settle()
+        seen = await r.observe(since, live)
+        author = r.id("author")
+        for v in VIEWERS:
+            events, raw = seen[v]
+            made = [e for e in events if e["type"] in ("cluster.created", "cluster.renamed", "project.created", "project.updated")]
+            assert [e["type"] for e in made] == ["cluster.created", "cluster.renamed", "project.created", "project.updated"], (v, made)
+            expected_by = author if SEES_AUTHOR[mode][v] else None
+            assert all(e["by"] == expected_by for e in made), (v, mode, [e["by"] for e in made])
+        await r.close()
+    run(scenario())
+
+
+def test_a_conflict_answer_does_not_list_other_supporters_in_an_anonymous_workshop(server):
+    """The `current` sheet of a `conflict` answer is shown as the snapshot shows it: in an
+    anonymous workshop a participant sees how many back the sheet, not who."""
+    async def scenario():
+        r = await Room(server).open("anonymous")
+        await r.ok("facilitator", {"type": "phase.set", "phase": "projects"})
+        project = (await r.ok("author", {"type": "project.create", "board": r.board, "title": "Fiche"}))["result"]["project"]
+        await r.ok("other", {"type": "project.support", "project": project})
+        await r.ok("author", {"type": "project.update", "project": project, "version": 1, "fields": {"summary": "A"}})
+        clash = await r.m.request({"type": "project.update", "project": project, "version": 1, "fields": {"summary": "B"}})
+        assert clash["code"] == "conflict", clash
+        assert clash["current"]["supportCount"] == 1
+        assert clash["current"]["supporters"] == [], clash["current"]
+        assert r.id("other") not in json.dumps(clash)
+        await r.close()
+    run(scenario())
