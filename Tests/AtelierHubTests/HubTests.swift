@@ -311,6 +311,31 @@ struct HubTests {
 
 @Suite("Hub guards", .serialized)
 struct HubGuardTests {
+    /// rules-submit-facilitator: only the facilitator sends the sheets to the call for projects.
+    @Test func aParticipantCannotSubmitTheProjects() throws {
+        let h = try Harness()
+        h.join(1)
+        h.send(1, #"{"id":"s","type":"projects.submit","channel":"webhook"}"#)
+        h.settle()
+        let reply = try #require(h.transport.messages(to: 1).last)
+        #expect(reply["re"] == .string("s"))
+        #expect(reply["code"] == .string("forbidden"))
+    }
+
+    /// rules-presence-unknown-project: "I am editing" names a sheet that exists.
+    @Test func presenceOnAnUnknownSheetIsNotFound() throws {
+        let h = try Harness()
+        h.join(1)
+        h.join(2)
+        let before = h.transport.messages(to: 2).count
+        h.send(1, #"{"id":"e","type":"presence","project":"j_404","field":"title"}"#)
+        h.settle()
+        let reply = try #require(h.transport.messages(to: 1).last)
+        #expect(reply["re"] == .string("e"))
+        #expect(reply["code"] == .string("not_found"))
+        #expect(h.transport.messages(to: 2).count == before, "nothing relayed")
+    }
+
     @Test func guessingJoinCodesIsSlowedDown() throws {
         let h = try Harness()
         h.open(1)

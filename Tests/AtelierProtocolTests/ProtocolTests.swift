@@ -185,6 +185,30 @@ struct OutboundTests {
         #expect(!text.contains("\"c_1\":2"), "another participant's dots never reach p_2")
     }
 
+    /// vis-snapshot-private-cards and vis-facilitator-sees-authors-setting: a snapshot holds
+    /// someone else's private card for nobody but its author and the facilitator, and names
+    /// authors to the facilitator only when `facilitatorSeesAuthors`.
+    @Test func snapshotHidesPrivateCardsAndAuthorsAsTheSettingsSay() throws {
+        var w = Workshop(Blueprint(id: "w", title: "t", plan: "p", groups: [], boards: [],
+                                   phases: [Phase(id: "ideas", title: "I", open: [.idea])],
+                                   settings: Settings(privateWriting: true, anonymous: true, facilitatorSeesAuthors: false)))
+        w.cards["c_1"] = Card(id: "c_1", board: "b", column: "c", text: "Secret de p_1", x: 0, y: 0, color: .yellow, author: "p_1",
+                              createdSeq: 1, isPrivate: true)
+        w.cards["c_2"] = Card(id: "c_2", board: "b", column: "c", text: "Public", x: 0, y: 0, color: .yellow, author: "p_1", createdSeq: 2)
+        func cards(for viewer: Actor) throws -> [JSONValue] {
+            guard case .array(let cards)? = try JSONParser.parse(Outbound.snapshot(w, for: viewer) { _ in false })["cards"] else { return [] }
+            return cards
+        }
+        #expect(try cards(for: Actor(id: "p_2", role: .participant)).map { $0["id"] } == [.string("c_2")])
+        #expect(try cards(for: Actor(id: "p_1", role: .participant)).map { $0["id"] } == [.string("c_1"), .string("c_2")])
+        let forFacilitator = try cards(for: .facilitator)
+        #expect(forFacilitator.map { $0["id"] } == [.string("c_1"), .string("c_2")])
+        #expect(forFacilitator.allSatisfy { $0["author"] == .null }, "facilitatorSeesAuthors is off")
+        w.settings.facilitatorSeesAuthors = true
+        #expect(try cards(for: .facilitator).allSatisfy { $0["author"] == .string("p_1") })
+        #expect(try cards(for: Actor(id: "p_2", role: .participant)).allSatisfy { $0["author"] == .null })
+    }
+
     @Test func batchIsAnArrayOfMessages() throws {
         let v = try JSONParser.parse(Outbound.batch([Outbound.pong(re: "1", now: 0), Outbound.ack(re: "2", seq: 1, result: [])]))
         guard case .array(let items) = v else { Issue.record("not an array"); return }

@@ -1,0 +1,84 @@
+import Testing
+@testable import AtelierDomain
+
+/// Rules the mutation run (scripts/mutants) showed no test held: each test names the mutant it kills.
+@Suite("Rule edges")
+struct RuleEdgeTests {
+    /// rules-card-edit-version: an edit must name the card's current version, neither an older nor a later one.
+    @Test func anEditNamesTheCurrentVersionExactly() throws {
+        var w = fixture()
+        _ = try step(&w, .cardEdit(card: "c_100", text: "Deuxième", version: 1), alice)
+        #expect(w.cards["c_100"]?.version == 2)
+        #expect(run(w, .cardEdit(card: "c_100", text: "Périmée", version: 1), alice).failure?.code == .conflict)
+        #expect(run(w, .cardEdit(card: "c_100", text: "Future", version: 3), alice).failure?.code == .conflict)
+        #expect(try step(&w, .cardEdit(card: "c_100", text: "Troisième", version: 2), alice).count == 1)
+    }
+
+    /// rules-announce-length: an announcement is at most 500 characters.
+    @Test func anAnnouncementIsAtMost500Characters() throws {
+        let w = fixture()
+        #expect(throws: Never.self) { try run(w, .announce(text: String(repeating: "é", count: 500)), facilitator).get() }
+        #expect(run(w, .announce(text: String(repeating: "é", count: 501)), facilitator).failure?.code == .invalid)
+    }
+
+    /// rules-cluster-same-board: a cluster gathers cards of one board.
+    @Test func aClusterGathersCardsOfOneBoard() throws {
+        var w = fixture()
+        let other = try step(&w, .cardAdd(board: "b_b", column: "problems", text: "Ailleurs", x: nil, y: nil, color: nil), facilitator)
+        guard case .cardAdded(let card)? = other.first else { Issue.record("no card"); return }
+        #expect(run(w, .clusterCreate(board: "b_a", title: "Mêlé", cards: ["c_100", card.id]), facilitator).failure?.code == .invalid)
+        #expect(throws: Never.self) { try run(w, .clusterCreate(board: "b_a", title: "Seul", cards: ["c_100"]), facilitator).get() }
+    }
+
+    /// rules-card-cluster-same-board and rules-cluster-rename-table: a card joins clusters of its
+    /// own board, and only the board's table (or the facilitator) renames a cluster.
+    @Test func aCardJoinsOnlyAClusterOfItsBoard() throws {
+        var w = fixture()
+        let added = try step(&w, .cardAdd(board: "b_b", column: "problems", text: "Sur B", x: nil, y: nil, color: nil), facilitator)
+        guard case .cardAdded(let onB)? = added.first else { Issue.record("no card"); return }
+        let created = try step(&w, .clusterCreate(board: "b_b", title: "Groupe B", cards: [onB.id]), facilitator)
+        guard case .clusterCreated(let cluster, _)? = created.first else { Issue.record("no cluster"); return }
+        #expect(run(w, .cardCluster(card: "c_100", cluster: cluster.id), facilitator).failure?.code == .invalid)
+        #expect(run(w, .cardCluster(card: "c_100", cluster: cluster.id), alice).failure != nil)
+        // Renaming: Carol's table (B) may, Alice's (A) may not.
+        #expect(run(w, .clusterRename(cluster: cluster.id, title: "Renommé"), alice).failure?.code == .forbidden)
+        #expect(throws: Never.self) { try run(w, .clusterRename(cluster: cluster.id, title: "Renommé"), carol).get() }
+    }
+
+    /// rules-project-support-facilitator: the facilitator does not back sheets.
+    @Test func theFacilitatorDoesNotSupportASheet() throws {
+        var w = fixture(phase: "projects")
+        let created = try step(&w, .projectCreate(board: "b_a", title: "Fiche", cluster: nil, cards: []), alice)
+        guard case .projectCreated(let sheet)? = created.first else { Issue.record("no sheet"); return }
+        #expect(run(w, .projectSupport(project: sheet.id, support: true), facilitator).failure?.code == .forbidden)
+        #expect(try step(&w, .projectSupport(project: sheet.id, support: true), carol) == [.projectSupported(project: sheet.id, supporter: "p_12", support: true)])
+    }
+
+    /// rules-tables-balance-removed: balancing the tables seats nobody who was removed.
+    @Test func balancingSkipsRemovedParticipants() throws {
+        var w = fixture()
+        _ = try step(&w, .participantAssign(participant: "p_11", group: nil), facilitator)
+        _ = try step(&w, .participantRemove(participant: "p_11"), facilitator)
+        _ = try step(&w, .participantAssign(participant: "p_12", group: nil), facilitator)
+        let events = try step(&w, .tablesBalance, facilitator)
+        #expect(events.count == 1)
+        #expect(events.first == .participantAssigned(participant: "p_12", group: "g_a") || events.first == .participantAssigned(participant: "p_12", group: "g_b"))
+        #expect(w.participants["p_11"]?.group == nil)
+    }
+
+    /// rules-rotation-direction: with three tables in the order A, B, C, each group moves to the
+    /// next board: the group at A goes to B, B's to C, C's back to A.
+    @Test func rotationMovesEachGroupToTheNextBoard() throws {
+        let columns = [Column(id: "problems", title: "P", kind: .problem)]
+        var w = Workshop(Blueprint(
+            id: "w", title: "T", plan: "t",
+            groups: ["a", "b", "c"].map { Group(id: "g_\($0)", title: $0, theme: "") },
+            boards: ["a", "b", "c"].map { Board(id: "b_\($0)", title: $0, group: "g_\($0)", columns: columns) },
+            phases: [Phase(id: "p", title: "P", open: [.problem])], settings: Settings(),
+            rotation: ["b_a", "b_b", "b_c"]))
+        _ = try step(&w, .rotationAdvance, facilitator)
+        #expect(w.board("b_b")?.group == "g_a")
+        #expect(w.board("b_c")?.group == "g_b")
+        #expect(w.board("b_a")?.group == "g_c")
+    }
+}
