@@ -47,7 +47,36 @@ struct JSONExportTests {
         #expect(!text.contains("\"author\":\"p_1\""))
         #expect(text.contains("\"author\":null"))
     }
+
+    /// exp-anonymous-contributors and exp-hidden-linked-problems: a sheet's provenance in an
+    /// anonymous workshop lists no contributor (not even by kind of structure), and never a card
+    /// the facilitator hid.
+    @Test func aSheetsProvenanceKeepsAnonymityAndModeration() throws {
+        var w = workshop()
+        w.settings.listOrganisations = true
+        w.cards["c_2"] = Card(id: "c_2", board: "b_a", column: "problems", text: "Constat masqué", x: 0, y: 0, color: .yellow,
+                              author: "p_1", createdSeq: 2, hidden: true)
+        var sheet = ProjectSheet(id: "j_3", board: "b_a", title: "Fiche", createdBy: "p_1", createdSeq: 3, phase: "ideas")
+        sheet.problems = ["c_2"]
+        sheet.sources = ["c_1"]
+        w.projects[sheet.id] = sheet
+        func project(_ w: Workshop) throws -> JSONValue {
+            guard case .array(let projects)? = try JSONParser.parse(JSONExport.document(w, generatedAt: 0))["projects"], let p = projects.first else {
+                throw ExportShapeError()
+            }
+            return p
+        }
+        let open = try project(w)
+        #expect(open["provenance"]?["problems"] == .array([]), "the hidden card is not in the provenance")
+        #expect(!String(decoding: JSONExport.document(w, generatedAt: 0), as: UTF8.self).contains("Constat masqué"))
+        guard case .array(let contributors)? = open["contributors"] else { Issue.record("no contributors"); return }
+        #expect(contributors.count == 1, "open workshop: the sheet's people, by structure")
+        w.settings.anonymous = true
+        #expect(try project(w)["contributors"] == .array([]), "anonymous workshop: nobody, not even by kind")
+    }
 }
+
+struct ExportShapeError: Error {}
 
 @Suite("CSV and report")
 struct CSVAndReportTests {

@@ -164,6 +164,8 @@ final class TransportTests {
             ("http://127.0.0.1:\(server.port)", "/ws", "atelier.v1", "101"),
             (nil, "/ws", "atelier.v1", "101"),
             (nil, "/elsewhere", "atelier.v1", "404"),
+            (nil, "/wsx", "atelier.v1", "404"),  // the path is exactly /ws, not a prefix (mutant trn-path)
+            (nil, "/ws/extra", "atelier.v1", "404"),
             (nil, "/ws", "chat", "400"),
         ] as [(String?, String, String, String)] {
             let c = try TCPClient(port: server.port)

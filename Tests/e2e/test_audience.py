@@ -195,6 +195,8 @@ def test_a_hidden_private_card_stays_hidden_when_cards_are_revealed(server):
         r = await Room(server).open("open", privateWriting=True)
         secret = "Carte privée puis masquée 5e1f"
         card = (await r.ok("author", {"type": "card.add", "board": r.board, "column": "problems", "text": secret}))["result"]["card"]
+        # Another private card, not hidden: it is revealed in the same command, to everyone.
+        shown = (await r.ok("mate", {"type": "card.add", "board": r.board, "column": "problems", "text": "Révélée"}))["result"]["card"]
         await r.ok("facilitator", {"type": "card.hide", "card": card})
         await r.settle()
         marks = r.marks()
@@ -203,6 +205,8 @@ def test_a_hidden_private_card_stays_hidden_when_cards_are_revealed(server):
         for v in ("author", "mate", "other"):
             raw = r.raw_since(v, marks)
             assert secret not in raw and f'"{card}"' not in raw, f"{v} received the hidden card"
+            assert f'"{shown}"' in raw, f"{v} did not get the revealed card"
+        assert secret in r.raw_since("facilitator", marks), "the facilitator learns the hidden card is no longer private"
         await r.close()
     run(scenario())
 
