@@ -13,6 +13,7 @@ import time
 
 import pytest
 import websockets
+import websockets.exceptions  # websockets loads it lazily: a test run alone needs it imported
 
 from conftest import (ABSENT, Client, Server, assert_matches, free_port, join_facilitator, join_participant,
                       seq_events, settle, settle_all)

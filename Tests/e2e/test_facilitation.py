@@ -4,6 +4,7 @@ import json
 
 import pytest
 import websockets
+import websockets.exceptions  # websockets loads it lazily: a test run alone needs it imported
 
 from conftest import ABSENT, Client, assert_matches, join_facilitator, join_participant, board_of, settle, settle_all
 

@@ -7,6 +7,7 @@ import urllib.request
 
 import pytest
 import websockets
+import websockets.exceptions  # websockets loads it lazily: a test run alone needs it imported
 
 from conftest import Client, join_facilitator, join_participant, board_of, settle
 

@@ -9,6 +9,7 @@ import time
 
 import pytest
 import websockets
+import websockets.exceptions  # websockets loads it lazily: a test run alone needs it imported
 
 from conftest import Client, Server, free_port, join_facilitator, join_participant, board_of
 
