@@ -103,10 +103,18 @@ extension Rules {
             let revealed = state.orderedCards.filter(\.isPrivate).map { card -> Card in
                 var c = card; c.isPrivate = false; return c
             }
-            // Cards the facilitator hid stop being private too, but in an event only the
-            // facilitator receives: hidden means hidden from every participant.
+            // One event per author, so that in an anonymous workshop each author still sees their
+            // own name on their cards. Cards the facilitator hid stop being private too, but in
+            // events only the facilitator receives: hidden means hidden from every participant.
             let shown = revealed.filter { !$0.hidden }, hidden = revealed.filter(\.hidden)
-            return [shown, hidden].filter { !$0.isEmpty }.map { EventBody.cardsRevealed(cards: $0) }
+            return [shown, hidden].flatMap { cards in
+                var byAuthor: [(ActorID?, [Card])] = []
+                for card in cards {
+                    if let i = byAuthor.firstIndex(where: { $0.0 == card.author }) { byAuthor[i].1.append(card) }
+                    else { byAuthor.append((card.author, [card])) }
+                }
+                return byAuthor.map { EventBody.cardsRevealed(cards: $0.1) }
+            }
 
         // MARK: Clusters and comments
         case let .clusterCreate(board, title, cards):

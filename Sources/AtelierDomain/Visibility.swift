@@ -118,8 +118,11 @@ extension Workshop {
                             anonymizeFacilitator: settings.anonymous && !settings.facilitatorSeesAuthors)
         case .cardsRevealed(let revealed):
             // Hidden cards are revealed in an event of their own, for the facilitator only.
+            // One author's cards (the reducer makes one event per author): theirs with their name.
             let onlyHidden = !revealed.isEmpty && revealed.allSatisfy { cards[$0.id]?.hidden ?? $0.hidden }
-            return Audience(participants: onlyHidden ? [] : nil, anonymizeParticipants: settings.anonymous,
+            let author = revealed.first?.author
+            let owner = revealed.allSatisfy { $0.author == author } ? author : nil
+            return Audience(participants: onlyHidden ? [] : nil, owner: owner, anonymizeParticipants: settings.anonymous,
                             anonymizeFacilitator: settings.anonymous && !settings.facilitatorSeesAuthors)
         // Things participants make in the open: their author is hidden in an anonymous workshop.
         case .clusterCreated, .clusterRenamed, .projectCreated, .projectUpdated, .projectStatusChanged:

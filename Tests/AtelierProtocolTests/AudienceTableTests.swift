@@ -27,8 +27,8 @@ struct AudienceTableTests {
         case comment
         /// p_3 backs a sheet: everyone; the supporter named only where authors are shown.
         case support
-        /// Private cards made public: everyone, authors as the settings say (several authors in
-        /// one event: nobody gets the names in an anonymous workshop, their own cards included).
+        /// Private cards made public (one event per author): everyone, authors as the settings
+        /// say, the author always with their name; hidden ones to the facilitator only.
         case reveal
         /// Something p_2 made in the open (a cluster, a sheet): everyone, p_2 named only where
         /// authors are shown.
@@ -145,8 +145,8 @@ struct AudienceTableTests {
         case .support:
             return names(owner: tableMate.id)
         case .reveal:
-            if s.card == .hidden { return isFacilitator ? names(owner: nil) : .hidden }
-            return names(owner: nil)
+            if s.card == .hidden { return isFacilitator ? names(owner: author.id) : .hidden }
+            return names(owner: author.id)
         case .madeInTheOpen:
             return names(owner: author.id)
         }

@@ -173,11 +173,9 @@ def test_revealed_cards_name_their_author_only_to_whom_anonymity_allows(server, 
     run(scenario())
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: in an anonymous workshop `cards.revealed` carries author null "
-                                       "to the author too (Visibility.swift: the .cardsRevealed audience has no owner)")
 def test_the_author_keeps_their_name_on_their_own_revealed_card(server):
-    """docs/protocol.md: `author` is null for everyone *but the author*. Today the author's page learns
-    `author: null` for their own card when it is revealed."""
+    """docs/protocol.md: `author` is null for everyone *but the author*, a revealed card included
+    (`cards.reveal` makes one `cards.revealed` per author)."""
     async def scenario():
         r = await Room(server).open("anonymous-blind-facilitator", privateWriting=True)
         card = (await r.ok("author", {"type": "card.add", "board": r.board, "column": "problems", "text": "La mienne"}))["result"]["card"]
