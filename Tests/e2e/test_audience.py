@@ -194,8 +194,9 @@ def test_a_hidden_private_card_stays_hidden_when_cards_are_revealed(server):
         r = await Room(server).open("open", privateWriting=True)
         secret = "Carte privée puis masquée 5e1f"
         card = (await r.ok("author", {"type": "card.add", "board": r.board, "column": "problems", "text": secret}))["result"]["card"]
-        # Another private card, not hidden: it is revealed in the same command, to everyone.
-        shown = (await r.ok("mate", {"type": "card.add", "board": r.board, "column": "problems", "text": "Révélée"}))["result"]["card"]
+        # Another private card of the same author, not hidden: revealed in the same command (and in
+        # the same author's event), to everyone.
+        shown = (await r.ok("author", {"type": "card.add", "board": r.board, "column": "problems", "text": "Révélée"}))["result"]["card"]
         await r.ok("facilitator", {"type": "card.hide", "card": card})
         await r.settle()
         marks = r.marks()
