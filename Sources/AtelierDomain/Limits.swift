@@ -8,8 +8,33 @@ public enum Limits {
     /// Card coordinates on a board, in board units.
     public static let coordinate = 0.0...10_000.0
 
-    /// Text as people type it: surrounding white space removed, CR LF made LF.
+    /// Text as people type it, made safe to keep and to show everywhere (every text that enters
+    /// goes through here: names, cards, comments, titles, announcements, sheets):
+    /// - line ends made LF (CR LF and a lone CR alike), tabs kept;
+    /// - other control characters removed (NUL, escape…, C1), and the invisible characters that
+    ///   reorder or hide text (bidirectional overrides and isolates, byte-order mark);
+    /// - Unicode composed (NFC), so "é" typed two ways is one text;
+    /// - surrounding white space removed, and a text with nothing visible left counts as empty.
+    /// Joiners and variation selectors stay: emoji sequences need them.
     public static func normalized(_ text: String) -> String {
-        text.replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        var kept = String.UnicodeScalarView()
+        var afterCR = false
+        for u in text.unicodeScalars {
+            let wasCR = afterCR
+            afterCR = false
+            switch u.value {
+            case 0x0D: kept.append("\n"); afterCR = true
+            case 0x0A: if !wasCR { kept.append(u) }
+            case 0x09: kept.append(u)
+            case 0x00...0x1F, 0x7F...0x9F: continue
+            case 0x202A...0x202E, 0x2066...0x2069, 0xFEFF: continue
+            default: kept.append(u)
+            }
+        }
+        let text = String(kept).precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
+        let visible = text.unicodeScalars.contains {
+            !$0.properties.isWhitespace && !$0.properties.isDefaultIgnorableCodePoint && $0.properties.generalCategory != .format
+        }
+        return visible ? text : ""
     }
 }

@@ -82,3 +82,43 @@ struct RuleEdgeTests {
         #expect(w.board("b_a")?.group == "g_c")
     }
 }
+
+/// Text hygiene (docs/reliability.md "Bad input"): what enters is made safe to keep and show.
+@Suite("Text hygiene")
+struct TextHygieneTests {
+    @Test func controlAndReorderingCharactersAreRemoved() {
+        #expect(Limits.normalized("A\u{0}B\u{1B}C\u{202E}D\u{2066}E\u{FEFF}F\u{85}G") == "ABCDEFG")
+        #expect(Limits.normalized("un\ttab") == "un\ttab")
+    }
+
+    @Test func lineEndsBecomeLF() {
+        #expect(Limits.normalized("a\r\nb\rc\nd") == "a\nb\nc\nd")
+        #expect(Limits.normalized("a\r\r\nb") == "a\n\nb")
+    }
+
+    @Test func textIsComposed() {
+        let decomposed = "Cre\u{0300}che"  // e + combining grave
+        #expect(Limits.normalized(decomposed) == "Crèche")
+        #expect(Limits.normalized(decomposed).unicodeScalars.count == 6)
+    }
+
+    @Test func invisibleTextCountsAsEmpty() {
+        for invisible in ["\u{0}", "\u{202E}", "\u{FEFF}", "\u{AD}", "\u{200B}\u{200B}", " \u{2060} ", "\u{AD}\u{202E}\u{0}"] {
+            #expect(Limits.normalized(invisible) == "", "\(invisible.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+    }
+
+    @Test func emojiSequencesStayWhole() {
+        let family = "👨\u{200D}👩\u{200D}👧 et ❤\u{FE0F}"
+        #expect(Limits.normalized(family) == family)
+    }
+
+    @Test func aCardOrANameOfNothingVisibleIsRefused() {
+        let w = fixture()
+        #expect(run(w, .cardAdd(board: "b_a", column: "problems", text: "\u{202E}\u{FEFF}\u{AD}", x: nil, y: nil, color: nil), alice).failure?.code == .invalid)
+        #expect(run(w, .joinAsParticipant(profile: Profile(name: "\u{0}\u{202E}", organisation: ""), actor: .aci, group: nil), .newcomer).failure?.code == .invalid)
+        guard case .success(let events) = run(w, .cardAdd(board: "b_a", column: "problems", text: "Mobilit\u{0}e\u{301}\r\nrurale", x: nil, y: nil, color: nil), alice),
+              case .cardAdded(let card)? = events.first else { Issue.record("refused"); return }
+        #expect(card.text == "Mobilité\nrurale")
+    }
+}
