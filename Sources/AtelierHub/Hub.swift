@@ -10,7 +10,7 @@ public struct HubConfiguration: Sendable {
     public var adminToken: String
     public var plans: PlanCatalog
     public var defaultPlan: String
-    /// Used to write join links when a request carries no `Host`.
+    /// The address people reach the server at (`--public-url`): every link and QR code is built from it.
     public var publicURL: String
     /// Open connections allowed from one address. A venue's participants often share one public
     /// address (the conference Wi-Fi), so this stays well above a workshop's size.

@@ -58,6 +58,8 @@ struct Serve: ParsableCommand {
     @OptionGroup var storage: StorageOptions
     @Option(help: "Dossier des pages web servies.") var web: String = "./web"
     @Option(help: "Jeton d'administration (sinon ATELIER_ADMIN_TOKEN, sinon généré).") var adminToken: String?
+    @Option(help: "Adresse publique du serveur, pour les liens et les codes QR (par défaut http://HÔTE:PORT).")
+    var publicURL: String?
     @Option(help: "Origine autorisée à ouvrir /ws en plus du serveur lui-même (répétable).")
     var allowedOrigin: [String] = []
     @Option(help: "Connexions simultanées admises depuis une même adresse.") var maxConnectionsPerAddress: Int = 256
@@ -116,7 +118,15 @@ struct Serve: ParsableCommand {
                                                                         pingAfterSeconds: pingAfter, dropAfterSeconds: dropAfter))
         try server.start()
         let displayHost = ["0.0.0.0", "::", ""].contains(host) ? "localhost" : host
-        let base = "http://\(displayHost):\(server.port)"
+        let listening = "http://\(displayHost):\(server.port)"
+        var base = listening
+        if let publicURL {
+            guard let url = URL(string: publicURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                server.stop()
+                throw ValidationError("--public-url : adresse http(s) invalide (par exemple https://atelier.exemple.fr)")
+            }
+            base = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        }
         var hubConfiguration = HubConfiguration(adminToken: token!, plans: catalog, defaultPlan: defaultPlan,
                                                 publicURL: base, maxConnectionsPerAddress: maxConnectionsPerAddress,
                                                 messagesPerSecond: messagesPerSecond, messageBurst: messagesPerSecond * 3)
@@ -126,7 +136,7 @@ struct Serve: ParsableCommand {
         server.delegate = hub
         // For the command line: writes while this server runs go through its admin API.
         let loopback = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : (host.contains(":") ? "[\(host)]" : host)
-        try RunningServer(url: "http://\(loopback):\(server.port)", adminToken: token!, pid: getpid()).write(to: storage.data)
+        try RunningServer(url: "http://\(loopback):\(server.port)", adminToken: token!, pid: getpid(), publicURL: base).write(to: storage.data)
 
         if generatedToken {
             print("Jeton d'administration (généré pour cette exécution) : \(token!)")
@@ -141,7 +151,7 @@ struct Serve: ParsableCommand {
             print("  (liens animateur : atelier workshop list --show-keys)")
         }
         // Last line of the banner: scripts wait for it.
-        print("Atelier écoute sur \(base)  (données : \(store.path))")
+        print("Atelier écoute sur \(listening)\(base == listening ? "" : " (adresse publique : \(base))")  (données : \(store.path))")
         fflush(nil)
 
         // Graceful stop: finish the commit in flight, close sockets with 1001, then exit.
@@ -220,7 +230,7 @@ struct WorkshopCommand: ParsableCommand {
                 }
                 print("Atelier créé (par le serveur en cours d'exécution).")
                 // The running server's address, unless another public address was given.
-                let base = baseURL == Self.defaultBaseURL ? server.url : baseURL
+                let base = baseURL == Self.defaultBaseURL ? (server.publicURL ?? server.url) : baseURL
                 printLinks(WorkshopRecord(id: id, title: created, plan: self.plan, joinCode: code, facilitatorKey: key, createdAt: now()),
                            base: base, secrets: true)
             }

@@ -37,9 +37,12 @@ final class DataDirectoryLock {
 
 /// What a running server leaves in its data directory for the command line.
 struct RunningServer: Codable {
+    /// Where this machine reaches it (loopback).
     var url: String
     var adminToken: String
     var pid: Int32
+    /// Where people reach it (`--public-url`), for the links the command line prints.
+    var publicURL: String?
 
     func write(to directory: String) throws {
         let path = DataDirectoryLock.serverInfoPath(directory)

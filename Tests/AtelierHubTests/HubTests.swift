@@ -259,7 +259,9 @@ struct HubTests {
         let created = try JSONParser.parse(try #require(response).body)
         #expect(response?.status == 201)
         let id = try #require(string(created["id"]))
-        #expect(string(created["joinUrl"])?.hasPrefix("http://atelier.test/") == true)
+        // Links come from the configured public address, never from the request's Host.
+        #expect(string(created["joinUrl"])?.hasPrefix("http://test/join.html?code=") == true)
+        #expect(string(created["facilitatorUrl"])?.hasPrefix("http://test/facilitator.html#") == true)
         #expect(try h.store.loadWorkshop(id: id)?.state?.title == "Atelier de mars")
 
         h.hub.transportHTTP(HTTPRequest(method: "GET", path: "/api/workshops/\(id)/export", query: ["format": "json"],

@@ -153,3 +153,38 @@ def test_the_admin_api_refuses_without_the_admin_token(live):
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(req, timeout=5)
     assert e.value.code == 405 and "POST" in e.value.headers.get("Allow", "")
+
+
+def test_links_come_from_the_public_url_never_from_the_host_header():
+    """A forged `Host` never reaches a link: the 201's links and the join QR code are built from
+    `--public-url` (by default the server's own address)."""
+    import http.client
+    with tempfile.TemporaryDirectory(prefix="atelier-public-url-") as data_dir:
+        server = Server(data_dir, free_port(), extra_args=["--public-url", "https://atelier.exemple.fr/"]).start()
+        try:
+            assert "https://atelier.exemple.fr/join.html?code=" in server.output
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            conn.request("POST", "/api/workshops", body=b"{}", headers={
+                "Host": "evil.example", "Authorization": f"Bearer {server.admin_token}", "Content-Type": "application/json"})
+            r = conn.getresponse()
+            created = json.loads(r.read())
+            assert r.status == 201, created
+            assert created["joinUrl"].startswith("https://atelier.exemple.fr/join.html?code=")
+            assert created["facilitatorUrl"].startswith("https://atelier.exemple.fr/facilitator.html#")
+            conn.request("GET", f"/api/qr.svg?code={created['joinCode']}", headers={"Host": "evil.example"})
+            r = conn.getresponse()
+            svg = r.read().decode()
+            assert r.status == 200 and "https://atelier.exemple.fr/join.html" in svg and "evil.example" not in svg
+            conn.close()
+        finally:
+            server.stop()
+    with tempfile.TemporaryDirectory(prefix="atelier-public-url-") as data_dir:
+        server = Server(data_dir, free_port()).start()
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            conn.request("GET", f"/api/qr.svg?code={server.info['code']}", headers={"Host": "evil.example"})
+            svg = conn.getresponse().read().decode()
+            assert f"http://127.0.0.1:{server.port}/join.html" in svg and "evil.example" not in svg
+            conn.close()
+        finally:
+            server.stop()

@@ -58,10 +58,10 @@ extension HTTPAPI {
         respond(HTTPResponse(status: 200, contentType: "image/svg+xml", headers: [("cache-control", "public, max-age=3600")], body: svg))
     }
 
-    func baseURL(_ request: HTTPRequest) -> String {
-        if let host = request.host, !host.isEmpty { return "http://\(host)" }
-        return hub.configuration.publicURL
-    }
+    /// Links (the 201's, the QR code's) are built from the configured public address
+    /// (`--public-url`), never from the request's `Host`, which anyone can set: a forged Host must
+    /// not put another site's address in a cached QR code or a facilitator link.
+    func baseURL(_ request: HTTPRequest) -> String { hub.configuration.publicURL }
 
     /// `GET /api/workshops/{id}/export?format=json` with the workshop's facilitator key.
     func export(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
