@@ -78,5 +78,10 @@ public struct ReduceContext: Sendable {
     public var nextSeq: Int
     /// Milliseconds since 1970.
     public var now: Int64
-    public init(nextSeq: Int, now: Int64 = 0) { self.nextSeq = nextSeq; self.now = now }
+    /// Multiplies every limit of ``Limits`` on what a workshop holds (the server's
+    /// `--capacity-factor`, 1 by default; load tests raise it).
+    public var capacityFactor: Int
+    public init(nextSeq: Int, now: Int64 = 0, capacityFactor: Int = 1) {
+        self.nextSeq = nextSeq; self.now = now; self.capacityFactor = max(1, capacityFactor)
+    }
 }

@@ -124,6 +124,9 @@ extension Rules {
             guard !cards.isEmpty, cards.count <= 200, Set(cards).count == cards.count else {
                 throw DomainError(.invalid, "Un regroupement réunit entre 1 et 200 cartes différentes.")
             }
+            guard state.clusters.values.filter({ $0.board == board }).count < capacity(Limits.clustersPerBoard) else {
+                throw DomainError(.budget, "Ce tableau a atteint sa limite de \(capacity(Limits.clustersPerBoard)) regroupements.")
+            }
             let id = "k_\(context.nextSeq)"
             var events: [EventBody] = [.clusterCreated(Cluster(id: id, board: board, title: title, createdSeq: context.nextSeq), cards: cards)]
             for card in cards {
@@ -148,6 +151,12 @@ extension Rules {
         case let .commentAdd(card, text):
             _ = try findCard(card)
             let text = try shortText(text, "Un commentaire", limit: 500)
+            guard state.comments.count < capacity(Limits.commentsPerWorkshop) else {
+                throw DomainError(.budget, "L'atelier a atteint sa limite de \(capacity(Limits.commentsPerWorkshop)) commentaires.")
+            }
+            guard state.comments.values.filter({ $0.card == card }).count < capacity(Limits.commentsPerCard) else {
+                throw DomainError(.budget, "Cette carte a atteint sa limite de \(capacity(Limits.commentsPerCard)) commentaires.")
+            }
             return [.commentAdded(Comment(id: "m_\(context.nextSeq)", card: card, text: text, author: actor.id, createdSeq: context.nextSeq))]
         case let .commentDelete(comment):
             guard let c = state.comments[comment], state.cards[c.card].map({ state.canSee($0, viewer: actor) }) ?? false else {

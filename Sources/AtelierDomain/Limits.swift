@@ -8,6 +8,19 @@ public enum Limits {
     /// Card coordinates on a board, in board units.
     public static let coordinate = 0.0...10_000.0
 
+    // What one workshop may hold (docs/reliability.md "Limits"): several times what a day of 71
+    // people at five tables writes, and small enough that one person cannot lock the room out by
+    // filling it, nor make its snapshot too big to deliver. Refusals are `budget`.
+    /// Cards one participant may have in a workshop (the facilitator is not counted).
+    public static let cardsPerPerson = 200
+    public static let cardsPerBoard = 400
+    public static let cardsPerWorkshop = 1500
+    public static let commentsPerCard = 50
+    public static let commentsPerWorkshop = 1500
+    public static let clustersPerBoard = 60
+    public static let projectsPerWorkshop = 60
+    public static let participantsPerWorkshop = 300
+
     /// Text as people type it, made safe to keep and to show everywhere (every text that enters
     /// goes through here: names, cards, comments, titles, announcements, sheets):
     /// - line ends made LF (CR LF and a lone CR alike), tabs kept;

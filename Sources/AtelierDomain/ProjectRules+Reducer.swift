@@ -9,6 +9,9 @@ extension Rules {
             try requireWriter(on: target)
             try requireProjectPhase()
             let title = try shortText(title, "Le titre d'un projet", limit: ProjectRules.limits.title)
+            guard state.projects.count < capacity(Limits.projectsPerWorkshop) else {
+                throw DomainError(.budget, "L'atelier a atteint sa limite de \(capacity(Limits.projectsPerWorkshop)) fiches projet.")
+            }
             var linked = cards
             if let cluster {
                 let k = try findCluster(cluster)

@@ -107,6 +107,9 @@ struct Rules {
         } else {
             chosen = state.leastPopulatedGroup()
         }
+        guard state.participants.count < capacity(Limits.participantsPerWorkshop) else {
+            throw DomainError(.budget, "Cet atelier a atteint sa limite de \(capacity(Limits.participantsPerWorkshop)) participants : adressez-vous à l'animateur.")
+        }
         let participant = Participant(id: "p_\(context.nextSeq)", role: .participant, actor: kind, group: chosen,
                                       profile: Profile(name: name, organisation: organisation))
         return [.participantJoined(participant)]
@@ -122,10 +125,32 @@ struct Rules {
         }
         let text = try cardText(text)
         let x = try coordinate(x ?? 0, "x"), y = try coordinate(y ?? 0, "y")
+        try requireRoomForACard(on: board)
         let card = Card(id: "c_\(context.nextSeq)", board: board, column: column, text: text, x: x, y: y,
                         color: color ?? .yellow, author: actor.id, createdSeq: context.nextSeq,
                         isPrivate: state.settings.privateWriting && !isFacilitator)
         return [.cardAdded(card)]
+    }
+
+    /// A limit of `Limits` on what the workshop holds, scaled by the server's capacity factor.
+    func capacity(_ limit: Int) -> Int { limit * context.capacityFactor }
+
+    /// The limits of `Limits` on cards: per person, per board, per workshop.
+    func requireRoomForACard(on board: BoardID) throws {
+        var mine = 0, onBoard = 0
+        for card in state.cards.values {
+            if card.author == actor.id { mine += 1 }
+            if card.board == board { onBoard += 1 }
+        }
+        if !isFacilitator, mine >= capacity(Limits.cardsPerPerson) {
+            throw DomainError(.budget, "Vous avez écrit \(capacity(Limits.cardsPerPerson)) cartes, le maximum par personne : supprimez-en une pour en ajouter une autre.")
+        }
+        if onBoard >= capacity(Limits.cardsPerBoard) {
+            throw DomainError(.budget, "Ce tableau a atteint sa limite de \(capacity(Limits.cardsPerBoard)) cartes : regroupez ou supprimez-en avant d'en ajouter.")
+        }
+        if state.cards.count >= capacity(Limits.cardsPerWorkshop) {
+            throw DomainError(.budget, "L'atelier a atteint sa limite de \(capacity(Limits.cardsPerWorkshop)) cartes.")
+        }
     }
 
     func moveCard(_ id: CardID, x: Double, y: Double, column: ColumnID?, board: BoardID?) throws -> [EventBody] {

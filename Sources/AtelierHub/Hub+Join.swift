@@ -70,12 +70,21 @@ extension Hub {
                     you: You(participant: p.id, token: token, role: p.role, group: p.group), since: nil)
             return
         }
+        if let j = joinsPerAddress[peer], now - j.since < Self.codeFailureWindowMs, j.count >= configuration.joinsPerAddressPerMinute {
+            reply(connection, Outbound.error(re: id, DomainError(.rateLimited, "Trop d'inscriptions depuis cette adresse : patientez une minute avant de réessayer.")))
+            return
+        }
         switch reduce(room.state, .joinAsParticipant(profile: profile, actor: kind, group: group), by: .newcomer,
-                      context: ReduceContext(nextSeq: room.state.seq + 1, now: now)) {
+                      context: ReduceContext(nextSeq: room.state.seq + 1, now: now, capacityFactor: configuration.capacityFactor)) {
         case .failure(let error):
             reply(connection, Outbound.error(re: id, error))
         case .success(let bodies):
             guard case .participantJoined(let p)? = bodies.first else { return }
+            if joinsPerAddress.count > 10_000 { joinsPerAddress = joinsPerAddress.filter { now - $0.value.since < Self.codeFailureWindowMs } }
+            var j = joinsPerAddress[peer] ?? (0, now)
+            if now - j.since >= Self.codeFailureWindowMs { j = (0, now) }
+            j.count += 1
+            joinsPerAddress[peer] = j
             let token = Secrets.token()
             append(bodies, to: room, by: p.id, message: clientKey.map { Room.joinKeyPrefix + $0 })
             if let clientKey { room.joinKeys[clientKey] = p.id }

@@ -16,6 +16,11 @@ public struct HubConfiguration: Sendable {
     /// address (the conference Wi-Fi), so this stays well above a workshop's size.
     public var maxConnectionsPerAddress: Int
     /// Sustained and burst messages per second and connection.
+    /// Multiplies the limits on what a workshop holds (docs/reliability.md "Limits"): 1 in
+    /// production; load tests raise it.
+    public var capacityFactor = 1
+    /// New participants a minute from one address (a room behind one Wi-Fi joins within it).
+    public var joinsPerAddressPerMinute = 120
     public var messagesPerSecond: Double
     public var messageBurst: Double
     /// Where `projects.submit` sends ready projects, by channel.
@@ -55,6 +60,8 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     var sessions: [ConnectionID: Session] = [:]
     /// Failed join-code attempts per address, against guessing.
     var codeFailures: [String: (count: Int, since: Int64)] = [:]
+    /// New participants per address, against scripts that create people by the thousand.
+    var joinsPerAddress: [String: (count: Int, since: Int64)] = [:]
     /// Open connections per address (Debian's libwebsockets has no per-IP limits).
     var connectionsPerAddress: [String: Int] = [:]
     var ratePolicy: RateLimiter.Policy {
@@ -252,7 +259,8 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
 
     /// The rules' answer to `command` in `room`, with the next seq and the hub's clock.
     func decide(_ command: Command, in room: Room, by actor: Actor) -> Result<[EventBody], DomainError> {
-        reduce(room.state, command, by: actor, context: ReduceContext(nextSeq: room.state.seq + 1, now: clock()))
+        reduce(room.state, command, by: actor,
+               context: ReduceContext(nextSeq: room.state.seq + 1, now: clock(), capacityFactor: configuration.capacityFactor))
     }
 
     /// A command from inside the server (timers, submissions, the admin API): decided, appended,

@@ -32,6 +32,8 @@ public enum JSONValue: Equatable, Sendable {
 public struct JSONParseError: Error, Equatable, Sendable {
     public var offset: Int
     public var reason: String
+    @inlinable
+    public init(offset: Int, reason: String) { self.offset = offset; self.reason = reason }
 }
 
 /// A strict RFC 8259 parser over UTF-8 bytes, with a nesting limit so hostile input cannot

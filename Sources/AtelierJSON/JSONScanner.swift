@@ -5,14 +5,19 @@
 ///
 /// Every read either succeeds or throws / returns false without trapping, whatever the bytes.
 public struct JSONScanner {
+    // Inlinable: the journal decoder (another module) reads a million events with it at start-up,
+    // and a call per byte across modules cost 75 % more time (BENCHMARKS.md "cold start").
     public let bytes: UnsafeRawBufferPointer
     /// The position of the next byte to read.
-    public private(set) var offset = 0
+    public var offset = 0
 
+    @inlinable
     public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
+    @inlinable
     public func fail(_ reason: String) -> JSONParseError { JSONParseError(offset: offset, reason: reason) }
 
+    @inlinable
     public mutating func skipSpace() {
         while offset < bytes.count, bytes[offset] == 0x20 || bytes[offset] == 0x0A || bytes[offset] == 0x0D || bytes[offset] == 0x09 {
             offset += 1
@@ -20,28 +25,33 @@ public struct JSONScanner {
     }
 
     /// Nothing but whitespace left.
+    @inlinable
     public var atEnd: Bool {
         mutating get { skipSpace(); return offset == bytes.count }
     }
 
     /// The next byte after whitespace, not consumed.
+    @inlinable
     public mutating func peek() -> UInt8? {
         skipSpace()
         return offset < bytes.count ? bytes[offset] : nil
     }
 
     /// Consumes `b` (after whitespace) if it is next.
+    @inlinable
     public mutating func take(_ b: UInt8) -> Bool {
         guard peek() == b else { return false }
         offset += 1
         return true
     }
 
+    @inlinable
     public mutating func expect(_ b: UInt8) throws(JSONParseError) {
         guard take(b) else { throw fail("« \(Character(Unicode.Scalar(b))) » attendu") }
     }
 
     /// Consumes `word` (after whitespace) if it is next.
+    @inlinable
     public mutating func literal(_ word: StaticString) -> Bool {
         skipSpace()
         let n = word.utf8CodeUnitCount
@@ -52,6 +62,7 @@ public struct JSONScanner {
     }
 
     /// `"key":`
+    @inlinable
     public mutating func key() throws(JSONParseError) -> String {
         let k = try string()
         guard take(UInt8(ascii: ":")) else { throw fail("« : » attendu") }
@@ -60,6 +71,7 @@ public struct JSONScanner {
 
     /// A string. Without escapes (ids, most texts) its bytes are taken as they are; otherwise
     /// every escape is decoded, `\u` surrogate pairs included.
+    @inlinable
     public mutating func string() throws(JSONParseError) -> String {
         try expect(UInt8(ascii: "\""))
         let start = offset
@@ -132,6 +144,7 @@ public struct JSONScanner {
 
     /// The bytes of one number, checked against RFC 8259's grammar:
     /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    @inlinable
     public mutating func number() throws(JSONParseError) -> UnsafeRawBufferPointer {
         skipSpace()
         let start = offset
@@ -154,6 +167,7 @@ public struct JSONScanner {
     }
 
     /// `-?[0-9]{1,15}` (no fraction, no exponent, no leading zero) as an Int; nil otherwise.
+    @inlinable
     public static func plainInteger(_ t: UnsafeRawBufferPointer) -> Int? {
         var k = 0
         var negative = false
@@ -173,6 +187,7 @@ public struct JSONScanner {
 
     /// A number token as a finite Double: small integers exactly, anything else through
     /// `Double(String)` (correctly rounded, like Foundation's JSON decoder).
+    @inlinable
     public static func double(_ t: UnsafeRawBufferPointer) -> Double? {
         // -0 stays -0.0, as Foundation's decoder reads it.
         if let n = plainInteger(t) { return n == 0 && t[0] == UInt8(ascii: "-") ? -0.0 : Double(n) }
@@ -181,6 +196,7 @@ public struct JSONScanner {
     }
 
     /// Skips one value of any kind (strings and nesting respected), checking its syntax.
+    @inlinable
     public mutating func skipValue(depth: Int = 0) throws(JSONParseError) {
         guard depth < JSONParser.maxDepth else { throw fail("imbrication trop profonde") }
         guard let b = peek() else { throw fail("fin inattendue") }

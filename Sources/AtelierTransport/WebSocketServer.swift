@@ -228,7 +228,9 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
 
     public func send(_ frame: OutboundFrame, to connection: ConnectionID) {
         guard let c = connections[connection], c.closing == nil else { return }
-        if c.queuedBytes + frame.count > configuration.maxQueuedBytes {
+        // One frame alone is always taken, however big (a welcome's snapshot, which the workshop's
+        // limits keep to a few MiB): a connection that just joined is never refused its welcome.
+        if c.queuedBytes > 0, c.queuedBytes + frame.count > configuration.maxQueuedBytes {
             // A reader this far behind would hold memory for everyone: drop what it has not read
             // (it resumes with `since`), send the close first, and if even that cannot go out
             // because it reads nothing at all, cut the connection after a few seconds.

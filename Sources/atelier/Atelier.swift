@@ -64,6 +64,10 @@ struct Serve: ParsableCommand {
     var allowedOrigin: [String] = []
     @Option(help: "Connexions simultanées admises depuis une même adresse.") var maxConnectionsPerAddress: Int = 256
     @Option(help: "Messages par seconde admis par connexion (en continu).") var messagesPerSecond: Double = 20
+    @Option(help: "Nouveaux participants admis par minute depuis une même adresse (une salle derrière un même Wi-Fi).")
+    var joinsPerAddressPerMinute: Int = 120
+    @Option(help: "Multiplie les limites de ce que contient un atelier (cartes, commentaires, participants…) ; 1 en production.")
+    var capacityFactor: Int = 1
     @Option(help: "Octets en attente d'envoi au-delà desquels un client trop lent est déconnecté (4001).")
     var maxQueuedBytes: Int = 8 << 20
     @Option(help: "Secondes de silence avant qu'un client soit sondé (ping).") var pingAfter: Int = 20
@@ -131,6 +135,10 @@ struct Serve: ParsableCommand {
                                                 publicURL: base, maxConnectionsPerAddress: maxConnectionsPerAddress,
                                                 messagesPerSecond: messagesPerSecond, messageBurst: messagesPerSecond * 3)
         hubConfiguration.submissionTargets = try pipeline.targets()
+        guard joinsPerAddressPerMinute >= 1 else { throw ValidationError("--joins-per-address-per-minute : au moins 1") }
+        hubConfiguration.joinsPerAddressPerMinute = joinsPerAddressPerMinute
+        guard (1...10_000).contains(capacityFactor) else { throw ValidationError("--capacity-factor : entre 1 et 10000") }
+        hubConfiguration.capacityFactor = capacityFactor
         let hub = try Hub(configuration: hubConfiguration,
                           store: store, transport: server)
         server.delegate = hub

@@ -96,7 +96,7 @@ struct OptionsTests {
     }
 
     @Test func idleUnderLoadWithAServerCommand() throws {
-        let serverCommand = ".build-bench/release/atelier serve --host 127.0.0.1 --port {port} --data {data} --plans ./sessions --web ./web --admin-token {token} --messages-per-second 1000000 --max-connections-per-address 1000000 --ping-after 3600 --drop-after 7200"
+        let serverCommand = ".build-bench/release/atelier serve --host 127.0.0.1 --port {port} --data {data} --plans ./sessions --web ./web --admin-token {token} --messages-per-second 1000000 --max-connections-per-address 1000000 --joins-per-address-per-minute 1000000 --capacity-factor 10000 --ping-after 3600 --drop-after 7200"
         let o = try Self.documented("""
         scripts/bench --workshops 3 --participants 100 --rate 1 --duration 10 --idle 19600 --runs 3 \\
           --server-cmd '\(serverCommand)'

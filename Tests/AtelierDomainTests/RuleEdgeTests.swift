@@ -122,3 +122,63 @@ struct TextHygieneTests {
         #expect(card.text == "Mobilité\nrurale")
     }
 }
+
+/// What one workshop may hold (docs/reliability.md "Limits"): each bound refused with `budget`.
+/// The numbers are written here, not read from `Limits`.
+@Suite("Workshop limits")
+struct WorkshopLimitTests {
+    /// `w` with `n` cards by `author` on `board` (put straight into the state: the reducer is what is tested).
+    func filled(_ w: Workshop, _ n: Int, author: ActorID, board: BoardID, from: Int = 1000) -> Workshop {
+        var w = w
+        for i in 0..<n {
+            let id = "c_\(from + i)"
+            w.cards[id] = Card(id: id, board: board, column: "problems", text: "x", x: 0, y: 0, color: .yellow, author: author, createdSeq: from + i)
+        }
+        return w
+    }
+
+    func add(_ w: Workshop, on board: BoardID, as actor: Actor) -> Result<[EventBody], DomainError> {
+        run(w, .cardAdd(board: board, column: "problems", text: "Encore une", x: nil, y: nil, color: nil), actor)
+    }
+
+    @Test func twoHundredCardsPerPerson() {
+        let w = filled(fixture(), 199, author: "p_10", board: "b_a")  // + c_100 of the fixture: 200
+        #expect(add(w, on: "b_a", as: alice).failure?.code == .budget)
+        #expect(add(w, on: "b_a", as: bob).failure == nil, "a table-mate still writes")
+        #expect(add(w, on: "b_a", as: facilitator).failure == nil, "the facilitator is not counted")
+    }
+
+    @Test func fourHundredCardsPerBoard() {
+        var w = fixture()
+        for (k, author) in ["p_x1", "p_x2"].enumerated() { w = filled(w, 197 + 2 * k, author: author, board: "b_a", from: 1000 + 500 * k) }
+        // 2 (the fixture's seed card and c_100, on b_a) + 197 + 199 = 398 cards on b_a: two more fit.
+        #expect(add(w, on: "b_a", as: bob).failure == nil)
+        w = filled(w, 2, author: "p_x3", board: "b_a", from: 5000)
+        #expect(add(w, on: "b_a", as: bob).failure?.code == .budget)
+        #expect(add(w, on: "b_a", as: facilitator).failure?.code == .budget)
+        #expect(add(w, on: "b_b", as: carol).failure == nil, "another board still takes cards")
+    }
+
+    @Test func fifteenHundredCardsPerWorkshop() {
+        var w = fixture()
+        for k in 0..<8 { w = filled(w, 187, author: "p_y\(k)", board: k < 2 ? "b_a" : "b_x\(k)", from: 2000 + 200 * k) }
+        // 2 (the fixture's) + 8 × 187 = 1,498: two more fit, then none.
+        #expect(w.cards.count == 1498)
+        #expect(add(w, on: "b_b", as: carol).failure == nil)
+        w = filled(w, 2, author: "p_z", board: "b_z", from: 9000)
+        #expect(add(w, on: "b_b", as: carol).failure?.code == .budget)
+    }
+
+    @Test func commentsClustersSheetsAndPeopleAreBounded() throws {
+        var w = fixture(phase: "projects")
+        for i in 0..<50 { w.comments["m_\(i)"] = Comment(id: "m_\(i)", card: "c_100", text: "x", author: "p_11", createdSeq: 1000 + i) }
+        #expect(run(w, .commentAdd(card: "c_100", text: "Un de plus"), alice).failure?.code == .budget, "50 per card")
+        for i in 0..<60 { w.clusters["k_\(i)"] = Cluster(id: "k_\(i)", board: "b_a", title: "K", createdSeq: 2000 + i) }
+        #expect(run(w, .clusterCreate(board: "b_a", title: "Encore", cards: ["c_100"]), alice).failure?.code == .budget, "60 per board")
+        for i in 0..<60 { w.projects["j_\(i)"] = ProjectSheet(id: "j_\(i)", board: "b_a", title: "J", createdBy: "p_10", createdSeq: 3000 + i, phase: "projects") }
+        #expect(run(w, .projectCreate(board: "b_a", title: "Encore", cluster: nil, cards: []), alice).failure?.code == .budget, "60 sheets")
+        for i in 0..<297 { w.participants["p_n\(i)"] = Participant(id: "p_n\(i)", role: .participant, actor: .aci, group: "g_a", profile: nil) }
+        #expect(w.participants.count == 300)
+        #expect(run(w, .joinAsParticipant(profile: Profile(name: "Trois cent unième", organisation: ""), actor: .aci, group: nil), .newcomer).failure?.code == .budget)
+    }
+}

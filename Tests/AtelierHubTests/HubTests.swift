@@ -27,6 +27,13 @@ final class FakeTransport: TransportControl, @unchecked Sendable {
     }
 }
 
+final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var now: Int64
+    init(_ now: Int64) { self.now = now }
+    func withLock<T>(_ body: (inout Int64) -> T) -> T { lock.lock(); defer { lock.unlock() }; return body(&now) }
+}
+
 final class Harness {
     let dir: String
     let store: SQLiteStore
@@ -34,6 +41,10 @@ final class Harness {
     let hub: Hub
     let record: WorkshopRecord
     var clockValue: Int64 = 1_795_860_000_000
+    /// The hub's clock: 1 ms more at each reading, and `advance` for the minutes a test needs.
+    let clock = TestClock(1_795_860_000_000)
+
+    func advance(ms: Int64) { clock.withLock { $0 += ms } }
 
     init(dir: String? = nil, maxConnectionsPerAddress: Int = 256) throws {
         self.dir = dir ?? (NSTemporaryDirectory() + "atelier-hub-\(UUID().uuidString)")
@@ -44,7 +55,7 @@ final class Harness {
             try store.commit(created.batch)
         }
         record = try store.listWorkshops()[0]
-        let clock = Mutex<Int64>(1_795_860_000_000)
+        let clock = self.clock
         hub = try Hub(configuration: HubConfiguration(adminToken: "admin-secret", plans: catalog, defaultPlan: "iae-saone-et-loire",
                                                       publicURL: "http://test", maxConnectionsPerAddress: maxConnectionsPerAddress),
                       store: store, transport: transport, clock: { clock.withLock { $0 += 1; return $0 } })
@@ -313,6 +324,22 @@ struct HubTests {
 
 @Suite("Hub guards", .serialized)
 struct HubGuardTests {
+    /// hub-joins-per-address: 120 new participants a minute from one address (a room behind one
+    /// Wi-Fi joins well within it); the 121st is `rate_limited`, and a minute later joins work again.
+    @Test func newParticipantsPerAddressAreLimited() throws {
+        let h = try Harness()
+        for c in 1...120 { h.join(ConnectionID(c), name: "P\(c)") }
+        #expect(h.transport.messages(to: 120).last?["type"] == .string("welcome"))
+        h.open(121)
+        h.send(121, #"{"id":"j","type":"join","code":"\#(h.record.joinCode)","name":"Un de trop","actor":"aci"}"#)
+        h.settle()
+        #expect(h.transport.messages(to: 121).last?["code"] == .string("rate_limited"))
+        h.advance(ms: 61_000)
+        h.send(121, #"{"id":"j2","type":"join","code":"\#(h.record.joinCode)","name":"Un de trop","actor":"aci"}"#)
+        h.settle()
+        #expect(h.transport.messages(to: 121).last?["type"] == .string("welcome"))
+    }
+
     /// rules-submit-facilitator: only the facilitator sends the sheets to the call for projects.
     @Test func aParticipantCannotSubmitTheProjects() throws {
         let h = try Harness()

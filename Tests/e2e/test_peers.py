@@ -20,7 +20,7 @@ def tight_server():
     with tempfile.TemporaryDirectory(prefix="atelier-peers-") as data_dir:
         s = Server(data_dir, free_port(), extra_args=[
             "--max-queued-bytes", "65536", "--messages-per-second", "2000",
-            "--ping-after", "1", "--drop-after", "3"]).start()
+            "--ping-after", "1", "--drop-after", "3", "--capacity-factor", "100"]).start()
         try:
             yield s
         finally:
@@ -60,7 +60,8 @@ def queue_server():
     with tempfile.TemporaryDirectory(prefix="atelier-peers-") as data_dir:
         s = Server(data_dir, free_port(), extra_args=[
             "--max-queued-bytes", "65536", "--messages-per-second", "2000",
-            "--ping-after", "600", "--drop-after", "1200"]).start()
+            "--ping-after", "600", "--drop-after", "1200",
+            "--capacity-factor", "100"]).start()  # one writer adds thousands of cards
         try:
             yield s
         finally:

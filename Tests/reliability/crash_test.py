@@ -137,7 +137,8 @@ def crash_test(kills=20, clients=24, workshops=3, seed=None, verbose=True):
     rng = random.Random(seed)
     log = print if verbose else (lambda *a, **k: None)
     with tempfile.TemporaryDirectory(prefix="atelier-crash-") as data_dir:
-        server = Server(data_dir, free_port()).start()
+        # The writers add more cards than one person may (200): this test is about durability.
+        server = Server(data_dir, free_port(), extra_args=["--capacity-factor", "100"]).start()
         shops = [create_workshop(server, f"Crash {i}") for i in range(workshops)]
         writers = [Writer(f"W{i}", shops[i % workshops], server, random.Random(rng.random())) for i in range(clients)]
         started = time.time()
