@@ -9,6 +9,19 @@ import Foundation
 
 @main
 struct Atelier: ParsableCommand {
+    /// Everything Atelier creates (the data directory, the database and its journal files, the
+    /// lock, server.json, exports written with --out) is its owner's alone: 0700 and 0600.
+    /// The database holds join codes, facilitator keys and resume tokens.
+    static func main() {
+        umask(0o077)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "atelier",
         abstract: "Atelier : un serveur d'ateliers collaboratifs en direct (du problème à l'idée, de l'idée au projet).",

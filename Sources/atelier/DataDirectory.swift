@@ -25,6 +25,11 @@ final class DataDirectoryLock {
     static func acquire(_ directory: String) throws -> DataDirectoryLock? {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
+        // Data written by earlier versions, or a directory made by hand, become the owner's alone.
+        chmod(directory, 0o700)
+        for name in ["atelier.sqlite", "atelier.sqlite-wal", "atelier.sqlite-shm", "server.json"] {
+            chmod((directory as NSString).appendingPathComponent(name), 0o600)
+        }
         let fd = open(lockPath(directory), O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw ValidationError("\(directory) : impossible d'ouvrir le verrou du dossier de données") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {

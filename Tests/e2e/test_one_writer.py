@@ -188,3 +188,34 @@ def test_links_come_from_the_public_url_never_from_the_host_header():
             conn.close()
         finally:
             server.stop()
+
+
+def test_the_data_directory_is_its_owners_alone():
+    """The database holds join codes, facilitator keys and resume tokens: the data directory is
+    0700 and every file in it 0600, whoever's umask started the server."""
+    import stat
+    with tempfile.TemporaryDirectory(prefix="atelier-modes-") as parent:
+        data_dir = os.path.join(parent, "data")
+        os.makedirs(data_dir)
+        os.chmod(data_dir, 0o755)  # as an operator might have made it
+        # A database an earlier version left readable by everyone (an empty file is an empty database).
+        open(os.path.join(data_dir, "atelier.sqlite"), "wb").close()
+        os.chmod(os.path.join(data_dir, "atelier.sqlite"), 0o644)
+        server = Server(data_dir, free_port()).start()
+        try:
+            assert stat.S_IMODE(os.stat(data_dir).st_mode) == 0o700
+            files = sorted(os.listdir(data_dir))
+            assert "atelier.sqlite" in files and "server.json" in files, files
+            for name in files:
+                if name == "server.log":  # the test harness's own log, opened by this process
+                    continue
+                mode = stat.S_IMODE(os.stat(os.path.join(data_dir, name)).st_mode)
+                assert mode & 0o077 == 0, f"{name} is {oct(mode)}"
+        finally:
+            server.stop()
+    with tempfile.TemporaryDirectory(prefix="atelier-modes-") as parent:
+        data_dir = os.path.join(parent, "fresh")
+        code, out, err = asyncio.run(run(cli("workshop", "create", data_dir=data_dir)))
+        assert code == 0, err
+        assert stat.S_IMODE(os.stat(data_dir).st_mode) == 0o700
+        assert stat.S_IMODE(os.stat(os.path.join(data_dir, "atelier.sqlite")).st_mode) == 0o600
