@@ -9,6 +9,8 @@ extension Hub {
     /// venue's Wi-Fi), and people mistype; guessing an 8-character code at this pace is hopeless.
     static let maxCodeFailures = 30
     static let codeFailureWindowMs: Int64 = 60_000
+    /// Joins by code that may wait out the delay at once from one address.
+    static let maxDelayedJoins = 4
 
     func join(_ connection: ConnectionID, id: String, _ request: JoinRequest) {
         guard let session = sessions[connection] else { return }
@@ -18,8 +20,12 @@ extension Hub {
         }
         switch request {
         case let .code(code, profile, kind, group, clientKey):
-            joinByCode(connection, id: id, peer: session.peer, code: code, profile: profile, kind: kind, group: group,
-                       clientKey: clientKey)
+            if codeFailuresExceeded(session.peer) {
+                delayJoin(connection, id: id, peer: session.peer, request)
+            } else {
+                joinByCode(connection, id: id, peer: session.peer, code: code, profile: profile, kind: kind, group: group,
+                           clientKey: clientKey)
+            }
         case let .token(token, since):
             guard let (workshop, participant) = lookUp(token: token), let room = room(workshop),
                   let p = room.state.participants[participant], !p.removed else {
@@ -45,13 +51,38 @@ extension Hub {
         return (c.workshop, c.participant)
     }
 
+    /// Whether `peer` sent its allowance of wrong codes within the minute.
+    func codeFailuresExceeded(_ peer: String) -> Bool {
+        guard let f = codeFailures[peer] else { return false }
+        return clock() - f.since < Self.codeFailureWindowMs && f.count >= Self.maxCodeFailures
+    }
+
+    /// Past its wrong codes, an address is slowed, not shut out: a venue's whole room shares one
+    /// address, so the right code must still work. Each join by code waits `codeFailureDelayMs`,
+    /// a few at a time; more at once are `rate_limited`.
+    func delayJoin(_ connection: ConnectionID, id: String, peer: String, _ request: JoinRequest) {
+        guard case let .code(code, profile, kind, group, clientKey) = request else { return }
+        guard delayedJoins[peer, default: 0] < Self.maxDelayedJoins else {
+            reply(connection, Outbound.error(re: id, DomainError(.rateLimited, "Trop de codes erronés depuis cette adresse : patientez quelques secondes avant de réessayer.")))
+            return
+        }
+        delayedJoins[peer, default: 0] += 1
+        let transport = self.transport
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(configuration.codeFailureDelayMs)) { [weak self] in
+            guard let hub = self else { return }
+            transport.post {
+                let left = hub.delayedJoins[peer, default: 1] - 1
+                hub.delayedJoins[peer] = left > 0 ? left : nil
+                guard case .awaitingJoin? = hub.sessions[connection]?.state else { return }
+                hub.joinByCode(connection, id: id, peer: peer, code: code, profile: profile, kind: kind, group: group,
+                               clientKey: clientKey)
+            }
+        }
+    }
+
     func joinByCode(_ connection: ConnectionID, id: String, peer: String, code: String, profile: Profile,
                     kind: ActorKind, group: GroupID?, clientKey: String?) {
         let now = clock()
-        if let f = codeFailures[peer], now - f.since < Self.codeFailureWindowMs, f.count >= Self.maxCodeFailures {
-            reply(connection, Outbound.error(re: id, DomainError(.rateLimited, "Trop de codes erronés : patientez une minute avant de réessayer.")))
-            return
-        }
         let normalized = Secrets.normalizeJoinCode(code)
         let workshop = roomsByCode[normalized] ?? (try? store.workshopID(joinCode: normalized)) ?? nil
         guard let workshop, let room = room(workshop) else {

@@ -16,6 +16,9 @@ public struct HubConfiguration: Sendable {
     /// address (the conference Wi-Fi), so this stays well above a workshop's size.
     public var maxConnectionsPerAddress: Int
     /// Sustained and burst messages per second and connection.
+    /// How long a join by code waits, from an address past its wrong codes of the minute: the
+    /// right code still joins, a guesser is slowed down.
+    public var codeFailureDelayMs = 2000
     /// Multiplies the limits on what a workshop holds (docs/reliability.md "Limits"): 1 in
     /// production; load tests raise it.
     public var capacityFactor = 1
@@ -60,6 +63,8 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     var sessions: [ConnectionID: Session] = [:]
     /// Failed join-code attempts per address, against guessing.
     var codeFailures: [String: (count: Int, since: Int64)] = [:]
+    /// Joins by code waiting out the delay, per address (a few at a time; more are refused).
+    var delayedJoins: [String: Int] = [:]
     /// New participants per address, against scripts that create people by the thousand.
     var joinsPerAddress: [String: (count: Int, since: Int64)] = [:]
     /// Open connections per address (Debian's libwebsockets has no per-IP limits).

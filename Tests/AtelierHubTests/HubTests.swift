@@ -56,9 +56,11 @@ final class Harness {
         }
         record = try store.listWorkshops()[0]
         let clock = self.clock
-        hub = try Hub(configuration: HubConfiguration(adminToken: "admin-secret", plans: catalog, defaultPlan: "iae-saone-et-loire",
-                                                      publicURL: "http://test", maxConnectionsPerAddress: maxConnectionsPerAddress),
-                      store: store, transport: transport, clock: { clock.withLock { $0 += 1; return $0 } })
+        var configuration = HubConfiguration(adminToken: "admin-secret", plans: catalog, defaultPlan: "iae-saone-et-loire",
+                                             publicURL: "http://test", maxConnectionsPerAddress: maxConnectionsPerAddress)
+        configuration.codeFailureDelayMs = 1000
+        hub = try Hub(configuration: configuration, store: store, transport: transport,
+                      clock: { clock.withLock { $0 += 1; return $0 } })
     }
 
     /// Ends the loop turn and waits until every commit is done and its jobs ran.
@@ -365,6 +367,12 @@ struct HubGuardTests {
         #expect(h.transport.messages(to: 2).count == before, "nothing relayed")
     }
 
+    /// Turns the loop until `done` (the delayed joins, 1 s here, were answered), 10 s at most.
+    func turnUntil(_ h: Harness, _ done: () -> Bool) {
+        let deadline = Date().addingTimeInterval(10)
+        while !done() && Date() < deadline { usleep(10_000); h.settle() }
+    }
+
     @Test func guessingJoinCodesIsSlowedDown() throws {
         let h = try Harness()
         h.open(1)
@@ -373,16 +381,41 @@ struct HubGuardTests {
             h.send(1, #"{"id":"g\#(n)","type":"join","code":"AAAA-AAA\#(n)","name":"M","actor":"aci"}"#)
         }
         h.settle()
+        #expect(h.transport.messages(to: 1).count == 30)
         #expect(h.transport.messages(to: 1).allSatisfy { $0["code"] == .string("not_found") })
-        // Even the right code is refused for a while from that address.
+        // From then on the address is slowed, not shut out: four joins at once wait, a fifth is refused.
+        for n in 0..<5 {
+            h.send(1, #"{"id":"s\#(n)","type":"join","code":"AAAA-BBB\#(n)","name":"M","actor":"aci"}"#)
+        }
+        h.settle()
+        #expect(h.transport.messages(to: 1).count == 31, "only the fifth is answered at once")
+        #expect(h.transport.messages(to: 1).last?["re"] == .string("s4"))
+        #expect(h.transport.messages(to: 1).last?["code"] == .string("rate_limited"))
+        turnUntil(h) { h.transport.messages(to: 1).count >= 35 }
+        #expect(h.transport.messages(to: 1).count == 35)
+        #expect(h.transport.messages(to: 1).suffix(4).allSatisfy { $0["code"] == .string("not_found") })
+        // The right code still joins (after the delay): a room behind one address is never shut out.
         h.send(1, #"{"id":"right","type":"join","code":"\#(h.record.joinCode)","name":"M","actor":"aci"}"#)
         h.settle()
-        #expect(h.transport.messages(to: 1).last?["code"] == .string("rate_limited"))
-        // Another address is not affected.
+        #expect(h.transport.messages(to: 1).count == 35, "it waits (1 s here)")
+        turnUntil(h) { h.transport.messages(to: 1).count >= 36 }
+        #expect(h.transport.messages(to: 1).last?["type"] == .string("welcome"))
+        // Another address is not affected at all.
         h.hub.transportOpened(2, peer: "10.0.0.2")
         h.send(2, #"{"id":"right","type":"join","code":"\#(h.record.joinCode)","name":"M","actor":"aci"}"#)
         h.settle()
         #expect(h.transport.messages(to: 2).last?["type"] == .string("welcome"))
+    }
+
+    /// With 29 wrong codes, five joins at once are all answered at once (the 30th is the last allowed).
+    @Test func twentyNineWrongCodesSlowNothing() throws {
+        let h = try Harness()
+        h.open(1)
+        for n in 0..<29 { h.send(1, #"{"id":"g\#(n)","type":"join","code":"AAAA-AAA\#(n)","name":"M","actor":"aci"}"#) }
+        h.settle()
+        h.send(1, #"{"id":"right","type":"join","code":"\#(h.record.joinCode)","name":"M","actor":"aci"}"#)
+        h.settle()
+        #expect(h.transport.messages(to: 1).last?["type"] == .string("welcome"))
     }
 
     @Test func aSecondJoinOnTheSameConnectionIsRefused() throws {
