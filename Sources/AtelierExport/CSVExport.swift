@@ -29,7 +29,7 @@ public enum CSVExport {
             let ds = s.receipts.last { $0.channel == .demarches }
             row([s.id, s.title, Labels.status(s.status), p.table?.title ?? "", p.orientation?.title ?? "",
                  Labels.cooperation(s.cooperation), s.summary, p.problems.map(\.text).joined(separator: " | "),
-                 p.ideas.map(\.text).joined(separator: " | "), String(p.votes), s.lead?.name ?? "",
+                 p.ideas.map(\.text).joined(separator: " | "), p.votes.map(String.init) ?? "", s.lead?.name ?? "",
                  s.lead.map { Labels.actor($0.actor) } ?? "", s.lead?.siret ?? "",
                  s.partners.map { "\($0.name) (\(Labels.actor($0.actor))\($0.role.isEmpty ? "" : ", " + $0.role))" }.joined(separator: " | "),
                  s.territory, s.support.methodological ? "oui" : "non", euros(s.support.expertise), euros(s.support.grant),

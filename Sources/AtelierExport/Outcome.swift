@@ -8,7 +8,8 @@ public struct Outcome: Sendable {
         public var id: CardID
         public var text: String
         public var author: ActorID?
-        public var votes: Int
+        /// nil until the votes are revealed: dots are secret until then, from the facilitator too.
+        public var votes: Int?
         public var cluster: String?
     }
     public struct ColumnView: Sendable {
@@ -33,8 +34,8 @@ public struct Outcome: Sendable {
         public var problems: [CardLine]
         public var ideas: [CardLine]
         public var contributors: [Contributor]
-        /// Dots on its idea cards.
-        public var votes: Int
+        /// Dots on its idea cards; nil until the votes are revealed.
+        public var votes: Int?
     }
 
     public var workshop: Workshop
@@ -47,7 +48,7 @@ public struct Outcome: Sendable {
         workshop = w
         let anonymous = w.settings.anonymous
         func line(_ card: Card) -> CardLine {
-            CardLine(id: card.id, text: card.text, author: anonymous ? nil : card.author, votes: w.voteCount(card.id),
+            CardLine(id: card.id, text: card.text, author: anonymous ? nil : card.author, votes: w.votesRevealed ? w.voteCount(card.id) : nil,
                      cluster: card.cluster.flatMap { w.clusters[$0]?.title })
         }
         let visible = w.orderedCards.filter { !$0.hidden }
@@ -72,7 +73,7 @@ public struct Outcome: Sendable {
                                problems: sheet.problems.compactMap { w.cards[$0] }.filter { !$0.hidden }.map(line),
                                ideas: sheet.sources.compactMap { w.cards[$0] }.filter { !$0.hidden }.map(line),
                                contributors: people,
-                               votes: sheet.sources.reduce(0) { $0 + w.voteCount($1) })
+                               votes: w.votesRevealed ? sheet.sources.reduce(0) { $0 + w.voteCount($1) } : nil)
         }
         contributors = w.orderedParticipants.filter { $0.role == .participant && !$0.removed }.compactMap { p in
             contributor(p.id).map { (p.id, $0, p.group) }

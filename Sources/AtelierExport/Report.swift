@@ -17,11 +17,11 @@ public enum Report {
             if let theme = table.group?.theme, !theme.isEmpty { md += "_\(escapeMD(theme))_\n\n" }
             for column in table.columns where column.column.kind != .project {
                 md += "### \(escapeMD(column.column.title))\n\n"
-                let cards = column.column.kind == .idea ? column.cards.sorted { $0.votes > $1.votes } : column.cards
+                let cards = column.column.kind == .idea ? column.cards.sorted { ($0.votes ?? 0) > ($1.votes ?? 0) } : column.cards
                 if cards.isEmpty { md += "Aucune carte.\n\n"; continue }
                 for card in cards {
                     md += "- \(escapeMD(card.text))"
-                    if column.column.kind == .idea || card.votes > 0 { md += " — \(card.votes) vote\(card.votes > 1 ? "s" : "")" }
+                    if let votes = card.votes, column.column.kind == .idea || votes > 0 { md += " — \(votes) vote\(votes > 1 ? "s" : "")" }
                     if let cluster = card.cluster { md += " _(\(escapeMD(cluster)))_" }
                     md += "\n"
                 }
@@ -42,7 +42,7 @@ public enum Report {
                 facts.append("Soutien demandé : \(supportText(s.support))")
                 if !s.partners.isEmpty { facts.append("Partenaires : " + s.partners.map { escapeMD($0.name) }.joined(separator: ", ")) }
                 if !p.problems.isEmpty { facts.append("Problème traité : " + p.problems.map { escapeMD($0.text) }.joined(separator: " ; ")) }
-                if !p.ideas.isEmpty { facts.append("Idées d'origine : " + p.ideas.map { "\(escapeMD($0.text)) (\($0.votes))" }.joined(separator: " ; ")) }
+                if !p.ideas.isEmpty { facts.append("Idées d'origine : " + p.ideas.map { "\(escapeMD($0.text))" + ($0.votes.map { " (\($0))" } ?? "") }.joined(separator: " ; ")) }
                 if let r = s.receipts.last { facts.append("Dépôt : \(r.channel == .demarches ? "Démarches Simplifiées n° \(r.number.map(String.init) ?? r.reference)" : "référence \(escapeMD(r.reference))")") }
                 md += facts.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
             }
@@ -64,13 +64,13 @@ public enum Report {
             if let theme = table.group?.theme, !theme.isEmpty { h += "<p class=\"theme\">\(e(theme))</p>\n" }
             for column in table.columns where column.column.kind != .project {
                 h += "<h3>\(e(column.column.title))</h3>\n"
-                let cards = column.column.kind == .idea ? column.cards.sorted { $0.votes > $1.votes } : column.cards
+                let cards = column.column.kind == .idea ? column.cards.sorted { ($0.votes ?? 0) > ($1.votes ?? 0) } : column.cards
                 if cards.isEmpty { h += "<p>Aucune carte.</p>\n"; continue }
                 h += "<ul>\n"
                 for card in cards {
                     h += "<li>\(e(card.text))"
-                    if column.column.kind == .idea || card.votes > 0 {
-                        h += " <span class=\"votes\">\(card.votes) vote\(card.votes > 1 ? "s" : "")</span>"
+                    if let votes = card.votes, column.column.kind == .idea || votes > 0 {
+                        h += " <span class=\"votes\">\(votes) vote\(votes > 1 ? "s" : "")</span>"
                     }
                     if let cluster = card.cluster { h += " <span class=\"cluster\">\(e(cluster))</span>" }
                     h += "</li>\n"
@@ -93,7 +93,7 @@ public enum Report {
                 fact("Soutien demandé", supportText(s.support))
                 fact("Partenaires", s.partners.map(\.name).joined(separator: ", "))
                 fact("Problème traité", p.problems.map(\.text).joined(separator: " ; "))
-                fact("Idées d'origine", p.ideas.map { "\($0.text) (\($0.votes))" }.joined(separator: " ; "))
+                fact("Idées d'origine", p.ideas.map { $0.text + ($0.votes.map { " (\($0))" } ?? "") }.joined(separator: " ; "))
                 fact("Prochaines étapes", s.nextSteps)
                 h += "</dl>\n</article>\n"
             }

@@ -26,7 +26,29 @@ struct JSONExportTests {
             Issue.record("bad shape"); return
         }
         #expect(cards.first?["text"] == .string("Idée"))
-        #expect(cards.first?["votes"] == .number(2))
+        #expect(cards.first?["votes"] == .null, "dots are secret until the reveal, in the facilitator's export too")
+        var revealed = workshop()
+        revealed.votesRevealed = true
+        let after = try JSONParser.parse(JSONExport.document(revealed, generatedAt: 0))
+        guard case .array(let t)? = after["tables"], case .array(let cols)? = t.first?["columns"], case .array(let cs)? = cols[1]["cards"] else {
+            Issue.record("bad shape"); return
+        }
+        #expect(cs.first?["votes"] == .number(2))
+    }
+
+    /// The report and the CSV show no dot before the reveal either.
+    @Test func reportAndCSVShowNoVotesBeforeTheReveal() {
+        var w = workshop()
+        var sheet = ProjectSheet(id: "j_3", board: "b_a", title: "Fiche", createdBy: "p_1", createdSeq: 3, phase: "ideas")
+        sheet.sources = ["c_1"]
+        w.projects[sheet.id] = sheet
+        let md = String(decoding: Report.markdown(w, generatedAt: 0), as: UTF8.self)
+        #expect(!md.contains("2 votes") && !md.contains("Idée (2)"))
+        #expect(!String(decoding: CSVExport.document(w, dialect: .rfc4180), as: UTF8.self).contains(",2,"))
+        w.votesRevealed = true
+        let after = String(decoding: Report.markdown(w, generatedAt: 0), as: UTF8.self)
+        #expect(after.contains("2 votes"))
+        #expect(String(decoding: CSVExport.document(w, dialect: .rfc4180), as: UTF8.self).contains(",2,"))
     }
 
     @Test func contributorsAreListedByOrganisationOnlyWhenAllowedAndNeverByName() throws {
