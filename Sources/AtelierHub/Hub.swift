@@ -310,7 +310,11 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         case .failure(let error):
             let hidesSupporters = !room.state.showsAuthor(nil, to: actor)
             let bytes = Outbound.error(re: id, error, onlySupporter: hidesSupporters ? actor.id : nil)
-            room.remember(bytes, for: id, by: actor.id)
+            // A retry gets the same error back; the copy kept for it leaves out a conflict's current
+            // sheet (it can weigh tens of KB), so remembered answers stay small whatever anyone sends.
+            var compact = error
+            compact.current = nil
+            room.remember(bytes.count <= Room.maxRememberedBytes ? bytes : Outbound.error(re: id, compact), for: id, by: actor.id)
             reply(connection, bytes)
         case .success(let bodies):
             append(bodies, to: room, by: actor.id, message: id)

@@ -19,6 +19,8 @@ final class Room {
     private(set) var answers: [ActorID: [String: [UInt8]]] = [:]
     private(set) var answerOrder: [ActorID: [String]] = [:]
     static let answersPerActor = 1024
+    /// Largest answer kept whole for a retry; a bigger error is kept without its `current` sheet.
+    static let maxRememberedBytes = 1024
     /// Client keys of joins by code (journaled as the join's message id), to make a retried join idempotent.
     var joinKeys: [String: ActorID] = [:]
     static let joinKeyPrefix = "join:"

@@ -342,6 +342,42 @@ struct HubGuardTests {
         #expect(h.transport.messages(to: 121).last?["type"] == .string("welcome"))
     }
 
+    /// Remembered answers stay small (issue 11 #2): a stale `project.update` is answered `conflict`
+    /// with the whole current sheet, but the copy kept for a retry leaves the sheet out; the retry
+    /// still gets `conflict`, and nothing is applied.
+    @Test func rememberedConflictsLeaveTheSheetOut() throws {
+        let h = try Harness()
+        let facilitator: ConnectionID = 9
+        h.open(facilitator)
+        h.send(facilitator, #"{"id":"f","type":"join","workshop":"\#(h.record.id)","facilitatorKey":"\#(h.record.facilitatorKey)"}"#)
+        h.send(facilitator, #"{"id":"p","type":"phase.set","phase":"projects"}"#)
+        h.settle()
+        let w = h.join(1)
+        let board = "b_" + string(w["you"]?["group"])!.dropFirst(2)
+        h.send(1, #"{"id":"c","type":"project.create","board":"\#(board)","title":"Fiche"}"#)
+        h.settle()
+        let project = try #require(string(h.transport.messages(to: 1).last?["result"]?["project"]))
+        let long = String(repeating: "Résumé très long. ", count: 110)
+        h.send(1, #"{"id":"u","type":"project.update","project":"\#(project)","version":1,"fields":{"summary":"\#(long)"}}"#)
+        h.settle()
+        for n in 0..<20 {
+            h.send(1, #"{"id":"stale\#(n)","type":"project.update","project":"\#(project)","version":1,"fields":{"title":"x"}}"#)
+        }
+        h.settle()
+        let answers = h.transport.messages(to: 1).suffix(20)
+        #expect(answers.allSatisfy { $0["code"] == .string("conflict") && $0["current"]?["summary"] != nil }, "the live answer carries the sheet")
+        let room = try #require(h.hub.rooms[h.record.id])
+        let actor = try #require(string(w["you"]?["participant"]))
+        let kept = (0..<20).compactMap { room.answer(for: "stale\($0)", by: actor) }
+        #expect(kept.count == 20)
+        #expect(kept.allSatisfy { $0.count < 1024 }, "kept without the sheet: \(kept.map(\.count))")
+        h.send(1, #"{"id":"stale3","type":"project.update","project":"\#(project)","version":2,"fields":{"title":"Nouveau"}}"#)
+        h.settle()
+        let retry = try #require(h.transport.messages(to: 1).last)
+        #expect(retry["re"] == .string("stale3") && retry["code"] == .string("conflict"), "the same answer, not a new execution")
+        #expect(room.state.projects[project]?.title == "Fiche")
+    }
+
     /// rules-submit-facilitator: only the facilitator sends the sheets to the call for projects.
     @Test func aParticipantCannotSubmitTheProjects() throws {
         let h = try Harness()
