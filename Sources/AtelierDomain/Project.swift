@@ -62,7 +62,7 @@ public struct Contact: Codable, Sendable, Equatable {
 
 /// What the pipeline answered when the project was submitted.
 public struct Receipt: Codable, Sendable, Equatable {
-    public enum Channel: String, Codable, Sendable { case webhook = "webhook", demarches = "demarches" }
+    public enum Channel: String, Codable, Sendable, CaseIterable { case webhook = "webhook", demarches = "demarches" }
     public var channel: Channel
     public var reference: String
     /// Démarches Simplifiées: the prefilled application to open.

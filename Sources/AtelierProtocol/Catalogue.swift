@@ -184,11 +184,6 @@ public enum ProjectField: String, CaseIterable, Sendable {
     case territory, support, outcomes, nextSteps, contact
 }
 
-/// Where `projects.submit` sends ready projects.
-extension Receipt.Channel: CaseIterable {
-    public static let allCases: [Receipt.Channel] = [.webhook, .demarches]
-}
-
 /// The ids a command's ack reports in `result` (the objects the server created).
 public func ackResult(for events: [EventBody]) -> [(String, String)] {
     var result: [(String, String)] = []
