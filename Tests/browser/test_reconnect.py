@@ -24,6 +24,20 @@ def connection_state(driver):
     return find(driver, '[data-testid="connection-state"]').get_attribute("data-state")
 
 
+def wait_online(driver, server, message):
+    """Waits for the page to be online again; on a timeout, says what the page and the server saw
+    (this wait failed once in about fifteen full runs, cause not found yet: see docs/reliability.md)."""
+    from selenium.common.exceptions import TimeoutException
+    try:
+        wait(driver, lambda d: connection_state(d) == "online", timeout=60, message=message)
+    except TimeoutException:
+        log = open(os.path.join(server.data_dir, "server.log")).read()[-3000:]
+        console = "\n".join(str(e.get("message")) for e in driver.get_log("browser")[-30:])
+        raise AssertionError(f"{message}: state {connection_state(driver)!r}, port {server.port}, "
+                             f"server running: {server.proc.poll() is None}\n--- server log ---\n{log}\n"
+                             f"--- page console ---\n{console}") from None
+
+
 def test_page_reconnects_and_sends_offline_card_once(own_server, browsers):
     workshop = create_workshop(own_server)
     page = browsers.new(width=360, height=740)
@@ -39,7 +53,7 @@ def test_page_reconnects_and_sends_offline_card_once(own_server, browsers):
     wait(page, lambda d: "1" in text_of(find(d, '[data-testid="connection-state"]')))
 
     own_server.start()  # same data directory, same port
-    wait(page, lambda d: connection_state(d) == "online", timeout=60, message="the page did not reconnect")
+    wait_online(page, own_server, "the page did not reconnect")
     wait(page, lambda d: card(d, text) is not None and "card--pending" not in card(d, text).get_attribute("class"),
          timeout=60, message="the card stayed pending")
     assert page.execute_script("return window.__sameDocument === true"), "the page reloaded instead of reconnecting"
@@ -66,7 +80,7 @@ def test_projector_reconnects_by_itself(own_server, browsers):
     wait(wall, lambda d: find(d, '[data-testid="connection-state"]').is_displayed())
 
     own_server.start()
-    wait(wall, lambda d: connection_state(d) == "online", timeout=60, message="the projector did not reconnect")
+    wait_online(wall, own_server, "the projector did not reconnect")
     board = snapshot(own_server, workshop)["boards"][0]["id"]
     facilitator_commands(own_server, workshop, {"type": "card.add", "board": board, "column": "problems", "text": "Après la coupure"})
     wait(wall, lambda d: "Après la coupure" in wall_cards(d), message="the projector no longer follows the room")
