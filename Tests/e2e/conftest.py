@@ -3,6 +3,7 @@ and the independent Python `websockets` client."""
 import asyncio
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -19,6 +20,17 @@ BINARY = os.environ.get("ATELIER_BINARY", os.path.join(ROOT, ".build", "debug", 
 
 
 def free_port():
+    """A free loopback port below the kernel's ephemeral range (32768 and up on Debian): tests
+    restart servers on the same port, and a port of the ephemeral range can be handed to an
+    outgoing connection (the browser's, the client's) while the server is down."""
+    for _ in range(200):
+        port = random.randrange(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
