@@ -346,20 +346,7 @@ struct ParticipantCommand: ParsableCommand {
             case .direct(let lock):
                 defer { withExtendedLifetime(lock) {} }
                 let store = try SQLiteStore(directory: storage.data)
-                guard let stored = try store.loadWorkshop(id: workshop), let state = stored.state else {
-                    throw ValidationError("atelier inconnu : \(workshop)")
-                }
-                switch reduce(state, .participantErase(participant: participant), by: .facilitator,
-                              context: ReduceContext(nextSeq: state.seq + 1, now: now())) {
-                case .failure(let e):
-                    throw ValidationError(e.message)
-                case .success(let bodies):
-                    let entries = bodies.enumerated().map {
-                        JournalEntry(workshop: workshop, event: Event(seq: state.seq + 1 + $0.offset, at: now(), by: Actor.facilitatorID, body: $0.element))
-                    }
-                    if !entries.isEmpty { try store.commit(CommitBatch(entries: entries)) }
-                    erased = !entries.isEmpty
-                }
+                erased = try commitDirectly(.participantErase(participant: participant), in: workshop, as: .facilitator, store: store) > 0
             case .server(let server):
                 let (status, body) = try server.call("POST", "/api/admin/workshops/\(escape(workshop))/participants/\(escape(participant))/erase")
                 guard status == 200, case .number(let events)? = body["events"] else { throw ValidationError(RunningServer.message(body)) }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import AtelierDomain
 import AtelierProtocol
+import AtelierStore
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -120,4 +122,18 @@ enum WriteAccess {
         }
         return .server(server)
     }
+}
+
+/// With the data directory's lock held (nothing else appends): decides `command` on the journal's
+/// state and commits its events, as the hub's `perform` does with a server. The number of events.
+func commitDirectly(_ command: Command, in workshop: WorkshopID, as actor: Actor, store: SQLiteStore) throws -> Int {
+    guard let state = try store.loadWorkshop(id: workshop)?.state else { throw ValidationError("atelier inconnu : \(workshop)") }
+    let bodies = try reduce(state, command, by: actor, context: ReduceContext(nextSeq: state.seq + 1, now: now()))
+        .mapError { ValidationError($0.message) }.get()
+    let by = actor == .system ? nil : actor.id
+    let entries = bodies.enumerated().map {
+        JournalEntry(workshop: workshop, event: Event(seq: state.seq + 1 + $0.offset, at: now(), by: by, body: $0.element))
+    }
+    if !entries.isEmpty { try store.commit(CommitBatch(entries: entries)) }
+    return entries.count
 }

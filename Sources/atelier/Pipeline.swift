@@ -108,17 +108,8 @@ struct SubmitCommand: ParsableCommand {
     func record(_ receipt: Receipt, project: ProjectSheet, access: WriteAccess, store: SQLiteStore) throws {
         switch access {
         case .direct:
-            guard let state = try store.loadWorkshop(id: workshop)?.state else { return }
-            switch reduce(state, .projectSubmit(project: project.id, version: project.version, receipt: receipt), by: .system,
-                          context: ReduceContext(nextSeq: state.seq + 1, now: now())) {
-            case .failure(let e):
-                throw ValidationError(e.message)
-            case .success(let bodies):
-                let entries = bodies.enumerated().map {
-                    JournalEntry(workshop: workshop, event: Event(seq: state.seq + 1 + $0.offset, at: now(), by: nil, body: $0.element))
-                }
-                try store.commit(CommitBatch(entries: entries))
-            }
+            _ = try commitDirectly(.projectSubmit(project: project.id, version: project.version, receipt: receipt),
+                                   in: workshop, as: .system, store: store)
         case .server(let server):
             var w = JSONWriter()
             w.beginObject()

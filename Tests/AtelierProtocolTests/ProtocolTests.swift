@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import AtelierDomain
+import AtelierTestSupport
 @testable import AtelierProtocol
 
 func decode(_ s: String) -> Result<(id: String, message: Inbound), InboundError> {
@@ -121,7 +122,7 @@ struct InboundTests {
     /// Random bytes from JSON's alphabet (seeded: a failure replays): never a trap, and every
     /// refusal is one of the protocol's codes with a French sentence.
     @Test func arbitraryBytesNeverTrap() {
-        var rng = SplitMix64(seed: 0x41_54_45_4C_49_45_52)
+        var rng = SplitMix(state: 0x41_54_45_4C_49_45_52)
         let alphabet = Array(#"{}[]":,0123456789.eE-+ abtrufnl\"#.utf8)
         var refused = 0
         for _ in 0..<2000 {
@@ -223,18 +224,5 @@ struct OutboundTests {
         #expect(v["you"]?["token"] == .string("tok"))
         guard case .array(let events)? = v["events"] else { Issue.record("no events"); return }
         #expect(events.first?["phase"] == .string("ideas"))
-    }
-}
-
-/// A small seeded generator (SplitMix64), so random tests replay the same inputs.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

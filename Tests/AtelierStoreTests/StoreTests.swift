@@ -1,4 +1,5 @@
 import AtelierDomain
+import AtelierTestSupport
 import Foundation
 import GRDB
 import Testing
@@ -235,18 +236,6 @@ struct SecretsTests {
 /// `JSONEncoder` writes: whenever the fast path answers, it answers the same.
 @Suite("Journal decoding")
 struct JournalDecodingTests {
-    /// A small deterministic generator, so a failure replays.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let pieces = ["a", "Z", "0", " ", "é", "«", "»", "\"", "\\", "/", "\n", "\r", "\t", "\u{08}", "\u{0C}",
                          "\u{01}", "\u{1F}", "\u{7F}", "€", "😀", "e\u{301}", "c_", "p_12", "{", "}", "[", "]", ":", ",", "\u{2028}"]
 

@@ -30,7 +30,7 @@ extension HTTPAPI {
             return respond(Self.error(404, .notFound, "Programme d'atelier inconnu : « \(planID.prefix(64)) »."))
         }
         let record = hub.createWorkshop(plan: plan, title: title)
-        let links = WorkshopLinks(record: record, base: baseURL(request))
+        let links = WorkshopLinks(record: record, base: baseURL)
         let response = Self.json(201) { w in
             w.key("id"); w.string(record.id)
             w.key("title"); w.string(record.title)
@@ -51,7 +51,7 @@ extension HTTPAPI {
         guard code.count == 9, code.allSatisfy({ $0 == "-" || $0.isLetter || $0.isNumber }) else {
             return respond(Self.error(400, .invalid, "Code d'atelier invalide (attendu : 8 lettres ou chiffres, par exemple K7Q4-ZP2M)."))
         }
-        let link = "\(baseURL(request))/join.html?code=\(code)"
+        let link = "\(baseURL)/join.html?code=\(code)"
         guard let svg = QRCode.svg(link, title: "Rejoindre l'atelier : \(link)") else {
             return respond(Self.error(500, .internal, "Le code QR n'a pas pu être produit."))
         }
@@ -61,7 +61,7 @@ extension HTTPAPI {
     /// Links (the 201's, the QR code's) are built from the configured public address
     /// (`--public-url`), never from the request's `Host`, which anyone can set: a forged Host must
     /// not put another site's address in a cached QR code or a facilitator link.
-    func baseURL(_ request: HTTPRequest) -> String { hub.configuration.publicURL }
+    var baseURL: String { hub.configuration.publicURL }
 
     /// `GET /api/workshops/{id}/export?format=json` with the workshop's facilitator key.
     func export(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
