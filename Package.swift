@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // All of libwebsockets' C API, seen through pkg-config (apt: libwebsockets-dev).
@@ -39,6 +40,7 @@ let package = Package(
             "AtelierDomain", "AtelierProtocol", "AtelierJSON",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Call-for-projects outputs.
         .target(name: "AtelierExport", dependencies: ["AtelierDomain", "AtelierProtocol", "CQREncode"]),

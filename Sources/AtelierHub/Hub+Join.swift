@@ -35,7 +35,7 @@ extension Hub {
             welcome(connection, id: id, room: room, actor: Actor(id: p.id, role: p.role),
                     you: You(participant: p.id, token: token, role: p.role, group: p.group), since: since)
         case let .facilitator(workshop, key, since):
-            guard let room = room(workshop), Secrets.constantTimeEquals(key, room.record.facilitatorKey) else {
+            guard let room = room(workshop), Secrets.matches(key, digest: room.record.facilitatorKeyDigest) else {
                 reply(connection, Outbound.error(re: id, DomainError(.unauthenticated, "Atelier inconnu ou clé d'animation invalide.")))
                 return
             }
@@ -45,8 +45,9 @@ extension Hub {
         }
     }
 
+    /// Whom a resume token opens: tokens are held, like in the database, by their digest.
     func lookUp(token: String) -> (WorkshopID, ActorID)? {
-        if let t = tokens[token] { return (t.workshop, t.participant) }
+        if let t = tokens[Secrets.digest(token)] { return (t.workshop, t.participant) }
         guard let c = try? store.credential(token: token) else { return nil }
         return (c.workshop, c.participant)
     }
@@ -95,8 +96,10 @@ extension Hub {
             return
         }
         // A join retried after a lost welcome (same client key) is the same person, not a new one.
-        if let clientKey, let participant = room.joinKeys[clientKey], let p = room.state.participants[participant], !p.removed,
-           let token = tokens.first(where: { $0.value.workshop == room.record.id && $0.value.participant == participant })?.key {
+        // It gets the token it was given (held in memory for this; only its digest is stored), or
+        // after a restart a new one, which replaces the first.
+        if let clientKey, let participant = room.joinKeys[clientKey], let p = room.state.participants[participant], !p.removed {
+            let token = room.issuedTokens[participant] ?? issueToken(for: participant, in: room)
             welcome(connection, id: id, room: room, actor: Actor(id: p.id, role: p.role),
                     you: You(participant: p.id, token: token, role: p.role, group: p.group), since: nil)
             return
@@ -116,11 +119,9 @@ extension Hub {
             if now - j.since >= Self.codeFailureWindowMs { j = (0, now) }
             j.count += 1
             joinsPerAddress[peer] = j
-            let token = Secrets.token()
             append(bodies, to: room, by: p.id, message: clientKey.map { Room.joinKeyPrefix + $0 })
             if let clientKey { room.joinKeys[clientKey] = p.id }
-            pipeline.remember(Credential(workshop: room.record.id, participant: p.id, token: token))
-            tokens[token] = (room.record.id, p.id)
+            let token = issueToken(for: p.id, in: room)
             welcome(connection, id: id, room: room, actor: Actor(id: p.id, role: .participant),
                     you: You(participant: p.id, token: token, role: .participant, group: p.group), since: nil)
         }
@@ -130,6 +131,13 @@ extension Hub {
     /// once that state is durable; only then does the connection start receiving broadcasts, so it
     /// gets every later event exactly once.
     func welcome(_ connection: ConnectionID, id: String, room: Room, actor: Actor, you: You, since: Int?) {
+        // Welcomes waiting for this address already fill its budget (readers that read nothing):
+        // no snapshot is built for a connection that would be refused it.
+        guard transport.admitsWelcome(connection) else {
+            sessions[connection]?.state = .closing
+            transport.close(connection, code: CloseCode.tryAgainLater, reason: "Serveur occupé : nouvelle tentative dans un instant.")
+            return
+        }
         let workshop = room.record.id
         sessions[connection]?.state = .joined(workshop: workshop, actor: actor)
         let snapshot: [UInt8]?
@@ -152,8 +160,29 @@ extension Hub {
             }
             room.members[connection] = actor
             room.online[actor.id, default: 0] += 1
-            transport.send(frame, to: connection)
+            transport.sendWelcome(frame, to: connection)
             if room.online[actor.id] == 1 { announcePresence(of: actor.id, online: true, in: room, except: connection) }
         }
+    }
+
+    /// A fresh resume token for a participant: stored as its digest (replacing any earlier one),
+    /// sent to the participant once, in clear, in the welcome.
+    func issueToken(for participant: ActorID, in room: Room) -> String {
+        let token = Secrets.token()
+        let digest = Secrets.digest(token)
+        tokens = tokens.filter { !($0.value.workshop == room.record.id && $0.value.participant == participant) }
+        pipeline.remember(Credential(workshop: room.record.id, participant: participant, tokenDigest: digest))
+        tokens[digest] = (room.record.id, participant)
+        room.issuedTokens[participant] = token
+        return token
+    }
+
+    /// A new facilitator key for a workshop whose link was lost: the old key stops working at
+    /// once (connections already open stay), the new one is given once, to whoever asked.
+    func replaceFacilitatorKey(of room: Room) -> String {
+        let key = Secrets.token()
+        room.record.facilitatorKeyDigest = Secrets.digest(key)
+        pipeline.replaceFacilitatorKey(of: room.record.id, digest: room.record.facilitatorKeyDigest)
+        return key
     }
 }

@@ -116,7 +116,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     func adopt(_ room: Room, credentials: [Credential]) {
         rooms[room.record.id] = room
         roomsByCode[room.record.joinCode] = room.record.id
-        for c in credentials { tokens[c.token] = (c.workshop, c.participant) }
+        for c in credentials { tokens[c.tokenDigest] = (c.workshop, c.participant) }
     }
 
     /// A room in memory, or loaded from the store (a workshop created by the CLI while running).
@@ -287,7 +287,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     }
 
     /// A new workshop from a plan, journaled in the open batch (answer once it is durable).
-    func createWorkshop(plan: SessionPlan, title: String?) -> WorkshopRecord {
+    func createWorkshop(plan: SessionPlan, title: String?) -> NewWorkshop {
         let created = NewWorkshop(plan: plan, title: title, now: clock())
         pipeline.create(created.record)
         let room = Room(record: created.record, state: Workshop(plan.blueprint(id: created.record.id, title: title)))
@@ -297,7 +297,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         }
         rooms[room.record.id] = room
         roomsByCode[room.record.joinCode] = room.record.id
-        return created.record
+        return created
     }
 
     func execute(_ command: Command, id: String, from connection: ConnectionID) {

@@ -49,6 +49,11 @@ final class Pipeline {
         openRooms.insert(credential.workshop)
     }
 
+    func replaceFacilitatorKey(of workshop: WorkshopID, digest: String) {
+        open.facilitatorKeys[workshop] = digest
+        openRooms.insert(workshop)
+    }
+
     /// Runs `action` once everything journaled so far is durable: now if nothing is pending.
     func afterCommit(_ action: @escaping Action) {
         if !inFlight && open.isEmpty && openActions.isEmpty {

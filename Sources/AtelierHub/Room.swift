@@ -24,6 +24,9 @@ final class Room {
     /// Client keys of joins by code (journaled as the join's message id), to make a retried join idempotent.
     var joinKeys: [String: ActorID] = [:]
     static let joinKeyPrefix = "join:"
+    /// Tokens given out since this process started, for a join retried after its welcome was
+    /// lost (never stored: the database keeps digests only).
+    var issuedTokens: [ActorID: String] = [:]
     /// Submissions under way ("channel/project"), so a double click never sends twice.
     var submitting: Set<String> = []
 

@@ -3,19 +3,20 @@ import AtelierProtocol
 import Foundation
 import GRDB
 
-/// A workshop's row: its secrets live here, never in events.
+/// A workshop's row: its secrets live here, never in events, and only as digests
+/// (``Secrets/digest(_:)``): the facilitator key itself is shown once, when the workshop is created.
 public struct WorkshopRecord: Sendable, Equatable {
     public var id: WorkshopID
     public var title: String
     public var plan: String
     public var joinCode: String
-    public var facilitatorKey: String
+    public var facilitatorKeyDigest: String
     public var createdAt: Int64
     public var closed: Bool
-    public init(id: WorkshopID, title: String, plan: String, joinCode: String, facilitatorKey: String,
+    public init(id: WorkshopID, title: String, plan: String, joinCode: String, facilitatorKeyDigest: String,
                 createdAt: Int64, closed: Bool = false) {
         self.id = id; self.title = title; self.plan = plan; self.joinCode = joinCode
-        self.facilitatorKey = facilitatorKey; self.createdAt = createdAt; self.closed = closed
+        self.facilitatorKeyDigest = facilitatorKeyDigest; self.createdAt = createdAt; self.closed = closed
     }
 }
 
@@ -30,13 +31,13 @@ public struct JournalEntry: Sendable, Equatable {
     }
 }
 
-/// A participant's resume token.
+/// A participant's resume token, as stored: its digest (the token itself goes to the participant once).
 public struct Credential: Sendable, Equatable {
     public var workshop: WorkshopID
     public var participant: ActorID
-    public var token: String
-    public init(workshop: WorkshopID, participant: ActorID, token: String) {
-        self.workshop = workshop; self.participant = participant; self.token = token
+    public var tokenDigest: String
+    public init(workshop: WorkshopID, participant: ActorID, tokenDigest: String) {
+        self.workshop = workshop; self.participant = participant; self.tokenDigest = tokenDigest
     }
 }
 
@@ -45,10 +46,14 @@ public struct CommitBatch: Sendable {
     public var workshops: [WorkshopRecord] = []
     public var entries: [JournalEntry] = []
     public var credentials: [Credential] = []
-    public init(workshops: [WorkshopRecord] = [], entries: [JournalEntry] = [], credentials: [Credential] = []) {
+    /// New facilitator key digests (a key replaced because its link was lost), by workshop.
+    public var facilitatorKeys: [WorkshopID: String] = [:]
+    public init(workshops: [WorkshopRecord] = [], entries: [JournalEntry] = [], credentials: [Credential] = [],
+                facilitatorKeys: [WorkshopID: String] = [:]) {
         self.workshops = workshops; self.entries = entries; self.credentials = credentials
+        self.facilitatorKeys = facilitatorKeys
     }
-    public var isEmpty: Bool { workshops.isEmpty && entries.isEmpty && credentials.isEmpty }
+    public var isEmpty: Bool { workshops.isEmpty && entries.isEmpty && credentials.isEmpty && facilitatorKeys.isEmpty }
 }
 
 /// A workshop as the journal rebuilds it.
@@ -157,6 +162,21 @@ public final class SQLiteStore: EventStore {
         m.registerMigration("v2: closing time, for retention") { db in
             try db.execute(sql: "ALTER TABLE workshop ADD COLUMN closed_at INTEGER")
         }
+        m.registerMigration("v3: secrets stored as SHA-256 digests") { db in
+            // Keys and tokens written before v3 were in clear: each is replaced by its digest, so
+            // the links and tokens people hold keep working and the file opens nothing by itself.
+            for row in try Row.fetchAll(db, sql: "SELECT id, facilitator_key FROM workshop") {
+                let key: String = row["facilitator_key"]
+                if Secrets.isDigest(key) { continue }
+                try db.execute(sql: "UPDATE workshop SET facilitator_key = ? WHERE id = ?", arguments: [Secrets.digest(key), row["id"] as String])
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT workshop_id, participant_id, token FROM person WHERE token IS NOT NULL") {
+                let token: String = row["token"]
+                if Secrets.isDigest(token) { continue }
+                try db.execute(sql: "UPDATE person SET token = ? WHERE workshop_id = ? AND participant_id = ?",
+                               arguments: [Secrets.digest(token), row["workshop_id"] as String, row["participant_id"] as String])
+            }
+        }
         return m
     }
 
@@ -179,7 +199,7 @@ public final class SQLiteStore: EventStore {
         try pool.write { db in
             for w in batch.workshops {
                 try db.execute(sql: "INSERT INTO workshop (id, title, plan, join_code, facilitator_key, created_at, closed) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               arguments: [w.id, w.title, w.plan, w.joinCode, w.facilitatorKey, w.createdAt, w.closed])
+                               arguments: [w.id, w.title, w.plan, w.joinCode, w.facilitatorKeyDigest, w.createdAt, w.closed])
             }
             // Contiguity is checked here, where it is cheap, so a bug upstream can never leave a gap.
             var next: [WorkshopID: Int] = [:]
@@ -219,7 +239,10 @@ public final class SQLiteStore: EventStore {
             }
             for c in batch.credentials {
                 try db.execute(sql: "INSERT INTO person (workshop_id, participant_id, token) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET token = excluded.token",
-                               arguments: [c.workshop, c.participant, c.token])
+                               arguments: [c.workshop, c.participant, c.tokenDigest])
+            }
+            for (workshop, digest) in batch.facilitatorKeys {
+                try db.execute(sql: "UPDATE workshop SET facilitator_key = ? WHERE id = ?", arguments: [digest, workshop])
             }
         }
     }
@@ -263,7 +286,7 @@ public final class SQLiteStore: EventStore {
             for p in try Row.fetchAll(db, sql: "SELECT participant_id, name, organisation, token FROM person WHERE workshop_id = ?", arguments: [id]) {
                 let pid: String = p["participant_id"]
                 if let name: String = p["name"] { profiles[pid] = Profile(name: name, organisation: p["organisation"] ?? "") }
-                if let token: String = p["token"] { credentials.append(Credential(workshop: id, participant: pid, token: token)) }
+                if let digest: String = p["token"] { credentials.append(Credential(workshop: id, participant: pid, tokenDigest: digest)) }
             }
             let decoder = JSONDecoder()
             var entries: [JournalEntry] = []
@@ -298,10 +321,12 @@ public final class SQLiteStore: EventStore {
         try pool.read { db in try String.fetchOne(db, sql: "SELECT id FROM workshop WHERE join_code = ?", arguments: [joinCode]) }
     }
 
+    /// The credential a presented token opens, looked up by its digest.
     public func credential(token: String) throws -> Credential? {
-        try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT workshop_id, participant_id FROM person WHERE token = ?", arguments: [token]).map {
-                Credential(workshop: $0["workshop_id"], participant: $0["participant_id"], token: token)
+        let digest = Secrets.digest(token)
+        return try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT workshop_id, participant_id FROM person WHERE token = ?", arguments: [digest]).map {
+                Credential(workshop: $0["workshop_id"], participant: $0["participant_id"], tokenDigest: digest)
             }
         }
     }
@@ -316,6 +341,6 @@ public final class SQLiteStore: EventStore {
 
     static func record(_ row: Row) -> WorkshopRecord {
         WorkshopRecord(id: row["id"], title: row["title"], plan: row["plan"], joinCode: row["join_code"],
-                       facilitatorKey: row["facilitator_key"], createdAt: row["created_at"], closed: row["closed"])
+                       facilitatorKeyDigest: row["facilitator_key"], createdAt: row["created_at"], closed: row["closed"])
     }
 }

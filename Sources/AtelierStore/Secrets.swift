@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Secrets and codes. `SystemRandomNumberGenerator` reads the kernel's CSPRNG (getrandom) on Linux.
@@ -32,6 +33,21 @@ public enum Secrets {
         let kept = code.uppercased().filter { $0.isLetter || $0.isNumber }
         guard kept.count == 8 else { return String(kept) }
         return String(kept.prefix(4)) + "-" + String(kept.suffix(4))
+    }
+
+    /// What is stored of a bearer secret (facilitator key, participant token): its SHA-256, so a
+    /// copy of the database opens no workshop. "sha256:" and 64 hex digits.
+    public static func digest(_ secret: String) -> String {
+        "sha256:" + SHA256.hash(data: Array(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    public static func isDigest(_ stored: String) -> Bool {
+        stored.hasPrefix("sha256:") && stored.utf8.count == 71
+    }
+
+    /// Whether `secret` is the one `digest` was made from (compared in constant time).
+    public static func matches(_ secret: String, digest stored: String) -> Bool {
+        constantTimeEquals(digest(secret), stored)
     }
 
     /// Compares secrets in time that depends only on the length of the expected one.

@@ -284,11 +284,14 @@ public struct PlanCatalog: Sendable {
 public struct NewWorkshop: Sendable {
     public var record: WorkshopRecord
     public var events: [Event]
+    /// The facilitator key in clear: given to whoever created the workshop, never stored.
+    public let facilitatorKey: String
 
-    public init(plan: SessionPlan, title: String?, now: Int64) {
+    public init(plan: SessionPlan, title: String?, now: Int64, facilitatorKey: String = Secrets.token()) {
         let id = Secrets.workshopID()
+        self.facilitatorKey = facilitatorKey
         record = WorkshopRecord(id: id, title: title ?? plan.title, plan: plan.id, joinCode: Secrets.joinCode(),
-                                facilitatorKey: Secrets.token(), createdAt: now)
+                                facilitatorKeyDigest: Secrets.digest(facilitatorKey), createdAt: now)
         let bodies = Workshop.creationEvents(plan.blueprint(id: id, title: title), seeds: plan.seeds)
         events = bodies.enumerated().map { Event(seq: $0.offset + 1, at: now, by: nil, body: $0.element) }
     }

@@ -27,10 +27,10 @@ extension WebSocketServer {
             guard let user else { return -1 }
             let id = makeID()
             user.storeBytes(of: id, as: UInt64.self)
-            let c = Connection(id: id, wsi: wsi)
+            let c = Connection(id: id, wsi: wsi, address: address(of: wsi))
             connections[id] = c
             startLiveness(c)
-            delegate?.transportOpened(id, peer: peerAddress(wsi))
+            delegate?.transportOpened(id, peer: c.address)
             return 0
         case LWS_CALLBACK_RECEIVE:
             guard let user, let c = connections[user.load(as: UInt64.self)] else { return -1 }
@@ -45,9 +45,28 @@ extension WebSocketServer {
         case LWS_CALLBACK_CLOSED:
             if let user {
                 let id = user.load(as: UInt64.self)
-                if connections.removeValue(forKey: id) != nil { delegate?.transportClosed(id) }
+                if let c = connections.removeValue(forKey: id) {
+                    releaseWelcome(c)
+                    delegate?.transportClosed(id)
+                }
             }
             return 0
+
+        // MARK: Every connection (Sockets.swift)
+        case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+            return admitNetworkConnection(user)
+        case LWS_CALLBACK_WSI_CREATE:
+            socketCreated(wsi)
+            return 0
+        case LWS_CALLBACK_WSI_DESTROY:
+            socketDestroyed(wsi)
+            return lws_callback_http_dummy(wsi, reason, user, input, len)
+        case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+            return filterHTTP(wsi)
+        case LWS_CALLBACK_RAW_ADOPT:
+            return refuseRaw(wsi)
+        case LWS_CALLBACK_RAW_RX, LWS_CALLBACK_RAW_WRITEABLE:
+            return -1
 
         // MARK: HTTP routes
         case LWS_CALLBACK_HTTP:
@@ -61,6 +80,7 @@ extension WebSocketServer {
             return 0
         case LWS_CALLBACK_HTTP_BODY_COMPLETION:
             guard let ex = exchange(user) else { return -1 }
+            ex.bodyDeadline = nil
             dispatch(ex)
             return 0
         case LWS_CALLBACK_HTTP_WRITEABLE:
@@ -88,6 +108,9 @@ extension WebSocketServer {
     /// The upgrade is checked before any WebSocket exists: path `/ws`, our subprotocol, an allowed
     /// Origin. Browsers always send Origin, so this stops cross-site pages; other clients send none.
     func confirmUpgrade(_ wsi: OpaquePointer) -> Int32 {
+        if headBytes(wsi) > configuration.maxHeaderBytes {
+            return answerAndClose(wsi, 431, "bad_request", "En-têtes de requête trop volumineux (\(configuration.maxHeaderBytes / 1024) Kio au plus).")
+        }
         let path = header(wsi, WSI_TOKEN_GET_URI) ?? ""
         if path != "/ws" { return reject(wsi, 404) }
         let protocols = (header(wsi, WSI_TOKEN_PROTOCOL) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -109,20 +132,11 @@ extension WebSocketServer {
     /// WebSocket clients reject as not HTTP. Returning -1 (rather than >0) also keeps clear of the
     /// lws 4.1 code path of CVE-2025-11677.
     func reject(_ wsi: OpaquePointer, _ status: Int) -> Int32 {
-        let (reason, code, message): (String, String, String) = switch status {
-        case 403: ("Forbidden", "forbidden", "Origine non autorisée.")
-        case 404: ("Not Found", "not_found", "Le WebSocket d'Atelier est à l'adresse /ws.")
-        default: ("Bad Request", "bad_request", "Sous-protocole \(configuration.subprotocol) requis.")
+        switch status {
+        case 403: answerAndClose(wsi, 403, "forbidden", "Origine non autorisée.")
+        case 404: answerAndClose(wsi, 404, "not_found", "Le WebSocket d'Atelier est à l'adresse /ws.")
+        default: answerAndClose(wsi, 400, "bad_request", "Sous-protocole \(configuration.subprotocol) requis.")
         }
-        let body = #"{"error":{"code":"\#(code)","message":"\#(message)"}}"#
-        let head = "HTTP/1.1 \(status) \(reason)\r\ncontent-type: application/json; charset=utf-8\r\n"
-            + "content-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n"
-        var bytes = [UInt8](repeating: 0, count: LWS.pre) + Array((head + body).utf8)
-        let count = bytes.count - LWS.pre
-        bytes.withUnsafeMutableBufferPointer { b in
-            _ = lws_write(wsi, b.baseAddress! + LWS.pre, count, LWS_WRITE_HTTP)
-        }
-        return -1
     }
 
     func receive(_ c: Connection, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
@@ -153,13 +167,39 @@ extension WebSocketServer {
             if c.hasQueued { lws_callback_on_writable(c.wsi) }
             return 0
         }
-        if let frame = c.nextFrame(coalescingUpTo: 256 * 1024) {
-            let written = lws_write(c.wsi, frame.payload.assumingMemoryBound(to: UInt8.self), frame.count, LWS_WRITE_TEXT)
-            if written < frame.count { return -1 }
-            if c.hasQueued || c.closing != nil { lws_callback_on_writable(c.wsi) }
-            return 0
+        if c.writing == nil, let frame = c.nextFrame(coalescingUpTo: 256 * 1024) {
+            if frame.count <= configuration.fragmentBytes {
+                let written = lws_write(c.wsi, frame.payload.assumingMemoryBound(to: UInt8.self), frame.count, LWS_WRITE_TEXT)
+                if written < frame.count { return -1 }
+                return wrote(c)
+            }
+            c.writing = frame
+            c.writtenOfCurrent = 0
+        }
+        if let frame = c.writing {
+            // One fragment per writable turn, copied behind its own headroom (the frame may be
+            // shared, and libwebsockets writes each fragment's header just before it).
+            let offset = c.writtenOfCurrent
+            let n = min(configuration.fragmentBytes, frame.count - offset)
+            let last = offset + n == frame.count
+            var flags = (offset == 0 ? LWS_WRITE_TEXT : LWS_WRITE_CONTINUATION).rawValue
+            if !last { flags |= LWS_WRITE_NO_FIN.rawValue }
+            (fragmentBuffer + LWS.pre).update(from: (frame.payload + offset).assumingMemoryBound(to: UInt8.self), count: n)
+            if lws_write(c.wsi, fragmentBuffer + LWS.pre, n, lws_write_protocol(rawValue: flags)) < n { return -1 }
+            c.writtenOfCurrent += n
+            if last { c.writing = nil }
+            return wrote(c)
         }
         if let (code, reason) = c.closing { return closeNow(c.wsi, code, reason) }
+        return 0
+    }
+
+    /// After a write: progress noted, the welcome's charge released once everything is out, and
+    /// the next turn asked for if anything is left.
+    private func wrote(_ c: Connection) -> Int32 {
+        c.progressAt = monotonicSecond()
+        if c.pendingBytes == 0 { releaseWelcome(c) }
+        if c.hasQueued || c.closing != nil { lws_callback_on_writable(c.wsi) }
         return 0
     }
 
@@ -183,6 +223,7 @@ extension WebSocketServer {
         if let p = header(wsi, WSI_TOKEN_POST_URI) { method = "POST"; path = p }
         else if let p = header(wsi, WSI_TOKEN_GET_URI) { method = "GET"; path = p }
         else if let p = header(wsi, WSI_TOKEN_PUT_URI) { method = "PUT"; path = p }
+        else if let p = header(wsi, WSI_TOKEN_PATCH_URI) { method = "PATCH"; path = p }
         else if let p = header(wsi, WSI_TOKEN_DELETE_URI) { method = "DELETE"; path = p }
         else if let p = header(wsi, WSI_TOKEN_OPTIONS_URI) { method = "OPTIONS"; path = p }
         else { method = "OTHER"; path = "" }
@@ -206,8 +247,10 @@ extension WebSocketServer {
         user.storeBytes(of: id, as: UInt64.self)
         let ex = HTTPExchange(id: id, wsi: wsi, request: request)
         exchanges[id] = ex
-        if method == "POST" || method == "PUT" {
-            return 0  // the body comes in LWS_CALLBACK_HTTP_BODY, then BODY_COMPLETION
+        if method == "POST" || method == "PUT" || method == "PATCH" {
+            // The body comes in LWS_CALLBACK_HTTP_BODY, then BODY_COMPLETION, within its deadline.
+            ex.bodyDeadline = ex.startedAt + Int64(configuration.httpRequestSeconds)
+            return 0
         }
         dispatch(ex)
         return 0

@@ -5,11 +5,22 @@ import Foundation
 final class Connection {
     let id: ConnectionID
     let wsi: OpaquePointer
+    /// The peer's address, as the network filter saw it (the key of per-address budgets).
+    let address: String
     /// The message being reassembled from fragments.
     var incoming: [UInt8] = []
     private var queue: [OutboundFrame] = []
     private var head = 0
     private(set) var queuedBytes = 0
+    /// The frame being written in fragments, and how much of it is out.
+    var writing: OutboundFrame?
+    var writtenOfCurrent = 0
+    /// Bytes of the welcome charged to the address's budget, until everything queued is written.
+    var welcomeCharge = 0
+    /// The monotonic second frames last went out (or started waiting), and whether the stall
+    /// wheel holds this connection.
+    var progressAt: Int64 = 0
+    var stallWatched = false
     /// Set once a close was asked: the code goes out after what is queued.
     var closing: (code: UInt16, reason: String)?
     /// Liveness (see `Liveness.swift`): the monotonic second of the last valid frame received,
@@ -20,10 +31,15 @@ final class Connection {
     var pingWanted = false
     var checkAt: Int64 = 0
 
-    init(id: ConnectionID, wsi: OpaquePointer) { self.id = id; self.wsi = wsi }
+    init(id: ConnectionID, wsi: OpaquePointer, address: String) { self.id = id; self.wsi = wsi; self.address = address }
 
-    var hasQueued: Bool { head < queue.count }
+    var hasQueued: Bool { head < queue.count || writing != nil }
 
+    /// Everything not yet handed to libwebsockets.
+    var pendingBytes: Int { queuedBytes + (writing.map { $0.count - writtenOfCurrent } ?? 0) }
+
+    /// Drops what waits. A frame half written stays, so that the peer is never sent half a message
+    /// followed by another one.
     func dropQueue() {
         queue.removeAll()
         head = 0
@@ -38,7 +54,7 @@ final class Connection {
     /// The next frame to write. When several wait, they are coalesced into one JSON array frame
     /// (docs/protocol.md allows it): fewer writes and syscalls for a client that fell behind.
     func nextFrame(coalescingUpTo limit: Int) -> OutboundFrame? {
-        guard hasQueued else { return nil }
+        guard head < queue.count else { return nil }
         let first = queue[head]
         var end = head + 1
         var total = first.count
@@ -81,6 +97,9 @@ final class HTTPExchange {
     var headersSent = false
     var bodyOffset = 0
     var tooLarge = false
+    /// The monotonic second the head arrived, and the one by which its body must have.
+    let startedAt = monotonicSecond()
+    var bodyDeadline: Int64?
 
     init(id: UInt64, wsi: OpaquePointer, request: HTTPRequest) {
         self.id = id; self.wsi = wsi; self.request = request

@@ -84,8 +84,34 @@ extension WebSocketServer {
                 }
                 scheduleCheck(c, now: now)
             }
+            for id in stallWheel.take(second) { checkStall(id, now: now) }
         }
         lastSweep = now
+        sweepExchanges(now: now)
+    }
+
+    /// Frames started waiting for this connection: its progress will be looked at.
+    func watchStall(_ c: Connection) {
+        guard !c.stallWatched else { return }
+        c.stallWatched = true
+        stallWheel.schedule(c.id, at: max(c.progressAt + Int64(configuration.stallSeconds), monotonicSecond() + 1))
+    }
+
+    /// A peer that takes nothing of what waits for it holds that memory: after `stallSeconds`
+    /// without a write going out it is dropped like a slow reader (4001), and cut 5 s later if
+    /// even the close cannot go out. Any progress, however slow, keeps it.
+    private func checkStall(_ id: ConnectionID, now: Int64) {
+        guard let c = connections[id] else { return }
+        guard c.pendingBytes > 0, c.closing == nil else { c.stallWatched = false; return }
+        let due = c.progressAt + Int64(configuration.stallSeconds)
+        if now < due {
+            stallWheel.schedule(id, at: due)
+            return
+        }
+        c.stallWatched = false
+        c.dropQueue()
+        close(id, code: CloseCode.tooSlow, reason: "Client trop lent : reconnectez-vous.")
+        lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, 5)
     }
 
     /// Writes the ping a sweep asked for (from WRITEABLE, where writes belong).

@@ -56,10 +56,22 @@ public protocol TransportDelegate: AnyObject {
 public protocol TransportControl: AnyObject, Sendable {
     /// Queues a frame; the same ``OutboundFrame`` may go to many connections.
     func send(_ frame: OutboundFrame, to connection: ConnectionID)
+    /// Queues a connection's welcome: taken whatever the queue limit (a connection that just
+    /// joined is never refused its welcome for its size), but charged to its address's welcome
+    /// budget until written; over that budget the connection is closed with 1013 instead.
+    func sendWelcome(_ frame: OutboundFrame, to connection: ConnectionID)
+    /// Whether a welcome for this connection would be taken now: asked before building one, so a
+    /// refused connection costs no snapshot.
+    func admitsWelcome(_ connection: ConnectionID) -> Bool
     /// Closes with a WebSocket close code after what is already queued.
     func close(_ connection: ConnectionID, code: UInt16, reason: String)
     /// Runs `job` on the service thread soon. Safe from any thread.
     func post(_ job: @escaping @Sendable () -> Void)
+}
+
+extension TransportControl {
+    public func sendWelcome(_ frame: OutboundFrame, to connection: ConnectionID) { send(frame, to: connection) }
+    public func admitsWelcome(_ connection: ConnectionID) -> Bool { true }
 }
 
 /// WebSocket close codes used by Atelier.
@@ -71,6 +83,8 @@ public enum CloseCode {
     public static let policyViolation: UInt16 = 1008
     public static let messageTooBig: UInt16 = 1009
     public static let internalError: UInt16 = 1011
+    /// The server is busy (its welcome budget for this address is spent): retry shortly.
+    public static let tryAgainLater: UInt16 = 1013
 
     // Application codes (RFC 6455 §7.4.2: 4000–4999 are private use); docs/protocol.md "Closing".
     /// The facilitator removed this participant: do not reconnect.

@@ -25,15 +25,37 @@ public struct ServerConfiguration: Sendable {
     public var pingAfterSeconds: Int
     /// …and dropped when nothing valid came for this long (a dead peer is freed within it).
     public var dropAfterSeconds: Int
+    /// Open TCP connections allowed from one address, whatever they carry (HTTP, WebSocket, or
+    /// nothing yet); one more is closed as soon as it is accepted. Above the application's own
+    /// WebSocket cap, so that the WebSocket over that cap still hears why (4003).
+    public var maxSocketsPerAddress: Int
+    /// Largest request head (request line and known headers), in bytes: over it, 431.
+    /// (libwebsockets' own header buffer is twice this; a head over that is cut without answer.)
+    public var maxHeaderBytes: Int
+    /// A request's body must have arrived this many seconds after its head (else 408).
+    public var httpRequestSeconds: Int
+    /// Unsent welcome bytes held for one address (its connections' welcomes, until written);
+    /// a welcome over it is refused with 1013.
+    public var welcomeBytesPerAddress: Int
+    /// A connection with frames waiting that has taken none for this long is closed (4001).
+    public var stallSeconds: Int
+    /// Frames larger than this go out as WebSocket fragments of this size, one per writable turn,
+    /// so libwebsockets never holds a copy of more than one fragment for a peer that reads slowly.
+    public var fragmentBytes: Int
 
     public init(host: String = "127.0.0.1", port: Int = 8080, webRoot: String, subprotocol: String, allowedOrigins: [String] = [],
                 maxMessageBytes: Int = 64 * 1024, maxBodyBytes: Int = 1 << 20, maxQueuedBytes: Int = 8 << 20,
-                routes: [String] = ["/api", "/healthz"], pingAfterSeconds: Int = 20, dropAfterSeconds: Int = 50) {
+                routes: [String] = ["/api", "/healthz"], pingAfterSeconds: Int = 20, dropAfterSeconds: Int = 50,
+                maxSocketsPerAddress: Int = 320, maxHeaderBytes: Int = 8 * 1024, httpRequestSeconds: Int = 15,
+                welcomeBytesPerAddress: Int = 32 << 20, stallSeconds: Int = 30, fragmentBytes: Int = 64 * 1024) {
         self.host = host; self.port = port; self.webRoot = webRoot; self.subprotocol = subprotocol
         self.allowedOrigins = allowedOrigins
         self.maxMessageBytes = maxMessageBytes; self.maxBodyBytes = maxBodyBytes
         self.maxQueuedBytes = maxQueuedBytes; self.routes = routes
         self.pingAfterSeconds = pingAfterSeconds; self.dropAfterSeconds = dropAfterSeconds
+        self.maxSocketsPerAddress = maxSocketsPerAddress; self.maxHeaderBytes = maxHeaderBytes
+        self.httpRequestSeconds = httpRequestSeconds; self.welcomeBytesPerAddress = welcomeBytesPerAddress
+        self.stallSeconds = stallSeconds; self.fragmentBytes = fragmentBytes
     }
 }
 
@@ -63,6 +85,18 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
     // Service-thread state.
     var connections: [ConnectionID: Connection] = [:]
     var exchanges: [UInt64: HTTPExchange] = [:]
+    /// Every accepted TCP connection (``Sockets.swift``): its address, by wsi, and the count per address.
+    var sockets: [OpaquePointer: SocketRecord] = [:]
+    var socketsPerAddress: [String: Int] = [:]
+    /// The address of the connection just let in by the network filter, until its wsi exists.
+    var admittedAddress: String?
+    /// Unsent welcome bytes per address (``sendWelcome(_:to:)``).
+    var welcomeBytes: [String: Int] = [:]
+    /// Connections with frames waiting, by the second their progress is looked at (``Liveness.swift``).
+    var stallWheel = LivenessWheel()
+    /// One fragment with its `LWS_PRE` headroom: a shared frame is never written in place past its
+    /// start (libwebsockets writes the header just before what it sends).
+    let fragmentBuffer: UnsafeMutablePointer<UInt8>
     var nextID: UInt64 = 1
     /// Liveness (`Liveness.swift`): connections by the second they are due to be looked at, the
     /// last second swept, the once-a-second timer (an `lws_sorted_usec_list_t` followed by a
@@ -82,12 +116,13 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
 
     public init(configuration: ServerConfiguration) {
         self.configuration = configuration
+        fragmentBuffer = .allocate(capacity: LWS.pre + max(configuration.fragmentBytes, 1))
     }
 
     deinit {
         cStrings.forEach { free($0) }
         protocols?.deallocate(); mounts?.deallocate(); retry?.deallocate()
-        livenessTimer?.deallocate(); pingBuffer.deallocate()
+        livenessTimer?.deallocate(); pingBuffer.deallocate(); fragmentBuffer.deallocate()
     }
 
     private func cString(_ s: String) -> UnsafeMutablePointer<CChar> {
@@ -148,8 +183,12 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
         }
         info.protocols = UnsafePointer(protos)
         info.mounts = UnsafePointer(mountArray)
+        // An unknown method falls back to the raw role, so that it reaches `RAW_ADOPT` and is
+        // answered 405 like CONNECT (rather than an HTTP/1.0 403 page).
         info.options = UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8)
             | UInt64(LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE)
+            | UInt64(LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG)
+        info.max_http_header_data = UInt16(min(2 * configuration.maxHeaderBytes, 65_535))
         info.gid = -1
         info.uid = -1
         info.retry_and_idle_policy = UnsafePointer(policy)
@@ -228,9 +267,8 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
 
     public func send(_ frame: OutboundFrame, to connection: ConnectionID) {
         guard let c = connections[connection], c.closing == nil else { return }
-        // One frame alone is always taken, however big (a welcome's snapshot, which the workshop's
-        // limits keep to a few MiB): a connection that just joined is never refused its welcome.
-        if c.queuedBytes > 0, c.queuedBytes + frame.count > configuration.maxQueuedBytes {
+        // A welcome still waiting is its address's budget's business, not the queue's.
+        if c.pendingBytes - c.welcomeCharge + frame.count > configuration.maxQueuedBytes {
             // A reader this far behind would hold memory for everyone: drop what it has not read
             // (it resumes with `since`), send the close first, and if even that cannot go out
             // because it reads nothing at all, cut the connection after a few seconds.
@@ -239,8 +277,38 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
             lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, 5)
             return
         }
+        enqueue(frame, on: c)
+    }
+
+    public func sendWelcome(_ frame: OutboundFrame, to connection: ConnectionID) {
+        guard let c = connections[connection], c.closing == nil else { return }
+        guard c.welcomeCharge == 0 else { return send(frame, to: connection) }
+        guard admitsWelcome(connection) else {
+            close(connection, code: CloseCode.tryAgainLater, reason: "Serveur occupé : nouvelle tentative dans un instant.")
+            return
+        }
+        c.welcomeCharge = frame.count
+        welcomeBytes[c.address, default: 0] += frame.count
+        enqueue(frame, on: c)
+    }
+
+    public func admitsWelcome(_ connection: ConnectionID) -> Bool {
+        guard let c = connections[connection] else { return false }
+        return welcomeBytes[c.address, default: 0] < configuration.welcomeBytesPerAddress
+    }
+
+    private func enqueue(_ frame: OutboundFrame, on c: Connection) {
+        if c.pendingBytes == 0 { c.progressAt = monotonicSecond(); watchStall(c) }
         c.enqueue(frame)
         lws_callback_on_writable(c.wsi)
+    }
+
+    /// The welcome is written (or its connection gone): its bytes leave the address's budget.
+    func releaseWelcome(_ c: Connection) {
+        guard c.welcomeCharge > 0 else { return }
+        let left = welcomeBytes[c.address, default: 0] - c.welcomeCharge
+        welcomeBytes[c.address] = left > 0 ? left : nil
+        c.welcomeCharge = 0
     }
 
     public func close(_ connection: ConnectionID, code: UInt16, reason: String) {

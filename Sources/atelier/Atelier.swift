@@ -51,12 +51,14 @@ let defaultPlanID = "iae-saone-et-loire"
 
 func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
-func printLinks(_ record: WorkshopRecord, base: String, secrets: Bool) {
-    let links = WorkshopLinks(record: record, base: base)
+/// A workshop's links; the facilitator's only when its key is known (just created or replaced:
+/// the data directory keeps the key's digest only).
+func printLinks(_ record: WorkshopRecord, facilitatorKey: String?, base: String) {
+    let links = WorkshopLinks(record: record, facilitatorKey: facilitatorKey ?? "", base: base)
     print("  Atelier           : \(record.title) (\(record.id))")
     print("  Code pour rejoindre : \(record.joinCode)")
     print("  Lien participants : \(links.join)")
-    if secrets {
+    if facilitatorKey != nil {
         print("  Lien animateur    : \(links.facilitator)")
         print("  Vue projecteur    : \(links.facilitator.replacingOccurrences(of: "/facilitator.html#", with: "/projector.html#"))")
         print("                      (ces deux liens contiennent la clé d'animation : ne les partagez qu'avec l'animateur)")
@@ -85,6 +87,13 @@ struct Serve: ParsableCommand {
     var maxQueuedBytes: Int = 8 << 20
     @Option(help: "Secondes de silence avant qu'un client soit sondé (ping).") var pingAfter: Int = 20
     @Option(help: "Secondes sans trame valide avant qu'un client muet soit libéré.") var dropAfter: Int = 50
+    @Option(help: "Connexions TCP admises depuis une même adresse, quoi qu'elles portent (par défaut : --max-connections-per-address + 64).")
+    var maxSocketsPerAddress: Int?
+    @Option(help: "Secondes accordées au corps d'une requête HTTP pour arriver (sinon 408).") var httpRequestSeconds: Int = 15
+    @Option(help: "Octets d'accueil (instantanés) en attente d'envoi admis pour une même adresse (au-delà : 1013, nouvelle tentative).")
+    var welcomeBytesPerAddress: Int = 32 << 20
+    @Option(help: "Secondes sans rien lire au bout desquelles un client qui a des messages en attente est déconnecté (4001).")
+    var stallSeconds: Int = 30
     @OptionGroup var pipeline: PipelineOptions
     @Option(help: "Jours après la clôture d'un atelier au bout desquels les données personnelles sont effacées.")
     var retentionDays: Int = 365
@@ -122,17 +131,20 @@ struct Serve: ParsableCommand {
         retentionTimer.setEventHandler(handler: purge)
         retentionTimer.resume()
 
-        var firstWorkshop: WorkshopRecord?
+        var firstWorkshop: NewWorkshop?
         if try store.workshopCount() == 0 {
             let created = NewWorkshop(plan: catalog.plans[defaultPlan]!, title: nil, now: now())
             try store.commit(created.batch)
-            firstWorkshop = created.record
+            firstWorkshop = created
         }
 
         let server = WebSocketServer(configuration: ServerConfiguration(host: host, port: port, webRoot: web, subprotocol: AtelierProtocol.subprotocol,
                                                                         allowedOrigins: allowedOrigin, maxQueuedBytes: maxQueuedBytes,
                                                                         routes: Hub.httpPrefixes,
-                                                                        pingAfterSeconds: pingAfter, dropAfterSeconds: dropAfter))
+                                                                        pingAfterSeconds: pingAfter, dropAfterSeconds: dropAfter,
+                                                                        maxSocketsPerAddress: maxSocketsPerAddress ?? maxConnectionsPerAddress + 64,
+                                                                        httpRequestSeconds: httpRequestSeconds,
+                                                                        welcomeBytesPerAddress: welcomeBytesPerAddress, stallSeconds: stallSeconds))
         try server.start()
         let displayHost = ["0.0.0.0", "::", ""].contains(host) ? "localhost" : host
         let listening = "http://\(displayHost):\(server.port)"
@@ -164,12 +176,12 @@ struct Serve: ParsableCommand {
         }
         if let first = firstWorkshop {
             print("Premier démarrage : un atelier a été créé avec le programme « \(defaultPlan) ».")
-            printLinks(first, base: base, secrets: true)
+            printLinks(first.record, facilitatorKey: first.facilitatorKey, base: base)
         } else {
             for record in try store.listWorkshops() where !record.closed {
-                printLinks(record, base: base, secrets: false)
+                printLinks(record, facilitatorKey: nil, base: base)
             }
-            print("  (liens animateur : atelier workshop list --show-keys)")
+            print("  (lien animateur perdu ? atelier workshop new-key ID en donne un nouveau)")
         }
         // Last line of the banner: scripts wait for it.
         print("Atelier écoute sur \(listening)\(base == listening ? "" : " (adresse publique : \(base))")  (données : \(store.path))")
@@ -212,7 +224,7 @@ struct Serve: ParsableCommand {
 
 struct WorkshopCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "workshop", abstract: "Gère les ateliers.",
-                                                    subcommands: [Create.self, List.self])
+                                                    subcommands: [Create.self, List.self, NewKey.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Crée un atelier à partir d'un programme.")
@@ -237,7 +249,7 @@ struct WorkshopCommand: ParsableCommand {
                 try store.commit(created.batch)
                 withExtendedLifetime(lock) {}
                 print("Atelier créé.")
-                printLinks(created.record, base: baseURL, secrets: true)
+                printLinks(created.record, facilitatorKey: created.facilitatorKey, base: baseURL)
             case .server(let server):
                 var w = JSONWriter()
                 w.beginObject()
@@ -252,15 +264,14 @@ struct WorkshopCommand: ParsableCommand {
                 print("Atelier créé (par le serveur en cours d'exécution).")
                 // The running server's address, unless another public address was given.
                 let base = baseURL == Self.defaultBaseURL ? (server.publicURL ?? server.url) : baseURL
-                printLinks(WorkshopRecord(id: id, title: created, plan: self.plan, joinCode: code, facilitatorKey: key, createdAt: now()),
-                           base: base, secrets: true)
+                printLinks(WorkshopRecord(id: id, title: created, plan: self.plan, joinCode: code, facilitatorKeyDigest: Secrets.digest(key), createdAt: now()),
+                           facilitatorKey: key, base: base)
             }
         }
     }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Liste les ateliers.")
-        @Flag(help: "Affiche aussi les liens animateur (avec la clé).") var showKeys = false
         @Option(help: "Adresse publique du serveur, pour les liens.") var baseURL: String = "http://127.0.0.1:8080"
         @OptionGroup var storage: StorageOptions
 
@@ -270,7 +281,39 @@ struct WorkshopCommand: ParsableCommand {
             if all.isEmpty { print("Aucun atelier."); return }
             for record in all {
                 print("\(record.closed ? "[clos] " : "")\(record.id)")
-                printLinks(record, base: baseURL, secrets: showKeys)
+                printLinks(record, facilitatorKey: nil, base: baseURL)
+            }
+            print("(Les clés d'animation ne sont pas conservées en clair : atelier workshop new-key ID en donne une nouvelle.)")
+        }
+    }
+
+    struct NewKey: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "new-key",
+            abstract: "Donne une nouvelle clé d'animation à un atelier (lien animateur perdu) ; l'ancienne ne fonctionne plus.",
+            discussion: "Seule l'empreinte (SHA-256) des clés est conservée : une clé perdue ne peut pas être retrouvée, seulement remplacée. Si un serveur utilise le dossier de données, la clé est remplacée par lui.")
+        @Argument(help: "Identifiant de l'atelier.") var workshop: String
+        @Option(help: "Adresse publique du serveur, pour les liens.") var baseURL: String = WorkshopCommand.Create.defaultBaseURL
+        @OptionGroup var storage: StorageOptions
+
+        func run() throws {
+            switch try WriteAccess.open(storage.data) {
+            case .direct(let lock):
+                defer { withExtendedLifetime(lock) {} }
+                let store = try SQLiteStore(directory: storage.data)
+                guard let record = try store.listWorkshops().first(where: { $0.id == workshop }) else {
+                    throw ValidationError("atelier inconnu : \(workshop)")
+                }
+                let key = Secrets.token()
+                try store.commit(CommitBatch(facilitatorKeys: [workshop: Secrets.digest(key)]))
+                print("Nouvelle clé d'animation (l'ancienne ne fonctionne plus) :")
+                printLinks(record, facilitatorKey: key, base: baseURL)
+            case .server(let server):
+                let (status, body) = try server.call("POST", "/api/admin/workshops/\(escape(workshop))/facilitator-key")
+                guard status == 200, case .string(let url)? = body["facilitatorUrl"] else { throw ValidationError(RunningServer.message(body)) }
+                print("Nouvelle clé d'animation, donnée par le serveur en cours d'exécution (l'ancienne ne fonctionne plus) :")
+                print("  Lien animateur    : \(url)")
+                print("  Vue projecteur    : \(url.replacingOccurrences(of: "/facilitator.html#", with: "/projector.html#"))")
             }
         }
     }

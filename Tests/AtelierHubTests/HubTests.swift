@@ -40,6 +40,8 @@ final class Harness {
     let transport = FakeTransport()
     let hub: Hub
     let record: WorkshopRecord
+    /// The facilitator key in clear (the store keeps its digest only).
+    let facilitatorKey = "facilitator-key-for-tests"
     var clockValue: Int64 = 1_795_860_000_000
     /// The hub's clock: 1 ms more at each reading, and `advance` for the minutes a test needs.
     let clock = TestClock(1_795_860_000_000)
@@ -51,7 +53,7 @@ final class Harness {
         store = try SQLiteStore(directory: self.dir)
         let catalog = try PlanCatalog.load(directory: sessionsDirectory)
         if try store.workshopCount() == 0 {
-            let created = NewWorkshop(plan: catalog.plans["iae-saone-et-loire"]!, title: nil, now: 0)
+            let created = NewWorkshop(plan: catalog.plans["iae-saone-et-loire"]!, title: nil, now: 0, facilitatorKey: facilitatorKey)
             try store.commit(created.batch)
         }
         record = try store.listWorkshops()[0]
@@ -203,7 +205,7 @@ struct HubTests {
         #expect(h.transport.messages(to: 2).last?["code"] == .string("unauthenticated"))
 
         h.open(3)
-        h.send(3, #"{"id":"f","type":"join","workshop":"\#(h.record.id)","facilitatorKey":"\#(h.record.facilitatorKey)"}"#); h.settle()
+        h.send(3, #"{"id":"f","type":"join","workshop":"\#(h.record.id)","facilitatorKey":"\#(h.facilitatorKey)"}"#); h.settle()
         #expect(h.transport.messages(to: 3).last?["you"]?["role"] == .string("facilitator"))
         h.send(3, #"{"id":"p","type":"phase.set","phase":"ideas"}"#); h.settle()
         #expect(h.transport.messages(to: 3).last?["type"] == .string("ack"))
@@ -224,7 +226,7 @@ struct HubTests {
     @Test func secretVotesReachOnlyTheVoter() throws {
         let h = try Harness()
         h.open(9)
-        h.send(9, #"{"id":"f","type":"join","workshop":"\#(h.record.id)","facilitatorKey":"\#(h.record.facilitatorKey)"}"#)
+        h.send(9, #"{"id":"f","type":"join","workshop":"\#(h.record.id)","facilitatorKey":"\#(h.facilitatorKey)"}"#)
         h.send(9, #"{"id":"p","type":"phase.set","phase":"ideas"}"#)
         h.settle()
         let wa = h.join(1, name: "A")
@@ -282,7 +284,7 @@ struct HubTests {
         h.settle()
         #expect(response?.status == 200)
         #expect(try JSONParser.parse(response!.body)["schemaVersion"] == .number(1))
-        h.hub.transportHTTP(HTTPRequest(method: "GET", path: "/api/workshops/\(id)/export", authorization: "Bearer \(h.record.facilitatorKey)")) { response = $0 }
+        h.hub.transportHTTP(HTTPRequest(method: "GET", path: "/api/workshops/\(id)/export", authorization: "Bearer \(h.facilitatorKey)")) { response = $0 }
         #expect(response?.status == 403, "another workshop's key does not open this one")
         h.hub.transportHTTP(HTTPRequest(method: "GET", path: "/api/nothing")) { response = $0 }
         #expect(response?.status == 404)
@@ -349,7 +351,7 @@ struct HubGuardTests {
         let h = try Harness()
         let facilitator: ConnectionID = 9
         h.open(facilitator)
-        h.send(facilitator, #"{"id":"f","type":"join","workshop":"\#(h.record.id)","facilitatorKey":"\#(h.record.facilitatorKey)"}"#)
+        h.send(facilitator, #"{"id":"f","type":"join","workshop":"\#(h.record.id)","facilitatorKey":"\#(h.facilitatorKey)"}"#)
         h.send(facilitator, #"{"id":"p","type":"phase.set","phase":"projects"}"#)
         h.settle()
         let w = h.join(1)
@@ -528,17 +530,27 @@ struct JoinKeyTests {
         let second = try #require(h.transport.messages(to: 2).last)
         #expect(first["you"] == second["you"])
         #expect(h.hub.rooms[h.record.id]!.state.participants.count == 1)
-        // And after a restart.
+        // And after a restart: the same person, with a new token (only the first one's digest
+        // was stored), which replaces the first.
         let h2 = try Harness(dir: h.dir)
         h2.open(3); h2.send(3, join); h2.settle()
-        #expect(h2.transport.messages(to: 3).last?["you"] == first["you"])
+        let third = try #require(h2.transport.messages(to: 3).last?["you"])
+        #expect(third["participant"] == first["you"]?["participant"])
+        #expect(third["token"] != first["you"]?["token"])
         #expect(h2.hub.rooms[h.record.id]!.state.participants.count == 1)
+        guard case .string(let oldToken)? = first["you"]?["token"], case .string(let newToken)? = third["token"] else {
+            Issue.record("no tokens"); return
+        }
+        h2.open(4); h2.send(4, #"{"id":"r","type":"join","token":"\#(oldToken)"}"#); h2.settle()
+        #expect(h2.transport.messages(to: 4).last?["type"] == .string("error"), "the replaced token opens nothing")
+        h2.open(5); h2.send(5, #"{"id":"r","type":"join","token":"\#(newToken)"}"#); h2.settle()
+        #expect(h2.transport.messages(to: 5).last?["type"] == .string("welcome"))
     }
 
     @Test func theFacilitatorLearnsTheJoinCode() throws {
         let h = try Harness()
         h.open(1)
-        h.send(1, #"{"id":"f","type":"join","workshop":"\#(h.record.id)","facilitatorKey":"\#(h.record.facilitatorKey)"}"#)
+        h.send(1, #"{"id":"f","type":"join","workshop":"\#(h.record.id)","facilitatorKey":"\#(h.facilitatorKey)"}"#)
         h.settle()
         #expect(h.transport.messages(to: 1).last?["you"]?["joinCode"] == .string(h.record.joinCode))
         let p = h.join(2)

@@ -60,7 +60,7 @@ struct PropertyTests {
         await propertyCheck(count: 40, input: Gen.int(in: 0...100_000).array(of: 1...40)) { numbers in
             let h = try! Harness()
             h.open(100)
-            h.send(100, #"{"id":"f","type":"join","workshop":"\#(h.record.id)","facilitatorKey":"\#(h.record.facilitatorKey)"}"#)
+            h.send(100, #"{"id":"f","type":"join","workshop":"\#(h.record.id)","facilitatorKey":"\#(h.facilitatorKey)"}"#)
             h.settle()
             var senders: [(ConnectionID, Actor)] = [(100, .facilitator)]
             for c in 1...3 {

@@ -25,6 +25,32 @@ struct JournalFormatTests {
         #expect(Self.samples.count == EventType.allCases.count)
     }
 
+    /// A data directory written before secrets were hashed (the fixture holds its facilitator key
+    /// and resume tokens in clear) opens with digests in their place, and the same key and tokens
+    /// still open the workshop.
+    @Test func secretsWrittenInClearAreHashedWhenOpened() throws {
+        let dir = temporaryDirectory()
+        let target = URL(fileURLWithPath: dir).appendingPathComponent("atelier.sqlite")
+        try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("journal-v1.sqlite"), to: target)
+        let (key, tokens) = try DatabaseQueue(path: target.path).read { db in
+            (try String.fetchOne(db, sql: "SELECT facilitator_key FROM workshop")!,
+             try Row.fetchAll(db, sql: "SELECT participant_id, token FROM person WHERE token IS NOT NULL").map { ($0["participant_id"] as String, $0["token"] as String) })
+        }
+        #expect(!Secrets.isDigest(key) && !tokens.isEmpty, "the fixture predates hashing")
+        let store = try SQLiteStore(directory: dir)
+        let record = try #require(try store.listWorkshops().first)
+        #expect(Secrets.isDigest(record.facilitatorKeyDigest))
+        #expect(Secrets.matches(key, digest: record.facilitatorKeyDigest))
+        for (participant, token) in tokens {
+            #expect(try store.credential(token: token)?.participant == participant)
+        }
+        try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        let file = try Data(contentsOf: target)
+        #expect(file.range(of: Data(key.utf8)) == nil, "secure_delete overwrote the key written in clear")
+        let stored = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT token FROM person WHERE token IS NOT NULL UNION ALL SELECT facilitator_key FROM workshop") }
+        #expect(stored.allSatisfy(Secrets.isDigest))
+    }
+
     /// The bytes written for each event type are the ones recorded in the fixture, forever.
     @Test func everyEventIsWrittenWithTheRecordedBytes() throws {
         let url = Self.fixtures.appendingPathComponent("journal-v1-events.jsonl")

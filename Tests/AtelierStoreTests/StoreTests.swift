@@ -91,14 +91,17 @@ struct JournalTests {
         let p = Participant(id: "p_\(seq)", role: .participant, actor: .aci, group: "g_consolider",
                             profile: Profile(name: "Marie Dupont", organisation: "ACI Le Pont"))
         try store.commit(CommitBatch(entries: [JournalEntry(workshop: created.record.id, event: Event(seq: seq, at: 0, by: p.id, body: .participantJoined(p)))],
-                                     credentials: [Credential(workshop: created.record.id, participant: p.id, token: "secret-token")]))
+                                     credentials: [Credential(workshop: created.record.id, participant: p.id, tokenDigest: Secrets.digest("secret-token"))]))
         let payloads = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT CAST(payload AS TEXT) FROM event") }
         #expect(!payloads.joined().contains("Marie"))
         #expect(!payloads.joined().contains("ACI Le Pont"))
         #expect(!payloads.joined().contains("secret-token"))
         let loaded = try #require(try store.loadWorkshop(id: created.record.id))
         #expect(loaded.state?.participants[p.id]?.profile == p.profile, "the profile is re-attached on load")
-        #expect(try store.credential(token: "secret-token") == Credential(workshop: created.record.id, participant: p.id, token: "secret-token"))
+        #expect(try store.credential(token: "secret-token") == Credential(workshop: created.record.id, participant: p.id, tokenDigest: Secrets.digest("secret-token")))
+        let stored = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT token FROM person UNION ALL SELECT facilitator_key FROM workshop") }
+        #expect(stored.allSatisfy(Secrets.isDigest), "no secret is stored in clear")
+        #expect(try store.credential(token: Secrets.digest("secret-token")) == nil, "a digest read off the file opens nothing")
         // Erasure, by the product's own path (a `participant.erased` event committed): the journal
         // stays whole, the name is gone from the row and, once checkpointed, from the file's bytes.
         try store.commit(CommitBatch(entries: [JournalEntry(workshop: created.record.id,
@@ -124,7 +127,7 @@ struct JournalTests {
             let p = Participant(id: "p_\(seq)", role: .participant, actor: .ai, group: nil, profile: Profile(name: "Nom \(seq)", organisation: "Org"))
             var batch = created.batch
             batch.entries.append(JournalEntry(workshop: created.record.id, event: Event(seq: seq, at: 0, by: p.id, body: .participantJoined(p))))
-            batch.credentials.append(Credential(workshop: created.record.id, participant: p.id, token: "tok-\(created.record.id)"))
+            batch.credentials.append(Credential(workshop: created.record.id, participant: p.id, tokenDigest: Secrets.digest("tok-\(created.record.id)")))
             seq += 1
             if let closedAt {
                 batch.entries.append(JournalEntry(workshop: created.record.id, event: Event(seq: seq, at: closedAt, by: "facilitator", body: .workshopClosed)))

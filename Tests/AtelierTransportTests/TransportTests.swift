@@ -341,9 +341,15 @@ final class TransportDefaultLimitTests {
     @Test func aMessageOfExactly64KiBIsDelivered() throws {
         let c = try openWebSocket()
         c.write(TCPClient.frame(opcode: 0x1, [UInt8](repeating: 0x61, count: 65_536)))
-        // The echo ("echo:" + 65,536 bytes) comes back with a 64-bit length header (2 + 8 bytes).
-        let reply = c.read { $0.count >= 10 + 5 + 65_536 }
-        #expect(reply.count == 10 + 5 + 65_536)
+        // The echo ("echo:" + 65,536 bytes) is over the 64 KiB fragment size: it comes back as a
+        // text fragment of 65,536 bytes (64-bit length: 2 + 8 header bytes), then a final
+        // continuation of 5 (2 header bytes).
+        let reply = c.read { $0.count >= 10 + 65_536 + 2 + 5 }
+        let frames = serverFrames(reply)
+        #expect(frames.map(\.fin) == [false, true])
+        #expect(frames.map(\.opcode) == [0x1, 0x0])
+        #expect(frames.map(\.payload.count) == [65_536, 5])
+        #expect(frames.flatMap(\.payload) == Array("echo:".utf8) + [UInt8](repeating: 0x61, count: 65_536))
         #expect(delegate.events.withLock { $0.contains("message 65536") })
     }
 
@@ -356,6 +362,22 @@ final class TransportDefaultLimitTests {
 }
 
 /// An upgraded connection whose reads wait up to 15 s for each expected frame.
+/// The unmasked frames a server wrote, in order.
+func serverFrames(_ bytes: [UInt8]) -> [(fin: Bool, opcode: UInt8, payload: [UInt8])] {
+    var frames: [(fin: Bool, opcode: UInt8, payload: [UInt8])] = []
+    var i = 0
+    while i + 2 <= bytes.count {
+        var length = Int(bytes[i + 1] & 0x7f)
+        var start = i + 2
+        if length == 126 { length = Int(bytes[i + 2]) << 8 | Int(bytes[i + 3]); start = i + 4 }
+        else if length == 127 { length = (0..<8).reduce(0) { $0 << 8 | Int(bytes[i + 2 + $1]) }; start = i + 10 }
+        guard start + length <= bytes.count else { break }
+        frames.append((bytes[i] & 0x80 != 0, bytes[i] & 0x0f, Array(bytes[start..<start + length])))
+        i = start + length
+    }
+    return frames
+}
+
 func openPatientWebSocket(port: Int) throws -> TCPClient {
     let c = try TCPClient(port: port)
     var tv = timeval(tv_sec: 15, tv_usec: 0)

@@ -35,6 +35,23 @@ extension HTTPAPI {
         run(command, in: captures[0], as: .system, respond: respond)
     }
 
+    /// `POST /api/admin/workshops/{id}/facilitator-key`: a new facilitator key, for a link that was
+    /// lost (only its digest is stored, so the old one cannot be shown again). The old key stops
+    /// working; the answer, once the new digest is durable, is the only place the new key appears.
+    func newFacilitatorKey(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
+        if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
+        guard let room = hub.room(captures[0]) else { return respond(Self.error(404, .notFound, "Atelier inconnu.")) }
+        let key = hub.replaceFacilitatorKey(of: room)
+        let links = WorkshopLinks(record: room.record, facilitatorKey: key, base: baseURL)
+        let response = Self.json(200) { w in
+            w.key("facilitatorKey"); w.string(key)
+            w.key("facilitatorUrl"); w.string(links.facilitator)
+        }
+        hub.pipeline.afterCommit { committed in
+            respond(committed ? response : Self.error(500, .internal, "La nouvelle clé n'a pas pu être enregistrée."))
+        }
+    }
+
     /// Runs one command in a workshop and answers once its events are durable:
     /// `{"seq": n, "events": k}`, or the domain's refusal.
     private func run(_ command: Command, in workshop: WorkshopID, as actor: Actor, respond: @escaping Respond) {

@@ -29,13 +29,14 @@ extension HTTPAPI {
         guard let plan = hub.configuration.plans.plans[planID] else {
             return respond(Self.error(404, .notFound, "Programme d'atelier inconnu : « \(planID.prefix(64)) »."))
         }
-        let record = hub.createWorkshop(plan: plan, title: title)
-        let links = WorkshopLinks(record: record, base: baseURL)
+        let created = hub.createWorkshop(plan: plan, title: title)
+        let record = created.record
+        let links = WorkshopLinks(record: record, facilitatorKey: created.facilitatorKey, base: baseURL)
         let response = Self.json(201) { w in
             w.key("id"); w.string(record.id)
             w.key("title"); w.string(record.title)
             w.key("joinCode"); w.string(record.joinCode)
-            w.key("facilitatorKey"); w.string(record.facilitatorKey)
+            w.key("facilitatorKey"); w.string(created.facilitatorKey)
             w.key("joinUrl"); w.string(links.join)
             w.key("facilitatorUrl"); w.string(links.facilitator)
         }
@@ -70,7 +71,7 @@ extension HTTPAPI {
             return respond(Self.error(401, .unauthenticated, "Clé d'animation manquante (en-tête Authorization: Bearer)."))
         }
         guard let room = hub.room(id) else { return respond(Self.error(404, .notFound, "Atelier inconnu.")) }
-        guard Secrets.constantTimeEquals(token, room.record.facilitatorKey) else {
+        guard Secrets.matches(token, digest: room.record.facilitatorKeyDigest) else {
             return respond(Self.error(403, .forbidden, "Clé d'animation invalide pour cet atelier."))
         }
         let name = request.query["format"] ?? ExportFormat.json.rawValue
@@ -95,8 +96,8 @@ extension HTTPAPI {
 public struct WorkshopLinks: Sendable {
     public var join: String
     public var facilitator: String
-    public init(record: WorkshopRecord, base: String) {
+    public init(record: WorkshopRecord, facilitatorKey: String, base: String) {
         join = "\(base)/join.html?code=\(record.joinCode)"
-        facilitator = "\(base)/facilitator.html#workshop=\(record.id)&key=\(record.facilitatorKey)&code=\(record.joinCode)"
+        facilitator = "\(base)/facilitator.html#workshop=\(record.id)&key=\(facilitatorKey)&code=\(record.joinCode)"
     }
 }
