@@ -399,7 +399,8 @@ class Stop:
 
 
 def big_text(i):
-    return f"flood {i} " + "".join(random.choice(string.ascii_letters) for _ in range(40)) + "x" * 950
+    """About 1,000 characters, under the card limit."""
+    return (f"flood {i} " + "".join(random.choice(string.ascii_letters) for _ in range(40)) + "x" * 1000)[:990]
 
 
 async def flooder(cfg, stop):
@@ -420,8 +421,10 @@ async def flooder(cfg, stop):
 
     async def one(k):
         n = 0
+        generation = 0
         while not stop:
             c = None
+            generation += 1
             try:
                 c = await Wire.connect(url, cfg["src"], on_message=count)
                 r = await c.request({"type": "join", "token": token}, 10)
@@ -432,11 +435,14 @@ async def flooder(cfg, stop):
                     continue
                 while not stop and c.closed is None:
                     n += 1
-                    fut = await c.send({"type": "card.add", "board": board["id"], "column": board["columns"][0]["id"],
+                    # Ids unique across its connections: a re-used id would get the remembered
+                    # answer, not a new card.
+                    fut = await c.send({"id": f"f{k}-{generation}-{n}", "type": "card.add", "board": board["id"],
+                                        "column": board["columns"][0]["id"],
                                         "text": big_text(k * 1000000 + n)})
                     fut.add_done_callback(lambda f: f.exception() or count(f.result()))
                     stats["sent"] += 1
-                    await asyncio.sleep(1 / cfg.get("rate", 30))
+                    await asyncio.sleep(1 / cfg.get("rate", 60))
                 await c.close()
             except (websockets.exceptions.ConnectionClosed, ConnectionError, OSError, asyncio.TimeoutError):
                 pass
