@@ -19,6 +19,11 @@ final class Room {
     private(set) var answers: [ActorID: [String: [UInt8]]] = [:]
     private(set) var answerOrder: [ActorID: [String]] = [:]
     static let answersPerActor = 1024
+    /// Bytes of remembered answers per room: over it, the oldest answers of whoever holds the most
+    /// are let go (a retry comes within seconds; a flood of errors pushes out only its own).
+    static let maxAnswerBytesPerRoom = 8 << 20
+    private(set) var answerBytes: [ActorID: Int] = [:]
+    private(set) var totalAnswerBytes = 0
     /// Largest answer kept whole for a retry; a bigger error is kept without its `current` sheet.
     static let maxRememberedBytes = 1024
     /// Client keys of joins by code (journaled as the join's message id), to make a retried join idempotent.
@@ -129,14 +134,30 @@ final class Room {
     func answer(for message: String, by actor: ActorID) -> [UInt8]? { answers[actor]?[message] }
 
     func remember(_ reply: [UInt8], for message: String, by actor: ActorID) {
-        if answers[actor]?[message] == nil {
+        if let earlier = answers[actor]?[message] {
+            account(actor, -earlier.count)
+        } else {
             answerOrder[actor, default: []].append(message)
-            if answerOrder[actor]!.count > Self.answersPerActor {
-                let old = answerOrder[actor]!.removeFirst()
-                answers[actor]?[old] = nil
-            }
+            if answerOrder[actor]!.count > Self.answersPerActor { forgetOldestAnswer(of: actor) }
         }
         answers[actor, default: [:]][message] = reply
+        account(actor, reply.count)
+        while totalAnswerBytes > Self.maxAnswerBytesPerRoom,
+              let largest = answerBytes.max(by: { $0.value < $1.value })?.key, largest != actor || answerOrder[actor]!.count > 1 {
+            forgetOldestAnswer(of: largest)
+        }
+    }
+
+    private func forgetOldestAnswer(of actor: ActorID) {
+        guard let old = answerOrder[actor]?.first else { return }
+        answerOrder[actor]!.removeFirst()
+        if let reply = answers[actor]?.removeValue(forKey: old) { account(actor, -reply.count) }
+    }
+
+    private func account(_ actor: ActorID, _ delta: Int) {
+        totalAnswerBytes += delta
+        let n = answerBytes[actor, default: 0] + delta
+        answerBytes[actor] = n > 0 ? n : nil
     }
 
     func isOnline(_ actor: ActorID) -> Bool { (online[actor] ?? 0) > 0 }

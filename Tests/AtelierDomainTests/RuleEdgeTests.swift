@@ -182,3 +182,41 @@ struct WorkshopLimitTests {
         #expect(run(w, .joinAsParticipant(profile: Profile(name: "Trois cent unième", organisation: ""), actor: .aci, group: nil), .newcomer).failure?.code == .budget)
     }
 }
+
+/// Issue 11, "privacy by construction": a card someone cannot see (another's private card, a
+/// hidden one) answers exactly as a card that does not exist, whatever the command.
+@Suite("Invisible cards")
+struct InvisibleCardTests {
+    /// Every command that names a card, with that card's id.
+    static func commands(naming card: CardID) -> [Command] {
+        [.cardEdit(card: card, text: "Autre", version: 1),
+         .cardMove(card: card, x: 1, y: 1, column: nil, board: nil),
+         .cardDelete(card: card),
+         .voteCast(card: card), .voteRetract(card: card),
+         .clusterCreate(board: "b_a", title: "Groupe", cards: [card]),
+         .cardCluster(card: card, cluster: nil),
+         .commentAdd(card: card, text: "Un avis"),
+         .cardHide(card: card), .cardRestore(card: card),
+         .projectCreate(board: "b_a", title: "Fiche", cluster: nil, cards: [card])]
+    }
+
+    @Test(arguments: ["problems", "ideas", "projects"])
+    func aPrivateCardIsNotFoundForOthers(phase: PhaseID) throws {
+        var w = fixture(phase: phase)
+        _ = try step(&w, .settingsUpdate(SettingsChange(privateWriting: true)), facilitator)
+        let added = try step(&w, .cardAdd(board: "b_a", column: phase, text: "Mon idée à moi", x: nil, y: nil, color: nil), alice)
+        guard case .cardAdded(let card)? = added.first, card.isPrivate else { Issue.record("no private card"); return }
+        for (command, absent) in zip(Self.commands(naming: card.id), Self.commands(naming: "c_999999")) {
+            let seen = run(w, command, bob), none = run(w, absent, bob)
+            #expect(seen.failure?.code == none.failure?.code && seen.failure?.message == none.failure?.message,
+                    "\(command): a private card answers \(String(describing: seen.failure)), a missing one \(String(describing: none.failure))")
+        }
+        // Hidden by the facilitator: the same for its own author.
+        _ = try step(&w, .cardHide(card: card.id), facilitator)
+        for (command, absent) in zip(Self.commands(naming: card.id), Self.commands(naming: "c_999999")) {
+            let seen = run(w, command, alice), none = run(w, absent, alice)
+            #expect(seen.failure?.code == none.failure?.code && seen.failure?.message == none.failure?.message,
+                    "\(command): a hidden card answers \(String(describing: seen.failure)), a missing one \(String(describing: none.failure))")
+        }
+    }
+}

@@ -169,4 +169,20 @@ struct RecoveredAnswersTests {
         #expect(room.answers["p_1"]?.count == Room.answersPerActor)
         #expect(room.answers["p_2"]?.count == 300)
     }
+
+    /// Issue 11: remembered answers are bounded in bytes per room, and a flood of big answers
+    /// pushes out only the flooder's own, never another participant's recent ones.
+    @Test func rememberedAnswersAreBoundedPerRoomAndAFloodEvictsItsOwn() throws {
+        let created = NewWorkshop(plan: try PlanCatalog.load(directory: sessionsDirectory).plans["iae-saone-et-loire"]!, title: nil, now: 0)
+        let room = Room(record: created.record, state: Workshop.replay(created.events)!)
+        for k in 0..<200 { room.remember(Array(repeating: 0x61, count: 80), for: "honest-\(k)", by: "p_honest") }
+        let big = Array(repeating: UInt8(0x62), count: 1_000)
+        for flooder in 0..<40 {
+            for k in 0..<Room.answersPerActor { room.remember(big, for: "f-\(k)", by: "p_flood\(flooder)") }
+        }
+        #expect(room.totalAnswerBytes <= Room.maxAnswerBytesPerRoom)
+        #expect(room.totalAnswerBytes == room.answers.values.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.count } })
+        #expect((0..<200).allSatisfy { room.answer(for: "honest-\($0)", by: "p_honest") != nil }, "the small answers of others stay")
+        #expect(room.answer(for: "f-\(Room.answersPerActor - 1)", by: "p_flood39") != nil, "the latest answer is always kept")
+    }
 }

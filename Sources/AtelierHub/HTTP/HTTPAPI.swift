@@ -115,6 +115,10 @@ final class HTTPAPI {
     /// The body as a JSON object (an empty body is an empty object).
     func object(_ request: HTTPRequest) throws(Refusal) -> JSONValue {
         if request.body.isEmpty { return .object([]) }
+        let type = (request.contentType ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard type == "application/json" else {
+            throw Refusal(response: Self.error(415, .badRequest, "Le corps de la requête doit être du JSON (Content-Type: application/json)."))
+        }
         guard let body = try? JSONParser.parse(request.body), case .object = body else {
             throw Refusal(response: Self.error(400, .badRequest, "Le corps de la requête doit être un objet JSON."))
         }
