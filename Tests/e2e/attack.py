@@ -456,10 +456,10 @@ async def flooder(cfg, stop):
 
 
 async def non_reader(cfg, stop):
-    """Joins, never reads, pings every `ping_every` s; when the server cuts it, joins again with its
-    token (a new non-reading connection)."""
+    """Joins, never reads, pings every `ping_every` s; when the server cuts it, joins again as the
+    same participant (a new non-reading connection)."""
     stats = {"connections": 0, "pings": 0, "cut": 0}
-    token = None
+    client_key = "nonreader-" + base64.b32encode(os.urandom(10)).decode().lower()
     sock = None
     last_ping = 0
     loop = asyncio.get_running_loop()
@@ -468,19 +468,11 @@ async def non_reader(cfg, stop):
             try:
                 sock = await loop.run_in_executor(None, lambda: raw_websocket(cfg["port"], cfg["src"], rcvbuf=4096))
                 stats["connections"] += 1
-                join = {"id": "j", "type": "join", **({"token": token} if token else
-                                                     {"code": cfg["code"], "name": "Muet", "actor": "other"})}
+                # The same `clientKey` on every join: the same participant each time, without
+                # ever reading a token.
+                join = {"id": "j", "type": "join", "code": cfg["code"], "name": "Muet", "actor": "other",
+                        "clientKey": client_key}
                 sock.sendall(text_frame(json.dumps(join)))
-                if token is None:
-                    # The token is in the welcome: read just enough of it, once.
-                    sock.settimeout(10)
-                    data = b""
-                    while b'"token"' not in data or b'",' not in data.split(b'"token"', 1)[1]:
-                        chunk = sock.recv(65536)
-                        if not chunk:
-                            raise ConnectionError("closed")
-                        data += chunk
-                    token = data.split(b'"token":"', 1)[1].split(b'"', 1)[0].decode()
                 last_ping = time.monotonic()
             except (OSError, ConnectionError, AssertionError):
                 sock = None

@@ -103,31 +103,41 @@ def test_the_honest_room_is_served_while_four_attackers_strike():
     print(f"\nhostile room: {HONEST} honest participants, {len(latencies)} commands acknowledged "
           f"({len(errors)} refused: {errors[:5]}), send→ack p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
           f"max {max(latencies) * 1000:.0f} ms")
-    print(f"facilitator welcomes (start, middle, end): {', '.join(f'{w:.2f} s' for w in facilitator_waits)}; "
+    print(f"facilitator welcomes (start, middle, end): {', '.join(f'{w:.2f} s' if w else 'none' for w in facilitator_waits)}; "
           f"final snapshot: {snapshot_cards} cards, {len(missing)} acknowledged honest cards missing")
     print(f"server RSS: peak {peak / MIB:.0f} MiB over {len(watch.samples)} samples "
           f"(first {watch.samples[0] / MIB:.0f} MiB)")
     for role, stats in attackers.items():
         print(f"attacker {role}: {json.dumps(stats)}")
 
+    # The attack took place.
     for role, stats in attackers.items():
         assert "failed" not in stats, f"the {role} attacker itself failed:\n{stats['failed']}"
-    assert attackers["flood"]["sent"] > 0 and attackers["joins"]["welcomes"] + sum(attackers["joins"]["errors"].values()) > 0
-    assert attackers["connect"]["opened"] >= 300
+    assert attackers["flood"]["sent"] > 1000, attackers["flood"]
+    assert attackers["joins"]["welcomes"] + sum(attackers["joins"]["errors"].values()) > 100, attackers["joins"]
+    assert attackers["nonreader"]["connections"] >= 1 and attackers["nonreader"]["pings"] >= 3, attackers["nonreader"]
+    assert attackers["connect"]["opened"] > 1000, attackers["connect"]
+    # The honest room was served.
+    assert p99 < P99_BOUND_S, f"honest send→ack p99 {p99:.3f} s (p50 {p50:.3f} s, max {max(latencies):.3f} s)"
     assert not errors, f"honest commands refused: {errors[:10]}"
     assert len(latencies) >= HONEST * (WRITING_SECONDS // 3), f"only {len(latencies)} honest commands acknowledged"
-    assert p99 < P99_BOUND_S, f"honest send→ack p99 {p99:.3f} s (p50 {p50:.3f} s)"
     assert not missing, f"{len(missing)} acknowledged cards missing from the final snapshot: {sorted(missing)[:10]}"
-    assert all(w < FACILITATOR_WELCOME_S for w in facilitator_waits), facilitator_waits
+    assert all(w is not None and w < FACILITATOR_WELCOME_S for w in facilitator_waits), (
+        f"facilitator welcomes (start, middle, end; None: none within {FACILITATOR_WELCOME_S} s): {facilitator_waits}")
     assert peak < RSS_BOUND, f"server RSS peaked at {peak / MIB:.0f} MiB"
 
 
 async def facilitator_welcome(server):
-    """A fresh facilitator's join from 127.0.0.1: (seconds until its welcome, the welcome)."""
+    """A fresh facilitator's join from 127.0.0.1: (seconds until its welcome, the welcome), or
+    (None, None) when no welcome came within the bound (refused, closed or late)."""
     started = time.monotonic()
-    f, welcome = await asyncio.wait_for(
-        join_facilitator_wire(server.ws_url, server.info["workshop"], server.info["key"], timeout=FACILITATOR_WELCOME_S),
-        FACILITATOR_WELCOME_S + 5)
+    try:
+        f, welcome = await asyncio.wait_for(
+            join_facilitator_wire(server.ws_url, server.info["workshop"], server.info["key"], timeout=FACILITATOR_WELCOME_S),
+            FACILITATOR_WELCOME_S)
+    except (asyncio.TimeoutError, ConnectionError, OSError, AssertionError) as e:
+        print(f"facilitator join failed after {time.monotonic() - started:.1f} s: {e!r}")
+        return None, None
     waited = time.monotonic() - started
     await f.close()
     return waited, welcome
@@ -184,6 +194,10 @@ async def honest_room(server):
 
     waited, welcome = await facilitator_welcome(server)
     waits.append(waited)
+    if welcome is None:  # the last word on what was kept: wait longer rather than not know
+        f, welcome = await asyncio.wait_for(join_facilitator_wire(
+            server.ws_url, server.info["workshop"], server.info["key"], timeout=30), 35)
+        await f.close()
     present = {c["id"] for c in welcome["workshop"]["cards"]}
     missing = set(acked) - present
     return latencies, acked, errors, waits, missing, len(present)
