@@ -68,6 +68,9 @@ extension Workshop {
             self.settings = settings
         case .votesRevealed:
             votesRevealed = true
+            votesClosed = true
+        case .votesClosed:
+            votesClosed = true
         case .cardsRevealed(let revealed):
             for card in revealed { cards[card.id]?.isPrivate = false }
         case let .clusterCreated(cluster, _):

@@ -36,6 +36,7 @@ public enum Command: Sendable, Equatable {
     // Voting, writing, anonymity
     case settingsUpdate(SettingsChange)
     case votesReveal
+    case votesClose
     case cardsReveal
     // Clusters and comments
     case clusterCreate(board: BoardID, title: String, cards: [CardID])

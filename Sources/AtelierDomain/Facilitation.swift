@@ -92,6 +92,9 @@ extension Rules {
             }
             let updated = change.applied(to: state.settings)
             return updated == state.settings ? [] : [.settingsUpdated(updated)]
+        case .votesClose:
+            try requireFacilitator("clore le vote")
+            return state.votesClosed ? [] : [.votesClosed]
         case .votesReveal:
             try requireFacilitator("révéler les votes")
             // The counts go to everyone: only of cards everyone sees (a hidden card's dots come

@@ -40,6 +40,7 @@ extension EventBody {
         case viewFocused = "viewFocused"
         case settingsUpdated = "settingsUpdated"
         case votesRevealed = "votesRevealed"
+        case votesClosed = "votesClosed"
         case cardsRevealed = "cardsRevealed"
         case clusterCreated = "clusterCreated"
         case clusterRenamed = "clusterRenamed"
@@ -77,6 +78,7 @@ extension EventBody {
     public enum TimerEndedCodingKeys: CodingKey {}
     public enum AnnouncementMadeCodingKeys: String, CodingKey { case text = "text" }
     public enum WorkshopPausedCodingKeys: CodingKey {}
+    public enum VotesClosedCodingKeys: CodingKey {}
     public enum WorkshopResumedCodingKeys: CodingKey {}
     public enum WorkshopClosedCodingKeys: CodingKey {}
     public enum ViewFocusedCodingKeys: String, CodingKey { case board = "board" }
@@ -133,6 +135,8 @@ extension Phase {
         case title = "title"
         case open = "open"
         case voting = "voting"
+        case voteOn = "voteOn"
+        case instructions = "instructions"
     }
 }
 
@@ -144,6 +148,7 @@ extension Settings {
         case anonymous = "anonymous"
         case facilitatorSeesAuthors = "facilitatorSeesAuthors"
         case listOrganisations = "listOrganisations"
+        case voteOwnCards = "voteOwnCards"
     }
 }
 
@@ -155,6 +160,7 @@ extension SettingsChange {
         case anonymous = "anonymous"
         case facilitatorSeesAuthors = "facilitatorSeesAuthors"
         case listOrganisations = "listOrganisations"
+        case voteOwnCards = "voteOwnCards"
     }
 }
 

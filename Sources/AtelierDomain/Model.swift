@@ -66,9 +66,18 @@ public struct Phase: Codable, Sendable, Equatable {
     public var open: [ColumnKind]
     /// Whether dot voting is open during this phase.
     public var voting: Bool
-    public init(id: PhaseID, title: String, open: [ColumnKind], voting: Bool = false) {
+    /// The column kinds whose cards may be voted on (nil: the kinds the phase opens).
+    public var voteOn: [ColumnKind]?
+    /// What participants are asked to do (the plan's "consigne"), shown above the board.
+    public var instructions: String?
+    public init(id: PhaseID, title: String, open: [ColumnKind], voting: Bool = false,
+                voteOn: [ColumnKind]? = nil, instructions: String? = nil) {
         self.id = id; self.title = title; self.open = open; self.voting = voting
+        self.voteOn = voteOn; self.instructions = instructions
     }
+
+    /// The column kinds that take votes in this phase.
+    public var votable: [ColumnKind] { voteOn ?? open }
 }
 
 public struct Settings: Codable, Sendable, Equatable {
@@ -85,12 +94,16 @@ public struct Settings: Codable, Sendable, Equatable {
     public var facilitatorSeesAuthors: Bool
     /// Whether reports and exports may list participants' organisations (otherwise only their kinds).
     public var listOrganisations: Bool
+    /// Whether participants may vote for their own cards (nil, as journals before it: no).
+    public var voteOwnCards: Bool?
 
     public init(voteBudget: Int = 5, maxVotesPerCard: Int = 3, privateWriting: Bool = false,
-                anonymous: Bool = false, facilitatorSeesAuthors: Bool = true, listOrganisations: Bool = false) {
+                anonymous: Bool = false, facilitatorSeesAuthors: Bool = true, listOrganisations: Bool = false,
+                voteOwnCards: Bool? = nil) {
         self.voteBudget = voteBudget; self.maxVotesPerCard = maxVotesPerCard
         self.privateWriting = privateWriting; self.anonymous = anonymous
         self.facilitatorSeesAuthors = facilitatorSeesAuthors; self.listOrganisations = listOrganisations
+        self.voteOwnCards = voteOwnCards
     }
 
     // Journals written before a field existed decode with its default.
@@ -102,6 +115,7 @@ public struct Settings: Codable, Sendable, Equatable {
         anonymous = try c.decodeIfPresent(Bool.self, forKey: .anonymous) ?? false
         facilitatorSeesAuthors = try c.decodeIfPresent(Bool.self, forKey: .facilitatorSeesAuthors) ?? true
         listOrganisations = try c.decodeIfPresent(Bool.self, forKey: .listOrganisations) ?? false
+        voteOwnCards = try c.decodeIfPresent(Bool.self, forKey: .voteOwnCards)
     }
 }
 
@@ -113,11 +127,13 @@ public struct SettingsChange: Codable, Sendable, Equatable {
     public var anonymous: Bool?
     public var facilitatorSeesAuthors: Bool?
     public var listOrganisations: Bool?
+    public var voteOwnCards: Bool?
     public init(voteBudget: Int? = nil, maxVotesPerCard: Int? = nil, privateWriting: Bool? = nil,
-                anonymous: Bool? = nil, facilitatorSeesAuthors: Bool? = nil, listOrganisations: Bool? = nil) {
+                anonymous: Bool? = nil, facilitatorSeesAuthors: Bool? = nil, listOrganisations: Bool? = nil,
+                voteOwnCards: Bool? = nil) {
         self.voteBudget = voteBudget; self.maxVotesPerCard = maxVotesPerCard; self.privateWriting = privateWriting
         self.anonymous = anonymous; self.facilitatorSeesAuthors = facilitatorSeesAuthors
-        self.listOrganisations = listOrganisations
+        self.listOrganisations = listOrganisations; self.voteOwnCards = voteOwnCards
     }
     public var isEmpty: Bool { self == SettingsChange() }
     public func applied(to s: Settings) -> Settings {
@@ -128,6 +144,7 @@ public struct SettingsChange: Codable, Sendable, Equatable {
         if let v = anonymous { s.anonymous = v }
         if let v = facilitatorSeesAuthors { s.facilitatorSeesAuthors = v }
         if let v = listOrganisations { s.listOrganisations = v }
+        if let v = voteOwnCards { s.voteOwnCards = v }
         return s
     }
 }
@@ -300,6 +317,8 @@ public struct Workshop: Sendable, Equatable {
     /// ballots[phase][voter][card] = dots cast in that phase (budgets are per phase).
     public var ballots: [PhaseID: [ActorID: [CardID: Int]]] = [:]
     public var votesRevealed = false
+    /// No vote cast or taken back any more (`votes.close`, or the reveal).
+    public var votesClosed = false
     public var closed = false
     public var paused = false
     public var clusters: [ClusterID: Cluster] = [:]
@@ -325,6 +344,12 @@ public struct Workshop: Sendable, Equatable {
     }
 
     public func board(_ id: BoardID) -> Board? { boards.first { $0.id == id } }
+
+    /// How many people have at least one dot in the current phase (the vote's progress: never
+    /// where the dots are, before the reveal).
+    public var voterCount: Int {
+        (ballots[phase] ?? [:]).values.filter { $0.values.contains { $0 > 0 } }.count
+    }
     public func boardIndex(_ id: BoardID) -> Int? { boards.firstIndex { $0.id == id } }
     public var currentPhase: Phase? { phases.first { $0.id == phase } }
 

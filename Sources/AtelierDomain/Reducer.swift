@@ -53,7 +53,8 @@ struct Rules {
             return [.cardDeleted(card: card)]
         case let .voteCast(card):
             try requireVoting()
-            _ = try findCard(card)
+            let target = try findCard(card)
+            try requireVotable(target)
             let mine = state.ballots[state.phase]?[actor.id] ?? [:]
             if mine.values.reduce(0, +) >= state.settings.voteBudget {
                 throw DomainError(.budget, "Vous avez utilisé vos \(state.settings.voteBudget) votes : retirez-en un pour voter ailleurs.")
@@ -65,6 +66,9 @@ struct Rules {
         case let .voteRetract(card):
             try requireVoting()
             _ = try findCard(card)
+            if state.votesClosed {
+                throw DomainError(.phase, "Le vote est clos : les votes ne peuvent plus être retirés.")
+            }
             if (state.ballots[state.phase]?[actor.id]?[card] ?? 0) == 0 {
                 throw DomainError(.invalid, "Vous n'avez pas de vote sur cette carte pendant cette phase.")
             }
@@ -78,7 +82,7 @@ struct Rules {
         // No `default:`: a new command does not compile until it has a rule.
         case .participantAssign, .tablesBalance, .rotationAdvance, .hostAssign, .participantRemove, .participantErase,
              .timerStart, .timerPause, .timerResume, .timerStop, .timerExpire, .announce, .workshopPause,
-             .workshopResume, .workshopClose, .viewFocus, .settingsUpdate, .votesReveal, .cardsReveal,
+             .workshopResume, .workshopClose, .viewFocus, .settingsUpdate, .votesReveal, .votesClose, .cardsReveal,
              .clusterCreate, .clusterRename, .cardCluster, .commentAdd, .commentDelete,
              .cardHide, .cardRestore, .boardLock, .boardUnlock:
             return try facilitate(command)
@@ -220,6 +224,27 @@ struct Rules {
         if isFacilitator { throw DomainError(.forbidden, "L'animateur ne vote pas.") }
         guard state.currentPhase?.voting == true else {
             throw DomainError(.phase, "Le vote n'est pas ouvert pendant cette phase.")
+        }
+    }
+
+    /// A card this vote may go on: voting still open, a column the phase votes on, and not the
+    /// voter's own card unless the workshop allows it. Each refusal says why.
+    func requireVotable(_ card: Card) throws {
+        if state.votesClosed {
+            throw DomainError(.phase, state.votesRevealed
+                ? "Le vote est clos : les résultats sont affichés."
+                : "Le vote est clos : l'animateur a arrêté les votes.")
+        }
+        guard let phase = state.currentPhase else { return }
+        let kind = state.board(card.board)?.column(card.column)?.kind
+        if let kind, !phase.votable.contains(kind) {
+            let columns = state.board(card.board)?.columns.filter { phase.votable.contains($0.kind) }.map { "« \($0.title) »" } ?? []
+            throw DomainError(.phase, columns.isEmpty
+                ? "Pendant la phase « \(phase.title) », on ne vote pas sur cette colonne."
+                : "Pendant la phase « \(phase.title) », on vote sur les cartes de la colonne \(columns.joined(separator: ", ")).")
+        }
+        if card.author == actor.id, state.settings.voteOwnCards != true {
+            throw DomainError(.forbidden, "Vous ne pouvez pas voter pour vos propres cartes : votez pour celles des autres.")
         }
     }
 

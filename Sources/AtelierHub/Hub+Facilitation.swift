@@ -21,11 +21,19 @@ extension Hub {
             if let endsAt = timer.endsAt { schedule(timerEnd: endsAt, in: room) }
         case .timerResumed(let endsAt):
             schedule(timerEnd: endsAt, in: room)
+        case .voteCast, .voteRetracted, .phaseChanged:
+            // Everyone sees how many have voted, never where.
+            let voters = room.state.voterCount
+            if voters != room.announcedVoters {
+                room.announcedVoters = voters
+                let frame = OutboundFrame(Outbound.votesProgress(voters: voters))
+                for connection in room.members.keys { transport.send(frame, to: connection) }
+            }
         // Nothing outside the state (listed, not `default:`: a new event must say so).
-        case .workshopCreated, .participantJoined, .cardAdded, .cardEdited, .cardMoved, .cardDeleted, .voteCast,
-             .voteRetracted, .phaseChanged, .participantAssigned, .rotationAdvanced, .hostAssigned, .participantErased,
+        case .workshopCreated, .participantJoined, .cardAdded, .cardEdited, .cardMoved, .cardDeleted,
+             .participantAssigned, .rotationAdvanced, .hostAssigned, .participantErased,
              .timerPaused, .timerStopped, .timerEnded, .announcementMade, .workshopPaused, .workshopResumed,
-             .workshopClosed, .viewFocused, .settingsUpdated, .votesRevealed, .cardsRevealed, .clusterCreated,
+             .workshopClosed, .viewFocused, .settingsUpdated, .votesRevealed, .votesClosed, .cardsRevealed, .clusterCreated,
              .clusterRenamed, .cardClustered, .commentAdded, .commentDeleted, .cardHidden, .cardRestored,
              .boardLocked, .boardUnlocked, .projectCreated, .projectUpdated, .projectStatusChanged,
              .projectSupported, .projectSubmitted:

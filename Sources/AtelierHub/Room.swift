@@ -32,6 +32,8 @@ final class Room {
     /// Tokens given out since this process started, for a join retried after its welcome was
     /// lost (never stored: the database keeps digests only).
     var issuedTokens: [ActorID: String] = [:]
+    /// The voter count last sent (`votes.progress`), so that it goes out only when it changes.
+    var announcedVoters = 0
     /// Submissions under way ("channel/project"), so a double click never sends twice.
     var submitting: Set<String> = []
 

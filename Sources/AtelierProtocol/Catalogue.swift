@@ -51,6 +51,7 @@ public enum ClientMessageType: String, CaseIterable, Sendable {
     case viewFocus = "view.focus"
     case settingsUpdate = "settings.update"
     case votesReveal = "votes.reveal"
+    case votesClose = "votes.close"
     case cardsReveal = "cards.reveal"
     // Clusters and comments
     case clusterCreate = "cluster.create"
@@ -82,6 +83,8 @@ public enum ServerMessageType: String, CaseIterable, Sendable {
     case presence
     /// How a submission goes (to the facilitator only, never journaled).
     case submissionProgress = "submission.progress"
+    /// How many people voted so far in the phase (to everyone, never journaled).
+    case votesProgress = "votes.progress"
 }
 
 /// Every journaled event, as clients see it: `{"type": <wire name>, "seq", "at", "by", …}`.
@@ -112,6 +115,7 @@ public enum EventType: String, CaseIterable, Sendable {
     case viewFocused = "view.focused"
     case settingsUpdated = "settings.updated"
     case votesRevealed = "votes.revealed"
+    case votesClosed = "votes.closed"
     case cardsRevealed = "cards.revealed"
     case clusterCreated = "cluster.created"
     case clusterRenamed = "cluster.renamed"
@@ -159,6 +163,7 @@ extension EventBody {
         case .viewFocused: .viewFocused
         case .settingsUpdated: .settingsUpdated
         case .votesRevealed: .votesRevealed
+        case .votesClosed: .votesClosed
         case .cardsRevealed: .cardsRevealed
         case .clusterCreated: .clusterCreated
         case .clusterRenamed: .clusterRenamed
@@ -198,7 +203,7 @@ public func ackResult(for events: [EventBody]) -> [(String, String)] {
              .participantAssigned, .rotationAdvanced, .hostAssigned, .participantRemoved, .participantErased,
              .timerStarted, .timerPaused, .timerResumed, .timerStopped, .timerEnded, .announcementMade,
              .workshopPaused, .workshopResumed, .workshopClosed, .viewFocused, .settingsUpdated, .votesRevealed,
-             .cardsRevealed, .clusterRenamed, .cardClustered, .commentDeleted, .cardHidden, .cardRestored,
+             .votesClosed, .cardsRevealed, .clusterRenamed, .cardClustered, .commentDeleted, .cardHidden, .cardRestored,
              .boardLocked, .boardUnlocked, .projectUpdated, .projectStatusChanged, .projectSupported, .projectSubmitted:
             break
         }

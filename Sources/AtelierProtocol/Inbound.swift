@@ -102,10 +102,12 @@ public func decodeClientMessage(_ bytes: [UInt8]) -> Result<(id: String, message
                                         privateWriting: try fields.optionalBool("privateWriting"),
                                         anonymous: try fields.optionalBool("anonymous"),
                                         facilitatorSeesAuthors: try fields.optionalBool("facilitatorSeesAuthors"),
-                                        listOrganisations: try fields.optionalBool("listOrganisations"))
+                                        listOrganisations: try fields.optionalBool("listOrganisations"),
+                                        voteOwnCards: try fields.optionalBool("voteOwnCards"))
             if change.isEmpty { throw DomainError(.badRequest, "Aucun réglage à changer.") }
             message = .command(.settingsUpdate(change))
         case .votesReveal: message = .command(.votesReveal)
+        case .votesClose: message = .command(.votesClose)
         case .cardsReveal: message = .command(.cardsReveal)
         case .clusterCreate:
             message = .command(.clusterCreate(board: try fields.id("board"), title: try fields.string("title"),

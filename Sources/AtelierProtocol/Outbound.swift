@@ -121,6 +121,16 @@ public enum Outbound {
     }
 
     /// Presence is live and never journaled: no seq.
+    /// `{"type": "votes.progress", "voters": n}`: people with at least one dot in the phase.
+    public static func votesProgress(voters: Int) -> [UInt8] {
+        var w = JSONWriter(reserving: 48)
+        w.beginObject()
+        w.key("type"); w.string(ServerMessageType.votesProgress.rawValue)
+        w.key("voters"); w.int(voters)
+        w.endObject()
+        return w.bytes
+    }
+
     public static func presence(participant: ActorID, online: Bool) -> [UInt8] {
         var w = JSONWriter(reserving: 80)
         w.beginObject()
@@ -202,7 +212,7 @@ public enum Outbound {
             w.key("remaining"); w.int(Int(remaining))
         case .timerResumed(let endsAt):
             w.key("endsAt"); w.string(timestamp(endsAt))
-        case .timerStopped, .timerEnded, .workshopPaused, .workshopResumed, .workshopClosed:
+        case .timerStopped, .timerEnded, .workshopPaused, .workshopResumed, .workshopClosed, .votesClosed:
             break
         case .announcementMade(let text):
             w.key("text"); w.string(text)
@@ -288,10 +298,14 @@ public enum Outbound {
             w.key("title"); w.string(phase.title)
             w.key("open"); w.beginArray(); phase.open.forEach { w.string($0.rawValue) }; w.endArray()
             w.key("voting"); w.bool(phase.voting)
+            w.key("voteOn"); w.beginArray(); phase.votable.forEach { w.string($0.rawValue) }; w.endArray()
+            w.key("instructions"); w.string(phase.instructions)
             w.endObject()
         }
         w.endArray()
         w.key("settings"); writeSettings(workshop.settings, revealed: workshop.votesRevealed, to: &w)
+        w.key("votesClosed"); w.bool(workshop.votesClosed)
+        w.key("voters"); w.int(workshop.voterCount)
         w.key("groups"); w.beginArray()
         for g in workshop.groups {
             w.beginObject()
@@ -391,6 +405,7 @@ public enum Outbound {
         w.key("voteBudget"); w.int(s.voteBudget)
         w.key("maxVotesPerCard"); w.int(s.maxVotesPerCard)
         w.key("votesRevealed"); w.bool(revealed)
+        w.key("voteOwnCards"); w.bool(s.voteOwnCards == true)
         w.key("privateWriting"); w.bool(s.privateWriting)
         w.key("anonymous"); w.bool(s.anonymous)
         w.key("facilitatorSeesAuthors"); w.bool(s.facilitatorSeesAuthors)

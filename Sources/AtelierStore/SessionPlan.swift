@@ -175,6 +175,9 @@ private struct PlanReader {
         if let s = mapping(m["settings"], "settings") {
             settings.voteBudget = int(s, "voteBudget", "settings", default: 5, range: 0...100)
             settings.maxVotesPerCard = int(s, "maxVotesPerCard", "settings", default: 3, range: 1...100)
+            if let v = s["voteOwnCards"] {
+                if let b = v.bool { settings.voteOwnCards = b } else { issue(v, "settings.voteOwnCards", "true ou false est attendu") }
+            }
         }
 
         var phases: [Phase] = []
@@ -190,8 +193,13 @@ private struct PlanReader {
             if let v = pm["voting"] {
                 if let b = v.bool { voting = b } else { issue(v, "\(p).voting", "true ou false est attendu") }
             }
+            var voteOn: [ColumnKind]?
+            if let kinds = pm["voteOn"].flatMap({ sequence($0, "\(p).voteOn") }) {
+                voteOn = kinds.enumerated().compactMap { j, k in kind(k, "\(p).voteOn[\(j)]") }
+            }
+            let instructions = string(pm, "instructions", p, required: false, limit: 500)
             if phases.contains(where: { $0.id == pid }) { issue(item, p, "phase « \(pid) » en double"); continue }
-            phases.append(Phase(id: pid, title: ptitle, open: open, voting: voting))
+            phases.append(Phase(id: pid, title: ptitle, open: open, voting: voting, voteOn: voteOn, instructions: instructions))
         }
         if phases.isEmpty, m["phases"] != nil { issue(m["phases"], "phases", "au moins une phase est nécessaire") }
 

@@ -66,6 +66,25 @@ public enum TransportError: Error, CustomStringConvertible {
     }
 }
 
+/// libwebsockets' warnings, at most 20 lines a second: a peer sending malformed requests (an
+/// oversized head, an unknown method) makes it warn once per request, and must not fill the log.
+private let logBudget = Mutex<(second: Int, lines: Int)>((0, 0))
+func atelierLWSLog(_ level: Int32, _ line: UnsafePointer<CChar>?) {
+    guard let line else { return }
+    let now = Int(Date().timeIntervalSince1970)
+    let (print, dropped) = logBudget.withLock { b -> (Bool, Int) in
+        if b.second != now {
+            let dropped = max(0, b.lines - 20)
+            b = (now, 1)
+            return (true, dropped)
+        }
+        b.lines += 1
+        return (b.lines <= 20, 0)
+    }
+    if dropped > 0 { FileHandle.standardError.write(Data("libwebsockets : \(dropped) ligne(s) de journal omises\n".utf8)) }
+    if print { FileHandle.standardError.write(Data(String(cString: line).utf8)) }
+}
+
 /// The libwebsockets server: one context, one vhost, one service thread.
 ///
 /// Thread confinement: everything but the job queue is touched only on the service thread
@@ -133,7 +152,7 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
 
     /// Creates the context and starts the service thread.
     public func start() throws {
-        lws_set_log_level(Int32(LLL_ERR) | Int32(LLL_WARN), nil)
+        lws_set_log_level(Int32(LLL_ERR) | Int32(LLL_WARN), atelierLWSLog)
 
         let protos = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 3)
         protos.initialize(repeating: lws_protocols(), count: 3)

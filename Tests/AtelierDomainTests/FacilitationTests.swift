@@ -115,14 +115,14 @@ struct FacilitationTests {
     }
 
     @Test func budgetIsPerPhaseAndSettable() throws {
-        var w = fixture(phase: "ideas")
+        var w = fixture(phase: "ideas").votingOnAnyCard()
         _ = try step(&w, .settingsUpdate(SettingsChange(voteBudget: 2, maxVotesPerCard: 1)), facilitator)
         _ = try step(&w, .voteCast(card: "c_100"), alice)
         #expect(run(w, .voteCast(card: "c_100"), alice).failure?.code == .budget, "at most 1 on a card")
         _ = try step(&w, .voteCast(card: "c_2"), alice)
         #expect(run(w, .voteCast(card: "c_2"), alice).failure?.code == .budget, "budget of 2 spent")
         // A second voting phase has its own budget.
-        w.phases.append(Phase(id: "vote2", title: "Second vote", open: [], voting: true))
+        w.phases.append(Phase(id: "vote2", title: "Second vote", open: [], voting: true, voteOn: [.problem, .idea]))
         _ = try step(&w, .phaseSet(phase: "vote2"), facilitator)
         #expect(throws: Never.self) { try step(&w, .voteCast(card: "c_100"), alice) }
         #expect(w.voteCount("c_100") == 2)
@@ -130,7 +130,7 @@ struct FacilitationTests {
     }
 
     @Test func revealVotes() throws {
-        var w = fixture(phase: "ideas")
+        var w = fixture(phase: "ideas").votingOnAnyCard()
         _ = try step(&w, .voteCast(card: "c_100"), alice)
         _ = try step(&w, .voteCast(card: "c_100"), bob)
         #expect(try step(&w, .votesReveal, facilitator) == [.votesRevealed(counts: ["c_100": 2])])
@@ -207,4 +207,59 @@ struct FacilitationTests {
 extension Result {
     var failure: Failure? { if case .failure(let f) = self { return f }; return nil }
     var success: Success? { if case .success(let s) = self { return s }; return nil }
+}
+
+/// Issue 12, "votes that close": what a dot may go on, and when voting stops.
+@Suite("Vote rules")
+struct VoteRuleTests {
+    /// An idea card on board A by Bob (Alice and Bob sit at table A).
+    func withIdea(_ w: inout Workshop) throws -> CardID {
+        let added = try step(&w, .cardAdd(board: "b_a", column: "ideas", text: "Une idée", x: nil, y: nil, color: nil), bob)
+        guard case .cardAdded(let card)? = added.first else { throw DomainError(.internal, "no card") }
+        return card.id
+    }
+
+    @Test func votesGoOnTheColumnsThePhaseVotesOn() throws {
+        var w = fixture(phase: "ideas")
+        let idea = try withIdea(&w)
+        let refused = run(w, .voteCast(card: "c_100"), bob)
+        #expect(refused.failure?.code == .phase, "a problem card in the ideas phase")
+        #expect(refused.failure?.message.contains("Idées") == true, "the refusal names the column to vote on")
+        #expect(throws: Never.self) { try step(&w, .voteCast(card: idea), alice) }
+        // The plan may widen it.
+        w.phases[w.phases.firstIndex { $0.id == "ideas" }!].voteOn = [.problem, .idea]
+        #expect(throws: Never.self) { try step(&w, .voteCast(card: "c_100"), bob) }
+    }
+
+    @Test func ownCardsTakeNoVoteUnlessAllowed() throws {
+        var w = fixture(phase: "ideas")
+        let idea = try withIdea(&w)
+        #expect(run(w, .voteCast(card: idea), bob).failure?.code == .forbidden)
+        _ = try step(&w, .settingsUpdate(SettingsChange(voteOwnCards: true)), facilitator)
+        #expect(throws: Never.self) { try step(&w, .voteCast(card: idea), bob) }
+    }
+
+    @Test func closingStopsVotesAndTheirRetraction() throws {
+        var w = fixture(phase: "ideas")
+        let idea = try withIdea(&w)
+        _ = try step(&w, .voteCast(card: idea), alice)
+        #expect(w.voterCount == 1)
+        #expect(run(w, .votesClose, alice).failure?.code == .forbidden)
+        #expect(try step(&w, .votesClose, facilitator) == [.votesClosed])
+        #expect(try step(&w, .votesClose, facilitator) == [], "closing twice changes nothing")
+        #expect(run(w, .voteCast(card: idea), carol).failure?.code == .phase)
+        #expect(run(w, .voteRetract(card: idea), alice).failure?.code == .phase)
+        #expect(w.voterCount == 1)
+    }
+
+    @Test func theRevealClosesTheVote() throws {
+        var w = fixture(phase: "ideas")
+        let idea = try withIdea(&w)
+        _ = try step(&w, .voteCast(card: idea), alice)
+        _ = try step(&w, .votesReveal, facilitator)
+        #expect(w.votesClosed)
+        let late = run(w, .voteCast(card: idea), carol)
+        #expect(late.failure?.code == .phase)
+        #expect(late.failure?.message.contains("résultats") == true)
+    }
 }

@@ -35,6 +35,17 @@ let carol = Actor(id: "p_12", role: .participant)     // table B
 let facilitator = Actor.facilitator
 let observer = Actor(id: "o_1", role: .observer)
 
+extension Workshop {
+    /// Votes on any column, own cards included: for the tests of budgets and secrecy, not of
+    /// what may be voted on (`VoteRuleTests`).
+    func votingOnAnyCard() -> Workshop {
+        var w = self
+        for i in w.phases.indices { w.phases[i].voteOn = [.problem, .idea, .project] }
+        w.settings.voteOwnCards = true
+        return w
+    }
+}
+
 func run(_ w: Workshop, _ c: Command, _ a: Actor) -> Result<[EventBody], DomainError> {
     reduce(w, c, by: a, context: ReduceContext(nextSeq: w.seq + 1))
 }
@@ -97,7 +108,8 @@ let refusals: [Refusal] = [
 struct RefusalTests {
     @Test(arguments: refusals)
     func refused(_ r: Refusal) {
-        var w = fixture(phase: r.phase)
+        // Budgets and secrecy are what these refusals are about; what may be voted on is `VoteRuleTests`.
+        var w = fixture(phase: r.phase).votingOnAnyCard()
         r.prepare?(&w)
         let before = w
         switch run(w, r.command, r.actor) {
@@ -164,7 +176,7 @@ struct DecisionTests {
     }
 
     @Test func votesWithinBudget() throws {
-        var w = fixture(phase: "ideas")
+        var w = fixture(phase: "ideas").votingOnAnyCard()
         for n in 1...3 {
             let events = try run(w, .voteCast(card: "c_100"), alice).get()
             #expect(events == [.voteCast(card: "c_100", voter: "p_10", phase: "ideas", total: n)])
@@ -220,7 +232,7 @@ struct DecisionTests {
 @Suite("Applying events")
 struct ApplyTests {
     @Test func replayRebuildsTheSameState() {
-        let w = fixture(phase: "ideas")
+        let w = fixture(phase: "ideas").votingOnAnyCard()
         // Rebuild from events that produce the same fixture.
         var events: [Event] = []
         var live = w

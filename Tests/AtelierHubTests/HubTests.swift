@@ -232,12 +232,15 @@ struct HubTests {
         let wa = h.join(1, name: "A")
         let group = string(wa["you"]?["group"])!
         h.join(2, name: "B", group: group)
-        h.send(1, #"{"id":"i","type":"card.add","board":"b_\#(group.dropFirst(2))","column":"ideas","text":"Idée"}"#); h.settle()
-        let card = string(h.transport.messages(to: 1).last?["result"]?["card"])!
+        // B's idea (nobody votes for their own card).
+        h.send(2, #"{"id":"i","type":"card.add","board":"b_\#(group.dropFirst(2))","column":"ideas","text":"Idée"}"#); h.settle()
+        let card = string(h.transport.messages(to: 2).last?["result"]?["card"])!
         let sentToB = h.transport.sent.filter { $0.0 == 2 }.count
         h.send(1, #"{"id":"v","type":"vote.cast","card":"\#(card)"}"#); h.settle()
         #expect(h.transport.messages(to: 1).contains { $0["type"] == .string("vote.cast") })
-        #expect(h.transport.sent.filter { $0.0 == 2 }.count == sentToB, "B receives nothing about A's vote")
+        // B learns that one more person voted, never where.
+        let toB = h.transport.sent.filter { $0.0 == 2 }.dropFirst(sentToB).map { String(decoding: $0.1, as: UTF8.self) }
+        #expect(toB == [#"{"type":"votes.progress","voters":1}"#], "B receives the count of voters and nothing else of A's vote")
         // A's own dots come back in a new welcome, B's snapshot shows no count.
         h.open(3)
         h.send(3, #"{"id":"r","type":"join","token":"\#(string(wa["you"]?["token"])!)"}"#); h.settle()
@@ -264,10 +267,15 @@ struct HubTests {
         #expect(response?.status == 403)
         h.hub.transportHTTP(HTTPRequest(method: "POST", path: "/api/workshops", body: [])) { response = $0 }
         #expect(response?.status == 401)
-        h.hub.transportHTTP(HTTPRequest(method: "POST", path: "/api/workshops", authorization: "Bearer admin-secret", body: Array("[".utf8))) { response = $0 }
+        h.hub.transportHTTP(HTTPRequest(method: "POST", path: "/api/workshops", authorization: "Bearer admin-secret",
+                                        contentType: "application/json", body: Array("[".utf8))) { response = $0 }
         #expect(response?.status == 400)
+        h.hub.transportHTTP(HTTPRequest(method: "POST", path: "/api/workshops", authorization: "Bearer admin-secret",
+                                        contentType: "text/plain", body: Array("{}".utf8))) { response = $0 }
+        #expect(response?.status == 415, "a body that is not JSON by its type")
         response = nil
-        h.hub.transportHTTP(HTTPRequest(method: "POST", path: "/api/workshops", authorization: "Bearer admin-secret", host: "atelier.test",
+        h.hub.transportHTTP(HTTPRequest(method: "POST", path: "/api/workshops", authorization: "Bearer admin-secret",
+                                        contentType: "application/json; charset=utf-8", host: "atelier.test",
                                         body: Array(#"{"plan":"iae-saone-et-loire","title":"Atelier de mars"}"#.utf8))) { response = $0 }
         #expect(response == nil, "201 only after the commit")
         h.settle()

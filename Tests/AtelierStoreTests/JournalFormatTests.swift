@@ -19,6 +19,8 @@ struct JournalFormatTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
     static let samples = Samples.events
+    /// Event types born after `journal-v1.sqlite` was written.
+    static let addedAfterTheFixture: Set<EventType> = [.votesClosed]
 
     @Test func theSamplesCoverEveryEventType() {
         #expect(Set(Self.samples.map(\.wireType)) == Set(EventType.allCases))
@@ -104,8 +106,8 @@ struct JournalFormatTests {
         let state = try #require(stored.state)
         #expect(stored.entries.count == 71)
         #expect(stored.entries.count == expected["eventCount"] as? Int)
-        // Every event type of the protocol is in this journal, in the recorded order.
-        #expect(Set(stored.entries.map { $0.event.body.wireType }) == Set(EventType.allCases))
+        // Every event type of the protocol at the time is in this journal, in the recorded order.
+        #expect(Set(stored.entries.map { $0.event.body.wireType }) == Set(EventType.allCases).subtracting(Self.addedAfterTheFixture))
         let types = try #require(expected["events"] as? [[Any]]).map { $0.last as? String }
         #expect(stored.entries.map { $0.event.body.wireType.rawValue } == types)
 

@@ -92,6 +92,9 @@ public enum Samples {
             .projectStatusChanged(project: "j_20", status: .draft, version: 7),
             .projectSupported(project: "j_20", supporter: "p_3", support: true),
             .projectSubmitted(project: "j_20", receipt: Receipt(channel: .webhook, reference: "wh-1", at: 1_800_000_000_001)),
+            // Added after journal v1's first fixture: new event types go at the end, so the
+            // recorded lines of the others stay where they were.
+            .votesClosed,
         ]
     }()
 }
