@@ -126,6 +126,7 @@ extension Board {
         case group = "group"
         case columns = "columns"
         case locked = "locked"
+        case theme = "theme"
     }
 }
 

@@ -45,15 +45,21 @@ public struct Column: Codable, Sendable, Equatable {
 }
 
 /// The interactive board ("panneau interactif") a table writes on.
+/// A thematic table's board: its title and theme stay with it whoever sits there. Groups of
+/// people (``Group``) move from board to board when the room rotates; what is written on a board
+/// is always named by the board.
 public struct Board: Codable, Sendable, Equatable {
     public var id: BoardID
     public var title: String
-    /// The table currently working on this board.
+    /// The group of people currently working on this board.
     public var group: GroupID?
     public var columns: [Column]
     public var locked: Bool
-    public init(id: BoardID, title: String, group: GroupID?, columns: [Column], locked: Bool = false) {
+    /// The table's theme (journals before it: nil, see ``Workshop/theme(of:)``).
+    public var theme: String?
+    public init(id: BoardID, title: String, group: GroupID?, columns: [Column], locked: Bool = false, theme: String? = nil) {
         self.id = id; self.title = title; self.group = group; self.columns = columns; self.locked = locked
+        self.theme = theme
     }
     public func column(_ id: ColumnID) -> Column? { columns.first { $0.id == id } }
 }
@@ -344,6 +350,17 @@ public struct Workshop: Sendable, Equatable {
     }
 
     public func board(_ id: BoardID) -> Board? { boards.first { $0.id == id } }
+
+    /// A board's theme: its own, or for workshops created before boards had one, the theme of
+    /// the group the plan created with it (`g_<table>` for `b_<table>`).
+    public func theme(of board: Board) -> String {
+        if let theme = board.theme { return theme }
+        let original = "g_" + board.id.dropFirst(2)
+        return groups.first { $0.id == original }?.theme ?? ""
+    }
+
+    /// The board a group of people sits at now.
+    public func board(of group: GroupID) -> Board? { boards.first { $0.group == group } }
 
     /// How many people have at least one dot in the current phase (the vote's progress: never
     /// where the dots are, before the reveal).

@@ -27,8 +27,8 @@ public enum JSONExport {
         for table in outcome.tables {
             w.beginObject()
             w.key("id"); w.string(table.group?.id)
-            w.key("title"); w.string(table.group?.title ?? table.board.title)
-            w.key("theme"); w.string(table.group?.theme ?? "")
+            w.key("title"); w.string(table.board.title)
+            w.key("theme"); w.string(table.theme)
             w.key("board"); w.string(table.board.id)
             w.key("columns"); w.beginArray()
             for column in table.columns {

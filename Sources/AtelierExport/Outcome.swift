@@ -16,9 +16,11 @@ public struct Outcome: Sendable {
         public var column: Column
         public var cards: [CardLine]
     }
+    /// A table is its board (title and theme stay with it); `group` is who sits there now.
     public struct TableView: Sendable {
         public var group: Group?
         public var board: Board
+        public var theme: String
         public var columns: [ColumnView]
         public var clusters: [Cluster]
     }
@@ -28,7 +30,8 @@ public struct Outcome: Sendable {
     }
     public struct ProjectView: Sendable {
         public var sheet: ProjectSheet
-        public var table: Group?
+        /// The board the sheet was written on (its table, by theme).
+        public var table: Board?
         public var orientation: Orientation?
         public var cluster: Cluster?
         public var problems: [CardLine]
@@ -53,7 +56,7 @@ public struct Outcome: Sendable {
         }
         let visible = w.orderedCards.filter { !$0.hidden }
         tables = w.boards.map { board in
-            TableView(group: w.groups.first { $0.id == board.group }, board: board,
+            TableView(group: w.groups.first { $0.id == board.group }, board: board, theme: w.theme(of: board),
                       columns: board.columns.map { column in
                           ColumnView(column: column, cards: visible.filter { $0.board == board.id && $0.column == column.id }.map(line))
                       },
@@ -67,7 +70,7 @@ public struct Outcome: Sendable {
             let linked = (sheet.problems + sheet.sources).compactMap { w.cards[$0] }.filter { !$0.hidden }
             var seen = Set<Contributor>()
             let people = anonymous ? [] : ([sheet.createdBy] + linked.map(\.author)).compactMap(contributor).filter { seen.insert($0).inserted }
-            return ProjectView(sheet: sheet, table: w.groups.first { g in w.board(sheet.board)?.group == g.id },
+            return ProjectView(sheet: sheet, table: w.board(sheet.board),
                                orientation: w.orientations.first { $0.id == sheet.orientation },
                                cluster: sheet.cluster.flatMap { w.clusters[$0] },
                                problems: sheet.problems.compactMap { w.cards[$0] }.filter { !$0.hidden }.map(line),

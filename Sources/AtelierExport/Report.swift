@@ -13,8 +13,8 @@ public enum Report {
         md += "Phase : \(escapeMD(workshop.currentPhase?.title ?? workshop.phase))\(workshop.closed ? " (atelier clos)" : "").\n\n"
         md += participantsLine(o) + "\n\n"
         for table in o.tables {
-            md += "## \(escapeMD(table.group?.title ?? table.board.title))\n\n"
-            if let theme = table.group?.theme, !theme.isEmpty { md += "_\(escapeMD(theme))_\n\n" }
+            md += "## \(escapeMD(table.board.title))\n\n"
+            if !table.theme.isEmpty { md += "_\(escapeMD(table.theme))_\n\n" }
             for column in table.columns where column.column.kind != .project {
                 md += "### \(escapeMD(column.column.title))\n\n"
                 let cards = column.column.kind == .idea ? column.cards.sorted { ($0.votes ?? 0) > ($1.votes ?? 0) } : column.cards
@@ -60,8 +60,8 @@ public enum Report {
         h += "Phase : \(e(workshop.currentPhase?.title ?? workshop.phase))\(workshop.closed ? " (atelier clos)" : "").</p>\n"
         h += "<p>\(e(participantsLine(o)))</p></header>\n"
         for table in o.tables {
-            h += "<section class=\"table\">\n<h2>\(e(table.group?.title ?? table.board.title))</h2>\n"
-            if let theme = table.group?.theme, !theme.isEmpty { h += "<p class=\"theme\">\(e(theme))</p>\n" }
+            h += "<section class=\"table\">\n<h2>\(e(table.board.title))</h2>\n"
+            if !table.theme.isEmpty { h += "<p class=\"theme\">\(e(table.theme))</p>\n" }
             for column in table.columns where column.column.kind != .project {
                 h += "<h3>\(e(column.column.title))</h3>\n"
                 let cards = column.column.kind == .idea ? column.cards.sorted { ($0.votes ?? 0) > ($1.votes ?? 0) } : column.cards

@@ -320,6 +320,7 @@ public enum Outbound {
             w.beginObject()
             w.key("id"); w.string(b.id)
             w.key("title"); w.string(b.title)
+            w.key("theme"); w.string(workshop.theme(of: b))
             w.key("group"); w.string(b.group)
             w.key("columns"); w.beginArray()
             for c in b.columns {

@@ -224,7 +224,7 @@ private struct PlanReader {
             }
             if groups.contains(where: { $0.id == "g_\(tid)" }) { issue(item, p, "table « \(tid) » en double"); continue }
             groups.append(Group(id: "g_\(tid)", title: ttitle, theme: theme))
-            boards.append(Board(id: "b_\(tid)", title: ttitle, group: "g_\(tid)", columns: cols))
+            boards.append(Board(id: "b_\(tid)", title: ttitle, group: "g_\(tid)", columns: cols, theme: theme))
             for (j, s) in (sequence(tm["seed"], "\(p).seed") ?? []).enumerated() {
                 let sp = "\(p).seed[\(j)]"
                 guard let sm = mapping(s, sp), let col = string(sm, "column", sp),

@@ -179,3 +179,46 @@ struct QRCodeTests {
         }
     }
 }
+
+/// Issue 12: after rotations, every export names what is on a board by the board's table (its
+/// title and theme), never by the group of people sitting there now.
+@Suite("Tables after rotation")
+struct RotationNamingTests {
+    @Test func exportsNameEachBoardsTableAfterTwoRotations() throws {
+        let cols = [Column(id: "ideas", title: "Idées", kind: .idea)]
+        var w = Workshop(Blueprint(id: "w_1", title: "Atelier", plan: "p",
+                                   groups: [Group(id: "g_a", title: "Consolider", theme: "Fragilité des structures"),
+                                            Group(id: "g_b", title: "Coopérer", theme: "Mutualisations"),
+                                            Group(id: "g_c", title: "Entreprises", theme: "Économie classique")],
+                                   boards: [Board(id: "b_a", title: "Consolider", group: "g_a", columns: cols, theme: "Fragilité des structures"),
+                                            // A board from before boards had a theme: it is found from its first group.
+                                            Board(id: "b_b", title: "Coopérer", group: "g_b", columns: cols),
+                                            Board(id: "b_c", title: "Entreprises", group: "g_c", columns: cols, theme: "Économie classique")],
+                                   phases: [Phase(id: "ideas", title: "Idées", open: [.idea])], settings: Settings()))
+        for (board, text) in [("b_a", "Fonds de garantie"), ("b_b", "Groupement d'employeurs"), ("b_c", "Clauses sociales")] {
+            w.cards["c_" + board] = Card(id: "c_" + board, board: board, column: "ideas", text: text, x: 0, y: 0, color: .yellow,
+                                        author: nil, createdSeq: 1)
+        }
+        w.projects["j_1"] = ProjectSheet(id: "j_1", board: "b_b", title: "Un groupement", createdBy: nil, createdSeq: 2, phase: "ideas")
+        for _ in 0..<2 {
+            for i in w.boards.indices { w.boards[i].group = ["g_a", "g_b", "g_c"][(["g_a", "g_b", "g_c"].firstIndex(of: w.boards[i].group!)! + 2) % 3] }
+        }
+        #expect(w.boards.map(\.group) != ["g_a", "g_b", "g_c"], "the groups moved")
+
+        let md = String(decoding: Report.markdown(w, generatedAt: 0), as: UTF8.self)
+        for (title, theme, text) in [("Consolider", "Fragilité des structures", "Fonds de garantie"),
+                                     ("Coopérer", "Mutualisations", "Groupement"),
+                                     ("Entreprises", "Économie classique", "Clauses sociales")] {
+            let section = try #require(md.components(separatedBy: "\n## ").first { $0.hasPrefix(title + "\n") }, "a section for \(title)")
+            #expect(section.contains(theme) && section.contains(text), "\(title) shows its own theme and card")
+        }
+        let json = try JSONParser.parse(JSONExport.document(w, generatedAt: 0))
+        guard case .array(let tables)? = json["tables"] else { Issue.record("no tables"); return }
+        #expect(tables.map { $0["title"] } == [.string("Consolider"), .string("Coopérer"), .string("Entreprises")])
+        #expect(tables.map { $0["theme"] } == [.string("Fragilité des structures"), .string("Mutualisations"), .string("Économie classique")])
+        guard case .array(let projects)? = json["projects"] else { Issue.record("no projects"); return }
+        #expect(projects.first?["provenance"]?["table"] == .string("Coopérer"), "a sheet is named by the table it was written at")
+        let csv = String(decoding: CSVExport.document(w), as: UTF8.self)
+        #expect(csv.contains(";Coopérer;"))
+    }
+}
