@@ -52,6 +52,16 @@ extension Hub {
         return (c.workshop, c.participant)
     }
 
+    /// One more wrong code from `peer` this minute.
+    func recordCodeFailure(_ peer: String) {
+        let now = clock()
+        if codeFailures.count > 10_000 { codeFailures = codeFailures.filter { now - $0.value.since < Self.codeFailureWindowMs } }
+        var f = codeFailures[peer] ?? (0, now)
+        if now - f.since >= Self.codeFailureWindowMs { f = (0, now) }
+        f.count += 1
+        codeFailures[peer] = f
+    }
+
     /// Whether `peer` sent its allowance of wrong codes within the minute.
     func codeFailuresExceeded(_ peer: String) -> Bool {
         guard let f = codeFailures[peer] else { return false }
@@ -87,11 +97,7 @@ extension Hub {
         let normalized = Secrets.normalizeJoinCode(code)
         let workshop = roomsByCode[normalized] ?? (try? store.workshopID(joinCode: normalized)) ?? nil
         guard let workshop, let room = room(workshop) else {
-            if codeFailures.count > 10_000 { codeFailures = codeFailures.filter { now - $0.value.since < Self.codeFailureWindowMs } }
-            var f = codeFailures[peer] ?? (0, now)
-            if now - f.since >= Self.codeFailureWindowMs { f = (0, now) }
-            f.count += 1
-            codeFailures[peer] = f
+            recordCodeFailure(peer)
             reply(connection, Outbound.error(re: id, DomainError(.notFound, "Aucun atelier ouvert avec ce code. Vérifiez-le auprès de l'animateur.")))
             return
         }

@@ -453,6 +453,32 @@ struct HubGuardTests {
         #expect(h.transport.messages(to: 2).last?["type"] == .string("welcome"))
     }
 
+    /// Issue 12: the home page checks a code before asking for a name; the check counts against
+    /// guessing like a join by code, and the right code always answers.
+    @Test func aCodeIsCheckedBeforeTheJoinForm() throws {
+        let h = try Harness()
+        func check(_ code: String, from peer: String = "127.0.0.1") -> HTTPResponse? {
+            var response: HTTPResponse?
+            h.hub.transportHTTP(HTTPRequest(method: "GET", path: "/api/codes/\(code)", peer: peer)) { response = $0 }
+            turnUntil(h) { response != nil }
+            return response
+        }
+        let right = try #require(check(h.record.joinCode.lowercased().replacingOccurrences(of: "-", with: "")))
+        #expect(right.status == 200)
+        let body = try JSONParser.parse(right.body)
+        #expect(body["code"] == .string(h.record.joinCode))
+        #expect(body["title"] != nil)
+        #expect(check("ZZZZ-ZZZZ")?.status == 404)
+        for n in 0..<29 { _ = check("AAAA-AAA\(n)") }
+        // 30 wrong codes: from then on each check from that address waits, the right one still answers.
+        let started = Date()
+        #expect(check(h.record.joinCode)?.status == 200)
+        #expect(Date().timeIntervalSince(started) >= 0.9, "it waited (1 s here)")
+        #expect(check(h.record.joinCode, from: "10.0.0.2")?.status == 200, "another address is not slowed")
+        // And a join by code from the guessing address is slowed as well: the two count together.
+        #expect(h.hub.codeFailuresExceeded("127.0.0.1"))
+    }
+
     /// With 29 wrong codes, five joins at once are all answered at once (the 30th is the last allowed).
     @Test func twentyNineWrongCodesSlowNothing() throws {
         let h = try Harness()

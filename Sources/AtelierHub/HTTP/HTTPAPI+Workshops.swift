@@ -92,6 +92,45 @@ extension HTTPAPI {
     }
 }
 
+extension HTTPAPI {
+    /// `GET /api/codes/{code}`: whether a join code opens a workshop, before the join form asks
+    /// for a name → `200 {"code", "title"}` or 404. Wrong codes count against the address as
+    /// joins by code do: past them each answer waits (the right code still answers, slowly), a few
+    /// at a time, and more at once are refused 429.
+    func checkCode(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
+        let peer = request.peer
+        let code = Secrets.normalizeJoinCode(captures[0])
+        guard hub.codeFailuresExceeded(peer) else { return answer(code: code, peer: peer, respond: respond) }
+        guard hub.delayedJoins[peer, default: 0] < Hub.maxDelayedJoins else {
+            return respond(Self.error(429, .rateLimited, "Trop de codes erronés depuis cette adresse : patientez quelques secondes avant de réessayer."))
+        }
+        hub.delayedJoins[peer, default: 0] += 1
+        // Only the loop touches `respond` and the hub: the delay just hands them back to it.
+        let later = Unchecked((self, respond))
+        let transport = hub.transport
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(hub.configuration.codeFailureDelayMs), execute: {
+            transport.post {
+                let (api, respond) = later.value
+                let left = api.hub.delayedJoins[peer, default: 1] - 1
+                api.hub.delayedJoins[peer] = left > 0 ? left : nil
+                api.answer(code: code, peer: peer, respond: respond)
+            }
+        })
+    }
+
+    private func answer(code: String, peer: String, respond: Respond) {
+        let workshop = hub.roomsByCode[code] ?? (try? hub.store.workshopID(joinCode: code)) ?? nil
+        guard let workshop, let room = hub.room(workshop), !room.state.closed else {
+            hub.recordCodeFailure(peer)
+            return respond(Self.error(404, .notFound, "Aucun atelier ouvert avec ce code. Vérifiez-le auprès de l'animateur."))
+        }
+        respond(Self.json(200) { w in
+            w.key("code"); w.string(room.record.joinCode)
+            w.key("title"); w.string(room.state.title)
+        })
+    }
+}
+
 /// The links a facilitator hands out. Secrets go in the URL fragment, which browsers never send.
 public struct WorkshopLinks: Sendable {
     public var join: String

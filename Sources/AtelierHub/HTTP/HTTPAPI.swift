@@ -38,6 +38,7 @@ final class HTTPAPI {
         Route("GET", "/healthz", { $0.health }),
         Route("POST", "/api/workshops", { $0.createWorkshop }),
         Route("GET", "/api/qr.svg", { $0.joinQRCode }),
+        Route("GET", "/api/codes/{code}", { $0.checkCode }),
         Route("GET", "/api/workshops/{workshop}/export", { $0.export }),
         Route("POST", "/api/admin/workshops/{workshop}/participants/{participant}/erase", { $0.eraseParticipant }),
         Route("POST", "/api/admin/workshops/{workshop}/receipts", { $0.recordReceipt }),
