@@ -1,4 +1,5 @@
 import AtelierDomain
+import Foundation
 
 /// The formats a workshop's outcome is exported in (docs/export.md), for the HTTP API and the
 /// command line alike. A new format is a case here: every switch over it must then say how it is
@@ -34,5 +35,22 @@ public enum ExportFormat: String, CaseIterable, Sendable {
         case .md: Report.markdown(workshop, generatedAt: generatedAt)
         case .html: Report.html(workshop, generatedAt: generatedAt)
         }
+    }
+
+    /// What a download is called: the workshop's title and day, in its time zone (Europe/Paris),
+    /// e.g. `atelier-structurer-et-developper-l-iae-2026-11-29.csv`.
+    public func fileName(title: String, createdAt: Int64, timeZone: TimeZone = TimeZone(identifier: "Europe/Paris")!) -> String {
+        var slug = ""
+        for scalar in title.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: Locale(identifier: "fr_FR")).unicodeScalars {
+            if scalar.isASCII, CharacterSet.alphanumerics.contains(scalar) { slug.unicodeScalars.append(scalar) }
+            else if !slug.hasSuffix("-") { slug += "-" }
+        }
+        slug = String(slug.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "-")).prefix(60))
+        while slug.hasSuffix("-") { slug.removeLast() }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let day = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(createdAt) / 1000))
+        let date = String(format: "%04d-%02d-%02d", day.year ?? 0, day.month ?? 0, day.day ?? 0)
+        return "atelier-\(slug.isEmpty ? "export" : slug)-\(date).\(rawValue)"
     }
 }

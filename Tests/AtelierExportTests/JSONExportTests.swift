@@ -222,3 +222,14 @@ struct RotationNamingTests {
         #expect(csv.contains(";Coopérer;"))
     }
 }
+
+@Suite("Download names")
+struct DownloadNameTests {
+    @Test func aDownloadIsNamedAfterTheWorkshopAndItsDayInParis() {
+        // 2026-11-29 23:30 UTC is already the 30th in Paris.
+        let at: Int64 = 1_795_995_000_000
+        #expect(ExportFormat.csv.fileName(title: "Structurer et développer l'IAE en Saône-et-Loire", createdAt: at)
+                == "atelier-structurer-et-developper-l-iae-en-saone-et-loire-2026-11-30.csv")
+        #expect(ExportFormat.json.fileName(title: "«  »", createdAt: at) == "atelier-export-2026-11-30.json")
+    }
+}

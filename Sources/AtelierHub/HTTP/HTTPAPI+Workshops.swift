@@ -83,7 +83,7 @@ extension HTTPAPI {
         }
         // Built now, sent once what it shows is durable.
         let body = format.document(room.state, generatedAt: hub.clock(), dialect: dialect)
-        let filename = "atelier-\(id).\(format.rawValue)"
+        let filename = format.fileName(title: room.state.title, createdAt: room.record.createdAt)
         let disposition = format.isInline ? "inline; filename=\"\(filename)\"" : "attachment; filename=\"\(filename)\""
         hub.pipeline.afterCommit { _ in
             respond(HTTPResponse(status: 200, contentType: format.contentType,
