@@ -265,7 +265,8 @@ class Wire:
         self.on_message = on_message
         self.counter = 0
         self.received = 0
-        self.closed = None  # the close code once the connection ended
+        self.closed = None  # the close code once the connection ended (1006: no close frame)
+        self.close_reason = None
         self.reader = asyncio.ensure_future(self._read())
 
     @classmethod
@@ -293,6 +294,7 @@ class Wire:
         finally:
             rcvd = self.ws.protocol.close_rcvd
             self.closed = rcvd.code if rcvd is not None else 1006
+            self.close_reason = rcvd.reason if rcvd is not None else None
             for fut in self.pending.values():
                 if not fut.done():
                     fut.set_exception(ConnectionError(f"closed {self.closed}"))

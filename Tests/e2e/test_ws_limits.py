@@ -47,7 +47,29 @@ def answer_to(server, *frames_, join=True):
                 data += chunk
         for f in frames_:
             s.sendall(f)
-        data, closed, _ = read_until_closed(s, 5)
+        # Until the server's close frame (or the end), then the client's side of the closing
+        # handshake (RFC 6455 §5.5.1), then the end of the connection.
+        data, closed = b"", False
+        deadline = time.monotonic() + 5
+        s.settimeout(0.2)
+        while close_code_of(data) is None and not closed and time.monotonic() < deadline:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                continue
+            except ConnectionResetError:
+                closed = True
+                break
+            closed = not chunk
+            data += chunk
+        if close_code_of(data) is not None and not closed:
+            try:
+                s.sendall(close_frame(close_code_of(data)))
+            except OSError:
+                pass
+            # libwebsockets may wait out its close-ack timeout (5 s) before it hangs up.
+            more, closed, _ = read_until_closed(s, 10)
+            data += more
         return data, closed
     finally:
         s.close()
@@ -206,6 +228,7 @@ def test_connections_that_never_read_cannot_pin_memory_and_the_room_still_joins(
                     got = fut.result().get("type") if fut.done() and not fut.exception() else None
                     assert reader.closed == 1013, (
                         f"a join from 127.0.0.2 with its welcome budget full: closed {reader.closed}, got {got!r}")
+                    assert (reader.close_reason or "").startswith("Serveur occupé"), reader.close_reason
                 finally:
                     await reader.close()
 
