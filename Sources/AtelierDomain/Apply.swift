@@ -71,6 +71,8 @@ extension Workshop {
             votesClosed = true
         case .votesClosed:
             votesClosed = true
+        case .announcementWithdrawn:
+            announcement = nil
         case .cardsRevealed(let revealed):
             for card in revealed { cards[card.id]?.isPrivate = false }
         case let .clusterCreated(cluster, _):

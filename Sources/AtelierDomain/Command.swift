@@ -36,6 +36,8 @@ public enum Command: Sendable, Equatable {
     // Voting, writing, anonymity
     case settingsUpdate(SettingsChange)
     case votesReveal
+    case timerAdd(seconds: Int)
+    case announcementWithdraw
     case votesClose
     case cardsReveal
     // Clusters and comments

@@ -32,6 +32,7 @@ public enum EventBody: Codable, Sendable, Equatable {
     case settingsUpdated(Settings)
     case votesRevealed(counts: [CardID: Int])
     case votesClosed
+    case announcementWithdrawn
     /// The cards that stop being private, whole, so participants who never had them get them.
     case cardsRevealed(cards: [Card])
     case clusterCreated(Cluster, cards: [CardID])

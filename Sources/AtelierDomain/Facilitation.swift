@@ -47,6 +47,18 @@ extension Rules {
             }
             let label = try label.map { try shortText($0, "Le libellé du minuteur", limit: 80) } ?? ""
             return [.timerStarted(RoomTimer(label: label, seconds: seconds, endsAt: context.now + Int64(seconds) * 1000, remaining: nil))]
+        case let .timerAdd(seconds):
+            // "+1 min": the same timer, longer (sent as a new `timer.started`, which every client
+            // already shows; the end scheduled before no longer matches and is ignored).
+            try requireFacilitator("prolonger le minuteur")
+            guard var timer = state.timer else { throw DomainError(.invalid, "Aucun minuteur en cours à prolonger.") }
+            guard (1...3600).contains(seconds), timer.seconds + seconds <= 6 * 3600 else {
+                throw DomainError(.invalid, "On prolonge un minuteur d'une seconde à une heure, sans dépasser 6 heures en tout.")
+            }
+            timer.seconds += seconds
+            if let endsAt = timer.endsAt { timer.endsAt = endsAt + Int64(seconds) * 1000 }
+            if let remaining = timer.remaining { timer.remaining = remaining + Int64(seconds) * 1000 }
+            return [.timerStarted(timer)]
         case .timerPause:
             try requireFacilitator("mettre le minuteur en pause")
             guard let endsAt = state.timer?.endsAt else { throw DomainError(.invalid, "Aucun minuteur ne tourne.") }
@@ -64,6 +76,9 @@ extension Rules {
             // Only the timer that was scheduled: one restarted since has another end.
             guard actor == .system, state.timer?.endsAt == endsAt else { return [] }
             return [.timerEnded]
+        case .announcementWithdraw:
+            try requireFacilitator("retirer l'annonce")
+            return state.announcement == nil ? [] : [.announcementWithdrawn]
         case let .announce(text):
             try requireFacilitator("faire une annonce")
             return [.announcementMade(text: try shortText(text, "Une annonce", limit: 500))]

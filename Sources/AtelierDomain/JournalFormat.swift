@@ -41,6 +41,7 @@ extension EventBody {
         case settingsUpdated = "settingsUpdated"
         case votesRevealed = "votesRevealed"
         case votesClosed = "votesClosed"
+        case announcementWithdrawn = "announcementWithdrawn"
         case cardsRevealed = "cardsRevealed"
         case clusterCreated = "clusterCreated"
         case clusterRenamed = "clusterRenamed"
@@ -79,6 +80,7 @@ extension EventBody {
     public enum AnnouncementMadeCodingKeys: String, CodingKey { case text = "text" }
     public enum WorkshopPausedCodingKeys: CodingKey {}
     public enum VotesClosedCodingKeys: CodingKey {}
+    public enum AnnouncementWithdrawnCodingKeys: CodingKey {}
     public enum WorkshopResumedCodingKeys: CodingKey {}
     public enum WorkshopClosedCodingKeys: CodingKey {}
     public enum ViewFocusedCodingKeys: String, CodingKey { case board = "board" }

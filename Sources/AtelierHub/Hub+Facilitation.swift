@@ -33,7 +33,7 @@ extension Hub {
         case .workshopCreated, .participantJoined, .cardAdded, .cardEdited, .cardMoved, .cardDeleted,
              .participantAssigned, .rotationAdvanced, .hostAssigned, .participantErased,
              .timerPaused, .timerStopped, .timerEnded, .announcementMade, .workshopPaused, .workshopResumed,
-             .workshopClosed, .viewFocused, .settingsUpdated, .votesRevealed, .votesClosed, .cardsRevealed, .clusterCreated,
+             .workshopClosed, .viewFocused, .settingsUpdated, .votesRevealed, .votesClosed, .announcementWithdrawn, .cardsRevealed, .clusterCreated,
              .clusterRenamed, .cardClustered, .commentAdded, .commentDeleted, .cardHidden, .cardRestored,
              .boardLocked, .boardUnlocked, .projectCreated, .projectUpdated, .projectStatusChanged,
              .projectSupported, .projectSubmitted:

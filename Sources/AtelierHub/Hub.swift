@@ -52,7 +52,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     unowned let transport: TransportControl
     let pipeline: Pipeline
     /// The HTTP API, its own routes table (`HTTP/HTTPAPI.swift`).
-    lazy var http = HTTPAPI(hub: self)
+    private(set) var http: HTTPAPI!
 
     /// The path prefixes the HTTP API answers (the rest is the static mount of `web/`).
     public static var httpPrefixes: [String] { HTTPAPI.prefixes }
@@ -82,6 +82,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         self.transport = transport
         pipeline = Pipeline(store: store, toLoop: { [unowned transport] job in transport.post(job) })
         pipeline.onFailure = { [unowned self] rooms, error in self.commitFailed(rooms, error) }
+        http = HTTPAPI(hub: self)
         for (room, credentials) in try Self.loadOpenRooms(store) { adopt(room, credentials: credentials) }
         resumeTimers()
     }

@@ -52,6 +52,8 @@ public enum ClientMessageType: String, CaseIterable, Sendable {
     case settingsUpdate = "settings.update"
     case votesReveal = "votes.reveal"
     case votesClose = "votes.close"
+    case timerAdd = "timer.add"
+    case announcementWithdraw = "announcement.withdraw"
     case cardsReveal = "cards.reveal"
     // Clusters and comments
     case clusterCreate = "cluster.create"
@@ -116,6 +118,7 @@ public enum EventType: String, CaseIterable, Sendable {
     case settingsUpdated = "settings.updated"
     case votesRevealed = "votes.revealed"
     case votesClosed = "votes.closed"
+    case announcementWithdrawn = "announcement.withdrawn"
     case cardsRevealed = "cards.revealed"
     case clusterCreated = "cluster.created"
     case clusterRenamed = "cluster.renamed"
@@ -164,6 +167,7 @@ extension EventBody {
         case .settingsUpdated: .settingsUpdated
         case .votesRevealed: .votesRevealed
         case .votesClosed: .votesClosed
+        case .announcementWithdrawn: .announcementWithdrawn
         case .cardsRevealed: .cardsRevealed
         case .clusterCreated: .clusterCreated
         case .clusterRenamed: .clusterRenamed
@@ -203,7 +207,7 @@ public func ackResult(for events: [EventBody]) -> [(String, String)] {
              .participantAssigned, .rotationAdvanced, .hostAssigned, .participantRemoved, .participantErased,
              .timerStarted, .timerPaused, .timerResumed, .timerStopped, .timerEnded, .announcementMade,
              .workshopPaused, .workshopResumed, .workshopClosed, .viewFocused, .settingsUpdated, .votesRevealed,
-             .votesClosed, .cardsRevealed, .clusterRenamed, .cardClustered, .commentDeleted, .cardHidden, .cardRestored,
+             .votesClosed, .announcementWithdrawn, .cardsRevealed, .clusterRenamed, .cardClustered, .commentDeleted, .cardHidden, .cardRestored,
              .boardLocked, .boardUnlocked, .projectUpdated, .projectStatusChanged, .projectSupported, .projectSubmitted:
             break
         }

@@ -108,6 +108,8 @@ public func decodeClientMessage(_ bytes: [UInt8]) -> Result<(id: String, message
             message = .command(.settingsUpdate(change))
         case .votesReveal: message = .command(.votesReveal)
         case .votesClose: message = .command(.votesClose)
+        case .timerAdd: message = .command(.timerAdd(seconds: try fields.int("seconds")))
+        case .announcementWithdraw: message = .command(.announcementWithdraw)
         case .cardsReveal: message = .command(.cardsReveal)
         case .clusterCreate:
             message = .command(.clusterCreate(board: try fields.id("board"), title: try fields.string("title"),

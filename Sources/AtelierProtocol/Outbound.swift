@@ -212,7 +212,7 @@ public enum Outbound {
             w.key("remaining"); w.int(Int(remaining))
         case .timerResumed(let endsAt):
             w.key("endsAt"); w.string(timestamp(endsAt))
-        case .timerStopped, .timerEnded, .workshopPaused, .workshopResumed, .workshopClosed, .votesClosed:
+        case .timerStopped, .timerEnded, .workshopPaused, .workshopResumed, .workshopClosed, .votesClosed, .announcementWithdrawn:
             break
         case .announcementMade(let text):
             w.key("text"); w.string(text)

@@ -263,3 +263,30 @@ struct VoteRuleTests {
         #expect(late.failure?.message.contains("résultats") == true)
     }
 }
+
+/// Issue 12, "nothing stale": a timer gets more time, a message is withdrawn.
+@Suite("Timer and announcements")
+struct TimerAndAnnouncementTests {
+    @Test func aRunningOrPausedTimerGetsMoreTime() throws {
+        var w = fixture()
+        #expect(run(w, .timerAdd(seconds: 60), facilitator).failure?.code == .invalid, "no timer yet")
+        _ = try step(&w, .timerStart(seconds: 300, label: "Idées"), facilitator, now: 1_000)
+        #expect(run(w, .timerAdd(seconds: 60), alice).failure?.code == .forbidden)
+        #expect(try step(&w, .timerAdd(seconds: 60), facilitator, now: 2_000)
+                == [.timerStarted(RoomTimer(label: "Idées", seconds: 360, endsAt: 1_000 + 360_000, remaining: nil))])
+        _ = try step(&w, .timerPause, facilitator, now: 11_000)
+        _ = try step(&w, .timerAdd(seconds: 60), facilitator, now: 12_000)
+        #expect(w.timer?.remaining == 350_000 + 60_000 && w.timer?.endsAt == nil, "a paused timer stays paused, longer")
+        #expect(run(w, .timerAdd(seconds: 0), facilitator).failure?.code == .invalid)
+        #expect(run(w, .timerAdd(seconds: 6 * 3600), facilitator).failure?.code == .invalid)
+    }
+
+    @Test func theFacilitatorWithdrawsTheAnnouncement() throws {
+        var w = fixture()
+        #expect(try step(&w, .announcementWithdraw, facilitator) == [], "nothing to withdraw")
+        _ = try step(&w, .announce(text: "Pause café"), facilitator)
+        #expect(run(w, .announcementWithdraw, alice).failure?.code == .forbidden)
+        #expect(try step(&w, .announcementWithdraw, facilitator) == [.announcementWithdrawn])
+        #expect(w.announcement == nil)
+    }
+}

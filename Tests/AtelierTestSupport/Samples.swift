@@ -95,6 +95,7 @@ public enum Samples {
             // Added after journal v1's first fixture: new event types go at the end, so the
             // recorded lines of the others stay where they were.
             .votesClosed,
+            .announcementWithdrawn,
         ]
     }()
 }

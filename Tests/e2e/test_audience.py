@@ -138,6 +138,33 @@ def expect_each(seen, expected):
             raise AssertionError(f"{v}: {e}") from None
 
 
+def split_progress(messages, who):
+    """The voter counts of the `votes.progress` messages among `messages`, and every other message.
+    docs/protocol.md, Votes: the room is told how many people have voted (`{"type": "votes.progress",
+    "voters": n}`, no seq, not journaled), never where nor who: any other shape fails here."""
+    counts, rest = [], []
+    for m in messages:
+        if m.get("type") == "votes.progress":
+            for key in ("card", "by", "participant", "seq", "phase"):
+                assert key not in m, f"{who}: votes.progress carries {key!r}: {m!r}"
+            assert set(m) == {"type", "voters"}, f"{who}: votes.progress carries more than the count: {m!r}"
+            assert type(m["voters"]) is int and m["voters"] >= 0, f"{who}: {m!r}"
+            counts.append(m["voters"])
+        else:
+            rest.append(m)
+    return counts, rest
+
+
+def expect_live_extras(live, progress):
+    """What each viewer received live besides journaled events: exactly the `votes.progress` counts
+    `progress` (the same for everyone: the room is told), nothing else (no stray message)."""
+    for v in VIEWERS:
+        counts, rest = split_progress(live[v], v)
+        assert counts == progress, f"{v}: votes.progress {counts}, expected {progress}"
+        stray = [m for m in rest if m not in seq_events(rest)]
+        assert stray == [], f"{v} received {stray}"
+
+
 # --------------------------------------------------------------------------------------------
 # Mutant 1: `cards.revealed` with authors in an anonymous workshop.
 
@@ -219,9 +246,11 @@ def test_a_resume_replays_only_what_the_viewer_could_see_live(server, mode):
     """Kills mutant 2 (Hub+Join.swift, `welcome`: the sight filter of the replayed events): others'
     secret votes, others' private cards and edits of hidden cards are not in a resume's `events`;
     each viewer's resume equals, byte for byte, what it received live, and both are what the
-    protocol says it sees."""
+    protocol says it sees. The workshop lets people vote for their own card (`voteOwnCards`), so
+    that each of the three participants, the author included, casts a dot on the same card; the
+    room is told how many voted (`votes.progress`) and nothing more."""
     async def scenario():
-        r = await Room(server).open(mode)
+        r = await Room(server).open(mode, voteOwnCards=True)
         await r.ok("facilitator", {"type": "phase.set", "phase": "ideas"})
         public = (await r.ok("author", {"type": "card.add", "board": r.board, "column": "ideas", "text": "Idée publique"}))["result"]["card"]
         mark = (await r.ok("facilitator", {"type": "settings.update", **MODES[mode]}))["seq"]
@@ -237,10 +266,14 @@ def test_a_resume_replays_only_what_the_viewer_could_see_live(server, mode):
         await r.ok("mate", {"type": "vote.retract", "card": public})
         await r.ok("facilitator", {"type": "card.hide", "card": public})
         await r.ok("facilitator", {"type": "card.edit", "card": public, "text": moderated, "version": 1})
-        seen = await r.observe(mark, await r.settle())
+        live = await r.settle()
+        # Three voters, then two once the mate takes back their only dot: told to everyone, the
+        # facilitator included; never which card nor who (a resume does not replay them: no seq).
+        expect_live_extras(live, [1, 2, 3, 2])
+        seen = await r.observe(mark, live)
         author, mate, other = r.id("author"), r.id("mate"), r.id("other")
         sees = SEES_AUTHOR[mode]["facilitator"]
-        settings = {"type": "settings.updated", "settings": {"privateWriting": True, "votesRevealed": False}}
+        settings = {"type": "settings.updated", "settings": {"privateWriting": True, "votesRevealed": False, "voteOwnCards": True}}
         hidden = {"type": "card.hidden", "card": public}
         # Before the reveal a dot reaches its voter only (not even the facilitator), with no count.
         expect_each(seen, {
@@ -270,35 +303,74 @@ def test_a_resume_replays_only_what_the_viewer_could_see_live(server, mode):
 
 @pytest.mark.parametrize("mode", MODES)
 def test_after_the_reveal_dots_reach_everyone_with_the_count_and_never_the_voter(server, mode):
-    """The vote audience after `votes.reveal` (Visibility.swift, `.voteCast`/`.voteRetracted`): every
-    viewer gets each dot with the card's count; the voter's id reaches the voter only, in every mode,
-    the facilitator included; live and on resume."""
+    """The vote audience around `votes.reveal` (Visibility.swift, `.voteCast`/`.voteRetracted`):
+    dots cast before the reveal reach their voter only, live and on a resume made after the reveal
+    (it replays what was seen live, not what the reveal would now allow); the reveal gives every
+    viewer each card's count and never a voter, in every mode, the facilitator included; so do the
+    snapshots afterwards, with each viewer's own dots. The reveal ends the vote: a late dot or
+    retraction gets `phase` for every participant, and changes nothing for anyone."""
     async def scenario():
         r = await Room(server).open(mode)
         await r.ok("facilitator", {"type": "phase.set", "phase": "ideas"})
         card = (await r.ok("author", {"type": "card.add", "board": r.board, "column": "ideas", "text": "À voter"}))["result"]["card"]
-        await r.ok("mate", {"type": "vote.cast", "card": card})
-        await r.ok("mate", {"type": "vote.cast", "card": card})
+        # The facilitator's idea: nobody's own, so the author votes for it.
+        spare = (await r.ok("facilitator", {"type": "card.add", "board": r.board, "column": "ideas", "text": "Aussi à voter"}))["result"]["card"]
         mark = (await r.ok("facilitator", {"type": "settings.update", **MODES[mode]}))["seq"]
         await r.settle()
         marks = r.marks()
-        await r.ok("facilitator", {"type": "votes.reveal"})
+        await r.ok("mate", {"type": "vote.cast", "card": card})
+        await r.ok("mate", {"type": "vote.cast", "card": card})
         await r.ok("other", {"type": "vote.cast", "card": card})
         await r.ok("mate", {"type": "vote.retract", "card": card})
-        seen = await r.observe(mark, await r.settle())
-        mate, other = r.id("mate"), r.id("other")
-
-        def stream(v):
-            return [{"type": "votes.revealed", "votes": {card: 2}},
-                    {"type": "vote.cast", "card": card, "votes": 3, "by": other if v == "other" else None},
-                    {"type": "vote.retracted", "card": card, "votes": 2, "by": mate if v == "mate" else None}]
-        expect_each(seen, {v: stream(v) for v in VIEWERS})
+        await r.ok("author", {"type": "vote.cast", "card": spare})
+        await r.ok("facilitator", {"type": "votes.reveal"})
+        live = await r.settle()
+        # One voter, the same one again, a second, the first keeping a dot, a third.
+        expect_live_extras(live, [1, 2, 3])
+        seen = await r.observe(mark, live)
+        author, mate, other = r.id("author"), r.id("mate"), r.id("other")
+        counts = {card: 2, spare: 1}
+        revealed = {"type": "votes.revealed", "votes": counts, "card": ABSENT}
+        expect_each(seen, {
+            "author": [{"type": "vote.cast", "card": spare, "by": author, "votes": ABSENT}, revealed],
+            "mate": [{"type": "vote.cast", "card": card, "by": mate, "votes": ABSENT},
+                     {"type": "vote.cast", "card": card, "by": mate, "votes": ABSENT},
+                     {"type": "vote.retracted", "card": card, "by": mate, "votes": ABSENT}, revealed],
+            "other": [{"type": "vote.cast", "card": card, "by": other, "votes": ABSENT}, revealed],
+            "facilitator": [revealed],
+        })
         for v in VIEWERS:
+            got = seen[v][0][-1]["votes"]
+            assert {k: n for k, n in got.items() if n} == counts, f"{v}: the reveal counts {got}"
             raw = r.raw_since(v, marks) + seen[v][1]
-            if v != "mate":
-                assert f'"{mate}"' not in raw, f"{v} learns who voted"
-            if v != "other":
-                assert f'"{other}"' not in raw, f"{v} learns who voted"
+            for voter, pid in (("author", author), ("mate", mate), ("other", other)):
+                if v != voter:
+                    assert f'"{pid}"' not in raw, f"{v} learns that {voter} voted"
+
+        # The vote is over: every participant's late dot or retraction is refused, nothing moves.
+        for v, message in (("author", {"type": "vote.cast", "card": spare}),
+                           ("author", {"type": "vote.retract", "card": spare}),
+                           ("mate", {"type": "vote.cast", "card": card}),
+                           ("mate", {"type": "vote.retract", "card": card}),
+                           ("other", {"type": "vote.cast", "card": spare})):
+            err = await r.clients[v].request(message)
+            assert err["type"] == "error" and err["code"] == "phase", (v, message, err)
+        quiet = await r.settle()
+        for v in VIEWERS:
+            assert quiet[v] == [], f"{v} received {quiet[v]} after a refused vote"
+        # The snapshots after the reveal: the counts for everyone, each viewer's own dots only.
+        mine = {"author": {spare: 1}, "mate": {card: 1}, "other": {card: 1}, "facilitator": {}}
+        for v in VIEWERS:
+            if v == "facilitator":
+                c, welcome = await join_facilitator(r.server)
+            else:
+                c = await Client.connect(r.server.ws_url)
+                welcome = await c.request({"type": "join", "token": r.welcomes[v]["you"]["token"]})
+            r.extra.append(c)
+            w = welcome["workshop"]
+            assert {x["id"]: x["votes"] for x in w["cards"] if x["id"] in counts} == counts, f"{v}'s snapshot"
+            assert w["myVotes"] == mine[v], f"{v}'s snapshot: myVotes {w['myVotes']}"
+            assert w["voters"] == 3 and w["votesClosed"] is True and w["settings"]["votesRevealed"] is True, v
         await r.close()
     run(scenario())
 

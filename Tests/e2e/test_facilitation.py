@@ -37,38 +37,177 @@ def messages_since(client, mark):
     return out
 
 
+def split_progress(messages, who="?"):
+    """The voter counts of the `votes.progress` messages among `messages`, and every other message.
+    docs/protocol.md, Votes: `votes.progress {voters}` tells the room how many have voted, never
+    where: a `votes.progress` of any other shape (a card, a voter, a seq…) fails here."""
+    counts, rest = [], []
+    for m in messages:
+        if m.get("type") == "votes.progress":
+            for key in ("card", "by", "participant", "seq", "phase"):
+                assert key not in m, f"{who}: votes.progress carries {key!r}: {m!r}"
+            assert set(m) == {"type", "voters"}, f"{who}: votes.progress carries more than the count: {m!r}"
+            assert type(m["voters"]) is int and m["voters"] >= 0, f"{who}: {m!r}"
+            counts.append(m["voters"])
+        else:
+            rest.append(m)
+    return counts, rest
+
+
+def dotted(counts):
+    """The cards of a `votes.revealed` that have dots (whether cards without any are listed, with 0,
+    is not the protocol's concern)."""
+    return {card: n for card, n in counts.items() if n}
+
+
+def no_vote_news(client, mark, who):
+    """What `client` received since `mark`, votes.progress aside: the voter counts, and the raw
+    text of everything else (re-serialized message by message, for substring checks)."""
+    counts, rest = split_progress(messages_since(client, mark), who)
+    return counts, rest, json.dumps(rest, ensure_ascii=False)
+
+
 def test_votes_stay_secret_until_revealed(server):
+    """Before the reveal a dot reaches its voter only: not the card's author, not a table-mate, not
+    the facilitator; the room learns how many have voted (`votes.progress`), never where."""
     async def scenario():
         f, (a, wa), (b, wb), (c, wc), board = await table_of_three(server)
         assert (await f.request({"type": "phase.set", "phase": "ideas"}))["type"] == "ack"
-        ack = await a.request({"type": "card.add", "board": board, "column": "ideas", "text": "Groupement d'employeurs"})
+        # C's card: A and B vote for it (nobody votes for their own card), C only watches.
+        ack = await c.request({"type": "card.add", "board": board, "column": "ideas", "text": "Groupement d'employeurs"})
         card = ack["result"]["card"]
-        await settle_all(b, c, f)
+        await settle_all(a, b, c, f)
         marks = {x: len(x.frames) for x in (b, c, f)}
         for voter in (a, a, b):
             assert (await voter.request({"type": "vote.cast", "card": card}))["type"] == "ack"
         # A round trip on each: everything the votes caused has arrived before the pongs.
         await settle_all(b, c, f)
-        # C never receives anything about the votes; the facilitator neither.
-        assert "vote" not in raw_since(c, marks[c])
-        assert "vote" not in raw_since(f, marks[f])
+        # C (the card's author) never receives anything about the votes; the facilitator neither:
+        # only the number of people who voted (A's second dot changes nothing), and the pong.
+        for x, who in ((c, "author"), (f, "facilitator")):
+            counts, rest, raw = no_vote_news(x, marks[x], who)
+            assert counts == [1, 2], f"{who}: votes.progress {counts}"
+            assert [m["type"] for m in rest] == ["pong"], f"{who} received {rest}"
+            assert "vote" not in raw and card not in raw, f"{who} received {raw}"
         # B sees only B's own vote event (by B, for this card, in this phase), never a count.
-        own = [m for m in messages_since(b, marks[b]) if m.get("type", "").startswith("vote")]
+        counts, rest, raw = no_vote_news(b, marks[b], "B")
+        assert counts == [1, 2], f"B: votes.progress {counts}"
+        own = [m for m in rest if m.get("type", "").startswith("vote")]
         assert_matches(own, [{"type": "vote.cast", "card": card, "phase": "ideas", "by": wb["you"]["participant"], "votes": ABSENT}])
-        assert '"votes"' not in raw_since(b, marks[b])
-        # Nor in a fresh welcome.
+        assert '"votes"' not in raw and json.dumps(wa["you"]["participant"]) not in raw, "B learns nothing of A's dots"
+        # Nor in a fresh welcome: the author's snapshot has no count and no dot of theirs.
         c2 = await Client.connect(server.ws_url)
         welcome = await c2.request({"type": "join", "token": wc["you"]["token"]})
         mine = next(x for x in welcome["workshop"]["cards"] if x["id"] == card)
         assert mine["votes"] is None and welcome["workshop"]["myVotes"] == {}
+        assert welcome["workshop"]["voters"] == 2 and welcome["workshop"]["votesClosed"] is False
         a2 = await Client.connect(server.ws_url)
         wa2 = await a2.request({"type": "join", "token": wa["you"]["token"]})
         assert wa2["workshop"]["myVotes"] == {card: 2}
+        assert next(x for x in wa2["workshop"]["cards"] if x["id"] == card)["votes"] is None
         # The reveal brings the count to everyone.
         assert (await f.request({"type": "votes.reveal"}))["type"] == "ack"
         revealed = await c2.event("votes.revealed")
-        assert revealed["votes"][card] == 3
+        assert dotted(revealed["votes"]) == {card: 3}
         for x in (f, a, b, c, c2, a2):
+            await x.close()
+    run(scenario())
+
+
+def test_votes_close_ends_voting_and_the_room_learns_how_many_voted_never_where(server):
+    """docs/protocol.md, Votes: a dot goes only on a column the phase votes on (`phase`), never on
+    one's own card (`forbidden`); `votes.progress {voters}` counts people, not dots, and reaches
+    everyone, someone at another table who has not voted included; the snapshot carries `voters`
+    and `votesClosed`; `votes.close` reaches everyone as `votes.closed`, then a vote or a retraction
+    is refused with `phase` and a French reason."""
+    async def scenario():
+        f, (a, wa), (b, wb), (c, wc), board = await table_of_three(server)
+        d, wd = await join_participant(server, "Denis Distant", organisation="ETTI Delta")  # the emptiest table
+        assert wd["you"]["group"] != wa["you"]["group"], "D sits at another table"
+        assert wd["workshop"]["voters"] == 0 and wd["workshop"]["votesClosed"] is False
+        problem = (await a.request({"type": "card.add", "board": board, "column": "problems", "text": "Mobilité difficile"}))["result"]["card"]
+        assert (await f.request({"type": "phase.set", "phase": "ideas"}))["type"] == "ack"
+        idea_a = (await a.request({"type": "card.add", "board": board, "column": "ideas", "text": "Garage solidaire"}))["result"]["card"]
+        idea_b = (await b.request({"type": "card.add", "board": board, "column": "ideas", "text": "Covoiturage"}))["result"]["card"]
+        everyone = {"facilitator": f, "A": a, "B": b, "C": c, "D": d}
+        await settle_all(*everyone.values())
+        marks = {who: len(x.frames) for who, x in everyone.items()}
+
+        def progress_since(who):
+            """The voter counts `who` received since the last call, and every other message that
+            answers no request of theirs (replies and pongs aside)."""
+            counts, rest = split_progress(messages_since(everyone[who], marks[who]), who)
+            marks[who] = len(everyone[who].frames)
+            return counts, [m for m in rest if "re" not in m]
+
+        # Refused, each saying why, and nobody hears of it.
+        own = await a.request({"type": "vote.cast", "card": idea_a})
+        assert own["type"] == "error" and own["code"] == "forbidden" and own["message"], own
+        column = await b.request({"type": "vote.cast", "card": problem})  # A's problem card, in the ideas phase
+        assert column["type"] == "error" and column["code"] == "phase" and column["message"], column
+        await settle_all(*everyone.values())
+        for who in everyone:
+            counts, rest = progress_since(who)
+            assert counts == [] and rest == [], (who, counts, rest)
+        # Two dots by A: one voter. The room learns "1", once.
+        for _ in range(2):
+            assert (await a.request({"type": "vote.cast", "card": idea_b}))["type"] == "ack"
+        await settle_all(*everyone.values())
+        for who in everyone:
+            counts, news = progress_since(who)
+            assert counts == [1], (who, counts)
+            if who == "A":
+                assert_matches(news, [{"type": "vote.cast", "card": idea_b, "by": wa["you"]["participant"]}] * 2)
+            else:
+                assert news == [], f"{who} received {news}"
+        # B votes too: two voters, and C and D, who have not voted, know it.
+        assert (await b.request({"type": "vote.cast", "card": idea_a}))["type"] == "ack"
+        await settle_all(*everyone.values())
+        for who in everyone:
+            counts, news = progress_since(who)
+            assert counts == [2], (who, counts)
+            if who == "B":
+                assert_matches(news, [{"type": "vote.cast", "card": idea_a, "by": wb["you"]["participant"]}])
+            else:
+                assert news == [], f"{who} received {news}"
+        # A fresh join's snapshot: how many voted, not where.
+        e, we = await join_participant(server, "Émilie Entrante", organisation="AI Epsilon")
+        assert we["workshop"]["voters"] == 2 and we["workshop"]["votesClosed"] is False
+        assert we["workshop"]["myVotes"] == {} and all(x["votes"] is None for x in we["workshop"]["cards"])
+        # Only the facilitator closes the vote.
+        refused = await c.request({"type": "votes.close"})
+        assert refused["type"] == "error" and refused["code"] == "forbidden", refused
+        everyone["E"] = e
+        await settle_all(*everyone.values())
+        marks = {who: len(x.frames) for who, x in everyone.items()}
+        assert (await f.request({"type": "votes.close"}))["type"] == "ack"
+        await settle_all(*everyone.values())
+        for who in everyone:
+            counts, news = progress_since(who)
+            assert counts == [], (who, counts)
+            assert_matches(news, [{"type": "votes.closed", "by": "facilitator"}])
+            assert set(news[0]) == {"type", "seq", "at", "by"}, (who, news)
+        # From then on nothing moves, and the refusal says why, in French.
+        for who, x, message in (("A", a, {"type": "vote.cast", "card": idea_b}),
+                                ("A", a, {"type": "vote.retract", "card": idea_b}),
+                                ("C", c, {"type": "vote.cast", "card": idea_a}),
+                                ("B", b, {"type": "vote.retract", "card": idea_a})):
+            err = await x.request(message)
+            assert err["type"] == "error" and err["code"] == "phase", (who, message, err)
+            assert "Le vote est clos" in err["message"], (who, message, err)
+        await settle_all(*everyone.values())
+        for who in everyone:
+            counts, rest = progress_since(who)
+            assert counts == [] and rest == [], (who, counts, rest)
+        # The snapshot says the vote is closed, with the same count, and A's dots unchanged.
+        a2 = await Client.connect(server.ws_url)
+        wa2 = await a2.request({"type": "join", "token": wa["you"]["token"]})
+        assert wa2["workshop"]["voters"] == 2 and wa2["workshop"]["votesClosed"] is True
+        assert wa2["workshop"]["myVotes"] == {idea_b: 2} and wa2["workshop"]["settings"]["votesRevealed"] is False
+        f2, wf2 = await join_facilitator(server)
+        assert wf2["workshop"]["voters"] == 2 and wf2["workshop"]["votesClosed"] is True
+        assert all(x["votes"] is None for x in wf2["workshop"]["cards"]), "closed is not revealed"
+        for x in (*everyone.values(), a2, f2):
             await x.close()
     run(scenario())
 
@@ -163,8 +302,9 @@ def test_timer_ends_for_everyone(server):
 
 
 def test_a_whole_workshop_with_twelve_participants_at_three_tables(server):
-    """Problems, next phase, ideas, clusters, votes within budget (the 6th gets `budget`),
-    reveal, rotation, close."""
+    """Problems, next phase, ideas, clusters, votes within budget (the 6th gets `budget`) on
+    others' ideas only (a problem card gets `phase`, one's own idea `forbidden`), the room told
+    how many voted, reveal (no vote after it), rotation, close."""
     async def scenario():
         f, wf = await join_facilitator(server)
         groups = [g["id"] for g in wf["workshop"]["groups"][:3]]
@@ -175,9 +315,11 @@ def test_a_whole_workshop_with_twelve_participants_at_three_tables(server):
             people.append((c, w))
         boards = {g: next(b["id"] for b in wf["workshop"]["boards"] if b["group"] == g) for g in groups}
         # Problems.
+        problems = []
         for i, (c, w) in enumerate(people):
             ack = await c.request({"type": "card.add", "board": boards[w["you"]["group"]], "column": "problems", "text": f"Constat {i}"})
             assert ack["type"] == "ack"
+            problems.append(ack["result"]["card"])
         # An idea is refused during the problems phase.
         err = await people[0][0].request({"type": "card.add", "board": boards[groups[0]], "column": "ideas", "text": "trop tôt"})
         assert err["code"] == "phase"
@@ -191,17 +333,26 @@ def test_a_whole_workshop_with_twelve_participants_at_three_tables(server):
             member = next(c for c, w in people if w["you"]["group"] == g)
             ack = await member.request({"type": "cluster.create", "board": boards[g], "title": f"Regroupement {g}", "cards": ideas[g][:2]})
             assert ack["type"] == "ack" and ack["result"]["cluster"]
-        # Votes: 5 within budget, the 6th refused.
-        voter = people[0][0]
-        target = ideas[groups[0]]
+        # Votes, in the ideas column (a problem card is not voted on in the ideas phase), never on
+        # one's own card: 5 within budget, the 6th refused.
+        voter, own = people[0][0], ideas[groups[0]][0]  # people 0, 3, 6, 9 sit at the first table
+        assert (await voter.request({"type": "vote.cast", "card": problems[3]}))["code"] == "phase"
+        assert (await voter.request({"type": "vote.cast", "card": own}))["code"] == "forbidden"
+        target = ideas[groups[0]][1:]  # the ideas of participants 3, 6 and 9
         plan = [target[0], target[0], target[0], target[1], target[2]]
         for card in plan:
             assert (await voter.request({"type": "vote.cast", "card": card}))["type"] == "ack"
-        assert (await voter.request({"type": "vote.cast", "card": target[3]}))["code"] == "budget"
+        assert (await voter.request({"type": "vote.cast", "card": target[1]}))["code"] == "budget"
         assert (await people[1][0].request({"type": "vote.cast", "card": target[0]}))["type"] == "ack"
+        # Someone who has not voted knows how many have (two people), not where.
+        counts, _ = split_progress(await settle(people[5][0]), "participant 5")
+        assert counts == [1, 2], counts
         assert (await f.request({"type": "votes.reveal"}))["type"] == "ack"
         revealed = await people[5][0].event("votes.revealed")
-        assert revealed["votes"][target[0]] == 4
+        assert dotted(revealed["votes"]) == {target[0]: 4, target[1]: 1, target[2]: 1}
+        # The reveal ends the vote, for everyone.
+        for c, _ in people[:3]:  # participant 4's idea: nobody's own
+            assert (await c.request({"type": "vote.cast", "card": ideas[groups[1]][1]}))["code"] == "phase"
         # Rotation: every group moves to the next board, boards keep their cards.
         assert (await f.request({"type": "rotation.advance"}))["type"] == "ack"
         rotated = await people[0][0].event("rotation.advanced")
@@ -252,7 +403,7 @@ def test_anonymous_support_counts_and_restored_card_keeps_its_dots(server):
         f, (a, wa), (b, wb), (c, wc), board = await table_of_three(server)
         assert (await f.request({"type": "phase.set", "phase": "ideas"}))["type"] == "ack"
         card = (await a.request({"type": "card.add", "board": board, "column": "ideas", "text": "Plateforme mobilité"}))["result"]["card"]
-        for voter in (a, b, b):
+        for voter in (c, b, b):  # A's card: A does not vote for it
             assert (await voter.request({"type": "vote.cast", "card": card}))["type"] == "ack"
         assert (await f.request({"type": "votes.reveal"}))["type"] == "ack"
         assert (await f.request({"type": "card.hide", "card": card}))["type"] == "ack"

@@ -106,19 +106,19 @@ extension HTTPAPI {
         }
         hub.delayedJoins[peer, default: 0] += 1
         // Only the loop touches `respond` and the hub: the delay just hands them back to it.
-        let later = Unchecked((self, respond))
-        let transport = hub.transport
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(hub.configuration.codeFailureDelayMs), execute: {
+        let later = Unchecked(respond)
+        let transport = hub.transport, hub = self.hub
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(hub.configuration.codeFailureDelayMs),
+                                          execute: {
             transport.post {
-                let (api, respond) = later.value
-                let left = api.hub.delayedJoins[peer, default: 1] - 1
-                api.hub.delayedJoins[peer] = left > 0 ? left : nil
-                api.answer(code: code, peer: peer, respond: respond)
+                let left = hub.delayedJoins[peer, default: 1] - 1
+                hub.delayedJoins[peer] = left > 0 ? left : nil
+                hub.http.answer(code: code, peer: peer, respond: later.value)
             }
         })
     }
 
-    private func answer(code: String, peer: String, respond: Respond) {
+    func answer(code: String, peer: String, respond: Respond) {
         let workshop = hub.roomsByCode[code] ?? (try? hub.store.workshopID(joinCode: code)) ?? nil
         guard let workshop, let room = hub.room(workshop), !room.state.closed else {
             hub.recordCodeFailure(peer)
