@@ -132,8 +132,12 @@ extension Workshop {
         case .workshopCreated, .participantJoined, .phaseChanged, .participantAssigned, .rotationAdvanced,
              .hostAssigned, .participantRemoved, .participantErased, .timerStarted, .timerPaused, .timerResumed,
              .timerStopped, .timerEnded, .announcementMade, .workshopPaused, .workshopResumed, .workshopClosed, .votesClosed, .announcementWithdrawn,
-             .viewFocused, .settingsUpdated, .votesRevealed, .boardLocked, .boardUnlocked, .projectSubmitted:
+             .viewFocused, .settingsUpdated, .votesRevealed, .boardLocked, .boardUnlocked:
             return .everyone
+        case .projectSubmitted:
+            // Everyone learns that a sheet was submitted; its claim link (Démarches Simplifiées'
+            // prefilled dossier) is the facilitator's alone: participants get the event without it.
+            return Audience(participants: nil, anonymizeParticipants: true)
         }
     }
 }

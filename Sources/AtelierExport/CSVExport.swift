@@ -18,6 +18,8 @@ public enum CSVExport {
                          "Subvention (€)", "Emplois d'insertion créés", "Personnes accompagnées", "Autres résultats",
                          "Prochaines étapes", "Contact", "Courriel", "Téléphone", "Soutiens", "Dossier Démarches Simplifiées",
                          "Numéro de dossier"]
+    // "Dossier Démarches Simplifiées" says whether one was prepared ("préparé"), never its claim
+    // link: whoever opens that link first becomes the applicant.
 
     public static func document(_ workshop: Workshop, dialect: Dialect = .excelFR) -> [UInt8] {
         var out = dialect == .excelFR ? "\u{FEFF}" : ""
@@ -35,7 +37,7 @@ public enum CSVExport {
                  s.territory, s.support.methodological ? "oui" : "non", euros(s.support.expertise), euros(s.support.grant),
                  s.outcomes.insertionJobs.map(String.init) ?? "", s.outcomes.peopleSupported.map(String.init) ?? "",
                  s.outcomes.other, s.nextSteps, s.contact.name, s.contact.email, s.contact.phone, String(s.supporters.count),
-                 ds?.url ?? "", ds?.number.map(String.init) ?? ""])
+                 ds == nil ? "" : "préparé", ds?.number.map(String.init) ?? ""])
         }
         return Array(out.utf8)
     }

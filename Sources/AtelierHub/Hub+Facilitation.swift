@@ -21,7 +21,7 @@ extension Hub {
             if let endsAt = timer.endsAt { schedule(timerEnd: endsAt, in: room) }
         case .timerResumed(let endsAt):
             schedule(timerEnd: endsAt, in: room)
-        case .voteCast, .voteRetracted, .phaseChanged:
+        case .voteCast, .voteRetracted, .phaseChanged, .cardDeleted:
             // Everyone sees how many have voted, never where.
             let voters = room.state.voterCount
             if voters != room.announcedVoters {
@@ -30,7 +30,7 @@ extension Hub {
                 for connection in room.members.keys { transport.send(frame, to: connection) }
             }
         // Nothing outside the state (listed, not `default:`: a new event must say so).
-        case .workshopCreated, .participantJoined, .cardAdded, .cardEdited, .cardMoved, .cardDeleted,
+        case .workshopCreated, .participantJoined, .cardAdded, .cardEdited, .cardMoved,
              .participantAssigned, .rotationAdvanced, .hostAssigned, .participantErased,
              .timerPaused, .timerStopped, .timerEnded, .announcementMade, .workshopPaused, .workshopResumed,
              .workshopClosed, .viewFocused, .settingsUpdated, .votesRevealed, .votesClosed, .announcementWithdrawn, .cardsRevealed, .clusterCreated,

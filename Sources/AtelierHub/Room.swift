@@ -53,6 +53,7 @@ final class Room {
             if i >= tailStart { record(entry.event) } else { state.apply(entry.event) }
         }
         rebuildAnswers(stored.entries)
+        announcedVoters = state.voterCount
     }
 
     /// A client message, as the answers are keyed.

@@ -5,7 +5,9 @@ import Foundation
 extension Outbound {
     /// `onlySupporter`: in an anonymous workshop, the viewer sees whether they support the sheet
     /// and how many do, never who the others are.
-    public static func writeProject(_ p: ProjectSheet, onlySupporter: ActorID? = nil, to w: inout JSONWriter) {
+    /// `claimLinks`: whether Démarches Simplifiées' claim links are written (the facilitator's
+    /// snapshot only: whoever opens one first owns the application).
+    public static func writeProject(_ p: ProjectSheet, onlySupporter: ActorID? = nil, claimLinks: Bool = false, to w: inout JSONWriter) {
         w.beginObject()
         w.key("id"); w.string(p.id)
         w.key("board"); w.string(p.board)
@@ -23,7 +25,7 @@ extension Outbound {
         for s in p.supporters where onlySupporter == nil || s == onlySupporter { w.string(s) }
         w.endArray()
         w.key("supportCount"); w.int(p.supporters.count)
-        w.key("receipts"); w.beginArray(); p.receipts.forEach { writeReceipt($0, to: &w) }; w.endArray()
+        w.key("receipts"); w.beginArray(); p.receipts.forEach { writeReceipt($0, withClaimLink: claimLinks, to: &w) }; w.endArray()
         w.endObject()
     }
 
@@ -93,11 +95,14 @@ extension Outbound {
         w.endObject()
     }
 
-    public static func writeReceipt(_ r: Receipt, to w: inout JSONWriter) {
+    /// A receipt. A Démarches Simplifiées receipt's `url` is the prefilled dossier's claim link: the
+    /// first person to open it becomes the applicant, so it is written only `withClaimLink`
+    /// (to the facilitator, and between the CLI and the server); anyone else gets null.
+    public static func writeReceipt(_ r: Receipt, withClaimLink: Bool = false, to w: inout JSONWriter) {
         w.beginObject()
         w.key("channel"); w.string(r.channel.rawValue)
         w.key("reference"); w.string(r.reference)
-        w.key("url"); w.string(r.url)
+        w.key("url"); w.string(r.channel == .demarches && !withClaimLink ? nil : r.url)
         w.key("number"); w.int(r.number)
         w.key("at"); w.string(timestamp(r.at))
         w.endObject()

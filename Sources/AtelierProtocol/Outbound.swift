@@ -263,7 +263,7 @@ public enum Outbound {
             if let supportCount = context.supportCount { w.key("supportCount"); w.int(supportCount) }
         case let .projectSubmitted(project, receipt):
             w.key("project"); w.string(project)
-            w.key("receipt"); writeReceipt(receipt, to: &w)
+            w.key("receipt"); writeReceipt(receipt, withClaimLink: sight == .full, to: &w)
         }
         w.endObject()
         return w.bytes
@@ -364,7 +364,9 @@ public enum Outbound {
         w.endArray()
         w.key("projects"); w.beginArray()
         let hideSupporters: ActorID? = workshop.showsAuthor(nil, to: viewer) ? nil : viewer.id
-        for project in workshop.orderedProjects { writeProject(project, onlySupporter: hideSupporters, to: &w) }
+        for project in workshop.orderedProjects {
+            writeProject(project, onlySupporter: hideSupporters, claimLinks: viewer.role == .facilitator, to: &w)
+        }
         w.endArray()
         w.endObject()
         return w.bytes

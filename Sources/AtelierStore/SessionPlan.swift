@@ -202,6 +202,11 @@ private struct PlanReader {
             phases.append(Phase(id: pid, title: ptitle, open: open, voting: voting, voteOn: voteOn, instructions: instructions))
         }
         if phases.isEmpty, m["phases"] != nil { issue(m["phases"], "phases", "au moins une phase est nécessaire") }
+        // One vote per workshop: its close or reveal ends it for good (the reveal makes every dot
+        // public), so a second voting phase could never vote.
+        if phases.filter(\.voting).count > 1 {
+            issue(m["phases"], "phases", "une seule phase peut avoir « voting: true » (le vote est clos pour tout l'atelier une fois les résultats affichés)")
+        }
 
         let defaultColumns = m["columns"].flatMap { columns($0, "columns") }
 

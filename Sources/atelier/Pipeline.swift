@@ -115,7 +115,7 @@ struct SubmitCommand: ParsableCommand {
             w.beginObject()
             w.key("project"); w.string(project.id)
             w.key("version"); w.int(project.version)
-            w.key("receipt"); Outbound.writeReceipt(receipt, to: &w)
+            w.key("receipt"); Outbound.writeReceipt(receipt, withClaimLink: true, to: &w)
             w.endObject()
             let (status, body) = try server.call("POST", "/api/admin/workshops/\(escape(workshop))/receipts", body: w.bytes)
             guard status == 200 else {

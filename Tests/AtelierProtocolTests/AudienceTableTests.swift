@@ -33,6 +33,9 @@ struct AudienceTableTests {
         /// Something p_2 made in the open (a cluster, a sheet): everyone, p_2 named only where
         /// authors are shown.
         case madeInTheOpen
+        /// A sheet submitted: everyone; the full event (with Démarches Simplifiées' claim link)
+        /// to the facilitator only.
+        case submission
     }
 
     static let rules: [EventType: Rule] = [
@@ -47,7 +50,7 @@ struct AudienceTableTests {
         .cardClustered: .card, .commentAdded: .comment, .commentDeleted: .comment, .cardHidden: .cardModeration,
         .cardRestored: .cardModeration, .boardLocked: .roomFact, .boardUnlocked: .roomFact,
         .projectCreated: .madeInTheOpen, .projectUpdated: .madeInTheOpen, .projectStatusChanged: .madeInTheOpen,
-        .projectSupported: .support, .projectSubmitted: .roomFact,
+        .projectSupported: .support, .projectSubmitted: .submission,
     ]
 
     enum CardState: CaseIterable { case visible, privateCard, hidden }
@@ -132,6 +135,8 @@ struct AudienceTableTests {
         switch rule {
         case .roomFact:
             return .full
+        case .submission:
+            return isFacilitator ? .full : .anonymous
         case .card:
             return seesCard() ? names(owner: author.id) : .hidden
         case .cardModeration:

@@ -188,6 +188,8 @@ struct PlanTests {
         ("id: x\ntitle: t\nphases:\n  - {id: a, title: A}\ncolumns:\n  - {id: c, title: C, kind: problem}\ntables:\n  - id: t\n    title: T\n    seed:\n      - {column: nope, text: x}\n", "colonne « nope » inconnue"),
         ("id: x\ntitle: t\ncolour: red\nphases:\n  - {id: a, title: A}\ncolumns:\n  - {id: c, title: C, kind: problem}\ntables:\n  - {id: t, title: T}\n", "clé inconnue"),
         ("id: x\ntitle: [unclosed\n", "YAML invalide"),
+        ("id: x\ntitle: t\nphases:\n  - {id: a, title: A, open: [idea], voting: true}\n  - {id: b, title: B, open: [idea], voting: true}\ncolumns:\n  - {id: c, title: C, kind: idea}\ntables:\n  - {id: t, title: T}\n", "une seule phase peut avoir"),
+        ("id: x\ntitle: t\nphases:\n  - {id: a, title: A, voteOn: [idee]}\ncolumns:\n  - {id: c, title: C, kind: problem}\ntables:\n  - {id: t, title: T}\n", "type de colonne inconnu"),
         ("id: x\ntitle: t\nrotation: [t, zz]\nphases:\n  - {id: a, title: A}\ncolumns:\n  - {id: c, title: C, kind: problem}\ntables:\n  - {id: t, title: T}\n", "table « zz » inconnue"),
     ])
     func invalidPlansAreExplained(_ yaml: String, expected: String) {
@@ -342,5 +344,26 @@ struct JournalDecodingTests {
             let decoded = try JSONDecoder().decode(EventBody.self, from: data)
             #expect(fast(data) == decoded, "\(text)")
         }
+    }
+}
+
+@Suite("Plan additions")
+struct PlanAdditionTests {
+    @Test func aPhaseCarriesItsInstructionsAndWhatItVotesOn() throws {
+        let plan = try SessionPlan.parse("""
+            id: x
+            title: t
+            settings: {voteOwnCards: true}
+            phases:
+              - {id: a, title: A, open: [idea], voting: true, voteOn: [problem, idea], instructions: "Une idée par carte."}
+            columns:
+              - {id: c, title: C, kind: idea}
+            tables:
+              - {id: t, title: T, theme: "Le thème"}
+            """, file: "x.yaml")
+        #expect(plan.phases[0].instructions == "Une idée par carte.")
+        #expect(plan.phases[0].votable == [.problem, .idea])
+        #expect(plan.settings.voteOwnCards == true)
+        #expect(plan.boards[0].theme == "Le thème")
     }
 }

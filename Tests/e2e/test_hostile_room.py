@@ -82,6 +82,7 @@ def percentile(values, p):
 
 
 def test_the_honest_room_is_served_while_four_attackers_strike():
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="atelier-hostile-") as data_dir:
         server = Server(data_dir, free_port()).start()
         procs = {}
@@ -109,6 +110,8 @@ def test_the_honest_room_is_served_while_four_attackers_strike():
           f"(first {watch.samples[0] / MIB:.0f} MiB)")
     for role, stats in attackers.items():
         print(f"attacker {role}: {json.dumps(stats)}")
+    print(f"load average (1, 5, 15 min) before: {load_before}, after: {os.getloadavg()} on {os.cpu_count()} CPUs "
+          "(the machine's other work counts in the latencies)")
 
     # The attack took place.
     for role, stats in attackers.items():
@@ -172,6 +175,7 @@ async def honest_room(server):
                                          "text": f"Idée honnête {n}-{i} : " + "une mutuelle d'achats " * 10}, timeout=30)
                 if reply.get("type") == "ack":
                     latencies.append(time.monotonic() - sent)
+                    slow.append((time.monotonic() - sent, sent - began, n))
                     acked.append(reply["result"]["card"])
                 else:
                     errors.append(reply)
@@ -180,6 +184,8 @@ async def honest_room(server):
 
     start = asyncio.Event()
     joined = []
+    slow = []  # (latency, when it was sent since the start, who): the slowest are printed
+    began = time.monotonic()
     tasks = [asyncio.ensure_future(honest(n, joined)) for n in range(HONEST)]
     deadline = time.monotonic() + 60
     while len(joined) < HONEST and time.monotonic() < deadline:
@@ -203,4 +209,7 @@ async def honest_room(server):
         await f.close()
     present = {c["id"] for c in welcome["workshop"]["cards"]}
     missing = set(acked) - present
+    slowest = sorted(slow, reverse=True)[:8]
+    print("\nslowest honest commands (latency s, sent at s, participant): "
+          + ", ".join(f"({lat:.2f}, {at:.1f}, {who})" for lat, at, who in slowest))
     return latencies, acked, errors, waits, missing, len(present)
