@@ -1,0 +1,214 @@
+"""The room at full size (issue 12): five tables of twelve cards on a 1920 × 1080 wall, a console
+for 36 people on a 1440 × 900 laptop, the board on a 360 × 740 phone, and nothing stale."""
+import os
+import uuid
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from .conftest import Client, facilitator_commands, run, snapshot
+from .pages import (BOARD, click, find, finds, js_errors, open_projector, projector_url, text_of, visible, wait)
+from .test_pages import axe_violations, emulate
+
+WALL = {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False}
+
+# Card texts of every length a room writes, some with long words.
+TEXTS = [
+    "Mutualiser un poste de chargé de développement entre trois SIAE du bassin",
+    "Trésorerie tendue",
+    "Des dialogues de gestion trop centrés sur les chiffres, pas assez sur les parcours des salariés en insertion",
+    "Accompagnement socioprofessionnel",
+    "Un annuaire partagé des SIAE du département, tenu à jour par les têtes de réseau",
+    "Clauses d'insertion dans les marchés publics : mieux informer les entreprises",
+    "Visites croisées",
+    "Intercommunalités, départementalisation, contractualisation : tout se complexifie",
+    "Un fonds d'avance mutualisé pour les subventions versées en retard",
+    "Former les encadrants techniques ensemble",
+    "Des parcours complexes à mieux coordonner pour éviter « l'usager en miettes »",
+    "Recruter",
+]
+
+# Every element the page lays out must be inside the window: visually hidden ones (1 px: the
+# live regions, .sr-only) and the skip link (off-screen until focused, by design) aside.
+OUTSIDE = """
+const out = [];
+for (const e of document.body.querySelectorAll('*')) {
+  if (!e.checkVisibility({ visibilityProperty: true })) continue;
+  if (e.closest('.skip-link')) continue;
+  const r = e.getBoundingClientRect();
+  if (r.width <= 1 || r.height <= 1) continue;
+  if (r.left < -0.5 || r.top < -0.5 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5) {
+    out.push(`${e.tagName.toLowerCase()}.${[...e.classList].join('.')} ${JSON.stringify([r.left, r.top, r.right, r.bottom].map(Math.round))}`);
+  }
+}
+return out.slice(0, 20);
+"""
+
+# Cards shown but cut by their list (a list that does not fit must give way, not clip).
+CLIPPED = """
+const out = [];
+for (const li of document.querySelectorAll('[data-testid=projector-card], [data-testid=projector-rank-item], [data-testid=projector-sheet]')) {
+  if (!li.checkVisibility()) continue;
+  const list = li.closest('ul, ol');
+  const a = li.getBoundingClientRect(), b = list.getBoundingClientRect();
+  if (a.bottom > b.bottom + 1 || a.right > b.right + 1) out.push(li.textContent.slice(0, 40));
+}
+return out;
+"""
+
+# Card texts and the other large type: their computed size, and how words may break.
+TYPE = """
+const small = [], breaks = [];
+for (const e of document.querySelectorAll(arguments[0])) {
+  if (!e.checkVisibility()) continue;
+  const s = getComputedStyle(e);
+  if (parseFloat(s.fontSize) < 24) small.push(`${e.className} ${s.fontSize} ${e.textContent.slice(0, 30)}`);
+  if (s.wordBreak === 'break-all' || s.overflowWrap === 'anywhere') breaks.push(`${e.className} ${s.wordBreak} ${s.overflowWrap}`);
+}
+return [small, breaks];
+"""
+
+LARGE_TYPE = ('[data-testid=projector-card-text], .proj-col__title, [data-testid=projector-votes], '
+              '[data-testid=projector-rank-text], [data-testid=projector-rank-votes]')
+
+
+def settle(driver):
+    driver.execute_script("return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+def assert_wall_fits(wall, what):
+    settle(wall)
+    assert wall.execute_script(OUTSIDE) == [], f"{what}: elements outside the 1920 × 1080 wall"
+    assert wall.execute_script(CLIPPED) == [], f"{what}: cards cut by their list"
+    small, breaks = wall.execute_script(TYPE, LARGE_TYPE)
+    assert small == [], f"{what}: text under 24 px"
+    assert breaks == [], f"{what}: words broken anywhere"
+
+
+def shown_cards(wall, board=None):
+    scope = f'[data-board="{board}"] ' if board else ""
+    return [e for e in finds(wall, f'{BOARD} {scope}[data-testid="projector-card"]') if e.is_displayed()]
+
+
+def full_room(live_server, workshop):
+    """Twelve cards on each of the five boards (two of them in the ideas column)."""
+    boards = [b["id"] for b in snapshot(live_server, workshop)["boards"]]
+    assert len(boards) == 5
+    facilitator_commands(live_server, workshop, *[
+        {"type": "card.add", "board": board, "column": "ideas" if n >= 10 else "problems",
+         "color": ["yellow", "blue", "green", "pink", "orange", "purple"][n % 6], "text": f"{TEXTS[n]} (table {i + 1})"}
+        for i, board in enumerate(boards) for n in range(12)])
+    return boards
+
+
+def vote(live_server, workshop, board, cards_and_votes):
+    """A participant seated at `board`'s table votes (the phase must allow votes)."""
+    group = next(b["group"] for b in snapshot(live_server, workshop)["boards"] if b["id"] == board)
+
+    async def go():
+        c = await Client.connect(live_server.ws_url)
+        prefix = uuid.uuid4().hex[:8]
+        welcome = await c.request({"id": f"{prefix}-j", "type": "join", "code": workshop["joinCode"], "name": "Votante",
+                                   "organisation": "AI", "actor": "ai", "group": group})
+        assert welcome["type"] == "welcome", welcome
+        n = 0
+        for card, times in cards_and_votes:
+            for _ in range(times):
+                n += 1
+                answer = await c.request({"id": f"{prefix}-{n}", "type": "vote.cast", "card": card})
+                assert answer["type"] == "ack", answer
+        await c.close()
+    run(go())
+
+
+def test_projector_fits_five_tables_of_twelve_cards_in_every_mode(live_server, workshop, browsers, screenshots):
+    boards = full_room(live_server, workshop)
+    facilitator_commands(live_server, workshop, {"type": "timer.start", "seconds": 600, "label": "Écriture en table"},
+                         {"type": "announce", "text": "Reprise à 14 h : chaque table choisit ses trois idées."})
+    wall = browsers.new(width=1920, height=1080)
+    emulate(wall, WALL)
+    open_projector(wall, workshop)
+    total = len(snapshot(live_server, workshop)["cards"])
+    assert total >= 60  # and the plan's seeded findings
+    wait(wall, lambda d: len(finds(d, f'{BOARD} [data-testid="projector-card"]')) == total)
+    visible(wall, '[data-testid="projector-announcement"]')
+    wait(wall, lambda d: d.execute_script("return document.querySelector('[data-testid=projector-qr]').naturalWidth > 0"))
+
+    # All tables: five boards side by side, the open column's newest cards, "+N autres cartes".
+    assert len(finds(wall, f'{BOARD} [data-testid="projector-board"]')) == 5
+    settle(wall)
+    wall.save_screenshot(os.path.join(screenshots, "projector-full-room.png"))
+    assert_wall_fits(wall, "all tables")
+    cards = snapshot(live_server, workshop)["cards"]
+    for board in boards:
+        shown = shown_cards(wall, board)
+        assert len(shown) >= 3, f"{board}: only {len(shown)} cards readable"
+        more = [e for e in finds(wall, f'[data-board="{board}"] [data-testid="projector-more"]') if e.is_displayed()]
+        assert more and "autres cartes" in text_of(more[0]), f"{board}: the cards left out are not counted"
+        hidden = len([c for c in cards if c["board"] == board and c["column"] == "problems"]) - len([e for e in shown if e.find_element(By.XPATH, "ancestor::section[@data-column]").get_attribute("data-column") == "problems"])
+        assert text_of(more[0]).startswith(f"+{hidden} "), (text_of(more[0]), hidden)
+    # The newest card of each table is on the wall; the ideas column, not open yet, is folded.
+    assert any("Recruter" in text_of(e) for e in shown_cards(wall, boards[0])) is False
+    assert any(TEXTS[9] in text_of(e) for e in shown_cards(wall, boards[0]))
+
+    # The ideas phase: its column gets the space.
+    facilitator_commands(live_server, workshop, {"type": "phase.set", "phase": "ideas"})
+    wait(wall, lambda d: find(d, '[data-testid="phase"]').get_attribute("data-phase") == "ideas")
+    wait(wall, lambda d: any("Recruter" in text_of(e) for e in shown_cards(d, boards[0])))
+    assert_wall_fits(wall, "all tables, ideas phase")
+    ideas = find(wall, f'[data-board="{boards[0]}"] section[data-column="ideas"]')
+    problems = find(wall, f'[data-board="{boards[0]}"] section[data-column="problems"]')
+    assert ideas.size["height"] > 2 * problems.size["height"], "the open column is not the large one"
+
+    # The toolbar, by keyboard: one table at a time, next table with the arrow.
+    toggle = find(wall, '[data-testid="projector-tools-toggle"]')
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert not find(wall, '[data-testid="projector-toolbar"]').is_displayed()
+    toggle.send_keys(Keys.ENTER)
+    visible(wall, '[data-testid="projector-toolbar"]')
+    find(wall, '[data-testid="mode-rotation"]').click()
+    wait(wall, lambda d: [b.get_attribute("data-board") for b in finds(d, f'{BOARD} [data-testid="projector-board"]')] == [boards[0]])
+    assert find(wall, '[data-testid="mode-rotation"]').get_attribute("aria-pressed") == "true"
+    assert "mode=rotation" in wall.current_url and workshop["facilitatorKey"] not in wall.current_url
+    wall.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    wait(wall, lambda d: not find(d, '[data-testid="projector-toolbar"]').is_displayed())
+    assert_wall_fits(wall, "one table")
+    assert "Table 1 sur 5" in text_of(find(wall, '[data-testid="projector-view-title"]'))
+    wall.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)
+    wait(wall, lambda d: [b.get_attribute("data-board") for b in finds(d, f'{BOARD} [data-testid="projector-board"]')] == [boards[1]])
+    large = [e for e in finds(wall, '[data-testid="projector-card-text"]') if e.is_displayed()]
+    assert large and all(float(e.value_of_css_property("font-size")[:-2]) >= 28 for e in large)
+    wall.save_screenshot(os.path.join(screenshots, "projector-one-table.png"))
+
+    # Ranked results after the reveal (the shortcut "3"): most votes first, ties share a rank.
+    cards = [c for c in snapshot(live_server, workshop)["cards"] if c["board"] == boards[2] and c["column"] == "ideas"]
+    seeded = [c for c in snapshot(live_server, workshop)["cards"] if c["board"] == boards[2] and c["column"] == "problems"]
+    vote(live_server, workshop, boards[2], [(cards[1]["id"], 3), (cards[0]["id"], 1), (seeded[0]["id"], 1)])
+    wall.find_element(By.TAG_NAME, "body").send_keys("3")
+    wait(wall, lambda d: find(d, '[data-testid="projector-results"]').is_displayed())
+    assert "révélés" in text_of(visible(wall, '[data-testid="projector-results-empty"]'))
+    facilitator_commands(live_server, workshop, {"type": "votes.reveal"})
+    wait(wall, lambda d: len(finds(d, '[data-testid="projector-rank-item"]')) == 3)
+    items = finds(wall, '[data-testid="projector-rank-item"]')
+    assert [i.get_attribute("data-votes") for i in items] == ["3", "1", "1"]
+    assert cards[1]["text"] == text_of(items[0].find_element(By.CSS_SELECTOR, '[data-testid="projector-rank-text"]'))
+    assert [text_of(i.find_element(By.CSS_SELECTOR, ".proj-rank__pos")) for i in items] == ["1er", "2e", "2e"]
+    assert_wall_fits(wall, "results")
+
+    # Project sheets, from the address (a bookmarked wall comes back in its mode).
+    facilitator_commands(live_server, workshop, *[
+        {"type": "project.create", "board": board, "title": f"Projet de la table {i + 1} : un groupement d'employeurs"}
+        for i, board in enumerate(boards)])
+    wall.get(projector_url(workshop) + "&mode=projects")
+    wait(wall, lambda d: len([e for e in finds(d, '[data-testid="projector-sheet"]') if e.is_displayed()]) == 5)
+    assert find(wall, '[data-testid="mode-projects"]').get_attribute("aria-pressed") == "true"
+    assert_wall_fits(wall, "project sheets")
+
+    problems = axe_violations(wall, "projector (project sheets)")
+    wall.get(projector_url(workshop) + "&mode=all")
+    wait(wall, lambda d: len(shown_cards(d)) >= 10)
+    click(find(wall, '[data-testid="projector-tools-toggle"]'))
+    visible(wall, '[data-testid="projector-toolbar"]')
+    problems += axe_violations(wall, "projector (all tables, toolbar open)")
+    assert problems == [], "\n".join(problems)
+    assert js_errors(wall) == []
