@@ -89,6 +89,14 @@ def add_card(driver, column, text):
     return wait_card(driver, text)
 
 
+def card_action(driver, li, testid):
+    """Chooses an action in a card's menu (the "⋯" button), with the mouse."""
+    click(li.find_element(By.CSS_SELECTOR, '[data-testid="card-menu"]'))
+    item = li.find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+    wait(driver, lambda d: item.is_displayed(), message=f"{testid} not in the open menu")
+    click(item)
+
+
 def phase_of(driver):
     return find(driver, '[data-testid="phase"]').get_attribute("data-phase")
 

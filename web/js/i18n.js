@@ -600,6 +600,9 @@ const fr = {
   'proj.moreItems': { one: 'et {n} autre, non affichée', other: 'et {n} autres, non affichées' },
   'proj.shortcuts': 'Raccourcis clavier : 1 à 4 pour choisir l’affichage (les flèches changent de table en rotation)',
   'proj.modeAnnounce': 'Affichage : {mode}.',
+  'card.menu': '⋯',
+  'card.menuLabel': 'Actions sur cette carte',
+  'add.doneIn': 'Carte ajoutée en bas de la colonne « {column} ».',
 };
 
 const en = {
@@ -1200,6 +1203,9 @@ const en = {
   'proj.moreItems': { one: 'and {n} more, not shown', other: 'and {n} more, not shown' },
   'proj.shortcuts': 'Keyboard shortcuts: 1 to 4 choose the display (the arrows change table in rotation)',
   'proj.modeAnnounce': 'Display: {mode}.',
+  'card.menu': '⋯',
+  'card.menuLabel': 'Actions on this card',
+  'add.doneIn': 'Card added at the bottom of the “{column}” column.',
 };
 
 const catalogues = { fr, en };
