@@ -7,7 +7,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from .conftest import Client, facilitator_commands, run, snapshot
-from .pages import (BOARD, click, find, finds, js_errors, open_projector, projector_url, text_of, visible, wait)
+from .pages import (BOARD, active, card, click, find, finds, join, js_errors, open_projector, projector_url, text_of,
+                    visible, wait)
 from .test_pages import axe_violations, emulate
 
 WALL = {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False}
@@ -212,3 +213,79 @@ def test_projector_fits_five_tables_of_twelve_cards_in_every_mode(live_server, w
     problems += axe_violations(wall, "projector (all tables, toolbar open)")
     assert problems == [], "\n".join(problems)
     assert js_errors(wall) == []
+
+
+PHONE = {"width": 360, "height": 740, "deviceScaleFactor": 1, "mobile": True}
+
+IN_VIEW = """
+const r = arguments[0].getBoundingClientRect();
+const header = document.querySelector('.topbar').getBoundingClientRect();
+return r.top >= header.bottom - 1 && r.bottom <= innerHeight + 1;
+"""
+
+
+def test_phone_board_is_light_and_shows_the_new_card(live_server, workshop, browsers):
+    phone = browsers.new(width=360, height=740)
+    emulate(phone, PHONE)
+    phone.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    join(phone, workshop, "Sébastien Morel")
+    me = next(p for p in snapshot(live_server, workshop)["participants"] if p["name"] == "Sébastien Morel")
+    board = next(b for b in snapshot(live_server, workshop)["boards"] if b["group"] == me["group"])
+    facilitator_commands(live_server, workshop, *[
+        {"type": "card.add", "board": board["id"], "column": "ideas", "text": TEXTS[n]} for n in range(8)])
+    wait(phone, lambda d: card(d, TEXTS[7]) is not None)
+    # (Others' cards are announced in one sentence once they stop coming: let it be said first.)
+    wait(phone, lambda d: "8 nouvelles cartes" in text_of(find(d, '[data-testid="announcer"]')))
+
+    # The sticky header takes at most 15 % of the screen (with a countdown and the votes left);
+    # no keyboard hint on a touch screen.
+    facilitator_commands(live_server, workshop, {"type": "timer.start", "seconds": 900, "label": "Écriture individuelle"},
+                         {"type": "phase.set", "phase": "ideas"})
+    visible(phone, '[data-testid="timer"]')
+    visible(phone, '[data-testid="votes-left"]')
+    height = phone.execute_script("return document.querySelector('.topbar').getBoundingClientRect().height")
+    assert height <= 0.15 * 740, f"the header is {height} px high"
+    form = visible(phone, 'section[data-column="ideas"] [data-testid="add-card-form"]')
+    assert "Ctrl" not in form.text
+    # One menu button per card (and "Voter" while the phase votes), not a row of buttons.
+    li = card(phone, TEXTS[0])
+    shown = [b.get_attribute("data-testid") for b in li.find_elements(By.CSS_SELECTOR, "button") if b.is_displayed()]
+    assert shown == ["card-vote", "card-menu"], shown
+
+    # "Ajouter la carte": the new card, at the bottom of the column, is scrolled into view and marked.
+    phone.execute_script("window.scrollTo(0, 0)")
+    area = find(phone, 'section[data-column="ideas"] [data-testid="add-card-text"]')
+    area.send_keys("Une plateforme commune de recrutement")
+    click(find(phone, 'section[data-column="ideas"] [data-testid="add-card-submit"]'))
+    new = wait(phone, lambda d: (lambda li: li if li is not None and "card--pending" not in li.get_attribute("class") else None)(
+        card(d, "Une plateforme commune de recrutement")))
+    wait(phone, lambda d: d.execute_script(IN_VIEW, card(d, "Une plateforme commune de recrutement")),
+         message="the new card is not in view")
+    assert "card--new" in new.get_attribute("class")
+    wait(phone, lambda d: "Carte ajoutée" in text_of(find(d, '[data-testid="announcer"]')))
+
+    # The card's menu by keyboard: Enter opens on the first item, ↓ moves, Escape closes and
+    # gives the focus back; Enter on "Modifier" opens the editor.
+    button = new.find_element(By.CSS_SELECTOR, '[data-testid="card-menu"]')
+    phone.execute_script("arguments[0].focus()", button)
+    button.send_keys(Keys.ENTER)
+    wait(phone, lambda d: active(d).get_attribute("role") == "menuitem")
+    assert button.get_attribute("aria-expanded") == "true"
+    first = active(phone)
+    first.send_keys(Keys.ARROW_DOWN)
+    assert active(phone) != first and active(phone).get_attribute("role") == "menuitem"
+    problems = axe_violations(phone, "phone board with a card's menu open")
+    active(phone).send_keys(Keys.ESCAPE)
+    wait(phone, lambda d: button.get_attribute("aria-expanded") == "false" and active(d) == button)
+    assert not finds(phone, '[role="menu"]:not([hidden])')
+    button.send_keys(Keys.ARROW_DOWN)
+    for _ in range(6):
+        if active(phone).get_attribute("data-testid") == "card-edit":
+            break
+        active(phone).send_keys(Keys.ARROW_DOWN)
+    active(phone).send_keys(Keys.ENTER)
+    wait(phone, lambda d: active(d).get_attribute("data-testid") == "card-edit-text")
+    active(phone).send_keys(Keys.ESCAPE)
+    problems += axe_violations(phone, "phone board")
+    assert problems == [], "\n".join(problems)
+    assert js_errors(phone) == []
