@@ -4,7 +4,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from .pages import (active, click, add_card, board_title, card, confirm, find, finds, gone, join, js_errors, open_console,
-                    participant_row, phase_of, set_phase, tab_until, text_of, visible, wait, wait_card)
+                    participant_row, person_action, phase_of, set_phase, tab_until, text_of, visible, wait, wait_card)
 
 
 def test_two_participants_and_facilitator(workshop, browsers):
@@ -70,7 +70,7 @@ def test_two_participants_and_facilitator(workshop, browsers):
              message="the revealed count is missing")
 
     # The facilitator removes Bruno, who is told why and stops reconnecting.
-    click(participant_row(fac, "Bruno Petit").find_element(By.CSS_SELECTOR, '[data-testid="remove-participant"]'))
+    person_action(fac, "Bruno Petit", "remove-participant")
     confirm(fac)
     reason = visible(bruno, '[data-testid="removed-reason"]')
     wait(bruno, lambda d: "retiré de l'atelier" in text_of(reason).replace("’", "'"))
