@@ -1,14 +1,16 @@
 """The room at full size (issue 12): five tables of twelve cards on a 1920 × 1080 wall, a console
 for 36 people on a 1440 × 900 laptop, the board on a 360 × 740 phone, and nothing stale."""
+import asyncio
 import os
+import threading
 import uuid
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from .conftest import Client, facilitator_commands, run, snapshot
-from .pages import (BOARD, active, card, click, find, finds, join, js_errors, open_projector, projector_url, text_of,
-                    visible, wait)
+from .pages import (BOARD, active, card, click, confirm, find, finds, gone, join, js_errors, open_console, open_projector,
+                    participant_row, person_action, projector_url, set_phase, text_of, visible, wait)
 from .test_pages import axe_violations, emulate
 
 WALL = {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False}
@@ -289,3 +291,137 @@ def test_phone_board_is_light_and_shows_the_new_card(live_server, workshop, brow
     problems += axe_violations(phone, "phone board")
     assert problems == [], "\n".join(problems)
     assert js_errors(phone) == []
+
+
+LAPTOP = {"width": 1440, "height": 900, "deviceScaleFactor": 1, "mobile": False}
+FIRST_NAMES = ["Camille", "Dominique", "Élise", "Farid", "Gaëlle", "Hugo", "Inès", "Jules", "Karim", "Léa", "Malik", "Nadia"]
+ORGANISATIONS = ["ACI Le Pont", "AI Solidarité Bresse", "EI Recyclerie du Creusot", "ETTI Chalon Intérim", "Département", "Pôle emploi"]
+
+IN_FIRST_SCREEN = """
+const r = arguments[0].getBoundingClientRect();
+return r.width > 0 && r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth;
+"""
+
+
+class Crowd:
+    """`n` participants over the WebSocket, spread over the tables by the server; every other one
+    stays connected (online) in a thread of its own until close()."""
+
+    def __init__(self, live_server, workshop, n):
+        self.ready = threading.Event()
+        self.error = None
+        self.loop = asyncio.new_event_loop()
+        self.stop = None
+        self.thread = threading.Thread(target=self.loop.run_until_complete, args=(self.run(live_server, workshop, n),), daemon=True)
+        self.thread.start()
+        assert self.ready.wait(60), "the crowd did not join"
+        assert self.error is None, self.error
+
+    async def run(self, live_server, workshop, n):
+        self.stop = asyncio.Event()
+        online = []
+        try:
+            for i in range(n):
+                c = await Client.connect(live_server.ws_url)
+                welcome = await c.request({"id": f"crowd-{i}", "type": "join", "code": workshop["joinCode"],
+                                           "name": f"{FIRST_NAMES[i % 12]} Participant{i:02d}", "actor": ["aci", "ai", "ei", "etti"][i % 4],
+                                           "organisation": ORGANISATIONS[i % 6]})
+                assert welcome["type"] == "welcome", welcome
+                if i % 2:
+                    await c.close()
+                else:
+                    online.append(c)
+        except Exception as e:  # reported by __init__
+            self.error = repr(e)
+        self.ready.set()
+        await self.stop.wait()
+        for c in online:
+            await c.close()
+
+    def close(self):
+        self.loop.call_soon_threadsafe(self.stop.set)
+        self.thread.join(30)
+
+
+def test_console_runs_36_people_at_5_tables_on_one_laptop_screen(live_server, workshop, browsers, screenshots):
+    full_room(live_server, workshop)
+    people = Crowd(live_server, workshop, 36)
+    try:
+        fac = browsers.new(width=1440, height=900)
+        emulate(fac, LAPTOP)
+        open_console(fac, workshop)
+        wait(fac, lambda d: len(finds(d, '[data-testid="participant-row"]')) == 36)
+        fac.execute_script("window.scrollTo(0, 0)")
+        settle(fac)
+        fac.save_screenshot(os.path.join(screenshots, "console-full-room.png"))
+
+        # Without scrolling: every table's line (people online, cards, last activity) and the phases.
+        rows = finds(fac, '[data-testid="overview-row"]')
+        assert len(rows) == 5
+        for row in rows:
+            assert fac.execute_script(IN_FIRST_SCREEN, row), f"{text_of(row)} is below the first screen"
+            assert text_of(row.find_element(By.CSS_SELECTOR, '[data-testid="overview-cards"]')) in {"12", "13", "14"}
+            assert " sur " in text_of(row.find_element(By.CSS_SELECTOR, '[data-testid="overview-online"]'))
+        assert sum(int(text_of(r.find_element(By.CSS_SELECTOR, '[data-testid="overview-online"]')).split(" sur ")[1]) for r in rows) == 36
+        for button in finds(fac, '[data-testid="phase-button"]'):
+            assert fac.execute_script(IN_FIRST_SCREEN, button), f"the phase button {text_of(button)} is below the first screen"
+        assert fac.execute_script(IN_FIRST_SCREEN, find(fac, '[data-testid="workshop-pause"]'))
+        assert fac.execute_script(IN_FIRST_SCREEN, find(fac, '[data-testid="nav-projects"]')), "project sheets are not one click away"
+        # Activity shows in Paris time once something happens on a table.
+        first_board = rows[0].get_attribute("data-board")
+        facilitator_commands(live_server, workshop, {"type": "card.add", "board": first_board, "column": "problems", "text": "Encore une carte"})
+        wait(fac, lambda d: ":" in text_of(find(d, f'[data-testid="overview-row"][data-board="{first_board}"] [data-testid="overview-activity"]')))
+
+        # One line per person; the search box and the table filter narrow the list.
+        heights = fac.execute_script("return [...document.querySelectorAll('[data-testid=participant-row]')].map((r) => r.getBoundingClientRect().height)")
+        assert max(heights) <= 52, f"people rows up to {max(heights)} px high"
+        search = find(fac, '[data-testid="people-search"]')
+        click(search)
+        search.send_keys("gaelle")  # accents and case do not matter
+        wait(fac, lambda d: len([r for r in finds(d, '[data-testid="participant-row"]') if r.is_displayed()]) == 3)
+        assert all("Gaëlle" in text_of(r) for r in finds(fac, '[data-testid="participant-row"]') if r.is_displayed())
+        assert "3 personnes affichées sur 36" in text_of(find(fac, '[data-testid="people-shown"]'))
+        search.clear()
+        search.send_keys(" ")
+        wait(fac, lambda d: len([r for r in finds(d, '[data-testid="participant-row"]') if r.is_displayed()]) == 36)
+        from selenium.webdriver.support.ui import Select
+        group = snapshot(live_server, workshop)["groups"][1]
+        Select(find(fac, '[data-testid="people-table"]')).select_by_visible_text(group["title"])
+        at_table = [p for p in snapshot(live_server, workshop)["participants"] if p.get("group") == group["id"]]
+        wait(fac, lambda d: len([r for r in finds(d, '[data-testid="participant-row"]') if r.is_displayed()]) == len(at_table))
+        Select(find(fac, '[data-testid="people-table"]')).select_by_visible_text("Toutes les tables")
+
+        # A destructive action is behind the person's menu and asks first: cancelling changes nothing.
+        row = participant_row(fac, "Hugo Participant05")
+        assert [b.get_attribute("data-testid") for b in row.find_elements(By.CSS_SELECTOR, "button") if b.is_displayed()] == \
+            ["assign-submit", "person-menu"]
+        person_action(fac, "Hugo Participant05", "erase-participant")
+        dialog = visible(fac, "dialog[open]")
+        assert "Hugo Participant05" in text_of(dialog)
+        click(find(fac, 'dialog[open] [data-testid="dialog-cancel"]'))
+        gone(fac, "dialog[open]")
+        assert participant_row(fac, "Hugo Participant05") is not None
+        person_action(fac, "Hugo Participant05", "remove-participant")
+        assert "Retirer Hugo Participant05 de l’atelier" in text_of(visible(fac, "dialog[open]"))
+        confirm(fac)
+        wait(fac, lambda d: "Retiré" in text_of(participant_row(d, "Hugo Participant05")))
+
+        # A phase change says how many people it moves, and waits for the answer.
+        for b in finds(fac, '[data-testid="phase-button"]'):
+            if "Du problème à l'idée" in text_of(b).replace("’", "'"):
+                click(b)
+        dialog = visible(fac, "dialog[open]")
+        assert "Passer 35 personnes à la phase « Du problème à l'idée » ?" in text_of(dialog).replace("’", "'")
+        problems = axe_violations(fac, "console (phase change dialog)")
+        click(find(fac, 'dialog[open] [data-testid="dialog-cancel"]'))
+        gone(fac, "dialog[open]")
+        assert snapshot(live_server, workshop)["phase"] == "problems"
+        set_phase(fac, "Du problème à l'idée")
+        wait(fac, lambda d: find(d, '[data-testid="phase"]').get_attribute("data-phase") == "ideas")
+        problems += axe_violations(fac, "console with 36 people")
+        person_action(fac, "Camille Participant00", "make-host")
+        problems += axe_violations(fac, "console, a person's menu")
+        assert problems == [], "\n".join(problems)
+        assert js_errors(fac) == []
+    finally:
+        people.close()
