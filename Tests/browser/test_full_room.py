@@ -425,3 +425,48 @@ def test_console_runs_36_people_at_5_tables_on_one_laptop_screen(live_server, wo
         assert js_errors(fac) == []
     finally:
         people.close()
+
+
+def test_nothing_stale_timer_and_messages(live_server, workshop, browsers):
+    phone = browsers.new(width=360, height=740)
+    emulate(phone, PHONE)
+    join(phone, workshop, "Sébastien Morel")
+    fac = browsers.new()
+    open_console(fac, workshop)
+    wall = browsers.new(width=1920, height=1080)
+    open_projector(wall, workshop)
+    timers = ((phone, '[data-testid="timer"]'), (fac, '[data-testid="console-timer"]'), (wall, '[data-testid="projector-timer"]'))
+
+    # A countdown that ends says so on every screen, then the next phase starts without it.
+    facilitator_commands(live_server, workshop, {"type": "timer.start", "seconds": 2, "label": "Écriture individuelle"})
+    for driver, css in timers:
+        wait(driver, lambda d: "temps écoulé" in text_of(find(d, css)) and find(d, css).is_displayed(),
+             message=f"{css}: the end is not shown")
+    facilitator_commands(live_server, workshop, {"type": "phase.set", "phase": "ideas"})
+    for driver, css in timers:
+        # Gone with the phase it belonged to (in the same render), not 10 s later.
+        wait(driver, lambda d: find(d, '[data-testid="phase"]').get_attribute("data-phase") == "ideas")
+        assert not find(driver, css).is_displayed(), f"{css}: an ended countdown follows the room into the next phase"
+        assert "temps écoulé" not in driver.find_element(By.TAG_NAME, "body").text
+    # Without a phase change it goes by itself after a moment.
+    facilitator_commands(live_server, workshop, {"type": "timer.start", "seconds": 1})
+    wait(phone, lambda d: "temps écoulé" in text_of(find(d, '[data-testid="timer"]')))
+    gone(phone, '[data-testid="timer"]')
+
+    # A message read ("J'ai lu") stays read, after a reload too; the projector's, hidden, too.
+    facilitator_commands(live_server, workshop, {"type": "announce", "text": "Pause café jusqu'à 10 h 45"})
+    click(visible(phone, '[data-testid="announcement-dismiss"]'))
+    gone(phone, '[data-testid="announcement"]')
+    click(visible(wall, '[data-testid="announcement-hide"]'))
+    for driver in (phone, wall):
+        driver.refresh()
+        wait(driver, lambda d: find(d, '[data-testid="connection-state"]').get_attribute("data-state") == "online")
+    wait(phone, lambda d: text_of(find(d, '[data-testid="board-title"]')).strip())
+    assert not find(phone, '[data-testid="announcement"]').is_displayed()
+    assert not find(wall, '[data-testid="projector-announcement"]').is_displayed()
+    # A new message shows again.
+    facilitator_commands(live_server, workshop, {"type": "announce", "text": "Reprise"})
+    visible(phone, '[data-testid="announcement"]')
+    visible(wall, '[data-testid="projector-announcement"]')
+    for driver in (phone, fac, wall):
+        assert js_errors(driver) == []

@@ -364,6 +364,7 @@ export function mountParticipantBoard({ store, connection, dom }) {
   // if it is recent and this person has not dismissed it.
   const dismissedKey = () => `atelier.announcement.dismissed.${store.workshop?.id ?? ''}`;
   let shownSeq = 0;
+  let expiry = null;
   store.addEventListener('announcement', (e) => receiveAnnouncement(e.detail));
   // The welcome may have come before this board was mounted (a first join).
   if (store.workshop?.announcement) receiveAnnouncement({ ...store.workshop.announcement, live: false });
@@ -373,11 +374,18 @@ export function mountParticipantBoard({ store, connection, dom }) {
     if (!live) {
       const time = Date.parse(at ?? '');
       let dismissed = 0;
-      try { dismissed = Number(sessionStorage.getItem(dismissedKey()) ?? 0); } catch { /* no storage */ }
+      try { dismissed = Number(localStorage.getItem(dismissedKey()) ?? 0); } catch { /* no storage */ }
       if (!Number.isFinite(time) || connection.serverNow() - time > ANNOUNCEMENT_FRESH_MS || seq <= dismissed) return;
     }
     shownSeq = seq ?? 0;
     showAnnouncement(text);
+    // A message is for the moment: it goes by itself once it is no longer recent.
+    clearTimeout(expiry);
+    const time = Date.parse(at ?? '');
+    if (Number.isFinite(time)) {
+      expiry = setTimeout(() => { if (shownSeq === (seq ?? 0)) dom.announcement.hidden = true; },
+        Math.max(0, time + ANNOUNCEMENT_FRESH_MS - connection.serverNow()));
+    }
   }
 
   function showAnnouncement(text) {
@@ -386,7 +394,8 @@ export function mountParticipantBoard({ store, connection, dom }) {
     announce(dom.announcer, t('announce.message', { text }));
   }
   dom.announcement.querySelector('[data-action="dismiss-announcement"]').addEventListener('click', () => {
-    try { sessionStorage.setItem(dismissedKey(), String(shownSeq)); } catch { /* no storage */ }
+    // Remembered on this device (a reload, another tab, a new session): "J'ai lu" is said once.
+    try { localStorage.setItem(dismissedKey(), String(shownSeq)); } catch { /* no storage */ }
     dom.announcement.hidden = true;
     dom.title.focus();
   });

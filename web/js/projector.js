@@ -20,6 +20,8 @@ import { readFacilitatorCredentials } from './credentials.js';
 
 const $ = (id) => document.getElementById(id);
 const JOIN_HIDDEN_KEY = 'atelier.projector.joinHidden';
+const DISMISSED_KEY = 'atelier.projector.dismissed';
+let shownSeq = 0;
 
 applyTranslations();
 bindLanguageSwitch(document.querySelector('[data-testid="lang-switch"]'));
@@ -71,7 +73,8 @@ if (!credentials.workshop || !credentials.key) {
   store.addEventListener('phasechanged', () => announce($('announcer'), t('announce.phase', { title: store.phase?.title ?? '' })));
   store.addEventListener('votesrevealed', () => announce($('announcer'), t('announce.votesRevealed')));
   store.addEventListener('announcement', (e) => {
-    if (e.detail.live || isRecent(e.detail.at)) showAnnouncement(e.detail.text);
+    if (e.detail.seq && e.detail.seq <= dismissedSeq()) return; // hidden on this wall already
+    if (e.detail.live || isRecent(e.detail.at)) { shownSeq = e.detail.seq ?? 0; showAnnouncement(e.detail.text); }
   });
   store.addEventListener('focus', (e) => {
     const board = e.detail.board ? store.board(e.detail.board) : null;
@@ -157,7 +160,13 @@ function isRecent(at) {
   return Number.isFinite(time) && connection && connection.serverNow() - time <= ANNOUNCEMENT_FRESH_MS;
 }
 
+/** The last message hidden on this wall ("Ne plus afficher"): not shown again after a reload. */
+function dismissedSeq() {
+  try { return Number(sessionStorage.getItem(`${DISMISSED_KEY}.${credentials.workshop}`) ?? 0); } catch { return 0; }
+}
+
 $('announcement-hide').addEventListener('click', () => {
+  try { sessionStorage.setItem(`${DISMISSED_KEY}.${credentials.workshop}`, String(shownSeq)); } catch { /* not remembered */ }
   $('proj-announcement').hidden = true;
   $('main').focus();
   boards.fit();
