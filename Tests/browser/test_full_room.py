@@ -288,6 +288,12 @@ def test_phone_board_is_light_and_shows_the_new_card(live_server, workshop, brow
     active(phone).send_keys(Keys.ENTER)
     wait(phone, lambda d: active(d).get_attribute("data-testid") == "card-edit-text")
     active(phone).send_keys(Keys.ESCAPE)
+
+    # Plain words: who wrote a card, and removing one's vote (not a person).
+    assert "Par l’animation" in text_of(card(phone, TEXTS[0]))
+    click(card(phone, TEXTS[0]).find_element(By.CSS_SELECTOR, '[data-testid="card-vote"]'))
+    retract = wait(phone, lambda d: card(d, TEXTS[0]).find_element(By.CSS_SELECTOR, '[data-testid="card-retract"]'))
+    assert text_of(retract) == "Retirer mon vote"
     problems += axe_violations(phone, "phone board")
     assert problems == [], "\n".join(problems)
     assert js_errors(phone) == []
@@ -405,6 +411,10 @@ def test_console_runs_36_people_at_5_tables_on_one_laptop_screen(live_server, wo
         assert "Retirer Hugo Participant05 de l’atelier" in text_of(visible(fac, "dialog[open]"))
         confirm(fac)
         wait(fac, lambda d: "Retiré" in text_of(participant_row(d, "Hugo Participant05")))
+
+        # Plain words for the exports and the submission.
+        assert text_of(find(fac, '[data-testid="export-md"]')) == "Synthèse (texte)"
+        assert "webhook" not in text_of(find(fac, '[data-testid="submit-webhook"]')).lower()
 
         # A phase change says how many people it moves, and waits for the answer.
         for b in finds(fac, '[data-testid="phase-button"]'):

@@ -121,7 +121,8 @@ export function cardBody(view, card, ctx) {
 function meta(view, card, mine) {
   const author = authorLabel(card, view.store);
   const node = el('p', { className: 'card__meta' });
-  if (author) node.append(el('span', { className: 'card__author', text: mine ? author : t('card.by', { name: author }) }));
+  const by = card.author === 'facilitator' ? t('card.byFacilitator') : t('card.by', { name: author });
+  if (author) node.append(el('span', { className: 'card__author', text: mine ? author : by }));
   if (card.private) {
     node.append(el('span', {
       className: 'badge badge--private', dataset: { testid: 'private-marker' },

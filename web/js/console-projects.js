@@ -107,7 +107,7 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
       case 'submit': {
         const channel = b.dataset.channel;
         const ready = (store.workshop.projects ?? []).filter((p) => p.status === 'ready').length;
-        if (await confirmDialog(t('submit.confirmTitle'), t('submit.confirm', { n: ready, channel: t(`submit.${channel}`) }), t('submit.confirmYes'))) {
+        if (await confirmDialog(t('submit.confirmTitle'), t('submit.confirm', { n: ready, channel: t(`submit.channel.${channel}`) }), t('submit.confirmYes'))) {
           submitError.replaceChildren();
           send('projects.submit', { channel });
         }
@@ -143,7 +143,7 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
     const title = store.project(m.project)?.title ?? m.project;
     log.prepend(el('li', {
       className: `progress-line progress-line--${m.state}`, dataset: { testid: 'submission-progress', state: m.state },
-      text: t('submit.logLine', { title, channel: t(`submit.${m.channel}`), state: t(`submit.state.${m.state}`), message: m.message ?? '' }),
+      text: t('submit.logLine', { title, channel: t(`submit.channel.${m.channel}`), state: t(`submit.state.${m.state}`), message: m.message ?? '' }),
     }));
     while (log.childElementCount > 30) log.lastElementChild.remove();
     render();
