@@ -226,7 +226,7 @@ return r.top >= header.bottom - 1 && r.bottom <= innerHeight + 1;
 """
 
 
-def test_phone_board_is_light_and_shows_the_new_card(live_server, workshop, browsers):
+def test_phone_board_is_light_and_shows_the_new_card(live_server, workshop, browsers, screenshots):
     phone = browsers.new(width=360, height=740)
     emulate(phone, PHONE)
     phone.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
@@ -274,6 +274,7 @@ def test_phone_board_is_light_and_shows_the_new_card(live_server, workshop, brow
     wait(phone, lambda d: active(d).get_attribute("role") == "menuitem")
     assert button.get_attribute("aria-expanded") == "true"
     first = active(phone)
+    phone.save_screenshot(os.path.join(screenshots, "board-phone-menu.png"))
     first.send_keys(Keys.ARROW_DOWN)
     assert active(phone) != first and active(phone).get_attribute("role") == "menuitem"
     problems = axe_violations(phone, "phone board with a card's menu open")

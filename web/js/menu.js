@@ -74,6 +74,8 @@ function setOpen(menu, open, focus = null) {
   button.setAttribute('aria-expanded', String(open));
   list.hidden = !open;
   openKey = open ? menu.dataset.menu : (openKey === menu.dataset.menu ? null : openKey);
+  // A menu opened near the bottom of the screen comes into view whole.
+  if (open) list.scrollIntoView?.({ block: 'nearest' });
   if (open && focus) {
     const items = itemsOf(menu);
     (focus === 'last' ? items[items.length - 1] : items[0])?.focus();
