@@ -332,8 +332,12 @@ export function mountProjectorBoards({ store, dom }) {
     for (const item of items) item.hidden = false;
     for (const cluster of box.querySelectorAll('.proj-cluster')) cluster.hidden = false;
     if (more) more.hidden = true;
+    box.classList.remove('proj-roomy');
     if (!WALL.matches) return;
     const overflows = () => box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1;
+    // With room to spare, cards show more of their text; else three lines, then the oldest go.
+    box.classList.add('proj-roomy');
+    if (overflows()) box.classList.remove('proj-roomy');
     let hiddenCount = 0;
     const order = drop === 'oldest' ? items : [...items].reverse();
     for (const item of order) {
