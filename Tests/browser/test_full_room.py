@@ -295,6 +295,13 @@ def test_phone_board_is_light_and_shows_the_new_card(live_server, workshop, brow
     click(card(phone, TEXTS[0]).find_element(By.CSS_SELECTOR, '[data-testid="card-vote"]'))
     retract = wait(phone, lambda d: card(d, TEXTS[0]).find_element(By.CSS_SELECTOR, '[data-testid="card-retract"]'))
     assert text_of(retract) == "Retirer mon vote"
+    # A greyed "Voter" says why (three votes at most on one card).
+    for n in (2, 3):
+        click(card(phone, TEXTS[0]).find_element(By.CSS_SELECTOR, '[data-testid="card-vote"]'))
+        wait(phone, lambda d: f": {n}" in text_of(card(d, TEXTS[0]).find_element(By.CSS_SELECTOR, '[data-testid="my-votes"]')))
+    why = wait(phone, lambda d: card(d, TEXTS[0]).find_element(By.CSS_SELECTOR, '[data-testid="vote-why"]'))
+    assert text_of(why) == "3 votes au plus par carte."
+    assert card(phone, TEXTS[0]).find_element(By.CSS_SELECTOR, '[data-testid="card-vote"]').get_attribute("aria-disabled") == "true"
     problems += axe_violations(phone, "phone board")
     assert problems == [], "\n".join(problems)
     assert js_errors(phone) == []

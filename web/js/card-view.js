@@ -112,7 +112,7 @@ export function cardBody(view, card, ctx) {
   // Each button is read with the card's text, so "Modifier" says which card it modifies.
   for (const part of parts) {
     for (const b of part?.querySelectorAll?.('.card__actions button, .card__votes button, .card__confirm button, .card__tools-summary') ?? []) {
-      b.setAttribute('aria-describedby', domId('text', view.key, card.id));
+      b.setAttribute('aria-describedby', [domId('text', view.key, card.id), b.dataset.describedExtra].filter(Boolean).join(' '));
     }
   }
   return parts.filter(Boolean);
@@ -151,6 +151,12 @@ function voteRow(card, ctx) {
     type: 'button', className: 'btn btn--small btn--vote', text: t('card.vote'), title: t('card.voteLabel'),
     dataset: { action: 'vote', testid: 'card-vote' }, attrs: { 'aria-disabled': canVote ? null : 'true' },
   })]);
+  if (!canVote) {
+    // A greyed button says why.
+    const whyId = domId('vote-why', card.id);
+    row.firstChild.dataset.describedExtra = whyId;
+    row.append(el('span', { className: 'vote-why', id: whyId, text: ctx.votesLeft <= 0 ? t('card.voteNoneLeft') : t('card.voteMaxed', { n: ctx.maxPerCard }), dataset: { testid: 'vote-why' } }));
+  }
   if (mine > 0) {
     row.append(
       el('span', { className: 'vote-dots', text: t('card.myVotes', { n: mine }), dataset: { testid: 'my-votes' } }),

@@ -629,6 +629,8 @@ const fr = {
   'card.byFacilitator': 'Par l’animation',
   'submit.channel.webhook': 'au service de l’appel à projets',
   'submit.channel.demarches': 'sur Démarches Simplifiées',
+  'card.voteNoneLeft': 'Vous avez placé tous vos votes.',
+  'card.voteMaxed': { one: '{n} vote au plus par carte.', other: '{n} votes au plus par carte.' },
 };
 
 const en = {
@@ -1258,6 +1260,8 @@ const en = {
   'card.byFacilitator': 'By the facilitator',
   'submit.channel.webhook': 'to the call-for-projects service',
   'submit.channel.demarches': 'on Démarches Simplifiées',
+  'card.voteNoneLeft': 'You have placed all your votes.',
+  'card.voteMaxed': { one: 'At most {n} vote per card.', other: 'At most {n} votes per card.' },
 };
 
 const catalogues = { fr, en };
