@@ -89,6 +89,14 @@ def add_card(driver, column, text):
     return wait_card(driver, text)
 
 
+def card_action(driver, li, testid):
+    """Chooses an action in a card's menu (the "⋯" button), with the mouse."""
+    click(li.find_element(By.CSS_SELECTOR, '[data-testid="card-menu"]'))
+    item = li.find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+    wait(driver, lambda d: item.is_displayed(), message=f"{testid} not in the open menu")
+    click(item)
+
+
 def phase_of(driver):
     return find(driver, '[data-testid="phase"]').get_attribute("data-phase")
 
@@ -135,10 +143,21 @@ def participant_row(driver, name):
     return None
 
 
+def person_action(driver, name, testid):
+    """Chooses an action in a person's menu in the console's people list."""
+    row = wait(driver, lambda d: participant_row(d, name), message=f"no row for {name}")
+    click(row.find_element(By.CSS_SELECTOR, '[data-testid="person-menu"]'))
+    item = row.find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+    wait(driver, lambda d: item.is_displayed(), message=f"{testid} not in the open menu")
+    click(item)
+
+
 def set_phase(driver, phase_title):
+    """Clicks the phase's button and confirms (the console says how many people it moves)."""
     for b in finds(driver, '[data-testid="phase-button"]'):
         if phase_title in text_of(b):
             click(b)
+            confirm(driver)
             return
     raise AssertionError(f"no phase button {phase_title!r}")
 

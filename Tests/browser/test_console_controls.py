@@ -4,7 +4,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from .pages import (board_title, click, confirm, find, finds, gone, join, js_errors, open_console, participant_row,
-                    text_of, visible, wait)
+                    person_action, text_of, visible, wait)
 
 
 def mini_board(driver, title):
@@ -26,7 +26,7 @@ def test_host_lock_follow_rotation_pause_erase_close(workshop, browsers):
     a_table, b_table = board_title(alice), board_title(bruno)
 
     # Alice hosts her table.
-    click(wait(fac, lambda d: participant_row(d, "Alice Martin")).find_element(By.CSS_SELECTOR, '[data-testid="make-host"]'))
+    person_action(fac, "Alice Martin", "make-host")
     wait(fac, lambda d: "Hôte : Alice Martin" in text_of(mini_board(d, a_table)))
 
     # Lock: Alice can no longer write and is told why; unlock gives the form back.
@@ -63,7 +63,7 @@ def test_host_lock_follow_rotation_pause_erase_close(workshop, browsers):
     wait(alice, can_write)
 
     # Erasing Bruno's personal data (GDPR) leaves a row without his name.
-    click(participant_row(fac, "Bruno Petit").find_element(By.CSS_SELECTOR, '[data-testid="erase-participant"]'))
+    person_action(fac, "Bruno Petit", "erase-participant")
     confirm(fac)
     wait(fac, lambda d: participant_row(d, "Bruno Petit") is None and participant_row(d, "Données effacées") is not None)
 

@@ -83,6 +83,7 @@ def test_clusters_comments_timer_announcement_private_writing(live_server, works
         wait(d, lambda d: cluster_cards(d, "Financement") == sorted([first, second]), message="cluster not shown")
     # Bruno adds the third card with the keyboard alternative.
     wait_card(bruno, third)
+    act(bruno, in_card(third, '[data-testid="card-menu"]'), lambda e: e.send_keys(Keys.ENTER))
     act(bruno, in_card(third, '[data-testid="card-regroup"]'), lambda e: e.send_keys(Keys.ENTER))
     choice = visible(bruno, 'dialog[open] [data-testid="dialog-with"]')
     wait(bruno, lambda d: "le regroupement « Financement »" in [o.text for o in Select(choice).options])

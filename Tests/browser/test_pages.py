@@ -9,7 +9,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from .conftest import Client, create_workshop, facilitator_commands, run, snapshot
-from .pages import card, click, find, join, open_console, open_projector, visible, wait, wait_card
+from .pages import card, card_action, click, find, join, open_console, open_projector, visible, wait, wait_card
 
 WANTED_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE = {"width": 360, "height": 740, "deviceScaleFactor": 1, "mobile": True}
@@ -141,7 +141,7 @@ def test_accessibility(live_server, scene, browsers):
     click(visible(driver, '[data-testid="project-open"]'))
     visible(driver, '[data-testid="project-form"]')
     problems += axe_violations(driver, "board with a project sheet open")
-    click(card(driver, "Peu de fonds propres pour investir dans du matériel").find_element(By.CSS_SELECTOR, '[data-testid="card-regroup"]'))
+    card_action(driver, card(driver, "Peu de fonds propres pour investir dans du matériel"), "card-regroup")
     visible(driver, "dialog[open]")
     problems += axe_violations(driver, "board with the regroup dialog")
     click(find(driver, 'dialog[open] [data-testid="dialog-cancel"]'))

@@ -1,7 +1,9 @@
 """From a cluster to a project sheet: co-editing with a conflict resolved side by side, support,
 "mark ready" with what is missing, exports and submission from the console."""
+import datetime
 import json
 import os
+import zoneinfo
 
 from selenium.webdriver.common.by import By
 
@@ -85,8 +87,11 @@ def test_project_sheet_from_cluster_to_console(live_server, workshop, browsers, 
     assert "le type de coopération" in text_of(missing) and "la structure porteuse" in text_of(missing)
     click(find(fac, '[data-testid="export-json"]'))
     wait(fac, lambda d: find(d, '[data-testid="export-status"]').get_attribute("data-done") == "json")
-    path = os.path.join(browsers.download_dir, f"atelier-{workshop['id']}.json")
-    wait(fac, lambda d: os.path.exists(path) and os.path.getsize(path) > 0, message="the JSON export was not downloaded")
+    # Named after the workshop's title and the day (Paris time), not its id.
+    day = datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Paris")).strftime("%Y-%m-%d")
+    path = os.path.join(browsers.download_dir, f"structurer-et-developper-l-insertion-par-l-activite-economiq-{day}.json")
+    wait(fac, lambda d: os.path.exists(path) and os.path.getsize(path) > 0,
+         message=f"the JSON export was not downloaded as {path}: {os.listdir(browsers.download_dir)}")
     with open(path, encoding="utf-8") as f:
         assert "Version de Bruno." in json.dumps(json.load(f), ensure_ascii=False)
     click(find(fac, '[data-testid="export-md"]'))

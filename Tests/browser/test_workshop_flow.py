@@ -4,7 +4,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from .pages import (active, click, add_card, board_title, card, confirm, find, finds, gone, join, js_errors, open_console,
-                    participant_row, phase_of, set_phase, tab_until, text_of, visible, wait, wait_card)
+                    participant_row, person_action, phase_of, set_phase, tab_until, text_of, visible, wait, wait_card)
 
 
 def test_two_participants_and_facilitator(workshop, browsers):
@@ -29,9 +29,16 @@ def test_two_participants_and_facilitator(workshop, browsers):
     # B writes and then edits their own card with the keyboard only.
     add_card(bruno, "problems", "Des financements trop courts")
     wait(bruno, lambda d: "card--pending" not in card(d, "Des financements trop courts").get_attribute("class"))
-    edit = tab_until(bruno, lambda e: e.get_attribute("data-testid") == "card-edit"
+    menu = tab_until(bruno, lambda e: e.get_attribute("data-testid") == "card-menu"
                      and "Des financements trop courts" in text_of(e.find_element(By.XPATH, "ancestor::li[@data-card]")))
-    edit.send_keys(Keys.ENTER)
+    assert menu.get_attribute("aria-haspopup") == "menu" and menu.get_attribute("aria-expanded") == "false"
+    menu.send_keys(Keys.ENTER)  # opens the menu on its first item; the arrows move down to "Modifier"
+    for _ in range(6):
+        if active(bruno).get_attribute("data-testid") == "card-edit":
+            break
+        active(bruno).send_keys(Keys.ARROW_DOWN)
+    assert active(bruno).get_attribute("data-testid") == "card-edit"
+    active(bruno).send_keys(Keys.ENTER)
     editor = wait(bruno, lambda d: active(d) if active(d).get_attribute("data-testid") == "card-edit-text" else None)
     editor.send_keys(Keys.CONTROL, "a")
     editor.send_keys("Des financements annuels trop courts")
@@ -63,7 +70,7 @@ def test_two_participants_and_facilitator(workshop, browsers):
              message="the revealed count is missing")
 
     # The facilitator removes Bruno, who is told why and stops reconnecting.
-    click(participant_row(fac, "Bruno Petit").find_element(By.CSS_SELECTOR, '[data-testid="remove-participant"]'))
+    person_action(fac, "Bruno Petit", "remove-participant")
     confirm(fac)
     reason = visible(bruno, '[data-testid="removed-reason"]')
     wait(bruno, lambda d: "retiré de l'atelier" in text_of(reason).replace("’", "'"))

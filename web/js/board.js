@@ -14,6 +14,8 @@ export { el, domId, authorLabel };
 /** Vertical spacing the seeded cards use; new and moved cards follow it. */
 export const CARD_SPACING = 120;
 const MAX_COORD = 10000;
+/** Touch screens have no Ctrl key to speak of: the keyboard hint is for the others. */
+const COARSE = matchMedia('(pointer: coarse)');
 
 /**
  * The `y` that puts a card at the end of a column.
@@ -228,7 +230,7 @@ export class BoardView {
     const store = this.store;
     const frozen = store.isFrozen(board);
     const open = !this.readOnly && store.acceptsNewCards(column) && !frozen && store.you?.role !== 'observer';
-    const sig = JSON.stringify([open, this.readOnly, store.phase?.title, frozen, store.workshop.paused, store.workshop.settings?.privateWriting, t('add.submit')]);
+    const sig = JSON.stringify([open, this.readOnly, store.phase?.title, frozen, store.workshop.paused, store.workshop.settings?.privateWriting, COARSE.matches, t('add.submit')]);
     if (sig === entry.formSig) return;
     entry.formSig = sig;
     if (this.readOnly) { entry.formSlot.replaceChildren(); return; }
@@ -261,14 +263,14 @@ export class BoardView {
       el('textarea', {
         id: textId, className: 'add-card__text', rows: 3, maxLength: 1000, value: previous,
         placeholder: t('add.placeholder'), dataset: { testid: 'add-card-text' },
-        attrs: { 'aria-describedby': `${hintId} ${errorId}` },
+        attrs: { 'aria-describedby': COARSE.matches ? errorId : `${hintId} ${errorId}` },
       }),
       el('p', { className: 'field-error', id: errorId, attrs: { 'aria-live': 'polite' } }),
       el('div', { className: 'add-card__row' }, [
         colors,
         el('button', { type: 'submit', className: 'btn btn--primary', text: t('add.submit'), dataset: { testid: 'add-card-submit' } }),
       ]),
-      el('p', { className: 'hint', id: hintId, text: t('add.hint') }),
+      COARSE.matches ? null : el('p', { className: 'hint add-card__hint', id: hintId, text: t('add.hint') }),
       privateNote,
     ]));
   }

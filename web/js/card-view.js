@@ -3,6 +3,7 @@
 
 import { t } from './i18n.js';
 import { el, domId, button } from './dom.js';
+import { menuButton, menuItem } from './menu.js';
 
 /**
  * Who wrote a card (or a comment), as shown on it.
@@ -57,11 +58,33 @@ export function cardBody(view, card, ctx) {
       button('delete-confirm', t('card.deleteYes'), { className: 'btn--small btn--danger', dataset: { testid: 'card-delete-confirm' } }),
       button('delete-cancel', t('card.cancel'), { className: 'btn--small', dataset: { testid: 'card-delete-cancel' } }),
     ]));
+  } else if (full) {
+    // On the board, a card's actions are behind one menu button: the card stays compact.
+    const items = [];
+    const movable = !ctx.frozen && ctx.writer;
+    if (movable && ctx.prev) items.push(moveItem('move-prev', t('card.arrowPrev'), ctx.prev, true));
+    if (movable && ctx.next) items.push(moveItem('move-next', t('card.arrowNext'), ctx.next, false));
+    const editable = !ctx.frozen && (mine ? ctx.writer || ctx.moderation : ctx.moderation);
+    if (editable && !view.editing.has(card.id)) {
+      items.push(
+        menuItem('edit', t('card.edit'), { testid: 'card-edit' }),
+        menuItem('delete', t('card.delete'), { testid: 'card-delete', danger: true }),
+      );
+    }
+    if (ctx.writer && !ctx.frozen) items.push(menuItem('regroup', t('cluster.regroup'), { testid: 'card-regroup' }));
+    if (ctx.moderation) {
+      items.push(card.hidden
+        ? menuItem('restore', t('mod.restore'), { testid: 'card-restore' })
+        : menuItem('hide', t('mod.hide'), { testid: 'card-hide' }));
+    }
+    if (items.length) {
+      parts.push(el('div', { className: 'card__menu' }, [menuButton({
+        key: `card:${view.key}:${card.id}`, label: t('card.menu'), ariaLabel: t('card.menuLabel'),
+        describedBy: domId('text', view.key, card.id), testid: 'card-menu', items,
+      })]));
+    }
   } else {
     const actions = el('div', { className: 'card__actions' });
-    const movable = full && !ctx.frozen && ctx.writer;
-    if (movable && ctx.prev) actions.append(moveButton('move-prev', t('card.arrowPrev'), ctx.prev, true));
-    if (movable && ctx.next) actions.append(moveButton('move-next', t('card.arrowNext'), ctx.next, false));
     const editable = !ctx.frozen && (mine ? ctx.writer || ctx.moderation : ctx.moderation);
     if (editable && !view.editing.has(card.id)) {
       actions.append(
@@ -69,15 +92,12 @@ export function cardBody(view, card, ctx) {
         button('delete', t('card.delete'), { className: 'btn--small btn--quiet-danger', dataset: { testid: 'card-delete' } }),
       );
     }
-    if (full && ctx.writer && !ctx.frozen) {
-      actions.append(button('regroup', t('cluster.regroup'), { className: 'btn--small', dataset: { testid: 'card-regroup' } }));
-    }
     if (ctx.moderation) {
       actions.append(card.hidden
         ? button('restore', t('mod.restore'), { className: 'btn--small', dataset: { testid: 'card-restore' } })
         : button('hide', t('mod.hide'), { className: 'btn--small', dataset: { testid: 'card-hide' } }));
     }
-    if (actions.childNodes.length && !full) {
+    if (actions.childNodes.length) {
       // The overview stays compact: the facilitator's tools fold under one button per card.
       const tools = el('details', { className: 'card__tools', open: view.openTools.has(card.id), dataset: { testid: 'card-tools' } }, [
         el('summary', { className: 'card__tools-summary', text: t('mod.tools') }), actions,
@@ -86,13 +106,13 @@ export function cardBody(view, card, ctx) {
         if (tools.open) view.openTools.add(card.id); else view.openTools.delete(card.id);
       });
       parts.push(tools);
-    } else if (actions.childNodes.length) parts.push(actions);
+    }
   }
   parts.push(comments(view, card, ctx));
   // Each button is read with the card's text, so "Modifier" says which card it modifies.
   for (const part of parts) {
     for (const b of part?.querySelectorAll?.('.card__actions button, .card__votes button, .card__confirm button, .card__tools-summary') ?? []) {
-      b.setAttribute('aria-describedby', domId('text', view.key, card.id));
+      b.setAttribute('aria-describedby', [domId('text', view.key, card.id), b.dataset.describedExtra].filter(Boolean).join(' '));
     }
   }
   return parts.filter(Boolean);
@@ -101,7 +121,8 @@ export function cardBody(view, card, ctx) {
 function meta(view, card, mine) {
   const author = authorLabel(card, view.store);
   const node = el('p', { className: 'card__meta' });
-  if (author) node.append(el('span', { className: 'card__author', text: mine ? author : t('card.by', { name: author }) }));
+  const by = card.author === 'facilitator' ? t('card.byFacilitator') : t('card.by', { name: author });
+  if (author) node.append(el('span', { className: 'card__author', text: mine ? author : by }));
   if (card.private) {
     node.append(el('span', {
       className: 'badge badge--private', dataset: { testid: 'private-marker' },
@@ -116,14 +137,10 @@ function meta(view, card, mine) {
   return node.childNodes.length ? node : null;
 }
 
-function moveButton(action, arrow, column, before) {
+function moveItem(action, arrow, column, before) {
   const arrowSpan = el('span', { className: 'arrow', text: arrow, attrs: { 'aria-hidden': 'true' } });
-  const label = el('span', { text: column.title });
-  const hidden = el('span', { className: 'sr-only', text: `${t('card.moveToPrefix')} ` });
-  return el('button', {
-    type: 'button', className: 'btn btn--small btn--move', title: t('card.moveTo', { column: column.title }),
-    dataset: { action, testid: `card-${action}`, target: column.id },
-  }, before ? [arrowSpan, hidden, label] : [hidden, label, arrowSpan]);
+  const label = el('span', { text: t('card.moveTo', { column: column.title }) });
+  return menuItem(action, before ? [arrowSpan, label] : [label, arrowSpan], { testid: `card-${action}`, dataset: { target: column.id } });
 }
 
 function voteRow(card, ctx) {
@@ -134,6 +151,12 @@ function voteRow(card, ctx) {
     type: 'button', className: 'btn btn--small btn--vote', text: t('card.vote'), title: t('card.voteLabel'),
     dataset: { action: 'vote', testid: 'card-vote' }, attrs: { 'aria-disabled': canVote ? null : 'true' },
   })]);
+  if (!canVote) {
+    // A greyed button says why.
+    const whyId = domId('vote-why', card.id);
+    row.firstChild.dataset.describedExtra = whyId;
+    row.append(el('span', { className: 'vote-why', id: whyId, text: ctx.votesLeft <= 0 ? t('card.voteNoneLeft') : t('card.voteMaxed', { n: ctx.maxPerCard }), dataset: { testid: 'vote-why' } }));
+  }
   if (mine > 0) {
     row.append(
       el('span', { className: 'vote-dots', text: t('card.myVotes', { n: mine }), dataset: { testid: 'my-votes' } }),

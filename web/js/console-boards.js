@@ -36,11 +36,12 @@ export function mountBoards({ store, send, announcer, dom }) {
     dom.boards.replaceChildren();
     for (const board of store.workshop.boards) {
       const titleId = domId('mini', board.id, 'title');
-      const body = el('div', { className: 'mini-board__body' });
+      // A long board scrolls inside its box (with the keyboard too): the page stays short.
+      const body = el('div', { className: 'mini-board__body', tabIndex: 0, attrs: { role: 'group', 'aria-labelledby': titleId } });
       const people = el('p', { className: 'mini-board__people' });
       const badges = el('p', { className: 'mini-board__badges' });
       const tools = el('div', { className: 'mini-board__tools' });
-      dom.boards.append(el('section', { className: 'mini-board', dataset: { board: board.id, testid: 'mini-board' }, attrs: { 'aria-labelledby': titleId } }, [
+      dom.boards.append(el('section', { className: 'mini-board', id: domId('mini', board.id), tabIndex: -1, dataset: { board: board.id, testid: 'mini-board' }, attrs: { 'aria-labelledby': titleId } }, [
         el('header', { className: 'mini-board__head' }, [el('h3', { id: titleId, text: board.title }), people]),
         badges, tools, body,
       ]));

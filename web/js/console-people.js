@@ -1,18 +1,26 @@
-// The participants table: table and online state per person, and what the facilitator can do
-// about each: move to a table, make host of their table's board, remove, erase personal data.
+// The participants table: one line per person (name, structure, kind, table, online), with a
+// search box and a filter by table; moving someone to a table stays on the line, the rest of what
+// the facilitator can do about a person (host of their table's board, remove, erase personal data)
+// is behind the line's menu, and what cannot be undone asks first.
 
 import { t } from './i18n.js';
-import { el, domId, button } from './dom.js';
+import { el, domId } from './dom.js';
 import { confirmDialog } from './dialog.js';
+import { menuButton, menuItem } from './menu.js';
 import { announce } from './ui.js';
+
+const ALL = '*';
+const NONE = '-';
 
 /**
  * @param {object} ctx see mountControls
- * @param {{rows: HTMLElement, summary: HTMLElement, empty: HTMLElement}} ctx.dom
+ * @param {{rows: HTMLElement, summary: HTMLElement, empty: HTMLElement, search: HTMLInputElement,
+ *          table: HTMLSelectElement, shown: HTMLElement, filter: HTMLFormElement}} ctx.dom
  * @returns {{render: () => void}}
  */
 export function mountPeople({ store, send, announcer, dom }) {
   const rows = new Map(); // participant id → {tr, sig}
+  let tablesSig = null;
 
   function render() {
     const w = store.workshop;
@@ -20,6 +28,7 @@ export function mountPeople({ store, send, announcer, dom }) {
     const active = people.filter((p) => !p.removed);
     dom.summary.textContent = t('fac.onlineCount', { n: active.filter((p) => p.online).length, total: active.length });
     dom.empty.hidden = people.length > 0;
+    renderTableFilter();
     const seen = new Set();
     let previous = null;
     for (const p of people) {
@@ -30,6 +39,41 @@ export function mountPeople({ store, send, announcer, dom }) {
       previous = tr;
     }
     for (const [id, entry] of rows) if (!seen.has(id)) { entry.tr.remove(); rows.delete(id); }
+    applyFilter();
+  }
+
+  function renderTableFilter() {
+    const w = store.workshop;
+    const sig = JSON.stringify([w.groups.map((g) => [g.id, g.title]), t('fac.filterAll')]);
+    if (sig === tablesSig) return;
+    tablesSig = sig;
+    const chosen = dom.table.value || ALL;
+    dom.table.replaceChildren(
+      el('option', { value: ALL, text: t('fac.filterAll') }),
+      ...w.groups.map((g) => el('option', { value: g.id, text: g.title })),
+      el('option', { value: NONE, text: t('fac.noTableOption') }),
+    );
+    dom.table.value = [...dom.table.options].some((o) => o.value === chosen) ? chosen : ALL;
+  }
+
+  /** Hides the lines that do not match the search and the table chosen. */
+  function applyFilter() {
+    const words = normalise(dom.search.value).split(/\s+/).filter(Boolean);
+    const table = dom.table.value || ALL;
+    let shown = 0;
+    let total = 0;
+    for (const [id, { tr }] of rows) {
+      const p = store.participant(id);
+      if (!p) continue;
+      total += 1;
+      const haystack = normalise([p.name, p.organisation, p.actor ? t(`actor.${p.actor}`) : ''].filter(Boolean).join(' '));
+      const inTable = table === ALL || (table === NONE ? !p.group : p.group === table);
+      const match = inTable && words.every((word) => haystack.includes(word));
+      tr.hidden = !match;
+      if (match) shown += 1;
+    }
+    const filtering = words.length > 0 || table !== ALL;
+    dom.shown.textContent = filtering ? t('fac.shownCount', { n: shown, total }) : '';
   }
 
   function row(p) {
@@ -41,14 +85,15 @@ export function mountPeople({ store, send, announcer, dom }) {
     if (entry?.sig === sig) return entry.tr;
     const tr = entry?.tr ?? el('tr', { dataset: { participant: p.id, testid: 'participant-row' } });
     const name = p.name ?? t('fac.erasedName');
+    const nameId = domId('name', p.id);
     const selectId = domId('assign', p.id);
     const cells = [
       el('th', { scope: 'row', className: p.name ? '' : 'erased' }, [
-        el('span', { text: name, id: domId('name', p.id) }),
+        el('span', { text: name, id: nameId }),
         isHost ? el('span', { className: 'badge badge--host', text: t('fac.hostShort') }) : null,
       ]),
-      el('td', { text: p.organisation ?? '' }),
-      el('td', { text: p.actor ? t(`actor.${p.actor}`) : '' }),
+      el('td', { className: 'people__org', text: p.organisation ?? '', title: p.organisation ?? '' }),
+      el('td', { className: 'people__actor' }, p.actor ? [el('abbr', { text: t(`actor.short.${p.actor}`), title: t(`actor.${p.actor}`) })] : []),
     ];
     if (p.removed) {
       cells.push(el('td', { text: t('fac.removedState') }), el('td', { text: '' }));
@@ -60,18 +105,19 @@ export function mountPeople({ store, send, announcer, dom }) {
             el('option', { value: '', text: t('fac.noTableOption'), selected: !p.group }),
             ...w.groups.map((g) => el('option', { value: g.id, text: g.title, selected: g.id === p.group })),
           ]),
-          el('button', { type: 'submit', className: 'btn btn--small', text: t('fac.assign'), dataset: { testid: 'assign-submit' }, disabled: w.closed, attrs: { 'aria-describedby': domId('name', p.id) } }),
+          el('button', { type: 'submit', className: 'btn btn--small', text: t('fac.assign'), dataset: { testid: 'assign-submit' }, disabled: w.closed, attrs: { 'aria-describedby': nameId } }),
         ])]),
         el('td', {}, [el('span', { className: `presence presence--${p.online ? 'on' : 'off'}`, text: t(p.online ? 'fac.online' : 'fac.offline') })]),
       );
     }
-    const describe = { 'aria-describedby': domId('name', p.id) };
-    cells.push(el('td', { className: 'people__actions' }, [
-      !p.removed && board && !isHost && !w.closed
-        ? button('make-host', t('fac.makeHost'), { className: 'btn--small', dataset: { testid: 'make-host' }, attrs: describe }) : null,
-      !p.removed && !w.closed ? button('remove', t('fac.remove'), { className: 'btn--small btn--quiet-danger', dataset: { testid: 'remove-participant' }, attrs: describe }) : null,
-      p.name || p.organisation ? button('erase', t('fac.erase'), { className: 'btn--small btn--quiet-danger', dataset: { testid: 'erase-participant' }, attrs: describe }) : null,
-    ]));
+    const items = [
+      !p.removed && board && !isHost && !w.closed ? menuItem('make-host', t('fac.makeHost'), { testid: 'make-host' }) : null,
+      !p.removed && !w.closed ? menuItem('remove', t('fac.remove'), { testid: 'remove-participant', danger: true }) : null,
+      p.name || p.organisation ? menuItem('erase', t('fac.erase'), { testid: 'erase-participant', danger: true }) : null,
+    ].filter(Boolean);
+    cells.push(el('td', { className: 'people__actions' }, items.length ? [menuButton({
+      key: `person:${p.id}`, label: t('fac.personMenu'), describedBy: nameId, testid: 'person-menu', items,
+    })] : []));
     tr.replaceChildren(...cells);
     rows.set(p.id, { tr, sig });
     return tr;
@@ -115,5 +161,14 @@ export function mountPeople({ store, send, announcer, dom }) {
     }
   });
 
+  dom.search.addEventListener('input', applyFilter);
+  dom.table.addEventListener('change', applyFilter);
+  dom.filter.addEventListener('submit', (e) => e.preventDefault());
+
   return { render };
+}
+
+/** Lower case without accents: "Sébastien" is found with "sebastien". */
+function normalise(text) {
+  return String(text ?? '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
 }

@@ -7,7 +7,7 @@ import { el, button, renderIfChanged } from './dom.js';
 import { confirmDialog } from './dialog.js';
 import { ProjectEditor, lastEditLine } from './project-editor.js';
 import { receiptLine } from './projects.js';
-import { announce, errorText } from './ui.js';
+import { TIME_ZONE, announce, errorText } from './ui.js';
 
 const FORMATS = ['json', 'csv', 'md', 'html'];
 const CHANNELS = ['webhook', 'demarches'];
@@ -107,7 +107,7 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
       case 'submit': {
         const channel = b.dataset.channel;
         const ready = (store.workshop.projects ?? []).filter((p) => p.status === 'ready').length;
-        if (await confirmDialog(t('submit.confirmTitle'), t('submit.confirm', { n: ready, channel: t(`submit.${channel}`) }), t('submit.confirmYes'))) {
+        if (await confirmDialog(t('submit.confirmTitle'), t('submit.confirm', { n: ready, channel: t(`submit.channel.${channel}`) }), t('submit.confirmYes'))) {
           submitError.replaceChildren();
           send('projects.submit', { channel });
         }
@@ -143,7 +143,7 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
     const title = store.project(m.project)?.title ?? m.project;
     log.prepend(el('li', {
       className: `progress-line progress-line--${m.state}`, dataset: { testid: 'submission-progress', state: m.state },
-      text: t('submit.logLine', { title, channel: t(`submit.${m.channel}`), state: t(`submit.state.${m.state}`), message: m.message ?? '' }),
+      text: t('submit.logLine', { title, channel: t(`submit.channel.${m.channel}`), state: t(`submit.state.${m.state}`), message: m.message ?? '' }),
     }));
     while (log.childElementCount > 30) log.lastElementChild.remove();
     render();
@@ -167,7 +167,7 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
       }
       const blob = await readWithProgress(response);
       const url = URL.createObjectURL(blob);
-      const link = el('a', { href: url, download: `atelier-${credentials.workshop}.${format}`, className: 'sr-only', text: name });
+      const link = el('a', { href: url, download: exportFileName(store.workshop?.title, format), className: 'sr-only', text: name });
       document.body.append(link);
       link.click();
       link.remove();
@@ -206,4 +206,19 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
   });
   setInterval(render, 30000);
   return { render };
+}
+
+/**
+ * A downloaded file's name: the workshop's title as a slug and today's date (Paris time), e.g.
+ * `structurer-et-developper-l-insertion-2026-11-28.csv`, rather than the workshop's id.
+ * @param {string|undefined} title
+ * @param {string} format
+ * @returns {string}
+ */
+export function exportFileName(title, format) {
+  const slug = String(title ?? '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '') || 'atelier';
+  // en-CA writes dates as YYYY-MM-DD.
+  const date = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+  return `${slug}-${date}.${format}`;
 }

@@ -30,7 +30,10 @@ export function readFacilitatorCredentials() {
   } catch { /* no sessionStorage: the key stays in the address bar */ }
   if (workshop && source.has('key') && stored) {
     try {
-      history.replaceState(null, '', `${location.pathname}#workshop=${encodeURIComponent(workshop)}`);
+      // What is not secret and says how to show the page (the projector's mode) stays.
+      const kept = new URLSearchParams({ workshop });
+      for (const name of ['mode', 'every']) if (hash.has(name)) kept.set(name, hash.get(name));
+      history.replaceState(null, '', `${location.pathname}#${kept}`);
     } catch { /* keep it */ }
   }
   return { workshop, key, code: code ? normaliseCode(code) : null };

@@ -20,7 +20,8 @@ let counter = 0;
  * @returns {Promise<object|null>}
  */
 export function askDialog({ title, message = '', fields = [], submit, danger = false, validate = () => '' }) {
-  const opener = document.activeElement;
+  // Asked from a menu's item: the focus goes back to the menu's button (the item is hidden by then).
+  const opener = document.activeElement?.closest?.('.menu')?.querySelector('.menu__button') ?? document.activeElement;
   counter += 1;
   const id = `dialog-${counter}`;
   const error = el('p', { className: 'field-error', id: `${id}-error`, attrs: { 'aria-live': 'polite' } });

@@ -8,14 +8,14 @@
 import { applyTranslations, bindLanguageSwitch, languageEvents, t } from './i18n.js';
 import { Connection } from './socket.js';
 import { Store } from './store.js';
-import { el, button, renderIfChanged } from './dom.js';
-import { confirmDialog } from './dialog.js';
+import { el, button, domId, renderIfChanged } from './dom.js';
+import { askDialog, confirmDialog } from './dialog.js';
 import { mountCountdown } from './timer.js';
 import { mountControls } from './console-controls.js';
 import { mountBoards } from './console-boards.js';
 import { mountPeople } from './console-people.js';
 import { mountConsoleProjects } from './console-projects.js';
-import { announce, errorText, normaliseCode, showConnectionState, showError } from './ui.js';
+import { announce, errorText, formatTime, normaliseCode, showConnectionState, showError } from './ui.js';
 import { readFacilitatorCredentials } from './credentials.js';
 
 const $ = (id) => document.getElementById(id);
@@ -29,6 +29,8 @@ window.addEventListener('hashchange', () => location.reload());
 const store = new Store();
 let connection = null;
 const panels = [];
+/** board id → when something last happened on it (server time, ISO), seen since this page opened. */
+const activity = new Map();
 
 if (!credentials.workshop || !credentials.key) {
   showError($('fac-alerts'), t('fac.missingKey'));
@@ -45,7 +47,10 @@ if (!credentials.workshop || !credentials.key) {
     announcer: $('announcer'), alerts: $('fac-alerts'),
   };
   connection.addEventListener('welcome', (e) => store.applyWelcome(e.detail.message));
-  connection.addEventListener('event', (e) => store.applyEvent(e.detail.event));
+  connection.addEventListener('event', (e) => {
+    store.applyEvent(e.detail.event);
+    noteActivity(e.detail.event);
+  });
   connection.addEventListener('presence', (e) => {
     store.setPresence(e.detail.participant, e.detail.online);
     if (!e.detail.online) store.setEditing(e.detail.participant, null);
@@ -73,7 +78,10 @@ if (!credentials.workshop || !credentials.key) {
   panels.push(
     mountControls({ ...ctx, dom: { timer: $('timer-panel'), announce: $('announce-panel'), follow: $('follow-panel'), reveal: $('reveal-panel'), settings: $('settings-panel') } }),
     mountBoards({ ...ctx, dom: { boards: $('mini-boards'), actions: $('tables-actions') } }),
-    mountPeople({ ...ctx, dom: { rows: $('people-rows'), summary: $('people-summary'), empty: $('people-empty') } }),
+    mountPeople({ ...ctx, dom: {
+      rows: $('people-rows'), summary: $('people-summary'), empty: $('people-empty'),
+      search: $('people-search'), table: $('people-table'), shown: $('people-shown'), filter: $('people-filter'),
+    } }),
     mountConsoleProjects({ ...ctx, dom: { section: $('projects-panel') } }),
   );
   connection.start();
@@ -97,6 +105,7 @@ function render() {
   $('fac-state').textContent = state;
   $('fac-state').hidden = !state;
   renderPhases();
+  renderOverview();
   renderWorkshopActions();
   renderShare();
   for (const panel of panels) panel.render();
@@ -125,11 +134,68 @@ function renderPhases() {
   }
 }
 
-$('phase-bar').addEventListener('click', (e) => {
+$('phase-bar').addEventListener('click', async (e) => {
   const b = e.target.closest('[data-phase-button]');
   if (!b || !connection || b.dataset.phaseButton === store.workshop?.phase) return;
-  connection.send('phase.set', { phase: b.dataset.phaseButton });
+  // Every board changes at once for everyone: say how many people, and ask.
+  const phase = store.workshop.phases.find((p) => p.id === b.dataset.phaseButton);
+  const n = store.workshop.participants.filter((p) => p.role === 'participant' && !p.removed).length;
+  const ok = await askDialog({
+    title: t('fac.phaseTitle', { n, title: phase?.title ?? '' }),
+    message: t('fac.phaseConfirm'),
+    submit: t('fac.phaseYes', { title: phase?.title ?? '' }),
+  });
+  if (ok) connection.send('phase.set', { phase: b.dataset.phaseButton });
 });
+
+// --- The tables at a glance -----------------------------------------------------------------------
+
+/** Which board an event concerns, if any. */
+function boardOf(event) {
+  if (typeof event.board === 'string') return event.board;
+  if (event.card && typeof event.card === 'object') return event.card.board;
+  if (typeof event.card === 'string') return store.card(event.card)?.board;
+  if (event.cluster && typeof event.cluster === 'object') return event.cluster.board;
+  if (event.comment && typeof event.comment === 'object') return store.card(event.comment.card)?.board;
+  if (event.project && typeof event.project === 'object') return event.project.board;
+  if (typeof event.project === 'string') return store.project(event.project)?.board;
+  return null;
+}
+
+function noteActivity(event) {
+  if (!event?.at) return;
+  const board = boardOf(event);
+  if (board) activity.set(board, event.at);
+  if (Array.isArray(event.cards)) for (const c of event.cards) if (c?.board) activity.set(c.board, event.at);
+}
+
+function renderOverview() {
+  const w = store.workshop;
+  const rows = w.boards.map((board) => {
+    const people = w.participants.filter((p) => p.role === 'participant' && !p.removed && p.group === board.group);
+    const online = people.filter((p) => p.online).length;
+    const cards = w.cards.filter((c) => c.board === board.id && !c.hidden).length;
+    const at = activity.get(board.id);
+    const link = el('a', { href: `#${domId('mini', board.id)}`, text: board.title });
+    return el('tr', { dataset: { board: board.id, testid: 'overview-row' } }, [
+      el('th', { scope: 'row' }, [link, board.locked ? el('span', { className: 'badge', text: t('fac.lockedBadge') }) : null]),
+      el('td', { text: t('fac.onlineOf', { n: online, total: people.length }), dataset: { testid: 'overview-online' } }),
+      el('td', { text: String(cards), dataset: { testid: 'overview-cards' } }),
+      el('td', { text: at ? formatTime(at) : t('fac.noActivity'), dataset: { testid: 'overview-activity' } }),
+    ]);
+  });
+  const sig = JSON.stringify(rows.map((r) => r.textContent).concat([t('fac.noActivity')]));
+  if ($('overview-rows').dataset.sig !== sig) {
+    $('overview-rows').dataset.sig = sig;
+    $('overview-rows').replaceChildren(...rows);
+  }
+  const unassigned = w.participants.filter((p) => p.role === 'participant' && !p.removed && !p.group).length;
+  const projects = (w.projects ?? []).length;
+  $('overview-foot').replaceChildren(
+    document.createTextNode(`${t('fac.unassigned', { n: unassigned })} · `),
+    el('a', { href: '#projects-title', text: t('fac.projectsLink', { n: projects }), dataset: { testid: 'overview-projects' } }),
+  );
+}
 
 function renderWorkshopActions() {
   const w = store.workshop;

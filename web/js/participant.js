@@ -14,6 +14,7 @@ import { ANNOUNCEMENT_FRESH_MS } from './store.js';
 
 const ANNOUNCE_BATCH_MS = 1200;
 const ANNOUNCE_TEXT_MAX = 140;
+const NEW_CARD_MARK_MS = 3000;
 
 /**
  * Wires the participant board view.
@@ -34,6 +35,7 @@ export function mountParticipantBoard({ store, connection, dom }) {
   let dragging = null;
   let incoming = [];
   let incomingTimer = null;
+  const added = new Map(); // message id of a card.add sent from here → its column
 
   function render() {
     if (!store.ready) return;
@@ -175,11 +177,35 @@ export function mountParticipantBoard({ store, connection, dom }) {
     if (problem) { area.focus(); return; }
     const column = form.dataset.addColumn;
     const color = form.querySelector('input[type=radio]:checked')?.value ?? 'yellow';
-    send('card.add', { board: view.board.id, column, text, color, x: 0, y: endOfColumn(columnCards(column)) });
+    const id = send('card.add', { board: view.board.id, column, text, color, x: 0, y: endOfColumn(columnCards(column)) });
     area.value = '';
     area.focus();
-    announce(dom.announcer, connection.state === 'online' ? t('add.done') : t('add.queued'));
+    added.set(id, column);
+    // Where it lands (the end of the column) is shown at once, then again once it is saved.
+    showNew(`pending:${id}`);
+    if (connection.state !== 'online') announce(dom.announcer, t('add.queued'));
   }
+
+  /** Scrolls a card just added into view and marks it for a moment; the focus stays where it is. */
+  function showNew(cardId) {
+    queueMicrotask(() => queueMicrotask(() => {
+      const li = dom.board.querySelector(`[data-card="${CSS.escape(cardId)}"]`);
+      if (!li) return;
+      li.scrollIntoView({ block: 'nearest', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
+      li.classList.add('card--new');
+      setTimeout(() => li.classList.remove('card--new'), NEW_CARD_MARK_MS);
+    }));
+  }
+
+  connection.addEventListener('ack', (e) => {
+    const { command, message } = e.detail;
+    if (command?.type !== 'card.add' || !added.has(command.id)) return;
+    const column = added.get(command.id);
+    added.delete(command.id);
+    const cardId = message.result?.card;
+    if (cardId) showNew(cardId);
+    announce(dom.announcer, t('add.doneIn', { column: columnTitle(column) }));
+  });
 
   function saveEdit(form) {
     const cardId = form.closest('[data-card]').dataset.card;
@@ -338,6 +364,7 @@ export function mountParticipantBoard({ store, connection, dom }) {
   // if it is recent and this person has not dismissed it.
   const dismissedKey = () => `atelier.announcement.dismissed.${store.workshop?.id ?? ''}`;
   let shownSeq = 0;
+  let expiry = null;
   store.addEventListener('announcement', (e) => receiveAnnouncement(e.detail));
   // The welcome may have come before this board was mounted (a first join).
   if (store.workshop?.announcement) receiveAnnouncement({ ...store.workshop.announcement, live: false });
@@ -347,11 +374,18 @@ export function mountParticipantBoard({ store, connection, dom }) {
     if (!live) {
       const time = Date.parse(at ?? '');
       let dismissed = 0;
-      try { dismissed = Number(sessionStorage.getItem(dismissedKey()) ?? 0); } catch { /* no storage */ }
+      try { dismissed = Number(localStorage.getItem(dismissedKey()) ?? 0); } catch { /* no storage */ }
       if (!Number.isFinite(time) || connection.serverNow() - time > ANNOUNCEMENT_FRESH_MS || seq <= dismissed) return;
     }
     shownSeq = seq ?? 0;
     showAnnouncement(text);
+    // A message is for the moment: it goes by itself once it is no longer recent.
+    clearTimeout(expiry);
+    const time = Date.parse(at ?? '');
+    if (Number.isFinite(time)) {
+      expiry = setTimeout(() => { if (shownSeq === (seq ?? 0)) dom.announcement.hidden = true; },
+        Math.max(0, time + ANNOUNCEMENT_FRESH_MS - connection.serverNow()));
+    }
   }
 
   function showAnnouncement(text) {
@@ -360,7 +394,8 @@ export function mountParticipantBoard({ store, connection, dom }) {
     announce(dom.announcer, t('announce.message', { text }));
   }
   dom.announcement.querySelector('[data-action="dismiss-announcement"]').addEventListener('click', () => {
-    try { sessionStorage.setItem(dismissedKey(), String(shownSeq)); } catch { /* no storage */ }
+    // Remembered on this device (a reload, another tab, a new session): "J'ai lu" is said once.
+    try { localStorage.setItem(dismissedKey(), String(shownSeq)); } catch { /* no storage */ }
     dom.announcement.hidden = true;
     dom.title.focus();
   });

@@ -1,5 +1,11 @@
-// The room's boards on the projector: every table's board side by side (or only the one the
-// facilitator shows to everyone with "follow me"), text only, as large as the screen allows.
+// What the projector shows in its main area, in one of four modes chosen on the projector itself:
+// - `all`: every table's board side by side, each showing the column the phase opens (the other
+//   columns folded to their title and count); on a wall, the oldest cards of a column that does
+//   not fit give way to a "+N autres cartes" line, so the newest stay in view;
+// - `rotation`: one table at a time, large, the next one every N seconds (or on ← →);
+// - `results`: after the facilitator reveals the votes, the cards ranked by votes;
+// - `projects`: the project sheets.
+// A board the facilitator shows to everyone ("follow me") replaces whatever the mode shows.
 //
 // Only what every participant may see goes on the wall, although the projector is connected as the
 // facilitator: no hidden cards, no private cards still being written, no authors (anonymous
@@ -10,26 +16,30 @@ import { t } from './i18n.js';
 import { el, domId } from './dom.js';
 import { COLORS } from './store.js';
 
-/** The densest layout the fitting tries before letting the boards scroll (see projector.css). */
-const MAX_DENSITY = 5;
-/** The wall layout of projector.css: the page is exactly the window and the boards must fit. */
+export const MODES = ['all', 'rotation', 'results', 'projects'];
+/** The wall layout of projector.css: the page is exactly the window and what it shows must fit. */
 const WALL = matchMedia('(min-width: 60em) and (min-height: 30em)');
 
 /**
  * @param {object} parts
  * @param {import('./store.js').Store} parts.store
- * @param {{stage: HTMLElement, grid: HTMLElement, note: HTMLElement}} parts.dom
- *   stage: the scrolling area whose height the boards must fit; grid: where the boards go;
- *   note: a line under the heading (voting, private writing, the board shown to everyone)
- * @returns {{render: () => void, fit: () => void}}
+ * @param {{stage: HTMLElement, grid: HTMLElement, note: HTMLElement, viewTitle: HTMLElement,
+ *          ranking: HTMLElement, sheets: HTMLElement}} parts.dom
+ * @returns {{render: () => void, fit: () => void, setMode: (mode: string) => void, mode: () => string,
+ *            step: (delta: number) => void, setEvery: (seconds: number) => void, setPaused: (paused: boolean) => void}}
  */
 export function mountProjectorBoards({ store, dom }) {
   const sections = new Map(); // board id → {el, sig}
   const seen = new Map(); // card id → text last shown (to mark new and edited cards once)
   let first = true;
   let fitQueued = false;
-  let shown = []; // the boards on screen, in the workshop's order
-  let laneTotal = 1; // how many lanes they are spread over now
+  let mode = 'all';
+  let rotationIndex = 0;
+  let every = 20;
+  let paused = false;
+  let ticker = null;
+  let shown = []; // the boards on screen
+  let large = false; // one board on the whole area (rotation, "follow me")
 
   /** @returns {object[]} the cards of a board everyone may see, in board order. */
   function visibleCards(boardId) {
@@ -40,15 +50,45 @@ export function mountProjectorBoards({ store, dom }) {
     const w = store.workshop;
     if (!w) return;
     const focused = w.focus ? store.board(w.focus) : null;
-    shown = focused ? [focused] : w.boards;
-    dom.grid.classList.toggle('proj-grid--focus', Boolean(focused));
+    const view = focused ? 'focus' : mode;
+    dom.stage.dataset.view = view;
+    const showBoards = view === 'all' || view === 'rotation' || view === 'focus';
+    dom.grid.hidden = !showBoards;
+    dom.ranking.hidden = view !== 'results';
+    dom.sheets.hidden = view !== 'projects';
+    if (rotationIndex >= w.boards.length) rotationIndex = 0;
+    shown = view === 'focus' ? [focused] : view === 'rotation' ? w.boards.slice(rotationIndex, rotationIndex + 1) : view === 'all' ? w.boards : [];
+    large = view === 'focus' || view === 'rotation';
+    dom.grid.classList.toggle('proj-grid--focus', view === 'focus');
+    dom.grid.classList.toggle('proj-grid--large', large);
     dom.grid.dataset.focus = focused?.id ?? '';
+    // One row of boards up to five, two rows beyond (projector.css).
+    dom.grid.dataset.cols = String(shown.length <= 5 ? Math.max(1, shown.length) : Math.min(5, Math.ceil(shown.length / 2)));
+    renderViewTitle(view);
+    renderBoards();
+    if (view === 'results') renderResults();
+    if (view === 'projects') renderSheets();
+    renderNote(focused);
+    first = false;
+    scheduleFit();
+  }
 
+  function renderViewTitle(view) {
+    const w = store.workshop;
+    const text = view === 'rotation' && w.boards.length
+      ? t('proj.rotationTitle', { n: rotationIndex + 1, total: w.boards.length }) + (paused ? ` ${t('proj.rotationPaused')}` : '')
+      : view === 'results' ? t('proj.resultsTitle')
+        : view === 'projects' ? t('proj.projectsTitle') : '';
+    dom.viewTitle.textContent = text;
+    dom.viewTitle.hidden = !text;
+  }
+
+  function renderBoards() {
     const wanted = new Set(shown.map((b) => b.id));
     for (const [id, entry] of sections) {
       if (!wanted.has(id)) { entry.el.remove(); sections.delete(id); }
     }
-    for (const board of shown) {
+    shown.forEach((board, i) => {
       let entry = sections.get(board.id);
       if (!entry) {
         entry = { el: el('section', { className: 'proj-board', dataset: { board: board.id, testid: 'projector-board' } }), sig: null };
@@ -60,53 +100,7 @@ export function mountProjectorBoards({ store, dom }) {
         entry.sig = sig;
         fill(entry.el, board, cards);
       }
-    }
-    arrange();
-    renderNote(focused);
-    first = false;
-    scheduleFit();
-  }
-
-  /**
-   * How many lanes the boards may be spread over, best first: one per board up to three, then
-   * whichever of 3, 4 or 2 lanes lets the type stay larger (fit() tries them in this order).
-   */
-  function laneOptions() {
-    const n = shown.length;
-    if (!WALL.matches || n <= 1) return [1];
-    if (n <= 3) return [n];
-    if (n === 4) return [2, 4];
-    return [3, 4, 2];
-  }
-
-  /**
-   * Spreads the boards over the lanes, each board going to the lane that is the shortest so far
-   * (boards have very different heights: rows would leave holes). A lane reads top to bottom,
-   * and the lanes left to right, in the boards' order as far as heights allow.
-   */
-  function arrange(count = laneTotal) {
-    const options = laneOptions();
-    laneTotal = options.includes(count) ? count : options[0];
-    while (dom.grid.childElementCount > laneTotal) dom.grid.lastElementChild.remove();
-    while (dom.grid.childElementCount < laneTotal) dom.grid.append(el('div', { className: 'proj-lane' }));
-    const lanes = [...dom.grid.children];
-    // Every board must be in the page to be measured; all lanes have the same width.
-    for (const board of shown) {
-      const section = sections.get(board.id).el;
-      if (!lanes.includes(section.parentElement)) lanes[0].append(section);
-    }
-    const heights = lanes.map(() => 0);
-    const plan = lanes.map(() => []);
-    for (const board of shown) {
-      const section = sections.get(board.id).el;
-      const lane = heights.indexOf(Math.min(...heights));
-      plan[lane].push(section);
-      heights[lane] += section.offsetHeight;
-    }
-    plan.forEach((sectionsOfLane, i) => {
-      sectionsOfLane.forEach((section, j) => {
-        if (lanes[i].children[j] !== section) lanes[i].insertBefore(section, lanes[i].children[j] ?? null);
-      });
+      if (dom.grid.children[i] !== entry.el) dom.grid.insertBefore(entry.el, dom.grid.children[i] ?? null);
     });
   }
 
@@ -114,16 +108,23 @@ export function mountProjectorBoards({ store, dom }) {
     const w = store.workshop;
     return JSON.stringify([
       board.title, board.locked, store.group(board.group)?.title ?? '', board.columns.map((c) => [c.id, c.title, c.kind]),
-      store.phase?.open ?? [], Boolean(w.settings?.votesRevealed), w.focus === board.id,
+      store.phase?.open ?? [], Boolean(w.settings?.votesRevealed), w.focus === board.id, large,
       cards.map((c) => [c.id, c.text, c.color, c.column, c.cluster, c.votes]),
       store.clustersOf(board.id).map((k) => [k.id, k.title]), t('board.empty'),
     ]);
   }
 
+  /** The columns the phase opens: they get the space. With none open, every column with cards. */
+  function openColumns(board, cards) {
+    const open = new Set(store.phase?.open ?? []);
+    const opened = board.columns.filter((c) => open.has(c.kind));
+    return new Set((opened.length ? opened : board.columns.filter((c) => cards.some((x) => x.column === c.id))).map((c) => c.id));
+  }
+
   function fill(section, board, cards) {
     const w = store.workshop;
     const titleId = domId('proj', board.id, 'title');
-    const open = new Set(store.phase?.open ?? []);
+    const expanded = openColumns(board, cards);
     const group = store.group(board.group);
     const meta = [
       group && group.title !== board.title ? group.title : '',
@@ -133,24 +134,25 @@ export function mountProjectorBoards({ store, dom }) {
     section.setAttribute('aria-labelledby', titleId);
     section.classList.toggle('proj-board--focus', w.focus === board.id);
     // An empty column the phase does not open (e.g. "Projets" while the room finds problems) is
-    // left out: the wall's width goes to the columns that have something to read.
-    const columns = board.columns.filter((column) => open.has(column.kind) || cards.some((c) => c.column === column.id)).map((column) => {
+    // left out; a column with cards the phase does not open is folded to its title and count (on
+    // one large board, it keeps a narrow strip of its cards).
+    const columns = board.columns.filter((column) => expanded.has(column.id) || cards.some((c) => c.column === column.id)).map((column) => {
       const inColumn = cards.filter((c) => c.column === column.id);
       const colTitleId = domId('proj', board.id, column.id);
-      const isOpen = open.has(column.kind);
+      const isOpen = expanded.has(column.id);
+      const folded = !isOpen && !large;
       return el('section', {
-        className: `proj-col${isOpen ? ' proj-col--open' : ''}`,
-        // A column's share of the board's width follows how many cards it holds.
-        dataset: { column: column.id, kind: column.kind, weight: String(Math.min(4, Math.max(1, inColumn.length))) },
+        className: `proj-col${isOpen ? ' proj-col--open' : ''}${folded ? ' proj-col--folded' : ''}`,
+        dataset: { column: column.id, kind: column.kind },
         attrs: { 'aria-labelledby': colTitleId },
       }, [
         el('h4', { className: 'proj-col__title', id: colTitleId }, [
-          el('span', { text: column.title }),
+          el('span', { className: 'proj-col__name', text: column.title }),
           el('span', { className: 'proj-col__count', text: t('board.count', { n: inColumn.length }) }),
-          isOpen ? el('span', { className: 'proj-col__open', text: t('proj.openColumn') }) : null,
         ]),
+        el('p', { className: 'proj-col__more', hidden: true, dataset: { testid: 'projector-more' } }),
         inColumn.length
-          ? el('ul', { className: 'proj-cards', attrs: { 'aria-labelledby': colTitleId } }, slots(inColumn).map(renderSlot))
+          ? el('ul', { className: 'proj-cards', hidden: folded, attrs: { 'aria-labelledby': colTitleId } }, slots(inColumn).map(renderSlot))
           : el('p', { className: 'proj-col__empty', text: t('board.empty') }),
       ]);
     });
@@ -188,10 +190,14 @@ export function mountProjectorBoards({ store, dom }) {
     ]);
   }
 
+  function votesRevealed() {
+    return Boolean(store.workshop.settings?.votesRevealed);
+  }
+
   function renderCard(card) {
     const fresh = !first && seen.get(card.id) !== card.text;
     const color = COLORS.includes(card.color) ? card.color : 'yellow';
-    const revealed = Boolean(store.workshop.settings?.votesRevealed) && typeof card.votes === 'number';
+    const revealed = votesRevealed() && typeof card.votes === 'number';
     return el('li', {
       className: `proj-card proj-card--${color}${fresh ? ' proj-card--new' : ''}${revealed && card.votes > 0 ? ' proj-card--voted' : ''}`,
       dataset: { card: card.id, testid: 'projector-card' },
@@ -199,6 +205,80 @@ export function mountProjectorBoards({ store, dom }) {
       el('p', { className: 'proj-card__text', text: card.text, dataset: { testid: 'projector-card-text' } }),
       revealed ? el('p', { className: 'proj-card__votes', text: t('card.votes', { n: card.votes }), dataset: { testid: 'projector-votes' } }) : null,
     ]);
+  }
+
+  // --- Results: the cards ranked by votes -------------------------------------------------------
+
+  /** @returns {{card: object, board: object, rank: number}[]} cards with votes, most voted first. */
+  function ranking() {
+    const w = store.workshop;
+    const list = [];
+    w.boards.forEach((board, b) => {
+      visibleCards(board.id).forEach((card, i) => {
+        if (typeof card.votes === 'number' && card.votes > 0) list.push({ card, board, order: b * 100000 + i });
+      });
+    });
+    list.sort((a, b) => b.card.votes - a.card.votes || a.order - b.order);
+    // Equal votes share a rank (1, 2, 2, 4).
+    let rank = 0;
+    return list.map((entry, i) => {
+      if (i === 0 || list[i - 1].card.votes !== entry.card.votes) rank = i + 1;
+      return { ...entry, rank };
+    });
+  }
+
+  function renderResults() {
+    if (!votesRevealed()) {
+      dom.ranking.replaceChildren(el('p', { className: 'proj-empty', text: t('proj.resultsHidden'), dataset: { testid: 'projector-results-empty' } }));
+      return;
+    }
+    const ranked = ranking();
+    if (!ranked.length) {
+      dom.ranking.replaceChildren(el('p', { className: 'proj-empty', text: t('proj.resultsNone'), dataset: { testid: 'projector-results-empty' } }));
+      return;
+    }
+    dom.ranking.replaceChildren(
+      el('ol', { className: 'proj-rank', attrs: { 'aria-label': t('proj.resultsTitle') } }, ranked.map(({ card, board, rank }) => {
+        const color = COLORS.includes(card.color) ? card.color : 'yellow';
+        return el('li', { className: `proj-rank__item proj-card--${color}`, dataset: { card: card.id, testid: 'projector-rank-item', votes: String(card.votes) } }, [
+          el('p', { className: 'proj-rank__pos', text: t('proj.rank', { n: rank }) }),
+          el('p', { className: 'proj-rank__votes proj-card__votes', text: t('card.votes', { n: card.votes }), dataset: { testid: 'projector-rank-votes' } }),
+          el('p', { className: 'proj-rank__text proj-card__text', text: card.text, dataset: { testid: 'projector-rank-text' } }),
+          el('p', { className: 'proj-rank__table', text: board.title }),
+        ]);
+      })),
+      el('p', { className: 'proj-col__more', hidden: true, dataset: { testid: 'projector-more' } }),
+    );
+  }
+
+  // --- Project sheets ---------------------------------------------------------------------------
+
+  function renderSheets() {
+    const projects = store.workshop.projects ?? [];
+    if (!projects.length) {
+      dom.sheets.replaceChildren(el('p', { className: 'proj-empty', text: t('proj.projectsNone'), dataset: { testid: 'projector-projects-empty' } }));
+      return;
+    }
+    dom.sheets.replaceChildren(
+      el('ul', { className: 'proj-sheets__list' }, projects.map((p) => {
+        const board = store.board(p.board);
+        const titleId = domId('proj-sheet', p.id);
+        const lead = p.lead?.name ?? '';
+        const partners = (p.partners ?? []).map((x) => x?.name).filter(Boolean);
+        return el('li', { className: 'proj-sheet', dataset: { project: p.id, testid: 'projector-sheet' }, attrs: { 'aria-labelledby': titleId } }, [
+          el('h3', { className: 'proj-sheet__title', id: titleId, text: p.title }),
+          el('p', { className: 'proj-sheet__meta' }, [
+            el('span', { className: `badge badge--status badge--${p.status}`, text: t(`project.status.${p.status}`) }),
+            el('span', { text: ` ${[board?.title, t('project.supporters', { n: p.supportCount ?? (p.supporters ?? []).length })].filter(Boolean).join(' · ')}` }),
+          ]),
+          p.summary ? el('p', { className: 'proj-sheet__summary', text: p.summary }) : null,
+          lead ? el('p', { className: 'proj-sheet__line', text: `${t('project.field.lead')} : ${lead}` }) : null,
+          partners.length ? el('p', { className: 'proj-sheet__line', text: `${t('project.field.partners')} : ${partners.join(', ')}` }) : null,
+          p.territory ? el('p', { className: 'proj-sheet__line', text: `${t('project.field.territory')} : ${p.territory}` }) : null,
+        ]);
+      })),
+      el('p', { className: 'proj-col__more', hidden: true, dataset: { testid: 'projector-more' } }),
+    );
   }
 
   function renderNote(focused) {
@@ -214,6 +294,8 @@ export function mountProjectorBoards({ store, dom }) {
     dom.note.hidden = parts.length === 0;
   }
 
+  // --- Fitting: nothing leaves the wall ---------------------------------------------------------
+
   function scheduleFit() {
     if (fitQueued) return;
     fitQueued = true;
@@ -221,37 +303,95 @@ export function mountProjectorBoards({ store, dom }) {
   }
 
   /**
-   * Picks the largest type that keeps every board on the screen; past the smallest one the boards
-   * scroll. Only on screens wide enough for the projector layout (projector.css).
+   * Hides, in each list that does not fit its box, the first items (the oldest cards, the lowest
+   * ranks come last so those go first) until it fits, and says how many are not shown. Only on
+   * screens wide enough for the wall layout; elsewhere everything shows and the page scrolls.
    */
   function fit() {
-    const stage = dom.stage;
-    if (!WALL.matches) {
-      stage.dataset.density = '0';
-      stage.dataset.overflow = 'false';
-      stage.removeAttribute('tabindex');
-      arrange();
-      return;
+    for (const col of dom.grid.querySelectorAll('.proj-col')) {
+      const list = col.querySelector('.proj-cards');
+      const more = col.querySelector('.proj-col__more');
+      if (!list) continue;
+      const cards = [...list.querySelectorAll('.proj-card')];
+      if (col.classList.contains('proj-col--folded')) continue;
+      trim(list, cards, more, 'oldest');
     }
-    stage.dataset.overflow = 'false';
-    for (let density = 0; density <= MAX_DENSITY; density += 1) {
-      stage.dataset.density = String(density);
-      for (const count of laneOptions()) {
-        arrange(count);
-        if (stage.scrollHeight <= stage.clientHeight + 1) {
-          stage.removeAttribute('tabindex');
-          return;
-        }
+    const rank = dom.ranking.querySelector('.proj-rank');
+    if (rank && !dom.ranking.hidden) trim(rank, [...rank.children], dom.ranking.querySelector('.proj-col__more'), 'last');
+    const sheets = dom.sheets.querySelector('.proj-sheets__list');
+    if (sheets && !dom.sheets.hidden) trim(sheets, [...sheets.children], dom.sheets.querySelector('.proj-col__more'), 'last');
+  }
+
+  /**
+   * @param {HTMLElement} box the list whose overflow is clipped
+   * @param {HTMLElement[]} items in reading order
+   * @param {HTMLElement|null} more the "+N" line
+   * @param {'oldest'|'last'} drop which end gives way
+   */
+  function trim(box, items, more, drop) {
+    for (const item of items) item.hidden = false;
+    for (const cluster of box.querySelectorAll('.proj-cluster')) cluster.hidden = false;
+    if (more) more.hidden = true;
+    box.classList.remove('proj-roomy');
+    if (!WALL.matches) return;
+    const overflows = () => box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1;
+    // With room to spare, cards show more of their text; else three lines, then the oldest go.
+    box.classList.add('proj-roomy');
+    if (overflows()) box.classList.remove('proj-roomy');
+    let hiddenCount = 0;
+    const order = drop === 'oldest' ? items : [...items].reverse();
+    for (const item of order) {
+      if (!overflows()) break;
+      if (hiddenCount === items.length - 1) break; // keep at least one
+      item.hidden = true;
+      hiddenCount += 1;
+      const cluster = item.closest('.proj-cluster');
+      if (cluster && ![...cluster.querySelectorAll('.proj-card')].some((c) => !c.hidden)) cluster.hidden = true;
+      if (more) {
+        more.hidden = false;
+        more.textContent = drop === 'oldest' ? t('proj.moreCards', { n: hiddenCount }) : t('proj.moreItems', { n: hiddenCount });
       }
     }
-    arrange(laneOptions()[0]);
-    // Still too much at the smallest size: the boards scroll, and the keyboard can scroll them.
-    stage.dataset.overflow = 'true';
-    stage.tabIndex = 0;
+    // The last item alone does not fit either: it is clamped by its own box (line clamp).
+  }
+
+  // --- Modes --------------------------------------------------------------------------------------
+
+  function setMode(next) {
+    if (!MODES.includes(next)) return;
+    mode = next;
+    restartRotation();
+    render();
+  }
+
+  function step(delta) {
+    const n = store.workshop?.boards.length ?? 0;
+    if (!n) return;
+    rotationIndex = (rotationIndex + delta + n) % n;
+    restartRotation();
+    render();
+  }
+
+  function restartRotation() {
+    clearInterval(ticker);
+    ticker = null;
+    if (mode === 'rotation' && !paused) ticker = setInterval(() => step(1), every * 1000);
+  }
+
+  function setEvery(seconds) {
+    if (!(seconds > 0)) return;
+    every = seconds;
+    restartRotation();
+  }
+
+  function setPaused(value) {
+    paused = Boolean(value);
+    restartRotation();
+    render();
   }
 
   window.addEventListener('resize', scheduleFit);
-  // A marked card is marked once: moving it to another lane must not replay the mark.
+  // A marked card is marked once: a later re-render must not replay the mark.
   dom.grid.addEventListener('animationend', (e) => e.target.classList?.remove('proj-card--new'));
-  return { render, fit: scheduleFit };
+  return { render, fit: scheduleFit, setMode, mode: () => mode, step, setEvery, setPaused, paused: () => paused, every: () => every };
 }

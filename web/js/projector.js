@@ -5,31 +5,49 @@
 // It connects with the facilitator's credentials (the same link as the console; credentials.js
 // keeps the key out of the address bar, which is on the wall) but is strictly read-only: this page
 // never calls Connection.send, so the only messages it sends are the join and the heartbeat pings.
-// The buttons it has (hide the code, full screen, language) only change this screen.
+// The buttons it has (what to show, hide the code, full screen, language), behind its "Affichage"
+// toolbar and its keyboard shortcuts, only change this screen. The mode is in the address too
+// (`#…&mode=rotation&every=20`), so a bookmarked wall comes back as it was.
 
 import { applyTranslations, bindLanguageSwitch, languageEvents, t } from './i18n.js';
 import { Connection } from './socket.js';
 import { ANNOUNCEMENT_FRESH_MS, Store } from './store.js';
 import { el } from './dom.js';
 import { mountCountdown } from './timer.js';
-import { mountProjectorBoards } from './projector-boards.js';
+import { MODES, mountProjectorBoards } from './projector-boards.js';
 import { announce, errorText, normaliseCode, showConnectionState, showError } from './ui.js';
 import { readFacilitatorCredentials } from './credentials.js';
 
 const $ = (id) => document.getElementById(id);
 const JOIN_HIDDEN_KEY = 'atelier.projector.joinHidden';
+const DISMISSED_KEY = 'atelier.projector.dismissed';
+let shownSeq = 0;
 
 applyTranslations();
 bindLanguageSwitch(document.querySelector('[data-testid="lang-switch"]'));
 
+const startView = readView();
 const credentials = readFacilitatorCredentials();
-// A new link pasted into the same tab only changes the fragment: start over with it.
-window.addEventListener('hashchange', () => location.reload());
+// A new link pasted into the same tab only changes the fragment: start over with it; a fragment
+// that only changes the mode (typed by hand) changes the mode.
+window.addEventListener('hashchange', () => {
+  const hash = new URLSearchParams(location.hash.slice(1));
+  if (hash.has('key') || (hash.get('workshop') && hash.get('workshop') !== credentials.workshop)) { location.reload(); return; }
+  const view = readView();
+  if (view.every) { boards.setEvery(view.every); $('rotation-every').value = String(view.every); }
+  if (view.mode) boards.setMode(view.mode);
+  renderControls();
+});
 const store = new Store();
 let connection = null;
 let countdown = null;
 let joinHidden = readJoinHidden();
-const boards = mountProjectorBoards({ store, dom: { stage: $('proj-boards'), grid: $('proj-grid'), note: $('proj-note') } });
+const boards = mountProjectorBoards({ store, dom: {
+  stage: $('proj-boards'), grid: $('proj-grid'), note: $('proj-note'), viewTitle: $('proj-view-title'),
+  ranking: $('proj-ranking'), sheets: $('proj-sheets'),
+} });
+if (startView.every) { boards.setEvery(startView.every); $('rotation-every').value = String(startView.every); }
+if (startView.mode) boards.setMode(startView.mode);
 
 if (!credentials.workshop || !credentials.key) {
   showError($('proj-alerts'), t('fac.missingKey'));
@@ -55,7 +73,8 @@ if (!credentials.workshop || !credentials.key) {
   store.addEventListener('phasechanged', () => announce($('announcer'), t('announce.phase', { title: store.phase?.title ?? '' })));
   store.addEventListener('votesrevealed', () => announce($('announcer'), t('announce.votesRevealed')));
   store.addEventListener('announcement', (e) => {
-    if (e.detail.live || isRecent(e.detail.at)) showAnnouncement(e.detail.text);
+    if (e.detail.seq && e.detail.seq <= dismissedSeq()) return; // hidden on this wall already
+    if (e.detail.live || isRecent(e.detail.at)) { shownSeq = e.detail.seq ?? 0; showAnnouncement(e.detail.text); }
   });
   store.addEventListener('focus', (e) => {
     const board = e.detail.board ? store.board(e.detail.board) : null;
@@ -141,7 +160,13 @@ function isRecent(at) {
   return Number.isFinite(time) && connection && connection.serverNow() - time <= ANNOUNCEMENT_FRESH_MS;
 }
 
+/** The last message hidden on this wall ("Ne plus afficher"): not shown again after a reload. */
+function dismissedSeq() {
+  try { return Number(sessionStorage.getItem(`${DISMISSED_KEY}.${credentials.workshop}`) ?? 0); } catch { return 0; }
+}
+
 $('announcement-hide').addEventListener('click', () => {
+  try { sessionStorage.setItem(`${DISMISSED_KEY}.${credentials.workshop}`, String(shownSeq)); } catch { /* not remembered */ }
   $('proj-announcement').hidden = true;
   $('main').focus();
   boards.fit();
@@ -154,6 +179,10 @@ function readJoinHidden() {
 }
 
 function renderControls() {
+  for (const b of document.querySelectorAll('button[data-mode]')) b.setAttribute('aria-pressed', String(b.dataset.mode === boards.mode()));
+  const pause = $('rotation-pause');
+  pause.setAttribute('aria-pressed', String(boards.paused()));
+  pause.textContent = boards.paused() ? t('proj.rotationResume') : t('proj.rotationPause');
   const toggle = $('toggle-join');
   toggle.textContent = joinHidden ? t('proj.showJoin') : t('proj.hideJoin');
   toggle.setAttribute('aria-expanded', String(!joinHidden));
@@ -182,6 +211,70 @@ languageEvents.addEventListener('change', () => {
   render();
   countdown?.render();
   refreshConnection();
+});
+
+// --- What to show: the toolbar, the keys, the address -----------------------------------------
+
+/** @returns {{mode: string|null, every: number|null}} the mode and rotation period in the fragment. */
+function readView() {
+  const hash = new URLSearchParams(location.hash.slice(1));
+  const mode = MODES.includes(hash.get('mode')) ? hash.get('mode') : null;
+  const every = Number(hash.get('every'));
+  return { mode, every: Number.isInteger(every) && every >= 5 && every <= 600 ? every : null };
+}
+
+/** Writes the mode into the address without reloading (replaceState fires no hashchange). */
+function writeView() {
+  const hash = new URLSearchParams(location.hash.slice(1));
+  hash.delete('key');
+  hash.set('mode', boards.mode());
+  hash.set('every', String(boards.every()));
+  try { history.replaceState(null, '', `${location.pathname}${location.search}#${hash}`); } catch { /* keep it */ }
+}
+
+function chooseMode(mode) {
+  boards.setMode(mode);
+  writeView();
+  renderControls();
+  announce($('announcer'), t('proj.modeAnnounce', { mode: t(`proj.mode.${mode}`) }));
+}
+
+function setToolbar(open) {
+  $('proj-toolbar').hidden = !open;
+  $('tools-toggle').setAttribute('aria-expanded', String(open));
+}
+
+$('tools-toggle').addEventListener('click', () => setToolbar($('proj-toolbar').hidden));
+// A click elsewhere on the wall closes the toolbar (it floats over the boards).
+document.addEventListener('pointerdown', (e) => {
+  if (!$('proj-toolbar').hidden && !e.target.closest('.proj-tools')) setToolbar(false);
+});
+$('proj-toolbar').addEventListener('click', (e) => {
+  const b = e.target.closest('[data-mode]');
+  if (b) chooseMode(b.dataset.mode);
+});
+$('rotation-every').addEventListener('change', () => {
+  boards.setEvery(Number($('rotation-every').value));
+  writeView();
+});
+$('rotation-pause').addEventListener('click', () => { boards.setPaused(!boards.paused()); renderControls(); });
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && !$('proj-toolbar').hidden) {
+    setToolbar(false);
+    $('tools-toggle').focus();
+    return;
+  }
+  if (e.ctrlKey || e.metaKey || e.altKey || e.target.closest?.('input, select, textarea')) return;
+  // Arrows and page keys (what a presenter's remote sends) change the table shown in rotation.
+  if (boards.mode() === 'rotation' && ['ArrowRight', 'PageDown', 'ArrowLeft', 'PageUp'].includes(e.key)) {
+    boards.step(e.key === 'ArrowRight' || e.key === 'PageDown' ? 1 : -1);
+    e.preventDefault();
+    return;
+  }
+  // Character shortcuts can be turned off (WCAG 2.1.4), with the checkbox in the toolbar.
+  if (!$('shortcuts').checked) return;
+  const index = ['1', '2', '3', '4'].indexOf(e.key);
+  if (index >= 0) { chooseMode(MODES[index]); e.preventDefault(); }
 });
 
 renderControls();

@@ -5,7 +5,7 @@ import { t } from './i18n.js';
 import { el, button, renderIfChanged } from './dom.js';
 import { askDialog } from './dialog.js';
 import { ProjectEditor, lastEditLine } from './project-editor.js';
-import { announce } from './ui.js';
+import { announce, formatDateTime } from './ui.js';
 
 /**
  * A receipt as a line, with the Démarches Simplifiées link when there is one.
@@ -13,7 +13,7 @@ import { announce } from './ui.js';
  * @returns {HTMLElement}
  */
 export function receiptLine(receipt) {
-  const when = new Date(receipt.at).toLocaleString();
+  const when = formatDateTime(receipt.at);
   const parts = [el('span', { text: t(`receipt.${receipt.channel}`, { reference: receipt.reference, number: receipt.number ?? '', when }) })];
   if (receipt.url && /^https?:\/\//.test(receipt.url)) {
     parts.push(' ', el('a', {

@@ -8,6 +8,8 @@ import { announce } from './ui.js';
 
 const TICK_MS = 250;
 const WARN_AT_S = 60;
+/** How long "temps écoulé" stays after the end: then the countdown goes (at once on a phase change). */
+export const ENDED_SHOWN_MS = 10000;
 
 /**
  * @param {number} seconds
@@ -54,7 +56,8 @@ export function mountCountdown({ store, connection, node, announcer }) {
   let ticker = null;
   let warned = false;
   let lastLabel = '';
-  let ended = false; // the time ran out: say so until the next timer (or a stop)
+  let ended = false; // the time ran out: say so for a moment (ENDED_SHOWN_MS), then nothing
+  let endedTimeout = null;
 
   function render() {
     const timer = store.workshop?.timer ?? null;
@@ -96,7 +99,18 @@ export function mountCountdown({ store, connection, node, announcer }) {
     const { kind } = e.detail;
     if (kind === 'started') warned = false;
     ended = kind === 'ended';
-    if (ended) announce(announcer, t('timer.ended'));
+    clearTimeout(endedTimeout);
+    if (ended) {
+      announce(announcer, t('timer.ended'));
+      endedTimeout = setTimeout(() => { ended = false; render(); }, ENDED_SHOWN_MS);
+    }
+    render();
+  });
+  // A new phase starts clean: an ended countdown does not follow the room into it.
+  store.addEventListener('phasechanged', () => {
+    if (!ended) return;
+    ended = false;
+    clearTimeout(endedTimeout);
     render();
   });
   store.addEventListener('change', render);

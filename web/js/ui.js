@@ -89,6 +89,33 @@ export function saveJSON(key, value) {
   } catch { /* storage full or disabled */ }
 }
 
+/** Workshops happen in France: times are shown in Paris time, whatever the device's zone. */
+export const TIME_ZONE = 'Europe/Paris';
+
+/**
+ * A time of day (e.g. "14:05"), in the workshop's time zone and the interface's language.
+ * @param {string|number|Date} when an ISO date, a timestamp or a Date
+ * @returns {string}
+ */
+export function formatTime(when) {
+  const date = when instanceof Date ? when : new Date(when);
+  if (Number.isNaN(date.getTime())) return '';
+  return new Intl.DateTimeFormat(language() === 'fr' ? 'fr-FR' : 'en-GB', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit' }).format(date);
+}
+
+/**
+ * A date and time (e.g. "28/11/2026 14:05"), in the workshop's time zone.
+ * @param {string|number|Date} when
+ * @returns {string}
+ */
+export function formatDateTime(when) {
+  const date = when instanceof Date ? when : new Date(when);
+  if (Number.isNaN(date.getTime())) return '';
+  return new Intl.DateTimeFormat(language() === 'fr' ? 'fr-FR' : 'en-GB', {
+    timeZone: TIME_ZONE, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit',
+  }).format(date);
+}
+
 /**
  * Normalises a join code: upper case, letters and digits only, `XXXX-XXXX` when 8 long.
  * @param {string} raw
