@@ -202,6 +202,7 @@ export class BoardView {
       writer: !this.readOnly && (store.isFacilitator || (role === 'participant' && board.group === store.you?.group)),
       moderation: this.moderation && store.isFacilitator,
       voting: Boolean(phase?.voting) && role === 'participant' && !this.readOnly,
+      votingOpen: store.votingOpen,
       myVotes: store.myVotes,
       votesLeft: store.votesLeft,
       maxPerCard: store.workshop?.settings?.maxVotesPerCard ?? 1,

@@ -27,6 +27,7 @@ export function cardSignature(view, card, ctx) {
   return JSON.stringify([
     card.text, card.color, card.pending, card.pendingAdd, authorLabel(card, store), card.votes, card.private,
     card.hidden, card.cluster, ctx.prev?.title, ctx.next?.title, ctx.frozen, ctx.writer, ctx.moderation, ctx.voting,
+    ctx.votingOpen, ctx.voting && store.mayVoteOn(card),
     ctx.votesLeft, ctx.maxPerCard, ctx.myVotes[card.id] ?? 0, view.editing.has(card.id), view.confirmingDelete.has(card.id),
     view.openComments.has(card.id), view.openTools.has(card.id), store.commentsOf(card.id).map((c) => [c.id, c.text, c.pending, authorLabel(c, store)]),
     t('card.edit'),
@@ -51,7 +52,7 @@ export function cardBody(view, card, ctx) {
   parts.push(meta(view, card, mine));
   if (card.pendingAdd) return parts.filter(Boolean);
 
-  if (full && ctx.voting && !ctx.frozen) parts.push(voteRow(card, ctx));
+  if (full && ctx.voting && !ctx.frozen) parts.push(voteRow(card, ctx, store.mayVoteOn(card)));
   if (view.confirmingDelete.has(card.id)) {
     parts.push(el('div', { className: 'card__confirm', attrs: { role: 'group', 'aria-label': t('card.deleteConfirm') } }, [
       el('p', { className: 'card__confirm-text', text: t('card.deleteConfirm') }),
@@ -143,28 +144,36 @@ function moveItem(action, arrow, column, before) {
   return menuItem(action, before ? [arrowSpan, label] : [label, arrowSpan], { testid: `card-${action}`, dataset: { target: column.id } });
 }
 
-function voteRow(card, ctx) {
+/**
+ * "Voter" where a dot may go (a column the phase votes on, not one's own card unless allowed, while
+ * the vote is open), one's dots and "Retirer mon vote" while it is open; once it is closed, only
+ * one's dots.
+ */
+function voteRow(card, ctx, votable) {
   const mine = ctx.myVotes[card.id] ?? 0;
-  const canVote = ctx.votesLeft > 0 && mine < ctx.maxPerCard;
-  // aria-disabled rather than disabled: the button keeps focus after the last vote is spent.
-  const row = el('div', { className: 'card__votes' }, [el('button', {
-    type: 'button', className: 'btn btn--small btn--vote', text: t('card.vote'), title: t('card.voteLabel'),
-    dataset: { action: 'vote', testid: 'card-vote' }, attrs: { 'aria-disabled': canVote ? null : 'true' },
-  })]);
-  if (!canVote) {
-    // A greyed button says why.
-    const whyId = domId('vote-why', card.id);
-    row.firstChild.dataset.describedExtra = whyId;
-    row.append(el('span', { className: 'vote-why', id: whyId, text: ctx.votesLeft <= 0 ? t('card.voteNoneLeft') : t('card.voteMaxed', { n: ctx.maxPerCard }), dataset: { testid: 'vote-why' } }));
+  const dots = mine > 0 ? el('span', { className: 'vote-dots', text: t('card.myVotes', { n: mine }), dataset: { testid: 'my-votes' } }) : null;
+  if (!ctx.votingOpen) return dots ? el('div', { className: 'card__votes' }, [dots]) : null;
+  if (!votable && !mine) return null;
+  const row = el('div', { className: 'card__votes' });
+  if (votable) {
+    const canVote = ctx.votesLeft > 0 && mine < ctx.maxPerCard;
+    // aria-disabled rather than disabled: the button keeps focus after the last vote is spent.
+    row.append(el('button', {
+      type: 'button', className: 'btn btn--small btn--vote', text: t('card.vote'), title: t('card.voteLabel'),
+      dataset: { action: 'vote', testid: 'card-vote' }, attrs: { 'aria-disabled': canVote ? null : 'true' },
+    }));
+    if (!canVote) {
+      // A greyed button says why.
+      const whyId = domId('vote-why', card.id);
+      row.firstChild.dataset.describedExtra = whyId;
+      row.append(el('span', { className: 'vote-why', id: whyId, text: ctx.votesLeft <= 0 ? t('card.voteNoneLeft') : t('card.voteMaxed', { n: ctx.maxPerCard }), dataset: { testid: 'vote-why' } }));
+    }
   }
-  if (mine > 0) {
-    row.append(
-      el('span', { className: 'vote-dots', text: t('card.myVotes', { n: mine }), dataset: { testid: 'my-votes' } }),
-      el('button', {
-        type: 'button', className: 'btn btn--small', text: t('card.retract'),
-        dataset: { action: 'retract', testid: 'card-retract' }, title: t('card.retractLabel'),
-      }),
-    );
+  if (dots) {
+    row.append(dots, el('button', {
+      type: 'button', className: 'btn btn--small', text: t('card.retract'),
+      dataset: { action: 'retract', testid: 'card-retract' }, title: t('card.retractLabel'),
+    }));
   }
   return row;
 }

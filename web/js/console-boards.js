@@ -53,8 +53,8 @@ export function mountBoards({ store, send, announcer, dom }) {
     const w = store.workshop;
     const { view, people, tools, badges } = views.get(board.id);
     const here = w.participants.filter((p) => p.group === board.group && p.role === 'participant' && !p.removed);
-    const group = store.group(board.group);
-    people.textContent = [group && group.title !== board.title ? group.title : '', t('fac.people', { n: here.length })].filter(Boolean).join(' · ');
+    // Named by the board alone: the group sitting here may have started at another table.
+    people.textContent = t('fac.people', { n: here.length });
     const host = board.host ? store.participant(board.host) : null;
     badges.textContent = [
       board.locked ? t('fac.lockedBadge') : '',

@@ -4,7 +4,7 @@ import { t } from './i18n.js';
 import { el, button, renderIfChanged } from './dom.js';
 import { confirmDialog } from './dialog.js';
 import { mountCountdown } from './timer.js';
-import { announce } from './ui.js';
+import { announce, votersText } from './ui.js';
 
 const MAX_TIMER_S = 21600;
 
@@ -60,7 +60,13 @@ export function mountControls({ store, connection, send, announcer, dom }) {
     });
     buttons.addEventListener('click', (e) => {
       const action = e.target.closest('[data-action]')?.dataset.action;
-      if (action) send(`timer.${action.slice('timer-'.length)}`, {});
+      if (action === 'timer-add') {
+        // "+1 min": the same countdown, a minute longer (paused stays paused).
+        send('timer.add', { seconds: 60 });
+        announce(announcer, t('timer.addedAnnounce'));
+      } else if (action) {
+        send(`timer.${action.slice('timer-'.length)}`, {});
+      }
     });
     return () => {
       const timer = store.workshop.timer;
@@ -69,6 +75,7 @@ export function mountControls({ store, connection, send, announcer, dom }) {
         timer.endsAt
           ? button('timer-pause', t('timer.pause'), { dataset: { testid: 'timer-pause' } })
           : button('timer-resume', t('timer.resume'), { dataset: { testid: 'timer-resume' } }),
+        button('timer-add', t('timer.addMinute'), { dataset: { testid: 'timer-add' }, attrs: { 'aria-label': t('timer.addMinuteLabel') } }),
         button('timer-stop', t('timer.stop'), { className: 'btn--quiet-danger', dataset: { testid: 'timer-stop' } }),
       ]));
     };
@@ -84,7 +91,15 @@ export function mountControls({ store, connection, send, announcer, dom }) {
       text, error,
       el('button', { type: 'submit', className: 'btn btn--primary', text: t('fac.announceSend'), dataset: { testid: 'announce-send' } }),
     ]);
-    dom.announce.append(form);
+    // The message on the screens now, and "Retirer le message" to take it off all of them.
+    const current = el('div', { className: 'announce-current', dataset: { testid: 'announce-current' } });
+    dom.announce.append(current, form);
+    current.addEventListener('click', (e) => {
+      if (e.target.closest('[data-action]')?.dataset.action !== 'announcement-withdraw') return;
+      send('announcement.withdraw', {});
+      announce(announcer, t('fac.announceWithdrawn'));
+      text.focus();
+    });
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       const value = text.value.trim();
@@ -94,7 +109,14 @@ export function mountControls({ store, connection, send, announcer, dom }) {
       text.value = '';
       announce(announcer, t('fac.announceSent'));
     });
-    return () => {};
+    return () => {
+      const shown = store.workshop.announcement;
+      renderIfChanged(current, JSON.stringify([shown?.text ?? null, store.workshop.closed, t('fac.announceWithdraw')]), () => (!shown ? [] : [
+        el('p', { className: 'announce-current__label', text: t('fac.announceCurrent') }),
+        el('p', { className: 'announce-current__text', text: shown.text, dataset: { testid: 'announce-current-text' } }),
+        button('announcement-withdraw', t('fac.announceWithdraw'), { className: 'btn--small', dataset: { testid: 'announcement-withdraw' } }),
+      ]));
+    };
   }
 
   // --- Follow me --------------------------------------------------------------------------------
@@ -125,6 +147,9 @@ export function mountControls({ store, connection, send, announcer, dom }) {
     dom.reveal.append(body);
     body.addEventListener('click', async (e) => {
       const action = e.target.closest('[data-action]')?.dataset.action;
+      if (action === 'votes-close' && await confirmDialog(t('fac.closeVotesTitle'), t('fac.closeVotesConfirm', { n: store.workshop.voters ?? 0 }), t('fac.closeVotes'))) {
+        send('votes.close', {});
+      }
       if (action === 'votes-reveal' && await confirmDialog(t('fac.revealVotesTitle'), t('fac.revealVotesConfirm'), t('fac.revealVotes'))) {
         send('votes.reveal', {});
       }
@@ -135,9 +160,14 @@ export function mountControls({ store, connection, send, announcer, dom }) {
     return () => {
       const w = store.workshop;
       const revealed = Boolean(w.settings?.votesRevealed);
+      const voting = Boolean(store.phase?.voting);
+      const closable = voting && !revealed && !w.votesClosed && !w.closed;
       const privateCards = w.cards.filter((c) => c.private).length;
-      renderIfChanged(body, JSON.stringify([revealed, privateCards, w.closed, t('fac.revealVotes')]), () => [
-        el('p', { text: revealed ? t('fac.votesRevealed') : t('fac.votesSecret'), dataset: { testid: 'votes-state' } }),
+      const state = revealed ? t('fac.votesRevealed') : w.votesClosed ? t('fac.votesClosedState') : t('fac.votesSecret');
+      renderIfChanged(body, JSON.stringify([revealed, voting, w.votesClosed, w.voters, privateCards, w.closed, t('fac.revealVotes')]), () => [
+        el('p', { text: state, dataset: { testid: 'votes-state' } }),
+        voting ? el('p', { text: votersText(w.voters ?? 0), dataset: { testid: 'votes-voters' } }) : null,
+        closable ? button('votes-close', t('fac.closeVotes'), { dataset: { testid: 'close-votes' } }) : null,
         revealed || w.closed ? null : button('votes-reveal', t('fac.revealVotes'), { className: 'btn--primary', dataset: { testid: 'reveal-votes' } }),
         el('p', { text: t('fac.privateCount', { n: privateCards }) }),
         privateCards && !w.closed ? button('cards-reveal', t('fac.revealCards'), { dataset: { testid: 'reveal-cards' } }) : null,

@@ -42,15 +42,23 @@ export function mountPeople({ store, send, announcer, dom }) {
     applyFilter();
   }
 
+  /**
+   * The tables as people find them now: each board with the group sitting at it (after a rotation a
+   * group works at another board, which keeps its own title). Choosing one sends that group.
+   * @returns {{group: string, title: string}[]}
+   */
+  function tables() {
+    return store.workshop.boards.filter((b) => b.group).map((b) => ({ group: b.group, title: b.title }));
+  }
+
   function renderTableFilter() {
-    const w = store.workshop;
-    const sig = JSON.stringify([w.groups.map((g) => [g.id, g.title]), t('fac.filterAll')]);
+    const sig = JSON.stringify([tables(), t('fac.filterAll')]);
     if (sig === tablesSig) return;
     tablesSig = sig;
     const chosen = dom.table.value || ALL;
     dom.table.replaceChildren(
       el('option', { value: ALL, text: t('fac.filterAll') }),
-      ...w.groups.map((g) => el('option', { value: g.id, text: g.title })),
+      ...tables().map((x) => el('option', { value: x.group, text: x.title })),
       el('option', { value: NONE, text: t('fac.noTableOption') }),
     );
     dom.table.value = [...dom.table.options].some((o) => o.value === chosen) ? chosen : ALL;
@@ -80,7 +88,7 @@ export function mountPeople({ store, send, announcer, dom }) {
     const w = store.workshop;
     const board = w.boards.find((b) => b.group === p.group);
     const isHost = Boolean(board && board.host === p.id);
-    const sig = JSON.stringify([p, isHost, w.groups.map((g) => [g.id, g.title]), w.closed, t('fac.assign')]);
+    const sig = JSON.stringify([p, isHost, tables(), w.closed, t('fac.assign')]);
     let entry = rows.get(p.id);
     if (entry?.sig === sig) return entry.tr;
     const tr = entry?.tr ?? el('tr', { dataset: { participant: p.id, testid: 'participant-row' } });
@@ -103,7 +111,7 @@ export function mountPeople({ store, send, announcer, dom }) {
           el('label', { className: 'sr-only', htmlFor: selectId, text: t('fac.assignLabel', { name }) }),
           el('select', { id: selectId, dataset: { testid: 'assign-select' } }, [
             el('option', { value: '', text: t('fac.noTableOption'), selected: !p.group }),
-            ...w.groups.map((g) => el('option', { value: g.id, text: g.title, selected: g.id === p.group })),
+            ...tables().map((x) => el('option', { value: x.group, text: x.title, selected: x.group === p.group })),
           ]),
           el('button', { type: 'submit', className: 'btn btn--small', text: t('fac.assign'), dataset: { testid: 'assign-submit' }, disabled: w.closed, attrs: { 'aria-describedby': nameId } }),
         ])]),
@@ -129,7 +137,7 @@ export function mountPeople({ store, send, announcer, dom }) {
     const group = e.target.querySelector('select').value || null;
     if (!participant || group === (store.participant(participant)?.group ?? null)) return;
     send('participant.assign', { participant, group });
-    announce(announcer, t('fac.assigned', { name: store.participant(participant)?.name ?? '', table: store.group(group)?.title ?? t('fac.noTableOption') }));
+    announce(announcer, t('fac.assigned', { name: store.participant(participant)?.name ?? '', table: store.boardOfGroup(group)?.title ?? t('fac.noTableOption') }));
   });
 
   dom.rows.addEventListener('click', async (e) => {

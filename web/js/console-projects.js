@@ -167,7 +167,9 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
       }
       const blob = await readWithProgress(response);
       const url = URL.createObjectURL(blob);
-      const link = el('a', { href: url, download: exportFileName(store.workshop?.title, format), className: 'sr-only', text: name });
+      // The server names the file (atelier-<title>-<the workshop's day>.<ext>); else, our own guess.
+      const fileName = fileNameFrom(response.headers.get('content-disposition')) ?? exportFileName(store.workshop?.title, format);
+      const link = el('a', { href: url, download: fileName, className: 'sr-only', text: name, dataset: { testid: 'export-link' } });
       document.body.append(link);
       link.click();
       link.remove();
@@ -206,6 +208,27 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
   });
   setInterval(render, 30000);
   return { render };
+}
+
+/**
+ * The file name a `Content-Disposition` header gives (`filename*=UTF-8''…` first, then
+ * `filename="…"`), without any path; null when there is none.
+ * @param {string|null} header
+ * @returns {string|null}
+ */
+export function fileNameFrom(header) {
+  if (!header) return null;
+  let name = null;
+  const extended = header.match(/filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i);
+  if (extended) {
+    try { name = decodeURIComponent(extended[2].trim().replace(/^"|"$/g, '')); } catch { name = null; }
+  }
+  if (!name) {
+    const plain = header.match(/filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/i);
+    if (plain) name = (plain[1] ?? plain[2]).replace(/\\(.)/g, '$1');
+  }
+  name = name?.split(/[\\/]/).pop()?.trim();
+  return name || null;
 }
 
 /**

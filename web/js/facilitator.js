@@ -15,7 +15,7 @@ import { mountControls } from './console-controls.js';
 import { mountBoards } from './console-boards.js';
 import { mountPeople } from './console-people.js';
 import { mountConsoleProjects } from './console-projects.js';
-import { announce, errorText, formatTime, normaliseCode, showConnectionState, showError } from './ui.js';
+import { announce, errorText, formatTime, normaliseCode, showConnectionState, showError, votersText } from './ui.js';
 import { readFacilitatorCredentials } from './credentials.js';
 
 const $ = (id) => document.getElementById(id);
@@ -55,6 +55,7 @@ if (!credentials.workshop || !credentials.key) {
     store.setPresence(e.detail.participant, e.detail.online);
     if (!e.detail.online) store.setEditing(e.detail.participant, null);
   });
+  connection.addEventListener('votesprogress', (e) => store.setVoters(e.detail.voters));
   connection.addEventListener('editing', (e) => store.setEditing(e.detail.participant, e.detail.editing));
   connection.addEventListener('outbox', (e) => { store.setPending(e.detail.pending); refreshConnection(); });
   connection.addEventListener('state', refreshConnection);
@@ -116,6 +117,10 @@ function renderPhases() {
   const indicator = document.querySelector('[data-testid="phase"]');
   indicator.dataset.phase = phase?.id ?? '';
   indicator.textContent = t('fac.currentPhase', { title: phase?.title ?? '' });
+  // The phase's "consigne", as the participants read it on their phones.
+  const instructions = $('phase-instructions');
+  instructions.textContent = phase?.instructions ? t('board.instructionsLabel') + phase.instructions : '';
+  instructions.hidden = !phase?.instructions;
   const bar = $('phase-bar');
   const phases = store.workshop.phases;
   if (bar.childElementCount !== phases.length) {
@@ -191,7 +196,12 @@ function renderOverview() {
   }
   const unassigned = w.participants.filter((p) => p.role === 'participant' && !p.removed && !p.group).length;
   const projects = (w.projects ?? []).length;
+  // The vote's progress (public: the number of people, never where their dots are).
+  const voters = store.phase?.voting
+    ? el('span', { text: `${votersText(w.voters ?? 0)}${w.votesClosed || w.settings?.votesRevealed ? ` (${t('board.votesClosed')})` : ''} · `, dataset: { testid: 'overview-voters' } })
+    : '';
   $('overview-foot').replaceChildren(
+    voters,
     document.createTextNode(`${t('fac.unassigned', { n: unassigned })} · `),
     el('a', { href: '#projects-title', text: t('fac.projectsLink', { n: projects }), dataset: { testid: 'overview-projects' } }),
   );

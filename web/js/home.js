@@ -16,20 +16,54 @@ input.addEventListener('input', () => {
   if (input.getAttribute('aria-invalid')) { input.removeAttribute('aria-invalid'); error.textContent = ''; }
 });
 
-form.addEventListener('submit', (e) => {
+let checking = false;
+form.addEventListener('submit', async (e) => {
   e.preventDefault();
+  if (checking) return;
   const raw = input.value.trim();
   const fromLink = raw.match(/[?&]code=([^&#\s]+)/);
   const code = normaliseCode(fromLink ? decodeURIComponent(fromLink[1]) : raw);
-  const problem = !raw ? t('home.errorEmpty') : code.replace('-', '').length !== 8 ? t('home.errorFormat') : '';
+  const problem = !raw ? t('home.errorEmpty') : code.replace('-', '').length !== 8 ? t('home.errorFormat') : await check(code);
+  showProblem(problem);
+  if (problem) return;
+  location.href = `join.html?code=${encodeURIComponent(code)}`;
+});
+
+function showProblem(problem) {
   error.textContent = problem;
   if (problem) {
     input.setAttribute('aria-invalid', 'true');
     input.focus();
-    return;
+  } else {
+    input.removeAttribute('aria-invalid');
   }
-  location.href = `join.html?code=${encodeURIComponent(code)}`;
-});
+}
+
+/**
+ * Asks the server whether the code opens a workshop (GET /api/codes/{code}) before asking for a
+ * name: a wrong code is said here, next to the field.
+ * @param {string} code
+ * @returns {Promise<string>} the problem to show, or '' (the code is right, or the server could
+ *   not be asked: the join page will say what is wrong)
+ */
+async function check(code) {
+  const submit = form.querySelector('[data-testid="code-submit"]');
+  checking = true;
+  submit.setAttribute('aria-disabled', 'true');
+  submit.textContent = t('home.checking');
+  try {
+    const response = await fetch(`/api/codes/${encodeURIComponent(code)}`, { cache: 'no-store' });
+    if (response.status === 404) return t('home.errorUnknown');
+    if (response.status === 429) return t('home.errorTooMany');
+    return '';
+  } catch {
+    return '';
+  } finally {
+    checking = false;
+    submit.removeAttribute('aria-disabled');
+    submit.textContent = t('home.submit');
+  }
+}
 
 // Sessions kept on this device (join.js stores one per code): offer to go back to them.
 function listSessions() {

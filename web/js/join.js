@@ -27,6 +27,7 @@ registerOfflineShell();
 bindLanguageSwitch(document.querySelector('[data-testid="lang-switch"]'));
 languageEvents.addEventListener('change', () => {
   fillCode();
+  if (checkedTitle !== null) $('join-workshop').textContent = t('join.workshop', { title: checkedTitle });
   refreshConnection();
   if (!$('board-view').hidden) document.title = t('board.title');
 });
@@ -45,6 +46,7 @@ function fillCode() {
 
 function showForm(message = '') {
   show('join-view');
+  showWorkshopTitle();
   $('join-errors').replaceChildren();
   if (message) showError($('join-errors'), message);
   setSubmitting(false);
@@ -83,6 +85,31 @@ $('join-form').addEventListener('submit', (e) => {
   start({ name, organisation, actor });
 });
 
+/**
+ * The workshop's title above the form (GET /api/codes/{code}), so that people know they typed the
+ * right code; a code that opens nothing is said at once, before anyone types a name.
+ */
+let checkedTitle = null;
+async function showWorkshopTitle() {
+  const node = $('join-workshop');
+  if (checkedTitle !== null) { node.textContent = t('join.workshop', { title: checkedTitle }); node.hidden = false; return; }
+  let response;
+  try {
+    response = await fetch(`/api/codes/${encodeURIComponent(code)}`, { cache: 'no-store' });
+  } catch {
+    return; // offline: the join itself will say what is wrong
+  }
+  if (response.ok) {
+    const body = await response.json().catch(() => null);
+    if (typeof body?.title !== 'string') return;
+    checkedTitle = body.title;
+    node.textContent = t('join.workshop', { title: checkedTitle });
+    node.hidden = false;
+  } else if (response.status === 404 && $('join-errors').childElementCount === 0) {
+    showError($('join-errors'), t('home.errorUnknown'));
+  }
+}
+
 // --- The session -------------------------------------------------------------------------------
 
 /**
@@ -116,6 +143,7 @@ function start(profile) {
     if (!wasShowing) showBoard();
   });
   connection.addEventListener('event', (e) => store.applyEvent(e.detail.event));
+  connection.addEventListener('votesprogress', (e) => store.setVoters(e.detail.voters));
   connection.addEventListener('presence', (e) => {
     store.setPresence(e.detail.participant, e.detail.online);
     if (!e.detail.online) store.setEditing(e.detail.participant, null);
@@ -213,7 +241,8 @@ function showBoard() {
       board: $('board'), title: $('board-title'), theme: $('board-theme'), banner: $('board-banner'),
       phase: document.querySelector('[data-testid="phase"]'), votesLeft: document.querySelector('[data-testid="votes-left"]'),
       alerts: $('board-alerts'), announcer: $('announcer'), timer: $('timer'), announcement: $('announcement'),
-      follow: $('follow'), projects: $('projects'),
+      follow: $('follow'), projects: $('projects'), instructions: $('instructions'), voteStatus: $('vote-status'),
+      moved: $('moved'),
     },
   });
   board.render();
@@ -228,6 +257,7 @@ function teardownBoard() {
     $(id).replaceWith(fresh);
   }
   $('announcement').hidden = true;
+  $('moved').hidden = true;
   board = null;
 }
 

@@ -4,12 +4,12 @@
 
 import { t, languageEvents } from './i18n.js';
 import { BoardView, CARD_SPACING, endOfColumn, authorLabel } from './board.js';
-import { focusSoon } from './dom.js';
+import { el, focusSoon } from './dom.js';
 import { clusterActions } from './clusters.js';
 import { mountCountdown } from './timer.js';
 import { mountProjects } from './projects.js';
 import { mountFollow } from './follow.js';
-import { announce, errorText, showError } from './ui.js';
+import { announce, errorText, showError, votersText } from './ui.js';
 import { ANNOUNCEMENT_FRESH_MS } from './store.js';
 
 const ANNOUNCE_BATCH_MS = 1200;
@@ -22,7 +22,8 @@ const NEW_CARD_MARK_MS = 3000;
  * @param {import('./store.js').Store} parts.store
  * @param {import('./socket.js').Connection} parts.connection
  * @param {object} parts.dom elements: `board`, `title`, `theme`, `phase`, `votesLeft`, `banner`, `alerts`,
- *   `announcer`, `timer`, `announcement`, `follow`, `projects`
+ *   `announcer`, `timer`, `announcement`, `follow`, `projects`, `instructions` (the phase's "consigne"),
+ *   `voteStatus` (how many people voted, or that the vote is closed), `moved` (a table change, said once)
  * @returns {{render: () => void}}
  */
 export function mountParticipantBoard({ store, connection, dom }) {
@@ -40,18 +41,21 @@ export function mountParticipantBoard({ store, connection, dom }) {
   function render() {
     if (!store.ready) return;
     const board = view.board;
-    const group = store.group(store.you?.group);
-    dom.title.textContent = board?.title ?? group?.title ?? store.workshop.title;
-    dom.theme.textContent = group?.theme ?? '';
-    dom.theme.hidden = !group?.theme;
+    // A board keeps its table's title and theme whoever sits there: after a rotation the viewer's
+    // group works at another board, named by that board (never by the group's first table).
+    dom.title.textContent = board?.title ?? store.workshop.title;
+    dom.theme.textContent = board?.theme ?? '';
+    dom.theme.hidden = !board?.theme;
     const phase = store.phase;
     dom.phase.dataset.phase = phase?.id ?? '';
     dom.phase.replaceChildren(
       Object.assign(document.createElement('span'), { className: 'phase__title', textContent: t('board.phase', { title: phase?.title ?? '' }) }),
       Object.assign(document.createElement('span'), { className: 'phase__step', textContent: t('board.phaseStep', { n: store.phaseIndex + 1, total: store.workshop.phases.length }) }),
     );
-    dom.votesLeft.hidden = !phase?.voting;
+    dom.votesLeft.hidden = !store.votingOpen;
     dom.votesLeft.textContent = t('board.votesLeft', { n: store.votesLeft });
+    renderInstructions(phase);
+    renderVoteStatus(phase);
     const w = store.workshop;
     const banner = w.closed ? t('board.closed') : w.paused ? t('board.paused') : board?.locked ? t('board.locked') : !board ? t('board.noBoard') : '';
     dom.banner.textContent = banner;
@@ -59,6 +63,45 @@ export function mountParticipantBoard({ store, connection, dom }) {
     dom.banner.dataset.state = w.closed ? 'closed' : w.paused ? 'paused' : board?.locked ? 'locked' : '';
     view.render();
     follow.render();
+  }
+
+  // --- The phase's "consigne": one line, unfolded on demand ---------------------------------------
+  const instructionsText = dom.instructions.querySelector('[data-testid="instructions-text"]');
+  const instructionsToggle = dom.instructions.querySelector('[data-action="toggle-instructions"]');
+  let instructionsOpen = false;
+  function renderInstructions(phase) {
+    const text = phase?.instructions ?? '';
+    dom.instructions.hidden = !text;
+    if (instructionsText.textContent !== text) { instructionsText.textContent = text; instructionsOpen = false; }
+    dom.instructions.classList.toggle('consigne--open', instructionsOpen);
+    instructionsToggle.setAttribute('aria-expanded', String(instructionsOpen));
+    instructionsToggle.textContent = t(instructionsOpen ? 'board.instructionsLess' : 'board.instructionsMore');
+    if (!text) return;
+    // The toggle only when the line is cut (measured once the text is laid out).
+    requestAnimationFrame(() => {
+      const line = instructionsText.parentElement;
+      instructionsToggle.hidden = !instructionsOpen && line.scrollHeight <= line.clientHeight + 1;
+    });
+  }
+  instructionsToggle.addEventListener('click', () => {
+    instructionsOpen = !instructionsOpen;
+    render();
+  });
+
+  // --- Votes: how many people voted (public), or that the vote is over ----------------------------
+  function renderVoteStatus(phase) {
+    const w = store.workshop;
+    let text = '';
+    let state = '';
+    if (phase?.voting) {
+      const voters = votersText(w.voters ?? 0);
+      if (w.settings?.votesRevealed) { text = t('board.votesRevealedStatus'); state = 'revealed'; }
+      else if (w.votesClosed) { text = `${t('board.votesClosed')} · ${voters}`; state = 'closed'; }
+      else { text = voters; state = 'open'; }
+    }
+    dom.voteStatus.textContent = text;
+    dom.voteStatus.hidden = !text;
+    dom.voteStatus.dataset.state = state;
   }
 
   /** The card as currently shown (with pending changes), or undefined. */
@@ -353,13 +396,39 @@ export function mountParticipantBoard({ store, connection, dom }) {
 
   store.addEventListener('phasechanged', () => {
     view.activeColumn = null; // show the column the new phase opens
-    announce(dom.announcer, t('announce.phase', { title: store.phase?.title ?? '' }));
+    const instructions = store.phase?.instructions;
+    announce(dom.announcer, [t('announce.phase', { title: store.phase?.title ?? '' }),
+      instructions ? t('board.instructionsLabel') + instructions : ''].filter(Boolean).join(' '));
   });
+  // Another table (a rotation, or the facilitator's choice): said once, politely, and shown until
+  // read, with the new board's title and theme.
+  const movedText = dom.moved.querySelector('[data-testid="moved-text"]');
   store.addEventListener('moved', () => {
     view.activeColumn = null;
-    queueMicrotask(() => announce(dom.announcer, t('announce.moved', { title: store.myBoard?.title ?? '' })));
+    queueMicrotask(() => {
+      const board = store.myBoard;
+      if (!board) return;
+      const sentence = t('announce.moved', { title: board.title });
+      movedText.replaceChildren(
+        el('strong', { text: sentence }),
+        board.theme ? el('span', { className: 'moved__theme', text: ` ${board.theme}` }) : '',
+      );
+      dom.moved.hidden = false;
+      announce(dom.announcer, [sentence, board.theme].filter(Boolean).join(' '));
+    });
+  });
+  dom.moved.querySelector('[data-action="dismiss-moved"]').addEventListener('click', () => {
+    dom.moved.hidden = true;
+    dom.title.focus();
   });
   store.addEventListener('votesrevealed', () => announce(dom.announcer, t('announce.votesRevealed')));
+  store.addEventListener('votesclosed', () => announce(dom.announcer, t('announce.votesClosed')));
+  // The facilitator withdrew the message: it leaves this screen too.
+  store.addEventListener('announcementwithdrawn', () => {
+    clearTimeout(expiry);
+    shownSeq = 0;
+    dom.announcement.hidden = true;
+  });
   // A message made before this page connected (late join, reload, reconnection) is shown again
   // if it is recent and this person has not dismissed it.
   const dismissedKey = () => `atelier.announcement.dismissed.${store.workshop?.id ?? ''}`;

@@ -107,7 +107,7 @@ export function mountProjectorBoards({ store, dom }) {
   function signature(board, cards) {
     const w = store.workshop;
     return JSON.stringify([
-      board.title, board.locked, store.group(board.group)?.title ?? '', board.columns.map((c) => [c.id, c.title, c.kind]),
+      board.title, board.locked, board.columns.map((c) => [c.id, c.title, c.kind]),
       store.phase?.open ?? [], Boolean(w.settings?.votesRevealed), w.focus === board.id, large,
       cards.map((c) => [c.id, c.text, c.color, c.column, c.cluster, c.votes]),
       store.clustersOf(board.id).map((k) => [k.id, k.title]), t('board.empty'),
@@ -125,9 +125,7 @@ export function mountProjectorBoards({ store, dom }) {
     const w = store.workshop;
     const titleId = domId('proj', board.id, 'title');
     const expanded = openColumns(board, cards);
-    const group = store.group(board.group);
     const meta = [
-      group && group.title !== board.title ? group.title : '',
       t('board.count', { n: cards.length }),
       board.locked ? t('fac.lockedBadge') : '',
     ].filter(Boolean).join(' · ');
@@ -286,7 +284,8 @@ export function mountProjectorBoards({ store, dom }) {
     const privateCount = w.cards.filter((c) => c.private && !c.hidden).length;
     const parts = [
       focused ? t('proj.focus', { title: focused.title }) : '',
-      store.phase?.voting && !w.settings?.votesRevealed ? t('proj.votesHidden') : '',
+      store.phase?.voting && !w.settings?.votesRevealed && !w.votesClosed ? t('proj.votesHidden') : '',
+      store.phase?.voting && !w.settings?.votesRevealed && w.votesClosed ? t('proj.votesClosed') : '',
       w.settings?.votesRevealed ? t('proj.votesShown') : '',
       privateCount ? t('proj.private', { n: privateCount }) : '',
     ].filter(Boolean);

@@ -76,6 +76,13 @@ if (!credentials.workshop || !credentials.key) {
     if (e.detail.seq && e.detail.seq <= dismissedSeq()) return; // hidden on this wall already
     if (e.detail.live || isRecent(e.detail.at)) { shownSeq = e.detail.seq ?? 0; showAnnouncement(e.detail.text); }
   });
+  connection.addEventListener('votesprogress', (e) => store.setVoters(e.detail.voters));
+  // The facilitator withdrew the message: it leaves the wall too.
+  store.addEventListener('announcementwithdrawn', () => {
+    if ($('proj-announcement').hidden) return;
+    $('proj-announcement').hidden = true;
+    boards.fit();
+  });
   store.addEventListener('focus', (e) => {
     const board = e.detail.board ? store.board(e.detail.board) : null;
     announce($('announcer'), board ? t('proj.focus', { title: board.title }) : t('follow.ended'));
@@ -120,6 +127,7 @@ function renderPhase() {
   node.replaceChildren(
     el('span', { className: 'proj-phase__step', text: t('proj.phaseStep', { n: store.phaseIndex + 1, total }) }),
     el('span', { className: 'proj-phase__title', text: phase?.title ?? '' }),
+    ...(phase?.instructions ? [el('span', { className: 'proj-phase__instructions', text: phase.instructions, dataset: { testid: 'projector-instructions' } })] : []),
   );
 }
 

@@ -50,6 +50,7 @@ function randomPrefix() {
  * - `event` `{event}`: one workshop event, in seq order
  * - `presence` `{participant, online}`; `editing` `{participant, editing}`: who edits which project field
  * - `progress` `{message}`: a live, never journaled `submission.progress` (facilitator)
+ * - `votesprogress` `{voters}`: a live, never journaled `votes.progress` (how many people voted)
  * - `ack` `{command, message}` / `rejected` `{command, code, message, error}`: a command's answer
  *   (`error` is the server's whole message: `current` on a project conflict, `missing` on `invalid`)
  * - `outbox` `{pending}`: the unacknowledged commands changed
@@ -288,6 +289,10 @@ export class Connection extends EventTarget {
       case 'presence':
         if ('editing' in message) this.emit('editing', { participant: message.participant, editing: message.editing });
         else this.emit('presence', { participant: message.participant, online: message.online });
+        return;
+      case 'votes.progress':
+        // Live, never journaled (no seq): how many people have placed a dot in this phase.
+        if (typeof message.voters === 'number') this.emit('votesprogress', { voters: message.voters });
         return;
       case 'submission.progress':
         this.emit('progress', { message });

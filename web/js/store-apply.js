@@ -58,6 +58,10 @@ export function applyEvent(store, event, live) {
         store.emit('announcement', { text: event.text, at: event.at, seq: event.seq, live: true });
       }
       break;
+    case 'announcement.withdrawn':
+      w.announcement = null;
+      store.emit('announcementwithdrawn', { live });
+      break;
     case 'view.focused':
       w.focus = event.board ?? null;
       if (live) store.emit('focus', { board: w.focus });
@@ -141,8 +145,13 @@ function applyCard(store, event, card, live) {
       if (card && revealed) card.votes = event.votes;
       break;
     }
+    case 'votes.closed':
+      w.votesClosed = true;
+      if (live) store.emit('votesclosed', {});
+      break;
     case 'votes.revealed':
       w.settings.votesRevealed = true;
+      w.votesClosed = true; // the reveal ends the vote too
       for (const c of w.cards) c.votes = event.votes?.[c.id] ?? 0;
       if (live) store.emit('votesrevealed', {});
       break;

@@ -20,6 +20,8 @@ export const COLORS = ['yellow', 'blue', 'green', 'pink', 'orange', 'purple'];
  * - `timer` `{kind}`: started, paused, resumed, stopped or ended
  * - `moved` `{group}`: the viewer was assigned to another table (rotation included); `rotated`
  * - `removed`: the facilitator removed the viewer
+ * - `announcementwithdrawn`: the facilitator withdrew the message (it leaves every screen)
+ * - `votesclosed`: the facilitator ended the vote (before the reveal)
  * - `commentadded` `{comment, by}`; `votesrevealed`; `projectupdated` `{project, by, fields, live}`;
  *   `projectsubmitted` `{project, receipt}`
  * - `editing`: someone started or stopped editing a project field (live presence)
@@ -124,6 +126,16 @@ export class Store extends EventTarget {
     if (editing?.project) this.editing.set(participant, { ...editing, since: Date.now() });
     else this.editing.delete(participant);
     this.emit('editing', {});
+    this.changed();
+  }
+
+  /**
+   * The number of people who have placed a dot in the phase (live `votes.progress`, no seq).
+   * @param {number} voters
+   */
+  setVoters(voters) {
+    if (!this.workshop || this.workshop.voters === voters) return;
+    this.workshop.voters = voters;
     this.changed();
   }
 
@@ -250,6 +262,49 @@ export class Store extends EventTarget {
     if (!id) return null;
     if (id === 'facilitator') return 'facilitator';
     return this.participant(id)?.name ?? null;
+  }
+
+  /** @returns {boolean} whether the current phase votes and its vote is still open. */
+  get votingOpen() {
+    const w = this.workshop;
+    return Boolean(this.phase?.voting && !w?.votesClosed && !w?.settings?.votesRevealed && !w?.closed);
+  }
+
+  /** @returns {boolean} whether the current phase votes but its vote is over (closed or revealed). */
+  get votingOver() {
+    const w = this.workshop;
+    return Boolean(this.phase?.voting && (w?.votesClosed || w?.settings?.votesRevealed));
+  }
+
+  /** @returns {string[]} the column kinds the current phase votes on (by default the kinds it opens). */
+  get voteKinds() {
+    const phase = this.phase;
+    return phase?.voteOn ?? phase?.open ?? [];
+  }
+
+  /**
+   * Whether the viewer may put a dot on a card now: the phase votes and its vote is open, the
+   * card's column is one the phase votes on, and it is not the viewer's own card (unless the
+   * workshop allows it). The server decides in the end; this only keeps "Voter" off where it would
+   * be refused.
+   * @param {object} card a card as shown
+   * @returns {boolean}
+   */
+  mayVoteOn(card) {
+    if (!this.votingOpen || this.you?.role !== 'participant' || card.pendingAdd) return false;
+    const column = this.board(card.board)?.columns.find((c) => c.id === card.column);
+    if (!column || !this.voteKinds.includes(column.kind)) return false;
+    const own = Boolean(card.author && card.author === this.you?.participant);
+    return !own || Boolean(this.workshop.settings?.voteOwnCards);
+  }
+
+  /**
+   * The board a group sits at now (after rotations, not the one it started at).
+   * @param {string|null} groupId
+   * @returns {object|undefined}
+   */
+  boardOfGroup(groupId) {
+    return groupId ? this.workshop?.boards.find((b) => b.group === groupId) : undefined;
   }
 
   /**

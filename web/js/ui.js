@@ -48,6 +48,15 @@ export function errorText(code, message) {
 }
 
 /**
+ * How many people have voted (public: never who, nor where their dots are).
+ * @param {number} n
+ * @returns {string}
+ */
+export function votersText(n) {
+  return n > 0 ? t('board.voters', { n }) : t('board.votersNone');
+}
+
+/**
  * Adds a dismissible message to an alert list (a `role="alert"` container); keeps the last three.
  * @param {HTMLElement} list
  * @param {string} message
