@@ -81,6 +81,7 @@ extension WebSocketServer {
         case LWS_CALLBACK_HTTP_BODY_COMPLETION:
             guard let ex = exchange(user) else { return -1 }
             ex.bodyDeadline = nil
+            requestBodyEnded(wsi)
             dispatch(ex)
             return 0
         case LWS_CALLBACK_HTTP_WRITEABLE:

@@ -4,6 +4,9 @@ import Foundation
 /// One accepted TCP connection, whatever it carries (docs/reliability.md "Limits").
 final class SocketRecord {
     let address: String
+    /// Bytes the kernel had received on this connection when its last request began (or its body
+    /// ended): what came since is the next request.
+    var mark: UInt64 = 0
     init(address: String) { self.address = address }
 }
 
@@ -86,13 +89,36 @@ extension WebSocketServer {
         return nil
     }
 
-    /// The request head's size as libwebsockets kept it: every known header, the request line's URI.
+    /// The size of the request head just parsed. libwebsockets keeps known headers where they can
+    /// be measured, but not the others (it has no way to list them); so the head is also measured
+    /// from the kernel's count of bytes received on the connection since the previous request,
+    /// less the body that may already have come with it. The larger of the two is the head's size.
     func headBytes(_ wsi: OpaquePointer) -> Int {
-        var total = 0
+        var known = 0
         for i in 0..<Int(WSI_TOKEN_COUNT.rawValue) {
-            total += Int(lws_hdr_total_length(wsi, lws_token_indexes(rawValue: UInt32(i))))
+            known += Int(lws_hdr_total_length(wsi, lws_token_indexes(rawValue: UInt32(i))))
         }
-        return total
+        guard let record = sockets[wsi], let received = Self.bytesReceived(wsi) else { return known }
+        let since = Int(clamping: received &- min(record.mark, received))
+        record.mark = received
+        let body = header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH).flatMap { Int($0) } ?? 0
+        return max(known, since - min(max(body, 0), since))
+    }
+
+    /// A body ended: what comes next on the connection is the next request.
+    func requestBodyEnded(_ wsi: OpaquePointer) {
+        if let record = sockets[wsi], let received = Self.bytesReceived(wsi) { record.mark = received }
+    }
+
+    /// `tcpi_bytes_received` of Linux's `TCP_INFO` (offset 128 of `struct tcp_info` since Linux 4.1;
+    /// glibc's copy of the struct stops before it, so it is read from the kernel's layout).
+    static func bytesReceived(_ wsi: OpaquePointer) -> UInt64? {
+        let fd = lws_get_socket_fd(wsi)
+        guard fd >= 0 else { return nil }
+        var info = [UInt8](repeating: 0, count: 256)
+        var length = socklen_t(info.count)
+        guard getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, &info, &length) == 0, length >= 136 else { return nil }
+        return info.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 128, as: UInt64.self)) }
     }
 
     /// A request head is complete, before any route or file sees it. Nonzero: answered and closed.

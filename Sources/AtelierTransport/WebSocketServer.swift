@@ -29,7 +29,7 @@ public struct ServerConfiguration: Sendable {
     /// nothing yet); one more is closed as soon as it is accepted. Above the application's own
     /// WebSocket cap, so that the WebSocket over that cap still hears why (4003).
     public var maxSocketsPerAddress: Int
-    /// Largest request head (request line and known headers), in bytes: over it, 431.
+    /// Largest request head (request line and headers), in bytes: over it, 431.
     /// (libwebsockets' own header buffer is twice this; a head over that is cut without answer.)
     public var maxHeaderBytes: Int
     /// A request's body must have arrived this many seconds after its head (else 408).
