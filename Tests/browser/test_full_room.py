@@ -185,8 +185,10 @@ def test_projector_fits_five_tables_of_twelve_cards_in_every_mode(live_server, w
 
     # Ranked results after the reveal (the shortcut "3"): most votes first, ties share a rank.
     cards = [c for c in snapshot(live_server, workshop)["cards"] if c["board"] == boards[2] and c["column"] == "ideas"]
-    seeded = [c for c in snapshot(live_server, workshop)["cards"] if c["board"] == boards[2] and c["column"] == "problems"]
-    vote(live_server, workshop, boards[2], [(cards[1]["id"], 3), (cards[0]["id"], 1), (seeded[0]["id"], 1)])
+    # (Dots go on ideas in the ideas phase: a third idea, at another table, ties for second place.)
+    other = [c for c in snapshot(live_server, workshop)["cards"] if c["board"] == boards[3] and c["column"] == "ideas"]
+    vote(live_server, workshop, boards[2], [(cards[1]["id"], 3), (cards[0]["id"], 1)])
+    vote(live_server, workshop, boards[3], [(other[0]["id"], 1)])
     wall.find_element(By.TAG_NAME, "body").send_keys("3")
     wait(wall, lambda d: find(d, '[data-testid="projector-results"]').is_displayed())
     assert "révélés" in text_of(visible(wall, '[data-testid="projector-results-empty"]'))

@@ -108,7 +108,9 @@ def test_projector_follows_the_room_and_changes_nothing(live_server, workshop, b
     facilitator_commands(live_server, workshop, {"type": "phase.set", "phase": "ideas"})
     wait(wall, lambda d: find(d, '[data-testid="phase"]').get_attribute("data-phase") == "ideas")
     assert "Du problème à l'idée" in text_of(find(wall, '[data-testid="phase"]')).replace("’", "'")
-    alice.send({"type": "vote.cast", "card": card_id}, {"type": "vote.cast", "card": card_id})
+    # (A dot goes on someone else's idea: Bruno votes for Alice's card, now in the ideas column.)
+    bruno = Participant(live_server, workshop, "Bruno Petit")
+    bruno.send({"type": "vote.cast", "card": card_id}, {"type": "vote.cast", "card": card_id})
     wait(wall, lambda d: "Vote en cours" in text_of(find(d, '[data-testid="projector-note"]')))
     assert finds(wall, '[data-testid="projector-votes"]') == [], "votes shown before they were revealed"
     assert wall_cards(wall)["Trop de dossiers de financement, tous différents"][2] is None
