@@ -148,6 +148,7 @@ def assert_json_error(r, status, code=None):
     assert r.headers.get("content-type", "").startswith("application/json"), r
     err = r.json()["error"]
     assert isinstance(err.get("message"), str) and len(err["message"]) > 3, r
+    assert err["message"].rstrip().endswith((".", "…", "!", "?")), f"not a sentence: {err['message']!r}"
     assert err.get("code") in ERROR_CODES, r
     if code:
         assert err["code"] == code, r
