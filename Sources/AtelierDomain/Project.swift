@@ -158,8 +158,9 @@ public enum ProjectRules {
     /// 356 000 000) are numbered otherwise: their digits add up to a multiple of 5; its head
     /// office keeps a Luhn key.
     public static func isValidSIRET(_ s: String) -> Bool {
-        let digits = s.compactMap(\.wholeNumberValue)
-        guard s.count == 14, digits.count == 14 else { return false }
+        // ASCII digits only: a full-width "１" has a wholeNumberValue too.
+        guard s.utf8.count == 14, s.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return false }
+        let digits = s.utf8.map { Int($0) - 0x30 }
         if s.hasPrefix("356000000"), s != "35600000000048" { return digits.reduce(0, +) % 5 == 0 }
         var sum = 0
         for (i, d) in digits.enumerated() {

@@ -42,11 +42,13 @@ public enum CSVExport {
         return Array(out.utf8)
     }
 
-    /// Quotes a field when it holds the separator, a quote or a line break (and always
-    /// neutralises a leading = + - @, which spreadsheets would run as a formula).
+    /// Quotes a field when it holds the separator, a quote or a line break. In the French Excel
+    /// dialect a field that starts with = + - @ (or a tab or CR) gets a leading apostrophe, numbers
+    /// like "+33 6…" or "-5" included: Excel would run it as a formula or turn it into a number.
+    /// The RFC 4180 dialect is for programs: values as they are.
     static func quote(_ field: String, _ dialect: Dialect) -> String {
         var f = field
-        if let first = f.first, "=+-@".contains(first), Double(f.replacingOccurrences(of: ",", with: ".")) == nil { f = "'" + f }
+        if dialect == .excelFR, let first = f.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { f = "'" + f }
         guard f.contains(dialect.separator) || f.contains("\"") || f.contains("\n") || f.contains("\r") else { return f }
         return "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -50,12 +50,38 @@ public enum Report {
         return Array(md.utf8)
     }
 
-    /// A standalone, printable HTML page (styles from `/css/report.css`, and readable without).
+    /// The report's styles, inline in every HTML report so that a saved file keeps them, and the
+    /// same bytes as `web/css/report.css`, which the server's own pages load (their CSP refuses
+    /// inline styles: a report shown by the server takes the linked sheet, a saved one the inline
+    /// one). `ReportStyleTests` keeps the two equal.
+    public static let css = """
+        /* The printable synthesis (Report.html): calm, readable on paper and on screen. */
+        body { font-family: system-ui, "DejaVu Sans", sans-serif; color: #1d2733; background: #fff; line-height: 1.5; margin: 0; }
+        main { max-width: 60rem; margin: 0 auto; padding: 2rem 1.5rem; }
+        h1 { font-size: 1.8rem; margin: 0 0 .5rem; }
+        h2 { font-size: 1.4rem; border-bottom: 3px solid #1f4e8c; padding-bottom: .2rem; margin-top: 2.5rem; }
+        h3 { font-size: 1.1rem; margin: 1.5rem 0 .4rem; color: #1f4e8c; }
+        h4 { font-size: 1rem; margin: 1rem 0 .3rem; }
+        .theme { font-style: italic; color: #4a5663; }
+        .votes, .status, .cluster { font-size: .85em; padding: 0 .4em; border-radius: .3em; background: #eef2f7; color: #1d2733; white-space: nowrap; }
+        .project { border-left: 4px solid #2e7d4f; padding: .2rem 0 .2rem 1rem; margin: 1rem 0; break-inside: avoid; }
+        dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: .5rem 0; }
+        dt { font-weight: 600; }
+        dd { margin: 0; }
+        @media print {
+          main { padding: 0; max-width: none; }
+          h2 { break-before: page; }
+          h2:first-of-type { break-before: avoid; }
+          a { color: inherit; text-decoration: none; }
+        }
+        """
+
+    /// A standalone, printable HTML page (styles linked from `/css/report.css` and inline).
     public static func html(_ workshop: Workshop, generatedAt: Int64, stylesheet: String = "/css/report.css") -> [UInt8] {
         let o = Outcome(workshop)
         var h = "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
         h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        h += "<title>Synthèse – \(e(workshop.title))</title>\n<link rel=\"stylesheet\" href=\"\(e(stylesheet))\">\n</head>\n<body>\n<main>\n"
+        h += "<title>Synthèse – \(e(workshop.title))</title>\n<link rel=\"stylesheet\" href=\"\(e(stylesheet))\">\n<style>\n\(css)\n</style>\n</head>\n<body>\n<main>\n"
         h += "<header><h1>\(e(workshop.title))</h1>\n<p>Synthèse de l'atelier, générée le \(e(frenchDate(generatedAt))). "
         h += "Phase : \(e(workshop.currentPhase?.title ?? workshop.phase))\(workshop.closed ? " (atelier clos)" : "").</p>\n"
         h += "<p>\(e(participantsLine(o)))</p></header>\n"

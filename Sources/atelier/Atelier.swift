@@ -366,7 +366,7 @@ struct ExportCommand: ParsableCommand {
         if let out {
             try Data(bytes).write(to: URL(fileURLWithPath: out))
         } else {
-            FileHandle.standardOutput.write(Data(bytes + [0x0A]))
+            FileHandle.standardOutput.write(Data(bytes))  // byte-exact (a CSV ends with its own CRLF)
         }
     }
 }
@@ -423,7 +423,7 @@ struct ParticipantCommand: ParsableCommand {
             if let out {
                 try Data(bytes).write(to: URL(fileURLWithPath: out))
             } else {
-                FileHandle.standardOutput.write(Data(bytes + [0x0A]))
+                FileHandle.standardOutput.write(Data(bytes))  // byte-exact
             }
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import AtelierDomain
 import AtelierProtocol
 import Testing
@@ -231,5 +232,34 @@ struct DownloadNameTests {
         #expect(ExportFormat.csv.fileName(title: "Structurer et développer l'IAE en Saône-et-Loire", createdAt: at)
                 == "atelier-structurer-et-developper-l-iae-en-saone-et-loire-2026-11-30.csv")
         #expect(ExportFormat.json.fileName(title: "«  »", createdAt: at) == "atelier-export-2026-11-30.json")
+    }
+}
+
+/// Issue 13's spreadsheet and report findings.
+@Suite("Export details")
+struct ExportDetailTests {
+    @Test func theReportsStylesAreTheServedSheetsAndInline() throws {
+        let served = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../web/css/report.css").standardized.path, encoding: .utf8)
+        #expect(served.trimmingCharacters(in: .whitespacesAndNewlines) == Report.css.trimmingCharacters(in: .whitespacesAndNewlines),
+                "web/css/report.css and Report.css must stay the same")
+        let w = Workshop(Blueprint(id: "w_1", title: "Atelier", plan: "p", groups: [], boards: [], phases: [Phase(id: "a", title: "A", open: [])],
+                                   settings: Settings()))
+        let html = String(decoding: Report.html(w, generatedAt: 0), as: UTF8.self)
+        #expect(html.contains("<style>") && html.contains("break-inside: avoid"), "a saved report keeps its styles")
+    }
+
+    @Test func excelNeutralisesWhatWouldBecomeAFormulaOrANumberAndRFC4180WritesValuesAsTheyAre() {
+        for text in ["+10 % de sorties", "-5 postes", "+33 6 12 34 56 78", "=SOMME(A1)", "@cmd", "\tx"] {
+            #expect(CSVExport.quote(text, .excelFR).hasPrefix("'") || CSVExport.quote(text, .excelFR).hasPrefix("\"'"), "\(text)")
+            #expect(CSVExport.quote(text, .rfc4180).replacingOccurrences(of: "\"", with: "") == text, "\(text) as it is")
+        }
+        #expect(CSVExport.quote("Ordinaire", .excelFR) == "Ordinaire")
+    }
+
+    @Test func aSIRETIsFourteenASCIIDigits() {
+        #expect(ProjectRules.isValidSIRET("73282932000074"))
+        #expect(!ProjectRules.isValidSIRET("７３２８２９３２０００７４"), "full-width digits")
+        #expect(!ProjectRules.isValidSIRET("7328293200007٤"), "an Arabic-Indic digit")
     }
 }
