@@ -28,9 +28,15 @@ public struct SubmissionProgress: Sendable {
     public init(project: ProjectID, state: State, message: String) { self.project = project; self.state = state; self.message = message }
 }
 
-/// Sends project sheets to the pipeline. Retries with exponential backoff on 5xx, timeouts and
-/// lost connections; gives up with a French explanation on a 4xx or after `maxAttempts`.
-/// Blocking: run it off the service thread.
+/// Sends project sheets to the pipeline; gives up with a French explanation on a 4xx or after
+/// `maxAttempts`. Blocking: run it off the service thread.
+///
+/// Retries differ by channel. A webhook gets an `Idempotency-Key`, so it is retried with
+/// exponential backoff on 5xx, timeouts and lost connections. Démarches Simplifiées has no such
+/// key and records a dossier before it applies the values, so a POST that may have been processed
+/// is never sent again: it is retried only when it cannot have been (the connection was refused,
+/// or 429 / 503, waiting `Retry-After`); after a timeout or another 5xx the result is *uncertain*,
+/// and the facilitator checks on the platform before sending again.
 public struct Submitter: Sendable {
     public var target: SubmissionTarget
     public var maxAttempts: Int
@@ -69,18 +75,27 @@ public struct Submitter: Sendable {
         for attempt in 1...maxAttempts {
             progress(SubmissionProgress(project: project.sheet.id, state: attempt == 1 ? .pending : .retrying,
                                         message: attempt == 1 ? "Envoi en cours…" : "Nouvel essai (\(attempt)/\(maxAttempts))…"))
+            let idempotent = target.channel == .webhook
+            var pause = wait
             switch Self.send(request, timeout: timeout) {
-            case .success(let (status, body)) where (200..<300).contains(status):
+            case .success(let (status, body, _)) where (200..<300).contains(status):
                 return receipt(status: status, body: body, project: project.sheet, workshop: workshop, at: now())
-            case .success(let (status, body)) where (400..<500).contains(status) && status != 408 && status != 429:
+            case .success(let (status, body, _)) where (400..<500).contains(status) && status != 408 && status != 429:
                 let detail = String(decoding: body.prefix(300), as: UTF8.self)
                 return .failure(SubmissionError(message: "Refusé par le destinataire (HTTP \(status)) : \(detail)"))
-            case .success(let (status, _)):
+            case .success(let (status, _, retryAfter)):
+                if !idempotent && status != 429 && status != 503 {
+                    return .failure(SubmissionError(message: Self.uncertain("Démarches Simplifiées a répondu HTTP \(status)"), uncertain: true))
+                }
                 if attempt == maxAttempts { return .failure(SubmissionError(message: "Le destinataire répond HTTP \(status) : abandon après \(maxAttempts) essais.")) }
+                if let retryAfter { pause = min(max(retryAfter, 0), 60) }
             case .failure(let error):
+                if !idempotent && !error.notSent {
+                    return .failure(SubmissionError(message: Self.uncertain("pas de réponse de Démarches Simplifiées (\(error.message))"), uncertain: true))
+                }
                 if attempt == maxAttempts { return .failure(SubmissionError(message: "Destinataire injoignable (\(error.message)) : abandon après \(maxAttempts) essais.")) }
             }
-            Thread.sleep(forTimeInterval: wait)
+            Thread.sleep(forTimeInterval: pause)
             wait *= 2
         }
         return .failure(SubmissionError(message: "Abandon."))
@@ -136,7 +151,12 @@ public struct Submitter: Sendable {
         return w.bytes
     }
 
-    static func send(_ request: URLRequest, timeout: Double) -> Result<(Int, Data), SubmissionError> {
+    /// The French explanation of a submission whose fate is unknown.
+    static func uncertain(_ what: String) -> String {
+        "Résultat incertain : \(what). Le dossier a peut-être été créé : vérifiez sur la plateforme avant de renvoyer cette fiche, pour ne pas en créer un second."
+    }
+
+    static func send(_ request: URLRequest, timeout: Double) -> Result<(Int, Data, Double?), SubmissionError> {
         let config = URLSessionConfiguration.ephemeral
         config.timeoutIntervalForRequest = timeout
         config.timeoutIntervalForResource = timeout
@@ -146,9 +166,13 @@ public struct Submitter: Sendable {
         let box = ResultBox()
         session.dataTask(with: request) { data, response, error in
             if let error {
-                box.result = .failure(SubmissionError(message: error.localizedDescription))
+                // Refused or unresolvable: the request never reached a server that could act on it.
+                let code = (error as? URLError)?.code
+                let notSent = [.cannotConnectToHost, .cannotFindHost, .dnsLookupFailed, .notConnectedToInternet].contains(code)
+                box.result = .failure(SubmissionError(message: error.localizedDescription, notSent: notSent))
             } else if let http = response as? HTTPURLResponse {
-                box.result = .success((http.statusCode, data ?? Data()))
+                let retryAfter = (http.value(forHTTPHeaderField: "Retry-After")).flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+                box.result = .success((http.statusCode, data ?? Data(), retryAfter))
             } else {
                 box.result = .failure(SubmissionError(message: "réponse illisible"))
             }
@@ -163,11 +187,18 @@ public struct Submitter: Sendable {
 
 final class ResultBox: @unchecked Sendable {
     // Written once by the session's callback before the semaphore is signalled, read after.
-    var result: Result<(Int, Data), SubmissionError>?
+    var result: Result<(Int, Data, Double?), SubmissionError>?
 }
 
 public struct SubmissionError: Error, Sendable, Equatable {
     public var message: String
+    /// The request certainly reached nothing that could act on it (it may be sent again).
+    public var notSent = false
+    /// It may have been processed: not to be sent again without a person checking.
+    public var uncertain = false
+    public init(message: String, notSent: Bool = false, uncertain: Bool = false) {
+        self.message = message; self.notSent = notSent; self.uncertain = uncertain
+    }
 }
 
 /// The project fields a Démarches Simplifiées mapping may name.

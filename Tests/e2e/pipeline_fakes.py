@@ -55,8 +55,13 @@ def webhook_server(fail_first=2):
     return server
 
 
-def demarches_server(procedure=4242):
+def demarches_server(procedure=4242, script=()):
+    """`script`: what the first POSTs meet, in order, before the normal 201: "500-after-record"
+    (the dossier is recorded, then the answer is a 500, as when DS fails after saving it), or
+    "503" (refused before anything is recorded, with `Retry-After: 1`)."""
     rec = Recorder()
+    plan = list(script)
+    rec.attempts = 0
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *a):
@@ -83,8 +88,22 @@ def demarches_server(procedure=4242):
             if not isinstance(champs, dict) or not all(k.startswith("champ_") for k in champs):
                 return self.reply(400, {"errors": ["clés champ_<id> attendues"]})
             with rec.lock:
-                rec.requests.append(champs)
+                rec.attempts += 1
+                step = plan.pop(0) if plan else None
+                if step != "503":
+                    rec.requests.append(champs)
                 n = len(rec.requests)
+            if step == "503":
+                data = json.dumps({"error": "Service indisponible"}).encode()
+                self.send_response(503)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Retry-After", "1")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
+            if step == "500-after-record":
+                return self.reply(500, {"error": "Internal Server Error"})
             port = self.server.server_address[1]
             self.reply(201, {"dossier_url": f"http://127.0.0.1:{port}/commencer/demarche-{procedure}?prefill_token=tok{n}",
                              "dossier_number": 1000 + n, "dossier_id": f"RG9zc2llci0{n}", "state": "prefilled"})
