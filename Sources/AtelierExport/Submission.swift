@@ -223,7 +223,9 @@ public enum DemarchesFields {
         case "lead.siret": return text(s.lead?.siret)
         case "partners": return text(s.partners.map { "\($0.name) (\(Labels.actor($0.actor)))" }.joined(separator: ", "))
         case "territory": return text(s.territory)
-        case "support.methodological": return .bool(s.support.methodological)
+        // yes_no / checkbox take the strings "true" / "false": a JSON true is stored as "t" and
+        // shown as "Non", a JSON false is dropped as blank (docs/export.md).
+        case "support.methodological": return text(s.support.methodological ? "true" : "false")
         case "support.expertise": return number(s.support.expertise)
         case "support.grant": return number(s.support.grant)
         case "outcomes.insertionJobs": return number(s.outcomes.insertionJobs)

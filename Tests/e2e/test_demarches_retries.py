@@ -18,7 +18,7 @@ from test_projects import make_projects
 def start(ds, data_dir):
     mapping = os.path.join(data_dir, "mapping.yaml")
     with open(mapping, "w") as f:
-        f.write("champs:\n  title: Q2hhbXAtMQ==\n  summary: Q2hhbXAtMg==\n")
+        f.write("champs:\n  title: Q2hhbXAtMQ==\n  summary: Q2hhbXAtMg==\n  support.methodological: Q2hhbXAtNQ==\n")
     return Server(data_dir, free_port(), extra_args=[
         "--demarches", ds.url, "--procedure", str(ds.procedure), "--mapping", mapping]).start()
 
@@ -61,6 +61,8 @@ def test_a_503_with_retry_after_is_retried_and_the_claim_link_reaches_the_facili
                 claim = submitted["receipt"]["url"]
                 assert claim and "prefill_token=" in claim, "the facilitator gets the claim link"
                 assert ds.recorder.attempts == 2 and len(ds.recorder.requests) == 1
+                # A yes/no goes as the string DS reads ("true"), not a JSON boolean (stored "t", shown "Non").
+                assert ds.recorder.requests[0]["champ_Q2hhbXAtNQ=="] == "true"
                 for p in people:
                     event = await p.event("project.submitted", timeout=10)
                     assert event["receipt"]["url"] is None and event["receipt"]["number"] == 1001
