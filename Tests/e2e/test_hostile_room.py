@@ -32,7 +32,7 @@ def spawn(role, cfg):
     server's cores, which a remote attacker never does; niced, they still take every idle cycle."""
     return subprocess.Popen([sys.executable, os.path.join(HERE, "attack.py"), role, json.dumps(cfg)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=HERE,
-                            preexec_fn=lambda: os.nice(10))
+                            preexec_fn=lambda: os.nice(19))
 
 
 def stop_all(procs):
