@@ -4,7 +4,6 @@ connection that reads nothing for `--stall-seconds` is let go while a merely slo
 import asyncio
 import contextlib
 import json
-import os
 import socket
 import tempfile
 import threading
