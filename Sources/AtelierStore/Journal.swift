@@ -331,6 +331,23 @@ public final class SQLiteStore: EventStore {
         }
     }
 
+    /// A consistent copy of the database file `source` at `target`, taken while a server writes
+    /// to it (SQLite's online backup API in one step: the pages of one read snapshot, i.e. the
+    /// journal as of one commit), then checked (`PRAGMA integrity_check`). The source is opened
+    /// read-only: nothing is migrated or changed in it.
+    public static func copyDatabase(from source: String, to target: String) throws {
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        readOnly.busyMode = .timeout(5)
+        let from = try DatabaseQueue(path: source, configuration: readOnly)
+        let to = try DatabaseQueue(path: target)
+        try from.backup(to: to)
+        let check = try to.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
+        try to.close()
+        try from.close()
+        guard check == "ok" else { throw StoreError.undecodable(workshop: "", seq: 0, reason: "copie invalide : \(check ?? "?")") }
+    }
+
     public func workshopCount() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM workshop") ?? 0 }
     }

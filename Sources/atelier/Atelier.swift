@@ -25,7 +25,8 @@ struct Atelier: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "atelier",
         abstract: "Atelier : un serveur d'ateliers collaboratifs en direct (du problème à l'idée, de l'idée au projet).",
-        subcommands: [Serve.self, WorkshopCommand.self, PlanCommand.self, ExportCommand.self, SubmitCommand.self, ParticipantCommand.self],
+        subcommands: [Serve.self, WorkshopCommand.self, PlanCommand.self, ExportCommand.self, SubmitCommand.self, ParticipantCommand.self,
+                      BackupCommand.self, RestoreCommand.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -432,4 +433,58 @@ struct ParticipantCommand: ParsableCommand {
 /// A path segment for the admin API (ids are printable ASCII; anything else is escaped).
 func escape(_ segment: String) -> String {
     segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? segment
+}
+
+struct BackupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup", abstract: "Copie la base de données, même pendant que le serveur tourne.",
+        discussion: "La copie (API de sauvegarde en ligne de SQLite) est cohérente : c'est le journal tel qu'après un enregistrement, vérifié ensuite (integrity_check). Elle contient des données personnelles : gardez-la comme le dossier de données.")
+    @Option(help: "Dossier des données (base SQLite).") var data: String = "./data"
+    @Option(help: "Fichier de la copie (il ne doit pas exister).") var out: String
+
+    func run() throws {
+        guard !FileManager.default.fileExists(atPath: out) else { throw ValidationError("le fichier \(out) existe déjà") }
+        let path = (data as NSString).appendingPathComponent("atelier.sqlite")
+        guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("aucune base dans \(data)") }
+        do {
+            try SQLiteStore.copyDatabase(from: path, to: out)
+        } catch {
+            try? FileManager.default.removeItem(atPath: out)
+            throw ValidationError("copie impossible : \(error)")
+        }
+        chmod(out, 0o600)
+        print("Copie faite et vérifiée : \(out).")
+    }
+}
+
+struct RestoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore", abstract: "Remet une copie (atelier backup) en place dans un dossier de données.",
+        discussion: "Le serveur doit être arrêté : le dossier est verrouillé pendant la restauration. Une base déjà présente n'est remplacée qu'avec --replace (elle est alors gardée à côté, en .avant-restauration).")
+    @Option(help: "Fichier de la copie.") var from: String
+    @Option(help: "Dossier des données (base SQLite).") var data: String = "./data"
+    @Flag(help: "Remplacer la base présente.") var replace = false
+
+    func run() throws {
+        guard let lock = try DataDirectoryLock.acquire(data) else {
+            throw ValidationError("un serveur utilise le dossier \(data) : arrêtez-le avant de restaurer")
+        }
+        defer { withExtendedLifetime(lock) {} }
+        guard FileManager.default.fileExists(atPath: from) else { throw ValidationError("copie introuvable : \(from)") }
+        let path = (data as NSString).appendingPathComponent("atelier.sqlite")
+        let fm = FileManager.default
+        if fm.fileExists(atPath: path) {
+            guard replace else { throw ValidationError("une base existe déjà dans \(data) : ajoutez --replace pour la remplacer") }
+            let aside = path + ".avant-restauration"
+            try? fm.removeItem(atPath: aside)
+            // A consistent copy of the current base first (its WAL included), then it goes.
+            try SQLiteStore.copyDatabase(from: path, to: aside)
+            for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: path + suffix) }
+        }
+        try SQLiteStore.copyDatabase(from: from, to: path)
+        chmod(path, 0o600)
+        // Opening it migrates a copy made by an earlier version, and says what it holds.
+        let count = try SQLiteStore(path: path).listWorkshops().count
+        print("Restauré : \(count) atelier(s) dans \(data).")
+    }
 }
