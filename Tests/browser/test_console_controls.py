@@ -51,7 +51,7 @@ def test_host_lock_follow_rotation_pause_erase_close(workshop, browsers):
     click(find(fac, '[data-testid="rotation-advance"]'))
     confirm(fac)
     wait(bruno, lambda d: board_title(d) != b_table, message="Bruno did not rotate")
-    wait(bruno, lambda d: "Vous êtes maintenant à la table" in text_of(find(d, '[data-testid="announcer"]')))
+    wait(bruno, lambda d: "Vous avez changé de table" in text_of(find(d, '[data-testid="announcer"]')))
     assert board_title(alice) == a_table
 
     # Pause: nobody writes, everybody is told; resume.

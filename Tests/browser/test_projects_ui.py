@@ -89,7 +89,7 @@ def test_project_sheet_from_cluster_to_console(live_server, workshop, browsers, 
     wait(fac, lambda d: find(d, '[data-testid="export-status"]').get_attribute("data-done") == "json")
     # Named after the workshop's title and the day (Paris time), not its id.
     day = datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Paris")).strftime("%Y-%m-%d")
-    path = os.path.join(browsers.download_dir, f"structurer-et-developper-l-insertion-par-l-activite-economiq-{day}.json")
+    path = os.path.join(browsers.download_dir, f"atelier-structurer-et-developper-l-insertion-par-l-activite-economiq-{day}.json")
     wait(fac, lambda d: os.path.exists(path) and os.path.getsize(path) > 0,
          message=f"the JSON export was not downloaded as {path}: {os.listdir(browsers.download_dir)}")
     with open(path, encoding="utf-8") as f:
