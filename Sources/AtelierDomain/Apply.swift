@@ -73,6 +73,8 @@ extension Workshop {
             votesClosed = true
         case .announcementWithdrawn:
             announcement = nil
+        case let .projectorShown(mode, every):
+            projector = ProjectorView(mode: mode, every: every)
         case .cardsRevealed(let revealed):
             for card in revealed { cards[card.id]?.isPrivate = false }
         case let .clusterCreated(cluster, _):

@@ -38,6 +38,7 @@ public enum Command: Sendable, Equatable {
     case votesReveal
     case timerAdd(seconds: Int)
     case announcementWithdraw
+    case projectorShow(mode: ProjectorMode, every: Int?)
     case votesClose
     case cardsReveal
     // Clusters and comments

@@ -33,6 +33,7 @@ public enum EventBody: Codable, Sendable, Equatable {
     case votesRevealed(counts: [CardID: Int])
     case votesClosed
     case announcementWithdrawn
+    case projectorShown(mode: ProjectorMode, every: Int?)
     /// The cards that stop being private, whole, so participants who never had them get them.
     case cardsRevealed(cards: [Card])
     case clusterCreated(Cluster, cards: [CardID])

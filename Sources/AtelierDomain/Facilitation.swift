@@ -76,6 +76,13 @@ extension Rules {
             // Only the timer that was scheduled: one restarted since has another end.
             guard actor == .system, state.timer?.endsAt == endsAt else { return [] }
             return [.timerEnded]
+        case let .projectorShow(mode, every):
+            try requireFacilitator("choisir ce que montre le projecteur")
+            if let every, !(5...600).contains(every) {
+                throw DomainError(.invalid, "Une table reste à l'écran entre 5 et 600 secondes.")
+            }
+            let seconds = mode == .rotation ? (every ?? 20) : nil
+            return state.projector.mode == mode && state.projector.every == seconds ? [] : [.projectorShown(mode: mode, every: seconds)]
         case .announcementWithdraw:
             try requireFacilitator("retirer l'annonce")
             return state.announcement == nil ? [] : [.announcementWithdrawn]

@@ -42,6 +42,7 @@ extension EventBody {
         case votesRevealed = "votesRevealed"
         case votesClosed = "votesClosed"
         case announcementWithdrawn = "announcementWithdrawn"
+        case projectorShown = "projectorShown"
         case cardsRevealed = "cardsRevealed"
         case clusterCreated = "clusterCreated"
         case clusterRenamed = "clusterRenamed"
@@ -81,6 +82,7 @@ extension EventBody {
     public enum WorkshopPausedCodingKeys: CodingKey {}
     public enum VotesClosedCodingKeys: CodingKey {}
     public enum AnnouncementWithdrawnCodingKeys: CodingKey {}
+    public enum ProjectorShownCodingKeys: String, CodingKey { case mode = "mode"; case every = "every" }
     public enum WorkshopResumedCodingKeys: CodingKey {}
     public enum WorkshopClosedCodingKeys: CodingKey {}
     public enum ViewFocusedCodingKeys: String, CodingKey { case board = "board" }

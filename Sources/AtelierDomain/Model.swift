@@ -64,6 +64,24 @@ public struct Board: Codable, Sendable, Equatable {
     public func column(_ id: ColumnID) -> Column? { columns.first { $0.id == id } }
 }
 
+/// What the room's projector shows, chosen from the console.
+public enum ProjectorMode: String, Codable, Sendable, CaseIterable {
+    /// Every table at once.
+    case all
+    /// One table at a time, each for `every` seconds.
+    case rotation
+    /// The ideas ranked by votes (after the reveal).
+    case results
+    /// The project sheets.
+    case projects
+}
+
+public struct ProjectorView: Sendable, Equatable {
+    public var mode: ProjectorMode
+    public var every: Int?
+    public init(mode: ProjectorMode, every: Int?) { self.mode = mode; self.every = every }
+}
+
 /// A step of the workshop, and what it opens.
 public struct Phase: Codable, Sendable, Equatable {
     public var id: PhaseID
@@ -333,6 +351,8 @@ public struct Workshop: Sendable, Equatable {
     public var announcement: Announcement?
     /// "Follow me": the board the facilitator brings everyone to.
     public var focus: BoardID?
+    /// What the projector shows (`projector.show`), and every how many seconds it turns in rotation.
+    public var projector = ProjectorView(mode: .all, every: nil)
     /// Table hosts: a host stays with their board when groups rotate.
     public var hosts: [BoardID: ActorID] = [:]
     public var rotation: [BoardID]?

@@ -87,7 +87,7 @@ extension Rules {
         case .joinAsParticipant, .cardAdd, .cardEdit, .cardMove, .cardDelete, .voteCast, .voteRetract, .phaseSet,
              .participantAssign, .tablesBalance, .rotationAdvance, .hostAssign, .participantRemove, .participantErase,
              .timerStart, .timerPause, .timerResume, .timerStop, .timerExpire, .announce, .workshopPause,
-             .workshopResume, .workshopClose, .viewFocus, .settingsUpdate, .votesReveal, .votesClose, .timerAdd, .announcementWithdraw, .cardsReveal,
+             .workshopResume, .workshopClose, .viewFocus, .settingsUpdate, .votesReveal, .votesClose, .timerAdd, .announcementWithdraw, .projectorShow, .cardsReveal,
              .clusterCreate, .clusterRename, .cardCluster, .commentAdd, .commentDelete,
              .cardHide, .cardRestore, .boardLock, .boardUnlock:
             throw DomainError(.internal, "Commande non prise en charge.")

@@ -82,7 +82,7 @@ struct Rules {
         // No `default:`: a new command does not compile until it has a rule.
         case .participantAssign, .tablesBalance, .rotationAdvance, .hostAssign, .participantRemove, .participantErase,
              .timerStart, .timerPause, .timerResume, .timerStop, .timerExpire, .announce, .workshopPause,
-             .workshopResume, .workshopClose, .viewFocus, .settingsUpdate, .votesReveal, .votesClose, .timerAdd, .announcementWithdraw, .cardsReveal,
+             .workshopResume, .workshopClose, .viewFocus, .settingsUpdate, .votesReveal, .votesClose, .timerAdd, .announcementWithdraw, .projectorShow, .cardsReveal,
              .clusterCreate, .clusterRename, .cardCluster, .commentAdd, .commentDelete,
              .cardHide, .cardRestore, .boardLock, .boardUnlock:
             return try facilitate(command)

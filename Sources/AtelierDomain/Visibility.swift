@@ -131,7 +131,7 @@ extension Workshop {
         // Listed one by one (no `default:`): a new event does not compile until its audience is decided.
         case .workshopCreated, .participantJoined, .phaseChanged, .participantAssigned, .rotationAdvanced,
              .hostAssigned, .participantRemoved, .participantErased, .timerStarted, .timerPaused, .timerResumed,
-             .timerStopped, .timerEnded, .announcementMade, .workshopPaused, .workshopResumed, .workshopClosed, .votesClosed, .announcementWithdrawn,
+             .timerStopped, .timerEnded, .announcementMade, .workshopPaused, .workshopResumed, .workshopClosed, .votesClosed, .announcementWithdrawn, .projectorShown,
              .viewFocused, .settingsUpdated, .votesRevealed, .boardLocked, .boardUnlocked:
             return .everyone
         case .projectSubmitted:

@@ -33,7 +33,7 @@ extension Hub {
         case .workshopCreated, .participantJoined, .cardAdded, .cardEdited, .cardMoved,
              .participantAssigned, .rotationAdvanced, .hostAssigned, .participantErased,
              .timerPaused, .timerStopped, .timerEnded, .announcementMade, .workshopPaused, .workshopResumed,
-             .workshopClosed, .viewFocused, .settingsUpdated, .votesRevealed, .votesClosed, .announcementWithdrawn, .cardsRevealed, .clusterCreated,
+             .workshopClosed, .viewFocused, .settingsUpdated, .votesRevealed, .votesClosed, .announcementWithdrawn, .projectorShown, .cardsRevealed, .clusterCreated,
              .clusterRenamed, .cardClustered, .commentAdded, .commentDeleted, .cardHidden, .cardRestored,
              .boardLocked, .boardUnlocked, .projectCreated, .projectUpdated, .projectStatusChanged,
              .projectSupported, .projectSubmitted:

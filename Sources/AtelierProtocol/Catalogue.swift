@@ -54,6 +54,7 @@ public enum ClientMessageType: String, CaseIterable, Sendable {
     case votesClose = "votes.close"
     case timerAdd = "timer.add"
     case announcementWithdraw = "announcement.withdraw"
+    case projectorShow = "projector.show"
     case cardsReveal = "cards.reveal"
     // Clusters and comments
     case clusterCreate = "cluster.create"
@@ -119,6 +120,7 @@ public enum EventType: String, CaseIterable, Sendable {
     case votesRevealed = "votes.revealed"
     case votesClosed = "votes.closed"
     case announcementWithdrawn = "announcement.withdrawn"
+    case projectorShown = "projector.shown"
     case cardsRevealed = "cards.revealed"
     case clusterCreated = "cluster.created"
     case clusterRenamed = "cluster.renamed"
@@ -168,6 +170,7 @@ extension EventBody {
         case .votesRevealed: .votesRevealed
         case .votesClosed: .votesClosed
         case .announcementWithdrawn: .announcementWithdrawn
+        case .projectorShown: .projectorShown
         case .cardsRevealed: .cardsRevealed
         case .clusterCreated: .clusterCreated
         case .clusterRenamed: .clusterRenamed
@@ -207,7 +210,7 @@ public func ackResult(for events: [EventBody]) -> [(String, String)] {
              .participantAssigned, .rotationAdvanced, .hostAssigned, .participantRemoved, .participantErased,
              .timerStarted, .timerPaused, .timerResumed, .timerStopped, .timerEnded, .announcementMade,
              .workshopPaused, .workshopResumed, .workshopClosed, .viewFocused, .settingsUpdated, .votesRevealed,
-             .votesClosed, .announcementWithdrawn, .cardsRevealed, .clusterRenamed, .cardClustered, .commentDeleted, .cardHidden, .cardRestored,
+             .votesClosed, .announcementWithdrawn, .projectorShown, .cardsRevealed, .clusterRenamed, .cardClustered, .commentDeleted, .cardHidden, .cardRestored,
              .boardLocked, .boardUnlocked, .projectUpdated, .projectStatusChanged, .projectSupported, .projectSubmitted:
             break
         }

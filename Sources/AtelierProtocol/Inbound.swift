@@ -110,6 +110,12 @@ public func decodeClientMessage(_ bytes: [UInt8]) -> Result<(id: String, message
         case .votesClose: message = .command(.votesClose)
         case .timerAdd: message = .command(.timerAdd(seconds: try fields.int("seconds")))
         case .announcementWithdraw: message = .command(.announcementWithdraw)
+        case .projectorShow:
+            let name = try fields.string("mode")
+            guard let mode = ProjectorMode(rawValue: name) else {
+                throw DomainError(.invalid, "Mode du projecteur inconnu (attendu : \(ProjectorMode.allCases.map(\.rawValue).joined(separator: ", "))).")
+            }
+            message = .command(.projectorShow(mode: mode, every: try fields.optionalInt("every")))
         case .cardsReveal: message = .command(.cardsReveal)
         case .clusterCreate:
             message = .command(.clusterCreate(board: try fields.id("board"), title: try fields.string("title"),

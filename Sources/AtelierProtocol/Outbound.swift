@@ -218,6 +218,9 @@ public enum Outbound {
             w.key("text"); w.string(text)
         case .viewFocused(let board):
             w.key("board"); w.string(board)
+        case let .projectorShown(mode, every):
+            w.key("mode"); w.string(mode.rawValue)
+            w.key("every"); w.int(every)
         case .settingsUpdated(let settings):
             w.key("settings"); writeSettings(settings, revealed: revealed, to: &w)
         case .votesRevealed(let counts):
@@ -281,6 +284,10 @@ public enum Outbound {
         w.key("closed"); w.bool(workshop.closed)
         w.key("paused"); w.bool(workshop.paused)
         w.key("focus"); w.string(workshop.focus)
+        w.key("projector"); w.beginObject()
+        w.key("mode"); w.string(workshop.projector.mode.rawValue)
+        w.key("every"); w.int(workshop.projector.every)
+        w.endObject()
         w.key("timer")
         if let timer = workshop.timer { writeTimer(timer, to: &w) } else { w.null() }
         w.key("announcement")

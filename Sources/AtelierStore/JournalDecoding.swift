@@ -36,7 +36,7 @@ enum JournalDecoding {
         case .workshopCreated, .participantJoined, .phaseChanged, .participantAssigned, .rotationAdvanced, .hostAssigned,
              .participantRemoved, .participantErased, .timerStarted, .timerPaused, .timerResumed, .timerStopped, .timerEnded,
              .announcementMade, .workshopPaused, .workshopResumed, .workshopClosed, .viewFocused, .settingsUpdated,
-             .votesRevealed, .votesClosed, .announcementWithdrawn, .cardsRevealed, .clusterCreated, .clusterRenamed, .commentAdded, .commentDeleted,
+             .votesRevealed, .votesClosed, .announcementWithdrawn, .projectorShown, .cardsRevealed, .clusterCreated, .clusterRenamed, .commentAdded, .commentDeleted,
              .boardLocked, .boardUnlocked, .projectCreated, .projectUpdated, .projectStatusChanged, .projectSupported,
              .projectSubmitted:
             return nil

@@ -290,3 +290,17 @@ struct TimerAndAnnouncementTests {
         #expect(w.announcement == nil)
     }
 }
+
+/// Issue 12: the facilitator chooses what the projector shows.
+@Suite("Projector modes")
+struct ProjectorModeTests {
+    @Test func theConsoleChoosesTheProjectorsMode() throws {
+        var w = fixture()
+        #expect(run(w, .projectorShow(mode: .results, every: nil), alice).failure?.code == .forbidden)
+        #expect(try step(&w, .projectorShow(mode: .rotation, every: nil), facilitator) == [.projectorShown(mode: .rotation, every: 20)])
+        #expect(try step(&w, .projectorShow(mode: .rotation, every: nil), facilitator) == [], "the same view again changes nothing")
+        #expect(run(w, .projectorShow(mode: .rotation, every: 2), facilitator).failure?.code == .invalid)
+        _ = try step(&w, .projectorShow(mode: .projects, every: 30), facilitator)
+        #expect(w.projector == ProjectorView(mode: .projects, every: nil), "only a rotation turns")
+    }
+}

@@ -44,7 +44,7 @@ struct AudienceTableTests {
         .participantAssigned: .roomFact, .rotationAdvanced: .roomFact, .hostAssigned: .roomFact,
         .participantRemoved: .roomFact, .participantErased: .roomFact, .timerStarted: .roomFact,
         .timerPaused: .roomFact, .timerResumed: .roomFact, .timerStopped: .roomFact, .timerEnded: .roomFact,
-        .announcementMade: .roomFact, .workshopPaused: .roomFact, .votesClosed: .roomFact, .announcementWithdrawn: .roomFact, .workshopResumed: .roomFact,
+        .announcementMade: .roomFact, .workshopPaused: .roomFact, .votesClosed: .roomFact, .announcementWithdrawn: .roomFact, .projectorShown: .roomFact, .workshopResumed: .roomFact,
         .workshopClosed: .roomFact, .viewFocused: .roomFact, .settingsUpdated: .roomFact, .votesRevealed: .roomFact,
         .cardsRevealed: .reveal, .clusterCreated: .madeInTheOpen, .clusterRenamed: .madeInTheOpen,
         .cardClustered: .card, .commentAdded: .comment, .commentDeleted: .comment, .cardHidden: .cardModeration,

@@ -96,6 +96,7 @@ public enum Samples {
             // recorded lines of the others stay where they were.
             .votesClosed,
             .announcementWithdrawn,
+            .projectorShown(mode: .rotation, every: 20),
         ]
     }()
 }
