@@ -36,6 +36,16 @@ extension WebSocketServer {
             guard let user, let c = connections[user.load(as: UInt64.self)] else { return -1 }
             heard(c)
             return receive(c, input, len)
+        case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+            // libwebsockets echoes the peer's close, turning most codes that may not be sent into
+            // 1002 in place; it lets 5000 and up through, and a 1-byte payload (no whole code).
+            guard let input, len > 0 else { return 0 }
+            let payload = input.assumingMemoryBound(to: UInt8.self)
+            if len == 1 { return closeNow(wsi, CloseCode.protocolError, "Fermeture mal formée.") }
+            if (Int(payload[0]) << 8 | Int(payload[1])) >= 5000 {
+                payload[0] = UInt8(CloseCode.protocolError >> 8); payload[1] = UInt8(CloseCode.protocolError & 0xff)
+            }
+            return 0
         case LWS_CALLBACK_RECEIVE_PONG:
             if let user, let c = connections[user.load(as: UInt64.self)] { heard(c) }
             return 0

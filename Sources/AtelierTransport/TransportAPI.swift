@@ -78,6 +78,7 @@ extension TransportControl {
 public enum CloseCode {
     public static let normal: UInt16 = 1000
     public static let goingAway: UInt16 = 1001
+    public static let protocolError: UInt16 = 1002
     public static let unsupportedData: UInt16 = 1003
     public static let invalidPayload: UInt16 = 1007
     public static let policyViolation: UInt16 = 1008

@@ -74,7 +74,7 @@ def answer_to(server, *frames_, join=True):
         s.close()
 
 
-@pytest.mark.parametrize("code", [999, 1005, 1006, 2000, 2999])
+@pytest.mark.parametrize("code", [999, 1005, 1006, 2000, 2999, 5000, 65535])
 def test_a_close_with_an_invalid_code_is_answered_1002(server, code):
     data, closed = answer_to(server, close_frame(code))
     assert close_code_of(data) == 1002, f"close {code} answered with {close_code_of(data)} ({data[-40:]!r})"
@@ -90,11 +90,12 @@ def test_a_close_with_a_valid_code_is_echoed(server, code):
 
 
 @pytest.mark.parametrize("what, bad", [
+    ("a close payload of one byte (no whole code)", frame(0x8, b"\x03")),
     ("reserved opcode 3", frame(0x3, b"{}")),
     ("RSV1 without an extension", frame(0x1, b'{"id":"x","type":"ping"}', rsv=4)),
     ("RSV3 without an extension", frame(0x1, b'{"id":"x","type":"ping"}', rsv=1)),
     ("a continuation with nothing to continue", frame(0x0, b'{"id":"x","type":"ping"}')),
-], ids=["opcode-3", "rsv1", "rsv3", "orphan-continuation"])
+], ids=["close-1-byte", "opcode-3", "rsv1", "rsv3", "orphan-continuation"])
 def test_a_protocol_violation_is_answered_1002(server, what, bad):
     data, closed = answer_to(server, bad)
     assert close_code_of(data) == 1002, f"{what}: answered with {close_code_of(data)} ({data[-40:]!r})"
