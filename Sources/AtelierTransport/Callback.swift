@@ -83,6 +83,7 @@ extension WebSocketServer {
             return beginHTTP(wsi, user)
         case LWS_CALLBACK_HTTP_BODY:
             guard let ex = exchange(user) else { return -1 }
+            ex.lastBodyAt = monotonicSecond()
             if ex.request.body.count + len > configuration.maxBodyBytes { ex.tooLarge = true }
             if !ex.tooLarge, let input, len > 0 {
                 ex.request.body.append(contentsOf: UnsafeRawBufferPointer(start: input, count: len))

@@ -100,6 +100,8 @@ final class HTTPExchange {
     /// The monotonic second the head arrived, and the one by which its body must have.
     let startedAt = monotonicSecond()
     var bodyDeadline: Int64?
+    /// The monotonic second the last bytes of the body came.
+    var lastBodyAt = monotonicSecond()
 
     init(id: UInt64, wsi: OpaquePointer, request: HTTPRequest) {
         self.id = id; self.wsi = wsi; self.request = request

@@ -136,9 +136,19 @@ extension WebSocketServer {
             if name == "HEAD" {
                 return answerAndClose(wsi, 405, "bad_request", "Méthode non prise en charge pour cette adresse.", allow: "GET", bodyless: true)
             }
-            if ["POST", "PUT", "PATCH"].contains(name),
-               lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) == 0,
-               lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) == 0 {
+            // libwebsockets 4.1 reads a request body by its length only: a chunked body, or a
+            // length it cannot read, would be waited for and dropped without an answer.
+            if lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0 {
+                return answerAndClose(wsi, 411, "bad_request", "Corps en morceaux (chunked) non pris en charge : envoyez l'en-tête Content-Length.")
+            }
+            if let length = header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) {
+                guard !length.isEmpty, length.utf8.allSatisfy({ (0x30...0x39).contains($0) }), length.utf8.count <= 18, let n = Int(length) else {
+                    return answerAndClose(wsi, 400, "bad_request", "En-tête Content-Length invalide.")
+                }
+                if n > configuration.maxBodyBytes {
+                    return answerAndClose(wsi, 413, "invalid", "Requête trop volumineuse (\(configuration.maxBodyBytes / 1024) Kio au plus).")
+                }
+            } else if ["POST", "PUT", "PATCH"].contains(name) {
                 return answerAndClose(wsi, 400, "bad_request", "Corps de requête manquant : l'en-tête Content-Length est requis.")
             }
         } else if name != "GET" && name != "HEAD" {
@@ -173,6 +183,8 @@ extension WebSocketServer {
         case 404: "Not Found"
         case 405: "Method Not Allowed"
         case 408: "Request Timeout"
+        case 411: "Length Required"
+        case 413: "Payload Too Large"
         case 431: "Request Header Fields Too Large"
         default: "Error"
         }
@@ -191,7 +203,9 @@ extension WebSocketServer {
     /// answer the peer has not taken in `httpAnswerSeconds` is cut.
     func sweepExchanges(now: Int64) {
         for (id, ex) in exchanges {
-            if let deadline = ex.bodyDeadline, now >= deadline {
+            // A body must keep coming (libwebsockets drops one silent for 5 s without a word: the
+            // 408 goes first) and be whole by its deadline.
+            if let deadline = ex.bodyDeadline, now >= deadline || now - ex.lastBodyAt >= 3 {
                 exchanges[id] = nil
                 let answer = Self.errorAnswer(408, "bad_request", "Corps de requête trop lent à arriver.")
                 let fd = lws_get_socket_fd(ex.wsi)
