@@ -3,7 +3,7 @@
 // Network first: when the server answers, its files are used (and the copy refreshed); the cached
 // copy is only a fallback. The WebSocket, the API and the facilitator page are never cached.
 
-const CACHE = 'atelier-shell-v3';
+const CACHE = 'atelier-shell-v4';
 const SHELL = [
   './', 'index.html', 'join.html', 'css/atelier.css', 'css/projects.css',
   'js/i18n.js', 'js/socket.js', 'js/store.js', 'js/store-apply.js', 'js/dom.js', 'js/board.js', 'js/card-view.js',

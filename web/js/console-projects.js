@@ -48,7 +48,7 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
 
   function item(p) {
     const board = store.board(p.board);
-    const table = store.group(board?.group)?.title ?? board?.title ?? '';
+    const table = board?.title ?? ''; // a sheet belongs to its board, named by the board
     const why = missing.get(p.id);
     const last = progress.get(p.id);
     const isOpen = editor?.projectId === p.id;

@@ -80,7 +80,7 @@ export function mountProjects({ store, connection, dom }) {
     const supported = (p.supporters ?? []).includes(store.you?.participant);
     const isOpen = editor?.projectId === p.id;
     const line = lastEditLine(store, connection, p.id);
-    const tableTitle = store.group(store.board(p.board)?.group)?.title ?? store.board(p.board)?.title ?? '';
+    const tableTitle = store.board(p.board)?.title ?? ''; // named by its board, whoever sits there now
     return el('li', { className: `project-item project-item--${p.status}`, dataset: { project: p.id, testid: 'project-item' } }, [
       el('h3', { className: 'project-item__title', text: p.title }),
       el('p', { className: 'project-item__meta' }, [
