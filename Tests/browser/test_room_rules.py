@@ -57,10 +57,12 @@ def test_tables_after_rotations_are_named_by_their_board(live_server, workshop, 
         assert group["title"] != board["title"]
         wait(driver, lambda d: board_title(d) == board["title"] and theme(d) == board["theme"],
              message=f"{name}'s phone does not show the board's title and theme")
-        # Told once, politely, and shown until read: the new board's title and theme.
+        # Told once, politely (the title and the theme), and shown until read.
+        wait(driver, lambda d: all(x in text_of(find(d, '[data-testid="announcer"]'))
+                                   for x in ("Vous avez changé de table", board["title"], board["theme"])),
+             message="the table change was not said")
         notice = visible(driver, '[data-testid="moved-notice"]')
-        assert "Vous avez changé de table" in text_of(notice)
-        assert board["title"] in text_of(notice) and board["theme"] in text_of(notice)
+        assert "Vous avez changé de table" in text_of(notice) and board["title"] in text_of(notice)
         assert group["title"] not in text_of(find(driver, "#board-view"))
     problems = axe_violations(alice, "phone after a rotation (table change shown)")
     click(find(alice, '[data-testid="moved-dismiss"]'))

@@ -167,8 +167,10 @@ export function mountControls({ store, connection, send, announcer, dom }) {
       renderIfChanged(body, JSON.stringify([revealed, voting, w.votesClosed, w.voters, privateCards, w.closed, t('fac.revealVotes')]), () => [
         el('p', { text: state, dataset: { testid: 'votes-state' } }),
         voting ? el('p', { text: votersText(w.voters ?? 0), dataset: { testid: 'votes-voters' } }) : null,
-        closable ? button('votes-close', t('fac.closeVotes'), { dataset: { testid: 'close-votes' } }) : null,
-        revealed || w.closed ? null : button('votes-reveal', t('fac.revealVotes'), { className: 'btn--primary', dataset: { testid: 'reveal-votes' } }),
+        revealed || w.closed ? null : el('div', { className: 'button-row' }, [
+          closable ? button('votes-close', t('fac.closeVotes'), { dataset: { testid: 'close-votes' } }) : null,
+          button('votes-reveal', t('fac.revealVotes'), { className: 'btn--primary', dataset: { testid: 'reveal-votes' } }),
+        ]),
         el('p', { text: t('fac.privateCount', { n: privateCards }) }),
         privateCards && !w.closed ? button('cards-reveal', t('fac.revealCards'), { dataset: { testid: 'reveal-cards' } }) : null,
       ].filter(Boolean));

@@ -400,8 +400,8 @@ export function mountParticipantBoard({ store, connection, dom }) {
     announce(dom.announcer, [t('announce.phase', { title: store.phase?.title ?? '' }),
       instructions ? t('board.instructionsLabel') + instructions : ''].filter(Boolean).join(' '));
   });
-  // Another table (a rotation, or the facilitator's choice): said once, politely, and shown until
-  // read, with the new board's title and theme.
+  // Another table (a rotation, or the facilitator's choice): said once, politely, with the new
+  // board's title and theme, and shown until read.
   const movedText = dom.moved.querySelector('[data-testid="moved-text"]');
   store.addEventListener('moved', () => {
     view.activeColumn = null;
@@ -409,10 +409,8 @@ export function mountParticipantBoard({ store, connection, dom }) {
       const board = store.myBoard;
       if (!board) return;
       const sentence = t('announce.moved', { title: board.title });
-      movedText.replaceChildren(
-        el('strong', { text: sentence }),
-        board.theme ? el('span', { className: 'moved__theme', text: ` ${board.theme}` }) : '',
-      );
+      // (The theme is right under the board's title: said to screen readers, not shown twice.)
+      movedText.replaceChildren(el('strong', { text: sentence }));
       dom.moved.hidden = false;
       announce(dom.announcer, [sentence, board.theme].filter(Boolean).join(' '));
     });
