@@ -10,7 +10,7 @@ from selenium.webdriver.support.ui import Select
 
 from .conftest import facilitator_commands, snapshot
 from .pages import (add_card, board_title, card, click, confirm, find, finds, gone, join, js_errors, open_console,
-                    participant_row, phase_of, text_of, visible, wait, wait_card)
+                    open_projector, participant_row, phase_of, text_of, visible, wait, wait_card)
 from .test_pages import PHONE, axe_violations, emulate
 
 
@@ -227,9 +227,10 @@ def seconds_shown(driver):
 
 
 def test_one_more_minute_and_a_withdrawn_message_and_the_instructions(live_server, workshop, browsers):
-    fac, alice = browsers.new(), phone(browsers)
+    fac, alice, wall = browsers.new(), phone(browsers), browsers.new(width=1920, height=1080)
     open_console(fac, workshop)
     join(alice, workshop, "Alice Martin")
+    open_projector(wall, workshop)
     phases = {p["id"]: p for p in snapshot(live_server, workshop)["phases"]}
 
     # The phase's instructions, at the top of the phone's board (one line, unfolded on demand),
@@ -238,6 +239,7 @@ def test_one_more_minute_and_a_withdrawn_message_and_the_instructions(live_serve
     assert text_of(text) == phases["problems"]["instructions"]
     assert "Consigne" in text_of(find(alice, '[data-testid="instructions"]'))
     assert phases["problems"]["instructions"] in text_of(find(fac, '[data-testid="phase-instructions"]'))
+    assert text_of(find(wall, '[data-testid="projector-instructions"]')) == phases["problems"]["instructions"]
     facilitator_commands(live_server, workshop, {"type": "phase.set", "phase": "ideas"})
     wait(alice, lambda d: text_of(find(d, '[data-testid="instructions-text"]')) == phases["ideas"]["instructions"],
          message="the instructions did not follow the phase")
@@ -256,12 +258,14 @@ def test_one_more_minute_and_a_withdrawn_message_and_the_instructions(live_serve
 
     # "Retirer le message" takes the message off the phone.
     facilitator_commands(live_server, workshop, {"type": "announce", "text": "Pause café à 10 h 30"})
+    visible(wall, '[data-testid="projector-announcement"]')
     box = visible(alice, '[data-testid="announcement"]')
     assert text_of(box.find_element(By.CSS_SELECTOR, '[data-testid="announcement-text"]')) == "Pause café à 10 h 30"
     wait(fac, lambda d: text_of(find(d, '[data-testid="announce-current-text"]')) == "Pause café à 10 h 30")
     problems = axe_violations(alice, "phone with instructions, timer and message") + axe_violations(fac, "console with the message")
     click(find(fac, '[data-testid="announcement-withdraw"]'))
     gone(alice, '[data-testid="announcement"]')
+    gone(wall, '[data-testid="projector-announcement"]')
     gone(fac, '[data-testid="announcement-withdraw"]')
     # A reload does not bring it back.
     alice.refresh()
@@ -269,7 +273,7 @@ def test_one_more_minute_and_a_withdrawn_message_and_the_instructions(live_serve
     wait(alice, lambda d: find(d, '[data-testid="connection-state"]').get_attribute("data-state") == "online")
     assert not find(alice, '[data-testid="announcement"]').is_displayed()
     assert problems == [], "\n".join(problems)
-    for d in (fac, alice):
+    for d in (fac, alice, wall):
         assert js_errors(d) == []
 
 
