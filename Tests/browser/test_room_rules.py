@@ -153,6 +153,10 @@ def test_votes_only_where_allowed_progress_and_close(live_server, workshop, brow
     confirm(fac)
     wait(alice, lambda d: [text_of(e) for e in card(d, "Un fonds d'avance mutualisé").find_elements(By.CSS_SELECTOR, '[data-testid="vote-count"]')] == ["1 vote"])
     assert "révélés" in text_of(find(alice, '[data-testid="vote-status"]'))
+    # …and the table's most voted cards under "Vote clos".
+    wait(alice, lambda d: sorted(text_of(e) for e in finds(d, '[data-testid="vote-result"]'))
+         == ["Un fonds d'avance mutualisé — 1 vote", "Un groupement d'employeurs — 1 vote"])
+    problems += axe_violations(alice, "phone, votes revealed")
     assert problems == [], "\n".join(problems)
     for d in (fac, alice, bruno):
         assert js_errors(d) == []

@@ -93,13 +93,33 @@ export function mountParticipantBoard({ store, connection, dom }) {
     const w = store.workshop;
     let text = '';
     let state = '';
+    let results = [];
     if (phase?.voting) {
       const voters = votersText(w.voters ?? 0);
-      if (w.settings?.votesRevealed) { text = t('board.votesRevealedStatus'); state = 'revealed'; }
-      else if (w.votesClosed) { text = `${t('board.votesClosed')} · ${voters}`; state = 'closed'; }
+      if (w.settings?.votesRevealed) {
+        text = t('board.votesRevealedStatus');
+        state = 'revealed';
+        // The results at this table: its most voted cards, first three.
+        const board = view.board;
+        results = board ? store.cardsOf(board.id).filter((c) => (c.votes ?? 0) > 0 && !c.pending)
+          .sort((a, b) => b.votes - a.votes).slice(0, 3) : [];
+      } else if (w.votesClosed) { text = `${t('board.votesClosed')} · ${voters}`; state = 'closed'; }
       else { text = voters; state = 'open'; }
     }
-    dom.voteStatus.textContent = text;
+    const sig = JSON.stringify([text, results.map((c) => [c.id, c.text, c.votes]), t('board.votesTop')]);
+    if (dom.voteStatus.dataset.sig !== sig) {
+      dom.voteStatus.dataset.sig = sig;
+      dom.voteStatus.replaceChildren(
+        el('p', { className: 'vote-status__text', text }),
+        ...(results.length ? [
+          el('p', { className: 'vote-status__top', text: t('board.votesTop'), id: 'vote-top-title' }),
+          el('ol', { className: 'vote-status__results', attrs: { 'aria-labelledby': 'vote-top-title' } }, results.map((c) => el('li', { dataset: { testid: 'vote-result' } }, [
+            el('span', { className: 'vote-status__card', text: c.text }),
+            el('span', { className: 'vote-status__votes', text: ` — ${t('card.votes', { n: c.votes })}` }),
+          ]))),
+        ] : []),
+      );
+    }
     dom.voteStatus.hidden = !text;
     dom.voteStatus.dataset.state = state;
   }
