@@ -76,13 +76,20 @@ export function mountParticipantBoard({ store, connection, dom }) {
     dom.instructions.classList.toggle('consigne--open', instructionsOpen);
     instructionsToggle.setAttribute('aria-expanded', String(instructionsOpen));
     instructionsToggle.textContent = t(instructionsOpen ? 'board.instructionsLess' : 'board.instructionsMore');
-    if (!text) return;
-    // The toggle only when the line is cut (measured once the text is laid out).
+    const key = JSON.stringify([text, instructionsOpen, t('board.instructionsLabel')]);
+    if (!text || key === instructionsMeasured) return;
+    instructionsMeasured = key;
+    measureInstructions();
+  }
+  /** The toggle only when the line is cut (measured once the text is laid out). */
+  function measureInstructions() {
     requestAnimationFrame(() => {
       const line = instructionsText.parentElement;
       instructionsToggle.hidden = !instructionsOpen && line.scrollHeight <= line.clientHeight + 1;
     });
   }
+  let instructionsMeasured = null;
+  window.addEventListener('resize', measureInstructions);
   instructionsToggle.addEventListener('click', () => {
     instructionsOpen = !instructionsOpen;
     render();
