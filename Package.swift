@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // All of libwebsockets' C API, seen through pkg-config (apt: libwebsockets-dev).
@@ -49,6 +50,7 @@ let package = Package(
         // Rooms, sessions, the durability pipeline, fan-out, HTTP API.
         .target(name: "AtelierHub", dependencies: [
             "AtelierDomain", "AtelierProtocol", "AtelierStore", "AtelierExport", "AtelierTransport",
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "atelier", dependencies: [
             "AtelierHub", "AtelierStore", "AtelierTransport", "AtelierDomain", "AtelierExport", "AtelierProtocol",

@@ -51,6 +51,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     let clock: Clock
     unowned let transport: TransportControl
     let pipeline: Pipeline
+    let metrics = HubMetrics()
     /// The HTTP API, its own routes table (`HTTP/HTTPAPI.swift`).
     private(set) var http: HTTPAPI!
 
@@ -80,7 +81,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         self.store = store
         self.clock = clock
         self.transport = transport
-        pipeline = Pipeline(store: store, toLoop: { [unowned transport] job in transport.post(job) })
+        pipeline = Pipeline(store: store, toLoop: { [unowned transport] job in transport.post(job) }, metrics: metrics)
         pipeline.onFailure = { [unowned self] rooms, error in self.commitFailed(rooms, error) }
         http = HTTPAPI(hub: self)
         for (room, credentials) in try Self.loadOpenRooms(store) { adopt(room, credentials: credentials) }
@@ -174,6 +175,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         case .allow:
             break
         case .refuse:
+            metrics.rateLimited.increment()
             reply(connection, Outbound.error(re: nil, DomainError(.rateLimited, "Trop de messages : ralentissez un peu.")))
             return
         case .close:
@@ -181,18 +183,23 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
             transport.close(connection, code: CloseCode.tooManyMessages, reason: "Trop de messages.")
             return
         }
-        switch decodeClientMessage(message) {
+        switch decodeTypedClientMessage(message) {
         case .failure(let e):
+            metrics.command(e.type?.rawValue ?? "unreadable", result: e.error.code.rawValue)
             reply(connection, Outbound.error(re: e.re, e.error))
-        case .success((let id, .ping)):
+        case .success((let id, let type, .ping)):
+            metrics.command(type.rawValue, result: "ack")
             reply(connection, Outbound.pong(re: id, now: clock()))
-        case .success((let id, .join(let request))):
+        case .success((let id, let type, .join(let request))):
+            metrics.command(type.rawValue, result: "received")
             join(connection, id: id, request)
-        case .success((let id, .command(let command))):
-            execute(command, id: id, from: connection)
-        case .success((let id, .submitProjects(let channel, let projects))):
+        case .success((let id, let type, .command(let command))):
+            execute(command, id: id, type: type, from: connection)
+        case .success((let id, let type, .submitProjects(let channel, let projects))):
+            metrics.command(type.rawValue, result: "received")
             submitProjects(channel: channel, only: projects, id: id, from: connection)
-        case .success((let id, .editing(let project, let field))):
+        case .success((let id, let type, .editing(let project, let field))):
+            metrics.command(type.rawValue, result: "received")
             // Co-editing presence: relayed to the room, never journaled, acked at once.
             guard let (room, actor) = joinedRoom(connection, id: id) else { return }
             if let project, room.state.projects[project] == nil {
@@ -301,13 +308,22 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         return created
     }
 
-    func execute(_ command: Command, id: String, from connection: ConnectionID) {
-        guard let (room, actor) = joinedRoom(connection, id: id) else { return }
+    func execute(_ command: Command, id: String, type: ClientMessageType, from connection: ConnectionID) {
+        guard let (room, actor) = joinedRoom(connection, id: id) else {
+            metrics.command(type.rawValue, result: ErrorCode.unauthenticated.rawValue)
+            return
+        }
         if let previous = room.answer(for: id, by: actor.id) {
+            metrics.command(type.rawValue, result: "retry")
             reply(connection, previous)
             return
         }
-        switch decide(command, in: room, by: actor) {
+        let decision = decide(command, in: room, by: actor)
+        switch decision {
+        case .failure(let error): metrics.command(type.rawValue, result: error.code.rawValue)
+        case .success: metrics.command(type.rawValue, result: "ack")
+        }
+        switch decision {
         case .failure(let error):
             let hidesSupporters = !room.state.showsAuthor(nil, to: actor)
             let bytes = Outbound.error(re: id, error, onlySupporter: hidesSupporters ? actor.id : nil)

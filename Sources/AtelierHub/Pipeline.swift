@@ -29,9 +29,12 @@ final class Pipeline {
     private(set) var commits = 0
     private(set) var journaled = 0
 
-    init(store: EventStore, toLoop: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void) {
+    let metrics: HubMetrics?
+
+    init(store: EventStore, toLoop: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void, metrics: HubMetrics? = nil) {
         self.store = store
         self.toLoop = toLoop
+        self.metrics = metrics
     }
 
     func journal(_ entry: JournalEntry) {
@@ -80,8 +83,12 @@ final class Pipeline {
         inFlight = true
         let store = self.store
         let box = Unchecked((self, actions, rooms))
+        let metrics = self.metrics
         writer.async { [toLoop] in
+            let started = ContinuousClock.now
             let outcome: Result<Void, Error> = Result { try store.commit(batch) }
+            metrics?.commitSeconds.record(ContinuousClock.now - started)
+            metrics?.commitBatchEvents.record(Double(batch.entries.count))
             toLoop {
                 let (pipeline, actions, rooms) = box.value
                 pipeline.committed(outcome, count: batch.entries.count, actions: actions, rooms: rooms)

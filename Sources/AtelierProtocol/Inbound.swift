@@ -24,10 +24,19 @@ public enum Inbound: Sendable, Equatable {
 public struct InboundError: Error, Sendable, Equatable {
     public var re: String?
     public var error: DomainError
+    /// The message's type when it could be read (for the server's counts).
+    public var type: ClientMessageType?
+    public init(re: String?, error: DomainError, type: ClientMessageType? = nil) { self.re = re; self.error = error; self.type = type }
 }
 
 /// Decodes one client frame. Never traps, whatever the bytes.
 public func decodeClientMessage(_ bytes: [UInt8]) -> Result<(id: String, message: Inbound), InboundError> {
+    decodeTypedClientMessage(bytes).map { ($0.id, $0.message) }
+}
+
+/// The same, with the message's type from the catalogue (for the server's counts); a message
+/// whose type could not be read has type nil in its error.
+public func decodeTypedClientMessage(_ bytes: [UInt8]) -> Result<(id: String, type: ClientMessageType, message: Inbound), InboundError> {
     let root: JSONValue
     do {
         root = try JSONParser.parse(bytes)
@@ -141,11 +150,11 @@ public func decodeClientMessage(_ bytes: [UInt8]) -> Result<(id: String, message
         case .boardLock: message = .command(.boardLock(board: try fields.id("board")))
         case .boardUnlock: message = .command(.boardUnlock(board: try fields.id("board")))
         }
-        return .success((id, message))
+        return .success((id, type, message))
     } catch let error as DomainError {
-        return .failure(InboundError(re: id, error: error))
+        return .failure(InboundError(re: id, error: error, type: type))
     } catch {
-        return .failure(InboundError(re: id, error: DomainError(.badRequest, "Message invalide.")))
+        return .failure(InboundError(re: id, error: DomainError(.badRequest, "Message invalide."), type: type))
     }
 }
 

@@ -110,6 +110,7 @@ extension WebSocketServer {
         }
         c.stallWatched = false
         c.dropQueue()
+        slowReadersDropped += 1
         close(id, code: CloseCode.tooSlow, reason: "Client trop lent : reconnectez-vous.")
         lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, 5)
     }

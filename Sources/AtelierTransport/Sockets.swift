@@ -27,7 +27,10 @@ extension WebSocketServer {
         guard let args else { return 0 }
         let filter = args.assumingMemoryBound(to: lws_filter_network_conn_args.self)
         let address = Self.addressString(&filter.pointee.cli_addr)
-        if socketsPerAddress[address, default: 0] >= configuration.maxSocketsPerAddress { return 1 }
+        if socketsPerAddress[address, default: 0] >= configuration.maxSocketsPerAddress {
+            refusedSockets += 1
+            return 1
+        }
         admittedAddress = address
         return 0
     }

@@ -63,13 +63,26 @@ public protocol TransportControl: AnyObject, Sendable {
     /// Whether a welcome for this connection would be taken now: asked before building one, so a
     /// refused connection costs no snapshot.
     func admitsWelcome(_ connection: ConnectionID) -> Bool
+    /// What the transport counts (for `/metrics`).
+    func statistics() -> TransportStatistics
     /// Closes with a WebSocket close code after what is already queued.
     func close(_ connection: ConnectionID, code: UInt16, reason: String)
     /// Runs `job` on the service thread soon. Safe from any thread.
     func post(_ job: @escaping @Sendable () -> Void)
 }
 
+/// What the transport counts, for `/metrics` (read on the service thread).
+public struct TransportStatistics: Sendable {
+    public var webSockets = 0
+    public var sockets = 0
+    public var queuedBytes = 0
+    public var slowReadersDropped = 0
+    public var refusedSockets = 0
+    public init() {}
+}
+
 extension TransportControl {
+    public func statistics() -> TransportStatistics { TransportStatistics() }
     public func sendWelcome(_ frame: OutboundFrame, to connection: ConnectionID) { send(frame, to: connection) }
     public func admitsWelcome(_ connection: ConnectionID) -> Bool { true }
 }

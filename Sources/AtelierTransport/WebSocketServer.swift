@@ -107,6 +107,9 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
     /// Every accepted TCP connection (``Sockets.swift``): its address, by wsi, and the count per address.
     var sockets: [OpaquePointer: SocketRecord] = [:]
     var socketsPerAddress: [String: Int] = [:]
+    /// Counted for `/metrics`.
+    var slowReadersDropped = 0
+    var refusedSockets = 0
     /// The address of the connection just let in by the network filter, until its wsi exists.
     var admittedAddress: String?
     /// Unsent welcome bytes per address (``sendWelcome(_:to:)``).
@@ -292,6 +295,7 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
             // (it resumes with `since`), send the close first, and if even that cannot go out
             // because it reads nothing at all, cut the connection after a few seconds.
             c.dropQueue()
+            slowReadersDropped += 1
             close(connection, code: CloseCode.tooSlow, reason: "Client trop lent : reconnectez-vous.")
             lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, 5)
             return
@@ -338,6 +342,18 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
 
     /// Number of open WebSocket connections (service thread).
     public var connectionCount: Int { connections.count }
+
+    /// Counters for `/metrics` (service thread). The queued bytes are summed now: a scrape is
+    /// rare, a running total would cost every send.
+    public func statistics() -> TransportStatistics {
+        var s = TransportStatistics()
+        s.webSockets = connections.count
+        s.sockets = sockets.count
+        s.queuedBytes = connections.values.reduce(0) { $0 + $1.pendingBytes }
+        s.slowReadersDropped = slowReadersDropped
+        s.refusedSockets = refusedSockets
+        return s
+    }
 
     func makeID() -> UInt64 {
         defer { nextID += 1 }

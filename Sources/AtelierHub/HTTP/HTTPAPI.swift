@@ -36,6 +36,7 @@ final class HTTPAPI {
     /// Every route. Admin routes take the admin token; workshop routes its facilitator key.
     static let routes: [Route] = [
         Route("GET", "/healthz", { $0.health }),
+        Route("GET", "/metrics", { $0.metrics }),
         Route("POST", "/api/workshops", { $0.createWorkshop }),
         Route("GET", "/api/qr.svg", { $0.joinQRCode }),
         Route("GET", "/api/codes/{code}", { $0.checkCode }),
@@ -46,7 +47,7 @@ final class HTTPAPI {
     ]
 
     /// The path prefixes the transport hands to the application rather than the static mount.
-    static let prefixes = ["/api", "/healthz"]
+    static let prefixes = ["/api", "/healthz", "/metrics"]
 
     unowned let hub: Hub
     init(hub: Hub) { self.hub = hub }
@@ -68,6 +69,15 @@ final class HTTPAPI {
 
     func health(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
         respond(Self.json(200) { w in w.key("status"); w.string("ok") })
+    }
+
+    /// `GET /metrics` with the admin token: Prometheus' text format (docs/deploy.md "Metrics").
+    func metrics(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
+        if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
+        let body = hub.metrics.scrape(transport: hub.transport.statistics(), rooms: hub.rooms.count,
+                                      journalPath: (hub.store as? SQLiteStore)?.path)
+        respond(HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
+                             headers: [("cache-control", "no-store")], body: body))
     }
 
     // MARK: - Answers
