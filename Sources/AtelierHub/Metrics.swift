@@ -10,7 +10,7 @@ final class HubMetrics: @unchecked Sendable {
     let registry = PrometheusCollectorRegistry()
     /// By message type and result (`ack` or the error's code): both from closed lists, so the
     /// label sets stay bounded whatever clients send.
-    private var commands: [String: Counter] = [:]
+    private var commands: [String: [String: Counter]] = [:]
     let rateLimited: Counter
     let commitBatchEvents: ValueHistogram
     let commitSeconds: DurationHistogram
@@ -36,12 +36,12 @@ final class HubMetrics: @unchecked Sendable {
         residentBytes = registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory of the server process.")
     }
 
+    /// Counts one message (on the loop; no string is built on this path).
     func command(_ type: String, result: String) {
-        let key = type + "\u{1}" + result
-        if let c = commands[key] { c.increment(); return }
+        if let c = commands[type]?[result] { c.increment(); return }
         let c = registry.makeCounter(name: "atelier_commands_total", labels: [("type", type), ("result", result)],
                                      help: "Client messages handled, by type and result.")
-        commands[key] = c
+        commands[type, default: [:]][result] = c
         c.increment()
     }
 
