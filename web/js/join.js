@@ -256,8 +256,13 @@ function teardownBoard() {
     fresh.hidden = id !== 'board';
     $(id).replaceWith(fresh);
   }
+  // These keep their markup (buttons inside), without the old views' listeners.
+  for (const id of ['moved', 'instructions', 'vote-status']) {
+    const fresh = $(id).cloneNode(true);
+    fresh.hidden = true;
+    $(id).replaceWith(fresh);
+  }
   $('announcement').hidden = true;
-  $('moved').hidden = true;
   board = null;
 }
 
