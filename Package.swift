@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // All of libwebsockets' C API, seen through pkg-config (apt: libwebsockets-dev).
@@ -46,16 +47,18 @@ let package = Package(
         // Call-for-projects outputs.
         .target(name: "AtelierExport", dependencies: ["AtelierDomain", "AtelierProtocol", "CQREncode"]),
         // The only Swift code that touches libwebsockets.
-        .target(name: "AtelierTransport", dependencies: ["CLibWebSockets"]),
+        .target(name: "AtelierTransport", dependencies: ["CLibWebSockets", .product(name: "Logging", package: "swift-log")]),
         // Rooms, sessions, the durability pipeline, fan-out, HTTP API.
         .target(name: "AtelierHub", dependencies: [
             "AtelierDomain", "AtelierProtocol", "AtelierStore", "AtelierExport", "AtelierTransport",
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "atelier", dependencies: [
             "AtelierHub", "AtelierStore", "AtelierTransport", "AtelierDomain", "AtelierExport", "AtelierProtocol",
             .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // The load generator (client side on libwebsockets): docs in BENCHMARKS.md.
         .executableTarget(name: "atelier-bench", dependencies: [

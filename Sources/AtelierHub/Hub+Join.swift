@@ -166,6 +166,8 @@ extension Hub {
             }
             room.members[connection] = actor
             room.online[actor.id, default: 0] += 1
+            logger.info("joined", metadata: ["workshop": "\(workshop)", "participant": "\(actor.id)",
+                                             "role": "\(actor.role)", "resume": "\(since != nil)"])
             transport.sendWelcome(frame, to: connection)
             if room.online[actor.id] == 1 { announcePresence(of: actor.id, online: true, in: room, except: connection) }
         }

@@ -4,6 +4,7 @@ import AtelierProtocol
 import AtelierStore
 import AtelierTransport
 import Foundation
+import Logging
 
 /// What the hub needs to know at start.
 public struct HubConfiguration: Sendable {
@@ -52,6 +53,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     unowned let transport: TransportControl
     let pipeline: Pipeline
     let metrics = HubMetrics()
+    let logger = Logger(label: "atelier.hub")
     /// The HTTP API, its own routes table (`HTTP/HTTPAPI.swift`).
     private(set) var http: HTTPAPI!
 
@@ -349,7 +351,8 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
 
     /// Fail stop: rooms whose commit failed reload from the journal, and their clients reconnect.
     func commitFailed(_ failed: Set<WorkshopID>, _ error: Error) {
-        FileHandle.standardError.write(Data("atelier: commit failed (\(error)); reloading \(failed.sorted())\n".utf8))
+        logger.error("commit failed; rooms reloaded from the journal",
+                     metadata: ["error": "\(error)", "workshops": "\(failed.sorted().joined(separator: ","))"])
         for id in failed {
             guard let room = rooms[id] else { continue }
             for connection in sessions.keys where sessions[connection]?.workshop == id {

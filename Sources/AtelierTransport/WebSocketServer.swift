@@ -1,5 +1,6 @@
 import CLibWebSockets
 import Foundation
+import Logging
 import Synchronization
 
 /// How the server listens and what it lets in.
@@ -69,6 +70,7 @@ public enum TransportError: Error, CustomStringConvertible {
 /// libwebsockets' warnings, at most 20 lines a second: a peer sending malformed requests (an
 /// oversized head, an unknown method) makes it warn once per request, and must not fill the log.
 private let logBudget = Mutex<(second: Int, lines: Int)>((0, 0))
+private let lwsLogger = Logger(label: "atelier.libwebsockets")
 func atelierLWSLog(_ level: Int32, _ line: UnsafePointer<CChar>?) {
     guard let line else { return }
     let now = Int(Date().timeIntervalSince1970)
@@ -81,8 +83,11 @@ func atelierLWSLog(_ level: Int32, _ line: UnsafePointer<CChar>?) {
         b.lines += 1
         return (b.lines <= 20, 0)
     }
-    if dropped > 0 { FileHandle.standardError.write(Data("libwebsockets : \(dropped) ligne(s) de journal omises\n".utf8)) }
-    if print { FileHandle.standardError.write(Data(String(cString: line).utf8)) }
+    if dropped > 0 { lwsLogger.warning("libwebsockets log lines dropped", metadata: ["dropped": "\(dropped)"]) }
+    if print {
+        let text = String(cString: line).trimmingCharacters(in: .whitespacesAndNewlines)
+        if level & Int32(LLL_ERR) != 0 { lwsLogger.error("\(text)") } else { lwsLogger.warning("\(text)") }
+    }
 }
 
 /// The libwebsockets server: one context, one vhost, one service thread.

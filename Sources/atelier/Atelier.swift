@@ -6,6 +6,7 @@ import AtelierProtocol
 import AtelierStore
 import AtelierTransport
 import Foundation
+import Logging
 
 @main
 struct Atelier: ParsableCommand {
@@ -95,11 +96,22 @@ struct Serve: ParsableCommand {
     var welcomeBytesPerAddress: Int = 32 << 20
     @Option(help: "Secondes sans rien lire au bout desquelles un client qui a des messages en attente est déconnecté (4001).")
     var stallSeconds: Int = 30
+    @Option(help: "Format du journal sur la sortie d'erreur : text ou json (un objet JSON par ligne).")
+    var logFormat: String = "text"
+    @Option(help: "Niveau du journal : debug, info, notice, warning, error.")
+    var logLevel: String = "info"
     @OptionGroup var pipeline: PipelineOptions
     @Option(help: "Jours après la clôture d'un atelier au bout desquels les données personnelles sont effacées.")
     var retentionDays: Int = 365
 
+    func validate() throws {
+        guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format : text ou json") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level : trace, debug, info, notice, warning, error ou critical") }
+    }
+
     func run() throws {
+        LogFormat(rawValue: logFormat)!.bootstrap(level: Logger.Level(rawValue: logLevel)!)
+        let logger = Logger(label: "atelier.server")
         let catalog = try storage.catalog()
         guard catalog.plans[defaultPlanID] != nil || !catalog.plans.isEmpty else {
             throw ValidationError("aucun programme d'atelier dans \(storage.plans)")
@@ -124,6 +136,7 @@ struct Serve: ParsableCommand {
         let purge: @Sendable () -> Void = {
             if let n = try? store.purgePersonalData(closedBefore: now() - retentionMs), n > 0 {
                 print("Rétention : données personnelles effacées pour \(n) participant(s) d'ateliers clos depuis plus de \(retentionDays) jours.")
+                logger.info("retention purge", metadata: ["participants": "\(n)", "days": "\(retentionDays)"])
             }
         }
         purge()
@@ -186,6 +199,7 @@ struct Serve: ParsableCommand {
         }
         // Last line of the banner: scripts wait for it.
         print("Atelier écoute sur \(listening)\(base == listening ? "" : " (adresse publique : \(base))")  (données : \(store.path))")
+        logger.info("listening", metadata: ["address": "\(listening)", "public": "\(base)", "data": "\(store.path)"])
         fflush(nil)
 
         // Graceful stop: finish the commit in flight, close sockets with 1001, then exit.
@@ -198,6 +212,7 @@ struct Serve: ParsableCommand {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
             source.setEventHandler {
                 print("Arrêt en cours…")
+                logger.info("stopping")
                 let drained = DispatchSemaphore(value: 0)
                 server.post { hub.drain { drained.signal() } }
                 _ = drained.wait(timeout: .now() + 10)

@@ -3,6 +3,7 @@ import AtelierProtocol
 import AtelierStore
 import AtelierTransport
 import Foundation
+import Logging
 
 /// The HTTP API (docs/protocol.md "HTTP API"): one table of routes, matched on method and path.
 /// Errors are JSON, `{"error": {"code", "message"}}`. Handlers run on the loop, like the hub, and
@@ -51,12 +52,32 @@ final class HTTPAPI {
 
     unowned let hub: Hub
     init(hub: Hub) { self.hub = hub }
+    let logger = Logger(label: "atelier.http")
+    private var nextRequest = 0
 
     func handle(_ request: HTTPRequest, respond: @escaping Respond) {
         let parts = request.path.split(separator: "/")
         let matching = Self.routes.compactMap { route in route.match(parts).map { (route, $0) } }
         if let (route, captures) = matching.first(where: { $0.0.method == request.method }) {
-            route.handler(self)(request, captures, respond)
+            // The access log names the route's pattern, never the path: a path can hold a join
+            // code (`/api/codes/{code}`); a workshop id is kept as its own field.
+            nextRequest += 1
+            var metadata: Logger.Metadata = ["request": "\(nextRequest)", "method": "\(request.method)",
+                                             "route": "/\(route.pattern.joined(separator: "/"))"]
+            if let i = route.pattern.firstIndex(of: "{workshop}") {
+                let capture = route.pattern[..<i].filter { $0.first == "{" }.count  // captures come in the pattern's order
+                metadata["workshop"] = "\(captures[capture])"
+            }
+            let started = ContinuousClock.now
+            let logger = self.logger
+            route.handler(self)(request, captures) { response in
+                var m = metadata
+                m["status"] = "\(response.status)"
+                let elapsed = (ContinuousClock.now - started).components
+                m["ms"] = "\(Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds / 1_000_000_000_000) / 1000)"
+                logger.info("http", metadata: m)
+                respond(response)
+            }
         } else if !matching.isEmpty {
             respond(Self.error(405, .badRequest, "Méthode non prise en charge pour cette adresse.",
                                headers: [("allow", matching.map(\.0.method).joined(separator: ", "))]))
