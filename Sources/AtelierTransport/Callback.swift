@@ -120,6 +120,7 @@ extension WebSocketServer {
     /// The upgrade is checked before any WebSocket exists: path `/ws`, our subprotocol, an allowed
     /// Origin. Browsers always send Origin, so this stops cross-site pages; other clients send none.
     func confirmUpgrade(_ wsi: OpaquePointer) -> Int32 {
+        noteForwardedFor(wsi)
         if headBytes(wsi) > configuration.maxHeaderBytes {
             return answerAndClose(wsi, 431, "bad_request", "En-têtes de requête trop volumineux (\(configuration.maxHeaderBytes / 1024) Kio au plus).")
         }
@@ -254,7 +255,7 @@ extension WebSocketServer {
         let request = HTTPRequest(method: method, path: path, query: query,
                                   authorization: header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION),
                                   contentType: header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE), host: header(wsi, WSI_TOKEN_HOST),
-                                  peer: peerAddress(wsi))
+                                  peer: address(of: wsi))
         let id = makeID()
         user.storeBytes(of: id, as: UInt64.self)
         let ex = HTTPExchange(id: id, wsi: wsi, request: request)

@@ -4,6 +4,9 @@ import Foundation
 /// One accepted TCP connection, whatever it carries (docs/reliability.md "Limits").
 final class SocketRecord {
     let address: String
+    /// The client's address when the connection comes through a trusted proxy (from its
+    /// `X-Forwarded-For`, read with each request head).
+    var forwardedFor: String?
     /// Bytes the kernel had received on this connection when its last request began (or its body
     /// ended): what came since is the next request.
     var mark: UInt64 = 0
@@ -27,7 +30,8 @@ extension WebSocketServer {
         guard let args else { return 0 }
         let filter = args.assumingMemoryBound(to: lws_filter_network_conn_args.self)
         let address = Self.addressString(&filter.pointee.cli_addr)
-        if socketsPerAddress[address, default: 0] >= configuration.maxSocketsPerAddress {
+        if !configuration.trustedProxies.contains(address),
+           socketsPerAddress[address, default: 0] >= configuration.maxSocketsPerAddress {
             refusedSockets += 1
             return 1
         }
@@ -49,9 +53,26 @@ extension WebSocketServer {
         socketsPerAddress[record.address] = left > 0 ? left : nil
     }
 
-    /// The address a connection was counted under (the one its peer had when accepted).
+    /// The address a connection stands for: its peer's, or behind a trusted proxy the client's.
     func address(of wsi: OpaquePointer) -> String {
-        sockets[wsi]?.address ?? peerAddress(wsi)
+        guard let record = sockets[wsi] else { return peerAddress(wsi) }
+        return record.forwardedFor ?? record.address
+    }
+
+    /// With a request head: through a trusted proxy, the client is the last address of
+    /// `X-Forwarded-For` (the one the proxy itself appended; earlier ones are the client's say).
+    func noteForwardedFor(_ wsi: OpaquePointer) {
+        guard let record = sockets[wsi], configuration.trustedProxies.contains(record.address) else { return }
+        record.forwardedFor = nil
+        guard let header = header(wsi, WSI_TOKEN_X_FORWARDED_FOR),
+              let last = header.split(separator: ",").last?.trimmingCharacters(in: .whitespaces),
+              Self.isIPAddress(last) else { return }
+        record.forwardedFor = last
+    }
+
+    static func isIPAddress(_ s: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, s, &v4) == 1 || inet_pton(AF_INET6, s, &v6) == 1
     }
 
     /// "192.0.2.1" or "2001:db8::1"; an IPv4 address mapped into IPv6 reads as IPv4.
@@ -126,6 +147,7 @@ extension WebSocketServer {
 
     /// A request head is complete, before any route or file sees it. Nonzero: answered and closed.
     func filterHTTP(_ wsi: OpaquePointer) -> Int32 {
+        noteForwardedFor(wsi)
         let head = method(of: wsi)
         let isHead = head?.name == "HEAD"
         if headBytes(wsi) > configuration.maxHeaderBytes {

@@ -40,6 +40,10 @@ public struct ServerConfiguration: Sendable {
     public var welcomeBytesPerAddress: Int
     /// A connection with frames waiting that has taken none for this long is closed (4001).
     public var stallSeconds: Int
+    /// Addresses of reverse proxies (nginx) whose `X-Forwarded-For` names the real client: their
+    /// own connections are not capped per address (the proxy carries everyone's), and a request
+    /// through them is counted under the client's address.
+    public var trustedProxies: [String] = []
     /// Frames larger than this go out as WebSocket fragments of this size, one per writable turn,
     /// so libwebsockets never holds a copy of more than one fragment for a peer that reads slowly.
     public var fragmentBytes: Int

@@ -96,6 +96,8 @@ struct Serve: ParsableCommand {
     var welcomeBytesPerAddress: Int = 32 << 20
     @Option(help: "Secondes sans rien lire au bout desquelles un client qui a des messages en attente est déconnecté (4001).")
     var stallSeconds: Int = 30
+    @Option(help: "Adresse d'un mandataire inverse (nginx) dont l'en-tête X-Forwarded-For désigne le vrai client (répétable).")
+    var trustedProxy: [String] = []
     @Option(help: "Format du journal sur la sortie d'erreur : text ou json (un objet JSON par ligne).")
     var logFormat: String = "text"
     @Option(help: "Niveau du journal : debug, info, notice, warning, error.")
@@ -152,13 +154,15 @@ struct Serve: ParsableCommand {
             firstWorkshop = created
         }
 
-        let server = WebSocketServer(configuration: ServerConfiguration(host: host, port: port, webRoot: web, subprotocol: AtelierProtocol.subprotocol,
+        var serverConfiguration = ServerConfiguration(host: host, port: port, webRoot: web, subprotocol: AtelierProtocol.subprotocol,
                                                                         allowedOrigins: allowedOrigin, maxQueuedBytes: maxQueuedBytes,
                                                                         routes: Hub.httpPrefixes,
                                                                         pingAfterSeconds: pingAfter, dropAfterSeconds: dropAfter,
                                                                         maxSocketsPerAddress: maxSocketsPerAddress ?? maxConnectionsPerAddress + 64,
                                                                         httpRequestSeconds: httpRequestSeconds,
-                                                                        welcomeBytesPerAddress: welcomeBytesPerAddress, stallSeconds: stallSeconds))
+                                                                        welcomeBytesPerAddress: welcomeBytesPerAddress, stallSeconds: stallSeconds)
+        serverConfiguration.trustedProxies = trustedProxy
+        let server = WebSocketServer(configuration: serverConfiguration)
         try server.start()
         let displayHost = ["0.0.0.0", "::", ""].contains(host) ? "localhost" : host
         let listening = "http://\(displayHost):\(server.port)"
