@@ -51,7 +51,8 @@ final class ServerProcess {
             command = [o.atelierBinary, "serve", "--host", "127.0.0.1", "--port", "\(port)", "--data", data,
                        "--plans", o.plans, "--web", o.web, "--admin-token", token,
                        "--messages-per-second", "1000000", "--max-connections-per-address", "1000000",
-                       "--joins-per-address-per-minute", "1000000", "--capacity-factor", "10000"]
+                       "--joins-per-address-per-minute", "1000000", "--capacity-factor", "10000",
+                       "--welcome-bytes-per-address", "1000000000000"]
                 .map(shellQuote).joined(separator: " ")
             if let q = o.maxQueuedBytes { command += " --max-queued-bytes \(q)" }
         }
