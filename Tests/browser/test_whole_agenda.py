@@ -232,6 +232,21 @@ def overview(driver):
             for row in finds(driver, '[data-testid="overview-row"]')}
 
 
+MINI_BOARDS = """
+const out = {};
+for (const s of document.querySelectorAll('[data-testid="mini-boards"] [data-testid="mini-board"]')) {
+  out[s.dataset.board] = [s.querySelector('h3').textContent,
+    [...s.querySelectorAll('[data-testid="card"] [data-testid="card-text"]')].map((e) => e.textContent)];
+}
+return out;
+"""
+
+
+def mini_boards(driver):
+    """{board: (title, sorted card texts)} of the console's boards."""
+    return {b: (norm(title), sorted(texts)) for b, (title, texts) in driver.execute_script(MINI_BOARDS).items()}
+
+
 WALL_BOARDS = """
 const out = {};
 for (const s of document.querySelectorAll('[data-testid="projector-boards"] [data-testid="projector-board"]')) {
@@ -345,6 +360,8 @@ def test_whole_agenda_with_six_browsers_and_65_participants(room_server, browser
             people = {seat[g]: len(m) for g, m in members.items()}
             until(fac, overview, {b: (f"{people[b]} sur {people[b]}", str(len(expected[b]))) for b in boards},
                   f"{what}: the console's overview (people online, cards) is not what was sent")
+            until(fac, mini_boards, {b: (norm(boards[b]["title"]), sorted(t for _, t in expected[b])) for b in boards},
+                  f"{what}: the console's boards do not hold their cards under their own titles")
 
         def expect_wall(what):
             """The projector, all tables: the five boards by title, every card there, none cut."""
@@ -535,6 +552,11 @@ def test_whole_agenda_with_six_browsers_and_65_participants(room_server, browser
         late_answer = crowd.do(late(crowd.people[1]))
         assert late_answer["type"] == "error" and late_answer["code"] == "phase", late_answer
 
+        # Until the reveal a dot reaches its voter alone (not even the count).
+        for p in crowd.people:
+            others = [e for e in p.events if e["type"] in ("vote.cast", "vote.retracted", "votes.revealed") and e.get("by") != p.you["participant"]]
+            assert others == [], f"{p.name} was told of someone else's vote before the reveal: {others[:2]}"
+
         # The reveal from the console; the projector's results, ranked by the dots acknowledged.
         click(visible(fac, '[data-testid="reveal-votes"]'))
         confirm(fac)
@@ -646,6 +668,11 @@ def test_whole_agenda_with_six_browsers_and_65_participants(room_server, browser
             sorted((b, column, text) for b in boards for column, text in expected[b])
         assert {p["title"]: p["status"] for p in final["projects"]} == {sheet_a: "draft", sheet_b: "ready"}
         assert all(p.closed is None for p in crowd.people), "a participant's connection was closed"
+        # ... and everyone connected was told of every card, live (the crowd joined before the first).
+        everything = {c["id"] for c in final["cards"] if c["id"] not in {c["id"] for c in w0["cards"]}}
+        for p in crowd.people:
+            told = {e["card"]["id"] for e in p.events if e["type"] == "card.added"}
+            assert told == everything, f"{p.name} was not told of {len(everything - told)} cards"
         for d in [fac, wall, *devices.values()]:
             assert js_errors(d) == []
     finally:
