@@ -188,6 +188,7 @@ extension Blueprint {
         case settings = "settings"
         case rotation = "rotation"
         case orientations = "orientations"
+        case timeZone = "timeZone"
     }
 }
 

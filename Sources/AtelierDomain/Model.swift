@@ -196,11 +196,14 @@ public struct Blueprint: Codable, Sendable, Equatable {
     public var rotation: [BoardID]?
     /// The strategic orientations a project is filed under; nil: one per table.
     public var orientations: [Orientation]?
+    /// The time zone the workshop's times are shown in (IANA name); nil: Europe/Paris.
+    public var timeZone: String?
     public init(id: WorkshopID, title: String, plan: String, groups: [Group], boards: [Board],
-                phases: [Phase], settings: Settings, rotation: [BoardID]? = nil, orientations: [Orientation]? = nil) {
+                phases: [Phase], settings: Settings, rotation: [BoardID]? = nil, orientations: [Orientation]? = nil,
+                timeZone: String? = nil) {
         self.id = id; self.title = title; self.plan = plan; self.groups = groups
         self.boards = boards; self.phases = phases; self.settings = settings; self.rotation = rotation
-        self.orientations = orientations
+        self.orientations = orientations; self.timeZone = timeZone
     }
 }
 
@@ -356,6 +359,8 @@ public struct Workshop: Sendable, Equatable {
     /// Table hosts: a host stays with their board when groups rotate.
     public var hosts: [BoardID: ActorID] = [:]
     public var rotation: [BoardID]?
+    /// The workshop's time zone (IANA), for the times people read.
+    public var timeZone = "Europe/Paris"
     public var projects: [ProjectID: ProjectSheet] = [:]
     public var orientations: [Orientation]
     /// The seq of the last applied event (0 before the first).
@@ -366,6 +371,7 @@ public struct Workshop: Sendable, Equatable {
         phases = blueprint.phases; phase = blueprint.phases.first?.id ?? ""
         settings = blueprint.settings; groups = blueprint.groups; boards = blueprint.boards
         rotation = blueprint.rotation
+        timeZone = blueprint.timeZone ?? "Europe/Paris"
         orientations = blueprint.orientations ?? blueprint.groups.map { Orientation(id: $0.id, title: $0.title) }
     }
 

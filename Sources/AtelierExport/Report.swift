@@ -9,7 +9,7 @@ public enum Report {
     public static func markdown(_ workshop: Workshop, generatedAt: Int64) -> [UInt8] {
         let o = Outcome(workshop)
         var md = "# \(escapeMD(workshop.title))\n\n"
-        md += "Synthèse de l'atelier, générée le \(frenchDate(generatedAt)). "
+        md += "Synthèse de l'atelier, générée le \(frenchDate(generatedAt, timeZone: workshop.timeZone)). "
         md += "Phase : \(escapeMD(workshop.currentPhase?.title ?? workshop.phase))\(workshop.closed ? " (atelier clos)" : "").\n\n"
         md += participantsLine(o) + "\n\n"
         for table in o.tables {
@@ -82,7 +82,7 @@ public enum Report {
         var h = "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
         h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         h += "<title>Synthèse – \(e(workshop.title))</title>\n<link rel=\"stylesheet\" href=\"\(e(stylesheet))\">\n<style>\n\(css)\n</style>\n</head>\n<body>\n<main>\n"
-        h += "<header><h1>\(e(workshop.title))</h1>\n<p>Synthèse de l'atelier, générée le \(e(frenchDate(generatedAt))). "
+        h += "<header><h1>\(e(workshop.title))</h1>\n<p>Synthèse de l'atelier, générée le \(e(frenchDate(generatedAt, timeZone: workshop.timeZone))). "
         h += "Phase : \(e(workshop.currentPhase?.title ?? workshop.phase))\(workshop.closed ? " (atelier clos)" : "").</p>\n"
         h += "<p>\(e(participantsLine(o)))</p></header>\n"
         for table in o.tables {
@@ -160,10 +160,12 @@ public enum Report {
         return groups.joined(separator: "\u{202F}") + " €"
     }
 
-    static func frenchDate(_ ms: Int64) -> String {
-        let t = timestamp(ms)  // 2026-11-28T10:02:11.120Z
-        let d = t.prefix(10).split(separator: "-")
-        return "\(d[2])/\(d[1])/\(d[0]) à \(t.dropFirst(11).prefix(5)) (UTC)"
+    /// "29/11/2026 à 11 h 05", in the workshop's time zone (Europe/Paris unless the plan says).
+    static func frenchDate(_ ms: Int64, timeZone: String = "Europe/Paris") -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: timeZone) ?? TimeZone(identifier: "Europe/Paris")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: Date(timeIntervalSince1970: Double(ms) / 1000))
+        return String(format: "%02d/%02d/%04d à %02d h %02d", c.day ?? 0, c.month ?? 0, c.year ?? 0, c.hour ?? 0, c.minute ?? 0)
     }
 
     /// Text in HTML: markup in people's words shows as text.

@@ -284,6 +284,7 @@ public enum Outbound {
         w.key("closed"); w.bool(workshop.closed)
         w.key("paused"); w.bool(workshop.paused)
         w.key("focus"); w.string(workshop.focus)
+        w.key("timeZone"); w.string(workshop.timeZone)
         w.key("projector"); w.beginObject()
         w.key("mode"); w.string(workshop.projector.mode.rawValue)
         w.key("every"); w.int(workshop.projector.every)

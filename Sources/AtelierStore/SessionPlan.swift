@@ -15,11 +15,13 @@ public struct SessionPlan: Sendable, Equatable {
     public var seeds: [SeedCard]
     /// World café order of the boards; nil: the tables' order.
     public var rotation: [BoardID]? = nil
+    /// The time zone of the workshops made from it (IANA name); nil: Europe/Paris.
+    public var timeZone: String? = nil
 
     /// The blueprint of a new workshop made from this plan.
     public func blueprint(id workshop: WorkshopID, title: String? = nil) -> Blueprint {
         Blueprint(id: workshop, title: title ?? self.title, plan: id, groups: groups, boards: boards,
-                  phases: phases, settings: settings, rotation: rotation)
+                  phases: phases, settings: settings, rotation: rotation, timeZone: timeZone)
     }
 }
 
@@ -163,7 +165,7 @@ private struct PlanReader {
 
     mutating func plan(_ root: Node) -> SessionPlan? {
         guard let m = mapping(root, "") else { return nil }
-        let known = Set(["id", "title", "description", "settings", "columns", "phases", "tables", "rotation"])
+        let known = Set(["id", "title", "description", "settings", "columns", "phases", "tables", "rotation", "timeZone"])
         for (k, v) in m where !known.contains(k.string ?? "") {
             issue(v, k.string ?? "?", "clé inconnue (attendu : \(known.sorted().joined(separator: ", ")))")
         }
@@ -259,9 +261,14 @@ private struct PlanReader {
             rotation = seen
         }
 
+        var timeZone: String?
+        if let node = m["timeZone"] {
+            if let name = node.string, TimeZone(identifier: name) != nil { timeZone = name }
+            else { issue(node, "timeZone", "fuseau horaire inconnu (attendu : un nom comme Europe/Paris ou America/Cayenne)") }
+        }
         guard let id, let title, issues.isEmpty else { return nil }
         return SessionPlan(id: id, title: title, description: description, settings: settings, phases: phases,
-                           groups: groups, boards: boards, seeds: seeds, rotation: rotation)
+                           groups: groups, boards: boards, seeds: seeds, rotation: rotation, timeZone: timeZone)
     }
 }
 

@@ -365,5 +365,13 @@ struct PlanAdditionTests {
         #expect(plan.phases[0].votable == [.problem, .idea])
         #expect(plan.settings.voteOwnCards == true)
         #expect(plan.boards[0].theme == "Le thème")
+        #expect(plan.timeZone == nil && Workshop(plan.blueprint(id: "w_1")).timeZone == "Europe/Paris", "Paris unless the plan says")
+    }
+
+    @Test func aPlanMayNameItsTimeZone() throws {
+        let yaml = "id: x\ntitle: t\ntimeZone: America/Cayenne\nphases:\n  - {id: a, title: A}\ncolumns:\n  - {id: c, title: C, kind: problem}\ntables:\n  - {id: t, title: T}\n"
+        let plan = try SessionPlan.parse(yaml, file: "x.yaml")
+        #expect(Workshop(plan.blueprint(id: "w_1")).timeZone == "America/Cayenne")
+        #expect(throws: PlanErrors.self) { try SessionPlan.parse(yaml.replacingOccurrences(of: "America/Cayenne", with: "Mars/Olympus"), file: "x.yaml") }
     }
 }

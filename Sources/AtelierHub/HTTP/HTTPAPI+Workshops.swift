@@ -83,7 +83,8 @@ extension HTTPAPI {
         }
         // Built now, sent once what it shows is durable.
         let body = format.document(room.state, generatedAt: hub.clock(), dialect: dialect)
-        let filename = format.fileName(title: room.state.title, createdAt: room.record.createdAt)
+        let filename = format.fileName(title: room.state.title, createdAt: room.record.createdAt,
+                                       timeZone: TimeZone(identifier: room.state.timeZone) ?? TimeZone(identifier: "Europe/Paris")!)
         let disposition = format.isInline ? "inline; filename=\"\(filename)\"" : "attachment; filename=\"\(filename)\""
         hub.pipeline.afterCommit { _ in
             respond(HTTPResponse(status: 200, contentType: format.contentType,
