@@ -128,8 +128,14 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
   connection.addEventListener('rejected', (e) => {
     const { command, code, message, error } = e.detail;
     if (command?.type === 'project.ready') {
-      missing.set(command.project, { message: errorText(code, message), missing: Array.isArray(error?.missing) ? error.missing : [] });
+      const list = Array.isArray(error?.missing) ? error.missing : [];
+      missing.set(command.project, { message: errorText(code, message), missing: list });
       render();
+      // The sheet opens with each missing field marked, and the focus on the first one.
+      if (code === 'invalid' && store.project(command.project)) {
+        if (editor?.projectId !== command.project) open(command.project);
+        editor?.showMissing(list, errorText(code, message));
+      }
       announce(announcer, t('project.notReady'));
     }
     if (command?.type === 'projects.submit') {

@@ -4,9 +4,10 @@
 // `conflict` with its current sheet and both values are shown side by side: the person chooses,
 // field by field, and nothing is overwritten silently.
 
-import { t } from './i18n.js';
+import { language, t } from './i18n.js';
 import { el, button } from './dom.js';
-import { buildProjectForm, SHEET_FIELDS, sameValue, canonical, describeValue } from './project-form.js';
+import { confirmDialog } from './dialog.js';
+import { buildProjectForm, SHEET_FIELDS, READY_FIELDS, sameValue, canonical, describeValue, fieldOfPhrase, missingFields } from './project-form.js';
 import { announce, errorText } from './ui.js';
 
 const copy = (sheet) => JSON.parse(JSON.stringify(sheet));
@@ -67,13 +68,16 @@ export class ProjectEditor {
     this.errors = el('div', { className: 'alert', attrs: { role: 'alert' }, dataset: { testid: 'project-errors' } });
     this.merge = el('div', { className: 'merge', hidden: true, dataset: { testid: 'project-merge' } });
     this.status = el('p', { className: 'project-editor__status', attrs: { role: 'status' } });
+    // What "ready" needs, ticked as the table fills the sheet in (the facilitator marks it ready).
+    this.checklist = el('details', { className: 'ready-list', open: true, dataset: { testid: 'ready-checklist' } });
+    this.readyNotice = el('p', { className: 'notice project-editor__ready', hidden: true, dataset: { testid: 'project-ready-notice' } });
     this.saveButton = el('button', { type: 'submit', className: 'btn btn--primary', text: t('project.save'), dataset: { testid: 'project-save' } });
     this.parts.form.append(el('div', { className: 'project-form__buttons' }, [
       this.editable ? this.saveButton : null,
       button('project-close', t('project.close'), { dataset: { testid: 'project-close' } }),
     ]));
     container.replaceChildren(el('section', { className: 'project-editor panel', dataset: { testid: 'project-editor', project: projectId }, attrs: { 'aria-label': t('project.editorLabel', { title: sheet.title }) } }, [
-      this.heading, this.meta, this.others, this.errors, this.merge, this.status, this.parts.form,
+      this.heading, this.meta, this.others, this.readyNotice, this.checklist, this.errors, this.merge, this.status, this.parts.form,
     ]));
     container.hidden = false;
     this.wire();
@@ -84,6 +88,8 @@ export class ProjectEditor {
   wire() {
     const form = this.parts.form;
     form.addEventListener('submit', (e) => { e.preventDefault(); this.save(); });
+    form.addEventListener('input', () => this.renderChecklist());
+    form.addEventListener('change', () => this.renderChecklist());
     form.addEventListener('click', (e) => { if (e.target.closest('[data-action="project-close"]')) this.close(); });
     form.addEventListener('focusin', (e) => {
       const field = e.target.closest('[data-field]')?.dataset.field ?? null;
@@ -135,7 +141,10 @@ export class ProjectEditor {
       this.cardsSig = cardsSig;
     }
     this.saveButton.disabled = Boolean(this.inFlight) || Boolean(this.conflict) || current.status === 'submitted';
+    this.readyNotice.textContent = t('project.readyNotice');
+    this.readyNotice.hidden = !(this.editable && current.status === 'ready');
     this.renderMeta();
+    this.renderChecklist();
     this.renderPresence();
   }
 
@@ -155,6 +164,62 @@ export class ProjectEditor {
     this.parts.fill(current, theirs);
     this.base = copy(current);
     if (theirs.length) announce(this.announcer, t('project.remoteUpdate', { fields: theirs.map((f) => t(`project.field.${f}`)).join(', ') }));
+  }
+
+  /** The ready checklist, from what the form holds now (so it moves as people type). */
+  renderChecklist() {
+    if (this.closed) return;
+    const { values } = this.parts.read();
+    const missing = new Set(missingFields(values));
+    const done = READY_FIELDS.length - missing.size;
+    const sig = JSON.stringify([[...missing], t('project.checklistTitle')]);
+    if (this.checklist.dataset.sig === sig) return;
+    this.checklist.dataset.sig = sig;
+    this.checklist.replaceChildren(
+      el('summary', { text: `${t('project.checklistTitle')} ${t('project.checklistCount', { done, total: READY_FIELDS.length })}` }),
+      el('ul', { className: 'ready-list__items' }, READY_FIELDS.map((f) => el('li', {
+        className: `ready-list__item ready-list__item--${missing.has(f) ? 'todo' : 'done'}`,
+        dataset: { ready: f, state: missing.has(f) ? 'todo' : 'done' },
+      }, [
+        el('span', { className: 'ready-list__mark', text: missing.has(f) ? '○' : '✓', attrs: { 'aria-hidden': 'true' } }),
+        el('span', { text: ` ${t(`project.checklist.${f}`)} ` }),
+        el('span', { className: 'sr-only', text: `(${t(missing.has(f) ? 'project.checklistTodo' : 'project.checklistDone')})` }),
+      ]))),
+    );
+  }
+
+  /**
+   * Marks the faulty fields and moves the focus to the first one.
+   * @param {{field: string, inputs?: string[], message: string}[]} errors
+   * @param {string[]} [unplaced] sentences that name no field
+   */
+  showFieldErrors(errors, unplaced = []) {
+    const first = this.parts.markErrors(errors);
+    const fields = new Set(errors.map((e) => e.field));
+    this.errors.replaceChildren(...[
+      fields.size ? t('project.fieldErrors', { n: fields.size }) : '', ...unplaced,
+    ].filter(Boolean).map((text) => el('p', { className: 'alert__item', text })));
+    if (first) {
+      first.scrollIntoView?.({ block: 'center' });
+      first.focus();
+    }
+  }
+
+  /**
+   * The server's "not ready yet" (`missing`, French sentences): each at its field.
+   * @param {string[]} phrases
+   * @param {string} message the server's whole sentence, shown when no field is recognised
+   */
+  showMissing(phrases, message = '') {
+    const errors = [];
+    const unplaced = [];
+    for (const phrase of phrases) {
+      const hit = fieldOfPhrase(phrase);
+      if (hit && !errors.some((e) => e.field === hit.field)) errors.push({ field: hit.field, message: t(`project.missing.${hit.field}`) });
+      else if (!hit) unplaced.push(phrase);
+    }
+    if (!errors.length && !unplaced.length && message) unplaced.push(message);
+    this.showFieldErrors(errors, unplaced);
   }
 
   renderMeta() {
@@ -186,13 +251,22 @@ export class ProjectEditor {
     }
   }
 
-  save() {
-    if (this.inFlight || this.conflict) return;
-    const { values, error } = this.parts.read();
+  async save() {
+    if (this.inFlight || this.conflict || this.asking) return;
+    const { values, error, fieldErrors } = this.parts.read();
     this.errors.replaceChildren();
+    this.parts.clearErrors();
+    if (fieldErrors.length) { this.showFieldErrors(fieldErrors); return; }
     if (error) { this.showError(error); return; }
     const dirty = this.dirtyFields(values);
     if (!dirty.length) { this.status.textContent = t('project.nothingToSave'); return; }
+    // A ready sheet goes back to draft when it changes: say so first.
+    if (this.store.project(this.projectId)?.status === 'ready') {
+      this.asking = true;
+      const ok = await confirmDialog(t('project.editReadyTitle'), t('project.editReadyConfirm'), t('project.editReadyYes'));
+      this.asking = false;
+      if (!ok || this.closed || this.inFlight || this.conflict) return;
+    }
     const fields = Object.fromEntries(dirty.map((f) => [f, canonical(f, values[f])]));
     this.sent = fields;
     this.inFlight = this.connection.send('project.update', { project: this.projectId, version: this.base.version, fields });
@@ -220,9 +294,30 @@ export class ProjectEditor {
     if (!command || command.id !== this.inFlight) return;
     this.inFlight = null;
     if (code === 'conflict' && error?.current) this.startMerge(error.current);
-    else this.showError(code === 'invalid' ? message || errorText(code, message) : errorText(code, message));
+    else if (code === 'invalid' && !this.showInvalid(message)) this.showError(message || errorText(code, message));
+    else if (code !== 'invalid') this.showError(errorText(code, message));
     this.status.textContent = '';
     this.render();
+  }
+
+  /**
+   * "Projet invalide : a ; b." from the server: each sentence at its field.
+   * @returns {boolean} whether at least one field was marked
+   */
+  showInvalid(message) {
+    const body = String(message ?? '').replace(/^Projet invalide\s*:\s*/i, '').replace(/\.\s*$/, '');
+    const errors = [];
+    const unplaced = [];
+    for (const phrase of body.split(/\s*;\s*/).filter(Boolean)) {
+      const hit = fieldOfPhrase(phrase);
+      if (!hit) { unplaced.push(phrase); continue; }
+      const text = language() === 'fr' ? `${phrase.charAt(0).toUpperCase()}${phrase.slice(1)}.` : t(`project.bad.${hit.detail}`);
+      const inputs = hit.detail === 'leadSiret' ? ['leadSiret'] : hit.detail === 'contactEmail' ? ['contactEmail'] : undefined;
+      errors.push({ field: hit.field, inputs, message: text });
+    }
+    if (!errors.length) return false;
+    this.showFieldErrors(errors, unplaced.length ? [message] : []);
+    return true;
   }
 
   showError(message) {
@@ -234,14 +329,23 @@ export class ProjectEditor {
     const { values } = this.parts.read();
     const dirty = this.dirtyFields(values);
     const clash = dirty.filter((f) => !sameValue(f, current[f], this.base[f]) && !sameValue(f, values[f], current[f]));
+    const who = this.store.nameOf(this.store.lastEdits.get(this.projectId)?.by) ?? t('project.someoneElse');
+    // Field by field: where this person's version and the current one differ, and who changed it.
+    const diff = SHEET_FIELDS.filter((f) => !sameValue(f, values[f], current[f])).map((f) => ({
+      field: f, start: this.base[f], mine: values[f], current: current[f],
+      byMe: dirty.includes(f), byThem: !sameValue(f, current[f], this.base[f]),
+    }));
+    const theirs = SHEET_FIELDS.filter((f) => !sameValue(f, current[f], this.base[f]));
     this.parts.fill(current, SHEET_FIELDS.filter((f) => !dirty.includes(f)));
     this.base = copy(current);
     if (!clash.length) {
-      this.showError(t('project.rebased'));
+      this.errors.replaceChildren(
+        el('p', { className: 'alert__item', text: t('project.rebased') }),
+        theirs.length ? el('p', { className: 'alert__item', text: t('project.rebasedFields', { name: who, fields: theirs.map((f) => t(`project.field.${f}`)).join(', ') }) }) : null,
+      );
       return;
     }
     this.conflict = { current: copy(current), mine: values, clash };
-    const who = this.store.nameOf(this.store.lastEdits.get(this.projectId)?.by) ?? t('project.someoneElse');
     const rows = clash.map((f) => {
       const name = `merge-${this.projectId}-${f}`;
       return el('fieldset', { className: 'merge__field', dataset: { mergeField: f } }, [
@@ -257,6 +361,7 @@ export class ProjectEditor {
     this.merge.replaceChildren(
       el('h4', { text: t('project.conflictTitle'), tabIndex: -1 }),
       el('p', { text: t('project.conflictIntro', { name: who }) }),
+      diffTable(this.store, this.projectId, diff, who),
       ...rows, mergeError, apply,
     );
     this.merge.hidden = false;
@@ -273,6 +378,24 @@ export class ProjectEditor {
     });
     this.merge.querySelector('h4').focus();
   }
+}
+
+/** The differences as a table: one row per field, with who changed it since the person started. */
+function diffTable(store, projectId, diff, who) {
+  const captionId = `diff-${projectId}`.replace(/[^A-Za-z0-9_-]/g, '_');
+  const cell = (f, v) => el('td', { text: describeValue(f, v, store) });
+  return el('div', { className: 'table-wrap merge__diff' }, [el('table', { className: 'diff', dataset: { testid: 'merge-diff' }, attrs: { 'aria-labelledby': captionId } }, [
+    el('caption', { id: captionId, className: 'diff__caption', text: t('project.diffTitle') }),
+    el('thead', {}, [el('tr', {}, ['project.diffField', 'project.diffWho', 'project.diffStart', 'project.diffMine', 'project.diffCurrent']
+      .map((k) => el('th', { scope: 'col', text: t(k) })))]),
+    el('tbody', {}, diff.map((d) => el('tr', {
+      className: d.byMe && d.byThem ? 'diff__row--both' : '', dataset: { diffField: d.field, changedBy: d.byMe && d.byThem ? 'both' : d.byMe ? 'me' : 'them' },
+    }, [
+      el('th', { scope: 'row', text: t(`project.field.${d.field}`) }),
+      el('td', { text: d.byMe && d.byThem ? t('project.diffByBoth', { name: who }) : d.byMe ? t('project.diffByMe') : t('project.diffByThem', { name: who }) }),
+      cell(d.field, d.start), cell(d.field, d.mine), cell(d.field, d.current),
+    ]))),
+  ])]);
 }
 
 function choice(name, value, label, shown) {

@@ -10,6 +10,69 @@ export const SHEET_FIELDS = ['title', 'summary', 'problems', 'sources', 'coopera
   'territory', 'support', 'outcomes', 'nextSteps', 'contact'];
 const ACTORS = ['aci', 'ai', 'ei', 'etti', 'business', 'public', 'network', 'other'];
 const COOPERATION = ['siae', 'business', 'other'];
+/** What a sheet needs before the facilitator can mark it ready (mirrors the server's ProjectRules.missing). */
+export const READY_FIELDS = ['summary', 'problems', 'cooperation', 'orientation', 'lead', 'territory', 'support', 'contact'];
+
+/**
+ * The ready fields a sheet's values still lack, in READY_FIELDS order.
+ * @param {object} v values as `read()` gives them (or a sheet)
+ * @returns {string[]}
+ */
+export function missingFields(v) {
+  const blank = (x) => !String(x ?? '').trim();
+  const support = v.support ?? {};
+  const contact = v.contact ?? {};
+  const lead = canonical('lead', v.lead);
+  return READY_FIELDS.filter((f) => {
+    switch (f) {
+      case 'problems': return !(v.problems ?? []).length;
+      case 'cooperation': case 'orientation': return !v[f];
+      case 'lead': return !lead;
+      case 'support': return !support.methodological && !(support.expertise > 0) && !(support.grant > 0);
+      case 'contact': return blank(contact.name) || (blank(contact.email) && blank(contact.phone));
+      default: return blank(v[f]);
+    }
+  });
+}
+
+/** A SIRET as the server checks it: 14 ASCII digits, Luhn key (La Poste's establishments aside). */
+export function isValidSiret(raw) {
+  const s = String(raw ?? '').replace(/\s/g, '');
+  if (!/^[0-9]{14}$/.test(s)) return false;
+  const digits = [...s].map(Number);
+  if (s.startsWith('356000000') && s !== '35600000000048') return digits.reduce((a, b) => a + b, 0) % 5 === 0;
+  const sum = digits.reduce((acc, d, i) => { const v = i % 2 === 0 ? d * 2 : d; return acc + (v > 9 ? v - 9 : v); }, 0);
+  return sum % 10 === 0;
+}
+
+/** An e-mail address as the server accepts it: one @, something before, a dot after, no space. */
+export function isPlausibleEmail(raw) {
+  const s = String(raw ?? '').trim();
+  const parts = s.split('@');
+  return parts.length === 2 && parts[0].length > 0 && parts[1].includes('.') && !s.includes(' ');
+}
+
+/**
+ * Which field (and which of its inputs) a sentence of the server's refusal is about. The server
+ * answers in French sentences (`missing: [...]` for `project.ready`, "Projet invalide : a ; b."
+ * for `project.update`); this reads them, and what it cannot place stays in the general message.
+ * @param {string} phrase
+ * @returns {{field: string, detail: string}|null} detail: a key of `project.bad.*`
+ */
+export function fieldOfPhrase(phrase) {
+  const p = String(phrase ?? '').toLowerCase();
+  const rules = [
+    [/siret/, 'lead', 'leadSiret'], [/porteu/, 'lead', 'lead'],
+    [/adresse électronique/, 'contact', 'contactEmail'], [/contact/, 'contact', 'contact'],
+    [/résumé/, 'summary', 'summary'], [/problème/, 'problems', 'problems'], [/carte/, 'problems', 'problems'],
+    [/coopération/, 'cooperation', 'cooperation'], [/orientation/, 'orientation', 'orientation'],
+    [/territoire/, 'territory', 'territory'], [/soutien|montant/, 'support', 'support'],
+    [/résultat/, 'outcomes', 'outcomes'], [/prochaines étapes/, 'nextSteps', 'nextSteps'],
+    [/partenaire/, 'partners', 'partners'], [/titre/, 'title', 'title'],
+  ];
+  const hit = rules.find(([re]) => re.test(p));
+  return hit ? { field: hit[1], detail: hit[2] } : null;
+}
 
 /**
  * A field's value in a canonical form, so two equal values compare equal.
@@ -75,9 +138,11 @@ export function buildProjectForm({ store, project, editable }) {
   const inputs = {};
   const field = (name, legendKey, children, { group = false } = {}) => {
     const note = el('p', { className: 'project-field__note', dataset: { note: name }, attrs: { 'aria-live': 'polite' } });
+    // The field's error, right under its label (or legend): filled by markErrors().
+    const error = el('p', { className: 'field-error project-field__error', id: `${prefix}-${name}-error`, hidden: true, dataset: { error: name, testid: 'project-field-error' } });
     const wrap = group
-      ? el('fieldset', { className: 'project-field', dataset: { field: name } }, [el('legend', { text: t(legendKey) }), ...children, note])
-      : el('div', { className: 'project-field', dataset: { field: name } }, [...children, note]);
+      ? el('fieldset', { className: 'project-field', dataset: { field: name } }, [el('legend', { text: t(legendKey) }), error, ...children, note])
+      : el('div', { className: 'project-field', dataset: { field: name } }, [children[0], error, ...children.slice(1), note]);
     wraps.set(name, wrap);
     return wrap;
   };
@@ -236,10 +301,16 @@ export function buildProjectForm({ store, project, editable }) {
 
   function read() {
     let error = '';
-    const int = (input, key) => {
+    const fieldErrors = []; // [{field, inputs, message}] what can be told before sending
+    const int = (input, key, field, name) => {
       const raw = input.value.replace(/[\s\u202f\u00a0]/g, '');
       if (!raw) return null;
-      if (!/^\d+$/.test(raw)) { error ||= t('project.errorInteger', { field: t(key) }); return null; }
+      if (!/^\d+$/.test(raw)) {
+        const message = t('project.errorInteger', { field: t(key) });
+        error ||= message;
+        fieldErrors.push({ field, inputs: [name], message });
+        return null;
+      }
       return Number(raw);
     };
     const checked = (name) => [...form.querySelectorAll(`[data-cards="${name}"] input:checked`)].map((i) => i.value);
@@ -253,18 +324,109 @@ export function buildProjectForm({ store, project, editable }) {
       lead: canonical('lead', { name: inputs.leadName.value, actor: inputs.leadActor.value, siret: inputs.leadSiret.value }),
       partners: readPartners().filter((p) => p.name.trim() || p.role.trim()),
       territory: inputs.territory.value,
-      support: { methodological: inputs.methodological.checked, expertise: int(inputs.expertise, 'project.expertise'), grant: int(inputs.grant, 'project.grant') },
+      support: { methodological: inputs.methodological.checked, expertise: int(inputs.expertise, 'project.expertise', 'support', 'expertise'), grant: int(inputs.grant, 'project.grant', 'support', 'grant') },
       outcomes: {
-        insertionJobs: int(inputs.insertionJobs, 'project.insertionJobs'),
-        peopleSupported: int(inputs.peopleSupported, 'project.peopleSupported'),
+        insertionJobs: int(inputs.insertionJobs, 'project.insertionJobs', 'outcomes', 'insertionJobs'),
+        peopleSupported: int(inputs.peopleSupported, 'project.peopleSupported', 'outcomes', 'peopleSupported'),
         other: inputs.outcomesOther.value,
       },
       nextSteps: inputs.nextSteps.value,
       contact: { name: inputs.contactName.value, email: inputs.contactEmail.value, phone: inputs.contactPhone.value },
     };
-    if (!values.title.trim()) error ||= t('project.errorTitle');
-    return { values, error };
+    if (!values.title.trim()) {
+      error ||= t('project.errorTitle');
+      fieldErrors.push({ field: 'title', message: t('project.errorTitle') });
+    }
+    // What the server would refuse anyway, said at the field before sending.
+    if (values.lead?.siret && !isValidSiret(values.lead.siret)) {
+      fieldErrors.push({ field: 'lead', inputs: ['leadSiret'], message: t('project.bad.leadSiret') });
+      error ||= t('project.bad.leadSiret');
+    }
+    if (values.contact.email.trim() && !isPlausibleEmail(values.contact.email)) {
+      fieldErrors.push({ field: 'contact', inputs: ['contactEmail'], message: t('project.bad.contactEmail') });
+      error ||= t('project.bad.contactEmail');
+    }
+    return { values, error, fieldErrors };
   }
 
-  return { form, fill, read, wrap: (name) => wraps.get(name) };
+  /** The inputs a field's error is about, by default (a group: the inputs that need filling). */
+  function defaultInputs(field) {
+    switch (field) {
+      case 'lead': return ['leadName'];
+      case 'contact': {
+        const out = inputs.contactName.value.trim() ? [] : ['contactName'];
+        if (!inputs.contactEmail.value.trim() && !inputs.contactPhone.value.trim()) out.push('contactEmail', 'contactPhone');
+        return out.length ? out : ['contactName', 'contactEmail', 'contactPhone'];
+      }
+      case 'support': return ['methodological', 'expertise', 'grant'];
+      case 'outcomes': return ['insertionJobs', 'peopleSupported'];
+      default: return inputs[field] ? [field] : [];
+    }
+  }
+
+  /** The controls of a field with no named input (the lists of cards, the partners). */
+  function listControls(field) {
+    if (field === 'problems' || field === 'sources') return [...form.querySelectorAll(`[data-cards="${field}"] input`)];
+    if (field === 'partners') return [...partners.querySelectorAll('[data-partner="name"]')];
+    return [];
+  }
+
+  let marked = [];
+  /** Removes every field's error mark. */
+  function clearErrors() {
+    for (const control of marked) {
+      control.removeAttribute('aria-invalid');
+      const before = control.dataset.describedBefore;
+      if (before) control.setAttribute('aria-describedby', before); else control.removeAttribute('aria-describedby');
+      delete control.dataset.describedBefore;
+    }
+    marked = [];
+    for (const wrap of wraps.values()) {
+      wrap.classList.remove('project-field--invalid');
+      const error = wrap.querySelector('[data-error]');
+      error.textContent = '';
+      error.hidden = true;
+    }
+  }
+
+  /**
+   * Marks the faulty fields: each control aria-invalid and described by its field's message,
+   * shown under the field's label.
+   * @param {{field: string, inputs?: string[], message: string}[]} errors
+   * @returns {HTMLElement|null} the first faulty control in the form's order (to focus)
+   */
+  function markErrors(errors) {
+    clearErrors();
+    const controls = [];
+    for (const { field, inputs: names, message } of errors) {
+      const wrap = wraps.get(field);
+      if (!wrap) continue;
+      const error = wrap.querySelector('[data-error]');
+      error.textContent = error.textContent ? `${error.textContent} ${message}` : message;
+      error.hidden = false;
+      wrap.classList.add('project-field--invalid');
+      const targets = (names ?? defaultInputs(field)).map((n) => inputs[n]).filter(Boolean);
+      const list = targets.length ? targets : listControls(field);
+      if (!list.length) {
+        // Nothing to tick yet (no card on the board): the group itself takes the focus.
+        wrap.tabIndex = -1;
+        list.push(wrap);
+      }
+      for (const control of list) {
+        if (!marked.includes(control)) {
+          control.dataset.describedBefore = control.getAttribute('aria-describedby') ?? '';
+          marked.push(control);
+        }
+        if (control !== wrap) control.setAttribute('aria-invalid', 'true');
+        const ids = new Set((control.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean));
+        ids.add(error.id);
+        control.setAttribute('aria-describedby', [...ids].join(' '));
+        controls.push(control);
+      }
+    }
+    controls.sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+    return controls[0] ?? null;
+  }
+
+  return { form, fill, read, wrap: (name) => wraps.get(name), markErrors, clearErrors };
 }

@@ -4,6 +4,7 @@
 // the confirmed state so the user sees their own work at once, marked as pending.
 
 import { applyEvent } from './store-apply.js';
+import { setTimeZone } from './ui.js';
 
 /** A facilitator's message made before a page connected is shown if at most this old. */
 export const ANNOUNCEMENT_FRESH_MS = 15 * 60 * 1000;
@@ -81,6 +82,7 @@ export class Store extends EventTarget {
       this.workshop = welcome.workshop;
       for (const key of ['clusters', 'comments', 'projects', 'orientations']) this.workshop[key] ??= [];
       this.workshop.myVotes ??= {};
+      setTimeZone(this.workshop.timeZone); // times on every page in the workshop's zone
       this.seq = welcome.seq;
     }
     for (const event of welcome.events ?? []) this.applyEvent(event, { live: false });

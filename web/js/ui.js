@@ -98,8 +98,24 @@ export function saveJSON(key, value) {
   } catch { /* storage full or disabled */ }
 }
 
-/** Workshops happen in France: times are shown in Paris time, whatever the device's zone. */
-export const TIME_ZONE = 'Europe/Paris';
+/** Where a workshop happens unless its plan says otherwise (docs/protocol.md, `timeZone`). */
+export const DEFAULT_TIME_ZONE = 'Europe/Paris';
+/** Times are shown in the workshop's time zone (the snapshot's `timeZone`), whatever the device's. */
+export let TIME_ZONE = DEFAULT_TIME_ZONE;
+
+/**
+ * Sets the zone times are shown in: the workshop's (an IANA name), else Paris time.
+ * @param {string|null|undefined} zone
+ */
+export function setTimeZone(zone) {
+  if (typeof zone !== 'string' || !zone) { TIME_ZONE = DEFAULT_TIME_ZONE; return; }
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone }); // throws RangeError on an unknown zone
+    TIME_ZONE = zone;
+  } catch {
+    TIME_ZONE = DEFAULT_TIME_ZONE;
+  }
+}
 
 /**
  * A time of day (e.g. "14:05"), in the workshop's time zone and the interface's language.
