@@ -81,6 +81,12 @@ def until(driver, observe, expected, what, timeout=SLOW):
         raise AssertionError(f"{what}\n  expected: {expected!r}\n  last seen: {seen[0]!r}") from None
 
 
+def seconds_shown(driver, css):
+    """The countdown's time left, in seconds (m:ss or h:mm:ss)."""
+    parts = [int(x) for x in text_of(find(driver, f'{css} [data-testid="timer-time"]')).strip().split(":")]
+    return sum(v * 60 ** i for i, v in enumerate(reversed(parts)))
+
+
 def settle(driver):
     driver.execute_script("return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
@@ -172,12 +178,23 @@ class Crowd:
 
 # --- The browsers ----------------------------------------------------------------------------------
 
-def join_by_code(driver, server, code, name, actor, organisation):
-    """As a person: the home page, the code, then name, organisation and kind of structure."""
+def join_by_code(driver, server, code, name, actor, organisation, title, typo=None):
+    """As a person: the home page, the code (first mistyped, if `typo`), then name, organisation
+    and kind of structure, under the workshop's title."""
     driver.get(server.url + "/")
-    visible(driver, '[data-testid="code-input"]').send_keys(code)
+    field = visible(driver, '[data-testid="code-input"]')
+    if typo:
+        field.send_keys(typo)
+        click(find(driver, '[data-testid="code-submit"]'))
+        wait(driver, lambda d: "Aucun atelier" in text_of(find(d, '[data-testid="code-error"]')), SLOW,
+             "a wrong code was not refused on the home page")
+        assert not finds(driver, '[data-testid="join-name"]'), "the join form opened for a wrong code"
+        field.clear()
+    field.send_keys(code)
     click(find(driver, '[data-testid="code-submit"]'))
     visible(driver, '[data-testid="join-name"]').send_keys(name)
+    wait(driver, lambda d: norm(title) in norm(text_of(find(d, '[data-testid="join-workshop"]'))), SLOW,
+         "the join form does not show the workshop's title")
     find(driver, '[data-testid="join-organisation"]').send_keys(organisation)
     Select(find(driver, '[data-testid="join-actor"]')).select_by_value(actor)
     click(find(driver, '[data-testid="join-submit"]'))
@@ -342,7 +359,8 @@ def test_whole_agenda_with_six_browsers_and_65_participants(room_server, browser
             d.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
         else:
             emulate(d, LAPTOP)
-        join_by_code(d, server, workshop["joinCode"], name, actor, organisation)
+        join_by_code(d, server, workshop["joinCode"], name, actor, organisation, w0["title"],
+                     typo="ZZZZ-9999" if not devices else None)
         devices[name] = d
     crowd = Crowd(server, workshop)
     try:
@@ -470,6 +488,25 @@ def test_whole_agenda_with_six_browsers_and_65_participants(room_server, browser
             assert "temps écoulé" not in d.find_element(By.TAG_NAME, "body").text
         assert snapshot(server, workshop)["timer"] is None
 
+        # A message and a countdown for the ideas, from the console; "+1 min" lengthens it everywhere.
+        message = "Votez pour les idées des autres : 5 votes chacun."
+        click(visible(fac, '[data-testid="announce-text"]'))
+        find(fac, '[data-testid="announce-text"]').send_keys(message)
+        click(find(fac, '[data-testid="announce-send"]'))
+        for d, css in [(wall, '[data-testid="projector-announcement"]')] + [(d, '[data-testid="announcement"]') for d in devices.values()]:
+            wait(d, lambda d: find(d, css).is_displayed() and message in norm(text_of(find(d, css))), SLOW, f"{css}: the message is not shown")
+        for field, value in (("timer-minutes", "5"), ("timer-seconds", "0")):
+            find(fac, f'[data-testid="{field}"]').clear()
+            find(fac, f'[data-testid="{field}"]').send_keys(value)
+        find(fac, '[data-testid="timer-label"]').clear()
+        find(fac, '[data-testid="timer-label"]').send_keys("Idées")
+        click(find(fac, '[data-testid="timer-start"]'))
+        for d, css in timers:
+            wait(d, lambda d: 0 < seconds_shown(d, css) <= 300, SLOW, f"{css}: the 5-minute countdown is not shown")
+        click(visible(fac, '[data-testid="timer-add"]'))
+        for d, css in timers:
+            wait(d, lambda d: seconds_shown(d, css) > 300, SLOW, f"{css}: \"+1 min\" did not lengthen the countdown")
+
         for i, (name, d) in enumerate(devices.items()):
             text = f"{IDEAS[i % len(IDEAS)]} (proposé par {name})"
             write_card(d, "ideas", text)
@@ -551,6 +588,14 @@ def test_whole_agenda_with_six_browsers_and_65_participants(room_server, browser
             return (await p.request({"type": "vote.cast", "card": ideas_of[crowd.people[-1].name]}))
         late_answer = crowd.do(late(crowd.people[1]))
         assert late_answer["type"] == "error" and late_answer["code"] == "phase", late_answer
+
+        # The vote is over: "Retirer le message" takes it off every screen; the countdown is stopped.
+        click(visible(fac, '[data-testid="announcement-withdraw"]'))
+        for d, css in [(wall, '[data-testid="projector-announcement"]')] + [(d, '[data-testid="announcement"]') for d in devices.values()]:
+            wait(d, lambda d: not find(d, css).is_displayed(), SLOW, f"{css}: the withdrawn message is still shown")
+        click(visible(fac, '[data-testid="timer-stop"]'))
+        for d, css in timers:
+            wait(d, lambda d: not find(d, css).is_displayed(), SLOW, f"{css}: the stopped countdown is still shown")
 
         # Until the reveal a dot reaches its voter alone (not even the count).
         for p in crowd.people:
