@@ -385,13 +385,13 @@ def test_whole_agenda_with_six_browsers_and_65_participants(room_server, browser
             """The projector, all tables: the five boards by title, every card there, none cut."""
             def observe(d):
                 got = wall_boards(d)
-                return {b: (v["title"], {c: x["inDom"] for c, x in v["cols"].items() if x["inDom"]}) for b, v in got.items()}
+                return {b: (norm(v["title"] or ""), {c: x["inDom"] for c, x in v["cols"].items() if x["inDom"]}) for b, v in got.items()}
             want = {}
             for b in boards:
                 counts = {}
                 for column, _ in expected[b]:
                     counts[column] = counts.get(column, 0) + 1
-                want[b] = (boards[b]["title"], counts)
+                want[b] = (norm(boards[b]["title"]), counts)
             until(wall, observe, want, f"{what}: the projector does not show every board's cards under its title")
             assert [e.get_attribute("data-board") for e in finds(wall, f'{BOARD} [data-testid="projector-board"]')] == order
             assert_wall_fits(wall, what)
