@@ -21,6 +21,8 @@ const NONE = '-';
 export function mountPeople({ store, send, announcer, dom }) {
   const rows = new Map(); // participant id → {tr, sig}
   let tablesSig = null;
+  const selected = new Set(); // participant ids ticked for a bulk move
+  const bulk = mountBulk();
 
   function render() {
     const w = store.workshop;
@@ -39,7 +41,81 @@ export function mountPeople({ store, send, announcer, dom }) {
       previous = tr;
     }
     for (const [id, entry] of rows) if (!seen.has(id)) { entry.tr.remove(); rows.delete(id); }
+    for (const id of selected) if (!store.participant(id) || store.participant(id).removed) selected.delete(id);
     applyFilter();
+    bulk.render();
+  }
+
+  /**
+   * Moving several people at once: tick them in the list, choose the table (named by the board the
+   * group sits at, as on each line), and one `participant.assign` goes per person.
+   */
+  function mountBulk() {
+    const allId = 'people-select-all-box';
+    const all = el('input', { type: 'checkbox', id: allId, dataset: { testid: 'select-all' } });
+    dom.selectAll?.replaceChildren(all, el('label', { className: 'sr-only', htmlFor: allId, text: t('fac.selectAll') }));
+    const count = el('p', { className: 'people-bulk__count', id: 'people-bulk-count', dataset: { testid: 'bulk-count' }, attrs: { 'aria-live': 'polite' } });
+    const target = el('select', { id: 'people-bulk-table', dataset: { testid: 'bulk-table' } });
+    const move = el('button', { type: 'submit', className: 'btn btn--small btn--primary', text: t('fac.bulkMove'), dataset: { testid: 'bulk-move' }, attrs: { 'aria-describedby': 'people-bulk-count' } });
+    const clear = el('button', { type: 'button', className: 'btn btn--small', text: t('fac.bulkClear'), dataset: { testid: 'bulk-clear' } });
+    const form = el('form', { className: 'people-bulk__form', noValidate: true, dataset: { testid: 'people-bulk' }, attrs: { 'aria-label': t('fac.bulkHeading') } }, [
+      count,
+      el('div', { className: 'field' }, [el('label', { htmlFor: target.id, text: t('fac.bulkTable') }), target]),
+      move, clear,
+    ]);
+    dom.bulk?.replaceChildren(form);
+    let targetSig = null;
+
+    all.addEventListener('change', () => {
+      for (const [id, { tr }] of rows) {
+        const box = tr.querySelector('[data-select]');
+        if (!box || tr.hidden) continue;
+        box.checked = all.checked;
+        if (all.checked) selected.add(id); else selected.delete(id);
+      }
+      render();
+    });
+    clear.addEventListener('click', () => {
+      selected.clear();
+      for (const { tr } of rows.values()) { const box = tr.querySelector('[data-select]'); if (box) box.checked = false; }
+      render();
+    });
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const group = target.value || null;
+      const ids = [...selected].filter((id) => store.participant(id) && !store.participant(id).removed);
+      if (!ids.length) return;
+      for (const participant of ids) {
+        if ((store.participant(participant)?.group ?? null) !== group) send('participant.assign', { participant, group });
+      }
+      announce(announcer, t('fac.bulkDone', { n: ids.length, table: store.boardOfGroup(group)?.title ?? t('fac.noTableOption') }));
+      selected.clear();
+      for (const { tr } of rows.values()) { const box = tr.querySelector('[data-select]'); if (box) box.checked = false; }
+      render();
+    });
+
+    function render() {
+      const n = selected.size;
+      count.textContent = n ? t('fac.bulkCount', { n }) : t('fac.bulkNone');
+      const closed = Boolean(store.workshop?.closed);
+      move.disabled = n === 0 || closed;
+      clear.disabled = n === 0;
+      form.classList.toggle('people-bulk__form--active', n > 0);
+      const visibleBoxes = [...rows.values()].filter(({ tr }) => !tr.hidden).map(({ tr }) => tr.querySelector('[data-select]')).filter(Boolean);
+      all.checked = visibleBoxes.length > 0 && visibleBoxes.every((b) => b.checked);
+      all.indeterminate = !all.checked && visibleBoxes.some((b) => b.checked);
+      const sig = JSON.stringify([tables(), t('fac.noTableOption')]);
+      if (sig !== targetSig) {
+        targetSig = sig;
+        const chosen = target.value;
+        target.replaceChildren(
+          ...tables().map((x) => el('option', { value: x.group, text: x.title })),
+          el('option', { value: '', text: t('fac.noTableOption') }),
+        );
+        if ([...target.options].some((o) => o.value === chosen)) target.value = chosen;
+      }
+    }
+    return { render };
   }
 
   /**
@@ -95,7 +171,12 @@ export function mountPeople({ store, send, announcer, dom }) {
     const name = p.name ?? t('fac.erasedName');
     const nameId = domId('name', p.id);
     const selectId = domId('assign', p.id);
+    const boxId = domId('select', p.id);
     const cells = [
+      el('td', { className: 'people__select' }, p.removed ? [] : [
+        el('input', { type: 'checkbox', id: boxId, checked: selected.has(p.id), dataset: { select: p.id, testid: 'select-person' } }),
+        el('label', { className: 'sr-only', htmlFor: boxId, text: t('fac.select', { name }) }),
+      ]),
       el('th', { scope: 'row', className: p.name ? '' : 'erased' }, [
         el('span', { text: name, id: nameId }),
         isHost ? el('span', { className: 'badge badge--host', text: t('fac.hostShort') }) : null,
@@ -169,8 +250,14 @@ export function mountPeople({ store, send, announcer, dom }) {
     }
   });
 
-  dom.search.addEventListener('input', applyFilter);
-  dom.table.addEventListener('change', applyFilter);
+  dom.rows.addEventListener('change', (e) => {
+    const box = e.target.closest('[data-select]');
+    if (!box) return;
+    if (box.checked) selected.add(box.dataset.select); else selected.delete(box.dataset.select);
+    bulk.render();
+  });
+  dom.search.addEventListener('input', () => { applyFilter(); bulk.render(); });
+  dom.table.addEventListener('change', () => { applyFilter(); bulk.render(); });
   dom.filter.addEventListener('submit', (e) => e.preventDefault());
 
   return { render };

@@ -15,6 +15,7 @@ import { mountControls } from './console-controls.js';
 import { mountBoards } from './console-boards.js';
 import { mountPeople } from './console-people.js';
 import { mountConsoleProjects } from './console-projects.js';
+import { mountConsoleProjector } from './console-projector.js';
 import { announce, errorText, formatTime, normaliseCode, showConnectionState, showError, votersText } from './ui.js';
 import { readFacilitatorCredentials } from './credentials.js';
 
@@ -82,8 +83,10 @@ if (!credentials.workshop || !credentials.key) {
     mountPeople({ ...ctx, dom: {
       rows: $('people-rows'), summary: $('people-summary'), empty: $('people-empty'),
       search: $('people-search'), table: $('people-table'), shown: $('people-shown'), filter: $('people-filter'),
+      bulk: $('people-bulk'), selectAll: $('people-select-all'),
     } }),
     mountConsoleProjects({ ...ctx, dom: { section: $('projects-panel') } }),
+    mountConsoleProjector({ ...ctx, dom: { container: $('projector-control') } }),
   );
   connection.start();
   refreshConnection();

@@ -40,6 +40,8 @@ window.addEventListener('hashchange', () => {
 });
 const store = new Store();
 let connection = null;
+/** The console's last choice this wall has followed (`projector {mode, every}`), as a string. */
+let followedView = null;
 let countdown = null;
 let joinHidden = readJoinHidden();
 const boards = mountProjectorBoards({ store, dom: {
@@ -116,7 +118,32 @@ function render() {
   $('proj-state').hidden = !state;
   renderPhase();
   renderJoin();
+  followConsole();
   boards.render();
+}
+
+/**
+ * The facilitator chooses from the console what the wall shows (`projector.show`): each new choice
+ * (a `projector.shown` event, or a snapshot after a reconnection that differs) is followed. The
+ * first one seen gives way to a mode named in the address (a bookmarked wall); the toolbar here
+ * still changes this screen until the console chooses again.
+ */
+function followConsole() {
+  const view = store.workshop.projector;
+  if (!view || !MODES.includes(view.mode)) return;
+  const key = JSON.stringify([view.mode, view.every ?? null]);
+  if (key === followedView) return;
+  const firstSeen = followedView === null;
+  followedView = key;
+  if (firstSeen && startView.mode) return;
+  if (view.mode === 'rotation' && view.every >= 5 && view.every <= 600) {
+    boards.setEvery(view.every);
+    const select = $('rotation-every');
+    if (![...select.options].some((o) => o.value === String(view.every))) select.append(el('option', { value: String(view.every), text: `${view.every} s` }));
+    select.value = String(view.every);
+  }
+  if (boards.mode() === view.mode) { writeView(); return; }
+  chooseMode(view.mode);
 }
 
 function renderPhase() {

@@ -66,6 +66,10 @@ export function applyEvent(store, event, live) {
       w.focus = event.board ?? null;
       if (live) store.emit('focus', { board: w.focus });
       break;
+    case 'projector.shown':
+      // What the room's projector shows, chosen from the console (the projector page follows it).
+      w.projector = { mode: event.mode, every: event.every ?? null };
+      break;
     case 'settings.updated':
       w.settings = { ...w.settings, ...event.settings };
       break;
