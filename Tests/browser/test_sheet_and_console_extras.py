@@ -105,12 +105,26 @@ def test_a_refused_ready_marks_each_missing_field_and_focuses_the_first(live_ser
     assert sheet(live_server, workshop, project)["lead"] is None, "a refused sheet was sent"
     problems += axe_violations(alice, "phone, a sheet with two faulty fields")
 
+    # What only the server checks (a partner without a name): its refusal lands at the field too.
+    field(alice, "leadSiret").clear()
+    field(alice, "contactEmail").clear()
+    click(find(alice, f'{EDITOR} [data-testid="partner-add"]'))
+    visible(alice, f'{EDITOR} [data-partner="role"]').send_keys("Prête un local")
+    click(find(alice, '[data-testid="project-save"]'))
+    wait(alice, lambda d: list(invalid_controls(d)) == ["partners"], message="the partner without a name is not marked")
+    assert "chaque partenaire a un nom" in " ".join(invalid_controls(alice)["partners"][0][1]).lower()
+    wait(alice, lambda d: active(d).get_attribute("data-partner") == "name")
+    click(find(alice, f'{EDITOR} [data-action="partner-remove"]'))
+    click(find(alice, '[data-testid="project-save"]'))
+    wait(alice, lambda d: (sheet(live_server, workshop, project)["lead"] or {}).get("name") == "ACI Le Pont")
+    wait(alice, lambda d: invalid_controls(d) == {})
+
     # The facilitator marks it ready: refused; the sheet opens with each missing field marked.
     open_console(fac, workshop)
     row = visible(fac, f'[data-testid="console-project"][data-project="{project}"]')
     click(row.find_element(By.CSS_SELECTOR, '[data-testid="project-ready"]'))
     visible(fac, EDITOR)
-    wait(fac, lambda d: set(invalid_controls(d)) == {"problems", "cooperation", "orientation", "lead", "territory", "support", "contact"},
+    wait(fac, lambda d: set(invalid_controls(d)) == {"problems", "cooperation", "orientation", "territory", "support", "contact"},
          message="the missing fields are not all marked")
     marked = invalid_controls(fac)
     for name, controls in marked.items():
@@ -118,7 +132,7 @@ def test_a_refused_ready_marks_each_missing_field_and_focuses_the_first(live_ser
             assert texts and any(t.strip() for t in texts), f"{name} ({control}) is not described by a visible message"
     assert "Choisissez le type de coopération." in marked["cooperation"][0][1]
     assert any("nom et un courriel" in t for t in marked["contact"][0][1])
-    assert "summary" not in marked, "the summary is filled in"
+    assert "summary" not in marked and "lead" not in marked, "the summary and the lead are filled in"
     # The focus is on the first faulty field in the form's order (the problem cards come first).
     wait(fac, lambda d: active(d).get_attribute("aria-invalid") == "true", message="the focus is not on a faulty field")
     focused = fac.execute_script("return document.activeElement.closest('[data-field]').dataset.field")
@@ -132,7 +146,6 @@ def test_a_refused_ready_marks_each_missing_field_and_focuses_the_first(live_ser
     Select(field(fac, "cooperation")).select_by_value(fields["cooperation"])
     Select(field(fac, "orientation")).select_by_value(fields["orientation"])
     click(find(fac, f'{EDITOR} [data-cards="problems"] input[value="{fields["problems"][0]}"]'))
-    field(fac, "leadName").send_keys("ACI Le Pont")
     field(fac, "territory").send_keys("Autun")
     click(field(fac, "methodological"))
     field(fac, "contactName").send_keys("Alice Martin")
@@ -268,7 +281,8 @@ def test_d_the_console_drives_the_projector(live_server, workshop, browsers):
     facilitator_commands(live_server, workshop, {"type": "projector.show", "mode": "projects"})
     wait(wall, lambda d: view(d) == "projects")
     late = browsers.new(width=1920, height=1080)
-    late.get(workshop["facilitatorUrl"].replace("/facilitator.html#", "/projector.html#"))
+    # (even one bookmarked on another mode)
+    late.get(workshop["facilitatorUrl"].replace("/facilitator.html#", "/projector.html#") + "&mode=all")
     wait(late, lambda d: view(d) == "projects", message="a projector opened later did not show the console's choice")
     sent = wall.execute_script("return window.__atelierSent")
     assert set(sent) <= {"join", "ping"}, f"the projector sent {sent}"

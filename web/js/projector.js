@@ -124,9 +124,9 @@ function render() {
 
 /**
  * The facilitator chooses from the console what the wall shows (`projector.show`): each new choice
- * (a `projector.shown` event, or a snapshot after a reconnection that differs) is followed. The
- * first one seen gives way to a mode named in the address (a bookmarked wall); the toolbar here
- * still changes this screen until the console chooses again.
+ * (a `projector.shown` event, or a snapshot after a reconnection that differs) is followed, as is
+ * the snapshot's choice when the page opens; the toolbar here still changes this screen until the
+ * console chooses again.
  */
 function followConsole() {
   const view = store.workshop.projector;
@@ -135,7 +135,9 @@ function followConsole() {
   if (key === followedView) return;
   const firstSeen = followedView === null;
   followedView = key;
-  if (firstSeen && startView.mode) return;
+  // A mode in the address (a bookmarked wall) holds until the console chooses something else
+  // than the default (every table).
+  if (firstSeen && startView.mode && view.mode === 'all') return;
   if (view.mode === 'rotation' && view.every >= 5 && view.every <= 600) {
     boards.setEvery(view.every);
     const select = $('rotation-every');
