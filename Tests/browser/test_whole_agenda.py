@@ -213,6 +213,12 @@ def write_card(driver, column, text):
     click(find(driver, f'section[data-column="{column}"] [data-testid="add-card-submit"]'))
 
 
+def show_on_wall(fac, mode):
+    """The console's "Projecteur" control: what the room's wall shows (the wall follows)."""
+    Select(visible(fac, '[data-testid="projector-mode"]')).select_by_value(mode)
+    click(find(fac, '[data-testid="projector-show"]'))
+
+
 def board_card_texts(driver):
     """{column: sorted card texts} of the person's own board (all columns, shown or behind a tab)."""
     return driver.execute_script("""
@@ -605,7 +611,7 @@ def test_whole_agenda_with_six_browsers_and_65_participants(room_server, browser
         # The reveal from the console; the projector's results, ranked by the dots acknowledged.
         click(visible(fac, '[data-testid="reveal-votes"]'))
         confirm(fac)
-        wall.find_element(By.TAG_NAME, "body").send_keys("3")
+        show_on_wall(fac, "results")
         ranked = sorted(votes.values(), reverse=True)
 
         def ranking(d):
@@ -624,7 +630,7 @@ def test_whole_agenda_with_six_browsers_and_65_participants(room_server, browser
                   {t: f"{v} vote{'s' if v > 1 else ''}" for t, v in want.items()}, f"{name}'s screen does not show the revealed counts")
         final = snapshot(server, workshop)
         assert {c["id"]: c["votes"] for c in final["cards"] if c.get("votes")} == votes, "the revealed counts are not the dots acknowledged"
-        wall.find_element(By.TAG_NAME, "body").send_keys("1")
+        show_on_wall(fac, "all")
 
         # --- Phase 3, projects: two sheets written at two tables, one marked ready from the console.
         click(phase_button(fac, phases["projects"]["title"]))
@@ -678,7 +684,7 @@ def test_whole_agenda_with_six_browsers_and_65_participants(room_server, browser
                   f"{name} does not see both sheets")
 
         # The projector, projects mode: both sheets, nothing cut.
-        wall.find_element(By.TAG_NAME, "body").send_keys("4")
+        show_on_wall(fac, "projects")
         until(wall, lambda d: sorted(norm(text_of(e.find_element(By.CSS_SELECTOR, "h3"))) for e in finds(d, '[data-testid="projector-sheet"]') if e.is_displayed()),
               sorted([norm(sheet_a), norm(sheet_b)]), "the projector does not show the two sheets")
         assert_wall_fits(wall, "project sheets")
