@@ -100,7 +100,12 @@ def test_a_refused_ready_marks_each_missing_field_and_focuses_the_first(live_ser
     assert [c for c, _ in marked["lead"]] == ["project-leadSiret"] and [c for c, _ in marked["contact"]] == ["project-contactEmail"], marked
     assert any("14 chiffres" in t for t in marked["lead"][0][1]), marked
     assert any("nom@domaine" in t for t in marked["contact"][0][1]), marked
-    # The SIRET keeps its hint too.
+    # Each message sits right under its input; the SIRET keeps its hint too.
+    assert alice.execute_script("""return ['leadSiret', 'contactEmail'].every((n) => {
+        const input = document.querySelector(`[data-testid=project-editor] [data-testid=project-${n}]`);
+        const next = input.nextElementSibling;
+        return next && next.dataset.testid === 'project-field-error' && input.getAttribute('aria-describedby').split(' ').includes(next.id);
+    })""")
     assert "siret" in field(alice, "leadSiret").get_attribute("aria-describedby").lower()
     assert sheet(live_server, workshop, project)["lead"] is None, "a refused sheet was sent"
     problems += axe_violations(alice, "phone, a sheet with two faulty fields")
@@ -312,6 +317,8 @@ def test_e_bulk_move_lands_people_at_the_board_the_menu_names(live_server, works
     wait(fac, lambda d: all(participant_row(d, n) for n in names))
     assert "Cochez des personnes" in text_of(find(fac, '[data-testid="bulk-count"]'))
     assert not find(fac, '[data-testid="bulk-move"]').is_enabled()
+    # The destination starts on a table, never on "Sans table" (which would unassign people).
+    assert Select(find(fac, '[data-testid="bulk-table"]')).first_selected_option.get_attribute("value") != ""
     for name in names[:3]:
         box = participant_row(fac, name).find_element(By.CSS_SELECTOR, '[data-testid="select-person"]')
         label = fac.execute_script("return document.querySelector(`label[for='${arguments[0].id}']`).textContent", box)

@@ -106,8 +106,8 @@ export function mountPeople({ store, send, announcer, dom }) {
       all.indeterminate = !all.checked && visibleBoxes.some((b) => b.checked);
       const sig = JSON.stringify([tables(), t('fac.noTableOption')]);
       if (sig !== targetSig) {
+        const chosen = targetSig === null ? null : target.value; // at first, the first table
         targetSig = sig;
-        const chosen = target.value;
         target.replaceChildren(
           ...tables().map((x) => el('option', { value: x.group, text: x.title })),
           el('option', { value: '', text: t('fac.noTableOption') }),

@@ -2,11 +2,12 @@
 // and "reopen", the pipeline's receipts, the exports (downloaded with the facilitator key) and
 // the submission of ready projects, with its live progress.
 
-import { t } from './i18n.js';
+import { language, t } from './i18n.js';
 import { el, button, renderIfChanged } from './dom.js';
 import { confirmDialog } from './dialog.js';
 import { ProjectEditor, lastEditLine } from './project-editor.js';
 import { receiptLine } from './projects.js';
+import { fieldOfPhrase } from './project-form.js';
 import { TIME_ZONE, announce, errorText } from './ui.js';
 
 const FORMATS = ['json', 'csv', 'md', 'html'];
@@ -61,7 +62,7 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
       ]),
       why ? el('div', { className: 'missing', dataset: { testid: 'project-missing' } }, [
         el('p', { className: 'missing__title', text: t('project.missingTitle') }),
-        why.missing.length ? el('ul', {}, why.missing.map((m) => el('li', { text: m }))) : el('p', { text: why.message }),
+        why.missing.length ? el('ul', {}, why.missing.map((m) => el('li', { text: missingLine(m) }))) : el('p', { text: why.message }),
       ]) : null,
       ...(p.receipts ?? []).map(receiptLine),
       last ? el('p', { className: `progress-line progress-line--${last.state}`, text: t('submit.line', { state: t(`submit.state.${last.state}`), message: last.message ?? '' }) }) : null,
@@ -119,7 +120,11 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
 
   connection.addEventListener('ack', (e) => {
     const { command, message } = e.detail;
-    if (command?.type === 'project.ready') { missing.delete(command.project); render(); }
+    if (command?.type === 'project.ready') {
+      missing.delete(command.project);
+      if (editor?.projectId === command.project) editor.clearFieldErrors();
+      render();
+    }
     if (command?.type === 'projects.submit') {
       announce(announcer, t('submit.started', { n: Number(message.result?.submissions ?? 0) }));
       log.prepend(el('li', { text: t('submit.started', { n: Number(message.result?.submissions ?? 0) }) }));
@@ -214,6 +219,12 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
   });
   setInterval(render, 30000);
   return { render };
+}
+
+/** One of the server's "missing" sentences (French), in the interface's language. */
+function missingLine(phrase) {
+  const hit = language() === 'fr' ? null : fieldOfPhrase(phrase);
+  return hit ? t(`project.checklist.${hit.field}`) : phrase;
 }
 
 /**

@@ -222,6 +222,12 @@ export class ProjectEditor {
     this.showFieldErrors(errors, unplaced);
   }
 
+  /** Takes the field marks away (the sheet was accepted as ready). */
+  clearFieldErrors() {
+    this.parts.clearErrors();
+    this.errors.replaceChildren();
+  }
+
   renderMeta() {
     const current = this.store.project(this.projectId);
     if (!current) return;

@@ -372,8 +372,11 @@ export function buildProjectForm({ store, project, editable }) {
   }
 
   let marked = [];
+  let inputErrors = []; // messages placed right under one input of a group (a SIRET, an e-mail)
   /** Removes every field's error mark. */
   function clearErrors() {
+    for (const node of inputErrors) node.remove();
+    inputErrors = [];
     for (const control of marked) {
       control.removeAttribute('aria-invalid');
       const before = control.dataset.describedBefore;
@@ -401,11 +404,17 @@ export function buildProjectForm({ store, project, editable }) {
     for (const { field, inputs: names, message } of errors) {
       const wrap = wraps.get(field);
       if (!wrap) continue;
-      const error = wrap.querySelector('[data-error]');
+      const targets = (names ?? defaultInputs(field)).map((n) => inputs[n]).filter(Boolean);
+      let error = wrap.querySelector('[data-error]');
+      if (names?.length === 1 && targets.length === 1 && wrap.tagName === 'FIELDSET') {
+        // One input of a group is wrong: the message goes right under that input.
+        error = el('p', { className: 'field-error project-field__error', id: `${targets[0].id}-error`, dataset: { testid: 'project-field-error' } });
+        targets[0].after(error);
+        inputErrors.push(error);
+      }
       error.textContent = error.textContent ? `${error.textContent} ${message}` : message;
       error.hidden = false;
       wrap.classList.add('project-field--invalid');
-      const targets = (names ?? defaultInputs(field)).map((n) => inputs[n]).filter(Boolean);
       const list = targets.length ? targets : listControls(field);
       if (!list.length) {
         // Nothing to tick yet (no card on the board): the group itself takes the focus.
