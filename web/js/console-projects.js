@@ -249,7 +249,7 @@ export function fileNameFrom(header) {
 }
 
 /**
- * A downloaded file's name: the workshop's title as a slug and today's date (Paris time), e.g.
+ * A downloaded file's name: the workshop's title as a slug and today's date (in the workshop's time zone), e.g.
  * `structurer-et-developper-l-insertion-2026-11-28.csv`, rather than the workshop's id.
  * @param {string|undefined} title
  * @param {string} format

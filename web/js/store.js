@@ -61,6 +61,7 @@ export class Store extends EventTarget {
     this.workshop = saved.workshop;
     for (const key of ['clusters', 'comments', 'projects', 'orientations']) this.workshop[key] ??= [];
     this.workshop.myVotes ??= {};
+    setTimeZone(this.workshop.timeZone); // offline too, times in the workshop's zone
     this.you = saved.you;
     this.seq = saved.seq;
     this.changed();
