@@ -157,7 +157,8 @@ extension Hub {
         } else {
             snapshot = Outbound.snapshot(room.state, for: actor) { [room] in $0 == actor.id || room.isOnline($0) }
         }
-        let frame = OutboundFrame(Outbound.welcome(re: id, seq: room.state.seq, you: you, snapshot: snapshot, events: events, now: clock()))
+        let frame = OutboundFrame(Outbound.welcome(re: id, seq: room.state.seq, you: you, snapshot: snapshot, events: events, now: clock(),
+                                                   voters: room.state.voterCount))
         pipeline.afterCommit { [unowned self, unowned room] committed in
             guard case .joined? = sessions[connection]?.state else { return }
             guard committed else {

@@ -67,7 +67,10 @@ public enum Outbound {
         return out
     }
 
-    public static func welcome(re: String, seq: Int, you: You, snapshot: [UInt8]?, events: [[UInt8]], now: Int64 = 0) -> [UInt8] {
+    /// `voters`: how many have voted in the phase, so that a resume (no snapshot) is not left with
+    /// a stale count (`votes.progress` is not journaled).
+    public static func welcome(re: String, seq: Int, you: You, snapshot: [UInt8]?, events: [[UInt8]], now: Int64 = 0,
+                               voters: Int? = nil) -> [UInt8] {
         var w = JSONWriter(reserving: (snapshot?.count ?? 0) + events.reduce(256) { $0 + $1.count + 1 })
         w.beginObject()
         w.key("type"); w.string(ServerMessageType.welcome.rawValue)
@@ -75,6 +78,7 @@ public enum Outbound {
         w.key("seq"); w.int(seq)
         // The server's clock, so countdowns can be corrected for the client's clock offset.
         w.key("at"); w.string(timestamp(now))
+        if let voters { w.key("voters"); w.int(voters) }
         w.key("you"); w.beginObject()
         w.key("participant"); w.string(you.participant)
         if let token = you.token { w.key("token"); w.string(token) }

@@ -174,6 +174,10 @@ def test_votes_close_ends_voting_and_the_room_learns_how_many_voted_never_where(
         e, we = await join_participant(server, "Émilie Entrante", organisation="AI Epsilon")
         assert we["workshop"]["voters"] == 2 and we["workshop"]["votesClosed"] is False
         assert we["workshop"]["myVotes"] == {} and all(x["votes"] is None for x in we["workshop"]["cards"])
+        # A resume (no snapshot) is told the count too: `votes.progress` is not journaled.
+        fr, wfr = await join_facilitator(server, since=we["seq"])
+        assert "workshop" not in wfr and wfr["voters"] == 2
+        await fr.close()
         # Only the facilitator closes the vote.
         refused = await c.request({"type": "votes.close"})
         assert refused["type"] == "error" and refused["code"] == "forbidden", refused

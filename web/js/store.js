@@ -88,6 +88,8 @@ export class Store extends EventTarget {
     }
     for (const event of welcome.events ?? []) this.applyEvent(event, { live: false });
     this.seq = Math.max(this.seq, welcome.seq ?? 0);
+    // A resume has no snapshot: the welcome says how many have voted now (never journaled).
+    if (this.workshop && typeof welcome.voters === 'number') this.workshop.voters = welcome.voters;
     // The facilitator's latest message, if this page has not shown it yet (a late join, a reload,
     // a reconnection): the page decides whether it is still recent enough to show.
     const latest = this.workshop?.announcement;
