@@ -25,7 +25,11 @@ public struct DomainError: Error, Sendable, Equatable {
     public var current: ProjectSheet?
     /// With `invalid` when a sheet cannot be marked ready: what is missing.
     public var missing: [String]?
-    public init(_ code: ErrorCode, _ message: String, current: ProjectSheet? = nil, missing: [String]? = nil) {
+    /// The same, as the fields' wire names (`summary`, `lead`…), in the same order.
+    public var missingFields: [String]?
+    public init(_ code: ErrorCode, _ message: String, current: ProjectSheet? = nil, missing: [String]? = nil,
+                missingFields: [String]? = nil) {
         self.code = code; self.message = message; self.current = current; self.missing = missing
+        self.missingFields = missingFields
     }
 }

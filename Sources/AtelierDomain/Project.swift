@@ -204,16 +204,22 @@ public enum ProjectRules {
     }
 
     /// What a sheet still lacks to be marked ready.
-    public static func missing(for p: ProjectSheet) -> [String] {
-        var out: [String] = []
-        if p.summary.isEmpty { out.append("le résumé") }
-        if p.problems.isEmpty { out.append("le problème traité (au moins une carte)") }
-        if p.cooperation == nil { out.append("le type de coopération") }
-        if p.orientation == nil { out.append("l'orientation stratégique") }
-        if p.lead == nil { out.append("la structure porteuse") }
-        if p.territory.isEmpty { out.append("le territoire (bassin d'emploi)") }
-        if p.support.isEmpty { out.append("le soutien demandé") }
-        if p.contact.name.isEmpty || (p.contact.email.isEmpty && p.contact.phone.isEmpty) { out.append("la personne à contacter (nom et courriel ou téléphone)") }
+    public static func missing(for p: ProjectSheet) -> [String] { missingFields(for: p).map(\.phrase) }
+
+    /// What a sheet lacks to be ready: each field (its wire name, `project.update`'s) with the
+    /// French phrase that names it, so pages can mark the field itself.
+    public static func missingFields(for p: ProjectSheet) -> [(field: String, phrase: String)] {
+        var out: [(field: String, phrase: String)] = []
+        if p.summary.isEmpty { out.append(("summary", "le résumé")) }
+        if p.problems.isEmpty { out.append(("problems", "le problème traité (au moins une carte)")) }
+        if p.cooperation == nil { out.append(("cooperation", "le type de coopération")) }
+        if p.orientation == nil { out.append(("orientation", "l'orientation stratégique")) }
+        if p.lead == nil { out.append(("lead", "la structure porteuse")) }
+        if p.territory.isEmpty { out.append(("territory", "le territoire (bassin d'emploi)")) }
+        if p.support.isEmpty { out.append(("support", "le soutien demandé")) }
+        if p.contact.name.isEmpty || (p.contact.email.isEmpty && p.contact.phone.isEmpty) {
+            out.append(("contact", "la personne à contacter (nom et courriel ou téléphone)"))
+        }
         return out
     }
 

@@ -63,9 +63,10 @@ extension Rules {
             try requireFacilitator("marquer un projet prêt")
             let p = try findProject(id)
             guard p.status == .draft else { return [] }
-            let missing = ProjectRules.missing(for: p)
+            let missing = ProjectRules.missingFields(for: p)
             guard missing.isEmpty else {
-                throw DomainError(.invalid, "Ce projet n'est pas encore prêt. Il manque : " + missing.joined(separator: ", ") + ".", missing: missing)
+                throw DomainError(.invalid, "Ce projet n'est pas encore prêt. Il manque : " + missing.map(\.phrase).joined(separator: ", ") + ".",
+                                  missing: missing.map(\.phrase), missingFields: missing.map(\.field))
             }
             return [.projectStatusChanged(project: id, status: .ready, version: p.version + 1)]
         case let .projectReopen(id):

@@ -40,6 +40,7 @@ public enum Outbound {
         w.key("message"); w.string(error.message)
         if let current = error.current { w.key("current"); writeProject(current, onlySupporter: onlySupporter, to: &w) }
         if let missing = error.missing { w.key("missing"); w.beginArray(); missing.forEach { w.string($0) }; w.endArray() }
+        if let fields = error.missingFields { w.key("missingFields"); w.beginArray(); fields.forEach { w.string($0) }; w.endArray() }
         w.endObject()
         return w.bytes
     }

@@ -226,3 +226,18 @@ struct OutboundTests {
         #expect(events.first?["phase"] == .string("ideas"))
     }
 }
+
+@Suite("Missing fields")
+struct MissingFieldTests {
+    /// A refused `project.ready` names each missing field by its wire name, so pages mark the
+    /// field itself rather than guessing from the French phrase.
+    @Test func aRefusedReadyNamesTheFieldsByTheirWireNames() throws {
+        let blank = ProjectSheet(id: "j_1", board: "b_1", title: "Fiche", createdBy: nil, createdSeq: 1, phase: "p")
+        let missing = ProjectRules.missingFields(for: blank)
+        #expect(missing.count == 8)
+        #expect(missing.allSatisfy { ProjectField(rawValue: $0.field) != nil }, "\(missing.map(\.field))")
+        let error = DomainError(.invalid, "x", missing: missing.map(\.phrase), missingFields: missing.map(\.field))
+        let v = try JSONParser.parse(Outbound.error(re: "r", error))
+        #expect(v["missingFields"] == .array(missing.map { .string($0.field) }))
+    }
+}
