@@ -139,7 +139,7 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
       // The sheet opens with each missing field marked, and the focus on the first one.
       if (code === 'invalid' && store.project(command.project)) {
         if (editor?.projectId !== command.project) open(command.project);
-        editor?.showMissing(list, errorText(code, message));
+        editor?.showMissing(list, errorText(code, message), Array.isArray(error?.missingFields) ? error.missingFields : null);
       }
       announce(announcer, t('project.notReady'));
     }

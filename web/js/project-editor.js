@@ -206,15 +206,18 @@ export class ProjectEditor {
   }
 
   /**
-   * The server's "not ready yet" (`missing`, French sentences): each at its field.
+   * The server's "not ready yet" (`missing`, French sentences, and `missingFields`, the same
+   * fields by their wire names): each at its field.
    * @param {string[]} phrases
    * @param {string} message the server's whole sentence, shown when no field is recognised
+   * @param {string[]|null} fields the fields' wire names, when the server sent them
    */
-  showMissing(phrases, message = '') {
+  showMissing(phrases, message = '', fields = null) {
     const errors = [];
     const unplaced = [];
-    for (const phrase of phrases) {
-      const hit = fieldOfPhrase(phrase);
+    for (const [i, phrase] of phrases.entries()) {
+      const named = fields?.[i];
+      const hit = named ? { field: named } : fieldOfPhrase(phrase);
       if (hit && !errors.some((e) => e.field === hit.field)) errors.push({ field: hit.field, message: t(`project.missing.${hit.field}`) });
       else if (!hit) unplaced.push(phrase);
     }
