@@ -45,7 +45,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Call-for-projects outputs.
-        .target(name: "AtelierExport", dependencies: ["AtelierDomain", "AtelierProtocol", "CQREncode"]),
+        .target(name: "AtelierExport", dependencies: ["AtelierDomain", "AtelierProtocol", "CQREncode",
+                                                      .product(name: "Crypto", package: "swift-crypto")]),
         // The only Swift code that touches libwebsockets.
         .target(name: "AtelierTransport", dependencies: ["CLibWebSockets", .product(name: "Logging", package: "swift-log")]),
         // Rooms, sessions, the durability pipeline, fan-out, HTTP API.

@@ -1,5 +1,6 @@
 import AtelierDomain
 import AtelierProtocol
+import Crypto
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -7,7 +8,8 @@ import FoundationNetworking
 
 /// Where ready projects go: a webhook, or France's Démarches Simplifiées prefill API.
 public enum SubmissionTarget: Sendable {
-    case webhook(URL)
+    /// `secret`: the endpoint's signing key (Standard Webhooks), if it has one.
+    case webhook(URL, secret: WebhookSecret? = nil)
     /// `mapping`: project field path (e.g. `lead.siret`) → Démarches Simplifiées field id.
     case demarches(base: URL, procedure: Int, mapping: [String: String])
 
@@ -16,6 +18,24 @@ public enum SubmissionTarget: Sendable {
         case .webhook: .webhook
         case .demarches: .demarches
         }
+    }
+}
+
+/// A webhook endpoint's signing secret, as Standard Webhooks gives it: `whsec_` then the key in
+/// base64. Each delivery is signed `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`.
+public struct WebhookSecret: Sendable {
+    let key: [UInt8]
+    public init?(_ text: String) {
+        let encoded = text.hasPrefix("whsec_") ? String(text.dropFirst(6)) : text
+        guard let bytes = Data(base64Encoded: encoded), bytes.count >= 16 else { return nil }
+        key = Array(bytes)
+    }
+
+    public func signature(id: String, timestamp: Int64, body: [UInt8]) -> String {
+        var signed = Array("\(id).\(timestamp).".utf8)
+        signed.append(contentsOf: body)
+        let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: key))
+        return "v1," + Data(mac).base64EncodedString()
     }
 }
 
@@ -57,12 +77,22 @@ public struct Submitter: Sendable {
                        progress: (SubmissionProgress) -> Void) -> Result<Receipt, SubmissionError> {
         let request: URLRequest
         switch target {
-        case .webhook(let url):
+        case let .webhook(url, secret):
             var r = URLRequest(url: url)
             r.httpMethod = "POST"
             r.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            r.setValue(Self.idempotencyKey(workshop: workshop.id, project: project.sheet), forHTTPHeaderField: "Idempotency-Key")
-            r.httpBody = Data(Self.webhookBody(project, workshop: workshop, now: now()))
+            r.setValue("Atelier/1", forHTTPHeaderField: "User-Agent")
+            let key = Self.idempotencyKey(workshop: workshop.id, project: project.sheet)
+            r.setValue(key, forHTTPHeaderField: "Idempotency-Key")
+            let body = Self.webhookBody(project, workshop: workshop, now: now())
+            if let secret {
+                // Standard Webhooks: the id is the same for every attempt of one delivery.
+                let timestamp = now() / 1000
+                r.setValue(key, forHTTPHeaderField: "webhook-id")
+                r.setValue(String(timestamp), forHTTPHeaderField: "webhook-timestamp")
+                r.setValue(secret.signature(id: key, timestamp: timestamp, body: body), forHTTPHeaderField: "webhook-signature")
+            }
+            r.httpBody = Data(body)
             request = r
         case let .demarches(base, procedure, mapping):
             var r = URLRequest(url: base.appendingPathComponent("api/public/v1/demarches/\(procedure)/dossiers"))

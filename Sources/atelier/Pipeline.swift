@@ -8,7 +8,9 @@ import Yams
 
 /// Options naming where ready projects go (for `serve`'s console button and for `submit`).
 struct PipelineOptions: ParsableArguments {
-    @Option(help: "URL du webhook qui reçoit chaque projet prêt (JSON).") var webhook: String?
+    @Option(help: "URL du webhook qui reçoit chaque projet prêt (JSON) ; https, sauf vers cette machine.") var webhook: String?
+    @Option(help: "Secret de signature du webhook (Standard Webhooks : whsec_…) ; sinon ATELIER_WEBHOOK_SECRET.")
+    var webhookSecret: String?
     @Option(help: "Adresse de Démarches Simplifiées (ex. https://www.demarches-simplifiees.fr).") var demarches: String?
     @Option(help: "Numéro de la démarche (procédure) Démarches Simplifiées.") var procedure: Int?
     @Option(help: "Fichier YAML qui relie les champs du projet aux champs de la démarche.") var mapping: String?
@@ -19,7 +21,18 @@ struct PipelineOptions: ParsableArguments {
             guard let url = URL(string: webhook), ["http", "https"].contains(url.scheme ?? "") else {
                 throw ValidationError("--webhook : adresse http(s) invalide")
             }
-            targets[.webhook] = .webhook(url)
+            // Projects carry names and contacts: in clear only to this machine.
+            if url.scheme == "http", !["127.0.0.1", "localhost", "::1", "[::1]"].contains(url.host ?? "") {
+                throw ValidationError("--webhook : https requis (http seulement vers cette machine)")
+            }
+            var secret: WebhookSecret?
+            if let text = webhookSecret ?? ProcessInfo.processInfo.environment["ATELIER_WEBHOOK_SECRET"] {
+                guard let parsed = WebhookSecret(text) else {
+                    throw ValidationError("--webhook-secret : attendu whsec_ suivi d'une clé en base64 (16 octets au moins)")
+                }
+                secret = parsed
+            }
+            targets[.webhook] = .webhook(url, secret: secret)
         }
         if demarches != nil || procedure != nil || mapping != nil {
             guard let demarches, let url = URL(string: demarches), ["http", "https"].contains(url.scheme ?? "") else {

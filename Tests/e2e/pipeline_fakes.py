@@ -19,11 +19,17 @@ def _serve(handler_class):
     return server
 
 
-def webhook_server(fail_first=2):
+def webhook_server(fail_first=2, secret=None):
     """Answers 503 to its first `fail_first` requests, then 201; a repeated Idempotency-Key gets
-    the same answer again without being counted twice."""
+    the same answer again without being counted twice. With `secret` (whsec_…), a receiver as the
+    Standard Webhooks reference package makes it: a delivery whose signature does not verify gets
+    401 and is recorded with `verified: False`."""
     rec = Recorder()
     seen = {}
+    verifier = None
+    if secret:
+        from standardwebhooks.webhooks import Webhook
+        verifier = Webhook(secret)
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *a):
@@ -32,10 +38,21 @@ def webhook_server(fail_first=2):
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             key = self.headers.get("Idempotency-Key")
+            verified = None
+            if verifier:
+                try:
+                    verifier.verify(body, {k.lower(): v for k, v in self.headers.items()})
+                    verified = True
+                except Exception:
+                    verified = False
             with rec.lock:
-                rec.requests.append({"key": key, "type": self.headers.get("Content-Type"), "body": json.loads(body)})
+                rec.requests.append({"key": key, "type": self.headers.get("Content-Type"), "body": json.loads(body),
+                                     "verified": verified, "webhook_id": self.headers.get("webhook-id"),
+                                     "agent": self.headers.get("User-Agent")})
                 n = len(rec.requests)
-                if n <= fail_first:
+                if verified is False:
+                    status, answer = 401, {"error": "signature invalide"}
+                elif n <= fail_first:
                     status, answer = 503, {"error": "indisponible"}
                 else:
                     if key not in seen:
