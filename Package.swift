@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "AtelierExport", dependencies: ["AtelierDomain", "AtelierProtocol", "CQREncode",
                                                       .product(name: "Crypto", package: "swift-crypto")]),
         // The only Swift code that touches libwebsockets.
-        .target(name: "AtelierTransport", dependencies: ["CLibWebSockets", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "AtelierTransport", dependencies: ["CLibWebSockets", "AtelierJSON", .product(name: "Logging", package: "swift-log")]),
         // Rooms, sessions, the durability pipeline, fan-out, HTTP API.
         .target(name: "AtelierHub", dependencies: [
             "AtelierDomain", "AtelierProtocol", "AtelierStore", "AtelierExport", "AtelierTransport",
@@ -56,7 +56,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "atelier", dependencies: [
-            "AtelierHub", "AtelierStore", "AtelierTransport", "AtelierDomain", "AtelierExport", "AtelierProtocol",
+            "AtelierHub", "AtelierJSON", "AtelierStore", "AtelierTransport", "AtelierDomain", "AtelierExport", "AtelierProtocol",
             .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

@@ -29,19 +29,25 @@ public enum Limits {
     /// - Unicode composed (NFC), so "é" typed two ways is one text;
     /// - surrounding white space removed, and a text with nothing visible left counts as empty.
     /// Joiners and variation selectors stay: emoji sequences need them.
+    /// Control characters (C0, DEL, C1), bidirectional overrides and isolates, the byte-order mark.
+    static func removed(_ v: UInt32) -> Bool {
+        (0x00...0x1F).contains(v) || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v)
+            || (0x2066...0x2069).contains(v) || v == 0xFEFF
+    }
+
     public static func normalized(_ text: String) -> String {
         var kept = String.UnicodeScalarView()
         var afterCR = false
         for u in text.unicodeScalars {
             let wasCR = afterCR
             afterCR = false
-            switch u.value {
-            case 0x0D: kept.append("\n"); afterCR = true
-            case 0x0A: if !wasCR { kept.append(u) }
-            case 0x09: kept.append(u)
-            case 0x00...0x1F, 0x7F...0x9F: continue
-            case 0x202A...0x202E, 0x2066...0x2069, 0xFEFF: continue
-            default: kept.append(u)
+            let v = u.value
+            if v == 0x0D {
+                kept.append("\n"); afterCR = true
+            } else if v == 0x0A {
+                if !wasCR { kept.append(u) }
+            } else if v == 0x09 || !Self.removed(v) {
+                kept.append(u)
             }
         }
         let text = String(kept).precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -320,13 +320,9 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
             reply(connection, previous)
             return
         }
-        let decision = decide(command, in: room, by: actor)
-        switch decision {
-        case .failure(let error): metrics.command(type.rawValue, result: error.code.rawValue)
-        case .success: metrics.command(type.rawValue, result: "ack")
-        }
-        switch decision {
+        switch decide(command, in: room, by: actor) {
         case .failure(let error):
+            metrics.command(type.rawValue, result: error.code.rawValue)
             let hidesSupporters = !room.state.showsAuthor(nil, to: actor)
             let bytes = Outbound.error(re: id, error, onlySupporter: hidesSupporters ? actor.id : nil)
             // A retry gets the same error back; the copy kept for it leaves out a conflict's current
@@ -336,6 +332,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
             room.remember(bytes.count <= Room.maxRememberedBytes ? bytes : Outbound.error(re: id, compact), for: id, by: actor.id)
             reply(connection, bytes)
         case .success(let bodies):
+            metrics.command(type.rawValue, result: "ack")
             append(bodies, to: room, by: actor.id, message: id)
             let ack = Outbound.ack(re: id, seq: room.state.seq, result: ackResult(for: bodies))
             room.remember(ack, for: id, by: actor.id)

@@ -109,10 +109,7 @@ extension WebSocketServer {
             return
         }
         c.stallWatched = false
-        c.dropQueue()
-        slowReadersDropped += 1
-        close(id, code: CloseCode.tooSlow, reason: "Client trop lent : reconnectez-vous.")
-        lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, 5)
+        dropSlowReader(c)
     }
 
     /// Writes the ping a sweep asked for (from WRITEABLE, where writes belong).

@@ -1,3 +1,4 @@
+import AtelierJSON
 import CLibWebSockets
 import Foundation
 
@@ -213,13 +214,16 @@ extension WebSocketServer {
         case 431: "Request Header Fields Too Large"
         default: "Error"
         }
-        let escaped = message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-        let body = #"{"error":{"code":"\#(code)","message":"\#(escaped)"}}"#
+        var w = JSONWriter(reserving: 160)
+        w.beginObject(); w.key("error"); w.beginObject()
+        w.key("code"); w.string(code)
+        w.key("message"); w.string(message)
+        w.endObject(); w.endObject()
         var head = "HTTP/1.1 \(status) \(reason)\r\ncontent-type: application/json; charset=utf-8\r\n"
-            + "content-length: \(body.utf8.count)\r\ncache-control: no-store\r\nconnection: close\r\n"
+            + "content-length: \(w.bytes.count)\r\ncache-control: no-store\r\nconnection: close\r\n"
         if let allow { head += "allow: \(allow)\r\n" }
         head += "\r\n"
-        return Array(head.utf8) + (bodyless ? [] : Array(body.utf8))
+        return Array(head.utf8) + (bodyless ? [] : w.bytes)
     }
 
     // MARK: - Deadlines

@@ -300,13 +300,7 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
         guard let c = connections[connection], c.closing == nil else { return }
         // A welcome still waiting is its address's budget's business, not the queue's.
         if c.pendingBytes - c.welcomeCharge + frame.count > configuration.maxQueuedBytes {
-            // A reader this far behind would hold memory for everyone: drop what it has not read
-            // (it resumes with `since`), send the close first, and if even that cannot go out
-            // because it reads nothing at all, cut the connection after a few seconds.
-            c.dropQueue()
-            slowReadersDropped += 1
-            close(connection, code: CloseCode.tooSlow, reason: "Client trop lent : reconnectez-vous.")
-            lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, 5)
+            dropSlowReader(c)
             return
         }
         enqueue(frame, on: c)
@@ -333,6 +327,16 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
         if c.pendingBytes == 0 { c.progressAt = monotonicSecond(); watchStall(c) }
         c.enqueue(frame)
         lws_callback_on_writable(c.wsi)
+    }
+
+    /// A reader this far behind (or stalled) would hold memory for everyone: drop what it has not
+    /// read (it resumes with `since`), send the close first (4001), and if even that cannot go out
+    /// because it reads nothing at all, cut the connection after a few seconds.
+    func dropSlowReader(_ c: Connection) {
+        c.dropQueue()
+        slowReadersDropped += 1
+        close(c.id, code: CloseCode.tooSlow, reason: "Client trop lent : reconnectez-vous.")
+        lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, 5)
     }
 
     /// The welcome is written (or its connection gone): its bytes leave the address's budget.

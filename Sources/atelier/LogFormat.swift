@@ -1,3 +1,4 @@
+import AtelierJSON
 import Foundation
 import Logging
 
@@ -16,32 +17,19 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var fields: [(String, String)] = [
-            ("ts", ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withInternetDateTime, .withFractionalSeconds])),
-            ("level", event.level.rawValue), ("logger", label), ("msg", event.message.description),
-        ]
         var all = metadata
         if let provided = metadataProvider?.get() { all.merge(provided) { $1 } }
         if let more = event.metadata { all.merge(more) { $1 } }
-        for (key, value) in all.sorted(by: { $0.key < $1.key }) { fields.append((key, "\(value)")) }
-        let line = "{" + fields.map { "\(Self.quote($0.0)):\(Self.quote($0.1))" }.joined(separator: ",") + "}\n"
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var w = JSONWriter(reserving: 256)
+        w.beginObject()
+        w.key("ts"); w.string(ISO8601DateFormatter.string(from: Date(), timeZone: .gmt,
+                                                          formatOptions: [.withInternetDateTime, .withFractionalSeconds]))
+        w.key("level"); w.string(event.level.rawValue)
+        w.key("logger"); w.string(label)
+        w.key("msg"); w.string(event.message.description)
+        for (key, value) in all.sorted(by: { $0.key < $1.key }) { w.key(key); w.string("\(value)") }
+        w.endObject()
+        FileHandle.standardError.write(Data(w.bytes + [0x0A]))
     }
 }
 
