@@ -27,9 +27,20 @@ public struct DomainError: Error, Sendable, Equatable {
     public var missing: [String]?
     /// The same, as the fields' wire names (`summary`, `lead`…), in the same order.
     public var missingFields: [String]?
+    /// With `invalid` on a refused `project.update`: each faulty field with what is wrong with it.
+    public var fieldErrors: [FieldError]?
     public init(_ code: ErrorCode, _ message: String, current: ProjectSheet? = nil, missing: [String]? = nil,
-                missingFields: [String]? = nil) {
+                missingFields: [String]? = nil, fieldErrors: [FieldError]? = nil) {
         self.code = code; self.message = message; self.current = current; self.missing = missing
-        self.missingFields = missingFields
+        self.missingFields = missingFields; self.fieldErrors = fieldErrors
     }
+}
+
+/// One faulty field of a project sheet: its `project.update` name, the sub-field when the fault is
+/// in one (`siret` of `lead`, `email` of `contact`…), and a French sentence saying what is wrong.
+public struct FieldError: Sendable, Equatable {
+    public var field: String
+    public var part: String?
+    public var message: String
+    public init(field: String, part: String?, message: String) { self.field = field; self.part = part; self.message = message }
 }

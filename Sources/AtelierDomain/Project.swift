@@ -171,35 +171,48 @@ public enum ProjectRules {
     }
 
     /// What is wrong with a sheet's values (any status).
-    public static func problems(of p: ProjectSheet, in w: Workshop) -> [String] {
-        var out: [String] = []
-        if p.title.isEmpty || p.title.count > limits.title { out.append("le titre doit compter entre 1 et \(limits.title) caractères") }
-        if p.summary.count > limits.summary { out.append("le résumé compte au plus \(limits.summary) caractères") }
-        if p.territory.count > limits.territory { out.append("le territoire compte au plus \(limits.territory) caractères") }
-        if p.nextSteps.count > limits.nextSteps { out.append("les prochaines étapes comptent au plus \(limits.nextSteps) caractères") }
-        if let o = p.orientation, !w.orientations.contains(where: { $0.id == o }) { out.append("orientation stratégique inconnue") }
+    public static func problems(of p: ProjectSheet, in w: Workshop) -> [String] { fieldProblems(of: p, in: w).map(\.message) }
+
+    /// What is wrong with a sheet, each at its field: `field` is the `project.update` name, `part`
+    /// the sub-field when there is one (`siret`, `email`…), `message` the French phrase.
+    public static func fieldProblems(of p: ProjectSheet, in w: Workshop) -> [FieldError] {
+        var out: [FieldError] = []
+        func add(_ field: String, _ part: String? = nil, _ message: String) { out.append(FieldError(field: field, part: part, message: message)) }
+        if p.title.isEmpty || p.title.count > limits.title { add("title", nil, "le titre doit compter entre 1 et \(limits.title) caractères") }
+        if p.summary.count > limits.summary { add("summary", nil, "le résumé compte au plus \(limits.summary) caractères") }
+        if p.territory.count > limits.territory { add("territory", nil, "le territoire compte au plus \(limits.territory) caractères") }
+        if p.nextSteps.count > limits.nextSteps { add("nextSteps", nil, "les prochaines étapes comptent au plus \(limits.nextSteps) caractères") }
+        if let o = p.orientation, !w.orientations.contains(where: { $0.id == o }) { add("orientation", nil, "orientation stratégique inconnue") }
         if let lead = p.lead {
-            if lead.name.isEmpty || lead.name.count > limits.name { out.append("le nom du porteur doit compter entre 1 et \(limits.name) caractères") }
-            if let siret = lead.siret, !isValidSIRET(siret) { out.append("le SIRET du porteur doit compter 14 chiffres et avoir une clé de contrôle valide") }
+            if lead.name.isEmpty || lead.name.count > limits.name { add("lead", "name", "le nom du porteur doit compter entre 1 et \(limits.name) caractères") }
+            if let siret = lead.siret, !isValidSIRET(siret) { add("lead", "siret", "le SIRET du porteur doit compter 14 chiffres et avoir une clé de contrôle valide") }
         }
-        if p.partners.count > limits.partners { out.append("au plus \(limits.partners) partenaires") }
+        if p.partners.count > limits.partners { add("partners", nil, "au plus \(limits.partners) partenaires") }
         for partner in p.partners where partner.name.isEmpty || partner.name.count > limits.name || partner.role.count > limits.role {
-            out.append("chaque partenaire a un nom (1 à \(limits.name) caractères) et un rôle d'au plus \(limits.role) caractères")
+            add("partners", nil, "chaque partenaire a un nom (1 à \(limits.name) caractères) et un rôle d'au plus \(limits.role) caractères")
             break
         }
-        for amount in [p.support.expertise, p.support.grant].compactMap({ $0 }) where !(0...limits.euros).contains(amount) {
-            out.append("les montants demandés sont compris entre 0 et \(limits.euros) euros"); break
+        for (part, amount) in [("expertise", p.support.expertise), ("grant", p.support.grant)] {
+            if let amount, !(0...limits.euros).contains(amount) {
+                add("support", part, "les montants demandés sont compris entre 0 et \(limits.euros) euros"); break
+            }
         }
-        for n in [p.outcomes.insertionJobs, p.outcomes.peopleSupported].compactMap({ $0 }) where !(0...limits.people).contains(n) {
-            out.append("les résultats attendus sont compris entre 0 et \(limits.people)"); break
+        for (part, n) in [("insertionJobs", p.outcomes.insertionJobs), ("peopleSupported", p.outcomes.peopleSupported)] {
+            if let n, !(0...limits.people).contains(n) {
+                add("outcomes", part, "les résultats attendus sont compris entre 0 et \(limits.people)"); break
+            }
         }
-        if p.outcomes.other.count > limits.other { out.append("les autres résultats attendus comptent au plus \(limits.other) caractères") }
-        if p.contact.name.count > limits.name || p.contact.email.count > 254 || p.contact.phone.count > 32 {
-            out.append("les coordonnées du contact sont trop longues")
+        if p.outcomes.other.count > limits.other { add("outcomes", "other", "les autres résultats attendus comptent au plus \(limits.other) caractères") }
+        if p.contact.name.count > limits.name { add("contact", "name", "le nom du contact est trop long") }
+        if p.contact.email.count > 254 { add("contact", "email", "l'adresse électronique du contact est trop longue") }
+        if p.contact.phone.count > 32 { add("contact", "phone", "le téléphone du contact est trop long") }
+        if !p.contact.email.isEmpty, p.contact.email.count <= 254, !isPlausibleEmail(p.contact.email) {
+            add("contact", "email", "l'adresse électronique du contact n'est pas valide")
         }
-        if !p.contact.email.isEmpty, !isPlausibleEmail(p.contact.email) { out.append("l'adresse électronique du contact n'est pas valide") }
-        if p.problems.count + p.sources.count > limits.links { out.append("au plus \(limits.links) cartes liées") }
-        for card in p.problems + p.sources where w.cards[card] == nil { out.append("une carte liée n'existe pas (\(card))"); break }
+        if p.problems.count + p.sources.count > limits.links { add("problems", nil, "au plus \(limits.links) cartes liées") }
+        for card in p.problems + p.sources where w.cards[card] == nil {
+            add(p.problems.contains(card) ? "problems" : "sources", nil, "une carte liée n'existe pas (\(card))"); break
+        }
         return out
     }
 

@@ -50,9 +50,10 @@ extension Rules {
             }
             let normalized = normalize(change)
             let updated = normalized.applied(to: p)
-            let problems = ProjectRules.problems(of: updated, in: state)
+            let problems = ProjectRules.fieldProblems(of: updated, in: state)
             guard problems.isEmpty else {
-                throw DomainError(.invalid, "Projet invalide : " + problems.joined(separator: " ; ") + ".")
+                throw DomainError(.invalid, "Projet invalide : " + problems.map(\.message).joined(separator: " ; ") + ".",
+                                  fieldErrors: problems.map { FieldError(field: $0.field, part: $0.part, message: sentence($0.message)) })
             }
             if updated == p { return [] }
             var events: [EventBody] = [.projectUpdated(project: id, change: normalized, version: p.version + 1)]
@@ -94,6 +95,9 @@ extension Rules {
             throw DomainError(.internal, "Commande non prise en charge.")
         }
     }
+
+    /// "le titre …" as a sentence of its own: "Le titre ….".
+    func sentence(_ phrase: String) -> String { phrase.prefix(1).uppercased() + phrase.dropFirst() + "." }
 
     func findProject(_ id: ProjectID) throws -> ProjectSheet {
         guard let p = state.projects[id] else { throw DomainError(.notFound, "Ce projet n'existe pas.") }

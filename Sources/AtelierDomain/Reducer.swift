@@ -124,6 +124,7 @@ struct Rules {
         guard let target = state.board(board) else { throw DomainError(.notFound, "Ce tableau n'existe pas.") }
         guard let col = target.column(column) else { throw DomainError(.notFound, "Cette colonne n'existe pas sur ce tableau.") }
         try requireWriter(on: target)
+        try requireCardColumn(col)
         if !isFacilitator, let phase = state.currentPhase, !phase.open.contains(col.kind) {
             throw DomainError(.phase, "La phase « \(phase.title) » n'accepte pas de nouvelle carte dans la colonne « \(col.title) ».")
         }
@@ -171,9 +172,10 @@ struct Rules {
             try requireUnlocked(targetBoardID)
         }
         let targetColumn = column ?? card.column
-        guard target.column(targetColumn) != nil else {
+        guard let destination = target.column(targetColumn) else {
             throw DomainError(.notFound, "Cette colonne n'existe pas sur ce tableau.")
         }
+        if targetColumn != card.column || targetBoardID != card.board { try requireCardColumn(destination) }
         if x == card.x, y == card.y, targetColumn == card.column, targetBoardID == card.board { return [] }
         var events: [EventBody] = [.cardMoved(card: id, x: x, y: y, column: targetColumn, board: targetBoardID)]
         // A card leaving its board leaves its cluster (clusters belong to one board).
@@ -182,6 +184,13 @@ struct Rules {
     }
 
     // MARK: - Checks
+
+    /// A project column holds the table's project sheets, not cards: one idea of a project.
+    func requireCardColumn(_ column: Column) throws {
+        guard column.kind != .project else {
+            throw DomainError(.invalid, "La colonne « \(column.title) » rassemble les fiches projet : créez une fiche avec « Nouvelle fiche projet ».")
+        }
+    }
 
     /// A card `actor` may see; anything else does not exist for them.
     func findCard(_ id: CardID) throws -> Card {

@@ -41,6 +41,17 @@ public enum Outbound {
         if let current = error.current { w.key("current"); writeProject(current, onlySupporter: onlySupporter, to: &w) }
         if let missing = error.missing { w.key("missing"); w.beginArray(); missing.forEach { w.string($0) }; w.endArray() }
         if let fields = error.missingFields { w.key("missingFields"); w.beginArray(); fields.forEach { w.string($0) }; w.endArray() }
+        if let faults = error.fieldErrors {
+            w.key("fieldErrors"); w.beginArray()
+            for f in faults {
+                w.beginObject()
+                w.key("field"); w.string(f.field)
+                if let part = f.part { w.key("part"); w.string(part) }
+                w.key("message"); w.string(f.message)
+                w.endObject()
+            }
+            w.endArray()
+        }
         w.endObject()
         return w.bytes
     }

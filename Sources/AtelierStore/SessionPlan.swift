@@ -240,6 +240,10 @@ private struct PlanReader {
                     issue(sm["column"], "\(sp).column", "colonne « \(col) » inconnue sur cette table (colonnes : \(cols.map(\.id).joined(separator: ", ")))")
                     continue
                 }
+                if cols.first(where: { $0.id == col })?.kind == .project {
+                    issue(sm["column"], "\(sp).column", "la colonne « \(col) » rassemble les fiches projet : on n'y sème pas de carte")
+                    continue
+                }
                 seeds.append(SeedCard(board: "b_\(tid)", column: col, text: text))
             }
         }

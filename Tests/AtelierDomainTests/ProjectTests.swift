@@ -69,6 +69,37 @@ struct ProjectTests {
         #expect(run(w, .projectUpdate(project: id, version: 1, change: bad), alice).failure?.code == .invalid)
     }
 
+    @Test func aRefusedUpdateNamesEachFaultyField() throws {
+        var w = try projectsFixture()
+        _ = try step(&w, .projectCreate(board: "b_a", title: "P", cluster: nil, cards: []), alice)
+        let id = w.orderedProjects[0].id
+        var bad = ProjectChange()
+        bad.lead = .some(Organisation(name: "ACI", actor: .aci, siret: "732829320"))
+        bad.contact = Contact(name: "Marie", email: "marie@exemple")
+        bad.support = SupportRequest(grant: -1)
+        let refused = run(w, .projectUpdate(project: id, version: 1, change: bad), alice).failure
+        #expect(refused?.code == .invalid)
+        let faults = refused?.fieldErrors ?? []
+        #expect(faults.map { "\($0.field).\($0.part ?? "")" } == ["lead.siret", "support.grant", "contact.email"])
+        #expect(faults.allSatisfy { $0.message.first?.isUppercase == true && $0.message.hasSuffix(".") })
+        #expect(faults.first?.message.contains("SIRET") == true)
+        // Nothing changed: the sheet is as it was.
+        #expect(w.projects[id]?.version == 1 && w.projects[id]?.lead == nil)
+    }
+
+    @Test func theProjectColumnHoldsSheetsNotCards() throws {
+        var w = try projectsFixture()
+        for actor in [alice, facilitator] {
+            let refused = run(w, .cardAdd(board: "b_a", column: "projects", text: "Une fiche ?", x: nil, y: nil, color: nil), actor).failure
+            #expect(refused?.code == .invalid && refused?.message.contains("Nouvelle fiche projet") == true)
+        }
+        // A card cannot be moved there either; a sheet is created instead.
+        let card = try #require(w.orderedCards.first { $0.board == "b_a" && $0.author == alice.id })
+        #expect(run(w, .cardMove(card: card.id, x: 0, y: 0, column: "projects", board: nil), alice).failure?.code == .invalid)
+        _ = try step(&w, .projectCreate(board: "b_a", title: "Une vraie fiche", cluster: nil, cards: [card.id]), alice)
+        #expect(w.orderedProjects.count == 1)
+    }
+
     @Test(arguments: [("73282932000074", true), ("35600000049837", true), ("73282932000075", false), ("7328293200007", false), ("7328293200007A", false)])
     func siret(_ s: String, valid: Bool) {
         #expect(ProjectRules.isValidSIRET(s) == valid)

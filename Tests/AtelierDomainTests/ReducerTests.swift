@@ -139,7 +139,8 @@ struct DecisionTests {
     }
 
     @Test func facilitatorWritesAnywhereInAnyPhase() throws {
-        let events = try run(fixture(), .cardAdd(board: "b_b", column: "projects", text: "x", x: nil, y: nil, color: nil), facilitator).get()
+        // In the problems phase, on another table's ideas column (the project column takes sheets only).
+        let events = try run(fixture(), .cardAdd(board: "b_b", column: "ideas", text: "x", x: nil, y: nil, color: nil), facilitator).get()
         #expect(events.count == 1)
     }
 

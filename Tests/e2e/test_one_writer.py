@@ -54,12 +54,13 @@ def test_cli_submit_and_erase_during_a_live_workshop_disconnect_nobody(live):
         f, (a, b), project = await make_projects(server)
         # The facilitator saw Bruno join and the sheet being created (still in its inbox).
         bruno = (await f.expect(lambda m: m.get("type") == "participant.joined" and m["participant"]["name"] == "Bruno"))["participant"]["id"]
-        board = (await f.event("project.created"))["project"]["board"]
+        created = (await f.event("project.created"))["project"]
+        card = created["problems"][0]  # in the project phase people comment on cards
         # A participant keeps writing while the command line submits and erases.
         async def keep_writing():
             acks = []
             for n in range(30):
-                r = await a.request({"type": "card.add", "board": board, "column": "projects", "text": f"Piste {n}"})
+                r = await a.request({"type": "comment.add", "card": card, "text": f"Piste {n}"})
                 assert r["type"] == "ack", r
                 acks.append(r["seq"])
                 await asyncio.sleep(0.02)
@@ -85,7 +86,7 @@ def test_cli_submit_and_erase_during_a_live_workshop_disconnect_nobody(live):
         for c in (f, a, b):
             assert (await c.request({"type": "ping"}))["type"] == "pong"
             assert c.ws.close_code is None
-        last = await b.request({"type": "card.add", "board": board, "column": "projects", "text": "Après l'effacement"})
+        last = await b.request({"type": "comment.add", "card": card, "text": "Après l'effacement"})
         assert last["type"] == "ack"
         assert acks == sorted(acks) and last["seq"] > acks[-1]
         for c in (f, a, b):

@@ -75,6 +75,11 @@ async def make_projects(server):
     assert clash["code"] == "conflict" and clash["current"]["summary"] == "Version de Bruno"
     bad = await a.request({"type": "project.update", "project": project, "version": 2, "fields": {"lead": {"name": "X", "actor": "aci", "siret": "12345678901234"}}})
     assert bad["code"] == "invalid" and "SIRET" in bad["message"]
+    assert [(e["field"], e.get("part")) for e in bad["fieldErrors"]] == [("lead", "siret")], bad
+    assert bad["fieldErrors"][0]["message"].startswith("Le SIRET du porteur")
+    # The project column holds the sheets: no card goes there.
+    card = await a.request({"type": "card.add", "board": board, "column": "projects", "text": "Une fiche ?"})
+    assert card["code"] == "invalid" and "Nouvelle fiche projet" in card["message"], card
     early = await f.request({"type": "project.ready", "project": project})
     assert early["code"] == "invalid" and early["missing"]
     done = await a.request({"type": "project.update", "project": project, "version": 2, "fields": COMPLETE})
