@@ -174,6 +174,18 @@ extension WebSocketServer {
         return -1
     }
 
+    /// The application's close, once what was being written is out: the close frame (code and
+    /// reason) is written here, then the connection is ended. Not with `lws_close_reason` and -1
+    /// as elsewhere: from a writable callback, libwebsockets 4.1's libuv loop then stops watching
+    /// the socket and cuts it without the frame (its poll loop sends it). 4 is libwebsockets'
+    /// `LWS_WRITE_CLOSE` (private-lib-roles-ws.h; the public header leaves it out).
+    func closeFromWriteable(_ wsi: OpaquePointer, _ code: UInt16, _ reason: String) -> Int32 {
+        let payload = [UInt8(code >> 8), UInt8(code & 0xff)] + Array(reason.utf8.prefix(120))
+        (fragmentBuffer + LWS.pre).update(from: payload, count: payload.count)
+        _ = lws_write(wsi, fragmentBuffer + LWS.pre, payload.count, lws_write_protocol(rawValue: 4))
+        return -1
+    }
+
     func writeNext(_ c: Connection) -> Int32 {
         if c.pingWanted && c.closing == nil {
             if writePing(c) < 0 { return -1 }
@@ -203,7 +215,7 @@ extension WebSocketServer {
             if last { c.writing = nil }
             return wrote(c)
         }
-        if let (code, reason) = c.closing { return closeNow(c.wsi, code, reason) }
+        if let (code, reason) = c.closing { return closeFromWriteable(c.wsi, code, reason) }
         return 0
     }
 

@@ -47,6 +47,8 @@ public struct ServerConfiguration: Sendable {
     /// Frames larger than this go out as WebSocket fragments of this size, one per writable turn,
     /// so libwebsockets never holds a copy of more than one fragment for a peer that reads slowly.
     public var fragmentBytes: Int
+    /// What waits for the sockets: libuv (epoll, the default) or libwebsockets' own `poll(2)`.
+    public var eventLoop: EventLoop = .libuv
 
     public init(host: String = "127.0.0.1", port: Int = 8080, webRoot: String, subprotocol: String, allowedOrigins: [String] = [],
                 maxMessageBytes: Int = 64 * 1024, maxBodyBytes: Int = 1 << 20, maxQueuedBytes: Int = 8 << 20,
@@ -62,6 +64,15 @@ public struct ServerConfiguration: Sendable {
         self.httpRequestSeconds = httpRequestSeconds; self.welcomeBytesPerAddress = welcomeBytesPerAddress
         self.stallSeconds = stallSeconds; self.fragmentBytes = fragmentBytes
     }
+}
+
+/// The event loop under libwebsockets.
+public enum EventLoop: String, Sendable, CaseIterable {
+    /// libuv (Debian's `libwebsockets-evlib-uv` plugin) on a loop the server owns: epoll, so a
+    /// turn costs what is ready, not what is open; the end of each turn is a `uv_check` hook.
+    case libuv
+    /// libwebsockets' built-in loop: `poll(2)` over every descriptor on every turn.
+    case poll
 }
 
 public enum TransportError: Error, CustomStringConvertible {
@@ -141,19 +152,26 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
     private var protocols: UnsafeMutablePointer<lws_protocols>?
     private var mounts: UnsafeMutablePointer<lws_http_mount>?
     private var retry: UnsafeMutablePointer<lws_retry_bo_t>?
+    /// With ``EventLoop/libuv``: the loop (handed to libwebsockets as a foreign loop), the array
+    /// libwebsockets reads it from, and the check handle that ends each turn.
+    private var uvLoop: UnsafeMutablePointer<uv_loop_t>?
+    private var uvLoops: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+    private var turnHook: UnsafeMutablePointer<uv_check_t>?
 
     /// The port actually listened on.
     public private(set) var port: Int = 0
 
     public init(configuration: ServerConfiguration) {
         self.configuration = configuration
-        fragmentBuffer = .allocate(capacity: LWS.pre + max(configuration.fragmentBytes, 1))
+        fragmentBuffer = .allocate(capacity: LWS.pre + max(configuration.fragmentBytes, 125))
     }
 
     deinit {
         cStrings.forEach { free($0) }
         protocols?.deallocate(); mounts?.deallocate(); retry?.deallocate()
         livenessTimer?.deallocate(); pingBuffer.deallocate(); fragmentBuffer.deallocate()
+        uvLoops?.deallocate()
+        // The loop and the hook are freed by the service thread once libuv lets go of them.
     }
 
     private func cString(_ s: String) -> UnsafeMutablePointer<CChar> {
@@ -225,8 +243,21 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
         info.retry_and_idle_policy = UnsafePointer(policy)
         info.user = Unmanaged.passUnretained(self).toOpaque()
         info.vhost_name = UnsafePointer(cString("atelier"))
+        if configuration.eventLoop == .libuv {
+            let loop = UnsafeMutablePointer<uv_loop_t>.allocate(capacity: 1)
+            guard uv_loop_init(loop) == 0 else {
+                loop.deallocate()
+                throw TransportError.cannotStart("libuv n'a pas pu créer sa boucle d'événements")
+            }
+            let loops = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 1)
+            loops.initialize(to: UnsafeMutableRawPointer(loop))
+            uvLoop = loop; uvLoops = loops
+            info.options |= UInt64(LWS_SERVER_OPTION_LIBUV)
+            info.foreign_loops = loops
+        }
 
         guard let ctx = lws_create_context(&info) else {
+            if let loop = uvLoop { uv_loop_close(loop); loop.deallocate(); uvLoop = nil }
             throw TransportError.cannotStart("impossible d'écouter sur \(configuration.host):\(configuration.port) (port déjà pris ?)")
         }
         context = ctx
@@ -252,16 +283,54 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
     private func serviceLoop() {
         serviceThreadID = pthread_self()
         scheduleLivenessTimer()
-        while !stopped.load(ordering: .acquiring) {
-            if lws_service(context, 0) < 0 { break }
-            delegate?.transportTurnEnded()
+        if let loop = uvLoop {
+            runLibUV(loop)
+        } else {
+            while !stopped.load(ordering: .acquiring) {
+                if lws_service(context, 0) < 0 { break }
+                delegate?.transportTurnEnded()
+            }
+            // Give closing handshakes a moment to go out, then tear everything down on this thread.
+            let deadline = Date().addingTimeInterval(1.5)
+            while !connections.isEmpty && Date() < deadline { _ = lws_service(context, 0) }
+            lws_context_destroy(context)
+            context = nil
         }
+        finished.signal()
+    }
+
+    /// The libuv loop: runs until ``stop()``; a `uv_check` handle (run right after each turn's
+    /// I/O callbacks) plays the part of the line after `lws_service` in the poll loop.
+    private func runLibUV(_ loop: UnsafeMutablePointer<uv_loop_t>) {
+        let hook = UnsafeMutablePointer<uv_check_t>.allocate(capacity: 1)
+        uv_check_init(loop, hook)
+        hook.withMemoryRebound(to: uv_handle_t.self, capacity: 1) { $0.pointee.data = Unmanaged.passUnretained(self).toOpaque() }
+        uv_check_start(hook) { handle in
+            guard let data = handle?.withMemoryRebound(to: uv_handle_t.self, capacity: 1, { $0.pointee.data }) else { return }
+            let server = Unmanaged<WebSocketServer>.fromOpaque(data).takeUnretainedValue()
+            server.delegate?.transportTurnEnded()
+            if server.stopped.load(ordering: .acquiring) { uv_stop(handle!.pointee.loop) }
+        }
+        turnHook = hook
+        while !stopped.load(ordering: .acquiring) { _ = uv_run(loop, UV_RUN_DEFAULT) }
         // Give closing handshakes a moment to go out, then tear everything down on this thread.
         let deadline = Date().addingTimeInterval(1.5)
-        while !connections.isEmpty && Date() < deadline { _ = lws_service(context, 0) }
+        while !connections.isEmpty && Date() < deadline {
+            if uv_run(loop, UV_RUN_NOWAIT) == 0 { break }
+            usleep(1000)
+        }
+        uv_check_stop(hook)
+        hook.withMemoryRebound(to: uv_handle_t.self, capacity: 1) { uv_close($0, nil) }
         lws_context_destroy(context)
         context = nil
-        finished.signal()
+        // libuv closes handles on its next turns: let it finish, then free the loop.
+        for _ in 0..<10_000 where uv_run(loop, UV_RUN_NOWAIT) != 0 {}
+        if uv_loop_close(loop) == 0 {
+            loop.deallocate(); hook.deallocate()
+        } else {
+            lwsLogger.error("libuv loop still busy after shutdown; left allocated")
+        }
+        turnHook = nil; uvLoop = nil
     }
 
     /// Whether the caller runs on the service thread.
@@ -289,6 +358,7 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
         post { [self] in
             for id in Array(connections.keys) { close(id, code: CloseCode.goingAway, reason: "Arrêt du serveur") }
             stopped.store(true, ordering: .releasing)
+            if let loop = uvLoop { uv_stop(loop) }
         }
         if thread != nil { finished.wait() }
         thread = nil

@@ -98,6 +98,8 @@ struct Serve: ParsableCommand {
     var stallSeconds: Int = 30
     @Option(help: "Adresse d'un mandataire inverse (nginx) dont l'en-tête X-Forwarded-For désigne le vrai client (répétable).")
     var trustedProxy: [String] = []
+    @Option(help: "Boucle d'événements : libuv (epoll, par défaut) ou poll (celle de libwebsockets).")
+    var eventLoop: String = EventLoop.libuv.rawValue
     @Option(help: "Format du journal sur la sortie d'erreur : text ou json (un objet JSON par ligne).")
     var logFormat: String = "text"
     @Option(help: "Niveau du journal : debug, info, notice, warning, error.")
@@ -107,6 +109,7 @@ struct Serve: ParsableCommand {
     var retentionDays: Int = 365
 
     func validate() throws {
+        guard EventLoop(rawValue: eventLoop) != nil else { throw ValidationError("--event-loop : libuv ou poll") }
         guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format : text ou json") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level : trace, debug, info, notice, warning, error ou critical") }
     }
@@ -162,6 +165,7 @@ struct Serve: ParsableCommand {
                                                                         httpRequestSeconds: httpRequestSeconds,
                                                                         welcomeBytesPerAddress: welcomeBytesPerAddress, stallSeconds: stallSeconds)
         serverConfiguration.trustedProxies = trustedProxy
+        serverConfiguration.eventLoop = EventLoop(rawValue: eventLoop)!
         let server = WebSocketServer(configuration: serverConfiguration)
         try server.start()
         let displayHost = ["0.0.0.0", "::", ""].contains(host) ? "localhost" : host

@@ -387,3 +387,55 @@ func openPatientWebSocket(port: Int) throws -> TCPClient {
     try #require(r.hasPrefix("HTTP/1.1 101"))
     return c
 }
+
+/// The same transport on libwebsockets' own `poll(2)` loop (`--event-loop poll`): the suites above
+/// run on libuv, the default; these check that the other loop still echoes, fragments and closes
+/// with the application's code.
+@Suite("libwebsockets transport, poll loop", .serialized)
+final class PollLoopTransportTests {
+    let server: WebSocketServer
+    let delegate = EchoDelegate()
+
+    init() throws {
+        let webRoot = NSTemporaryDirectory() + "atelier-web-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: webRoot, withIntermediateDirectories: true)
+        try "<!doctype html><title>Atelier</title>".write(toFile: webRoot + "/index.html", atomically: true, encoding: .utf8)
+        var configuration = ServerConfiguration(host: "127.0.0.1", port: 0, webRoot: webRoot, subprotocol: "atelier.v1",
+                                                maxMessageBytes: 80 * 1024)
+        configuration.eventLoop = .poll
+        server = WebSocketServer(configuration: configuration)
+        server.delegate = delegate
+        delegate.server = server
+        try server.start()
+    }
+
+    deinit { server.stop() }
+
+    @Test func echoesAndFragmentsLargeFrames() throws {
+        let c = try openPatientWebSocket(port: server.port)
+        c.write(TCPClient.frame(opcode: 0x1, Array("bonjour".utf8)))
+        #expect(String(decoding: c.read { $0.count >= 2 + 12 }.dropFirst(2), as: UTF8.self) == "echo:bonjour")
+        c.write(TCPClient.frame(opcode: 0x1, [UInt8](repeating: 0x61, count: 65_536)))
+        let frames = serverFrames(c.read { $0.count >= 10 + 65_536 + 2 + 5 })
+        #expect(frames.map(\.opcode) == [0x1, 0x0] && frames.map(\.payload.count) == [65_536, 5])
+    }
+
+    @Test func closeFromTheApplicationCarriesItsCode() throws {
+        let c = try openPatientWebSocket(port: server.port)
+        c.write(TCPClient.frame(opcode: 0x1, Array("x".utf8)))
+        _ = c.read { $0.count >= 2 + 6 }
+        let done = DispatchSemaphore(value: 0)
+        server.post { [server] in
+            for id in Array(server.connections.keys) { server.close(id, code: CloseCode.tooSlow, reason: "test") }
+            done.signal()
+        }
+        done.wait()
+        #expect(closeCode(in: c.read { closeCode(in: $0) != nil }) == 4001)
+    }
+
+    @Test func oversizedMessageCloses1009() throws {
+        let c = try openPatientWebSocket(port: server.port)
+        c.write(TCPClient.frame(opcode: 0x1, [UInt8](repeating: 0x61, count: 80 * 1024 + 1)))
+        #expect(closeCode(in: c.read { closeCode(in: $0) != nil }) == 1009)
+    }
+}
