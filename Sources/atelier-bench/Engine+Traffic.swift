@@ -172,6 +172,8 @@ extension Engine {
             }
             // Nothing answers a mirror message but its copies: count it answered at once.
             c.answered += 1
+        case .holder:
+            return (0, false) // holders only hold their place
         }
         if rc < 0 { sentOne = false }
         if sentOne {
@@ -211,6 +213,8 @@ extension Engine {
         let inWindow = now >= plan.measureStart && now < plan.measureEnd
         if inWindow { stats.frames += 1 }
         switch target {
+        case .holder:
+            break
         case .mirror:
             processMirror(c, ByteSlice(base: p, start: 0, end: n), now: now, inWindow: inWindow)
         case .atelier:
@@ -308,6 +312,8 @@ extension Engine {
             case .atelier:
                 let have = c.nextSeq - 1
                 if roomSeq[c.room] > have { missing += roomSeq[c.room] - have }
+            case .holder:
+                break
             case .mirror:
                 let members = rooms[c.room]
                 for (s, idx) in members.enumerated() where s < c.expected.count {
@@ -331,6 +337,8 @@ extension Engine {
             switch target {
             case .atelier:
                 if roomSeq[c.room] >= c.nextSeq { c.nextSeq = roomSeq[c.room] + 1 }
+            case .holder:
+                break
             case .mirror:
                 for (s, idx) in rooms[c.room].enumerated() where s < c.expected.count {
                     c.expected[s] = max(c.expected[s], Int32(connections[idx].sent))

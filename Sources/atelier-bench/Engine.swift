@@ -10,6 +10,10 @@ final class Engine: @unchecked Sendable {
         case atelier(joinCodes: [String])
         /// libwebsockets-test-server's mirror protocol: each room is a `?mirror=` instance.
         case mirror(payloadBytes: Int)
+        /// Idle WebSockets beside the mirror: on the test server's first protocol (`http-only`),
+        /// which never writes to them, so they hold their place as joined idle Atelier
+        /// connections do, without receiving the mirror's traffic.
+        case holder
     }
 
     let target: Target
@@ -224,6 +228,9 @@ final class Engine: @unchecked Sendable {
         case .mirror:
             ci.path = UnsafePointer(mirrorPaths[c.room % mirrorPaths.count])
             ci.protocol = UnsafePointer(mirrorProtocol)
+        case .holder:
+            ci.path = UnsafePointer(rootPath)
+            ci.protocol = UnsafePointer(holderProtocol)
         }
         let wsi = lws_client_connect_via_info(&ci)
         if wsi == nil, c.state == .connecting { connectFailed(c, why: "lws_client_connect_via_info returned NULL") }
@@ -250,6 +257,8 @@ final class Engine: @unchecked Sendable {
     private lazy var wsPath = cString("/ws")
     private lazy var atelierProtocol = cString("atelier.v1")
     private lazy var mirrorProtocol = cString("lws-mirror-protocol")
+    private lazy var holderProtocol = cString("http-only")
+    private lazy var rootPath = cString("/")
     private lazy var mirrorPaths = (0..<max(1, rooms.count)).map { cString("/?mirror=bench\($0)") }
 
     // MARK: - lws callback
@@ -275,7 +284,7 @@ final class Engine: @unchecked Sendable {
             case .atelier where !options.noJoin:
                 c.joinPending = true
                 requestWrite(c)
-            case .atelier, .mirror:
+            case .atelier, .mirror, .holder:
                 joined(c, seq: 0)
                 if options.pingOnce { c.joinPending = true; requestWrite(c) }
             }

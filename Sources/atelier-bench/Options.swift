@@ -26,8 +26,8 @@ struct Options: ParsableCommand, Sendable {
     @OptionGroup(title: "Servers") var servers: Servers
 
     func validate() throws {
-        if shape.idle > 0 && (modes.mode != .fanout || shape.baseline) {
-            throw ValidationError("--idle: fan-out mode only, without --baseline (the mirror holds 3 instances)")
+        if shape.idle > 0 && modes.mode != .fanout {
+            throw ValidationError("--idle: fan-out mode only")
         }
     }
 
@@ -114,7 +114,7 @@ struct Shape: ParsableArguments, Sendable {
     var runs: Int = 1
 
     /// Fan-out: joined connections held idle in other workshops while the load runs.
-    @Option(parsing: .unconditional, help: ArgumentHelp("Fan-out: also hold N idle joined connections in other workshops (Atelier only: the mirror has no room for them).", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Fan-out: also hold N idle joined connections in other workshops (beside the mirror: N WebSockets on its http-only protocol).", valueName: "N"))
     var idle: Int = 0
 
     @Flag(help: "Run the same shape against libwebsockets-test-server.")

@@ -21,6 +21,11 @@ struct RunResult: Sendable {
     var rssBytes: Int?
     var peakRSSBytes: Int?
     var cpuPercent: Double?
+    /// Server CPU time per 10,000 deliveries (ms): what a delivery costs, whatever the rate.
+    var cpuMsPer10kDeliveries: Double? {
+        guard let rate = deliveriesPerSecond, rate > 0, let c = cpuPercent else { return nil }
+        return c / 100 / rate * 10_000 * 1000
+    }
     var clientCPUPercent: Double?
     /// CPU used by other processes of the machine during the window.
     var otherCPUPercent: Double?
@@ -129,6 +134,7 @@ struct RunResult: Sendable {
         put("client_cpu_percent", clientCPUPercent, digits: 1)
         put("other_cpu_percent", otherCPUPercent, digits: 1)
         if let rate = deliveriesPerSecond, let c = cpuPercent, c > 0 { d["deliveries_per_cpu_s"] = (rate / (c / 100)).rounded() }
+        if let ms = cpuMsPer10kDeliveries { d["cpu_ms_per_10k_deliveries"] = (ms * 100).rounded() / 100 }
         put("message_bytes", messageBytes)
         put("messages_per_frame", messagesPerFrame)
         if connections != nil {
@@ -199,12 +205,12 @@ struct Report {
         switch mode {
         case .fanout, .saturate:
             var header = ["server", "rate/p", "offered/s", "deliv/s", "p50 ms", "p99 ms", "max ms", "ack p50", "ack p99",
-                          "lost", "dup", "err", "closes", "msg/frame", "RSS MiB", "CPU %", "bench CPU %", "other CPU %"]
+                          "lost", "dup", "err", "closes", "msg/frame", "RSS MiB", "CPU %", "CPU ms/10k deliv", "bench CPU %", "other CPU %"]
             var rows: [[String]] = []
             func row(_ name: String, _ r: RunResult) -> [String] {
                 [name, f(r.rate, 2), f(r.offeredPerSecond, 0), f(r.deliveriesPerSecond, 0), f(r.p50Ms, 2), f(r.p99Ms, 2), f(r.maxMs, 1),
                  f(r.ackP50Ms, 2), f(r.ackP99Ms, 2), "\(r.lost)", "\(r.duplicated)", "\(r.errors)", "\(r.closes)",
-                 f(r.messagesPerFrame, 1), mib(r.rssBytes), f(r.cpuPercent, 0), f(r.clientCPUPercent, 0), f(r.otherCPUPercent, 0)]
+                 f(r.messagesPerFrame, 1), mib(r.rssBytes), f(r.cpuPercent, 0), f(r.cpuMsPer10kDeliveries, 1), f(r.clientCPUPercent, 0), f(r.otherCPUPercent, 0)]
             }
             if mode == .saturate {
                 header[0] = "step"
@@ -220,7 +226,7 @@ struct Report {
             if let baseline { rows.append(row(baselineLabel, baseline)) }
             lines.append(render([header] + rows))
             if let baseline {
-                lines.append("atelier ÷ raw: deliveries/s \(ratio(atelier.deliveriesPerSecond, baseline.deliveriesPerSecond)), p99 \(ratio(atelier.p99Ms, baseline.p99Ms)), RSS \(ratio(atelier.rssBytes.map(Double.init), baseline.rssBytes.map(Double.init)))")
+                lines.append("atelier ÷ raw: deliveries/s \(ratio(atelier.deliveriesPerSecond, baseline.deliveriesPerSecond)), p99 \(ratio(atelier.p99Ms, baseline.p99Ms)), RSS \(ratio(atelier.rssBytes.map(Double.init), baseline.rssBytes.map(Double.init))), CPU per delivery \(ratio(atelier.cpuMsPer10kDeliveries, baseline.cpuMsPer10kDeliveries))")
             }
             if let m = atelier.messageBytes { lines.append("atelier card.added message: \(m) bytes; mirror message: \(baseline?.messageBytes.map(String.init) ?? "-") bytes") }
         case .connections:

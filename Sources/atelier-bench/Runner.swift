@@ -216,15 +216,19 @@ struct Runner {
         // (lws 4.1 polls every descriptor of a context on each turn).
         var idleSizes = [Int](repeating: o.participants, count: o.idle / o.participants)
         if o.idle % o.participants > 0 { idleSizes.append(o.idle % o.participants) }
-        let setup = try startServer(kind, rooms: o.workshops + idleSizes.count, run: run)
+        // The mirror's idle connections are holders on the test server's `http-only` protocol.
+        let setup = try startServer(kind, rooms: kind == .atelier ? o.workshops + idleSizes.count : o.workshops, run: run)
         defer { setup.server.stop() }
         var activeTarget = setup.target
         var idleEngine: Engine?
         defer { idleEngine?.shutdown() }
-        if case .atelier(let codes) = setup.target, !idleSizes.isEmpty {
-            activeTarget = .atelier(joinCodes: Array(codes.prefix(o.workshops)))
-            let idle = try Engine(target: .atelier(joinCodes: Array(codes.dropFirst(o.workshops))), port: setup.server.port,
-                                  options: o, roomSizes: idleSizes, activeRooms: 0)
+        if !idleSizes.isEmpty {
+            var idleTarget = Engine.Target.holder
+            if case .atelier(let codes) = setup.target {
+                activeTarget = .atelier(joinCodes: Array(codes.prefix(o.workshops)))
+                idleTarget = .atelier(joinCodes: Array(codes.dropFirst(o.workshops)))
+            }
+            let idle = try Engine(target: idleTarget, port: setup.server.port, options: o, roomSizes: idleSizes, activeRooms: 0)
             idleEngine = idle
             try connectAll(idle, timeout: max(120, Double(o.idle) / 100))
             _ = waitQuiet(idle, timeout: 30)
