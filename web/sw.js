@@ -3,12 +3,12 @@
 // Network first: when the server answers, its files are used (and the copy refreshed); the cached
 // copy is only a fallback. The WebSocket, the API and the facilitator page are never cached.
 
-const CACHE = 'atelier-shell-v4';
+const CACHE = 'atelier-shell-v5';
 const SHELL = [
   './', 'index.html', 'join.html', 'css/atelier.css', 'css/projects.css',
   'js/i18n.js', 'js/socket.js', 'js/store.js', 'js/store-apply.js', 'js/dom.js', 'js/board.js', 'js/card-view.js',
   'js/ui.js', 'js/dialog.js', 'js/timer.js', 'js/clusters.js', 'js/follow.js', 'js/project-form.js',
-  'js/project-editor.js', 'js/projects.js', 'js/participant.js', 'js/join.js', 'js/home.js',
+  'js/project-editor.js', 'js/projects.js', 'js/sheet-view.js', 'js/receipt.js', 'js/menu.js', 'js/participant.js', 'js/join.js', 'js/home.js',
   'accessibilite.html', 'js/statement.js',
 ];
 // The console, the projector view and their modules are never cached: the facilitator is online by definition.

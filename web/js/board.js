@@ -2,14 +2,17 @@
 // me") and the facilitator's mini boards. Elements are kept per column, per cluster and per card
 // and only rebuilt when what they show changes, so focus, drafts and scroll positions survive live
 // updates from other people. Cards of a cluster are shown together, under the cluster's title, at
-// the place of the cluster's first card.
+// the place of the cluster's first card. A project column holds the table's project sheets
+// (sheet-view.js), with the sheet being edited opened right under its item; cards left there
+// before sheets took the column are shown below them, read-only.
 
 import { t } from './i18n.js';
 import { COLORS } from './store.js';
-import { el, domId, button } from './dom.js';
+import { el, domId, button, renderIfChanged } from './dom.js';
 import { cardBody, cardSignature, authorLabel } from './card-view.js';
+import { holdsSheets, sheetBody, sheetContext, sheetSignature } from './sheet-view.js';
 
-export { el, domId, authorLabel };
+export { el, domId, authorLabel, holdsSheets };
 
 /** Vertical spacing the seeded cards use; new and moved cards follow it. */
 export const CARD_SPACING = 120;
@@ -37,16 +40,19 @@ export class BoardView {
   /**
    * @param {HTMLElement} root the container (emptied)
    * @param {import('./store.js').Store} store
-   * @param {{mode?: 'full'|'mini', boardId?: string|null, readOnly?: boolean, moderation?: boolean}} [options]
-   *   boardId: a fixed board (else the viewer's table's); readOnly: another table's board, shown only
+   * @param {{mode?: 'full'|'mini', boardId?: string|null, readOnly?: boolean, moderation?: boolean,
+   *   sheetLine?: (sheet: object) => string}} [options]
+   *   boardId: a fixed board (else the viewer's table's); readOnly: another table's board, shown only;
+   *   sheetLine: who changed a sheet last, as a line (empty when not given)
    */
-  constructor(root, store, { mode = 'full', boardId = null, readOnly = false, moderation = false } = {}) {
+  constructor(root, store, { mode = 'full', boardId = null, readOnly = false, moderation = false, sheetLine = null } = {}) {
     this.root = root;
     this.store = store;
     this.mode = mode;
     this.boardId = boardId;
     this.readOnly = readOnly;
     this.moderation = moderation;
+    this.sheetLine = sheetLine;
     /** UI state the caller may change before render(). */
     this.activeColumn = null;
     this.editing = new Map(); // card id → {text: draft, version: the version the edit started from}
@@ -54,10 +60,14 @@ export class BoardView {
     this.openComments = new Set();
     this.openTools = new Set();
     this.commentDrafts = new Map();
+    /** The sheet whose editor is open, and the element holding that editor (placed under its item). */
+    this.openSheet = null;
+    this.sheetEditor = null;
     this.shape = null;
     this.columns = new Map();
     this.cards = new Map();
     this.clusters = new Map(); // `${column}|${cluster}` → {el, list, head}
+    this.sheets = new Map(); // `${column}|${sheet}` → {el, head}
   }
 
   /** @returns {object|undefined} the board shown. */
@@ -80,10 +90,12 @@ export class BoardView {
     const cards = this.store.cardsOf(board.id);
     const known = new Set();
     const usedClusters = new Set();
+    const usedSheets = new Set();
+    this.editorPlaced = false;
     board.columns.forEach((column, index) => {
       const inColumn = cards.filter((c) => c.column === column.id);
       inColumn.forEach((c) => known.add(c.id));
-      this.renderColumn(board, column, index, inColumn, usedClusters);
+      this.renderColumn(board, column, index, inColumn, usedClusters, usedSheets);
     });
     for (const [id, entry] of this.cards) {
       if (!known.has(id)) { entry.el.remove(); this.cards.delete(id); this.editing.delete(id); }
@@ -91,6 +103,11 @@ export class BoardView {
     for (const [key, entry] of this.clusters) {
       if (!usedClusters.has(key)) { entry.el.remove(); this.clusters.delete(key); }
     }
+    for (const [key, entry] of this.sheets) {
+      if (!usedSheets.has(key)) { entry.el.remove(); this.sheets.delete(key); }
+    }
+    if (!this.editorPlaced) this.sheetEditor?.remove();
+    this.grid?.classList.toggle('columns--editing', this.editorPlaced);
     if (this.mode === 'full') this.renderTabs(board, cards);
     this.restoreFocus(focus);
   }
@@ -101,8 +118,11 @@ export class BoardView {
     this.columns.clear();
     this.cards.clear();
     this.clusters.clear();
+    this.sheets.clear();
+    this.grid = null;
     if (!board) return;
     const grid = el('div', { className: `columns columns--${this.mode}` });
+    this.grid = grid;
     if (this.mode === 'full') {
       this.tabs = el('div', { className: 'column-tabs', attrs: { role: 'group', 'aria-label': t('board.columns') } });
       this.root.append(this.tabs);
@@ -120,25 +140,48 @@ export class BoardView {
         ]),
       ]);
       const formSlot = el('div', { className: 'column__form' });
-      const list = el('ul', { className: 'column__cards', attrs: { 'aria-labelledby': titleId } });
       const empty = el('p', { className: 'column__empty', text: t('board.empty') });
       if (this.mode === 'full') section.append(formSlot);
-      section.append(list, empty);
+      let sheets = null;
+      let legacy = null;
+      let listLabel = titleId;
+      if (holdsSheets(column)) {
+        // The table's sheets first; the cards an older journal left in the column after them.
+        sheets = el('ul', { className: 'column__sheets', dataset: { testid: 'column-sheets' }, attrs: { 'aria-labelledby': titleId } });
+        listLabel = domId('col', this.key, column.id, 'legacy');
+        legacy = el('p', { className: 'column__legacy', id: listLabel, hidden: true, dataset: { testid: 'legacy-cards' } });
+        section.append(sheets, empty, legacy);
+      }
+      const list = el('ul', { className: 'column__cards', attrs: { 'aria-labelledby': listLabel } });
+      section.append(list);
+      if (!sheets) section.append(empty);
       grid.append(section);
-      this.columns.set(column.id, { section, list, count, empty, formSlot, formSig: null });
+      this.columns.set(column.id, { section, list, count, empty, formSlot, formSig: null, sheets, legacy });
     }
     this.root.append(grid);
   }
 
-  renderColumn(board, column, index, cards, usedClusters) {
+  renderColumn(board, column, index, cards, usedClusters, usedSheets) {
     const entry = this.columns.get(column.id);
-    entry.count.textContent = t('board.count', { n: cards.filter((c) => !c.pending).length });
-    entry.empty.hidden = cards.length > 0;
-    entry.empty.textContent = t('board.empty');
     const active = this.activeColumn ?? this.defaultColumn(board);
     entry.section.classList.toggle('column--active', active === column.id);
-    if (this.mode === 'full') this.renderForm(board, column, entry);
-    const ctx = this.cardContext(board, index);
+    let ctx = this.cardContext(board, index);
+    if (entry.sheets) {
+      const sheets = this.store.projectsOf(board.id);
+      entry.count.textContent = t('sheets.count', { n: sheets.length });
+      entry.empty.hidden = sheets.length > 0;
+      entry.empty.textContent = t('sheets.empty');
+      entry.legacy.hidden = cards.length === 0;
+      entry.legacy.textContent = t('sheets.legacy');
+      if (this.mode === 'full') this.renderSheetForm(board, column, entry);
+      this.renderSheets(board, column, entry, sheets, usedSheets);
+      ctx = this.legacyContext(ctx);
+    } else {
+      entry.count.textContent = t('board.count', { n: cards.filter((c) => !c.pending).length });
+      entry.empty.hidden = cards.length > 0;
+      entry.empty.textContent = t('board.empty');
+      if (this.mode === 'full') this.renderForm(board, column, entry);
+    }
     // Slots in the order of their first card: a lone card, or a cluster with its cards.
     const slots = [];
     const byCluster = new Map();
@@ -185,6 +228,76 @@ export class BoardView {
     return entry;
   }
 
+  /**
+   * The table's sheets in a project column, each item kept and rebuilt only when what it shows
+   * changes; the open sheet's editor goes right under its item.
+   */
+  renderSheets(board, column, entry, sheets, usedSheets) {
+    const ctx = sheetContext(this, board);
+    let editingHere = false;
+    const nodes = sheets.map((p) => {
+      const key = `${column.id}|${p.id}`;
+      usedSheets.add(key);
+      let item = this.sheets.get(key);
+      if (!item) {
+        const head = el('div', { className: 'sheet-item__head' });
+        item = { el: el('li', { dataset: { project: p.id, testid: this.mode === 'full' ? 'project-item' : 'mini-sheet' } }, [head]), head };
+        this.sheets.set(key, item);
+      }
+      item.el.className = `sheet-item sheet-item--${p.status} sheet-item--${this.mode}`;
+      renderIfChanged(item.head, sheetSignature(this, p, ctx), () => sheetBody(this, p, ctx));
+      const editing = this.openSheet === p.id && this.sheetEditor && !this.editorPlaced;
+      item.el.classList.toggle('sheet-item--open', Boolean(editing));
+      if (editing) {
+        // Moved only when elsewhere: moving the editor would take the focus out of it.
+        if (this.sheetEditor.parentNode !== item.el) item.el.append(this.sheetEditor);
+        this.editorPlaced = true;
+        editingHere = true;
+      }
+      return item.el;
+    });
+    entry.section.classList.toggle('column--editing', editingHere);
+    placeInOrder(entry.sheets, nodes);
+  }
+
+  /** Cards left in a project column: shown as they are, changed by nobody but the facilitator. */
+  legacyContext(ctx) {
+    return ctx.moderation
+      ? { ...ctx, prev: null, next: null, voting: false }
+      : { ...ctx, prev: null, next: null, voting: false, writer: false, frozen: true };
+  }
+
+  /**
+   * "Nouvelle fiche projet" in a project column, for the table during the phase that opens it;
+   * else why the column only reads.
+   */
+  renderSheetForm(board, column, entry) {
+    const store = this.store;
+    const w = store.workshop;
+    const frozen = store.isFrozen(board);
+    const mine = store.you?.role === 'participant' && board.group === store.you?.group;
+    const open = !this.readOnly && mine && store.acceptsNewCards(column) && !frozen;
+    const writing = w.phases.find((p) => p.open?.includes(column.kind));
+    const sig = JSON.stringify(['sheets', open, this.readOnly, mine, frozen, w.closed, board.locked, w.paused,
+      writing?.title, t('project.new')]);
+    if (sig === entry.formSig) return;
+    entry.formSig = sig;
+    if (this.readOnly) { entry.formSlot.replaceChildren(); return; }
+    const focused = entry.formSlot.contains(document.activeElement);
+    if (open) {
+      entry.formSlot.replaceChildren(el('div', { className: 'sheet-new' }, [
+        button('project-new', t('project.new'), { className: 'btn--primary btn--wide', dataset: { testid: 'project-new' } }),
+        el('p', { className: 'hint', text: t('project.intro') }),
+      ]));
+      if (focused) entry.formSlot.querySelector('button')?.focus();
+      return;
+    }
+    const why = frozen
+      ? t(w.closed ? 'board.closed' : board.locked ? 'board.locked' : 'board.paused')
+      : writing && !store.acceptsNewCards(column) ? t('sheets.closed', { phase: writing.title }) : t('sheets.readOnly');
+    entry.formSlot.replaceChildren(el('p', { className: 'column__closed', text: why, dataset: { testid: 'sheets-closed' } }));
+  }
+
   /** @returns {string|undefined} the column shown first on phones: the first one open now. */
   defaultColumn(board) {
     return (board.columns.find((c) => this.store.acceptsNewCards(c)) ?? board.columns[0])?.id;
@@ -194,9 +307,10 @@ export class BoardView {
     const store = this.store;
     const phase = store.phase;
     const role = store.you?.role;
+    // A card moves to the nearest column that takes cards: a project column holds sheets only.
     return {
-      prev: board.columns[index - 1] ?? null,
-      next: board.columns[index + 1] ?? null,
+      prev: board.columns.slice(0, index).reverse().find((c) => !holdsSheets(c)) ?? null,
+      next: board.columns.slice(index + 1).find((c) => !holdsSheets(c)) ?? null,
       frozen: store.isFrozen(board) || role === 'observer' || this.readOnly,
       // Participants write on their table's board; the facilitator writes anywhere.
       writer: !this.readOnly && (store.isFacilitator || (role === 'participant' && board.group === store.you?.group)),
@@ -287,7 +401,7 @@ export class BoardView {
     }
     board.columns.forEach((c, i) => {
       const tab = this.tabs.childNodes[i];
-      const n = cards.filter((card) => card.column === c.id && !card.pending).length;
+      const n = holdsSheets(c) ? this.store.projectsOf(board.id).length : cards.filter((card) => card.column === c.id && !card.pending).length;
       tab.textContent = '';
       tab.append(el('span', { className: 'column-tab__title', text: c.title }), el('span', { className: 'column-tab__count', text: String(n) }));
       tab.setAttribute('aria-pressed', String(c.id === active));

@@ -6,7 +6,7 @@ import { language, t } from './i18n.js';
 import { el, button, renderIfChanged } from './dom.js';
 import { confirmDialog } from './dialog.js';
 import { ProjectEditor, lastEditLine } from './project-editor.js';
-import { receiptLine } from './projects.js';
+import { receiptLine } from './receipt.js';
 import { fieldOfPhrase } from './project-form.js';
 import { TIME_ZONE, announce, errorText } from './ui.js';
 

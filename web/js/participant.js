@@ -1,9 +1,10 @@
 // The participant's board: renders the table's board from the store and turns clicks, forms,
 // drags and key presses into commands on the connection. Also the live pieces around it: the
-// facilitator's announcements, "follow me", the countdown and the project sheets.
+// facilitator's announcements, "follow me", the countdown and the project sheets (the table's in
+// the board's project column, the other tables' below the board).
 
 import { t, languageEvents } from './i18n.js';
-import { BoardView, CARD_SPACING, endOfColumn, authorLabel } from './board.js';
+import { BoardView, CARD_SPACING, endOfColumn, authorLabel, holdsSheets } from './board.js';
 import { el, focusSoon } from './dom.js';
 import { clusterActions } from './clusters.js';
 import { mountCountdown } from './timer.js';
@@ -22,7 +23,7 @@ const NEW_CARD_MARK_MS = 3000;
  * @param {import('./store.js').Store} parts.store
  * @param {import('./socket.js').Connection} parts.connection
  * @param {object} parts.dom elements: `board`, `title`, `theme`, `phase`, `votesLeft`, `banner`, `alerts`,
- *   `announcer`, `timer`, `announcement`, `follow`, `projects`, `instructions` (the phase's "consigne"),
+ *   `announcer`, `timer`, `announcement`, `follow`, `projects` (the other tables' sheets), `instructions` (the phase's "consigne"),
  *   `voteStatus` (how many people voted, or that the vote is closed), `moved` (a table change, said once)
  * @returns {{render: () => void}}
  */
@@ -31,7 +32,7 @@ export function mountParticipantBoard({ store, connection, dom }) {
   const send = (type, args) => connection.send(type, args);
   const clusters = clusterActions({ store, send, board: () => view.board, announcer: dom.announcer });
   mountCountdown({ store, connection, node: dom.timer, announcer: dom.announcer });
-  const projects = mountProjects({ store, connection, dom: { section: dom.projects, announcer: dom.announcer } });
+  const projects = mountProjects({ store, connection, view, dom: { section: dom.projects, announcer: dom.announcer } });
   const follow = mountFollow({ store, dom: { section: dom.follow, board: dom.board, title: dom.title, announcer: dom.announcer } });
   let dragging = null;
   let incoming = [];
@@ -164,6 +165,8 @@ export function mountParticipantBoard({ store, connection, dom }) {
       render();
       return;
     }
+    // The table's sheets, in the project column.
+    if (projects.act(action, button.closest('[data-project]')?.dataset.project ?? null)) return;
     const clusterId = button.closest('[data-cluster]')?.dataset.cluster;
     if (action === 'cluster-rename') { clusters.rename(clusterId); return; }
     if (action === 'cluster-project') { projects.createFrom(clusterId); return; }
@@ -311,6 +314,7 @@ export function mountParticipantBoard({ store, connection, dom }) {
   }
 
   dom.board.addEventListener('input', (e) => {
+    if (e.target.closest('[data-testid="project-editor"]')) return; // the sheet's editor keeps its own marks
     const id = e.target.dataset?.draftFor;
     if (id && view.editing.has(id)) view.editing.get(id).text = e.target.value;
     const commentFor = e.target.dataset?.commentDraft;
@@ -330,7 +334,12 @@ export function mountParticipantBoard({ store, connection, dom }) {
 
   // --- Drag and drop (mouse): onto a column moves, onto the middle of a card groups ------------
   // The move buttons and "Regrouper…" do the same from the keyboard.
-  const dropZone = (e) => e.target.closest?.('section[data-column], [data-tab-column]');
+  // A project column holds sheets: no card goes there.
+  const dropZone = (e) => {
+    const zone = e.target.closest?.('section[data-column], [data-tab-column]');
+    const column = view.board?.columns.find((c) => c.id === (zone?.dataset.column ?? zone?.dataset.tabColumn));
+    return column && !holdsSheets(column) ? zone : null;
+  };
   /** The card under the pointer when the pointer is on its middle half (a grouping drop). */
   function clusterTarget(e) {
     const over = e.target.closest?.('[data-card]');

@@ -5,7 +5,7 @@
 // field by field, and nothing is overwritten silently.
 
 import { language, t } from './i18n.js';
-import { el, button } from './dom.js';
+import { el, domId, button } from './dom.js';
 import { confirmDialog } from './dialog.js';
 import { buildProjectForm, SHEET_FIELDS, READY_FIELDS, sameValue, canonical, describeValue, fieldOfPhrase, missingFields } from './project-form.js';
 import { announce, errorText } from './ui.js';
@@ -49,8 +49,9 @@ export class ProjectEditor {
    * @param {HTMLElement} parts.container emptied, then holds the editor
    * @param {HTMLElement} parts.announcer
    * @param {() => void} parts.onClose
+   * @param {number} [parts.headingLevel] 3 (a list's editor), 4 (under a sheet's item in a board's column)
    */
-  constructor({ store, connection, projectId, container, announcer, onClose }) {
+  constructor({ store, connection, projectId, container, announcer, onClose, headingLevel = 3 }) {
     Object.assign(this, { store, connection, projectId, container, announcer, onClose });
     const sheet = store.project(projectId);
     this.base = copy(sheet);
@@ -62,7 +63,7 @@ export class ProjectEditor {
     this.editable = !store.isFrozen(store.board(sheet.board)) && sheet.status !== 'submitted' && store.you?.role !== 'observer';
     this.parts = buildProjectForm({ store, project: sheet, editable: this.editable });
     this.parts.fill(this.base);
-    this.heading = el('h3', { className: 'project-editor__title', tabIndex: -1, text: sheet.title });
+    this.heading = el(`h${headingLevel}`, { className: 'project-editor__title', tabIndex: -1, text: t('project.editorLabel', { title: sheet.title }) });
     this.meta = el('p', { className: 'project-editor__meta', dataset: { testid: 'project-last-edit' } });
     this.others = el('p', { className: 'project-editor__others', dataset: { testid: 'project-editing' } });
     this.errors = el('div', { className: 'alert', attrs: { role: 'alert' }, dataset: { testid: 'project-errors' } });
@@ -76,7 +77,9 @@ export class ProjectEditor {
       this.editable ? this.saveButton : null,
       button('project-close', t('project.close'), { dataset: { testid: 'project-close' } }),
     ]));
-    container.replaceChildren(el('section', { className: 'project-editor panel', dataset: { testid: 'project-editor', project: projectId }, attrs: { 'aria-label': t('project.editorLabel', { title: sheet.title }) } }, [
+    const headingId = domId('editor', projectId, 'title');
+    this.heading.id = headingId;
+    container.replaceChildren(el('section', { className: 'project-editor panel', dataset: { testid: 'project-editor', project: projectId }, attrs: { 'aria-labelledby': headingId } }, [
       this.heading, this.meta, this.others, this.readyNotice, this.checklist, this.errors, this.merge, this.status, this.parts.form,
     ]));
     container.hidden = false;
@@ -131,7 +134,7 @@ export class ProjectEditor {
       this.saveButton.disabled = true;
       return;
     }
-    this.heading.textContent = current.title;
+    this.heading.textContent = t('project.editorLabel', { title: current.title });
     if (!this.inFlight && !this.conflict && current.version !== this.base.version) this.takeRemote(current);
     const cardsSig = JSON.stringify(this.store.cardsOf(current.board).map((c) => [c.id, c.text, c.column]));
     if (cardsSig !== this.cardsSig) {
@@ -303,6 +306,7 @@ export class ProjectEditor {
     if (!command || command.id !== this.inFlight) return;
     this.inFlight = null;
     if (code === 'conflict' && error?.current) this.startMerge(error.current);
+    else if (code === 'invalid' && Array.isArray(error?.fieldErrors) && error.fieldErrors.length) this.showServerFieldErrors(error.fieldErrors, message);
     else if (code === 'invalid' && !this.showInvalid(message)) this.showError(message || errorText(code, message));
     else if (code !== 'invalid') this.showError(errorText(code, message));
     this.status.textContent = '';
@@ -310,7 +314,27 @@ export class ProjectEditor {
   }
 
   /**
-   * "Projet invalide : a ; b." from the server: each sentence at its field.
+   * The server's `fieldErrors` (each faulty field by its `project.update` name, the sub-field in
+   * `part`, a French sentence): each at its input, in French as the server says it, in English
+   * from the catalogue.
+   * @param {{field: string, part?: string, message: string}[]} faults
+   * @param {string} message the server's whole sentence, for what names no field of the form
+   */
+  showServerFieldErrors(faults, message) {
+    const errors = [];
+    let unplaced = false;
+    for (const fault of faults) {
+      const { field } = fault;
+      if (!this.parts.wrap(field)) { unplaced = true; continue; }
+      const input = PART_INPUTS[`${field}.${fault.part ?? ''}`];
+      errors.push({ field, inputs: input ? [input] : undefined, message: faultText(fault) });
+    }
+    this.showFieldErrors(errors, unplaced ? [message] : []);
+  }
+
+  /**
+   * "Projet invalide : a ; b." from the server: each sentence at its field (a server that does
+   * not send `fieldErrors`).
    * @returns {boolean} whether at least one field was marked
    */
   showInvalid(message) {
@@ -387,6 +411,36 @@ export class ProjectEditor {
     });
     this.merge.querySelector('h4').focus();
   }
+}
+
+/** The form's input for a field's part, as `fieldErrors` names them (`lead` + `siret`…). */
+const PART_INPUTS = {
+  'lead.siret': 'leadSiret', 'lead.name': 'leadName',
+  'contact.email': 'contactEmail', 'contact.phone': 'contactPhone', 'contact.name': 'contactName',
+  'support.expertise': 'expertise', 'support.grant': 'grant',
+  'outcomes.insertionJobs': 'insertionJobs', 'outcomes.peopleSupported': 'peopleSupported', 'outcomes.other': 'outcomesOther',
+};
+
+/**
+ * A fault of `fieldErrors` as the person reads it: the server's French sentence, or in another
+ * language the catalogue's sentence for that field and part (the limit taken from the French).
+ * @param {{field: string, part?: string, message: string}} fault
+ * @returns {string}
+ */
+function faultText({ field, part, message }) {
+  if (language() === 'fr' || !message) return message;
+  const max = String(message).match(/\d[\d\s\u202f\u00a0]*\d|\d/g)?.at(-1)?.replace(/[\s\u202f\u00a0]/g, '') ?? '';
+  const long = /trop long/i.test(message);
+  const key = {
+    'lead.siret': 'leadSiret', 'lead.name': 'lead',
+    'contact.email': long ? 'contactEmailLong' : 'contactEmail', 'contact.phone': 'contactPhone', 'contact.name': 'contactName',
+    'support.expertise': 'supportRange', 'support.grant': 'supportRange',
+    'outcomes.insertionJobs': 'outcomesRange', 'outcomes.peopleSupported': 'outcomesRange', 'outcomes.other': 'outcomesOther',
+  }[`${field}.${part ?? ''}`] ?? (field === 'sources' ? 'problems' : field);
+  if ((key === 'supportRange' || key === 'outcomesRange') && !max) return message;
+  const name = `project.bad.${key}`;
+  const text = t(name, { max: Number(max).toLocaleString('en') });
+  return text === name ? message : text;
 }
 
 /** The differences as a table: one row per field, with who changed it since the person started. */

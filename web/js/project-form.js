@@ -407,10 +407,13 @@ export function buildProjectForm({ store, project, editable }) {
       const targets = (names ?? defaultInputs(field)).map((n) => inputs[n]).filter(Boolean);
       let error = wrap.querySelector('[data-error]');
       if (names?.length === 1 && targets.length === 1 && wrap.tagName === 'FIELDSET') {
-        // One input of a group is wrong: the message goes right under that input.
-        error = el('p', { className: 'field-error project-field__error', id: `${targets[0].id}-error`, dataset: { testid: 'project-field-error' } });
-        targets[0].after(error);
-        inputErrors.push(error);
+        // One input of a group is wrong: the message goes right under that input (one per input).
+        error = inputErrors.find((node) => node.id === `${targets[0].id}-error`);
+        if (!error) {
+          error = el('p', { className: 'field-error project-field__error', id: `${targets[0].id}-error`, dataset: { testid: 'project-field-error' } });
+          targets[0].after(error);
+          inputErrors.push(error);
+        }
       }
       error.textContent = error.textContent ? `${error.textContent} ${message}` : message;
       error.hidden = false;

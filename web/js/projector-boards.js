@@ -6,6 +6,7 @@
 // - `results`: after the facilitator reveals the votes, the cards ranked by votes;
 // - `projects`: the project sheets.
 // A board the facilitator shows to everyone ("follow me") replaces whatever the mode shows.
+// A board's project column shows the table's project sheets (title and status), not cards.
 //
 // Only what every participant may see goes on the wall, although the projector is connected as the
 // facilitator: no hidden cards, no private cards still being written, no authors (anonymous
@@ -15,6 +16,7 @@
 import { t } from './i18n.js';
 import { el, domId } from './dom.js';
 import { COLORS } from './store.js';
+import { holdsSheets } from './sheet-view.js';
 
 export const MODES = ['all', 'rotation', 'results', 'projects'];
 /** The wall layout of projector.css: the page is exactly the window and what it shows must fit. */
@@ -95,7 +97,7 @@ export function mountProjectorBoards({ store, dom }) {
         sections.set(board.id, entry);
       }
       const cards = visibleCards(board.id);
-      const sig = signature(board, cards);
+      const sig = signature(board, cards, store.projectsOf(board.id));
       if (sig !== entry.sig) {
         entry.sig = sig;
         fill(entry.el, board, cards);
@@ -104,9 +106,10 @@ export function mountProjectorBoards({ store, dom }) {
     });
   }
 
-  function signature(board, cards) {
+  function signature(board, cards, sheets) {
     const w = store.workshop;
     return JSON.stringify([
+      sheets.map((p) => [p.id, p.title, p.status]), t('sheets.count', { n: sheets.length }),
       board.title, board.locked, board.columns.map((c) => [c.id, c.title, c.kind]),
       store.phase?.open ?? [], Boolean(w.settings?.votesRevealed), w.focus === board.id, large,
       cards.map((c) => [c.id, c.text, c.color, c.column, c.cluster, c.votes]),
@@ -114,11 +117,16 @@ export function mountProjectorBoards({ store, dom }) {
     ]);
   }
 
+  /** Whether a column has something to show: cards, or (a project column) sheets. */
+  function filled(board, column, cards) {
+    return cards.some((c) => c.column === column.id) || (holdsSheets(column) && store.projectsOf(board.id).length > 0);
+  }
+
   /** The columns the phase opens: they get the space. With none open, every column with cards. */
   function openColumns(board, cards) {
     const open = new Set(store.phase?.open ?? []);
     const opened = board.columns.filter((c) => open.has(c.kind));
-    return new Set((opened.length ? opened : board.columns.filter((c) => cards.some((x) => x.column === c.id))).map((c) => c.id));
+    return new Set((opened.length ? opened : board.columns.filter((c) => filled(board, c, cards))).map((c) => c.id));
   }
 
   function fill(section, board, cards) {
@@ -134,11 +142,12 @@ export function mountProjectorBoards({ store, dom }) {
     // An empty column the phase does not open (e.g. "Projets" while the room finds problems) is
     // left out; a column with cards the phase does not open is folded to its title and count (on
     // one large board, it keeps a narrow strip of its cards).
-    const columns = board.columns.filter((column) => expanded.has(column.id) || cards.some((c) => c.column === column.id)).map((column) => {
+    const columns = board.columns.filter((column) => expanded.has(column.id) || filled(board, column, cards)).map((column) => {
       const inColumn = cards.filter((c) => c.column === column.id);
       const colTitleId = domId('proj', board.id, column.id);
       const isOpen = expanded.has(column.id);
       const folded = !isOpen && !large;
+      if (holdsSheets(column)) return sheetColumn(board, column, inColumn, { colTitleId, isOpen, folded });
       return el('section', {
         className: `proj-col${isOpen ? ' proj-col--open' : ''}${folded ? ' proj-col--folded' : ''}`,
         dataset: { column: column.id, kind: column.kind },
@@ -162,6 +171,37 @@ export function mountProjectorBoards({ store, dom }) {
       el('div', { className: 'proj-cols' }, columns),
     );
     for (const c of cards) seen.set(c.id, c.text);
+  }
+
+  /**
+   * A project column: the table's sheets (title and status), then any card an older journal left
+   * there.
+   */
+  function sheetColumn(board, column, inColumn, { colTitleId, isOpen, folded }) {
+    const sheets = store.projectsOf(board.id);
+    const items = [
+      ...sheets.map((p) => el('li', { className: `proj-card proj-card--sheet proj-card--${p.status}`, dataset: { project: p.id, testid: 'projector-column-sheet' } }, [
+        el('p', { className: 'proj-card__text', text: p.title, dataset: { testid: 'projector-sheet-title' } }),
+        el('p', { className: 'proj-card__status' }, [
+          el('span', { className: `badge badge--status badge--${p.status}`, text: t(`project.status.${p.status}`), dataset: { testid: 'projector-sheet-status' } }),
+        ]),
+      ])),
+      ...slots(inColumn).map(renderSlot),
+    ];
+    return el('section', {
+      className: `proj-col proj-col--sheets${isOpen ? ' proj-col--open' : ''}${folded ? ' proj-col--folded' : ''}`,
+      dataset: { column: column.id, kind: column.kind },
+      attrs: { 'aria-labelledby': colTitleId },
+    }, [
+      el('h4', { className: 'proj-col__title', id: colTitleId }, [
+        el('span', { className: 'proj-col__name', text: column.title }),
+        el('span', { className: 'proj-col__count', text: t('sheets.count', { n: sheets.length }) }),
+      ]),
+      el('p', { className: 'proj-col__more', hidden: true, dataset: { testid: 'projector-more' } }),
+      items.length
+        ? el('ul', { className: 'proj-cards', hidden: folded, attrs: { 'aria-labelledby': colTitleId } }, items)
+        : el('p', { className: 'proj-col__empty', text: t('sheets.empty') }),
+    ]);
   }
 
   /** Lone cards and clusters, in the order of their first card (as on the participants' boards). */
@@ -313,7 +353,8 @@ export function mountProjectorBoards({ store, dom }) {
       if (!list) continue;
       const cards = [...list.querySelectorAll('.proj-card')];
       if (col.classList.contains('proj-col--folded')) continue;
-      trim(list, cards, more, 'oldest');
+      // Sheets are listed oldest first: the last ones give way, and the line says "and N more".
+      trim(list, cards, more, col.classList.contains('proj-col--sheets') ? 'last' : 'oldest');
     }
     const rank = dom.ranking.querySelector('.proj-rank');
     if (rank && !dom.ranking.hidden) trim(rank, [...rank.children], dom.ranking.querySelector('.proj-col__more'), 'last');

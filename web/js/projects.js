@@ -1,53 +1,43 @@
-// The participant's project sheets: the table's sheets (create, open, support) during the phase
-// that opens project columns, and the other tables' sheets to read and support.
+// The participant's project sheets. The table's own sheets are the board's project column
+// (board.js, sheet-view.js): "Nouvelle fiche projet" there, and each sheet's editor opens right
+// under its item. Below the board, the other tables' sheets, to read and to support.
 
-import { t } from './i18n.js';
+import { t, languageEvents } from './i18n.js';
 import { el, button, renderIfChanged } from './dom.js';
 import { askDialog } from './dialog.js';
 import { ProjectEditor, lastEditLine } from './project-editor.js';
-import { announce, formatDateTime } from './ui.js';
+import { receiptLine } from './receipt.js';
+import { holdsSheets, supportCount } from './sheet-view.js';
+import { announce } from './ui.js';
 
-/**
- * A receipt as a line, with the Démarches Simplifiées link when there is one.
- * @param {{channel: string, reference: string, url?: string, number?: number, at: string}} receipt
- * @returns {HTMLElement}
- */
-export function receiptLine(receipt) {
-  const when = formatDateTime(receipt.at);
-  const parts = [el('span', { text: t(`receipt.${receipt.channel}`, { reference: receipt.reference, number: receipt.number ?? '', when }) })];
-  if (receipt.url && /^https?:\/\//.test(receipt.url)) {
-    parts.push(' ', el('a', {
-      href: receipt.url, target: '_blank', rel: 'noopener noreferrer', text: t('receipt.open', { number: receipt.number ?? '' }),
-      dataset: { testid: 'receipt-link' },
-    }));
-  }
-  return el('p', { className: 'receipt', dataset: { testid: 'receipt' } }, parts);
-}
+export { receiptLine };
 
 /**
  * @param {object} parts
  * @param {import('./store.js').Store} parts.store
  * @param {import('./socket.js').Connection} parts.connection
- * @param {{section: HTMLElement, announcer: HTMLElement}} parts.dom
- * @returns {{render: () => void, createFrom: (clusterId: string|null) => Promise<void>}}
+ * @param {import('./board.js').BoardView} parts.view the participant's board (its project column shows the sheets)
+ * @param {{section: HTMLElement, announcer: HTMLElement}} parts.dom `section`: the other tables' sheets
+ * @returns {{render: () => void, createFrom: (clusterId: string|null) => Promise<void>,
+ *            act: (action: string, projectId: string) => boolean}}
  */
-export function mountProjects({ store, connection, dom }) {
-  const intro = el('p', { className: 'hint' });
-  const actions = el('div', { className: 'projects__actions' });
-  const list = el('ul', { className: 'projects__list', dataset: { testid: 'projects' } });
-  const editorSlot = el('div', { className: 'projects__editor', hidden: true });
+export function mountProjects({ store, connection, view, dom }) {
+  const heading = el('h2', { id: 'projects-title', text: t('project.othersHeading') });
+  const hint = el('p', { className: 'hint' });
   const others = el('details', { className: 'projects__others' });
-  const othersList = el('ul', { className: 'projects__list' });
   const othersSummary = el('summary');
+  const othersList = el('ul', { className: 'projects__list', dataset: { testid: 'other-projects' } });
   others.append(othersSummary, othersList);
-  const heading = el('h2', { id: 'projects-title', text: t('project.heading') });
-  dom.section.replaceChildren(heading, intro, actions, list, editorSlot, others);
+  dom.section.replaceChildren(heading, hint, others);
   dom.section.setAttribute('aria-labelledby', 'projects-title');
+  // Holds the open sheet's editor; the board places it right under the sheet's item.
+  const editorSlot = el('div', { className: 'projects__editor sheet-item__editor', hidden: true });
+  view.sheetEditor = editorSlot;
+  view.sheetLine = (p) => lastEditLine(store, connection, p.id);
   let editor = null;
 
   const send = (type, args) => connection.send(type, args);
   const board = () => store.myBoard;
-  const canWrite = () => Boolean(board()) && store.projectPhase && !store.isFrozen(board()) && store.you?.role === 'participant';
 
   async function createFrom(clusterId) {
     const b = board();
@@ -63,83 +53,89 @@ export function mountProjects({ store, connection, dom }) {
     announce(dom.announcer, t('project.created', { title: answer.title }));
   }
 
+  /** The open button of a sheet in the board's column. */
+  const openButton = (projectId) => view.root.querySelector(`[data-project="${CSS.escape(projectId)}"] [data-action="project-open"]`);
+
   function open(projectId) {
+    const sheet = store.project(projectId);
+    if (!sheet || sheet.board !== board()?.id) return;
     editor?.close({ focus: false });
+    // On phones, the project column comes to the front: the sheet opens where it is listed.
+    const column = board().columns.find(holdsSheets);
+    if (column) view.activeColumn = column.id;
+    view.openSheet = projectId;
+    view.render(); // the editor's place, under the sheet's item, before the editor takes the focus
     editor = new ProjectEditor({
-      store, connection, projectId, container: editorSlot, announcer: dom.announcer,
+      store, connection, projectId, container: editorSlot, announcer: dom.announcer, headingLevel: 4,
       onClose: ({ focus }) => {
         editor = null;
-        render();
-        if (focus) list.querySelector(`[data-project="${CSS.escape(projectId)}"] [data-action="project-open"]`)?.focus();
+        view.openSheet = null;
+        view.render();
+        if (focus) openButton(projectId)?.focus();
       },
     });
-    render();
   }
 
-  function item(p, mine) {
+  /**
+   * A sheet's button on the board or in the other tables' list.
+   * @returns {boolean} whether the action was a sheet's
+   */
+  function act(action, projectId) {
+    if (action !== 'project-new' && !projectId) return false;
+    switch (action) {
+      case 'project-new': createFrom(null); return true;
+      case 'project-open':
+        if (editor?.projectId === projectId) editor.close(); else open(projectId);
+        return true;
+      case 'project-support': {
+        const supported = (store.project(projectId)?.supporters ?? []).includes(store.you?.participant);
+        send('project.support', { project: projectId, support: !supported });
+        announce(dom.announcer, t(supported ? 'project.unsupported' : 'project.supportedDone'));
+        return true;
+      }
+      default: return false;
+    }
+  }
+
+  function item(p) {
     const supported = (p.supporters ?? []).includes(store.you?.participant);
-    const isOpen = editor?.projectId === p.id;
-    const line = lastEditLine(store, connection, p.id);
     const tableTitle = store.board(p.board)?.title ?? ''; // named by its board, whoever sits there now
-    return el('li', { className: `project-item project-item--${p.status}`, dataset: { project: p.id, testid: 'project-item' } }, [
-      el('h3', { className: 'project-item__title', text: p.title }),
+    const titleId = `other-${p.id}`.replace(/[^A-Za-z0-9_-]/g, '_');
+    return el('li', { className: `project-item project-item--${p.status}`, dataset: { project: p.id, testid: 'other-project' } }, [
+      el('h3', { className: 'project-item__title', id: titleId, text: p.title }),
       el('p', { className: 'project-item__meta' }, [
         el('span', { className: `badge badge--status badge--${p.status}`, text: t(`project.status.${p.status}`), dataset: { testid: 'project-status' } }),
-        mine ? null : el('span', { text: ` ${tableTitle}` }),
-        el('span', { text: ` · ${t('project.supporters', { n: p.supportCount ?? (p.supporters ?? []).length })}` }),
-        line ? el('span', { text: ` · ${line}` }) : null,
+        el('span', { text: ` ${tableTitle} · ${t('project.supporters', { n: supportCount(p) })}` }),
       ]),
-      !mine && p.summary ? el('p', { className: 'project-item__summary', text: p.summary }) : null,
+      p.summary ? el('p', { className: 'project-item__summary', text: p.summary }) : null,
       ...(p.receipts ?? []).map(receiptLine),
-      el('div', { className: 'project-item__actions' }, [
-        mine ? button('project-open', isOpen ? t('project.closeSheet') : t('project.openSheet'), {
-          className: 'btn--small', dataset: { testid: 'project-open' }, attrs: { 'aria-expanded': String(isOpen) },
-        }) : null,
-        store.you?.role === 'participant' && !store.workshop.closed ? button('project-support', supported ? t('project.unsupport') : t('project.supportIt'), {
-          className: 'btn--small', dataset: { testid: 'project-support' }, attrs: { 'aria-pressed': String(supported) },
-        }) : null,
-      ]),
+      store.you?.role === 'participant' && !store.workshop.closed ? el('div', { className: 'project-item__actions' }, [
+        button('project-support', supported ? t('project.unsupport') : t('project.supportIt'), {
+          className: 'btn--small', dataset: { testid: 'project-support' }, attrs: { 'aria-pressed': String(supported), 'aria-describedby': titleId },
+        }),
+      ]) : null,
     ]);
   }
 
   function render() {
     if (!store.ready) return;
     const b = board();
-    const mine = b ? store.projectsOf(b.id) : [];
     const rest = (store.workshop.projects ?? []).filter((p) => p.board !== b?.id);
-    dom.section.hidden = !(store.projectPhase || mine.length || rest.length);
-    if (editor && !store.project(editor.projectId)) editor.close({ focus: false });
-    heading.textContent = t('project.heading');
-    intro.textContent = store.projectPhase ? t('project.intro') : t('project.introClosed');
-    renderIfChanged(actions, JSON.stringify([canWrite(), t('project.new')]), () => (canWrite()
-      ? [button('project-new', t('project.new'), { className: 'btn--primary', dataset: { testid: 'project-new' } })] : []));
-    const sig = (ps, m) => JSON.stringify([ps.map((p) => [p.id, p.title, p.status, p.summary, p.supporters, p.supportCount, p.receipts, lastEditLine(store, connection, p.id)]),
-      editor?.projectId, m, store.workshop.closed, t('project.openSheet')]);
-    renderIfChanged(list, sig(mine, true), () => (mine.length ? mine.map((p) => item(p, true))
-      : [el('li', { className: 'hint', text: t('project.noneYet') })]));
-    others.hidden = rest.length === 0;
-    othersSummary.textContent = t('project.others', { n: rest.length });
-    renderIfChanged(othersList, sig(rest, false), () => rest.map((p) => item(p, false)));
+    dom.section.hidden = rest.length === 0;
+    // The open sheet left this table (a rotation) or the workshop: its editor goes too.
+    if (editor && store.project(editor.projectId)?.board !== b?.id) editor.close({ focus: false });
+    heading.textContent = t('project.othersHeading');
+    hint.textContent = t('project.othersHint');
+    othersSummary.textContent = t('project.othersShow', { n: rest.length });
+    renderIfChanged(othersList, JSON.stringify([rest.map((p) => [p.id, p.title, p.status, p.summary, p.supporters, p.supportCount, p.receipts, store.board(p.board)?.title]),
+      store.workshop.closed, store.you?.role, t('project.supportIt')]), () => rest.map(item));
     editor?.render();
   }
 
   dom.section.addEventListener('click', (e) => {
     const b = e.target.closest('button[data-action]');
-    if (!b) return;
-    const projectId = b.closest('[data-project]')?.dataset.project;
-    switch (b.dataset.action) {
-      case 'project-new': createFrom(null); break;
-      case 'project-open':
-        if (editor?.projectId === projectId) editor.close(); else open(projectId);
-        break;
-      case 'project-support': {
-        const supported = (store.project(projectId)?.supporters ?? []).includes(store.you?.participant);
-        send('project.support', { project: projectId, support: !supported });
-        announce(dom.announcer, t(supported ? 'project.unsupported' : 'project.supportedDone'));
-        break;
-      }
-      default: break;
-    }
+    const projectId = b?.closest('[data-project]')?.dataset.project;
+    if (projectId) act(b.dataset.action, projectId);
   });
 
   // A sheet this person just created opens at once.
@@ -148,7 +144,9 @@ export function mountProjects({ store, connection, dom }) {
     if (command?.type === 'project.create' && message.result?.project) queueMicrotask(() => open(message.result.project));
   });
   store.addEventListener('change', render);
-  setInterval(render, 30000); // "il y a 3 min" moves on
+  languageEvents.addEventListener('change', render);
+  // "il y a 3 min" moves on, in the board's items too.
+  setInterval(() => { if (store.ready) { render(); view.render(); } }, 30000);
   render();
-  return { render, createFrom };
+  return { render, createFrom, act };
 }
