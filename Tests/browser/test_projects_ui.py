@@ -42,6 +42,11 @@ def test_project_sheet_from_cluster_to_console(live_server, workshop, browsers, 
     assert title.get_attribute("value") == "Trésorerie partagée"
     confirm(alice)
     visible(alice, '[data-testid="project-editor"]')
+    # The sheet is the board's "Projets" column: it opens right under its line there, and the
+    # panel below the board does not list it a second time.
+    assert alice.execute_script('''return !!document.querySelector(
+        '[data-testid=board] section[data-column=projects] [data-testid=project-item] [data-testid=project-editor]')''')
+    assert not finds(alice, '[data-testid="projects-panel"] [data-testid="project-item"]')
     checked = alice.execute_script("""return [...document.querySelectorAll('[data-testid=project-editor] [data-cards=sources] input:checked')]
         .map((i) => i.nextElementSibling.textContent)""")
     assert sorted(checked) == sorted(["Fonds d'avance entre SIAE", "Convention avec la Banque des territoires"])
@@ -54,7 +59,7 @@ def test_project_sheet_from_cluster_to_console(live_server, workshop, browsers, 
     wait(alice, lambda d: "Fiche enregistrée" in text_of(find(d, '[data-testid="project-editor"]')))
 
     # Bruno sees who changed it and opens it; both change the summary; Alice saves first.
-    item = visible(bruno, '[data-testid="project-item"]')
+    item = visible(bruno, '[data-testid="board"] section[data-column="projects"] [data-testid="project-item"]')
     wait(bruno, lambda d: "modifiée par Alice Martin" in text_of(find(d, '[data-testid="project-item"]')))
     click(item.find_element(By.CSS_SELECTOR, '[data-testid="project-open"]'))
     visible(bruno, '[data-testid="project-editor"]')

@@ -679,9 +679,15 @@ def test_whole_agenda_with_six_browsers_and_65_participants(room_server, browser
         ready = next(li for li in finds(fac, '[data-testid="console-project"]') if li.get_attribute("data-project") == project_b)
         click(ready.find_element(By.CSS_SELECTOR, '[data-testid="project-ready"]'))
         until(fac, console_sheets, {norm(sheet_a): "Brouillon", norm(sheet_b): "Prête"}, "the sheet was not marked ready")
+        # Each screen: its table's sheet in the board's project column, the other table's below the board.
+        def sheets_in_place(d, mine):
+            column = {norm(text_of(e)) for e in finds(d, '[data-testid="board"] section[data-column="projects"] [data-testid="sheet-title"]')}
+            panel = norm(text_of(find(d, '[data-testid="projects-panel"]')))
+            return all(norm(s) in column if b == mine else norm(s) in panel and norm(s) not in column
+                       for s, b in ((sheet_a, board_a), (sheet_b, board_b)))
         for name, d in devices.items():
-            until(d, lambda d: all(norm(s) in norm(text_of(find(d, '[data-testid="projects-panel"]'))) for s in (sheet_a, sheet_b)), True,
-                  f"{name} does not see both sheets")
+            until(d, lambda d, mine=seat[group_of[name]]: sheets_in_place(d, mine), True,
+                  f"{name} does not see both sheets, each in its place")
 
         # The projector, projects mode: both sheets, nothing cut.
         show_on_wall(fac, "projects")
