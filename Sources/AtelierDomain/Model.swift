@@ -339,7 +339,7 @@ public struct Workshop: Sendable, Equatable {
     public var settings: Settings
     public var groups: [Group]
     public var boards: [Board]
-    public var cards: [CardID: Card] = [:]
+    public var cards = CardTable()
     public var participants: [ActorID: Participant] = [:]
     /// ballots[phase][voter][card] = dots cast in that phase (budgets are per phase).
     public var ballots: [PhaseID: [ActorID: [CardID: Int]]] = [:]

@@ -142,11 +142,7 @@ struct Rules {
 
     /// The limits of `Limits` on cards: per person, per board, per workshop.
     func requireRoomForACard(on board: BoardID) throws {
-        var mine = 0, onBoard = 0
-        for card in state.cards.values {
-            if card.author == actor.id { mine += 1 }
-            if card.board == board { onBoard += 1 }
-        }
+        let mine = state.cards.count(by: actor.id), onBoard = state.cards.count(on: board)
         if !isFacilitator, mine >= capacity(Limits.cardsPerPerson) {
             throw DomainError(.budget, "Vous avez écrit \(capacity(Limits.cardsPerPerson)) cartes, le maximum par personne : supprimez-en une pour en ajouter une autre.")
         }

@@ -194,12 +194,13 @@ public final class SQLiteStore: EventStore {
         }
     }
 
+    /// Statements are prepared once per connection (GRDB's statement cache): parsing the SQL of
+    /// each insert again on every commit showed in the writer thread's profile.
     public func commit(_ batch: CommitBatch) throws {
         if batch.isEmpty { return }
         try pool.write { db in
             for w in batch.workshops {
-                try db.execute(sql: "INSERT INTO workshop (id, title, plan, join_code, facilitator_key, created_at, closed) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               arguments: [w.id, w.title, w.plan, w.joinCode, w.facilitatorKeyDigest, w.createdAt, w.closed])
+                try db.cachedStatement(sql: "INSERT INTO workshop (id, title, plan, join_code, facilitator_key, created_at, closed) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [w.id, w.title, w.plan, w.joinCode, w.facilitatorKeyDigest, w.createdAt, w.closed])
             }
             // Contiguity is checked here, where it is cheap, so a bug upstream can never leave a gap.
             var next: [WorkshopID: Int] = [:]
@@ -209,7 +210,7 @@ public final class SQLiteStore: EventStore {
                 if let n = next[entry.workshop] {
                     expected = n
                 } else {
-                    expected = (try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM event WHERE workshop_id = ?", arguments: [entry.workshop]) ?? 0) + 1
+                    expected = (try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(seq) FROM event WHERE workshop_id = ?"), arguments: [entry.workshop]) ?? 0) + 1
                 }
                 guard entry.event.seq == expected else {
                     throw StoreError.gap(workshop: entry.workshop, expected: expected, got: entry.event.seq)
@@ -217,32 +218,27 @@ public final class SQLiteStore: EventStore {
                 next[entry.workshop] = expected + 1
                 var body = entry.event.body
                 if case .participantJoined(var p) = body {
-                    try db.execute(sql: "INSERT INTO person (workshop_id, participant_id, name, organisation) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET name = excluded.name, organisation = excluded.organisation",
-                                   arguments: [entry.workshop, p.id, p.profile?.name, p.profile?.organisation])
+                    try db.cachedStatement(sql: "INSERT INTO person (workshop_id, participant_id, name, organisation) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET name = excluded.name, organisation = excluded.organisation").execute(arguments: [entry.workshop, p.id, p.profile?.name, p.profile?.organisation])
                     p.profile = nil
                     body = .participantJoined(p)
                 }
-                try db.execute(sql: "INSERT INTO event (workshop_id, seq, at, actor, message, type, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               arguments: [entry.workshop, entry.event.seq, entry.event.at, entry.event.by, entry.message,
+                try db.cachedStatement(sql: "INSERT INTO event (workshop_id, seq, at, actor, message, type, payload) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [entry.workshop, entry.event.seq, entry.event.at, entry.event.by, entry.message,
                                            body.wireType.rawValue, try Self.payload(body, encoder)])
                 switch body {
                 case .workshopClosed:
-                    try db.execute(sql: "UPDATE workshop SET closed = 1, closed_at = ? WHERE id = ?",
-                                   arguments: [entry.event.at, entry.workshop])
+                    try db.cachedStatement(sql: "UPDATE workshop SET closed = 1, closed_at = ? WHERE id = ?").execute(arguments: [entry.event.at, entry.workshop])
                 case .participantErased(let participant):
                     // The journal never held the name: erasing is emptying one row.
-                    try db.execute(sql: "UPDATE person SET name = NULL, organisation = NULL WHERE workshop_id = ? AND participant_id = ?",
-                                   arguments: [entry.workshop, participant])
+                    try db.cachedStatement(sql: "UPDATE person SET name = NULL, organisation = NULL WHERE workshop_id = ? AND participant_id = ?").execute(arguments: [entry.workshop, participant])
                 default:
                     break
                 }
             }
             for c in batch.credentials {
-                try db.execute(sql: "INSERT INTO person (workshop_id, participant_id, token) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET token = excluded.token",
-                               arguments: [c.workshop, c.participant, c.tokenDigest])
+                try db.cachedStatement(sql: "INSERT INTO person (workshop_id, participant_id, token) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET token = excluded.token").execute(arguments: [c.workshop, c.participant, c.tokenDigest])
             }
             for (workshop, digest) in batch.facilitatorKeys {
-                try db.execute(sql: "UPDATE workshop SET facilitator_key = ? WHERE id = ?", arguments: [digest, workshop])
+                try db.cachedStatement(sql: "UPDATE workshop SET facilitator_key = ? WHERE id = ?").execute(arguments: [digest, workshop])
             }
         }
     }

@@ -192,7 +192,7 @@ extension WebSocketServer {
             if c.hasQueued { lws_callback_on_writable(c.wsi) }
             return 0
         }
-        if c.writing == nil, let frame = c.nextFrame(coalescingUpTo: 256 * 1024) {
+        if c.writing == nil, let frame = c.nextFrame(coalescingUpTo: Self.coalescingLimit) {
             if frame.count <= configuration.fragmentBytes {
                 let written = lws_write(c.wsi, frame.payload.assumingMemoryBound(to: UInt8.self), frame.count, LWS_WRITE_TEXT)
                 if written < frame.count { return -1 }

@@ -14,6 +14,8 @@ final class Connection {
     private(set) var queuedBytes = 0
     /// The frame being written in fragments, and how much of it is out.
     var writing: OutboundFrame?
+    /// Listed for the end of this loop turn (``WebSocketServer/flushWrites()``).
+    var flushListed = false
     var writtenOfCurrent = 0
     /// Bytes of the welcome charged to the address's budget, until everything queued is written.
     var welcomeCharge = 0

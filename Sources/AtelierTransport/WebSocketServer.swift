@@ -132,6 +132,8 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
     var refusedSockets = 0
     /// The address of the connection just let in by the network filter, until its wsi exists.
     var admittedAddress: String?
+    /// Connections given frames during this loop turn, written at its end (``flushWrites()``).
+    var toFlush: [ConnectionID] = []
     /// Unsent welcome bytes per address (``sendWelcome(_:to:)``).
     var welcomeBytes: [String: Int] = [:]
     /// Connections with frames waiting, by the second their progress is looked at (``Liveness.swift``).
@@ -294,6 +296,7 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
             while !stopped.load(ordering: .acquiring) {
                 if lws_service(context, 0) < 0 { break }
                 delegate?.transportTurnEnded()
+                flushWrites()
             }
             // Give closing handshakes a moment to go out, then tear everything down on this thread.
             let deadline = Date().addingTimeInterval(1.5)
@@ -314,6 +317,7 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
             guard let data = handle?.withMemoryRebound(to: uv_handle_t.self, capacity: 1, { $0.pointee.data }) else { return }
             let server = Unmanaged<WebSocketServer>.fromOpaque(data).takeUnretainedValue()
             server.delegate?.transportTurnEnded()
+            server.flushWrites()
             if server.stopped.load(ordering: .acquiring) { uv_stop(handle!.pointee.loop) }
         }
         turnHook = hook
@@ -401,8 +405,48 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
     private func enqueue(_ frame: OutboundFrame, on c: Connection) {
         if c.pendingBytes == 0 { c.progressAt = monotonicSecond(); watchStall(c) }
         c.enqueue(frame)
-        lws_callback_on_writable(c.wsi)
+        if !c.flushListed {
+            c.flushListed = true
+            toFlush.append(c.id)
+        }
     }
+
+    /// The end of a loop turn: what this turn gave each connection is written now, coalesced,
+    /// straight to its socket when nothing of it is still waiting there. Asking libwebsockets for
+    /// a writable callback instead costs, on libuv, four `epoll_ctl` calls per delivery (a watch
+    /// changed is removed and added again, once to add POLLOUT and once to take it off), which
+    /// was most of the cost of a delivery. A frame libwebsockets could not send whole is kept by
+    /// it and finished on writable turns, as are fragments, pings and closes.
+    func flushWrites() {
+        guard !toFlush.isEmpty else { return }
+        let ids = toFlush
+        toFlush.removeAll(keepingCapacity: true)
+        for id in ids {
+            guard let c = connections[id] else { continue }
+            c.flushListed = false
+            guard c.closing == nil, c.writing == nil, !c.pingWanted, lws_partial_buffered(c.wsi) == 0 else {
+                if c.hasQueued || c.closing != nil { lws_callback_on_writable(c.wsi) }
+                continue
+            }
+            if let frame = c.nextFrame(coalescingUpTo: Self.coalescingLimit) {
+                if frame.count <= configuration.fragmentBytes {
+                    if lws_write(c.wsi, frame.payload.assumingMemoryBound(to: UInt8.self), frame.count, LWS_WRITE_TEXT) < frame.count {
+                        lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC)
+                        continue
+                    }
+                    c.progressAt = monotonicSecond()
+                    if c.pendingBytes == 0 { releaseWelcome(c) }
+                } else {
+                    c.writing = frame
+                    c.writtenOfCurrent = 0
+                }
+            }
+            if c.hasQueued || lws_partial_buffered(c.wsi) != 0 { lws_callback_on_writable(c.wsi) }
+        }
+    }
+
+    /// Frames waiting for one connection are coalesced into one JSON array up to this size.
+    static let coalescingLimit = 256 * 1024
 
     /// A reader this far behind (or stalled) would hold memory for everyone: drop what it has not
     /// read (it resumes with `since`), send the close first (4001), and if even that cannot go out
