@@ -31,6 +31,9 @@ final class Engine: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private var cStrings: [UnsafeMutablePointer<CChar>] = []
     private var protocols: UnsafeMutablePointer<lws_protocols>?
+    /// The libuv loop the client context runs on (a foreign loop, as in the server).
+    private var uvLoop: UnsafeMutablePointer<uv_loop_t>!
+    private let uvLoops = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 1)
     private let tickTimer: UnsafeMutableRawPointer
     private let sendBuffer: UnsafeMutablePointer<UInt8>
     static let sendCapacity = 8192
@@ -80,6 +83,7 @@ final class Engine: @unchecked Sendable {
         protocols?.deallocate()
         tickTimer.deallocate()
         sendBuffer.deallocate()
+        uvLoops.deallocate()
     }
 
     func cString(_ s: String) -> UnsafeMutablePointer<CChar> {
@@ -105,6 +109,15 @@ final class Engine: @unchecked Sendable {
         info.uid = -1
         info.timeout_secs = 30
         info.user = Unmanaged.passUnretained(self).toOpaque()
+        // On libuv (epoll), like the server: with lws' own loop, an engine holding 19,600 idle
+        // connections poll(2)ed all of them on every wake-up (each ping it answered), which took
+        // most of a core on a two-core box and disturbed the measured servers alike.
+        let loop = UnsafeMutablePointer<uv_loop_t>.allocate(capacity: 1)
+        guard uv_loop_init(loop) == 0 else { loop.deallocate(); throw BenchError.failed("uv_loop_init failed") }
+        uvLoop = loop
+        uvLoops.initialize(to: UnsafeMutableRawPointer(loop))
+        info.options |= UInt64(LWS_SERVER_OPTION_LIBUV)
+        info.foreign_loops = uvLoops
         guard let ctx = lws_create_context(&info) else { throw BenchError.failed("lws_create_context (client) failed") }
         context = ctx
         tickTimer.storeBytes(of: UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()),
@@ -118,12 +131,13 @@ final class Engine: @unchecked Sendable {
 
     private func serviceLoop() {
         scheduleTick(afterMicros: 1000)
-        while !stopping.load(ordering: .acquiring) {
-            if lws_service(context, 0) < 0 { break }
-        }
+        while !stopping.load(ordering: .acquiring) { _ = uv_run(uvLoop, UV_RUN_DEFAULT) }
         shuttingDown = true
         lws_context_destroy(context)
         context = nil
+        // libuv closes the handles on its next turns; then the loop can go.
+        for _ in 0..<10_000 where uv_run(uvLoop, UV_RUN_NOWAIT) != 0 {}
+        if uv_loop_close(uvLoop) == 0 { uvLoop.deallocate() }
         finished.signal()
     }
 
@@ -138,6 +152,11 @@ final class Engine: @unchecked Sendable {
     }
 
     // MARK: - Jobs from the main thread
+
+    /// Stops `uv_run` once ``shutdown()`` asked for it (called on the service thread).
+    func stopLoopIfAsked() {
+        if stopping.load(ordering: .acquiring) { uv_stop(uvLoop) }
+    }
 
     func post(_ job: @escaping @Sendable (Engine) -> Void) {
         jobs.withLock { $0.append(job) }
@@ -266,6 +285,7 @@ final class Engine: @unchecked Sendable {
     func handle(_ wsi: OpaquePointer, _ reason: lws_callback_reasons, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
         if reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED {
             drainJobs()
+            stopLoopIfAsked()
             return 0
         }
         guard let raw = lws_get_opaque_user_data(wsi) else { return 0 }
