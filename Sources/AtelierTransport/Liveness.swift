@@ -80,7 +80,7 @@ extension WebSocketServer {
                 if silent >= Int64(configuration.pingAfterSeconds) && !c.pinged {
                     c.pinged = true
                     c.pingWanted = true
-                    lws_callback_on_writable(c.wsi)
+                    listForFlush(c)
                 }
                 scheduleCheck(c, now: now)
             }

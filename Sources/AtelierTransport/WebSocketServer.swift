@@ -405,10 +405,14 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
     private func enqueue(_ frame: OutboundFrame, on c: Connection) {
         if c.pendingBytes == 0 { c.progressAt = monotonicSecond(); watchStall(c) }
         c.enqueue(frame)
-        if !c.flushListed {
-            c.flushListed = true
-            toFlush.append(c.id)
-        }
+        listForFlush(c)
+    }
+
+    /// Has `c` written to at the end of this turn (``flushWrites()``).
+    func listForFlush(_ c: Connection) {
+        guard !c.flushListed else { return }
+        c.flushListed = true
+        toFlush.append(c.id)
     }
 
     /// The end of a loop turn: what this turn gave each connection is written now, coalesced,
@@ -424,8 +428,12 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
         for id in ids {
             guard let c = connections[id] else { continue }
             c.flushListed = false
-            guard c.closing == nil, c.writing == nil, !c.pingWanted, lws_partial_buffered(c.wsi) == 0 else {
-                if c.hasQueued || c.closing != nil { lws_callback_on_writable(c.wsi) }
+            guard c.closing == nil, c.writing == nil, lws_partial_buffered(c.wsi) == 0 else {
+                if c.hasQueued || c.closing != nil || c.pingWanted { lws_callback_on_writable(c.wsi) }
+                continue
+            }
+            if c.pingWanted, writePing(c) < 0 {
+                lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC)
                 continue
             }
             if let frame = c.nextFrame(coalescingUpTo: Self.coalescingLimit) {
@@ -441,7 +449,7 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
                     c.writtenOfCurrent = 0
                 }
             }
-            if c.hasQueued || lws_partial_buffered(c.wsi) != 0 { lws_callback_on_writable(c.wsi) }
+            if c.hasQueued || c.pingWanted || lws_partial_buffered(c.wsi) != 0 { lws_callback_on_writable(c.wsi) }
         }
     }
 
