@@ -88,6 +88,8 @@ struct OptionsTests {
          Row(mode: .coldStart, workshops: 100, participants: 2, runs: 3, coldStartEvents: 1_000_000)),
         ("scripts/bench --workshops 3 --participants 100 --rate 1 --duration 10 --idle 19600 --runs 3\n",
          Row(participants: 100, runs: 3, idle: 19600)),
+        ("scripts/bench --workshops 3 --participants 100 --rate 1 --duration 10 --idle 19600 --runs 3 --baseline",
+         Row(participants: 100, runs: 3, baseline: true, idle: 19600)),
     ])
     func documentedRow(command: String, expected: Row) throws {
         let o = try Self.documented(command)
@@ -120,7 +122,7 @@ struct OptionsTests {
             let command = Self.words(line.replacingOccurrences(of: "$runs", with: "3"))
             commands.append(command.dropFirst().filter { $0 != "$@" } + ["--json"])
         }
-        #expect(commands.count == 15)
+        #expect(commands.count == 17)
         for arguments in commands {
             if arguments == ["--help"] {
                 #expect(Self.refusal(arguments)?.code == .success)
