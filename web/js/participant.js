@@ -7,7 +7,7 @@ import { t, languageEvents } from './i18n.js';
 import { BoardView, CARD_SPACING, endOfColumn, authorLabel, holdsSheets } from './board.js';
 import { el, focusSoon } from './dom.js';
 import { clusterActions } from './clusters.js';
-import { mountCountdown } from './timer.js';
+import { mountCountdown, EndSignal } from './timer.js';
 import { mountProjects } from './projects.js';
 import { mountFollow } from './follow.js';
 import { announce, errorText, showError, votersText } from './ui.js';
@@ -31,7 +31,7 @@ export function mountParticipantBoard({ store, connection, dom }) {
   const view = new BoardView(dom.board, store, { mode: 'full' });
   const send = (type, args) => connection.send(type, args);
   const clusters = clusterActions({ store, send, board: () => view.board, announcer: dom.announcer });
-  mountCountdown({ store, connection, node: dom.timer, announcer: dom.announcer });
+  mountCountdown({ store, connection, node: dom.timer, announcer: dom.announcer, signal: new EndSignal() });
   const projects = mountProjects({ store, connection, view, dom: { section: dom.projects, announcer: dom.announcer } });
   const follow = mountFollow({ store, dom: { section: dom.follow, board: dom.board, title: dom.title, announcer: dom.announcer } });
   let dragging = null;

@@ -35,6 +35,58 @@ export function secondsLeft(timer, serverNow) {
   return Math.max(0, Number(timer.remaining ?? timer.seconds ?? 0));
 }
 
+const SIGNAL_KEY = 'atelier.timerSignal';
+
+/**
+ * The optional end signal on phones and laptops: a short vibration where the device has one and
+ * two beeps, only for a person who turned it on (a button on the countdown; remembered on this
+ * device). Sound needs a gesture first: the AudioContext is made when the person presses the
+ * button, or at their next touch after a reload.
+ */
+export class EndSignal {
+  constructor() {
+    this.on = localStorage.getItem(SIGNAL_KEY) === '1';
+    this.audio = null;
+    if (this.on) {
+      const unlock = () => { this.unlockAudio(); };
+      document.addEventListener('pointerdown', unlock, { once: true, capture: true });
+      document.addEventListener('keydown', unlock, { once: true, capture: true });
+    }
+  }
+
+  unlockAudio() {
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (!this.audio && Context) {
+      try { this.audio = new Context(); } catch { this.audio = null; }
+    }
+    this.audio?.resume?.();
+  }
+
+  toggle() {
+    this.on = !this.on;
+    localStorage.setItem(SIGNAL_KEY, this.on ? '1' : '0');
+    if (this.on) this.unlockAudio();
+    return this.on;
+  }
+
+  play() {
+    if (!this.on) return;
+    navigator.vibrate?.([300, 150, 300]);
+    const ctx = this.audio;
+    if (!ctx) return;
+    for (const start of [0, 0.45]) {
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.type = 'sine';
+      osc.frequency.value = 880;
+      gain.gain.value = 0.2;
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(ctx.currentTime + start);
+      osc.stop(ctx.currentTime + start + 0.3);
+    }
+  }
+}
+
 /**
  * Shows the countdown in `node` and keeps it ticking; announces the last minute and the end.
  * @param {object} parts
@@ -42,16 +94,32 @@ export function secondsLeft(timer, serverNow) {
  * @param {import('./socket.js').Connection} parts.connection
  * @param {HTMLElement} parts.node where the countdown goes (emptied)
  * @param {HTMLElement} parts.announcer the polite live region
+ * @param {EndSignal} [parts.signal] participants' pages: the optional sound and vibration at the end
  * @returns {{render: () => void}}
  */
-export function mountCountdown({ store, connection, node, announcer }) {
+export function mountCountdown({ store, connection, node, announcer, signal = null }) {
   const label = el('span', { className: 'timer__label' });
   const time = el('span', { className: 'timer__time', dataset: { testid: 'timer-time' } });
   const state = el('span', { className: 'timer__state' });
+  const signalButton = signal ? el('button', {
+    type: 'button', className: 'timer__signal btn--small',
+    dataset: { testid: 'timer-signal' },
+  }) : null;
   node.replaceChildren(
     el('span', { className: 'timer__icon', attrs: { 'aria-hidden': 'true' } }),
-    label, time, state,
+    label, time, state, ...(signalButton ? [signalButton] : []),
   );
+  function renderSignal() {
+    if (!signalButton) return;
+    signalButton.textContent = t(signal.on ? 'timer.signalOn' : 'timer.signalOff');
+    signalButton.setAttribute('aria-pressed', String(signal.on));
+    signalButton.title = t('timer.signalHelp');
+  }
+  signalButton?.addEventListener('click', () => {
+    const on = signal.toggle();
+    renderSignal();
+    announce(announcer, t(on ? 'timer.signalOnAnnounce' : 'timer.signalOffAnnounce'));
+  });
   node.setAttribute('role', 'timer');
   let ticker = null;
   let warned = false;
@@ -60,6 +128,7 @@ export function mountCountdown({ store, connection, node, announcer }) {
   let endedTimeout = null;
 
   function render() {
+    renderSignal();
     const timer = store.workshop?.timer ?? null;
     node.hidden = !timer && !ended;
     node.classList.toggle('timer--ended', !timer && ended);
@@ -102,6 +171,7 @@ export function mountCountdown({ store, connection, node, announcer }) {
     clearTimeout(endedTimeout);
     if (ended) {
       announce(announcer, t('timer.ended'));
+      signal?.play();
       endedTimeout = setTimeout(() => { ended = false; render(); }, ENDED_SHOWN_MS);
     }
     render();
