@@ -37,6 +37,22 @@ export function secondsLeft(timer, serverNow) {
 
 const SIGNAL_KEY = 'atelier.timerSignal';
 
+/** A bell (stroke only, the current colour); a slash over it shows while the signal is off (CSS). */
+function bellIcon() {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  for (const [d, cls] of [['M6 16V11a6 6 0 0 1 12 0v5l1.5 2h-15z', ''], ['M10 20.5a2 2 0 0 0 4 0', ''], ['M4 4l16 16', 'timer__signal-off']]) {
+    const path = document.createElementNS(ns, 'path');
+    path.setAttribute('d', d);
+    if (cls) path.setAttribute('class', cls);
+    svg.append(path);
+  }
+  return svg;
+}
+
 /**
  * The optional end signal on phones and laptops: a short vibration where the device has one and
  * two beeps, only for a person who turned it on (a button on the countdown; remembered on this
@@ -102,18 +118,21 @@ export function mountCountdown({ store, connection, node, announcer, signal = nu
   const time = el('span', { className: 'timer__time', dataset: { testid: 'timer-time' } });
   const state = el('span', { className: 'timer__state' });
   const signalButton = signal ? el('button', {
-    type: 'button', className: 'timer__signal btn--small',
+    type: 'button', className: 'timer__signal',
     dataset: { testid: 'timer-signal' },
-  }) : null;
+  }, [bellIcon()]) : null;
+  // On participants' pages the bell takes the place of the countdown's round icon (the header of
+  // a phone has no room for both).
   node.replaceChildren(
-    el('span', { className: 'timer__icon', attrs: { 'aria-hidden': 'true' } }),
-    label, time, state, ...(signalButton ? [signalButton] : []),
+    signalButton ?? el('span', { className: 'timer__icon', attrs: { 'aria-hidden': 'true' } }),
+    label, time, state,
   );
   function renderSignal() {
     if (!signalButton) return;
-    signalButton.textContent = t(signal.on ? 'timer.signalOn' : 'timer.signalOff');
+    // An icon, so that the countdown keeps to one line in a phone's header: the name is said.
+    signalButton.setAttribute('aria-label', t(signal.on ? 'timer.signalOn' : 'timer.signalOff'));
     signalButton.setAttribute('aria-pressed', String(signal.on));
-    signalButton.title = t('timer.signalHelp');
+    signalButton.title = `${t(signal.on ? 'timer.signalOn' : 'timer.signalOff')} — ${t('timer.signalHelp')}`;
   }
   signalButton?.addEventListener('click', () => {
     const on = signal.toggle();
