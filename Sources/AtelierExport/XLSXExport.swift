@@ -15,7 +15,8 @@ public enum XLSXExport {
         case int(Int)
         /// Whole euros, a number shown with the euro format.
         case euros(Int)
-        /// Milliseconds since 1970, shown as a day (UTC).
+        /// Milliseconds since 1970 on the wall clock (UTC offset already added), shown as a day
+        /// and a time.
         case date(Int64)
     }
 
@@ -38,6 +39,11 @@ public enum XLSXExport {
         let outcome = Outcome(workshop)
         let opt: (Int?) -> Cell = { $0.map(Cell.int) ?? .empty }
         let euro: (Int?) -> Cell = { $0.map(Cell.euros) ?? .empty }
+        // Dates in the workshop's time zone, as its people saw them.
+        let zone = TimeZone(identifier: workshop.timeZone) ?? TimeZone(identifier: "Europe/Paris")!
+        func local(_ ms: Int64) -> Cell {
+            .date(ms + Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(ms) / 1000))) * 1000)
+        }
         func text(_ s: String?) -> Cell {
             guard let s, !s.isEmpty else { return .empty }
             return .text(s)
@@ -48,7 +54,7 @@ public enum XLSXExport {
             "Constats traités", "Idées d'origine", "Votes", "Structure porteuse", "Type de porteur", "SIRET", "Territoire",
             "Appui méthodologique", "Financement d'expertise (€)", "Subvention (€)", "Emplois d'insertion créés",
             "Personnes accompagnées", "Autres résultats", "Prochaines étapes", "Contact", "Courriel", "Téléphone",
-            "Soutiens", "Dossier Démarches Simplifiées", "Numéro de dossier"], rows: [])
+            "Soutiens", "Dossier Démarches Simplifiées", "Numéro de dossier", "Déposé le"], rows: [])
         var partners = Sheet(name: "Partenaires", header: [
             "Projet", "Titre du projet", "Place", "Structure", "Type de structure", "SIRET", "Rôle"], rows: [])
         for p in outcome.projects {
@@ -64,6 +70,7 @@ public enum XLSXExport {
                 opt(s.outcomes.insertionJobs), opt(s.outcomes.peopleSupported), text(s.outcomes.other), text(s.nextSteps),
                 text(s.contact.name), text(s.contact.email), text(s.contact.phone), .int(s.supporters.count),
                 ds == nil ? .empty : .text("préparé"), text(ds?.number.map(String.init)),
+                s.receipts.last.map { local($0.at) } ?? .empty,
             ])
             if let lead = s.lead {
                 partners.rows.append([.text(s.id), text(s.title), .text("Porteur"), text(lead.name), .text(Labels.actor(lead.actor)),
@@ -142,10 +149,15 @@ public enum XLSXExport {
         return name
     }
 
-    /// Days since 1899-12-30, the spreadsheet's dates.
+    /// Days since 1899-12-30, the spreadsheet's dates, to the second.
     static func serial(_ ms: Int64) -> String {
-        let days = Double(ms) / 86_400_000 + 25_569
-        return days == days.rounded() ? String(Int64(days)) : String(days)
+        let seconds = ms.quotientAndRemainder(dividingBy: 1000).quotient
+        let (days, rest) = seconds.quotientAndRemainder(dividingBy: 86_400)
+        let whole = days + 25_569 - (rest < 0 ? 1 : 0)
+        let fraction = rest < 0 ? rest + 86_400 : rest
+        guard fraction != 0 else { return String(whole) }
+        // Shortest decimal that reads back as the same second.
+        return String(Double(whole) + Double(fraction) / 86_400)
     }
 
     /// One cell's XML; nil for an empty cell.
@@ -226,7 +238,7 @@ public enum XLSXExport {
     static let stylesXML = header + """
         <styleSheet xmlns="\(main)">\
         <numFmts count="2"><numFmt numFmtId="164" formatCode="#,##0.00\\ &quot;€&quot;"/>\
-        <numFmt numFmtId="165" formatCode="dd/mm/yyyy"/></numFmts>\
+        <numFmt numFmtId="165" formatCode="dd/mm/yyyy hh:mm"/></numFmts>\
         <fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>\
         <font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>\
         <fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>\

@@ -63,9 +63,11 @@ struct XLSXExportTests {
         #expect(XLSXExport.cellXML(.int(3), ref: "J2") == "<c r=\"J2\"><v>3</v></c>")
         #expect(XLSXExport.cellXML(.date(0), ref: "B2") == "<c r=\"B2\" s=\"3\"><v>25569</v></c>")
         #expect(XLSXExport.cellXML(.date(1_765_238_400_000), ref: "B2") == "<c r=\"B2\" s=\"3\"><v>46000</v></c>")
+        #expect(XLSXExport.cellXML(.date(1_765_238_400_000 + 43_200_000), ref: "B2") == "<c r=\"B2\" s=\"3\"><v>46000.5</v></c>")
+        #expect(XLSXExport.cellXML(.date(-86_400_000), ref: "B2") == "<c r=\"B2\" s=\"3\"><v>25568</v></c>")
         #expect(XLSXExport.cellXML(.empty, ref: "B2") == nil)
         #expect(XLSXExport.stylesXML.contains("numFmtId=\"164\" formatCode=\"#,##0.00\\ &quot;€&quot;\""))
-        #expect(XLSXExport.stylesXML.contains("formatCode=\"dd/mm/yyyy\""))
+        #expect(XLSXExport.stylesXML.contains("formatCode=\"dd/mm/yyyy hh:mm\""))
     }
 
     @Test func sheetsAreTypedAndFollowThePrivacyRules() {
@@ -78,6 +80,7 @@ struct XLSXExportTests {
         #expect(column(projects, "Subvention (€)") == .euros(12500))
         #expect(column(projects, "Financement d'expertise (€)") == .euros(5000))
         #expect(column(projects, "Votes") == .empty, "dots are secret until the reveal")
+        #expect(column(projects, "Déposé le") == .empty)
         #expect(sheets[1].rows.count == 2)
         #expect(sheets[1].rows[0][5] == .text("73282932000074"))
         #expect(sheets[2].rows.count == 1, "the hidden idea is left out")
@@ -90,6 +93,14 @@ struct XLSXExportTests {
         let bytes = String(decoding: XLSXExport.document(w), as: UTF8.self)
         #expect(!bytes.contains("Carte modérée") && !bytes.contains("Marie Dupont") && !bytes.contains("p_1"))
 
+        // Submitted on 2025-12-09 at 10:30 in Paris (09:30 UTC); the claim link is never shown.
+        w.projects["j_3"]?.receipts = [Receipt(channel: .demarches, reference: "DS-1", url: "https://ds.example/commencer/secret",
+                                               number: 1001, at: 1_765_238_400_000 + 34_200_000)]
+        let submitted = XLSXExport.sheets(w)
+        #expect(column(submitted[0], "Déposé le") == .date(1_765_238_400_000 + 37_800_000))
+        #expect(column(submitted[0], "Numéro de dossier") == .text("1001"))
+        #expect(!String(decoding: XLSXExport.document(w), as: UTF8.self).contains("commencer"))
+
         w.votesRevealed = true
         let after = XLSXExport.sheets(w)
         #expect(column(after[0], "Votes") == .int(2))
@@ -100,9 +111,9 @@ struct XLSXExportTests {
         let sheets = XLSXExport.sheets(workshop())
         let xml = XLSXExport.worksheetXML(sheets[0])
         #expect(xml.contains("<pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/>"))
-        #expect(xml.contains("<autoFilter ref=\"A1:AA2\"/>"))
-        #expect(xml.contains("<dimension ref=\"A1:AA2\"/>"))
-        #expect(XLSXExport.workbookXML(sheets).contains("&apos;Projets&apos;!$A$1:$AA$2"))
+        #expect(xml.contains("<autoFilter ref=\"A1:AB2\"/>"))
+        #expect(xml.contains("<dimension ref=\"A1:AB2\"/>"))
+        #expect(XLSXExport.workbookXML(sheets).contains("&apos;Projets&apos;!$A$1:$AB$2"))
     }
 
     @Test func theWorkbookIsAStableZip() {

@@ -1,6 +1,7 @@
 """The XLSX export through the real server, read back with openpyxl and converted by LibreOffice."""
 import asyncio
 import csv
+import datetime
 import io
 import os
 import re
@@ -52,6 +53,9 @@ def test_xlsx_export_is_typed_and_readable(pipeline):  # noqa: F811
     async def scenario():
         f, people, project = await make_projects(server, fields)
         assert (await f.request({"type": "votes.reveal"}))["type"] == "ack"
+        # A prepared Démarches Simplifiées file: its number and day are shown, its claim link never.
+        assert (await f.request({"type": "projects.submit", "channel": "demarches"}))["type"] == "ack"
+        await f.expect(lambda m: m.get("type") == "project.submitted" and m["receipt"]["channel"] == "demarches", timeout=30)
         for x in (f, *people):
             await x.close()
         return project
@@ -74,6 +78,7 @@ def test_xlsx_export_is_typed_and_readable(pipeline):  # noqa: F811
     assert "Carte modérée" not in every, "hidden cards are left out"
     assert "Alice" not in every and "Bruno" not in every, "no participant's name"
     assert "<script>alert(1)</script>" in every, "people's words as they wrote them, escaped in the XML"
+    assert "/commencer/" not in every and "/commencer/" not in body.decode("utf-8", errors="replace"), "no claim link"
 
     projects = rows(book["Projets"])
     p = next(r for r in projects if r["Identifiant"].value == project)
@@ -86,6 +91,10 @@ def test_xlsx_export_is_typed_and_readable(pipeline):  # noqa: F811
     assert type(p["Votes"].value) is int and p["Votes"].value == 1
     assert type(p["Soutiens"].value) is int and p["Soutiens"].value == 1
     assert type(p["Emplois d'insertion créés"].value) is int
+    assert p["Numéro de dossier"].value == "1001" and p["Dossier Démarches Simplifiées"].value == "préparé"
+    submitted = p["Déposé le"]
+    assert isinstance(submitted.value, datetime.datetime) and submitted.is_date, submitted.value
+    assert abs(submitted.value - datetime.datetime.now()) < datetime.timedelta(days=1)
 
     partners = rows(book["Partenaires"])
     lead = next(r for r in partners if r["Place"].value == "Porteur")
