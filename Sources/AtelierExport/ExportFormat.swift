@@ -5,7 +5,15 @@ import Foundation
 /// command line alike. A new format is a case here: every switch over it must then say how it is
 /// written and served.
 public enum ExportFormat: String, CaseIterable, Sendable {
-    case json, csv, md, html
+    case json, csv, md, html, xlsx
+
+    /// Bytes that are not text: written to a file, never to a terminal.
+    public var isBinary: Bool {
+        switch self {
+        case .xlsx: true
+        case .json, .csv, .md, .html: false
+        }
+    }
 
     /// The list a user is told when they name a format that does not exist.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
@@ -16,6 +24,7 @@ public enum ExportFormat: String, CaseIterable, Sendable {
         case .csv: "text/csv; charset=utf-8"
         case .md: "text/markdown; charset=utf-8"
         case .html: "text/html; charset=utf-8"
+        case .xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         }
     }
 
@@ -23,7 +32,7 @@ public enum ExportFormat: String, CaseIterable, Sendable {
     public var isInline: Bool {
         switch self {
         case .html: true
-        case .json, .csv, .md: false
+        case .json, .csv, .md, .xlsx: false
         }
     }
 
@@ -34,6 +43,8 @@ public enum ExportFormat: String, CaseIterable, Sendable {
         case .csv: CSVExport.document(workshop, dialect: dialect)
         case .md: Report.markdown(workshop, generatedAt: generatedAt)
         case .html: Report.html(workshop, generatedAt: generatedAt)
+        // No generation time inside: the same workshop gives the same bytes.
+        case .xlsx: XLSXExport.document(workshop)
         }
     }
 

@@ -370,7 +370,7 @@ struct PlanCommand: ParsableCommand {
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Exporte le résultat d'un atelier.")
     @Argument(help: "Identifiant de l'atelier.") var workshop: String
-    @Option(help: "Format : json, csv, md ou html.") var format: String = "json"
+    @Option(help: "Format : json, csv, md, html ou xlsx (xlsx : avec --out).") var format: String = "json"
     @Option(help: "Dialecte CSV : excel-fr (point-virgule, BOM, virgule décimale) ou rfc4180.") var csvDialect: String = "excel-fr"
     @Option(help: "Fichier de sortie (sinon la sortie standard).") var out: String?
     @OptionGroup var storage: StorageOptions
@@ -381,6 +381,9 @@ struct ExportCommand: ParsableCommand {
         }
         guard let dialect = CSVExport.Dialect(rawValue: csvDialect) else {
             throw ValidationError("dialecte CSV inconnu : \(csvDialect) (disponibles : excel-fr, rfc4180)")
+        }
+        if format.isBinary, out == nil || out == "-" {
+            throw ValidationError("le format \(format.rawValue) est binaire : indiquez le fichier à écrire avec --out (par exemple --out atelier.\(format.rawValue))")
         }
         let store = try SQLiteStore(directory: storage.data)
         guard let stored = try store.loadWorkshop(id: workshop), let state = stored.state else {

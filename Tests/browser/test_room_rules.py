@@ -289,3 +289,11 @@ def test_exports_are_named_by_the_server(live_server, workshop, browsers, tmp_pa
     wait(fac, lambda d: any(n.endswith(".csv") for n in os.listdir(tmp_path)), message="nothing was downloaded")
     [name] = [n for n in os.listdir(tmp_path) if n.endswith(".csv")]
     assert re.fullmatch(r"atelier-structurer-et-developper-l-insertion[a-z-]*-\d{4}-\d{2}-\d{2}\.csv", name), name
+    # The workbook too, as bytes (a binary download through the same path).
+    click(visible(fac, '[data-testid="export-xlsx"]'))
+    wait(fac, lambda d: find(d, '[data-testid="export-status"]').get_attribute("data-done") == "xlsx")
+    wait(fac, lambda d: any(n.endswith(".xlsx") for n in os.listdir(tmp_path)), message="no workbook was downloaded")
+    [book] = [n for n in os.listdir(tmp_path) if n.endswith(".xlsx")]
+    assert re.fullmatch(r"atelier-structurer-et-developper-l-insertion[a-z-]*-\d{4}-\d{2}-\d{2}\.xlsx", book), book
+    with open(os.path.join(tmp_path, book), "rb") as f:
+        assert f.read(4) == b"PK\x03\x04"

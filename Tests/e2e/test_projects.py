@@ -51,7 +51,7 @@ def http_get(server, path, key):
         return r.status, r.headers.get("Content-Type"), r.read()
 
 
-async def make_projects(server):
+async def make_projects(server, fields=COMPLETE):
     """Two people of the cooperation table turn a cluster into a project; the facilitator marks it ready."""
     f, wf = await join_facilitator(server)
     a, wa = await join_participant(server, "Alice", group="g_cooperer", organisation="ACI Le Pont")
@@ -82,7 +82,7 @@ async def make_projects(server):
     assert card["code"] == "invalid" and "Nouvelle fiche projet" in card["message"], card
     early = await f.request({"type": "project.ready", "project": project})
     assert early["code"] == "invalid" and early["missing"]
-    done = await a.request({"type": "project.update", "project": project, "version": 2, "fields": COMPLETE})
+    done = await a.request({"type": "project.update", "project": project, "version": 2, "fields": fields})
     assert done["type"] == "ack", done
     assert (await f.request({"type": "project.ready", "project": project}))["type"] == "ack"
     assert (await b.request({"type": "project.support", "project": project}))["type"] == "ack"

@@ -10,7 +10,7 @@ import { receiptLine } from './receipt.js';
 import { fieldOfPhrase } from './project-form.js';
 import { TIME_ZONE, announce, errorText } from './ui.js';
 
-const FORMATS = ['json', 'csv', 'md', 'html'];
+const FORMATS = ['json', 'csv', 'xlsx', 'md', 'html'];
 const CHANNELS = ['webhook', 'demarches'];
 
 /**
