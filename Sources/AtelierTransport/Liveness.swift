@@ -64,6 +64,13 @@ extension WebSocketServer {
     }
 
     /// Once a second, on the service thread: pings and drops what is due.
+    /// At the end of a turn: the once-a-second sweep, if its timer fired.
+    func sweepLivenessIfDue() {
+        guard livenessDue else { return }
+        livenessDue = false
+        sweepLiveness()
+    }
+
     func sweepLiveness() {
         let now = monotonicSecond()
         // Seconds the loop could not sweep (a long turn) are swept now, in order.
@@ -134,6 +141,11 @@ func atelierLivenessTick(_ sul: UnsafeMutablePointer<lws_sorted_usec_list_t>?) {
     guard let sul else { return }
     let slot = UnsafeMutableRawPointer(sul) + MemoryLayout<lws_sorted_usec_list_t>.stride
     let server = Unmanaged<WebSocketServer>.fromOpaque(slot.load(as: UnsafeRawPointer.self)).takeUnretainedValue()
-    server.sweepLiveness()
+    // The sweep itself runs at the end of the turn (`sweepLivenessIfDue`), after the turn's input
+    // is read: a loop running late sees the pongs and messages that came meanwhile before it
+    // decides that a peer went silent (libuv runs timers before it polls for input). The wake-up
+    // makes sure that end of turn comes now rather than at the next input.
+    server.livenessDue = true
+    if let context = server.context { lws_cancel_service(context) }
     server.scheduleLivenessTimer()
 }

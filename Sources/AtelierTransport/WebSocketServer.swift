@@ -147,6 +147,8 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
     /// pointer to this server), and the ping frame with its `LWS_PRE` headroom.
     var liveness = LivenessWheel()
     var lastSweep: Int64?
+    /// The liveness timer fired: sweep at the end of this turn.
+    var livenessDue = false
     private(set) var livenessTimer: UnsafeMutableRawPointer?
     let pingBuffer = UnsafeMutablePointer<UInt8>.allocate(capacity: LWS.pre + 16)
     /// C memory handed to libwebsockets for the context's lifetime.
@@ -296,6 +298,7 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
             while !stopped.load(ordering: .acquiring) {
                 if lws_service(context, 0) < 0 { break }
                 delegate?.transportTurnEnded()
+                sweepLivenessIfDue()
                 flushWrites()
             }
             // Give closing handshakes a moment to go out, then tear everything down on this thread.
@@ -317,6 +320,7 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
             guard let data = handle?.withMemoryRebound(to: uv_handle_t.self, capacity: 1, { $0.pointee.data }) else { return }
             let server = Unmanaged<WebSocketServer>.fromOpaque(data).takeUnretainedValue()
             server.delegate?.transportTurnEnded()
+            server.sweepLivenessIfDue()
             server.flushWrites()
             if server.stopped.load(ordering: .acquiring) { uv_stop(handle!.pointee.loop) }
         }

@@ -302,6 +302,29 @@ final class LivenessTests {
         #expect(connectionCount() == 1)
     }
 
+    /// A loop running late (here: held for 3.5 s, past the 3 s after which silence drops a peer)
+    /// reads what its peers sent meanwhile before it judges their silence.
+    @Test func aLateLoopReadsBeforeItJudgesSilence() throws {
+        let c = try openWebSocket()
+        let ping = try #require(readFrame(c))
+        #expect(ping.opcode == 0x9)
+        c.write(TCPClient.frame(opcode: 0xA, ping.payload))
+        let held = DispatchSemaphore(value: 0)
+        server.post { held.signal(); usleep(3_500_000) }
+        held.wait()
+        c.write(TCPClient.frame(opcode: 0x1, Array("vivant".utf8)))
+        var reply = readFrame(c)
+        while reply?.opcode == 0x9 { c.write(TCPClient.frame(opcode: 0xA, reply!.payload)); reply = readFrame(c) }
+        #expect(reply.map { String(decoding: $0.payload, as: UTF8.self) } == "echo:vivant", "the peer was dropped: \(String(describing: reply))")
+        // Not dropped a moment later either (a drop decided late would still come).
+        usleep(500_000)
+        c.write(TCPClient.frame(opcode: 0x1, Array("encore".utf8)))
+        reply = readFrame(c)
+        while reply?.opcode == 0x9 { c.write(TCPClient.frame(opcode: 0xA, reply!.payload)); reply = readFrame(c) }
+        #expect(reply.map { String(decoding: $0.payload, as: UTF8.self) } == "echo:encore", "the peer was dropped: \(String(describing: reply))")
+        #expect(connectionCount() == 1)
+    }
+
     @Test func aPeerThatSendsMessagesButNeverAnswersPingsIsKept() throws {
         let c = try openWebSocket()
         // A message every ~0.3 s for 4.5 s, pings left unanswered: any valid frame proves the peer
