@@ -34,8 +34,12 @@ struct Atelier: ParsableCommand {
 
 /// Options shared by the commands that open the data directory.
 struct StorageOptions: ParsableArguments {
-    @Option(help: "Dossier des données (base SQLite).")
+    @Option(help: "Dossier des données : la base SQLite par défaut, le verrou du serveur et server.json.")
     var data: String = "./data"
+
+    @Option(help: ArgumentHelp("Base de données : sqlite:FICHIER, ou postgres://utilisateur@hôte:port/base (par défaut : SQLite dans --data).",
+                               valueName: "url"))
+    var database: String?
 
     @Option(help: "Dossier des programmes d'atelier (YAML).")
     var plans: String = "./sessions"
@@ -46,6 +50,33 @@ struct StorageOptions: ParsableArguments {
         } catch {
             throw ValidationError("programmes d'atelier invalides :\n\(error.description)")
         }
+    }
+
+    func address() throws -> DatabaseAddress {
+        do {
+            return try DatabaseAddress.parse(database, dataDirectory: data)
+        } catch let error as DatabaseAddress.Invalid {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The store `--database` names, opened and migrated; a French sentence if it cannot be.
+    func openStore() throws -> any EventStore {
+        try openDatabase(try address())
+    }
+}
+
+/// Opens a store for the command line: any failure (unreachable server, refused settings, a file
+/// that is not a database) becomes a French sentence and a non-zero exit, never a crash.
+func openDatabase(_ address: DatabaseAddress) throws -> any EventStore {
+    do {
+        return try address.open()
+    } catch let error as PostgresStoreError {
+        throw ValidationError(error.description)
+    } catch let error as PostgresError {
+        throw ValidationError("base PostgreSQL \(address.description) : \(error.description)")
+    } catch {
+        throw ValidationError("base de données \(address.description) inutilisable : \(error)")
     }
 }
 
@@ -130,7 +161,10 @@ struct Serve: ParsableCommand {
         guard let lock = try DataDirectoryLock.acquire(storage.data) else {
             throw ValidationError("un autre processus utilise déjà le dossier de données \(storage.data) (un serveur Atelier, ou une commande en cours)")
         }
-        let store = try SQLiteStore(directory: storage.data)
+        let store = try storage.openStore()
+        if let postgres = store as? PostgresStore, try !postgres.claimWriter() {
+            throw ValidationError(PostgresStoreError.anotherWriter(postgres.location).description)
+        }
 
         var token = adminToken ?? ProcessInfo.processInfo.environment["ATELIER_ADMIN_TOKEN"]
         var generatedToken = false
@@ -206,8 +240,8 @@ struct Serve: ParsableCommand {
             print("  (lien animateur perdu ? atelier workshop new-key ID en donne un nouveau)")
         }
         // Last line of the banner: scripts wait for it.
-        print("Atelier écoute sur \(listening)\(base == listening ? "" : " (adresse publique : \(base))")  (données : \(store.path))")
-        logger.info("listening", metadata: ["address": "\(listening)", "public": "\(base)", "data": "\(store.path)"])
+        print("Atelier écoute sur \(listening)\(base == listening ? "" : " (adresse publique : \(base))")  (données : \(store.location))")
+        logger.info("listening", metadata: ["address": "\(listening)", "public": "\(base)", "data": "\(store.location)"])
         fflush(nil)
 
         // Graceful stop: finish the commit in flight, close sockets with 1001, then exit.
@@ -268,9 +302,9 @@ struct WorkshopCommand: ParsableCommand {
             }
             switch try WriteAccess.open(storage.data) {
             case .direct(let lock):
-                let store = try SQLiteStore(directory: storage.data)
+                let store = try storage.openStore()
                 let created = NewWorkshop(plan: plan, title: title.map(Limits.normalized), now: now())
-                try store.commit(created.batch)
+                try commitDirectly(created.batch, to: store)
                 withExtendedLifetime(lock) {}
                 print("Atelier créé.")
                 printLinks(created.record, facilitatorKey: created.facilitatorKey, base: baseURL)
@@ -300,7 +334,7 @@ struct WorkshopCommand: ParsableCommand {
         @OptionGroup var storage: StorageOptions
 
         func run() throws {
-            let store = try SQLiteStore(directory: storage.data)
+            let store = try storage.openStore()
             let all = try store.listWorkshops()
             if all.isEmpty { print("Aucun atelier."); return }
             for record in all {
@@ -324,12 +358,12 @@ struct WorkshopCommand: ParsableCommand {
             switch try WriteAccess.open(storage.data) {
             case .direct(let lock):
                 defer { withExtendedLifetime(lock) {} }
-                let store = try SQLiteStore(directory: storage.data)
+                let store = try storage.openStore()
                 guard let record = try store.listWorkshops().first(where: { $0.id == workshop }) else {
                     throw ValidationError("atelier inconnu : \(workshop)")
                 }
                 let key = Secrets.token()
-                try store.commit(CommitBatch(facilitatorKeys: [workshop: Secrets.digest(key)]))
+                try commitDirectly(CommitBatch(facilitatorKeys: [workshop: Secrets.digest(key)]), to: store)
                 print("Nouvelle clé d'animation (l'ancienne ne fonctionne plus) :")
                 printLinks(record, facilitatorKey: key, base: baseURL)
             case .server(let server):
@@ -382,7 +416,7 @@ struct ExportCommand: ParsableCommand {
         guard let dialect = CSVExport.Dialect(rawValue: csvDialect) else {
             throw ValidationError("dialecte CSV inconnu : \(csvDialect) (disponibles : excel-fr, rfc4180)")
         }
-        let store = try SQLiteStore(directory: storage.data)
+        let store = try storage.openStore()
         guard let stored = try store.loadWorkshop(id: workshop), let state = stored.state else {
             throw ValidationError("atelier inconnu : \(workshop)")
         }
@@ -412,7 +446,7 @@ struct ParticipantCommand: ParsableCommand {
             switch try WriteAccess.open(storage.data) {
             case .direct(let lock):
                 defer { withExtendedLifetime(lock) {} }
-                let store = try SQLiteStore(directory: storage.data)
+                let store = try storage.openStore()
                 erased = try commitDirectly(.participantErase(participant: participant), in: workshop, as: .facilitator, store: store) > 0
             case .server(let server):
                 let (status, body) = try server.call("POST", "/api/admin/workshops/\(escape(workshop))/participants/\(escape(participant))/erase")
@@ -435,7 +469,7 @@ struct ParticipantCommand: ParsableCommand {
         @OptionGroup var storage: StorageOptions
 
         func run() throws {
-            let store = try SQLiteStore(directory: storage.data)
+            let store = try storage.openStore()
             guard let stored = try store.loadWorkshop(id: workshop), let state = stored.state else {
                 throw ValidationError("atelier inconnu : \(workshop)")
             }
@@ -463,11 +497,12 @@ struct BackupCommand: ParsableCommand {
         commandName: "backup", abstract: "Copie la base de données, même pendant que le serveur tourne.",
         discussion: "La copie (API de sauvegarde en ligne de SQLite) est cohérente : c'est le journal tel qu'après un enregistrement, vérifié ensuite (integrity_check). Elle contient des données personnelles : gardez-la comme le dossier de données.")
     @Option(help: "Dossier des données (base SQLite).") var data: String = "./data"
+    @Option(help: ArgumentHelp("Base SQLite à copier : sqlite:FICHIER (par défaut : celle de --data).", valueName: "url")) var database: String?
     @Option(help: "Fichier de la copie (il ne doit pas exister).") var out: String
 
     func run() throws {
+        let path = try sqliteFile(database, data: data, command: "backup")
         guard !FileManager.default.fileExists(atPath: out) else { throw ValidationError("le fichier \(out) existe déjà") }
-        let path = (data as NSString).appendingPathComponent("atelier.sqlite")
         guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("aucune base dans \(data)") }
         do {
             try SQLiteStore.copyDatabase(from: path, to: out)
@@ -486,15 +521,16 @@ struct RestoreCommand: ParsableCommand {
         discussion: "Le serveur doit être arrêté : le dossier est verrouillé pendant la restauration. Une base déjà présente n'est remplacée qu'avec --replace (elle est alors gardée à côté, en .avant-restauration).")
     @Option(help: "Fichier de la copie.") var from: String
     @Option(help: "Dossier des données (base SQLite).") var data: String = "./data"
+    @Option(help: ArgumentHelp("Base SQLite à remplacer : sqlite:FICHIER (par défaut : celle de --data).", valueName: "url")) var database: String?
     @Flag(help: "Remplacer la base présente.") var replace = false
 
     func run() throws {
+        let path = try sqliteFile(database, data: data, command: "restore")
         guard let lock = try DataDirectoryLock.acquire(data) else {
             throw ValidationError("un serveur utilise le dossier \(data) : arrêtez-le avant de restaurer")
         }
         defer { withExtendedLifetime(lock) {} }
         guard FileManager.default.fileExists(atPath: from) else { throw ValidationError("copie introuvable : \(from)") }
-        let path = (data as NSString).appendingPathComponent("atelier.sqlite")
         let fm = FileManager.default
         if fm.fileExists(atPath: path) {
             guard replace else { throw ValidationError("une base existe déjà dans \(data) : ajoutez --replace pour la remplacer") }
@@ -509,5 +545,22 @@ struct RestoreCommand: ParsableCommand {
         // Opening it migrates a copy made by an earlier version, and says what it holds.
         let count = try SQLiteStore(path: path).listWorkshops().count
         print("Restauré : \(count) atelier(s) dans \(data).")
+    }
+}
+
+/// The SQLite file `backup` and `restore` work on. They copy a database file with SQLite's online
+/// backup API: a PostgreSQL database is saved and restored with PostgreSQL's own tools.
+func sqliteFile(_ database: String?, data: String, command: String) throws -> String {
+    let address: DatabaseAddress
+    do {
+        address = try DatabaseAddress.parse(database, dataDirectory: data)
+    } catch let error as DatabaseAddress.Invalid {
+        throw ValidationError(error.description)
+    }
+    switch address {
+    case .sqlite(let file):
+        return file
+    case .postgres:
+        throw ValidationError("atelier \(command) ne s'applique qu'à une base SQLite ; une base PostgreSQL se sauvegarde et se restaure avec pg_dump et pg_restore (docs/deploy.md, « PostgreSQL »)")
     }
 }

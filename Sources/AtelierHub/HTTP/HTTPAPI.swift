@@ -96,7 +96,7 @@ final class HTTPAPI {
     func metrics(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
         if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
         let body = hub.metrics.scrape(transport: hub.transport.statistics(), rooms: hub.rooms.count,
-                                      journalPath: (hub.store as? SQLiteStore)?.path)
+                                      journalBytes: hub.store.journalBytes())
         respond(HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
                              headers: [("cache-control", "no-store")], body: body))
     }
