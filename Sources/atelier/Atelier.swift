@@ -162,7 +162,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("un autre processus utilise déjà le dossier de données \(storage.data) (un serveur Atelier, ou une commande en cours)")
         }
         let store = try storage.openStore()
-        if let postgres = store as? PostgresStore, try !postgres.claimWriter() {
+        if let postgres = store as? PostgresStore, try !postgres.claimWriter(wait: true) {
             throw ValidationError(PostgresStoreError.anotherWriter(postgres.location).description)
         }
 
@@ -227,24 +227,9 @@ struct Serve: ParsableCommand {
         let loopback = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : (host.contains(":") ? "[\(host)]" : host)
         try RunningServer(url: "http://\(loopback):\(server.port)", adminToken: token!, pid: getpid(), publicURL: base).write(to: storage.data)
 
-        if generatedToken {
-            print("Jeton d'administration (généré pour cette exécution) : \(token!)")
-        }
-        if let first = firstWorkshop {
-            print("Premier démarrage : un atelier a été créé avec le programme « \(defaultPlan) ».")
-            printLinks(first.record, facilitatorKey: first.facilitatorKey, base: base)
-        } else {
-            for record in try store.listWorkshops() where !record.closed {
-                printLinks(record, facilitatorKey: nil, base: base)
-            }
-            print("  (lien animateur perdu ? atelier workshop new-key ID en donne un nouveau)")
-        }
-        // Last line of the banner: scripts wait for it.
-        print("Atelier écoute sur \(listening)\(base == listening ? "" : " (adresse publique : \(base))")  (données : \(store.location))")
-        logger.info("listening", metadata: ["address": "\(listening)", "public": "\(base)", "data": "\(store.location)"])
-        fflush(nil)
-
-        // Graceful stop: finish the commit in flight, close sockets with 1001, then exit.
+        // Graceful stop: finish the commit in flight, close sockets with 1001, then exit. Set up
+        // before the banner: a signal sent as soon as the banner is read (a script, a test) must
+        // find its handler, not SIG_IGN (it would be lost, and the server would never stop).
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)
@@ -267,6 +252,23 @@ struct Serve: ParsableCommand {
             source.resume()
             sources.append(source)
         }
+        if generatedToken {
+            print("Jeton d'administration (généré pour cette exécution) : \(token!)")
+        }
+        if let first = firstWorkshop {
+            print("Premier démarrage : un atelier a été créé avec le programme « \(defaultPlan) ».")
+            printLinks(first.record, facilitatorKey: first.facilitatorKey, base: base)
+        } else {
+            for record in try store.listWorkshops() where !record.closed {
+                printLinks(record, facilitatorKey: nil, base: base)
+            }
+            print("  (lien animateur perdu ? atelier workshop new-key ID en donne un nouveau)")
+        }
+        // Last line of the banner: scripts wait for it.
+        print("Atelier écoute sur \(listening)\(base == listening ? "" : " (adresse publique : \(base))")  (données : \(store.location))")
+        logger.info("listening", metadata: ["address": "\(listening)", "public": "\(base)", "data": "\(store.location)"])
+        fflush(nil)
+
         withExtendedLifetime((sources, retentionTimer, lock)) { dispatchMain() }
     }
 
