@@ -188,7 +188,9 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         let host = parts["host"] ?? parts["hostaddr"] ?? "localhost"
         let port = parts["port"].map { ":\($0)" } ?? ""
         let db = parts["dbname"].map { "/\($0)" } ?? ""
-        return "postgres://\(user)\(host.contains(":") && !host.hasPrefix("/") ? "[\(host)]" : host)\(port)\(db)"
+        // Options (a search_path, say) tell apart several Atelier schemas in one database.
+        let extra = parts["options"].flatMap { $0.isEmpty ? nil : " (options : \($0))" } ?? ""
+        return "postgres://\(user)\(host.contains(":") && !host.hasPrefix("/") ? "[\(host)]" : host)\(port)\(db)\(extra)"
     }
 }
 

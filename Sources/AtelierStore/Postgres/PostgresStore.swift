@@ -68,11 +68,13 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
 
     // MARK: - Writing
 
-    /// Takes the schema's writer lock for this process's lifetime: false if another process holds it.
-    public func claimWriter() throws -> Bool {
+    /// Takes the schema's writer lock for this process's lifetime: false if another process holds
+    /// it. With `wait`, a holder has a few seconds to let go first (a server killed just before,
+    /// whose session the database is ending).
+    public func claimWriter(wait: Bool = false) throws -> Bool {
         writerLock.lock(); defer { writerLock.unlock() }
         do {
-            _ = try writer()
+            _ = try writer(wait: wait)
             return true
         } catch PostgresStoreError.anotherWriter {
             return false
@@ -80,7 +82,7 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
     }
 
     /// The writer's connection, opened (and its lock taken) if needed. Called with `writerLock` held.
-    private func writer() throws -> PGConnection {
+    private func writer(wait: Bool = false) throws -> PGConnection {
         let connection: PGConnection
         var reconnected = false
         if let existing = writerConnection {
@@ -96,15 +98,18 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
             writerConnection = connection
         }
         if !writerClaimed {
-            try takeWriterLock(connection, wait: reconnected)
+            try takeWriterLock(connection, wait: wait || reconnected, lost: reconnected)
             writerClaimed = true
+            // A server that vanishes without closing its connection (its machine lost) keeps the
+            // lock until the database notices: make that about a minute, not TCP's two hours.
+            try connection.execute("SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3")
         }
         return connection
     }
 
-    /// Takes the schema's writer lock on `connection`'s session. At first, only if it is free; after
-    /// a reconnection, waiting a few seconds for the server to end the lost session (which held it).
-    private func takeWriterLock(_ connection: PGConnection, wait: Bool) throws {
+    /// Takes the schema's writer lock on `connection`'s session: only if it is free, or waiting a few
+    /// seconds (after a reconnection, for the server to end the lost session, which held it).
+    private func takeWriterLock(_ connection: PGConnection, wait: Bool, lost: Bool) throws {
         let key: [PGValue] = [.int(Int64(PostgresSchema.writerLock))]
         guard wait else {
             let got = try connection.query("SELECT pg_try_advisory_lock($1, hashtext(current_schema()))", key).bool(0, 0) ?? false
@@ -116,7 +121,7 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         do {
             try connection.query("SELECT pg_advisory_lock($1, hashtext(current_schema()))", key)
         } catch let error as PostgresError where error.sqlState == "55P03" {
-            throw PostgresStoreError.writerLost(location)
+            throw lost ? PostgresStoreError.writerLost(location) : PostgresStoreError.anotherWriter(location)
         }
     }
 
