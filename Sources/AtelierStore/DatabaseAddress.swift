@@ -35,15 +35,16 @@ public enum DatabaseAddress: Equatable, Sendable {
 
     public var isPostgres: Bool { if case .postgres = self { true } else { false } }
 
-    /// Opens the store, creating and migrating it if needed.
-    public func open() throws -> any EventStore {
+    /// Opens the store, creating and migrating it if needed. `node` (PostgreSQL only): this
+    /// process is one of several nodes sharing the database, under that name.
+    public func open(node: String? = nil, leaseSeconds: Int = 30) throws -> any EventStore {
         switch self {
         case .sqlite(let file):
             let parent = (file as NSString).deletingLastPathComponent
             if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
             return try SQLiteStore(path: file)
         case .postgres(let conninfo):
-            return try PostgresStore(conninfo: conninfo)
+            return try PostgresStore(conninfo: conninfo, node: node, leaseSeconds: leaseSeconds)
         }
     }
 

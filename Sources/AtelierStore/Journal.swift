@@ -98,15 +98,49 @@ public protocol EventStore: Sendable {
     var location: String { get }
     /// The journal's size in bytes (`atelier_journal_bytes`), nil if it cannot be read.
     func journalBytes() -> Int?
+
+    // Several nodes on one database (PostgreSQL with `--node`; docs/architecture.md "Several
+    // nodes"). A store with one writer serves every workshop, and these keep their defaults.
+
+    /// Whether several nodes share the database: rooms are then loaded when claimed, not at start.
+    var isShared: Bool { get }
+    /// Whether this process may serve `workshop` now: it holds the workshop's lease, or takes it
+    /// (free, or expired); `.elsewhere` while another node holds it.
+    func claim(_ workshop: WorkshopID) throws -> Claim
+    /// Extends the leases this process holds; returns the workshops whose lease another node took.
+    func renewLeases() throws -> [WorkshopID]
+    /// Gives back every lease this process holds (a graceful stop), so another node can take over at once.
+    func releaseLeases() throws
+}
+
+/// What `EventStore.claim` says of a workshop.
+public enum Claim: Equatable, Sendable {
+    /// This process serves it.
+    case here
+    /// Another node does (it holds the lease).
+    case elsewhere(node: String)
+    /// No such workshop.
+    case unknown
+}
+
+extension EventStore {
+    public var isShared: Bool { false }
+    public func claim(_ workshop: WorkshopID) throws -> Claim { .here }
+    public func renewLeases() throws -> [WorkshopID] { [] }
+    public func releaseLeases() throws {}
 }
 
 public enum StoreError: Error, CustomStringConvertible {
     case gap(workshop: WorkshopID, expected: Int, got: Int)
     case undecodable(workshop: WorkshopID, seq: Int, reason: String)
+    /// Several nodes: the batch touches a workshop whose lease this node no longer holds (another
+    /// node took it over: its owner epoch moved). Nothing of the batch is written.
+    case notServedHere(workshops: [WorkshopID])
     public var description: String {
         switch self {
         case let .gap(w, expected, got): "journal of \(w): expected seq \(expected), got \(got)"
         case let .undecodable(w, seq, reason): "journal of \(w), seq \(seq): \(reason)"
+        case let .notServedHere(ws): "served by another node now: \(ws.joined(separator: ", "))"
         }
     }
 }

@@ -61,16 +61,16 @@ struct StorageOptions: ParsableArguments {
     }
 
     /// The store `--database` names, opened and migrated; a French sentence if it cannot be.
-    func openStore() throws -> any EventStore {
-        try openDatabase(try address())
+    func openStore(node: String? = nil, leaseSeconds: Int = 30) throws -> any EventStore {
+        try openDatabase(try address(), node: node, leaseSeconds: leaseSeconds)
     }
 }
 
 /// Opens a store for the command line: any failure (unreachable server, refused settings, a file
 /// that is not a database) becomes a French sentence and a non-zero exit, never a crash.
-func openDatabase(_ address: DatabaseAddress) throws -> any EventStore {
+func openDatabase(_ address: DatabaseAddress, node: String? = nil, leaseSeconds: Int = 30) throws -> any EventStore {
     do {
-        return try address.open()
+        return try address.open(node: node, leaseSeconds: leaseSeconds)
     } catch let error as PostgresStoreError {
         throw ValidationError(error.description)
     } catch let error as PostgresError {
@@ -138,11 +138,24 @@ struct Serve: ParsableCommand {
     @OptionGroup var pipeline: PipelineOptions
     @Option(help: "Jours après la clôture d'un atelier au bout desquels les données personnelles sont effacées.")
     var retentionDays: Int = 365
+    @Option(help: "Nom de ce nœud, quand plusieurs serveurs partagent une base PostgreSQL (chacun sert les ateliers dont il tient le bail).")
+    var node: String?
+    @Option(help: "Secondes d'un bail d'atelier sans renouvellement (avec --node) ; renouvelé au tiers de cette durée.")
+    var leaseSeconds: Int = 30
 
     func validate() throws {
         guard EventLoop(rawValue: eventLoop) != nil else { throw ValidationError("--event-loop : libuv ou poll") }
         guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format : text ou json") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level : trace, debug, info, notice, warning, error ou critical") }
+        if let node {
+            guard !node.isEmpty, node.utf8.count <= 64, node.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw ValidationError("--node : un nom de 1 à 64 caractères ASCII visibles, sans espace")
+            }
+            guard storage.database?.hasPrefix("postgres") == true else {
+                throw ValidationError("--node : plusieurs nœuds partagent une base PostgreSQL ; ajoutez --database postgres://…")
+            }
+        }
+        guard (6...3600).contains(leaseSeconds) else { throw ValidationError("--lease-seconds : entre 6 et 3600") }
     }
 
     func run() throws {
@@ -161,9 +174,15 @@ struct Serve: ParsableCommand {
         guard let lock = try DataDirectoryLock.acquire(storage.data) else {
             throw ValidationError("un autre processus utilise déjà le dossier de données \(storage.data) (un serveur Atelier, ou une commande en cours)")
         }
-        let store = try storage.openStore()
-        if let postgres = store as? PostgresStore, try !postgres.claimWriter(wait: true) {
-            throw ValidationError(PostgresStoreError.anotherWriter(postgres.location).description)
+        let store = try storage.openStore(node: node, leaseSeconds: leaseSeconds)
+        if let postgres = store as? PostgresStore {
+            do {
+                guard try postgres.claimWriter(wait: true) else {
+                    throw ValidationError(PostgresStoreError.anotherWriter(postgres.location).description)
+                }
+            } catch let error as PostgresStoreError {
+                throw ValidationError(error.description)
+            }
         }
 
         var token = adminToken ?? ProcessInfo.processInfo.environment["ATELIER_ADMIN_TOKEN"]
@@ -223,6 +242,7 @@ struct Serve: ParsableCommand {
         let hub = try Hub(configuration: hubConfiguration,
                           store: store, transport: server)
         server.delegate = hub
+        let leaseTimer = store.isShared ? hub.startLeaseRenewal(every: Double(leaseSeconds) / 3) : nil
         // For the command line: writes while this server runs go through its admin API.
         let loopback = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : (host.contains(":") ? "[\(host)]" : host)
         try RunningServer(url: "http://\(loopback):\(server.port)", adminToken: token!, pid: getpid(), publicURL: base).write(to: storage.data)
@@ -243,6 +263,8 @@ struct Serve: ParsableCommand {
                 let drained = DispatchSemaphore(value: 0)
                 server.post { hub.drain { drained.signal() } }
                 _ = drained.wait(timeout: .now() + 10)
+                // Several nodes: the workshops are free for another node at once.
+                try? store.releaseLeases()
                 server.stop()
                 RunningServer.remove(from: storage.data)
                 print("Arrêté.")
@@ -269,7 +291,7 @@ struct Serve: ParsableCommand {
         logger.info("listening", metadata: ["address": "\(listening)", "public": "\(base)", "data": "\(store.location)"])
         fflush(nil)
 
-        withExtendedLifetime((sources, retentionTimer, lock)) { dispatchMain() }
+        withExtendedLifetime((sources, retentionTimer, leaseTimer, lock)) { dispatchMain() }
     }
 
     /// Each connection is a file descriptor: take the hard limit, not the default soft 1024.

@@ -53,9 +53,9 @@ final class Harness {
         try self.init(database: try TestDatabase.make(kind), maxConnectionsPerAddress: maxConnectionsPerAddress)
     }
 
-    init(database: TestDatabase, maxConnectionsPerAddress: Int = 256) throws {
+    init(database: TestDatabase, node: String? = nil, maxConnectionsPerAddress: Int = 256) throws {
         self.database = database
-        store = try database.open()
+        store = try database.open(node: node)
         let catalog = try PlanCatalog.load(directory: sessionsDirectory)
         if try store.workshopCount() == 0 {
             let created = NewWorkshop(plan: catalog.plans["iae-saone-et-loire"]!, title: nil, now: 0, facilitatorKey: facilitatorKey)
@@ -630,5 +630,75 @@ struct JoinKeyTests {
         #expect(h.transport.messages(to: 1).last?["you"]?["joinCode"] == .string(h.record.joinCode))
         let p = h.join(2)
         #expect(p["you"]?["joinCode"] == nil)
+    }
+}
+
+/// Several nodes on one PostgreSQL database (issue 15, part 2): a node serves only the workshops
+/// whose lease it holds; a connection for another one is closed with 4004, and a node whose lease
+/// was taken over closes its clients with 4004 and writes nothing more.
+@Suite("Several nodes", .serialized)
+struct SeveralNodesHubTests {
+    @Test func aConnectionForAWorkshopServedElsewhereIsClosedWith4004() throws {
+        let database = try TestDatabase.make(.postgres)
+        let a = try Harness(database: database, node: "a")  // creates the workshop: a serves it
+        let b = try Harness(database: database, node: "b")
+        #expect(b.hub.rooms.isEmpty, "a node loads no workshop before it serves it")
+        let code = #"{"id":"j","type":"join","code":"\#(a.record.joinCode)","name":"Marie","organisation":"ACI","actor":"aci"}"#
+        b.open(1); b.send(1, code); b.settle()
+        #expect(b.transport.closed.contains { $0 == (1, CloseCode.servedElsewhere) })
+        #expect(b.transport.messages(to: 1).isEmpty, "no welcome, no error: the client reconnects")
+        b.open(2); b.send(2, #"{"id":"f","type":"join","workshop":"\#(a.record.id)","facilitatorKey":"\#(a.facilitatorKey)"}"#); b.settle()
+        #expect(b.transport.closed.contains { $0 == (2, CloseCode.servedElsewhere) })
+        // On a, the same joins are welcomed; a's participant resumes on b with 4004 too.
+        let welcome = a.join(1)
+        #expect(welcome["type"] == .string("welcome"))
+        let token = try #require(string(welcome["you"]?["token"]))
+        b.open(3); b.send(3, #"{"id":"r","type":"join","token":"\#(token)"}"#); b.settle()
+        #expect(b.transport.closed.contains { $0 == (3, CloseCode.servedElsewhere) })
+        // The HTTP API answers 421 for it on b.
+        var response: HTTPResponse?
+        b.hub.transportHTTP(HTTPRequest(method: "GET", path: "/api/workshops/\(a.record.id)/export", authorization: "Bearer \(a.facilitatorKey)")) { response = $0 }
+        b.settle()
+        #expect(response?.status == 421)
+    }
+
+    @Test func aNodeWhoseLeaseIsTakenOverClosesItsClientsAndWritesNothingMore() throws {
+        let database = try TestDatabase.make(.postgres)
+        let a = try Harness(database: database, node: "a")
+        let w = a.join(1)
+        let board = "b_" + string(w["you"]?["group"])!.dropFirst(2)
+        let token = try #require(string(w["you"]?["token"]))
+        a.send(1, #"{"id":"c1","type":"card.add","board":"\#(board)","column":"problems","text":"Avant la reprise"}"#); a.settle()
+        #expect(a.transport.messages(to: 1).last?["type"] == .string("ack"))
+        // a stalls past its lease; b takes the workshop over when a client comes to it.
+        try TestDatabase.execute(a.store, "UPDATE workshop SET lease_until = now() - interval '1 second'")
+        let b = try Harness(database: database, node: "b")
+        b.open(7); b.send(7, #"{"id":"r","type":"join","token":"\#(token)"}"#); b.settle()
+        #expect(b.transport.messages(to: 7).last?["type"] == .string("welcome"))
+        // a, not knowing yet, takes a command: its commit is refused (fencing), nothing is shown,
+        // and its clients are sent to the new owner with 4004.
+        let sentBefore = a.transport.sent.count
+        a.send(1, #"{"id":"c2","type":"card.add","board":"\#(board)","column":"problems","text":"Pendant la reprise"}"#); a.settle()
+        let after = a.transport.sent[sentBefore...].map { try! JSONParser.parse($0.1) }
+        #expect(after.map { $0["type"] } == [.string("error")], "the command gets an error, nobody an event")
+        #expect(a.transport.closed.contains { $0 == (1, CloseCode.servedElsewhere) })
+        #expect(a.hub.rooms[a.record.id] == nil, "a let go of the room")
+        // b goes on from the journal: the first card is there, the refused one is not.
+        b.send(7, #"{"id":"c3","type":"card.add","board":"\#(board)","column":"problems","text":"Après la reprise"}"#); b.settle()
+        #expect(b.transport.messages(to: 7).last?["type"] == .string("ack"))
+        let texts = try #require(try b.store.loadWorkshop(id: a.record.id)).state!.cards.values.map(\.text)
+        #expect(texts.contains("Avant la reprise") && texts.contains("Après la reprise") && !texts.contains("Pendant la reprise"))
+    }
+
+    @Test func aRenewalThatFindsTheLeaseTakenClosesTheClients() throws {
+        let database = try TestDatabase.make(.postgres)
+        let a = try Harness(database: database, node: "a")
+        a.join(1)
+        try TestDatabase.execute(a.store, "UPDATE workshop SET lease_until = now() - interval '1 second'")
+        let b = try Harness(database: database, node: "b")
+        #expect(try b.store.claim(a.record.id) == .here)
+        a.hub.renewLeases()
+        #expect(a.transport.closed.contains { $0 == (1, CloseCode.servedElsewhere) })
+        #expect(a.hub.rooms.isEmpty)
     }
 }

@@ -178,3 +178,101 @@ struct DatabaseAddressTests {
         }
     }
 }
+
+/// Several nodes on one database (issue 15, part 2): a workshop is served by the node that holds its
+/// lease, and a node whose lease was taken over writes nothing more (fencing by the owner epoch,
+/// checked in each commit's transaction).
+@Suite("Several nodes")
+struct SeveralNodesTests {
+    func nodes() throws -> (TestDatabase, PostgresStore, PostgresStore) {
+        let database = try TestDatabase.make(.postgres)
+        let a = try #require(try database.open(node: "a") as? PostgresStore)
+        let b = try #require(try database.open(node: "b") as? PostgresStore)
+        return (database, a, b)
+    }
+
+    @Test func aWorkshopIsServedByOneNodeAtATime() throws {
+        let (_, a, b) = try nodes()
+        #expect(a.isShared && b.isShared)
+        let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
+        try a.commit(created.batch)  // the node that creates a workshop serves it
+        #expect(try a.claim(created.record.id) == .here)
+        #expect(try b.claim(created.record.id) == .elsewhere(node: "a"))
+        #expect(try b.claim("w_nothing") == .unknown)
+        // b reads it (a join code is checked anywhere), but may not write to it.
+        #expect(try b.workshopID(joinCode: created.record.joinCode) == created.record.id)
+        let next = created.events.count + 1
+        #expect {
+            try b.commit(CommitBatch(entries: [JournalEntry(workshop: created.record.id, event: cardEvent(next))]))
+        } throws: { error in
+            guard case StoreError.notServedHere(let ws) = error else { return false }
+            return ws == [created.record.id]
+        }
+        try a.commit(CommitBatch(entries: [JournalEntry(workshop: created.record.id, event: cardEvent(next))]))
+        #expect(try a.loadWorkshop(id: created.record.id)?.entries.last?.event.seq == next)
+    }
+
+    /// a's lease runs out (a stalled node); b takes the workshop over. a learns it at its next
+    /// renewal, and a batch it had built meanwhile is refused whole: the journal goes on from b.
+    @Test func aNodeWhoseLeaseWasTakenOverWritesNothingMore() throws {
+        let (_, a, b) = try nodes()
+        let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
+        try a.commit(created.batch)
+        let id = created.record.id, next = created.events.count + 1
+        #expect(try a.renewLeases() == [], "a still holds it")
+        try TestDatabase.execute(a, "UPDATE workshop SET lease_until = now() - interval '1 second'")
+        #expect(try b.claim(id) == .here)
+        #expect(try TestDatabase.strings(b, "SELECT owner_node || ':' || owner_epoch FROM workshop") == ["b:2"])
+        // a's stale batch: refused whole (its new workshop too), nothing of it written.
+        let other = NewWorkshop(plan: try defaultPlan(), title: nil, now: 1)
+        var stale = other.batch
+        stale.entries.append(JournalEntry(workshop: id, event: cardEvent(next)))
+        #expect(throws: StoreError.self) { try a.commit(stale) }
+        #expect(try b.listWorkshops().map(\.id) == [id])
+        #expect(try a.renewLeases() == [], "the refused commit already let go of it")
+        try b.commit(CommitBatch(entries: [JournalEntry(workshop: id, event: cardEvent(next))]))
+        #expect(try b.loadWorkshop(id: id)?.entries.count == next)
+        #expect(try a.claim(id) == .elsewhere(node: "b"))
+    }
+
+    @Test func aRenewalSaysWhichLeasesWereLost() throws {
+        let (_, a, b) = try nodes()
+        var ids: [WorkshopID] = []
+        for n in 0..<2 {
+            let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: Int64(n))
+            try a.commit(created.batch)
+            ids.append(created.record.id)
+        }
+        try TestDatabase.execute(a, "UPDATE workshop SET lease_until = now() - interval '1 second' WHERE id = '\(ids[1])'")
+        #expect(try b.claim(ids[1]) == .here)
+        #expect(try a.renewLeases() == [ids[1]])
+        // The lease a kept was extended: it runs a lease's length from now.
+        let left = try TestDatabase.strings(a, "SELECT (lease_until > now() + interval '20 seconds')::text FROM workshop WHERE id = '\(ids[0])'")
+        #expect(left == ["true"])
+    }
+
+    @Test func aNodeThatStopsLetsAnotherTakeOverAtOnce() throws {
+        let (_, a, b) = try nodes()
+        let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
+        try a.commit(created.batch)
+        #expect(try b.claim(created.record.id) == .elsewhere(node: "a"))
+        try a.releaseLeases()
+        #expect(try b.claim(created.record.id) == .here)
+        #expect(try a.claim(created.record.id) == .elsewhere(node: "b"))
+    }
+
+    @Test func nodesRunTogetherButNeverBesideASingleWriter() throws {
+        let (database, a, b) = try nodes()
+        #expect(try a.claimWriter())
+        #expect(try b.claimWriter())
+        let single = try #require(try database.open() as? PostgresStore)
+        #expect(try !single.claimWriter(), "a server without --node would write without leases")
+        a.close(); b.close()
+        #expect(try single.claimWriter())
+        let late = try #require(try database.open(node: "c") as? PostgresStore)
+        #expect { _ = try late.claimWriter() } throws: { error in
+            guard case PostgresStoreError.singleWriterRunning = error else { return false }
+            return true
+        }
+    }
+}

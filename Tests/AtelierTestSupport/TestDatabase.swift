@@ -62,11 +62,12 @@ public struct TestDatabase: Sendable {
         url + (url.contains("?") ? "&" : "?") + "options=-c%20search_path%3D\(schema)"
     }
 
-    /// Opens the store (creating and migrating it the first time).
-    public func open() throws -> any EventStore {
+    /// Opens the store (creating and migrating it the first time); on PostgreSQL, as the node
+    /// `node` of several if one is named.
+    public func open(node: String? = nil) throws -> any EventStore {
         switch kind {
         case .sqlite: return try SQLiteStore(directory: directory)
-        case .postgres: return try PostgresStore(conninfo: postgresURL!)
+        case .postgres: return try PostgresStore(conninfo: postgresURL!, node: node)
         }
     }
 

@@ -120,6 +120,13 @@ final class HTTPAPI {
         return HTTPResponse(status: status, headers: headers, body: w.bytes)
     }
 
+    /// Several nodes: 421 (Misdirected Request) for a workshop another node serves; the load
+    /// balancer, hashing on the workshop id in the path, sends these requests to that node.
+    func misdirected(_ workshop: WorkshopID) -> HTTPResponse? {
+        guard case .elsewhere(let node) = hub.lookUpRoom(workshop) else { return nil }
+        return Self.error(421, .notFound, "Cet atelier est servi par un autre nœud (\(node)) : réessayez.")
+    }
+
     static func json(_ status: Int, _ fill: (inout JSONWriter) -> Void) -> HTTPResponse {
         var w = JSONWriter()
         w.beginObject()

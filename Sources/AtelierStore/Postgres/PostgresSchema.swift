@@ -53,6 +53,14 @@ enum PostgresSchema {
                 PRIMARY KEY (workshop_id, participant_id)
             );
             """),
+        Migration(version: 2, name: "workshop leases, for several nodes", sql: """
+            -- Several nodes on one database (atelier serve --node NAME): the node that serves the
+            -- workshop, until when, and the owner epoch, moved by each takeover and checked by each
+            -- commit (fencing: a node whose lease was taken writes nothing more).
+            ALTER TABLE workshop ADD COLUMN owner_node text;
+            ALTER TABLE workshop ADD COLUMN owner_epoch bigint NOT NULL DEFAULT 0;
+            ALTER TABLE workshop ADD COLUMN lease_until timestamptz;
+            """),
     ]
 
     /// The advisory lock keys (first half): one for migrations (held by a transaction), one for

@@ -9,6 +9,7 @@ public enum PostgresStoreError: Error, CustomStringConvertible {
     case newerSchema(version: Int, known: Int)
     case anotherWriter(String)
     case writerLost(String)
+    case singleWriterRunning(String)
 
     public var description: String {
         switch self {
@@ -22,6 +23,8 @@ public enum PostgresStoreError: Error, CustomStringConvertible {
             "base PostgreSQL migrée par une version plus récente d'Atelier (schéma \(version), cette version connaît jusqu'au \(known)) : mettez Atelier à jour"
         case let .anotherWriter(where_):
             "un autre serveur Atelier (ou une commande en cours) écrit déjà dans la base PostgreSQL \(where_) ; une commande qui écrit passe par le serveur quand elle reçoit le même --data que lui"
+        case let .singleWriterRunning(where_):
+            "un serveur Atelier sans --node (seul à écrire) utilise déjà la base PostgreSQL \(where_) : arrêtez-le, ou donnez-lui aussi un --node"
         case let .writerLost(where_):
             "la connexion d'écriture à la base PostgreSQL \(where_) a été perdue et un autre processus écrit maintenant dans la base : rien n'est enregistré par ce serveur"
         }
@@ -42,6 +45,12 @@ public enum PostgresStoreError: Error, CustomStringConvertible {
 ///   lock; reads (from the loop and the start-up workers) take a connection from a small pool.
 public final class PostgresStore: EventStore, @unchecked Sendable {
     public let location: String
+    /// Several nodes: this node's name (`--node`); nil for the single writer.
+    public let node: String?
+    /// How long a lease lasts without renewal (several nodes).
+    public let leaseSeconds: Int
+    /// The workshops this node serves, with the owner epoch it took each one at (under `writerLock`).
+    private var owned: [WorkshopID: Int64] = [:]
     private let conninfo: String
     private let readers: ConnectionPool
     private let writerLock = NSLock()
@@ -50,8 +59,11 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
 
     /// Connects, checks the server's durability settings and applies the migrations.
     /// `conninfo` is a `postgres://` (or `postgresql://`) URL or a libpq key=value string.
-    public init(conninfo: String, maxReaders: Int = max(4, ProcessInfo.processInfo.activeProcessorCount)) throws {
+    public init(conninfo: String, node: String? = nil, leaseSeconds: Int = 30,
+                maxReaders: Int = max(4, ProcessInfo.processInfo.activeProcessorCount)) throws {
         self.conninfo = conninfo
+        self.node = node
+        self.leaseSeconds = leaseSeconds
         location = PGConnection.describe(conninfo)
         readers = ConnectionPool(conninfo: conninfo, limit: maxReaders)
         let first: PGConnection
@@ -66,6 +78,8 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         readers.adopt(first)
     }
 
+    deinit { close() }
+
     // MARK: - Writing
 
     /// Takes the schema's writer lock for this process's lifetime: false if another process holds
@@ -78,6 +92,79 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
             return true
         } catch PostgresStoreError.anotherWriter {
             return false
+        }
+    }
+
+    // MARK: - Several nodes
+
+    public var isShared: Bool { node != nil }
+
+    public func claim(_ workshop: WorkshopID) throws -> Claim {
+        guard let node else { return .here }
+        writerLock.lock(); defer { writerLock.unlock() }
+        if owned[workshop] != nil { return .here }
+        let db = try writer()
+        // Free, expired, or this node's own from an earlier run of it: taken, with a new epoch.
+        let taken = try db.query("""
+            UPDATE workshop SET owner_node = $1, owner_epoch = owner_epoch + 1, lease_until = now() + make_interval(secs => $3)
+            WHERE id = $2 AND (owner_node IS NULL OR owner_node = $1 OR lease_until < now())
+            RETURNING owner_epoch
+            """, [.text(node), .text(workshop), .int(Int64(leaseSeconds))])
+        if taken.rowCount == 1, let epoch = taken.int(0, 0) {
+            owned[workshop] = epoch
+            return .here
+        }
+        let holder = try db.query("SELECT owner_node FROM workshop WHERE id = $1", [.text(workshop)])
+        return holder.rowCount == 0 ? .unknown : .elsewhere(node: holder.string(0, 0) ?? "?")
+    }
+
+    public func renewLeases() throws -> [WorkshopID] {
+        guard let node else { return [] }
+        writerLock.lock(); defer { writerLock.unlock() }
+        if owned.isEmpty { return [] }
+        let db = try writer()
+        let ids = owned.keys.sorted()
+        let list = ids.indices.map { "$\($0 + 3)" }.joined(separator: ", ")
+        let kept = try db.query("""
+            UPDATE workshop SET lease_until = now() + make_interval(secs => $2)
+            WHERE owner_node = $1 AND id IN (\(list)) RETURNING id, owner_epoch
+            """, [.text(node), .int(Int64(leaseSeconds))] + ids.map { .text($0) })
+        var epochs: [WorkshopID: Int64] = [:]
+        for i in 0..<kept.rowCount { if let id = kept.string(i, 0) { epochs[id] = kept.int(i, 1) } }
+        let lost = ids.filter { epochs[$0] != owned[$0] }
+        for id in lost { owned[id] = nil }
+        return lost
+    }
+
+    public func releaseLeases() throws {
+        guard let node else { return }
+        writerLock.lock(); defer { writerLock.unlock() }
+        if owned.isEmpty { return }
+        let db = try writer()
+        let ids = owned.keys.sorted()
+        let list = ids.indices.map { "$\($0 + 2)" }.joined(separator: ", ")
+        try db.query("UPDATE workshop SET owner_node = NULL, lease_until = NULL WHERE owner_node = $1 AND id IN (\(list))",
+                     [.text(node)] + ids.map { .text($0) })
+        owned = [:]
+    }
+
+    /// Fencing: every workshop the batch touches (but those it creates) is this node's, at the
+    /// epoch it took it at. Read under row locks, in the commit's transaction, so a takeover can
+    /// not slip in between this check and the commit.
+    private func checkOwnership(_ batch: CommitBatch, _ db: PGConnection) throws {
+        guard let node else { return }
+        let created = Set(batch.workshops.map(\.id))
+        let touched = Set(batch.entries.map(\.workshop)).union(batch.credentials.map(\.workshop))
+            .union(batch.facilitatorKeys.keys).subtracting(created)
+        var refused: [WorkshopID] = []
+        for workshop in touched.sorted() {  // one order for every node: no deadlock between them
+            let r = try db.query("SELECT owner_node, owner_epoch FROM workshop WHERE id = $1 FOR UPDATE", [.text(workshop)])
+            guard r.rowCount == 1 else { continue }  // an unknown workshop: the foreign keys refuse it
+            if r.string(0, 0) != node || r.int(0, 1) != owned[workshop] { refused.append(workshop) }
+        }
+        if !refused.isEmpty {
+            for w in refused { owned[w] = nil }
+            throw StoreError.notServedHere(workshops: refused)
         }
     }
 
@@ -109,19 +196,24 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
 
     /// Takes the schema's writer lock on `connection`'s session: only if it is free, or waiting a few
     /// seconds (after a reconnection, for the server to end the lost session, which held it).
+    ///
+    /// The single writer takes it exclusive; nodes (`--node`) take it shared: nodes run together,
+    /// and never beside a single writer (which would write without leases).
     private func takeWriterLock(_ connection: PGConnection, wait: Bool, lost: Bool) throws {
         let key: [PGValue] = [.int(Int64(PostgresSchema.writerLock))]
+        let shared = node == nil ? "" : "_shared"
+        let refused = node == nil ? PostgresStoreError.anotherWriter(location) : PostgresStoreError.singleWriterRunning(location)
         guard wait else {
-            let got = try connection.query("SELECT pg_try_advisory_lock($1, hashtext(current_schema()))", key).bool(0, 0) ?? false
-            guard got else { throw PostgresStoreError.anotherWriter(location) }
+            let got = try connection.query("SELECT pg_try_advisory_lock\(shared)($1, hashtext(current_schema()))", key).bool(0, 0) ?? false
+            guard got else { throw refused }
             return
         }
         try connection.execute("SET lock_timeout = '5s'")
         defer { try? connection.execute("RESET lock_timeout") }
         do {
-            try connection.query("SELECT pg_advisory_lock($1, hashtext(current_schema()))", key)
+            try connection.query("SELECT pg_advisory_lock\(shared)($1, hashtext(current_schema()))", key)
         } catch let error as PostgresError where error.sqlState == "55P03" {
-            throw lost ? PostgresStoreError.writerLost(location) : PostgresStoreError.anotherWriter(location)
+            throw lost ? PostgresStoreError.writerLost(location) : refused
         }
     }
 
@@ -131,9 +223,14 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         writerLock.lock(); defer { writerLock.unlock() }
         let db = try writer()
         try db.transaction {
+            try checkOwnership(batch, db)
             for w in batch.workshops {
-                try db.query("INSERT INTO workshop (id, title, plan, join_code, facilitator_key, created_at, closed) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                             [.text(w.id), .text(w.title), .text(w.plan), .text(w.joinCode), .text(w.facilitatorKeyDigest), .int(w.createdAt), .bool(w.closed)])
+                // A workshop is served by the node that creates it (epoch 1).
+                try db.query("""
+                    INSERT INTO workshop (id, title, plan, join_code, facilitator_key, created_at, closed, owner_node, owner_epoch, lease_until)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $8::text IS NULL THEN NULL ELSE now() + make_interval(secs => $10) END)
+                    """, [.text(w.id), .text(w.title), .text(w.plan), .text(w.joinCode), .text(w.facilitatorKeyDigest), .int(w.createdAt),
+                          .bool(w.closed), .optional(node), .int(node == nil ? 0 : 1), .int(Int64(leaseSeconds))])
             }
             // Seqs continue each journal: checked against `last_seq`, read under a row lock, and
             // moved in this transaction; the primary key (workshop_id, seq) refuses a seq taken twice.
@@ -177,6 +274,7 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
                 try db.query("UPDATE workshop SET facilitator_key = $1 WHERE id = $2", [.text(digest), .text(workshop)])
             }
         }
+        if node != nil { for w in batch.workshops { owned[w.id] = 1 } }
     }
 
     /// The events, a few hundred rows per statement (one round trip each, not one per event).
@@ -215,6 +313,11 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
     /// restart). Used again, the store opens new ones.
     public func close() {
         writerLock.lock()
+        // Let go of the writer lock now: a session's locks otherwise go only once the server has
+        // ended the session, a moment after the connection closes.
+        if writerClaimed, let connection = writerConnection, connection.isOpen {
+            try? connection.query("SELECT pg_advisory_unlock_all()")
+        }
         writerConnection = nil
         writerClaimed = false
         writerLock.unlock()

@@ -1,0 +1,141 @@
+"""Several nodes on one PostgreSQL database (issue 15, part 2; docs/architecture.md "Several
+nodes"): two real `atelier serve --node` processes on one schema. A workshop is served by the node
+holding its lease; the other closes its connections with 4004; a node that stops hands its
+workshops over at once, and one killed with -9 hands them over when its lease runs out, with
+everything it acknowledged."""
+import asyncio
+import subprocess
+import tempfile
+import time
+
+import websockets
+import websockets.exceptions  # websockets loads it lazily: a test run alone needs it imported
+
+from conftest import BINARY, ROOT, Client, Server, board_of, free_port, join_facilitator, postgres_database
+
+SERVED_ELSEWHERE = 4004
+
+
+async def closed_with(server, join):
+    """Sends a join to `server` and returns the close code it answers with (None if welcomed)."""
+    c = await Client.connect(server.ws_url)
+    await c.send(join)
+    try:
+        while True:
+            await c._pull(10)
+            if any(m.get("type") == "welcome" for m in c.inbox):
+                await c.close()
+                return None
+    except websockets.exceptions.ConnectionClosed as e:
+        return e.rcvd.code if e.rcvd else None
+
+
+def nodes(database, a_dir, b_dir, lease="30"):
+    a = Server(a_dir, free_port(), database=database, extra_args=["--node", "a", "--lease-seconds", lease]).start()
+    b = Server(b_dir, free_port(), database=database, extra_args=["--node", "b", "--lease-seconds", lease]).start()
+    return a, b
+
+
+def test_a_workshop_is_served_by_one_node_and_handed_over_when_it_stops():
+    database = postgres_database()
+    with tempfile.TemporaryDirectory(prefix="atelier-node-a-") as a_dir, tempfile.TemporaryDirectory(prefix="atelier-node-b-") as b_dir:
+        a, b = nodes(database, a_dir, b_dir)  # a started on the empty database: it created the workshop
+        try:
+            workshop, key, code = a.info["workshop"], a.info["key"], a.info["code"]
+
+            async def before():
+                c = await Client.connect(a.ws_url)
+                w = await c.request({"type": "join", "code": code, "name": "Marie", "organisation": "ACI", "actor": "aci"})
+                assert w["type"] == "welcome", w
+                ack = await c.request({"type": "card.add", "board": board_of(w)["id"], "column": "problems", "text": "Chez le nœud a"})
+                assert ack["type"] == "ack"
+                # On b, every way in is closed with 4004, with no welcome.
+                assert await closed_with(b, {"type": "join", "code": code, "name": "Paul", "actor": "aci"}) == SERVED_ELSEWHERE
+                assert await closed_with(b, {"type": "join", "workshop": workshop, "facilitatorKey": key}) == SERVED_ELSEWHERE
+                assert await closed_with(b, {"type": "join", "token": w["you"]["token"]}) == SERVED_ELSEWHERE
+                await c.close()
+                return w
+            w = asyncio.run(before())
+
+            a.stop()  # a graceful stop gives the lease back
+
+            async def after():
+                c = await Client.connect(b.ws_url)
+                again = await c.request({"type": "join", "token": w["you"]["token"], "since": 0})
+                assert again["type"] == "welcome", again
+                # A new id: the same one would be a retry, answered from the journal (what a said).
+                ack = await c.request({"id": "on-b", "type": "card.add", "board": board_of(w)["id"], "column": "problems",
+                                       "text": "Chez le nœud b"})
+                assert ack["type"] == "ack"
+                f, wf = await join_facilitator(a_info_on(b, workshop, key))
+                texts = {card["text"] for card in wf["workshop"]["cards"]}
+                assert {"Chez le nœud a", "Chez le nœud b"} <= texts
+                await c.close(); await f.close()
+            asyncio.run(after())
+            rows = b.journal(workshop)
+            assert [seq for seq, _ in rows] == list(range(1, len(rows) + 1))
+        finally:
+            a.stop(); b.stop()
+
+
+def a_info_on(server, workshop, key):
+    """`server` with the workshop and facilitator key another node printed (for join_facilitator)."""
+    server.info["workshop"], server.info["key"] = workshop, key
+    return server
+
+
+def test_a_node_killed_hands_its_workshops_over_when_its_lease_runs_out_with_everything_acknowledged():
+    database = postgres_database()
+    with tempfile.TemporaryDirectory(prefix="atelier-node-a-") as a_dir, tempfile.TemporaryDirectory(prefix="atelier-node-b-") as b_dir:
+        a, b = nodes(database, a_dir, b_dir, lease="6")
+        try:
+            workshop, key, code = a.info["workshop"], a.info["key"], a.info["code"]
+
+            async def write():
+                c = await Client.connect(a.ws_url)
+                w = await c.request({"type": "join", "code": code, "name": "Marie", "actor": "aci"})
+                acked = []
+                for n in range(20):
+                    ack = await c.request({"type": "card.add", "board": board_of(w)["id"], "column": "problems", "text": f"carte {n}"})
+                    assert ack["type"] == "ack"
+                    acked.append(f"carte {n}")
+                return w, acked
+            w, acked = asyncio.run(write())
+            a.kill9()
+
+            async def take_over():
+                # b refuses (4004) while a's lease runs, then serves the workshop: bounded retries.
+                deadline = time.monotonic() + 60
+                codes = []
+                while time.monotonic() < deadline:
+                    code_ = await closed_with(b, {"type": "join", "workshop": workshop, "facilitatorKey": key})
+                    codes.append(code_)
+                    if code_ is None:
+                        break
+                    await asyncio.sleep(0.5)
+                assert codes[-1] is None, codes
+                assert set(codes[:-1]) <= {SERVED_ELSEWHERE}, codes
+                f, wf = await join_facilitator(a_info_on(b, workshop, key))
+                texts = {card["text"] for card in wf["workshop"]["cards"]}
+                assert set(acked) <= texts, sorted(set(acked) - texts)
+                await f.close()
+            asyncio.run(take_over())
+        finally:
+            a.stop(); b.stop()
+
+
+def test_node_options_are_checked_in_french():
+    out = subprocess.run([BINARY, "serve", "--node", "a", "--plans", ROOT + "/sessions"], capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0 and "--node : plusieurs nœuds partagent une base PostgreSQL" in out.stderr, out.stderr
+    out = subprocess.run([BINARY, "serve", "--node", "a b", "--database", "postgres://x@127.0.0.1/y"], capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0 and "--node : un nom" in out.stderr, out.stderr
+    # A server without --node on a database nodes are using is refused, and the other way round.
+    database = postgres_database()
+    with tempfile.TemporaryDirectory() as a_dir, tempfile.TemporaryDirectory() as single_dir:
+        a = Server(a_dir, free_port(), database=database, extra_args=["--node", "a"]).start()
+        try:
+            out = subprocess.run([BINARY, "serve", "--port", str(free_port()), "--data", single_dir, "--database", database,
+                                  "--plans", ROOT + "/sessions", "--web", ROOT + "/web"], capture_output=True, text=True, timeout=60)
+            assert out.returncode != 0 and "écrit déjà dans la base PostgreSQL" in out.stderr, out.stderr
+        finally:
+            a.stop()
