@@ -117,6 +117,9 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     func adopt(_ stored: StoredWorkshop) -> Room? {
         guard let room = Room(stored: stored) else { return nil }
         adopt(room, credentials: stored.credentials)
+        // A room loaded after start (created by the command line, reloaded after a failed commit,
+        // taken over from another node): its running timer goes on here, as `resumeTimers` does at start.
+        if let endsAt = room.state.timer?.endsAt { schedule(timerEnd: endsAt, in: room) }
         return room
     }
 

@@ -49,6 +49,11 @@ def test_a_workshop_is_served_by_one_node_and_handed_over_when_it_stops():
                 assert w["type"] == "welcome", w
                 ack = await c.request({"type": "card.add", "board": board_of(w)["id"], "column": "problems", "text": "Chez le nœud a"})
                 assert ack["type"] == "ack"
+                # A countdown runs when a stops: b, taking the workshop over, ends it.
+                f, _ = await join_facilitator(a)
+                started = await f.request({"type": "timer.start", "seconds": 3, "label": "Relais"})
+                assert started["type"] == "ack", started
+                await f.close()
                 # On b, every way in is closed with 4004, with no welcome.
                 assert await closed_with(b, {"type": "join", "code": code, "name": "Paul", "actor": "aci"}) == SERVED_ELSEWHERE
                 assert await closed_with(b, {"type": "join", "workshop": workshop, "facilitatorKey": key}) == SERVED_ELSEWHERE
@@ -70,6 +75,8 @@ def test_a_workshop_is_served_by_one_node_and_handed_over_when_it_stops():
                 f, wf = await join_facilitator(a_info_on(b, workshop, key))
                 texts = {card["text"] for card in wf["workshop"]["cards"]}
                 assert {"Chez le nœud a", "Chez le nœud b"} <= texts
+                ended = await c.event("timer.ended", timeout=15)
+                assert ended["by"] is None
                 await c.close(); await f.close()
             asyncio.run(after())
             rows = b.journal(workshop)
