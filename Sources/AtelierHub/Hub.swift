@@ -64,6 +64,8 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     var roomsByCode: [String: WorkshopID] = [:]
     var tokens: [String: (workshop: WorkshopID, participant: ActorID)] = [:]
     var sessions: [ConnectionID: Session] = [:]
+    /// Several nodes: lease ticks each room has spent with nobody connected to it here.
+    var idleTicks: [WorkshopID: Int] = [:]
     /// Failed join-code attempts per address, against guessing.
     var codeFailures: [String: (count: Int, since: Int64)] = [:]
     /// Joins by code waiting out the delay, per address (a few at a time; more are refused).
@@ -422,14 +424,50 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         }
     }
 
-    /// Several nodes: renews the leases every `seconds`, off the loop (a write to the database),
-    /// handing the workshops lost to the loop.
+    /// Several nodes, on the loop, at each lease tick: a workshop nobody has been connected to on
+    /// this node for two ticks in a row is let go (its room leaves memory, its lease is given
+    /// back), so that the node the load balancer sends its people to can take it. Not while a
+    /// commit is pending. A lease held for a workshop not in memory (the first workshop, created
+    /// at start) is given back at once.
+    public func releaseIdleRooms() {
+        guard store.isShared else { return }
+        let stray = store.leasedWorkshops().filter { rooms[$0] == nil }
+        if !stray.isEmpty, pipeline.isIdle {
+            do {
+                try store.release(stray)
+            } catch {
+                logger.warning("lease release failed", metadata: ["error": "\(error)"])
+            }
+        }
+        let busy = Set(sessions.values.compactMap(\.workshop))
+        var idle: [WorkshopID] = []
+        for id in rooms.keys.sorted() {
+            if busy.contains(id) { idleTicks[id] = nil; continue }
+            idleTicks[id, default: 0] += 1
+            if idleTicks[id]! >= 2 { idle.append(id) }
+        }
+        idleTicks = idleTicks.filter { rooms[$0.key] != nil }
+        guard !idle.isEmpty, pipeline.isIdle else { return }
+        for id in idle {
+            evict(id, code: CloseCode.servedElsewhere, reason: "")
+            idleTicks[id] = nil
+        }
+        do {
+            try store.release(idle)
+        } catch {
+            logger.warning("lease release failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Several nodes: every `seconds`, lets go of the idle workshops (on the loop) and renews the
+    /// other leases (off the loop: a write to the database), handing the workshops lost to the loop.
     public func startLeaseRenewal(every seconds: Double) -> DispatchSourceTimer {
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "atelier.leases"))
         let store = self.store, transport = self.transport, logger = self.logger
         let hub = Unchecked(self)
         timer.schedule(deadline: .now() + seconds, repeating: seconds)
         timer.setEventHandler {
+            transport.post { hub.value.releaseIdleRooms() }
             do {
                 let lost = try store.renewLeases()
                 if !lost.isEmpty { transport.post { hub.value.leasesLost(lost) } }

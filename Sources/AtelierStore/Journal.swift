@@ -111,6 +111,10 @@ public protocol EventStore: Sendable {
     func renewLeases() throws -> [WorkshopID]
     /// Gives back every lease this process holds (a graceful stop), so another node can take over at once.
     func releaseLeases() throws
+    /// Gives back the leases of these workshops (nobody is connected to them on this node).
+    func release(_ workshops: [WorkshopID]) throws
+    /// The workshops whose lease this process holds.
+    func leasedWorkshops() -> [WorkshopID]
 }
 
 /// What `EventStore.claim` says of a workshop.
@@ -128,6 +132,8 @@ extension EventStore {
     public func claim(_ workshop: WorkshopID) throws -> Claim { .here }
     public func renewLeases() throws -> [WorkshopID] { [] }
     public func releaseLeases() throws {}
+    public func release(_ workshops: [WorkshopID]) throws {}
+    public func leasedWorkshops() -> [WorkshopID] { [] }
 }
 
 public enum StoreError: Error, CustomStringConvertible {

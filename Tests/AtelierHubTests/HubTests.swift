@@ -690,6 +690,42 @@ struct SeveralNodesHubTests {
         #expect(texts.contains("Avant la reprise") && texts.contains("Après la reprise") && !texts.contains("Pendant la reprise"))
     }
 
+    /// Convergence behind a load balancer: the node that created a workshop (or served it before)
+    /// lets it go once nobody is connected to it there, so the node the balancer picks takes it.
+    @Test func aWorkshopNobodyIsConnectedToIsLetGoForTheNodeTheBalancerPicks() throws {
+        let database = try TestDatabase.make(.postgres)
+        let a = try Harness(database: database, node: "a")
+        a.join(1)
+        let b = try Harness(database: database, node: "b")
+        a.hub.releaseIdleRooms(); a.hub.releaseIdleRooms()
+        #expect(a.hub.rooms.count == 1, "someone is connected to it on a")
+        #expect(try b.store.claim(a.record.id) == .elsewhere(node: "a"))
+        a.hub.transportClosed(1); a.settle()
+        a.hub.releaseIdleRooms()
+        #expect(a.hub.rooms.count == 1, "one tick without anyone is not enough")
+        a.hub.releaseIdleRooms()
+        #expect(a.hub.rooms.isEmpty)
+        #expect(a.transport.closed.isEmpty, "nobody was there to close")
+        #expect(a.store.leasedWorkshops().isEmpty)
+        let code = #"{"id":"j","type":"join","code":"\#(a.record.joinCode)","name":"Paul","organisation":"ACI","actor":"aci"}"#
+        b.open(5); b.send(5, code); b.settle()
+        #expect(b.transport.messages(to: 5).last?["type"] == .string("welcome"))
+        #expect(try a.store.claim(a.record.id) == .elsewhere(node: "b"))
+    }
+
+    /// The first workshop, created at start by the store itself (not through the hub), is not
+    /// held on to either.
+    @Test func aLeaseForAWorkshopNotInMemoryIsGivenBack() throws {
+        let database = try TestDatabase.make(.postgres)
+        let a = try Harness(database: database, node: "a")
+        let b = try Harness(database: database, node: "b")
+        #expect(a.hub.rooms.isEmpty && a.store.leasedWorkshops() == [a.record.id])
+        #expect(try b.store.claim(a.record.id) == .elsewhere(node: "a"))
+        a.hub.releaseIdleRooms()
+        #expect(a.store.leasedWorkshops().isEmpty)
+        #expect(try b.store.claim(a.record.id) == .here)
+    }
+
     @Test func aRenewalThatFindsTheLeaseTakenClosesTheClients() throws {
         let database = try TestDatabase.make(.postgres)
         let a = try Harness(database: database, node: "a")

@@ -4,14 +4,19 @@ holding its lease; the other closes its connections with 4004; a node that stops
 workshops over at once, and one killed with -9 hands them over when its lease runs out, with
 everything it acknowledged."""
 import asyncio
+import json
+import os
+import shutil
 import subprocess
 import tempfile
 import time
+import urllib.request
 
+import pytest
 import websockets
 import websockets.exceptions  # websockets loads it lazily: a test run alone needs it imported
 
-from conftest import BINARY, ROOT, Client, Server, board_of, free_port, join_facilitator, postgres_database
+from conftest import BINARY, ROOT, Client, Server, board_of, free_port, join_facilitator, postgres_database, psql
 
 SERVED_ELSEWHERE = 4004
 
@@ -146,3 +151,141 @@ def test_node_options_are_checked_in_french():
             assert out.returncode != 0 and "écrit déjà dans la base PostgreSQL" in out.stderr, out.stderr
         finally:
             a.stop()
+
+
+# --- Behind HAProxy (deploy/haproxy.cfg) ------------------------------------------------------
+
+HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
+
+
+class HAProxy:
+    """The shipped deploy/haproxy.cfg, its ports replaced, in front of two nodes."""
+
+    def __init__(self, tmp, a_port, b_port):
+        self.port = free_port()
+        cfg = open(os.path.join(ROOT, "deploy", "haproxy.cfg"), encoding="utf-8").read()
+        cfg = cfg.replace("127.0.0.1:8080", f"127.0.0.1:{self.port}")
+        cfg = cfg.replace("127.0.0.1:8081", f"127.0.0.1:{a_port}").replace("127.0.0.1:8082", f"127.0.0.1:{b_port}")
+        self.path = os.path.join(tmp, "haproxy.cfg")
+        with open(self.path, "w", encoding="utf-8") as f:
+            f.write(cfg)
+        self.log = open(os.path.join(tmp, "haproxy.log"), "w")
+        self.proc = subprocess.Popen([HAPROXY, "-f", self.path, "-db"], stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while True:  # listening, and passing requests to a node
+            assert self.proc.poll() is None, open(os.path.join(tmp, "haproxy.log")).read()
+            try:
+                with urllib.request.urlopen(self.url("/healthz"), timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                assert time.monotonic() < deadline, open(os.path.join(tmp, "haproxy.log")).read()
+                time.sleep(0.1)
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.log.close()
+
+
+def post_workshop(proxy, title, admin_token):
+    req = urllib.request.Request(proxy.url("/api/workshops"), method="POST",
+                                 data=json.dumps({"plan": "iae-saone-et-loire", "title": title}).encode(),
+                                 headers={"Authorization": f"Bearer {admin_token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.status == 201
+        return json.loads(r.read())
+
+
+async def join_through(proxy, workshop, message, deadline):
+    """Joins through the proxy with `/ws?workshop=`, again after each 4004 or refused connection
+    (a node not yet taking over, a node down), until `deadline`. Returns (client, welcome, codes)."""
+    codes = []
+    while time.monotonic() < deadline:
+        try:
+            c = await Client.connect(f"ws://127.0.0.1:{proxy.port}/ws?workshop={workshop}")
+            welcome = await c.request(dict(message))
+            if welcome.get("type") == "welcome":
+                return c, welcome, codes
+            codes.append(welcome.get("code"))
+            await c.close()
+        except websockets.exceptions.ConnectionClosed as e:
+            codes.append(e.rcvd.code if e.rcvd else None)
+        except (OSError, websockets.exceptions.InvalidStatus, asyncio.TimeoutError) as e:
+            codes.append(type(e).__name__)
+        await asyncio.sleep(0.3)
+    raise AssertionError(f"never welcomed through the proxy: {codes}")
+
+
+def test_behind_haproxy_every_client_of_a_workshop_reaches_the_node_that_serves_it():
+    if not os.path.exists(HAPROXY):
+        if os.environ.get("CI") == "true":
+            pytest.fail("haproxy is missing: scripts/setup --test installs it")
+        pytest.skip("haproxy is missing: scripts/setup --test installs it")
+    database = postgres_database()
+    with tempfile.TemporaryDirectory(prefix="atelier-haproxy-") as tmp:
+        a_dir, b_dir = os.path.join(tmp, "a"), os.path.join(tmp, "b")
+        os.makedirs(a_dir); os.makedirs(b_dir)
+        args = ["--lease-seconds", "6", "--trusted-proxy", "127.0.0.1"]
+        a = Server(a_dir, free_port(), database=database, extra_args=["--node", "a", *args]).start()
+        b = Server(b_dir, free_port(), database=database, extra_args=["--node", "b", *args]).start()
+        proxy = HAProxy(tmp, a.port, b.port)
+        try:
+            # Workshops created through the proxy land on either node (no workshop in the request).
+            shops = [{"id": a.info["workshop"], "joinCode": a.info["code"]}]
+            shops += [post_workshop(proxy, f"Atelier {n}", a.admin_token) for n in range(3)]
+
+            async def scenario():
+                deadline = time.monotonic() + 90
+                people = {}
+                for shop in shops:
+                    # The first one in may meet the node that created it, still holding it: 4004,
+                    # until that node lets go of a workshop nobody is connected to there.
+                    first, w1, _ = await join_through(proxy, shop["id"], {"type": "join", "code": shop["joinCode"], "name": "Un",
+                                                                          "actor": "aci"}, deadline)
+                    # Once served, everyone else of the workshop goes to the same node at once.
+                    others = []
+                    for name in ("Deux", "Trois"):
+                        c, w, codes = await join_through(proxy, shop["id"], {"type": "join", "code": shop["joinCode"], "name": name,
+                                                                            "actor": "aci", "group": w1["you"]["group"]}, deadline)
+                        assert codes == [], f"{shop['id']}: {name} was sent elsewhere first: {codes}"
+                        others.append((c, w))
+                    ack = await first.request({"id": "card-1", "type": "card.add", "board": board_of(w1)["id"], "column": "problems",
+                                               "text": f"Carte de {shop['id']}"})
+                    assert ack["type"] == "ack", ack
+                    for c, _ in others:
+                        assert (await c.event("card.added"))["card"]["text"] == f"Carte de {shop['id']}"
+                    people[shop["id"]] = (first, w1, others)
+                owners = dict(psql(database, "SELECT id, owner_node FROM workshop"))
+                assert all(owners[s["id"]] in ("a", "b") for s in shops), owners
+                # The node serving the first workshop stops: its clients come back through the
+                # proxy (token and since) to the other node, with everything acknowledged.
+                gone = owners[shops[0]["id"]]
+                (a if gone == "a" else b).stop()
+                for shop in shops:
+                    first, w1, others = people[shop["id"]]
+                    if owners[shop["id"]] != gone:
+                        continue
+                    await first.close()
+                    for c, _ in others:
+                        await c.close()
+                    c, w, _ = await join_through(proxy, shop["id"], {"type": "join", "token": w1["you"]["token"]}, deadline)
+                    texts = {card["text"] for card in w["workshop"]["cards"]}
+                    assert f"Carte de {shop['id']}" in texts
+                    await c.close()
+                after = dict(psql(database, "SELECT id, owner_node FROM workshop"))
+                assert after[shops[0]["id"]] == ("b" if gone == "a" else "a"), after
+                for shop in shops:
+                    if owners[shop["id"]] != gone:
+                        first, _, others = people[shop["id"]]
+                        await first.close()
+                        for c, _ in others:
+                            await c.close()
+            asyncio.run(scenario())
+        finally:
+            proxy.stop()
+            a.stop(); b.stop()

@@ -128,6 +128,7 @@ extension HTTPAPI {
             return respond(Self.json(200) { w in
                 w.key("code"); w.string(record.joinCode)
                 w.key("title"); w.string(record.title)
+                w.key("workshop"); w.string(record.id)
             })
         }
         guard let workshop, let room = hub.room(workshop), !room.state.closed else {
@@ -137,6 +138,9 @@ extension HTTPAPI {
         respond(Self.json(200) { w in
             w.key("code"); w.string(room.record.joinCode)
             w.key("title"); w.string(room.state.title)
+            // Several nodes: the client names its workshop in the WebSocket URL (/ws?workshop=),
+            // which the load balancer hashes on.
+            w.key("workshop"); w.string(room.record.id)
         })
     }
 }

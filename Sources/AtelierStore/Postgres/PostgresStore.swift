@@ -136,16 +136,28 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         return lost
     }
 
+    public func leasedWorkshops() -> [WorkshopID] {
+        writerLock.lock(); defer { writerLock.unlock() }
+        return owned.keys.sorted()
+    }
+
     public func releaseLeases() throws {
+        writerLock.lock()
+        let ids = Array(owned.keys)
+        writerLock.unlock()
+        try release(ids)
+    }
+
+    public func release(_ workshops: [WorkshopID]) throws {
         guard let node else { return }
         writerLock.lock(); defer { writerLock.unlock() }
-        if owned.isEmpty { return }
+        let ids = workshops.filter { owned[$0] != nil }.sorted()
+        if ids.isEmpty { return }
         let db = try writer()
-        let ids = owned.keys.sorted()
         let list = ids.indices.map { "$\($0 + 2)" }.joined(separator: ", ")
         try db.query("UPDATE workshop SET owner_node = NULL, lease_until = NULL WHERE owner_node = $1 AND id IN (\(list))",
                      [.text(node)] + ids.map { .text($0) })
-        owned = [:]
+        for id in ids { owned[id] = nil }
     }
 
     /// Fencing: every workshop the batch touches (but those it creates) is this node's, at the
