@@ -30,6 +30,12 @@ let package = Package(
             pkgConfig: "libqrencode",
             providers: [.apt(["libqrencode-dev"])]
         ),
+        // PostgreSQL's client library, for the PostgreSQL event store (apt: libpq-dev).
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         // The workshop model and its rules: pure, no I/O.
         .target(name: "AtelierDomain"),
         // JSON bytes: the one scanner (lexer), the tree parser and writer of the wire, used by the
@@ -37,9 +43,9 @@ let package = Package(
         .target(name: "AtelierJSON"),
         // The wire format of docs/protocol.md (the catalogue: Catalogue.swift).
         .target(name: "AtelierProtocol", dependencies: ["AtelierDomain", "AtelierJSON"]),
-        // SQLite journal (GRDB) and session plans (YAML).
+        // The journal, on SQLite (GRDB) or PostgreSQL (libpq), and session plans (YAML).
         .target(name: "AtelierStore", dependencies: [
-            "AtelierDomain", "AtelierProtocol", "AtelierJSON",
+            "AtelierDomain", "AtelierProtocol", "AtelierJSON", "CLibPQ",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -68,7 +74,8 @@ let package = Package(
         .testTarget(name: "AtelierDomainTests", dependencies: ["AtelierDomain"]),
         .testTarget(name: "AtelierProtocolTests", dependencies: ["AtelierProtocol", "AtelierDomain", "AtelierTestSupport"]),
         // What the test targets share (one sample of every event).
-        .target(name: "AtelierTestSupport", dependencies: ["AtelierDomain"], path: "Tests/AtelierTestSupport"),
+        .target(name: "AtelierTestSupport", dependencies: ["AtelierDomain", "AtelierStore", .product(name: "GRDB", package: "GRDB.swift")],
+                path: "Tests/AtelierTestSupport"),
         .testTarget(name: "AtelierStoreTests", dependencies: ["AtelierStore", "AtelierDomain", "AtelierProtocol", "AtelierTestSupport"]),
         .testTarget(name: "AtelierExportTests", dependencies: ["AtelierExport", "AtelierDomain"]),
         .testTarget(name: "AtelierTransportTests", dependencies: ["AtelierTransport"]),
@@ -76,7 +83,7 @@ let package = Package(
             "atelier-bench", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "AtelierHubTests", dependencies: [
-            "AtelierHub", "AtelierStore", "AtelierDomain", "AtelierProtocol", "AtelierTransport",
+            "AtelierHub", "AtelierStore", "AtelierDomain", "AtelierProtocol", "AtelierTransport", "AtelierTestSupport",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
     ]

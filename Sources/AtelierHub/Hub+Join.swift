@@ -27,6 +27,9 @@ extension Hub {
                            clientKey: clientKey)
             }
         case let .token(token, since):
+            if let (workshop, _) = lookUp(token: token), case .elsewhere = lookUpRoom(workshop) {
+                return closeServedElsewhere(connection)
+            }
             guard let (workshop, participant) = lookUp(token: token), let room = room(workshop),
                   let p = room.state.participants[participant], !p.removed else {
                 reply(connection, Outbound.error(re: id, DomainError(.unauthenticated, "Jeton inconnu ou expiré : rejoignez l'atelier avec son code.")))
@@ -35,6 +38,7 @@ extension Hub {
             welcome(connection, id: id, room: room, actor: Actor(id: p.id, role: p.role),
                     you: You(participant: p.id, token: token, role: p.role, group: p.group), since: since)
         case let .facilitator(workshop, key, since):
+            if case .elsewhere = lookUpRoom(workshop) { return closeServedElsewhere(connection) }
             guard let room = room(workshop), Secrets.matches(key, digest: room.record.facilitatorKeyDigest) else {
                 reply(connection, Outbound.error(re: id, DomainError(.unauthenticated, "Atelier inconnu ou clé d'animation invalide.")))
                 return
@@ -96,6 +100,7 @@ extension Hub {
         let now = clock()
         let normalized = Secrets.normalizeJoinCode(code)
         let workshop = roomsByCode[normalized] ?? (try? store.workshopID(joinCode: normalized)) ?? nil
+        if let workshop, case .elsewhere = lookUpRoom(workshop) { return closeServedElsewhere(connection) }
         guard let workshop, let room = room(workshop) else {
             recordCodeFailure(peer)
             reply(connection, Outbound.error(re: id, DomainError(.notFound, "Aucun atelier ouvert avec ce code. Vérifiez-le auprès de l'animateur.")))

@@ -64,6 +64,8 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     var roomsByCode: [String: WorkshopID] = [:]
     var tokens: [String: (workshop: WorkshopID, participant: ActorID)] = [:]
     var sessions: [ConnectionID: Session] = [:]
+    /// Several nodes: lease ticks each room has spent with nobody connected to it here.
+    var idleTicks: [WorkshopID: Int] = [:]
     /// Failed join-code attempts per address, against guessing.
     var codeFailures: [String: (count: Int, since: Int64)] = [:]
     /// Joins by code waiting out the delay, per address (a few at a time; more are refused).
@@ -86,7 +88,10 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         pipeline = Pipeline(store: store, toLoop: { [unowned transport] job in transport.post(job) }, metrics: metrics)
         pipeline.onFailure = { [unowned self] rooms, error in self.commitFailed(rooms, error) }
         http = HTTPAPI(hub: self)
-        for (room, credentials) in try Self.loadOpenRooms(store) { adopt(room, credentials: credentials) }
+        // With several nodes, a room is loaded when this node claims its workshop (`lookUpRoom`).
+        if !store.isShared {
+            for (room, credentials) in try Self.loadOpenRooms(store) { adopt(room, credentials: credentials) }
+        }
         resumeTimers()
     }
 
@@ -114,6 +119,9 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     func adopt(_ stored: StoredWorkshop) -> Room? {
         guard let room = Room(stored: stored) else { return nil }
         adopt(room, credentials: stored.credentials)
+        // A room loaded after start (created by the command line, reloaded after a failed commit,
+        // taken over from another node): its running timer goes on here, as `resumeTimers` does at start.
+        if let endsAt = room.state.timer?.endsAt { schedule(timerEnd: endsAt, in: room) }
         return room
     }
 
@@ -125,10 +133,37 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
 
     /// A room in memory, or loaded from the store (a workshop created by the CLI while running).
     func room(_ id: WorkshopID) -> Room? {
-        if let r = rooms[id] { return r }
+        if case .here(let room) = lookUpRoom(id) { return room }
+        return nil
+    }
+
+    enum RoomLookup {
+        case here(Room)
+        /// Several nodes: another node serves this workshop.
+        case elsewhere(node: String)
+        case none
+    }
+
+    /// A room in memory, or loaded from the store; with several nodes, only once this node holds
+    /// the workshop's lease (`EventStore.claim`: a write to the database, on the loop, once per
+    /// workshop and node).
+    func lookUpRoom(_ id: WorkshopID) -> RoomLookup {
+        if let r = rooms[id] { return .here(r) }
+        switch try? store.claim(id) {
+        case .elsewhere(let node)?: return .elsewhere(node: node)
+        case .unknown?, nil: return .none
+        case .here?: break
+        }
         // Closed workshops load too: read-only, and exportable.
-        guard let stored = try? store.loadWorkshop(id: id) else { return nil }
-        return adopt(stored)
+        guard let stored = try? store.loadWorkshop(id: id), let room = adopt(stored) else { return .none }
+        return .here(room)
+    }
+
+    /// Closes a connection whose workshop another node serves: the client reconnects, and the load
+    /// balancer (hashing on the workshop) takes it to that node.
+    func closeServedElsewhere(_ connection: ConnectionID) {
+        transport.close(connection, code: CloseCode.servedElsewhere, reason: "Cet atelier est servi par un autre nœud : reconnectez-vous.")
+        sessions[connection]?.state = .closing
     }
 
     public var openRoomCount: Int { rooms.count }
@@ -282,7 +317,12 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     /// and `done` called on the loop once durable with the seq after it and the number of events.
     func perform(_ command: Command, in workshop: WorkshopID, as actor: Actor,
                  done: @escaping (Result<(seq: Int, events: Int), DomainError>) -> Void = { _ in }) {
-        guard let room = room(workshop) else { return done(.failure(DomainError(.notFound, "Atelier inconnu."))) }
+        let room: Room
+        switch lookUpRoom(workshop) {
+        case .here(let r): room = r
+        case .elsewhere(let node): return done(.failure(DomainError(.notFound, "Cet atelier est servi par un autre nœud (\(node)).")))
+        case .none: return done(.failure(DomainError(.notFound, "Atelier inconnu.")))
+        }
         switch decide(command, in: room, by: actor) {
         case .failure(let error):
             done(.failure(error))
@@ -348,21 +388,109 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
 
     /// Fail stop: rooms whose commit failed reload from the journal, and their clients reconnect.
     func commitFailed(_ failed: Set<WorkshopID>, _ error: Error) {
+        // Several nodes: the workshops another node took over are left to it (fencing refused the
+        // batch); the others reload what is durable.
+        var lost: Set<WorkshopID> = []
+        if case StoreError.notServedHere(let workshops) = error { lost = Set(workshops) }
         logger.error("commit failed; rooms reloaded from the journal",
                      metadata: ["error": "\(error)", "workshops": "\(failed.sorted().joined(separator: ","))"])
-        for id in failed {
-            guard let room = rooms[id] else { continue }
-            for connection in sessions.keys where sessions[connection]?.workshop == id {
-                transport.close(connection, code: CloseCode.internalError, reason: "Erreur d'enregistrement : reconnectez-vous.")
-                sessions[connection]?.state = .closing
+        for id in failed.sorted() {
+            if lost.contains(id) {
+                evict(id, code: CloseCode.servedElsewhere, reason: "Cet atelier est servi par un autre nœud : reconnectez-vous.")
+            } else {
+                evict(id, code: CloseCode.internalError, reason: "Erreur d'enregistrement : reconnectez-vous.")
+                if let stored = try? store.loadWorkshop(id: id) { adopt(stored) }
             }
-            room.members.removeAll()
-            room.online.removeAll()
-            rooms[id] = nil
-            roomsByCode[room.record.joinCode] = nil
-            tokens = tokens.filter { $0.value.workshop != id }
-            if let stored = try? store.loadWorkshop(id: id) { adopt(stored) }
         }
+    }
+
+    /// Several nodes: the workshops whose lease another node took. Their clients are closed with
+    /// 4004 (they reconnect to the node that serves them now) and their rooms leave memory.
+    public func leasesLost(_ workshops: [WorkshopID]) {
+        guard !workshops.isEmpty else { return }
+        logger.warning("leases lost to another node", metadata: ["workshops": "\(workshops.joined(separator: ","))"])
+        for id in workshops {
+            evict(id, code: CloseCode.servedElsewhere, reason: "Cet atelier est servi par un autre nœud : reconnectez-vous.")
+        }
+    }
+
+    /// Extends this node's leases (several nodes), and lets go of the workshops it lost. On the
+    /// loop; `startLeaseRenewal` does it from a timer, off the loop.
+    public func renewLeases() {
+        do {
+            leasesLost(try store.renewLeases())
+        } catch {
+            logger.warning("lease renewal failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Several nodes, on the loop, at each lease tick: a workshop nobody has been connected to on
+    /// this node for two ticks in a row is let go (its room leaves memory, its lease is given
+    /// back), so that the node the load balancer sends its people to can take it. Not while a
+    /// commit is pending. A lease held for a workshop not in memory (the first workshop, created
+    /// at start) is given back at once.
+    public func releaseIdleRooms() {
+        guard store.isShared else { return }
+        let stray = store.leasedWorkshops().filter { rooms[$0] == nil }
+        if !stray.isEmpty, pipeline.isIdle {
+            do {
+                try store.release(stray)
+            } catch {
+                logger.warning("lease release failed", metadata: ["error": "\(error)"])
+            }
+        }
+        let busy = Set(sessions.values.compactMap(\.workshop))
+        var idle: [WorkshopID] = []
+        for id in rooms.keys.sorted() {
+            if busy.contains(id) { idleTicks[id] = nil; continue }
+            idleTicks[id, default: 0] += 1
+            if idleTicks[id]! >= 2 { idle.append(id) }
+        }
+        idleTicks = idleTicks.filter { rooms[$0.key] != nil }
+        guard !idle.isEmpty, pipeline.isIdle else { return }
+        for id in idle {
+            evict(id, code: CloseCode.servedElsewhere, reason: "")
+            idleTicks[id] = nil
+        }
+        do {
+            try store.release(idle)
+        } catch {
+            logger.warning("lease release failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Several nodes: every `seconds`, lets go of the idle workshops (on the loop) and renews the
+    /// other leases (off the loop: a write to the database), handing the workshops lost to the loop.
+    public func startLeaseRenewal(every seconds: Double) -> DispatchSourceTimer {
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "atelier.leases"))
+        let store = self.store, transport = self.transport, logger = self.logger
+        let hub = Unchecked(self)
+        timer.schedule(deadline: .now() + seconds, repeating: seconds)
+        timer.setEventHandler {
+            transport.post { hub.value.releaseIdleRooms() }
+            do {
+                let lost = try store.renewLeases()
+                if !lost.isEmpty { transport.post { hub.value.leasesLost(lost) } }
+            } catch {
+                logger.warning("lease renewal failed", metadata: ["error": "\(error)"])
+            }
+        }
+        timer.resume()
+        return timer
+    }
+
+    /// A room leaves memory: its connections closed with `code`, its tokens forgotten.
+    private func evict(_ id: WorkshopID, code: UInt16, reason: String) {
+        guard let room = rooms[id] else { return }
+        for connection in sessions.keys where sessions[connection]?.workshop == id {
+            transport.close(connection, code: code, reason: reason)
+            sessions[connection]?.state = .closing
+        }
+        room.members.removeAll()
+        room.online.removeAll()
+        rooms[id] = nil
+        roomsByCode[room.record.joinCode] = nil
+        tokens = tokens.filter { $0.value.workshop != id }
     }
 
     // MARK: - Shutdown

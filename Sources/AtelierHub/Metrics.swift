@@ -25,14 +25,14 @@ final class HubMetrics: @unchecked Sendable {
                                                        buckets: [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
                                                                  .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(250),
                                                                  .milliseconds(500), .seconds(1)],
-                                                       help: "Time of one group commit (SQLite, synchronous=FULL).")
+                                                       help: "Time of one group commit (one transaction, durable when it returns).")
         connections = registry.makeGauge(name: "atelier_websocket_connections", help: "Open WebSocket connections.")
         sockets = registry.makeGauge(name: "atelier_tcp_connections", help: "Open TCP connections (HTTP, WebSocket, not yet either).")
         rooms = registry.makeGauge(name: "atelier_rooms", help: "Workshops in memory.")
         queuedBytes = registry.makeGauge(name: "atelier_delivery_queue_bytes", help: "Bytes waiting to be written to clients.")
         slowReadersDropped = registry.makeGauge(name: "atelier_slow_readers_dropped", help: "Connections dropped for reading too slowly (4001), since start.")
         refusedSockets = registry.makeGauge(name: "atelier_refused_connections", help: "TCP connections refused by the per-address cap, since start.")
-        journalBytes = registry.makeGauge(name: "atelier_journal_bytes", help: "Size of the SQLite database and its WAL.")
+        journalBytes = registry.makeGauge(name: "atelier_journal_bytes", help: "Size of the journal: the SQLite database and its WAL, or the PostgreSQL tables.")
         residentBytes = registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory of the server process.")
     }
 
@@ -46,19 +46,14 @@ final class HubMetrics: @unchecked Sendable {
     }
 
     /// The text a scrape gets, with the gauges read now.
-    func scrape(transport: TransportStatistics, rooms roomCount: Int, journalPath: String?) -> [UInt8] {
+    func scrape(transport: TransportStatistics, rooms roomCount: Int, journalBytes journalSize: Int?) -> [UInt8] {
         connections.set(Double(transport.webSockets))
         sockets.set(Double(transport.sockets))
         queuedBytes.set(Double(transport.queuedBytes))
         slowReadersDropped.set(Double(transport.slowReadersDropped))
         refusedSockets.set(Double(transport.refusedSockets))
         rooms.set(Double(roomCount))
-        if let journalPath {
-            let size = ["", "-wal"].reduce(0) { total, suffix in
-                total + ((try? FileManager.default.attributesOfItem(atPath: journalPath + suffix)[.size] as? Int) ?? 0)
-            }
-            journalBytes.set(Double(size))
-        }
+        if let journalSize { journalBytes.set(Double(journalSize)) }
         residentBytes.set(Double(Self.residentBytes()))
         return registry.emitToBuffer()
     }

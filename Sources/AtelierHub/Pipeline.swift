@@ -119,6 +119,9 @@ final class Pipeline {
         flush()
     }
 
+    /// Nothing pending, nothing being written.
+    var isIdle: Bool { !inFlight && open.isEmpty && openActions.isEmpty }
+
     /// Calls `done` on the loop once nothing is pending or being written.
     func whenDrained(_ done: @escaping () -> Void) {
         if !inFlight && open.isEmpty && openActions.isEmpty { done(); return }

@@ -46,8 +46,11 @@ public func decodeTypedClientMessage(_ bytes: [UInt8]) -> Result<(id: String, ty
     guard case .object = root else {
         return .failure(InboundError(re: nil, error: DomainError(.badRequest, "Un message doit être un objet JSON.")))
     }
-    guard case .string(let id)? = root["id"], !id.isEmpty, id.count <= maxMessageIDLength else {
-        return .failure(InboundError(re: nil, error: DomainError(.badRequest, "Le champ « id » est obligatoire : une chaîne de 1 à \(maxMessageIDLength) caractères.")))
+    // No control character: the id is journaled with the events it caused, and a NUL, say, is
+    // not kept the same by every database.
+    guard case .string(let id)? = root["id"], !id.isEmpty, id.count <= maxMessageIDLength,
+          !id.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+        return .failure(InboundError(re: nil, error: DomainError(.badRequest, "Le champ « id » est obligatoire : une chaîne de 1 à \(maxMessageIDLength) caractères, sans caractère de contrôle.")))
     }
     guard case .string(let typeName)? = root["type"] else {
         return .failure(InboundError(re: id, error: DomainError(.badRequest, "Le champ « type » est obligatoire.")))

@@ -68,8 +68,13 @@ public struct StoredWorkshop: Sendable {
     public var state: Workshop? { Workshop.replay(entries.lazy.map(\.event)) }
 }
 
-/// Where workshops are kept. SQLite is the embedded default; the hub sees only this protocol,
-/// so another backend (PostgreSQL, for several nodes) can be added without touching it.
+/// Where workshops are kept: `SQLiteStore`, the embedded default, or `PostgresStore`. The hub
+/// and the command line see only this protocol (docs/architecture.md "The two stores").
+///
+/// Both give the same guarantees: `commit` returns once the batch is durable (committed with
+/// `synchronous=FULL` or `synchronous_commit=on`), all or nothing; a batch whose seqs would leave a
+/// gap in a journal or take a seq twice is refused whole; names and organisations live in their
+/// own table, never in the journal.
 public protocol EventStore: Sendable {
     /// Writes everything in `batch` durably, all or nothing. Returns once it is on disk.
     func commit(_ batch: CommitBatch) throws
@@ -85,15 +90,63 @@ public protocol EventStore: Sendable {
     func credential(token: String) throws -> Credential?
     func workshopCount() throws -> Int
     func listWorkshops() throws -> [WorkshopRecord]
+    /// Retention: erases the personal data (name, organisation, resume token) of everyone in the
+    /// workshops closed before `closedBefore` (milliseconds). Returns how many people were erased.
+    @discardableResult
+    func purgePersonalData(closedBefore: Int64) throws -> Int
+    /// Where the data is, for people (a file's path, or a PostgreSQL address without its password).
+    var location: String { get }
+    /// The journal's size in bytes (`atelier_journal_bytes`), nil if it cannot be read.
+    func journalBytes() -> Int?
+
+    // Several nodes on one database (PostgreSQL with `--node`; docs/architecture.md "Several
+    // nodes"). A store with one writer serves every workshop, and these keep their defaults.
+
+    /// Whether several nodes share the database: rooms are then loaded when claimed, not at start.
+    var isShared: Bool { get }
+    /// Whether this process may serve `workshop` now: it holds the workshop's lease, or takes it
+    /// (free, or expired); `.elsewhere` while another node holds it.
+    func claim(_ workshop: WorkshopID) throws -> Claim
+    /// Extends the leases this process holds; returns the workshops whose lease another node took.
+    func renewLeases() throws -> [WorkshopID]
+    /// Gives back every lease this process holds (a graceful stop), so another node can take over at once.
+    func releaseLeases() throws
+    /// Gives back the leases of these workshops (nobody is connected to them on this node).
+    func release(_ workshops: [WorkshopID]) throws
+    /// The workshops whose lease this process holds.
+    func leasedWorkshops() -> [WorkshopID]
+}
+
+/// What `EventStore.claim` says of a workshop.
+public enum Claim: Equatable, Sendable {
+    /// This process serves it.
+    case here
+    /// Another node does (it holds the lease).
+    case elsewhere(node: String)
+    /// No such workshop.
+    case unknown
+}
+
+extension EventStore {
+    public var isShared: Bool { false }
+    public func claim(_ workshop: WorkshopID) throws -> Claim { .here }
+    public func renewLeases() throws -> [WorkshopID] { [] }
+    public func releaseLeases() throws {}
+    public func release(_ workshops: [WorkshopID]) throws {}
+    public func leasedWorkshops() -> [WorkshopID] { [] }
 }
 
 public enum StoreError: Error, CustomStringConvertible {
     case gap(workshop: WorkshopID, expected: Int, got: Int)
     case undecodable(workshop: WorkshopID, seq: Int, reason: String)
+    /// Several nodes: the batch touches a workshop whose lease this node no longer holds (another
+    /// node took it over: its owner epoch moved). Nothing of the batch is written.
+    case notServedHere(workshops: [WorkshopID])
     public var description: String {
         switch self {
         case let .gap(w, expected, got): "journal of \(w): expected seq \(expected), got \(got)"
         case let .undecodable(w, seq, reason): "journal of \(w), seq \(seq): \(reason)"
+        case let .notServedHere(ws): "served by another node now: \(ws.joined(separator: ", "))"
         }
     }
 }
@@ -180,8 +233,15 @@ public final class SQLiteStore: EventStore {
         return m
     }
 
-    /// Retention: erases the personal data (name, organisation, resume token) of everyone in the
-    /// workshops closed before `closedBefore` (milliseconds). Returns how many people were erased.
+    public var location: String { path }
+
+    /// The database file and its WAL.
+    public func journalBytes() -> Int? {
+        ["", "-wal"].reduce(0) { total, suffix in
+            total + ((try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? Int) ?? 0)
+        }
+    }
+
     @discardableResult
     public func purgePersonalData(closedBefore: Int64) throws -> Int {
         try pool.write { db in
@@ -198,39 +258,27 @@ public final class SQLiteStore: EventStore {
     /// each insert again on every commit showed in the writer thread's profile.
     public func commit(_ batch: CommitBatch) throws {
         if batch.isEmpty { return }
+        let prepared = try JournalRows.prepare(batch.entries)
         try pool.write { db in
             for w in batch.workshops {
                 try db.cachedStatement(sql: "INSERT INTO workshop (id, title, plan, join_code, facilitator_key, created_at, closed) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [w.id, w.title, w.plan, w.joinCode, w.facilitatorKeyDigest, w.createdAt, w.closed])
             }
             // Contiguity is checked here, where it is cheap, so a bug upstream can never leave a gap.
-            var next: [WorkshopID: Int] = [:]
-            let encoder = Self.payloadEncoder()
-            for entry in batch.entries {
-                let expected: Int
-                if let n = next[entry.workshop] {
-                    expected = n
-                } else {
-                    expected = (try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(seq) FROM event WHERE workshop_id = ?"), arguments: [entry.workshop]) ?? 0) + 1
+            try JournalRows.checkContiguity(batch.entries) { workshop in
+                try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(seq) FROM event WHERE workshop_id = ?"), arguments: [workshop]) ?? 0
+            }
+            for entry in prepared {
+                if case .joined(let participant, let profile) = entry.effect {
+                    try db.cachedStatement(sql: "INSERT INTO person (workshop_id, participant_id, name, organisation) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET name = excluded.name, organisation = excluded.organisation").execute(arguments: [entry.workshop, participant, profile?.name, profile?.organisation])
                 }
-                guard entry.event.seq == expected else {
-                    throw StoreError.gap(workshop: entry.workshop, expected: expected, got: entry.event.seq)
-                }
-                next[entry.workshop] = expected + 1
-                var body = entry.event.body
-                if case .participantJoined(var p) = body {
-                    try db.cachedStatement(sql: "INSERT INTO person (workshop_id, participant_id, name, organisation) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET name = excluded.name, organisation = excluded.organisation").execute(arguments: [entry.workshop, p.id, p.profile?.name, p.profile?.organisation])
-                    p.profile = nil
-                    body = .participantJoined(p)
-                }
-                try db.cachedStatement(sql: "INSERT INTO event (workshop_id, seq, at, actor, message, type, payload) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [entry.workshop, entry.event.seq, entry.event.at, entry.event.by, entry.message,
-                                           body.wireType.rawValue, try Self.payload(body, encoder)])
-                switch body {
-                case .workshopClosed:
-                    try db.cachedStatement(sql: "UPDATE workshop SET closed = 1, closed_at = ? WHERE id = ?").execute(arguments: [entry.event.at, entry.workshop])
-                case .participantErased(let participant):
+                try db.cachedStatement(sql: "INSERT INTO event (workshop_id, seq, at, actor, message, type, payload) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [entry.workshop, entry.seq, entry.at, entry.actor, entry.message, entry.type, entry.payload])
+                switch entry.effect {
+                case .closed:
+                    try db.cachedStatement(sql: "UPDATE workshop SET closed = 1, closed_at = ? WHERE id = ?").execute(arguments: [entry.at, entry.workshop])
+                case .erased(let participant):
                     // The journal never held the name: erasing is emptying one row.
                     try db.cachedStatement(sql: "UPDATE person SET name = NULL, organisation = NULL WHERE workshop_id = ? AND participant_id = ?").execute(arguments: [entry.workshop, participant])
-                default:
+                case .none, .joined:
                     break
                 }
             }
@@ -264,15 +312,6 @@ public final class SQLiteStore: EventStore {
         try encoder.encode(body)
     }
 
-    /// One journal payload: the common events by `JournalDecoding`'s fast path, the rest (and
-    /// anything it does not recognise) by `JSONDecoder`.
-    static func decodeBody(_ row: Row, column: Int, decoder: JSONDecoder) throws -> EventBody {
-        if let body = try row.withUnsafeData(atIndex: column, { data in data?.withUnsafeBytes { JournalDecoding.decode($0) } }) {
-            return body
-        }
-        return try decoder.decode(EventBody.self, from: row[column] as Data)
-    }
-
     public func loadWorkshop(id: WorkshopID) throws -> StoredWorkshop? {
         try pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM workshop WHERE id = ?", arguments: [id]) else { return nil }
@@ -284,32 +323,17 @@ public final class SQLiteStore: EventStore {
                 if let name: String = p["name"] { profiles[pid] = Profile(name: name, organisation: p["organisation"] ?? "") }
                 if let digest: String = p["token"] { credentials.append(Credential(workshop: id, participant: pid, tokenDigest: digest)) }
             }
-            let decoder = JSONDecoder()
-            var entries: [JournalEntry] = []
-            entries.reserveCapacity(try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM event WHERE workshop_id = ?", arguments: [id]) ?? 0)
+            var reader = JournalRows.Reader(workshop: id, profiles: profiles,
+                                            expectedCount: try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM event WHERE workshop_id = ?", arguments: [id]) ?? 0)
             let cursor = try Row.fetchCursor(db, sql: "SELECT seq, at, actor, message, payload FROM event WHERE workshop_id = ? ORDER BY seq", arguments: [id])
-            var expected = 1
             while let r = try cursor.next() {
-                let seq: Int = r[0]
-                guard seq == expected else { throw StoreError.gap(workshop: id, expected: expected, got: seq) }
-                expected += 1
-                var body: EventBody
-                do {
-                    body = try Self.decodeBody(r, column: 4, decoder: decoder)
-                } catch {
-                    throw StoreError.undecodable(workshop: id, seq: seq, reason: "\(error)")
+                try r.withUnsafeData(atIndex: 4) { data in
+                    try (data ?? Data()).withUnsafeBytes { payload in
+                        try reader.append(seq: r[0], at: r[1], actor: r[2], message: r[3], payload: payload)
+                    }
                 }
-                if case .participantJoined(var p) = body {
-                    p.profile = profiles[p.id]
-                    body = .participantJoined(p)
-                }
-                let event = Event(seq: seq, at: r[1], by: r[2], body: body)
-                if seq == 1, case .workshopCreated = body {} else if seq == 1 {
-                    throw StoreError.undecodable(workshop: id, seq: seq, reason: "first event is not workshop.created")
-                }
-                entries.append(JournalEntry(workshop: id, event: event, message: r[3]))
             }
-            return StoredWorkshop(record: record, entries: entries, credentials: credentials)
+            return StoredWorkshop(record: record, entries: reader.entries, credentials: credentials)
         }
     }
 

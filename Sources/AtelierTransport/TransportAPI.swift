@@ -109,6 +109,9 @@ public enum CloseCode {
     public static let tooManyMessages: UInt16 = 4002
     /// Too many open connections from this address: try again later.
     public static let tooManyConnections: UInt16 = 4003
+    /// Several nodes: another node serves this workshop (it holds its lease): reconnect, and the
+    /// load balancer, hashing on the workshop, takes the client there.
+    public static let servedElsewhere: UInt16 = 4004
 }
 
 /// The bytes of one text frame, with the headroom libwebsockets needs in front (`LWS_PRE`),

@@ -34,8 +34,12 @@ struct Atelier: ParsableCommand {
 
 /// Options shared by the commands that open the data directory.
 struct StorageOptions: ParsableArguments {
-    @Option(help: "Dossier des données (base SQLite).")
+    @Option(help: "Dossier des données : la base SQLite par défaut, le verrou du serveur et server.json.")
     var data: String = "./data"
+
+    @Option(help: ArgumentHelp("Base de données : sqlite:FICHIER, ou postgres://utilisateur@hôte:port/base (par défaut : SQLite dans --data).",
+                               valueName: "url"))
+    var database: String?
 
     @Option(help: "Dossier des programmes d'atelier (YAML).")
     var plans: String = "./sessions"
@@ -46,6 +50,33 @@ struct StorageOptions: ParsableArguments {
         } catch {
             throw ValidationError("programmes d'atelier invalides :\n\(error.description)")
         }
+    }
+
+    func address() throws -> DatabaseAddress {
+        do {
+            return try DatabaseAddress.parse(database, dataDirectory: data)
+        } catch let error as DatabaseAddress.Invalid {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The store `--database` names, opened and migrated; a French sentence if it cannot be.
+    func openStore(node: String? = nil, leaseSeconds: Int = 30) throws -> any EventStore {
+        try openDatabase(try address(), node: node, leaseSeconds: leaseSeconds)
+    }
+}
+
+/// Opens a store for the command line: any failure (unreachable server, refused settings, a file
+/// that is not a database) becomes a French sentence and a non-zero exit, never a crash.
+func openDatabase(_ address: DatabaseAddress, node: String? = nil, leaseSeconds: Int = 30) throws -> any EventStore {
+    do {
+        return try address.open(node: node, leaseSeconds: leaseSeconds)
+    } catch let error as PostgresStoreError {
+        throw ValidationError(error.description)
+    } catch let error as PostgresError {
+        throw ValidationError("base PostgreSQL \(address.description) : \(error.description)")
+    } catch {
+        throw ValidationError("base de données \(address.description) inutilisable : \(error)")
     }
 }
 
@@ -107,11 +138,24 @@ struct Serve: ParsableCommand {
     @OptionGroup var pipeline: PipelineOptions
     @Option(help: "Jours après la clôture d'un atelier au bout desquels les données personnelles sont effacées.")
     var retentionDays: Int = 365
+    @Option(help: "Nom de ce nœud, quand plusieurs serveurs partagent une base PostgreSQL (chacun sert les ateliers dont il tient le bail).")
+    var node: String?
+    @Option(help: "Secondes d'un bail d'atelier sans renouvellement (avec --node) ; renouvelé au tiers de cette durée.")
+    var leaseSeconds: Int = 30
 
     func validate() throws {
         guard EventLoop(rawValue: eventLoop) != nil else { throw ValidationError("--event-loop : libuv ou poll") }
         guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format : text ou json") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level : trace, debug, info, notice, warning, error ou critical") }
+        if let node {
+            guard !node.isEmpty, node.utf8.count <= 64, node.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw ValidationError("--node : un nom de 1 à 64 caractères ASCII visibles, sans espace")
+            }
+            guard storage.database?.hasPrefix("postgres") == true else {
+                throw ValidationError("--node : plusieurs nœuds partagent une base PostgreSQL ; ajoutez --database postgres://…")
+            }
+        }
+        guard (6...3600).contains(leaseSeconds) else { throw ValidationError("--lease-seconds : entre 6 et 3600") }
     }
 
     func run() throws {
@@ -130,7 +174,16 @@ struct Serve: ParsableCommand {
         guard let lock = try DataDirectoryLock.acquire(storage.data) else {
             throw ValidationError("un autre processus utilise déjà le dossier de données \(storage.data) (un serveur Atelier, ou une commande en cours)")
         }
-        let store = try SQLiteStore(directory: storage.data)
+        let store = try storage.openStore(node: node, leaseSeconds: leaseSeconds)
+        if let postgres = store as? PostgresStore {
+            do {
+                guard try postgres.claimWriter(wait: true) else {
+                    throw ValidationError(PostgresStoreError.anotherWriter(postgres.location).description)
+                }
+            } catch let error as PostgresStoreError {
+                throw ValidationError(error.description)
+            }
+        }
 
         var token = adminToken ?? ProcessInfo.processInfo.environment["ATELIER_ADMIN_TOKEN"]
         var generatedToken = false
@@ -189,28 +242,14 @@ struct Serve: ParsableCommand {
         let hub = try Hub(configuration: hubConfiguration,
                           store: store, transport: server)
         server.delegate = hub
+        let leaseTimer = store.isShared ? hub.startLeaseRenewal(every: Double(leaseSeconds) / 3) : nil
         // For the command line: writes while this server runs go through its admin API.
         let loopback = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : (host.contains(":") ? "[\(host)]" : host)
         try RunningServer(url: "http://\(loopback):\(server.port)", adminToken: token!, pid: getpid(), publicURL: base).write(to: storage.data)
 
-        if generatedToken {
-            print("Jeton d'administration (généré pour cette exécution) : \(token!)")
-        }
-        if let first = firstWorkshop {
-            print("Premier démarrage : un atelier a été créé avec le programme « \(defaultPlan) ».")
-            printLinks(first.record, facilitatorKey: first.facilitatorKey, base: base)
-        } else {
-            for record in try store.listWorkshops() where !record.closed {
-                printLinks(record, facilitatorKey: nil, base: base)
-            }
-            print("  (lien animateur perdu ? atelier workshop new-key ID en donne un nouveau)")
-        }
-        // Last line of the banner: scripts wait for it.
-        print("Atelier écoute sur \(listening)\(base == listening ? "" : " (adresse publique : \(base))")  (données : \(store.path))")
-        logger.info("listening", metadata: ["address": "\(listening)", "public": "\(base)", "data": "\(store.path)"])
-        fflush(nil)
-
-        // Graceful stop: finish the commit in flight, close sockets with 1001, then exit.
+        // Graceful stop: finish the commit in flight, close sockets with 1001, then exit. Set up
+        // before the banner: a signal sent as soon as the banner is read (a script, a test) must
+        // find its handler, not SIG_IGN (it would be lost, and the server would never stop).
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)
@@ -224,6 +263,8 @@ struct Serve: ParsableCommand {
                 let drained = DispatchSemaphore(value: 0)
                 server.post { hub.drain { drained.signal() } }
                 _ = drained.wait(timeout: .now() + 10)
+                // Several nodes: the workshops are free for another node at once.
+                try? store.releaseLeases()
                 server.stop()
                 RunningServer.remove(from: storage.data)
                 print("Arrêté.")
@@ -233,7 +274,24 @@ struct Serve: ParsableCommand {
             source.resume()
             sources.append(source)
         }
-        withExtendedLifetime((sources, retentionTimer, lock)) { dispatchMain() }
+        if generatedToken {
+            print("Jeton d'administration (généré pour cette exécution) : \(token!)")
+        }
+        if let first = firstWorkshop {
+            print("Premier démarrage : un atelier a été créé avec le programme « \(defaultPlan) ».")
+            printLinks(first.record, facilitatorKey: first.facilitatorKey, base: base)
+        } else {
+            for record in try store.listWorkshops() where !record.closed {
+                printLinks(record, facilitatorKey: nil, base: base)
+            }
+            print("  (lien animateur perdu ? atelier workshop new-key ID en donne un nouveau)")
+        }
+        // Last line of the banner: scripts wait for it.
+        print("Atelier écoute sur \(listening)\(base == listening ? "" : " (adresse publique : \(base))")  (données : \(store.location))")
+        logger.info("listening", metadata: ["address": "\(listening)", "public": "\(base)", "data": "\(store.location)"])
+        fflush(nil)
+
+        withExtendedLifetime((sources, retentionTimer, leaseTimer, lock)) { dispatchMain() }
     }
 
     /// Each connection is a file descriptor: take the hard limit, not the default soft 1024.
@@ -268,9 +326,9 @@ struct WorkshopCommand: ParsableCommand {
             }
             switch try WriteAccess.open(storage.data) {
             case .direct(let lock):
-                let store = try SQLiteStore(directory: storage.data)
+                let store = try storage.openStore()
                 let created = NewWorkshop(plan: plan, title: title.map(Limits.normalized), now: now())
-                try store.commit(created.batch)
+                try commitDirectly(created.batch, to: store)
                 withExtendedLifetime(lock) {}
                 print("Atelier créé.")
                 printLinks(created.record, facilitatorKey: created.facilitatorKey, base: baseURL)
@@ -300,7 +358,7 @@ struct WorkshopCommand: ParsableCommand {
         @OptionGroup var storage: StorageOptions
 
         func run() throws {
-            let store = try SQLiteStore(directory: storage.data)
+            let store = try storage.openStore()
             let all = try store.listWorkshops()
             if all.isEmpty { print("Aucun atelier."); return }
             for record in all {
@@ -324,12 +382,12 @@ struct WorkshopCommand: ParsableCommand {
             switch try WriteAccess.open(storage.data) {
             case .direct(let lock):
                 defer { withExtendedLifetime(lock) {} }
-                let store = try SQLiteStore(directory: storage.data)
+                let store = try storage.openStore()
                 guard let record = try store.listWorkshops().first(where: { $0.id == workshop }) else {
                     throw ValidationError("atelier inconnu : \(workshop)")
                 }
                 let key = Secrets.token()
-                try store.commit(CommitBatch(facilitatorKeys: [workshop: Secrets.digest(key)]))
+                try commitDirectly(CommitBatch(facilitatorKeys: [workshop: Secrets.digest(key)]), to: store)
                 print("Nouvelle clé d'animation (l'ancienne ne fonctionne plus) :")
                 printLinks(record, facilitatorKey: key, base: baseURL)
             case .server(let server):
@@ -385,7 +443,7 @@ struct ExportCommand: ParsableCommand {
         if format.isBinary, out == nil || out == "-" {
             throw ValidationError("le format \(format.rawValue) est binaire : indiquez le fichier à écrire avec --out (par exemple --out atelier.\(format.rawValue))")
         }
-        let store = try SQLiteStore(directory: storage.data)
+        let store = try storage.openStore()
         guard let stored = try store.loadWorkshop(id: workshop), let state = stored.state else {
             throw ValidationError("atelier inconnu : \(workshop)")
         }
@@ -415,7 +473,7 @@ struct ParticipantCommand: ParsableCommand {
             switch try WriteAccess.open(storage.data) {
             case .direct(let lock):
                 defer { withExtendedLifetime(lock) {} }
-                let store = try SQLiteStore(directory: storage.data)
+                let store = try storage.openStore()
                 erased = try commitDirectly(.participantErase(participant: participant), in: workshop, as: .facilitator, store: store) > 0
             case .server(let server):
                 let (status, body) = try server.call("POST", "/api/admin/workshops/\(escape(workshop))/participants/\(escape(participant))/erase")
@@ -438,7 +496,7 @@ struct ParticipantCommand: ParsableCommand {
         @OptionGroup var storage: StorageOptions
 
         func run() throws {
-            let store = try SQLiteStore(directory: storage.data)
+            let store = try storage.openStore()
             guard let stored = try store.loadWorkshop(id: workshop), let state = stored.state else {
                 throw ValidationError("atelier inconnu : \(workshop)")
             }
@@ -466,11 +524,12 @@ struct BackupCommand: ParsableCommand {
         commandName: "backup", abstract: "Copie la base de données, même pendant que le serveur tourne.",
         discussion: "La copie (API de sauvegarde en ligne de SQLite) est cohérente : c'est le journal tel qu'après un enregistrement, vérifié ensuite (integrity_check). Elle contient des données personnelles : gardez-la comme le dossier de données.")
     @Option(help: "Dossier des données (base SQLite).") var data: String = "./data"
+    @Option(help: ArgumentHelp("Base SQLite à copier : sqlite:FICHIER (par défaut : celle de --data).", valueName: "url")) var database: String?
     @Option(help: "Fichier de la copie (il ne doit pas exister).") var out: String
 
     func run() throws {
+        let path = try sqliteFile(database, data: data, command: "backup")
         guard !FileManager.default.fileExists(atPath: out) else { throw ValidationError("le fichier \(out) existe déjà") }
-        let path = (data as NSString).appendingPathComponent("atelier.sqlite")
         guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("aucune base dans \(data)") }
         do {
             try SQLiteStore.copyDatabase(from: path, to: out)
@@ -489,15 +548,16 @@ struct RestoreCommand: ParsableCommand {
         discussion: "Le serveur doit être arrêté : le dossier est verrouillé pendant la restauration. Une base déjà présente n'est remplacée qu'avec --replace (elle est alors gardée à côté, en .avant-restauration).")
     @Option(help: "Fichier de la copie.") var from: String
     @Option(help: "Dossier des données (base SQLite).") var data: String = "./data"
+    @Option(help: ArgumentHelp("Base SQLite à remplacer : sqlite:FICHIER (par défaut : celle de --data).", valueName: "url")) var database: String?
     @Flag(help: "Remplacer la base présente.") var replace = false
 
     func run() throws {
+        let path = try sqliteFile(database, data: data, command: "restore")
         guard let lock = try DataDirectoryLock.acquire(data) else {
             throw ValidationError("un serveur utilise le dossier \(data) : arrêtez-le avant de restaurer")
         }
         defer { withExtendedLifetime(lock) {} }
         guard FileManager.default.fileExists(atPath: from) else { throw ValidationError("copie introuvable : \(from)") }
-        let path = (data as NSString).appendingPathComponent("atelier.sqlite")
         let fm = FileManager.default
         if fm.fileExists(atPath: path) {
             guard replace else { throw ValidationError("une base existe déjà dans \(data) : ajoutez --replace pour la remplacer") }
@@ -512,5 +572,22 @@ struct RestoreCommand: ParsableCommand {
         // Opening it migrates a copy made by an earlier version, and says what it holds.
         let count = try SQLiteStore(path: path).listWorkshops().count
         print("Restauré : \(count) atelier(s) dans \(data).")
+    }
+}
+
+/// The SQLite file `backup` and `restore` work on. They copy a database file with SQLite's online
+/// backup API: a PostgreSQL database is saved and restored with PostgreSQL's own tools.
+func sqliteFile(_ database: String?, data: String, command: String) throws -> String {
+    let address: DatabaseAddress
+    do {
+        address = try DatabaseAddress.parse(database, dataDirectory: data)
+    } catch let error as DatabaseAddress.Invalid {
+        throw ValidationError(error.description)
+    }
+    switch address {
+    case .sqlite(let file):
+        return file
+    case .postgres:
+        throw ValidationError("atelier \(command) ne s'applique qu'à une base SQLite ; une base PostgreSQL se sauvegarde et se restaure avec pg_dump et pg_restore (docs/deploy.md, « PostgreSQL »)")
     }
 }

@@ -126,7 +126,7 @@ enum WriteAccess {
 
 /// With the data directory's lock held (nothing else appends): decides `command` on the journal's
 /// state and commits its events, as the hub's `perform` does with a server. The number of events.
-func commitDirectly(_ command: Command, in workshop: WorkshopID, as actor: Actor, store: SQLiteStore) throws -> Int {
+func commitDirectly(_ command: Command, in workshop: WorkshopID, as actor: Actor, store: any EventStore) throws -> Int {
     guard let state = try store.loadWorkshop(id: workshop)?.state else { throw ValidationError("atelier inconnu : \(workshop)") }
     let bodies = try reduce(state, command, by: actor, context: ReduceContext(nextSeq: state.seq + 1, now: now()))
         .mapError { ValidationError($0.message) }.get()
@@ -134,6 +134,16 @@ func commitDirectly(_ command: Command, in workshop: WorkshopID, as actor: Actor
     let entries = bodies.enumerated().map {
         JournalEntry(workshop: workshop, event: Event(seq: state.seq + 1 + $0.offset, at: now(), by: by, body: $0.element))
     }
-    if !entries.isEmpty { try store.commit(CommitBatch(entries: entries)) }
+    if !entries.isEmpty { try commitDirectly(CommitBatch(entries: entries), to: store) }
     return entries.count
+}
+
+/// Commits a command line's batch itself (no server runs on its data directory). On PostgreSQL the
+/// store also takes the database's writer lock: a server elsewhere on the same database refuses it.
+func commitDirectly(_ batch: CommitBatch, to store: any EventStore) throws {
+    do {
+        try store.commit(batch)
+    } catch let error as PostgresStoreError {
+        throw ValidationError(error.description)
+    }
 }

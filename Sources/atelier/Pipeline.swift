@@ -90,7 +90,7 @@ struct SubmitCommand: ParsableCommand {
         guard !targets.isEmpty else { throw ValidationError("indiquez --webhook, ou --demarches avec --procedure et --mapping") }
         // Receipts are written by this process when no server runs, by the server otherwise.
         let access = try WriteAccess.open(storage.data)
-        let store = try SQLiteStore(directory: storage.data)
+        let store = try storage.openStore()
         var failures = 0
         for (channel, target) in targets.sorted(by: { $0.key.rawValue > $1.key.rawValue }) {
             guard let state = try store.loadWorkshop(id: workshop)?.state else { throw ValidationError("atelier inconnu : \(workshop)") }
@@ -118,7 +118,7 @@ struct SubmitCommand: ParsableCommand {
 
     /// Journals the receipt: through the running server if there is one, else directly (this
     /// process holds the data directory's lock, so nothing else appends meanwhile).
-    func record(_ receipt: Receipt, project: ProjectSheet, access: WriteAccess, store: SQLiteStore) throws {
+    func record(_ receipt: Receipt, project: ProjectSheet, access: WriteAccess, store: any EventStore) throws {
         switch access {
         case .direct:
             _ = try commitDirectly(.projectSubmit(project: project.id, version: project.version, receipt: receipt),

@@ -1,6 +1,7 @@
 import AtelierDomain
 import AtelierProtocol
 import AtelierStore
+import AtelierTestSupport
 import AtelierTransport
 import Foundation
 import Synchronization
@@ -8,7 +9,7 @@ import Testing
 @testable import AtelierHub
 
 /// Stands in for libwebsockets: records what the hub sends, and runs posted jobs when the test
-/// turns the loop. The store is the real SQLite one.
+/// turns the loop. The store is a real one: SQLite, or PostgreSQL in the test cluster (`StoreKind`).
 final class FakeTransport: TransportControl, @unchecked Sendable {
     let jobs = Mutex<[@Sendable () -> Void]>([])
     var sent: [(ConnectionID, [UInt8])] = []
@@ -35,8 +36,8 @@ final class TestClock: @unchecked Sendable {
 }
 
 final class Harness {
-    let dir: String
-    let store: SQLiteStore
+    let database: TestDatabase
+    let store: any EventStore
     let transport = FakeTransport()
     let hub: Hub
     let record: WorkshopRecord
@@ -48,9 +49,13 @@ final class Harness {
 
     func advance(ms: Int64) { clock.withLock { $0 += ms } }
 
-    init(dir: String? = nil, maxConnectionsPerAddress: Int = 256) throws {
-        self.dir = dir ?? (NSTemporaryDirectory() + "atelier-hub-\(UUID().uuidString)")
-        store = try SQLiteStore(directory: self.dir)
+    convenience init(_ kind: StoreKind, maxConnectionsPerAddress: Int = 256) throws {
+        try self.init(database: try TestDatabase.make(kind), maxConnectionsPerAddress: maxConnectionsPerAddress)
+    }
+
+    init(database: TestDatabase, node: String? = nil, maxConnectionsPerAddress: Int = 256) throws {
+        self.database = database
+        store = try database.open(node: node)
         let catalog = try PlanCatalog.load(directory: sessionsDirectory)
         if try store.workshopCount() == 0 {
             let created = NewWorkshop(plan: catalog.plans["iae-saone-et-loire"]!, title: nil, now: 0, facilitatorKey: facilitatorKey)
@@ -63,6 +68,13 @@ final class Harness {
         configuration.codeFailureDelayMs = 1000
         hub = try Hub(configuration: configuration, store: store, transport: transport,
                       clock: { clock.withLock { $0 += 1; return $0 } })
+    }
+
+    /// A new server on the same database, this one stopped first (on PostgreSQL its sessions end,
+    /// and with them the writer lock, as when a process ends).
+    func restarted() throws -> Harness {
+        (store as? PostgresStore)?.close()
+        return try Harness(database: database)
     }
 
     /// Ends the loop turn and waits until every commit is done and its jobs ran.
@@ -99,8 +111,9 @@ func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v { return Int(d) 
 
 @Suite("Hub", .serialized)
 struct HubTests {
-    @Test func joinAddCardAndBroadcast() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func joinAddCardAndBroadcast(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         let a = h.join(1, name: "Marie")
         let group = try #require(string(a["you"]?["group"]))
         h.join(2, name: "Paul", group: group)
@@ -131,8 +144,9 @@ struct HubTests {
         #expect(stored.state?.cards[cardID]?.text == "Mutualiser un poste")
     }
 
-    @Test func retriedMessageIsAnsweredAgainAndAppliedOnce() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func retriedMessageIsAnsweredAgainAndAppliedOnce(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         let w = h.join(1)
         let board = "b_" + string(w["you"]?["group"])!.dropFirst(2)
         let add = #"{"id":"m1","type":"card.add","board":"\#(board)","column":"problems","text":"Une fois"}"#
@@ -145,21 +159,21 @@ struct HubTests {
         #expect(stored.state!.cards.values.filter { $0.text == "Une fois" }.count == 1)
     }
 
-    @Test func retriedMessageAfterRestartIsAnsweredFromTheJournal() throws {
-        let dir: String
+    @Test(arguments: StoreKind.allCases)
+    func retriedMessageAfterRestartIsAnsweredFromTheJournal(_ kind: StoreKind) throws {
+        let h2: Harness
         let ack: JSONValue
         let token: String
         let add: String
         do {
-            let h = try Harness()
-            dir = h.dir
+            let h = try Harness(kind)
             let w = h.join(1)
             token = string(w["you"]?["token"])!
             add = #"{"id":"m-restart","type":"card.add","board":"b_\#(string(w["you"]?["group"])!.dropFirst(2))","column":"problems","text":"Survit"}"#
             h.send(1, add); h.settle()
             ack = h.transport.messages(to: 1).last!
+            h2 = try h.restarted()
         }
-        let h2 = try Harness(dir: dir)
         h2.open(7)
         h2.send(7, #"{"id":"r","type":"join","token":"\#(token)"}"#); h2.settle()
         h2.send(7, add); h2.settle()
@@ -168,8 +182,9 @@ struct HubTests {
         #expect(stored.state!.cards.values.filter { $0.text == "Survit" }.count == 1)
     }
 
-    @Test func resumeWithSinceGetsExactlyTheMissedEvents() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func resumeWithSinceGetsExactlyTheMissedEvents(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         let wa = h.join(1, name: "A")
         let group = string(wa["you"]?["group"])!
         let wb = h.join(2, name: "B", group: group)
@@ -192,8 +207,9 @@ struct HubTests {
         #expect(int(welcome["seq"]) == seenByB + 3)
     }
 
-    @Test func participantCannotChangePhaseButFacilitatorCan() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func participantCannotChangePhaseButFacilitatorCan(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         h.join(1)
         h.send(1, #"{"id":"p","type":"phase.set","phase":"ideas"}"#); h.settle()
         let refused = h.transport.messages(to: 1).last!
@@ -212,8 +228,9 @@ struct HubTests {
         #expect(h.transport.messages(to: 1).last?["type"] == .string("phase.changed"))
     }
 
-    @Test func commandsBeforeJoinAndBadInputGetErrors() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func commandsBeforeJoinAndBadInputGetErrors(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         h.open(1)
         h.send(1, #"{"id":"x","type":"card.delete","card":"c_1"}"#)
         h.send(1, "{oops")
@@ -223,8 +240,9 @@ struct HubTests {
         #expect(h.transport.messages(to: 1).map { string($0["code"]) } == ["unauthenticated", "bad_request", "unknown_type", "not_found"])
     }
 
-    @Test func secretVotesReachOnlyTheVoter() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func secretVotesReachOnlyTheVoter(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         h.open(9)
         h.send(9, #"{"id":"f","type":"join","workshop":"\#(h.record.id)","facilitatorKey":"\#(h.facilitatorKey)"}"#)
         h.send(9, #"{"id":"p","type":"phase.set","phase":"ideas"}"#)
@@ -247,8 +265,9 @@ struct HubTests {
         #expect(h.transport.messages(to: 3).last?["workshop"]?["myVotes"] == .object([(card, .number(1))]))
     }
 
-    @Test func groupCommitTakesEveryCommandOfATurnInOneTransaction() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func groupCommitTakesEveryCommandOfATurnInOneTransaction(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         let w = h.join(1)
         let board = "b_" + string(w["you"]?["group"])!.dropFirst(2)
         let commitsBefore = h.hub.pipeline.commits
@@ -260,8 +279,9 @@ struct HubTests {
         #expect(h.transport.messages(to: 1).filter { $0["type"] == .string("ack") }.count == 50)
     }
 
-    @Test func httpCreateAndExport() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func httpCreateAndExport(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         var response: HTTPResponse?
         h.hub.transportHTTP(HTTPRequest(method: "POST", path: "/api/workshops", authorization: "Bearer wrong", body: [])) { response = $0 }
         #expect(response?.status == 403)
@@ -300,14 +320,21 @@ struct HubTests {
         #expect(response?.status == 200)
     }
 
-    @Test func failedCommitShowsNothingAndReloadsFromTheJournal() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func failedCommitShowsNothingAndReloadsFromTheJournal(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         let w = h.join(1)
         let board = "b_" + string(w["you"]?["group"])!.dropFirst(2)
         h.send(1, #"{"id":"ok","type":"card.add","board":"\#(board)","column":"problems","text":"Avant la panne"}"#); h.settle()
         // The disk turns read-only under the hub's feet.
-        try h.store.pool.write { db in
-            try db.execute(sql: "CREATE TRIGGER no_more BEFORE INSERT ON event BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        switch kind {
+        case .sqlite:
+            try TestDatabase.execute(h.store, "CREATE TRIGGER no_more BEFORE INSERT ON event BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        case .postgres:
+            try TestDatabase.execute(h.store, """
+                CREATE FUNCTION no_more() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
+                CREATE TRIGGER no_more BEFORE INSERT ON event FOR EACH STATEMENT EXECUTE FUNCTION no_more();
+                """)
         }
         let sentBefore = h.transport.sent.count
         h.send(1, #"{"id":"ko","type":"card.add","board":"\#(board)","column":"problems","text":"Pendant la panne"}"#); h.settle()
@@ -321,7 +348,7 @@ struct HubTests {
         #expect(room.state.cards.values.contains { $0.text == "Avant la panne" })
 
         // The disk comes back: the workshop takes changes again, from where the journal is.
-        try h.store.pool.write { db in try db.execute(sql: "DROP TRIGGER no_more") }
+        try TestDatabase.execute(h.store, kind == .sqlite ? "DROP TRIGGER no_more" : "DROP TRIGGER no_more ON event")
         h.hub.transportClosed(1)
         h.open(2)
         h.send(2, #"{"id":"r","type":"join","token":"\#(string(w["you"]?["token"])!)"}"#)
@@ -338,8 +365,9 @@ struct HubTests {
 struct HubGuardTests {
     /// hub-joins-per-address: 120 new participants a minute from one address (a room behind one
     /// Wi-Fi joins well within it); the 121st is `rate_limited`, and a minute later joins work again.
-    @Test func newParticipantsPerAddressAreLimited() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func newParticipantsPerAddressAreLimited(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         for c in 1...120 { h.join(ConnectionID(c), name: "P\(c)") }
         #expect(h.transport.messages(to: 120).last?["type"] == .string("welcome"))
         h.open(121)
@@ -355,8 +383,9 @@ struct HubGuardTests {
     /// Remembered answers stay small (issue 11 #2): a stale `project.update` is answered `conflict`
     /// with the whole current sheet, but the copy kept for a retry leaves the sheet out; the retry
     /// still gets `conflict`, and nothing is applied.
-    @Test func rememberedConflictsLeaveTheSheetOut() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func rememberedConflictsLeaveTheSheetOut(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         let facilitator: ConnectionID = 9
         h.open(facilitator)
         h.send(facilitator, #"{"id":"f","type":"join","workshop":"\#(h.record.id)","facilitatorKey":"\#(h.facilitatorKey)"}"#)
@@ -389,8 +418,9 @@ struct HubGuardTests {
     }
 
     /// rules-submit-facilitator: only the facilitator sends the sheets to the call for projects.
-    @Test func aParticipantCannotSubmitTheProjects() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func aParticipantCannotSubmitTheProjects(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         h.join(1)
         h.send(1, #"{"id":"s","type":"projects.submit","channel":"webhook"}"#)
         h.settle()
@@ -400,8 +430,9 @@ struct HubGuardTests {
     }
 
     /// rules-presence-unknown-project: "I am editing" names a sheet that exists.
-    @Test func presenceOnAnUnknownSheetIsNotFound() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func presenceOnAnUnknownSheetIsNotFound(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         h.join(1)
         h.join(2)
         let before = h.transport.messages(to: 2).count
@@ -419,8 +450,9 @@ struct HubGuardTests {
         while !done() && Date() < deadline { usleep(10_000); h.settle() }
     }
 
-    @Test func guessingJoinCodesIsSlowedDown() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func guessingJoinCodesIsSlowedDown(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         h.open(1)
         // 30 wrong codes a minute from one address (docs/reliability.md); written here, not read from the code.
         for n in 0..<30 {
@@ -455,8 +487,9 @@ struct HubGuardTests {
 
     /// Issue 12: the home page checks a code before asking for a name; the check counts against
     /// guessing like a join by code, and the right code always answers.
-    @Test func aCodeIsCheckedBeforeTheJoinForm() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func aCodeIsCheckedBeforeTheJoinForm(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         func check(_ code: String, from peer: String = "127.0.0.1") -> HTTPResponse? {
             var response: HTTPResponse?
             h.hub.transportHTTP(HTTPRequest(method: "GET", path: "/api/codes/\(code)", peer: peer)) { response = $0 }
@@ -480,8 +513,9 @@ struct HubGuardTests {
     }
 
     /// With 29 wrong codes, five joins at once are all answered at once (the 30th is the last allowed).
-    @Test func twentyNineWrongCodesSlowNothing() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func twentyNineWrongCodesSlowNothing(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         h.open(1)
         for n in 0..<29 { h.send(1, #"{"id":"g\#(n)","type":"join","code":"AAAA-AAA\#(n)","name":"M","actor":"aci"}"#) }
         h.settle()
@@ -490,24 +524,27 @@ struct HubGuardTests {
         #expect(h.transport.messages(to: 1).last?["type"] == .string("welcome"))
     }
 
-    @Test func aSecondJoinOnTheSameConnectionIsRefused() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func aSecondJoinOnTheSameConnectionIsRefused(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         h.join(1)
         h.send(1, #"{"id":"again","type":"join","code":"\#(h.record.joinCode)","name":"M","actor":"aci"}"#)
         h.settle()
         #expect(h.transport.messages(to: 1).last?["code"] == .string("invalid"))
     }
 
-    @Test func unknownTokenIsUnauthenticated() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func unknownTokenIsUnauthenticated(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         h.open(1)
         h.send(1, #"{"id":"t","type":"join","token":"nope"}"#)
         h.settle()
         #expect(h.transport.messages(to: 1).last?["code"] == .string("unauthenticated"))
     }
 
-    @Test func joinCodeIsCaseAndSeparatorInsensitive() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func joinCodeIsCaseAndSeparatorInsensitive(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         h.open(1)
         let typed = h.record.joinCode.lowercased().replacingOccurrences(of: "-", with: " ")
         h.send(1, #"{"id":"j","type":"join","code":"\#(typed)","name":"M","actor":"aci"}"#)
@@ -518,8 +555,9 @@ struct HubGuardTests {
 
 @Suite("Flood and connection limits", .serialized)
 struct LimitTests {
-    @Test func floodingGetsRateLimitedThenClosed() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func floodingGetsRateLimitedThenClosed(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         h.join(1)
         // The harness clock advances 1 ms per reading: 300 messages arrive "at once".
         for n in 0..<300 { h.send(1, #"{"id":"f\#(n)","type":"ping"}"#) }
@@ -541,8 +579,9 @@ struct LimitTests {
         #expect(quick == [.allow, .allow, .allow, .allow, .allow, .refuse, .refuse, .close])
     }
 
-    @Test func tooManyConnectionsFromOneAddress() throws {
-        let h = try Harness(maxConnectionsPerAddress: 3)
+    @Test(arguments: StoreKind.allCases)
+    func tooManyConnectionsFromOneAddress(_ kind: StoreKind) throws {
+        let h = try Harness(kind, maxConnectionsPerAddress: 3)
         for c in 1...4 { h.open(ConnectionID(c)) }
         #expect(h.transport.closed.map(\.0) == [4])
         h.hub.transportClosed(4)
@@ -554,8 +593,9 @@ struct LimitTests {
 
 @Suite("Idempotent joins", .serialized)
 struct JoinKeyTests {
-    @Test func aJoinRetriedWithTheSameClientKeyIsTheSamePerson() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func aJoinRetriedWithTheSameClientKeyIsTheSamePerson(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         let join = #"{"id":"j","type":"join","code":"\#(h.record.joinCode)","name":"Marie","actor":"aci","clientKey":"k-123456"}"#
         h.open(1); h.send(1, join); h.settle()
         let first = try #require(h.transport.messages(to: 1).last)
@@ -566,7 +606,7 @@ struct JoinKeyTests {
         #expect(h.hub.rooms[h.record.id]!.state.participants.count == 1)
         // And after a restart: the same person, with a new token (only the first one's digest
         // was stored), which replaces the first.
-        let h2 = try Harness(dir: h.dir)
+        let h2 = try h.restarted()
         h2.open(3); h2.send(3, join); h2.settle()
         let third = try #require(h2.transport.messages(to: 3).last?["you"])
         #expect(third["participant"] == first["you"]?["participant"])
@@ -581,13 +621,120 @@ struct JoinKeyTests {
         #expect(h2.transport.messages(to: 5).last?["type"] == .string("welcome"))
     }
 
-    @Test func theFacilitatorLearnsTheJoinCode() throws {
-        let h = try Harness()
+    @Test(arguments: StoreKind.allCases)
+    func theFacilitatorLearnsTheJoinCode(_ kind: StoreKind) throws {
+        let h = try Harness(kind)
         h.open(1)
         h.send(1, #"{"id":"f","type":"join","workshop":"\#(h.record.id)","facilitatorKey":"\#(h.facilitatorKey)"}"#)
         h.settle()
         #expect(h.transport.messages(to: 1).last?["you"]?["joinCode"] == .string(h.record.joinCode))
         let p = h.join(2)
         #expect(p["you"]?["joinCode"] == nil)
+    }
+}
+
+/// Several nodes on one PostgreSQL database (issue 15, part 2): a node serves only the workshops
+/// whose lease it holds; a connection for another one is closed with 4004, and a node whose lease
+/// was taken over closes its clients with 4004 and writes nothing more.
+@Suite("Several nodes", .serialized)
+struct SeveralNodesHubTests {
+    @Test func aConnectionForAWorkshopServedElsewhereIsClosedWith4004() throws {
+        let database = try TestDatabase.make(.postgres)
+        let a = try Harness(database: database, node: "a")  // creates the workshop: a serves it
+        let b = try Harness(database: database, node: "b")
+        #expect(b.hub.rooms.isEmpty, "a node loads no workshop before it serves it")
+        let code = #"{"id":"j","type":"join","code":"\#(a.record.joinCode)","name":"Marie","organisation":"ACI","actor":"aci"}"#
+        b.open(1); b.send(1, code); b.settle()
+        #expect(b.transport.closed.contains { $0 == (1, CloseCode.servedElsewhere) })
+        #expect(b.transport.messages(to: 1).isEmpty, "no welcome, no error: the client reconnects")
+        b.open(2); b.send(2, #"{"id":"f","type":"join","workshop":"\#(a.record.id)","facilitatorKey":"\#(a.facilitatorKey)"}"#); b.settle()
+        #expect(b.transport.closed.contains { $0 == (2, CloseCode.servedElsewhere) })
+        // On a, the same joins are welcomed; a's participant resumes on b with 4004 too.
+        let welcome = a.join(1)
+        #expect(welcome["type"] == .string("welcome"))
+        let token = try #require(string(welcome["you"]?["token"]))
+        b.open(3); b.send(3, #"{"id":"r","type":"join","token":"\#(token)"}"#); b.settle()
+        #expect(b.transport.closed.contains { $0 == (3, CloseCode.servedElsewhere) })
+        // The HTTP API answers 421 for it on b.
+        var response: HTTPResponse?
+        b.hub.transportHTTP(HTTPRequest(method: "GET", path: "/api/workshops/\(a.record.id)/export", authorization: "Bearer \(a.facilitatorKey)")) { response = $0 }
+        b.settle()
+        #expect(response?.status == 421)
+    }
+
+    @Test func aNodeWhoseLeaseIsTakenOverClosesItsClientsAndWritesNothingMore() throws {
+        let database = try TestDatabase.make(.postgres)
+        let a = try Harness(database: database, node: "a")
+        let w = a.join(1)
+        let board = "b_" + string(w["you"]?["group"])!.dropFirst(2)
+        let token = try #require(string(w["you"]?["token"]))
+        a.send(1, #"{"id":"c1","type":"card.add","board":"\#(board)","column":"problems","text":"Avant la reprise"}"#); a.settle()
+        #expect(a.transport.messages(to: 1).last?["type"] == .string("ack"))
+        // a stalls past its lease; b takes the workshop over when a client comes to it.
+        try TestDatabase.execute(a.store, "UPDATE workshop SET lease_until = now() - interval '1 second'")
+        let b = try Harness(database: database, node: "b")
+        b.open(7); b.send(7, #"{"id":"r","type":"join","token":"\#(token)"}"#); b.settle()
+        #expect(b.transport.messages(to: 7).last?["type"] == .string("welcome"))
+        // a, not knowing yet, takes a command: its commit is refused (fencing), nothing is shown,
+        // and its clients are sent to the new owner with 4004.
+        let sentBefore = a.transport.sent.count
+        a.send(1, #"{"id":"c2","type":"card.add","board":"\#(board)","column":"problems","text":"Pendant la reprise"}"#); a.settle()
+        let after = a.transport.sent[sentBefore...].map { try! JSONParser.parse($0.1) }
+        #expect(after.map { $0["type"] } == [.string("error")], "the command gets an error, nobody an event")
+        #expect(a.transport.closed.contains { $0 == (1, CloseCode.servedElsewhere) })
+        #expect(a.hub.rooms[a.record.id] == nil, "a let go of the room")
+        // b goes on from the journal: the first card is there, the refused one is not.
+        b.send(7, #"{"id":"c3","type":"card.add","board":"\#(board)","column":"problems","text":"Après la reprise"}"#); b.settle()
+        #expect(b.transport.messages(to: 7).last?["type"] == .string("ack"))
+        let texts = try #require(try b.store.loadWorkshop(id: a.record.id)).state!.cards.values.map(\.text)
+        #expect(texts.contains("Avant la reprise") && texts.contains("Après la reprise") && !texts.contains("Pendant la reprise"))
+    }
+
+    /// Convergence behind a load balancer: the node that created a workshop (or served it before)
+    /// lets it go once nobody is connected to it there, so the node the balancer picks takes it.
+    @Test func aWorkshopNobodyIsConnectedToIsLetGoForTheNodeTheBalancerPicks() throws {
+        let database = try TestDatabase.make(.postgres)
+        let a = try Harness(database: database, node: "a")
+        a.join(1)
+        let b = try Harness(database: database, node: "b")
+        a.hub.releaseIdleRooms(); a.hub.releaseIdleRooms()
+        #expect(a.hub.rooms.count == 1, "someone is connected to it on a")
+        #expect(try b.store.claim(a.record.id) == .elsewhere(node: "a"))
+        a.hub.transportClosed(1); a.settle()
+        a.hub.releaseIdleRooms()
+        #expect(a.hub.rooms.count == 1, "one tick without anyone is not enough")
+        a.hub.releaseIdleRooms()
+        #expect(a.hub.rooms.isEmpty)
+        #expect(a.transport.closed.isEmpty, "nobody was there to close")
+        #expect(a.store.leasedWorkshops().isEmpty)
+        let code = #"{"id":"j","type":"join","code":"\#(a.record.joinCode)","name":"Paul","organisation":"ACI","actor":"aci"}"#
+        b.open(5); b.send(5, code); b.settle()
+        #expect(b.transport.messages(to: 5).last?["type"] == .string("welcome"))
+        #expect(try a.store.claim(a.record.id) == .elsewhere(node: "b"))
+    }
+
+    /// The first workshop, created at start by the store itself (not through the hub), is not
+    /// held on to either.
+    @Test func aLeaseForAWorkshopNotInMemoryIsGivenBack() throws {
+        let database = try TestDatabase.make(.postgres)
+        let a = try Harness(database: database, node: "a")
+        let b = try Harness(database: database, node: "b")
+        #expect(a.hub.rooms.isEmpty && a.store.leasedWorkshops() == [a.record.id])
+        #expect(try b.store.claim(a.record.id) == .elsewhere(node: "a"))
+        a.hub.releaseIdleRooms()
+        #expect(a.store.leasedWorkshops().isEmpty)
+        #expect(try b.store.claim(a.record.id) == .here)
+    }
+
+    @Test func aRenewalThatFindsTheLeaseTakenClosesTheClients() throws {
+        let database = try TestDatabase.make(.postgres)
+        let a = try Harness(database: database, node: "a")
+        a.join(1)
+        try TestDatabase.execute(a.store, "UPDATE workshop SET lease_until = now() - interval '1 second'")
+        let b = try Harness(database: database, node: "b")
+        #expect(try b.store.claim(a.record.id) == .here)
+        a.hub.renewLeases()
+        #expect(a.transport.closed.contains { $0 == (1, CloseCode.servedElsewhere) })
+        #expect(a.hub.rooms.isEmpty)
     }
 }

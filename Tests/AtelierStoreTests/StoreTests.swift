@@ -3,7 +3,7 @@ import AtelierTestSupport
 import Foundation
 import GRDB
 import Testing
-@testable import AtelierStore
+@testable @_spi(Testing) import AtelierStore
 
 /// A fresh data directory per test.
 func temporaryDirectory() -> String {
@@ -25,17 +25,20 @@ func cardEvent(_ seq: Int, by: String = "p_1") -> Event {
                                                                text: "carte \(seq)", x: 0, y: 0, color: .yellow, author: by, createdSeq: seq)))
 }
 
-@Suite("SQLite journal")
+/// The journal's guarantees, on each store (`StoreKind`): SQLite, and PostgreSQL in the test
+/// cluster (`scripts/pg`).
+@Suite("Journal")
 struct JournalTests {
-    @Test func newWorkshopIsRecoveredAfterReopening() throws {
-        let dir = temporaryDirectory()
+    @Test(arguments: StoreKind.allCases)
+    func newWorkshopIsRecoveredAfterReopening(_ kind: StoreKind) throws {
+        let database = try TestDatabase.make(kind)
         let created = NewWorkshop(plan: try defaultPlan(), title: "Atelier test", now: 1000)
         do {
-            let store = try SQLiteStore(directory: dir)
+            let store = try database.open()
             try store.commit(created.batch)
         }
         // Given a closed and reopened database, when loading, then the same workshop comes back.
-        let reopened = try SQLiteStore(directory: dir)
+        let reopened = try database.open()
         let loaded = try reopened.loadOpenWorkshops()
         #expect(loaded.count == 1)
         #expect(loaded[0].record == created.record)
@@ -43,10 +46,16 @@ struct JournalTests {
         #expect(loaded[0].state?.title == "Atelier test")
         #expect(loaded[0].state?.groups.count == 5)
         #expect(try reopened.workshopID(joinCode: created.record.joinCode) == created.record.id)
+        #expect(try reopened.workshopID(joinCode: "ZZZZ-ZZZZ") == nil)
+        #expect(try reopened.workshopCount() == 1)
+        #expect(try reopened.listWorkshops() == [created.record])
+        #expect(try reopened.openWorkshopIDs() == [created.record.id])
+        #expect(try reopened.loadWorkshop(id: "w_unknown") == nil)
     }
 
-    @Test func journalIsContiguous() throws {
-        let store = try SQLiteStore(directory: temporaryDirectory())
+    @Test(arguments: StoreKind.allCases)
+    func journalIsContiguous(_ kind: StoreKind) throws {
+        let store = try TestDatabase.make(kind).open()
         let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
         try store.commit(created.batch)
         let next = created.events.count + 1
@@ -59,32 +68,83 @@ struct JournalTests {
         #expect(throws: StoreError.self) {
             try store.commit(CommitBatch(entries: [JournalEntry(workshop: created.record.id, event: cardEvent(next - 1))]))
         }
+        // A batch that starts past the journal's end is refused.
+        #expect(throws: StoreError.self) {
+            try store.commit(CommitBatch(entries: [JournalEntry(workshop: created.record.id, event: cardEvent(next + 1))]))
+        }
         let loaded = try #require(try store.loadWorkshop(id: created.record.id))
         #expect(loaded.entries.map(\.event.seq) == Array(1...created.events.count), "nothing of a refused batch was written")
+        // The journal goes on where it stopped.
+        try store.commit(CommitBatch(entries: [JournalEntry(workshop: created.record.id, event: cardEvent(next))]))
+        #expect(try store.loadWorkshop(id: created.record.id)?.entries.last?.event.seq == next)
     }
 
-    @Test func groupCommitWritesManyEventsInOneTransaction() throws {
-        let store = try SQLiteStore(directory: temporaryDirectory())
+    /// A refused batch leaves nothing of any of its parts: the workshop it creates, people, keys.
+    @Test(arguments: StoreKind.allCases)
+    func aRefusedBatchWritesNothingAtAll(_ kind: StoreKind) throws {
+        let store = try TestDatabase.make(kind).open()
+        let first = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
+        try store.commit(first.batch)
+        var batch = NewWorkshop(plan: try defaultPlan(), title: "Jamais", now: 1).batch
+        batch.credentials.append(Credential(workshop: first.record.id, participant: "p_x", tokenDigest: Secrets.digest("t")))
+        batch.facilitatorKeys[first.record.id] = Secrets.digest("autre clé")
+        batch.entries.append(JournalEntry(workshop: first.record.id, event: cardEvent(first.events.count + 2)))  // a gap
+        #expect(throws: StoreError.self) { try store.commit(batch) }
+        #expect(try store.listWorkshops() == [first.record])
+        #expect(try store.credential(token: "t") == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func groupCommitWritesManyEventsInOneTransaction(_ kind: StoreKind) throws {
+        let store = try TestDatabase.make(kind).open()
         let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
         var batch = created.batch
         let first = created.events.count + 1
-        for seq in first..<(first + 500) {
+        // More than one INSERT statement's worth on PostgreSQL (500 rows each).
+        for seq in first..<(first + 1200) {
             batch.entries.append(JournalEntry(workshop: created.record.id, event: cardEvent(seq), message: "m\(seq)"))
         }
-        // Count transactions with SQLite's total_changes around one commit via a commit hook.
-        let commits = CommitCounter()
-        store.pool.add(transactionObserver: commits, extent: .databaseLifetime)
-        try store.commit(batch)
-        #expect(commits.count == 1)
+        switch kind {
+        case .sqlite:
+            // Count transactions with a commit hook.
+            let commits = CommitCounter()
+            let sqlite = try #require(store as? SQLiteStore)
+            sqlite.pool.add(transactionObserver: commits, extent: .databaseLifetime)
+            try store.commit(batch)
+            #expect(commits.count == 1)
+        case .postgres:
+            // Every row written by one transaction carries its id (xmin).
+            try store.commit(batch)
+            let transactions = try TestDatabase.strings(store, """
+                SELECT DISTINCT xmin::text FROM (SELECT xmin FROM event UNION ALL SELECT xmin FROM workshop) AS rows
+                """)
+            #expect(transactions.count == 1)
+        }
         let loaded = try #require(try store.loadWorkshop(id: created.record.id))
-        #expect(loaded.entries.count == created.events.count + 500)
-        #expect(loaded.entries.last?.message == "m\(first + 499)")
-        #expect(loaded.state?.cards.count == created.events.count - 1 + 500)
+        #expect(loaded.entries.count == created.events.count + 1200)
+        #expect(loaded.entries.last?.message == "m\(first + 1199)")
+        #expect(loaded.state?.cards.count == created.events.count - 1 + 1200)
     }
 
-    @Test func personalDataStaysOutOfTheJournal() throws {
-        let dir = temporaryDirectory()
-        let store = try SQLiteStore(directory: dir)
+    /// A client's message id is kept as it came (it answers retries). The protocol lets no control
+    /// character in (`Inbound`): a NUL is not kept by SQLite, which GRDB hands strings as C strings.
+    @Test(arguments: StoreKind.allCases)
+    func messageIDsAreKeptByteForByte(_ kind: StoreKind) throws {
+        let store = try TestDatabase.make(kind).open()
+        let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
+        try store.commit(created.batch)
+        let odd = ["« é »\u{7F}🚲'\"\\", "e\u{301}\u{202E}", String(repeating: "x", count: 200)]
+        let seq = created.events.count + 1
+        try store.commit(CommitBatch(entries: odd.enumerated().map {
+            JournalEntry(workshop: created.record.id, event: cardEvent(seq + $0.offset), message: $0.element)
+        }))
+        let loaded = try #require(try store.loadWorkshop(id: created.record.id))
+        #expect(loaded.entries.suffix(3).map(\.message) == odd)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func personalDataStaysOutOfTheJournal(_ kind: StoreKind) throws {
+        let store = try TestDatabase.make(kind).open()
         let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
         try store.commit(created.batch)
         let seq = created.events.count + 1
@@ -92,33 +152,41 @@ struct JournalTests {
                             profile: Profile(name: "Marie Dupont", organisation: "ACI Le Pont"))
         try store.commit(CommitBatch(entries: [JournalEntry(workshop: created.record.id, event: Event(seq: seq, at: 0, by: p.id, body: .participantJoined(p)))],
                                      credentials: [Credential(workshop: created.record.id, participant: p.id, tokenDigest: Secrets.digest("secret-token"))]))
-        let payloads = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT CAST(payload AS TEXT) FROM event") }
+        let payloads = try TestDatabase.strings(store, "SELECT CAST(payload AS TEXT) FROM event").compactMap { $0 }
+        #expect(payloads.count == seq)
         #expect(!payloads.joined().contains("Marie"))
         #expect(!payloads.joined().contains("ACI Le Pont"))
         #expect(!payloads.joined().contains("secret-token"))
         let loaded = try #require(try store.loadWorkshop(id: created.record.id))
         #expect(loaded.state?.participants[p.id]?.profile == p.profile, "the profile is re-attached on load")
+        #expect(loaded.credentials == [Credential(workshop: created.record.id, participant: p.id, tokenDigest: Secrets.digest("secret-token"))])
         #expect(try store.credential(token: "secret-token") == Credential(workshop: created.record.id, participant: p.id, tokenDigest: Secrets.digest("secret-token")))
-        let stored = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT token FROM person UNION ALL SELECT facilitator_key FROM workshop") }
+        let stored = try TestDatabase.strings(store, "SELECT token FROM person UNION ALL SELECT facilitator_key FROM workshop").compactMap { $0 }
+        #expect(stored.count == 2)
         #expect(stored.allSatisfy(Secrets.isDigest), "no secret is stored in clear")
-        #expect(try store.credential(token: Secrets.digest("secret-token")) == nil, "a digest read off the file opens nothing")
+        #expect(try store.credential(token: Secrets.digest("secret-token")) == nil, "a digest read off the database opens nothing")
         // Erasure, by the product's own path (a `participant.erased` event committed): the journal
-        // stays whole, the name is gone from the row and, once checkpointed, from the file's bytes.
+        // stays whole, the name is gone from the row.
         try store.commit(CommitBatch(entries: [JournalEntry(workshop: created.record.id,
                                                             event: Event(seq: seq + 1, at: 1, by: Actor.facilitatorID, body: .participantErased(participant: p.id)))]))
         let erased = try #require(try store.loadWorkshop(id: created.record.id))
         #expect(erased.state?.participants[p.id] != nil)
         #expect(erased.state?.participants[p.id]?.profile == nil)
-        let row = try store.pool.read { db in try Row.fetchOne(db, sql: "SELECT name, organisation FROM person WHERE participant_id = ?", arguments: [p.id]) }
-        #expect(row?["name"] as String? == nil)
-        #expect(row?["organisation"] as String? == nil)
-        try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-        let file = try Data(contentsOf: URL(fileURLWithPath: store.path))
-        #expect(file.range(of: Data("Marie Dupont".utf8)) == nil, "secure_delete overwrote the name")
+        #expect(try TestDatabase.strings(store, "SELECT name FROM person WHERE participant_id = '\(p.id)'") == [nil])
+        #expect(try TestDatabase.strings(store, "SELECT organisation FROM person WHERE participant_id = '\(p.id)'") == [nil])
+        #expect(try TestDatabase.strings(store, "SELECT participant_id FROM person WHERE name IS NOT NULL OR organisation IS NOT NULL") == [])
+        if let sqlite = store as? SQLiteStore {
+            // And, once checkpointed, from the file's bytes (secure_delete). PostgreSQL keeps an
+            // old row version until VACUUM (docs/reliability.md "Privacy").
+            try sqlite.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            let file = try Data(contentsOf: URL(fileURLWithPath: sqlite.path))
+            #expect(file.range(of: Data("Marie Dupont".utf8)) == nil, "secure_delete overwrote the name")
+        }
     }
 
-    @Test func retentionPurgesPersonalDataOfLongClosedWorkshops() throws {
-        let store = try SQLiteStore(directory: temporaryDirectory())
+    @Test(arguments: StoreKind.allCases)
+    func retentionPurgesPersonalDataOfLongClosedWorkshops(_ kind: StoreKind) throws {
+        let store = try TestDatabase.make(kind).open()
         var ids: [WorkshopID] = []
         for closedAt in [1_000, 5_000, nil] as [Int64?] {
             let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
@@ -136,15 +204,29 @@ struct JournalTests {
         }
         // Closed at 1 000 and 5 000; the purge takes what closed before 2 000.
         #expect(try store.purgePersonalData(closedBefore: 2_000) == 1)
+        #expect(try store.purgePersonalData(closedBefore: 2_000) == 0, "nothing left to erase")
         let profiles = try ids.map { try store.loadWorkshop(id: $0)?.state?.participants.values.first?.profile }
         #expect(profiles[0] == nil)
         #expect(profiles[1] != nil)
         #expect(profiles[2] != nil, "open workshops are never purged")
         #expect(try store.credential(token: "tok-\(ids[0])") == nil)
+        #expect(try store.credential(token: "tok-\(ids[1])") != nil)
         #expect(try store.loadOpenWorkshops().map(\.record.id) == [ids[2]])
+        #expect(Set(try store.listWorkshops().filter(\.closed).map(\.id)) == Set(ids[0...1]))
     }
 
-    @Test func databaseIsWALWithFullSync() throws {
+    @Test(arguments: StoreKind.allCases)
+    func facilitatorKeysAreReplacedByTheirDigest(_ kind: StoreKind) throws {
+        let store = try TestDatabase.make(kind).open()
+        let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
+        try store.commit(created.batch)
+        try store.commit(CommitBatch(facilitatorKeys: [created.record.id: Secrets.digest("nouvelle")]))
+        let record = try #require(try store.listWorkshops().first)
+        #expect(Secrets.matches("nouvelle", digest: record.facilitatorKeyDigest))
+        #expect(try store.loadWorkshop(id: created.record.id)?.record.facilitatorKeyDigest == record.facilitatorKeyDigest)
+    }
+
+    @Test func sqliteIsWALWithFullSync() throws {
         let store = try SQLiteStore(directory: temporaryDirectory())
         let (mode, sync) = try store.pool.write { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))

@@ -1,5 +1,10 @@
-"""End-to-end fixtures: the real `atelier` binary on a loopback port, a real SQLite file,
-and the independent Python `websockets` client."""
+"""End-to-end fixtures: the real `atelier` binary on a loopback port, a real database, and the
+independent Python `websockets` client.
+
+Every test that starts a server through the `server` fixture (or takes `database`) runs twice:
+on SQLite (a file in the server's data directory) and on PostgreSQL (a schema of its own in the
+test cluster of `scripts/pg`, named by ATELIER_TEST_POSTGRES_URL). Without that variable the
+PostgreSQL cases fail under CI (CI=true) and are skipped elsewhere."""
 import asyncio
 import json
 import os
@@ -7,10 +12,13 @@ import random
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import urllib.request
+import uuid
 
 import pytest
 import websockets
@@ -36,11 +44,51 @@ def free_port():
         return s.getsockname()[1]
 
 
-class Server:
-    """One `atelier serve` process; restartable on the same data directory and port."""
+POSTGRES_URL = os.environ.get("ATELIER_TEST_POSTGRES_URL", "")
+STORES = ["sqlite", "postgres"]
 
-    def __init__(self, data_dir, port, admin_token="e2e-admin-token", extra_args=()):
+
+def psql(url, sql):
+    """Rows of a query, run by psql (PostgreSQL's own client), as lists of strings."""
+    out = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
+                         capture_output=True, text=True, check=True, timeout=60)
+    return [line.split("\t") for line in out.stdout.splitlines()]
+
+
+def with_search_path(url, schema):
+    return url + ("&" if "?" in url else "?") + "options=" + urllib.parse.quote(f"-c search_path={schema}")
+
+
+def postgres_database():
+    """A new schema in the test cluster; the `--database` URL that puts Atelier in it."""
+    if not POSTGRES_URL:
+        how = "ATELIER_TEST_POSTGRES_URL is not set: run scripts/test, or eval \"$(scripts/pg start)\" first"
+        if os.environ.get("CI") == "true":
+            pytest.fail(how)
+        pytest.skip(how)
+    schema = "e2e_" + uuid.uuid4().hex
+    psql(POSTGRES_URL, f"CREATE SCHEMA {schema}")
+    return with_search_path(POSTGRES_URL, schema)
+
+
+@pytest.fixture(params=STORES)
+def store_kind(request):
+    return request.param
+
+
+@pytest.fixture
+def database(store_kind):
+    """The `--database` of a test's servers: None for SQLite in the data directory, or the URL of
+    a fresh PostgreSQL schema."""
+    return postgres_database() if store_kind == "postgres" else None
+
+
+class Server:
+    """One `atelier serve` process; restartable on the same data directory, database and port."""
+
+    def __init__(self, data_dir, port, admin_token="e2e-admin-token", extra_args=(), database=None):
         self.extra_args = list(extra_args)
+        self.database = database
         self.data_dir = data_dir
         self.port = port
         self.admin_token = admin_token
@@ -56,10 +104,26 @@ class Server:
     def ws_url(self):
         return f"ws://127.0.0.1:{self.port}/ws"
 
+    @property
+    def storage_args(self):
+        """What the command line needs to reach this server's data: `--data`, and `--database`."""
+        return ["--data", self.data_dir] + (["--database", self.database] if self.database else [])
+
+    def journal(self, workshop):
+        """The (seq, type) rows of a workshop's journal, read beside the server."""
+        if self.database:
+            return [(int(seq), kind) for seq, kind in
+                    psql(self.database, f"SELECT seq, type FROM event WHERE workshop_id = '{workshop}' ORDER BY seq")]
+        db = sqlite3.connect(f"file:{os.path.join(self.data_dir, 'atelier.sqlite')}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT seq, type FROM event WHERE workshop_id = ? ORDER BY seq", (workshop,)).fetchall()
+        finally:
+            db.close()
+
     def start(self):
         log = open(os.path.join(self.data_dir, "server.log"), "a+")
         self.proc = subprocess.Popen(
-            [BINARY, "serve", "--port", str(self.port), "--data", self.data_dir,
+            [BINARY, "serve", "--port", str(self.port), *self.storage_args,
              "--plans", os.path.join(ROOT, "sessions"), "--web", os.path.join(ROOT, "web"),
              "--admin-token", self.admin_token, *self.extra_args],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
@@ -111,11 +175,11 @@ class Server:
 
 
 @pytest.fixture
-def server():
+def server(database):
     if not os.path.exists(BINARY):
         pytest.fail(f"{BINARY} is missing: build with `swift build` first")
     with tempfile.TemporaryDirectory(prefix="atelier-e2e-") as data_dir:
-        s = Server(data_dir, free_port()).start()
+        s = Server(data_dir, free_port(), database=database).start()
         try:
             yield s
         finally:

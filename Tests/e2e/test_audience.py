@@ -485,9 +485,9 @@ ALLOWED = "https://atelier.example.org"
 
 
 @pytest.fixture
-def origin_server():
+def origin_server(database):
     with tempfile.TemporaryDirectory(prefix="atelier-origin-") as data_dir:
-        s = Server(data_dir, free_port(), extra_args=["--allowed-origin", ALLOWED]).start()
+        s = Server(data_dir, free_port(), database=database, extra_args=["--allowed-origin", ALLOWED]).start()
         try:
             yield s
         finally:
@@ -606,10 +606,10 @@ def test_la_postes_head_office_siret_is_accepted(server):
 # Mutant 7: a reply allowed to overtake the ack of a command still committing.
 
 @pytest.fixture
-def fast_server():
+def fast_server(database):
     """Messages allowed at 1000/s, so one client can pipeline many requests."""
     with tempfile.TemporaryDirectory(prefix="atelier-order-") as data_dir:
-        s = Server(data_dir, free_port(), extra_args=["--messages-per-second", "1000"]).start()
+        s = Server(data_dir, free_port(), database=database, extra_args=["--messages-per-second", "1000"]).start()
         try:
             yield s
         finally:

@@ -15,18 +15,18 @@ from pipeline_fakes import demarches_server
 from test_projects import make_projects
 
 
-def start(ds, data_dir):
+def start(ds, data_dir, database):
     mapping = os.path.join(data_dir, "mapping.yaml")
     with open(mapping, "w") as f:
         f.write("champs:\n  title: Q2hhbXAtMQ==\n  summary: Q2hhbXAtMg==\n  support.methodological: Q2hhbXAtNQ==\n")
-    return Server(data_dir, free_port(), extra_args=[
+    return Server(data_dir, free_port(), database=database, extra_args=[
         "--demarches", ds.url, "--procedure", str(ds.procedure), "--mapping", mapping]).start()
 
 
-def test_a_500_after_the_dossier_was_recorded_is_uncertain_and_never_sent_again():
+def test_a_500_after_the_dossier_was_recorded_is_uncertain_and_never_sent_again(database):
     ds = demarches_server(script=["500-after-record"])
     with tempfile.TemporaryDirectory(prefix="atelier-ds-") as data_dir:
-        server = start(ds, data_dir)
+        server = start(ds, data_dir, database)
         try:
             async def scenario():
                 f, people, project = await make_projects(server)
@@ -48,10 +48,10 @@ def test_a_500_after_the_dossier_was_recorded_is_uncertain_and_never_sent_again(
             ds.shutdown()
 
 
-def test_a_503_with_retry_after_is_retried_and_the_claim_link_reaches_the_facilitator_only():
+def test_a_503_with_retry_after_is_retried_and_the_claim_link_reaches_the_facilitator_only(database):
     ds = demarches_server(script=["503"])
     with tempfile.TemporaryDirectory(prefix="atelier-ds-") as data_dir:
-        server = start(ds, data_dir)
+        server = start(ds, data_dir, database)
         try:
             async def scenario():
                 f, people, project = await make_projects(server)

@@ -250,7 +250,7 @@ def test_workshop_created_by_the_cli_is_joinable_while_running(server):
     import subprocess
     from conftest import BINARY, ROOT
     out = subprocess.run([BINARY, "workshop", "create", "--plan", "iae-saone-et-loire", "--title", "Atelier CLI",
-                          "--data", server.data_dir, "--plans", ROOT + "/sessions"],
+                          *server.storage_args, "--plans", ROOT + "/sessions"],
                          capture_output=True, text=True, check=True).stdout
     code = next(line.split(":")[-1].strip() for line in out.splitlines() if "Code pour rejoindre" in line)
 

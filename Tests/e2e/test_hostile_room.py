@@ -81,10 +81,10 @@ def percentile(values, p):
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
-def test_the_honest_room_is_served_while_four_attackers_strike():
+def test_the_honest_room_is_served_while_four_attackers_strike(database):
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="atelier-hostile-") as data_dir:
-        server = Server(data_dir, free_port()).start()
+        server = Server(data_dir, free_port(), database=database).start()
         procs = {}
         watch = RSSWatch(server.proc.pid)
         try:

@@ -14,9 +14,9 @@ from conftest import Server, free_port
 
 
 @contextlib.contextmanager
-def running(extra_args=()):
+def running(extra_args=(), database=None):
     with tempfile.TemporaryDirectory(prefix="atelier-http-") as data_dir:
-        s = Server(data_dir, free_port(), extra_args=list(extra_args)).start()
+        s = Server(data_dir, free_port(), database=database, extra_args=list(extra_args)).start()
         try:
             yield s
         finally:

@@ -9,9 +9,9 @@ import urllib.request
 from conftest import Server, board_of, free_port, join_participant
 
 
-def test_json_logs_are_one_object_per_line_with_ids_and_no_secret_or_name():
+def test_json_logs_are_one_object_per_line_with_ids_and_no_secret_or_name(database):
     with tempfile.TemporaryDirectory(prefix="atelier-logs-") as data_dir:
-        server = Server(data_dir, free_port(), extra_args=["--log-format", "json"]).start()
+        server = Server(data_dir, free_port(), database=database, extra_args=["--log-format", "json"]).start()
         try:
             async def scenario():
                 c, w = await join_participant(server, "Hortense Nommée", organisation="ACI Secrète")

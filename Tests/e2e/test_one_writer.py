@@ -3,19 +3,19 @@ through it, so a live workshop's clients stay connected and its seq chain never 
 import asyncio
 import json
 import os
-import sqlite3
 import subprocess
 import tempfile
 
 import pytest
 
-from conftest import BINARY, ROOT, Client, Server, free_port
+from conftest import BINARY, ROOT, Client, Server, free_port, postgres_database
 from pipeline_fakes import webhook_server
 from test_projects import make_projects
 
 
-def cli(*args, data_dir):
-    return [BINARY, *args, "--data", data_dir, "--plans", os.path.join(ROOT, "sessions")]
+def cli(*args, data_dir, database=None):
+    return [BINARY, *args, "--data", data_dir, "--plans", os.path.join(ROOT, "sessions"),
+            *(["--database", database] if database else [])]
 
 
 async def run(cmd):
@@ -25,20 +25,11 @@ async def run(cmd):
     return proc.returncode, out.decode(), err.decode()
 
 
-def journal(data_dir, workshop):
-    """The seqs and types the journal holds, read from the SQLite file (read-only, beside the server)."""
-    db = sqlite3.connect(f"file:{os.path.join(data_dir, 'atelier.sqlite')}?mode=ro", uri=True)
-    try:
-        return db.execute("SELECT seq, type FROM event WHERE workshop_id = ? ORDER BY seq", (workshop,)).fetchall()
-    finally:
-        db.close()
-
-
 @pytest.fixture
-def live():
+def live(database):
     hook = webhook_server()
     with tempfile.TemporaryDirectory(prefix="atelier-one-writer-") as data_dir:
-        server = Server(data_dir, free_port()).start()
+        server = Server(data_dir, free_port(), database=database).start()
         try:
             yield server, hook
         finally:
@@ -67,14 +58,14 @@ def test_cli_submit_and_erase_during_a_live_workshop_disconnect_nobody(live):
             return acks
 
         writer = asyncio.create_task(keep_writing())
-        code, out, err = await run(cli("submit", workshop, "--webhook", hook.url, data_dir=server.data_dir))
+        code, out, err = await run(cli("submit", workshop, "--webhook", hook.url, data_dir=server.data_dir, database=server.database))
         assert code == 0, (out, err)
         assert "déposé (webhook" in out
         submitted = await f.event("project.submitted", timeout=10)
         assert submitted["project"] == project and submitted["receipt"]["channel"] == "webhook"
         assert submitted["by"] is None
 
-        code, out, err = await run(cli("participant", "erase", workshop, bruno, data_dir=server.data_dir))
+        code, out, err = await run(cli("participant", "erase", workshop, bruno, data_dir=server.data_dir, database=server.database))
         assert code == 0, (out, err)
         assert "effacées" in out
         erased = await f.event("participant.erased", timeout=10)
@@ -96,7 +87,7 @@ def test_cli_submit_and_erase_during_a_live_workshop_disconnect_nobody(live):
     submitted_seq, erased_seq, last_seq = asyncio.run(scenario())
 
     # The journal is one contiguous chain, with each write once, where the clients saw it.
-    rows = journal(server.data_dir, workshop)
+    rows = server.journal(workshop)
     assert [seq for seq, _ in rows] == list(range(1, len(rows) + 1))
     assert rows[-1][0] == last_seq
     assert [t for _, t in rows].count("project.submitted") == 1
@@ -109,7 +100,7 @@ def test_cli_submit_and_erase_during_a_live_workshop_disconnect_nobody(live):
 
 def test_cli_creates_a_workshop_through_the_running_server(live):
     server, _ = live
-    code, out, err = asyncio.run(run(cli("workshop", "create", "--title", "Deuxième atelier", data_dir=server.data_dir)))
+    code, out, err = asyncio.run(run(cli("workshop", "create", "--title", "Deuxième atelier", data_dir=server.data_dir, database=server.database)))
     assert code == 0, (out, err)
     assert "par le serveur" in out
     join_code = next(line.split(":", 1)[1].strip() for line in out.splitlines() if "Code pour rejoindre" in line)
@@ -126,7 +117,7 @@ def test_cli_creates_a_workshop_through_the_running_server(live):
 
 def test_a_second_server_on_the_same_data_is_refused(live):
     server, _ = live
-    out = subprocess.run(cli("serve", "--port", str(free_port()), "--web", os.path.join(ROOT, "web"), data_dir=server.data_dir),
+    out = subprocess.run(cli("serve", "--port", str(free_port()), "--web", os.path.join(ROOT, "web"), data_dir=server.data_dir, database=server.database),
                          capture_output=True, text=True, timeout=30)
     assert out.returncode != 0
     assert "utilise déjà le dossier de données" in out.stderr
@@ -134,6 +125,34 @@ def test_a_second_server_on_the_same_data_is_refused(live):
     import urllib.request
     with urllib.request.urlopen(server.url + "/healthz", timeout=5) as r:
         assert r.status == 200
+
+
+def test_a_second_server_on_the_same_postgresql_database_is_refused():
+    """On PostgreSQL the single writer is the database's, not only the data directory's: a
+    server started on another data directory (or another machine) is refused, in French."""
+    database = postgres_database()
+    with tempfile.TemporaryDirectory(prefix="atelier-one-writer-") as first_dir, \
+            tempfile.TemporaryDirectory(prefix="atelier-one-writer-") as second_dir:
+        server = Server(first_dir, free_port(), database=database).start()
+        try:
+            out = subprocess.run(cli("serve", "--port", str(free_port()), "--web", os.path.join(ROOT, "web"),
+                                     data_dir=second_dir, database=database), capture_output=True, text=True, timeout=60)
+            assert out.returncode != 0
+            assert "un autre serveur Atelier" in out.stderr and "écrit déjà dans la base PostgreSQL" in out.stderr, out.stderr
+            # A writing command beside it, on another data directory, is refused the same way.
+            out = subprocess.run(cli("workshop", "create", data_dir=second_dir, database=database), capture_output=True, text=True, timeout=60)
+            assert out.returncode != 0 and "écrit déjà dans la base PostgreSQL" in out.stderr, out.stderr
+            import urllib.request
+            with urllib.request.urlopen(server.url + "/healthz", timeout=5) as r:
+                assert r.status == 200
+        finally:
+            server.stop()
+        # Once it has stopped, another server takes the database over, with everything in it.
+        again = Server(second_dir, free_port(), database=database).start()
+        try:
+            assert server.info["code"] in again.output
+        finally:
+            again.stop()
 
 
 def test_the_admin_api_refuses_without_the_admin_token(live):

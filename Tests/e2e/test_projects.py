@@ -30,13 +30,13 @@ COMPLETE = {
 
 
 @pytest.fixture
-def pipeline():
+def pipeline(database):
     hook, ds = webhook_server(fail_first=2), demarches_server()
     with tempfile.TemporaryDirectory(prefix="atelier-projects-") as data_dir:
         mapping = os.path.join(data_dir, "mapping.yaml")
         with open(mapping, "w") as f:
             f.write("champs:\n  title: Q2hhbXAtMQ==\n  summary: Q2hhbXAtMg==\n  lead.siret: Q2hhbXAtMw==\n  support.grant: Q2hhbXAtNA==\n")
-        server = Server(data_dir, free_port(), extra_args=[
+        server = Server(data_dir, free_port(), database=database, extra_args=[
             "--webhook", hook.url, "--demarches", ds.url, "--procedure", str(ds.procedure), "--mapping", mapping]).start()
         try:
             yield server, hook, ds, mapping
@@ -137,7 +137,7 @@ def test_projects_export_in_every_format(pipeline):
     assert "Alice" not in html and "Bruno" not in html, "no names in the report"
 
     # The CLI gives the same documents from the data directory.
-    out = subprocess.run([BINARY, "export", workshop, "--format", "csv", "--csv-dialect", "rfc4180", "--data", server.data_dir,
+    out = subprocess.run([BINARY, "export", workshop, "--format", "csv", "--csv-dialect", "rfc4180", *server.storage_args,
                           "--plans", ROOT + "/sessions"], capture_output=True, check=True).stdout
     assert b"12500.00" in out
 
@@ -185,7 +185,7 @@ def test_submission_to_webhook_and_demarches_never_twice(pipeline):
     # The CLI submits nothing twice either.
     server.stop()
     out = subprocess.run([BINARY, "submit", server.info["workshop"], "--webhook", hook.url, "--demarches", ds.url,
-                          "--procedure", str(ds.procedure), "--mapping", mapping, "--data", server.data_dir, "--plans", ROOT + "/sessions"],
+                          "--procedure", str(ds.procedure), "--mapping", mapping, *server.storage_args, "--plans", ROOT + "/sessions"],
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "aucun projet prêt" in out.stdout

@@ -15,10 +15,10 @@ from test_projects import make_projects
 SECRET = "whsec_" + base64.b64encode(b"atelier-test-signing-key-32bytes").decode()
 
 
-def test_deliveries_are_signed_and_verified_by_the_reference_package():
+def test_deliveries_are_signed_and_verified_by_the_reference_package(database):
     hook = webhook_server(fail_first=1, secret=SECRET)
     with tempfile.TemporaryDirectory(prefix="atelier-signed-") as data_dir:
-        server = Server(data_dir, free_port(), extra_args=["--webhook", hook.url, "--webhook-secret", SECRET]).start()
+        server = Server(data_dir, free_port(), database=database, extra_args=["--webhook", hook.url, "--webhook-secret", SECRET]).start()
         try:
             async def scenario():
                 f, people, project = await make_projects(server)
@@ -39,11 +39,11 @@ def test_deliveries_are_signed_and_verified_by_the_reference_package():
     assert all((a["agent"] or "").startswith("Atelier/") for a in attempts)
 
 
-def test_a_wrong_secret_is_refused_by_the_receiver_and_http_is_for_this_machine_only():
+def test_a_wrong_secret_is_refused_by_the_receiver_and_http_is_for_this_machine_only(database):
     hook = webhook_server(fail_first=0, secret=SECRET)
     other = "whsec_" + base64.b64encode(b"another-key-entirely-32-bytes!!!").decode()
     with tempfile.TemporaryDirectory(prefix="atelier-signed-") as data_dir:
-        server = Server(data_dir, free_port(), extra_args=["--webhook", hook.url, "--webhook-secret", other]).start()
+        server = Server(data_dir, free_port(), database=database, extra_args=["--webhook", hook.url, "--webhook-secret", other]).start()
         try:
             async def scenario():
                 f, people, _ = await make_projects(server)

@@ -14,7 +14,8 @@ import urllib.request
 import openpyxl
 import pytest
 
-from conftest import BINARY, ROOT
+from conftest import ROOT
+from test_one_writer import cli
 from test_projects import COMPLETE, make_projects, pipeline  # noqa: F401 (pipeline is a fixture)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -130,14 +131,14 @@ def test_xlsx_export_is_typed_and_readable(pipeline):  # noqa: F811
         assert row[header.index("Téléphone")] == PHONE
 
     # The CLI writes the same workbook, to a file only.
-    refused = subprocess.run([BINARY, "export", workshop, "--format", "xlsx", "--data", server.data_dir,
-                              "--plans", ROOT + "/sessions"], capture_output=True)
+    refused = subprocess.run(cli("export", workshop, "--format", "xlsx", data_dir=server.data_dir, database=server.database),
+                             capture_output=True)
     assert refused.returncode != 0 and not refused.stdout
     assert "--out" in refused.stderr.decode() and "binaire" in refused.stderr.decode()
     with tempfile.TemporaryDirectory(prefix="atelier-xlsx-cli-") as tmp:
         out = os.path.join(tmp, "atelier.xlsx")
-        subprocess.run([BINARY, "export", workshop, "--format", "xlsx", "--out", out, "--data", server.data_dir,
-                        "--plans", ROOT + "/sessions"], capture_output=True, check=True)
+        subprocess.run(cli("export", workshop, "--format", "xlsx", "--out", out, data_dir=server.data_dir,
+                           database=server.database), capture_output=True, check=True)
         with open(out, "rb") as f:
             assert f.read() == body
 

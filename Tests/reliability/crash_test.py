@@ -6,11 +6,15 @@ random moments, restarts it each time, and checks at the end that:
   - every acknowledged card is present, exactly once (clients re-send unacknowledged commands
     with the same message id after reconnecting, so a retry must never duplicate);
   - `seq` is contiguous from 1 in every workshop's journal;
-  - SQLite's `PRAGMA integrity_check` says ok.
+  - the database is sound: SQLite's `PRAGMA integrity_check` says ok, or, on PostgreSQL, amcheck
+    finds nothing wrong in the tables and the journal's primary key index, and each workshop's
+    `last_seq` is its journal's last seq.
 Clients reconnect and resume by themselves (token + since).
 
-Short form (run by the test command):   python3 Tests/reliability/crash_test.py --kills 20
+Short form (run by the test command, on both stores):   python3 Tests/reliability/crash_test.py --kills 20
 Long form (docs/reliability.md):        python3 Tests/reliability/crash_test.py --kills 100 --clients 40
+On PostgreSQL:                          python3 Tests/reliability/crash_test.py --database postgres://…
+  (the URL of an empty schema, e.g. in the cluster of scripts/pg)
 """
 import argparse
 import asyncio
@@ -24,7 +28,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
-from conftest import Server, free_port  # noqa: E402
+from conftest import Server, free_port, psql  # noqa: E402
 
 import websockets  # noqa: E402
 
@@ -132,13 +136,38 @@ async def facilitator_cards(server, workshop):
                     return m["workshop"]["cards"]
 
 
-def crash_test(kills=20, clients=24, workshops=3, seed=None, verbose=True):
+def database_checks(data_dir, database):
+    """(integrity, gaps, events): whether the database is sound ("ok" if so), the workshops whose
+    journal is not contiguous from 1, and how many events it holds."""
+    if database:
+        psql(database, "CREATE EXTENSION IF NOT EXISTS amcheck SCHEMA public")
+        problems = []
+        for table in ("workshop", "event", "person"):
+            problems += psql(database, f"SELECT '{table}', blkno, offnum, msg FROM public.verify_heapam('{table}')")
+        for index in ("event_pkey", "person_pkey", "person_token_key", "workshop_pkey", "workshop_join_code_key"):
+            psql(database, f"SELECT public.bt_index_check('{index}', true)")  # raises if the index is corrupt
+        stale = psql(database, "SELECT w.id FROM workshop w WHERE w.last_seq <> (SELECT coalesce(max(seq), 0) FROM event e WHERE e.workshop_id = w.id)")
+        integrity = "ok" if not problems and not stale else f"heap: {problems[:3]}, last_seq: {stale[:3]}"
+        rows = [(w, int(n), int(lo), int(hi)) for w, n, lo, hi in
+                psql(database, "SELECT workshop_id, COUNT(*), MIN(seq), MAX(seq) FROM event GROUP BY workshop_id")]
+        events = int(psql(database, "SELECT COUNT(*) FROM event")[0][0])
+    else:
+        db = sqlite3.connect(os.path.join(data_dir, "atelier.sqlite"))
+        integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+        rows = db.execute("SELECT workshop_id, COUNT(*), MIN(seq), MAX(seq) FROM event GROUP BY workshop_id").fetchall()
+        events = db.execute("SELECT COUNT(*) FROM event").fetchone()[0]
+        db.close()
+    gaps = [(w, n, lo, hi) for w, n, lo, hi in rows if not (lo == 1 and hi == n)]
+    return integrity, gaps, events
+
+
+def crash_test(kills=20, clients=24, workshops=3, seed=None, verbose=True, database=None):
     seed = seed if seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)
     log = print if verbose else (lambda *a, **k: None)
     with tempfile.TemporaryDirectory(prefix="atelier-crash-") as data_dir:
         # The writers add more cards than one person may (200): this test is about durability.
-        server = Server(data_dir, free_port(), extra_args=["--capacity-factor", "100"]).start()
+        server = Server(data_dir, free_port(), extra_args=["--capacity-factor", "100"], database=database).start()
         shops = [create_workshop(server, f"Crash {i}") for i in range(workshops)]
         writers = [Writer(f"W{i}", shops[i % workshops], server, random.Random(rng.random())) for i in range(clients)]
         started = time.time()
@@ -174,16 +203,10 @@ def crash_test(kills=20, clients=24, workshops=3, seed=None, verbose=True):
         texts = [c["text"] for cards in by_workshop.values() for c in cards if c["author"] is not None]
         duplicated = sorted({t for t in texts if texts.count(t) > 1})
 
-        db = sqlite3.connect(os.path.join(data_dir, "atelier.sqlite"))
-        integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
-        gaps = [(w, n, lo, hi) for w, n, lo, hi in
-                db.execute("SELECT workshop_id, COUNT(*), MIN(seq), MAX(seq) FROM event GROUP BY workshop_id")
-                if not (lo == 1 and hi == n)]
-        events = db.execute("SELECT COUNT(*) FROM event").fetchone()[0]
-        db.close()
+        integrity, gaps, events = database_checks(data_dir, database)
 
         report = {
-            "seed": seed, "kills": kills, "clients": clients, "workshops": workshops,
+            "store": "postgres" if database else "sqlite", "seed": seed, "kills": kills, "clients": clients, "workshops": workshops,
             "seconds": round(time.time() - started, 1), "acknowledged": len(acked), "journaled_events": events,
             "reconnects": sum(w.reconnects for w in writers), "missing": len(missing), "wrong_text": len(wrong),
             "duplicated": len(duplicated), "seq_gaps": len(gaps), "integrity": integrity, "client_errors": len(problems),
@@ -201,8 +224,9 @@ def main():
     ap.add_argument("--clients", type=int, default=24)
     ap.add_argument("--workshops", type=int, default=3)
     ap.add_argument("--seed", type=int)
+    ap.add_argument("--database", help="postgres://… URL of an empty schema (default: SQLite in a temporary directory)")
     args = ap.parse_args()
-    ok, _ = crash_test(args.kills, args.clients, args.workshops, args.seed)
+    ok, _ = crash_test(args.kills, args.clients, args.workshops, args.seed, database=args.database)
     print("OK: nothing acknowledged was lost" if ok else "FAILED")
     sys.exit(0 if ok else 1)
 

@@ -37,6 +37,7 @@ if (!credentials.workshop || !credentials.key) {
   showError($('fac-alerts'), t('fac.missingKey'));
 } else {
   connection = new Connection({
+    workshop: () => credentials.workshop,
     join: () => ({
       workshop: credentials.workshop, facilitatorKey: credentials.key,
       ...(store.ready ? { since: store.seq } : {}),

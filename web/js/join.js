@@ -90,6 +90,8 @@ $('join-form').addEventListener('submit', (e) => {
  * right code; a code that opens nothing is said at once, before anyone types a name.
  */
 let checkedTitle = null;
+/** The workshop's id, from the same answer: named in the WebSocket's URL before the first welcome. */
+let checkedWorkshop = null;
 async function showWorkshopTitle() {
   const node = $('join-workshop');
   if (checkedTitle !== null) { node.textContent = t('join.workshop', { title: checkedTitle }); node.hidden = false; return; }
@@ -103,6 +105,7 @@ async function showWorkshopTitle() {
     const body = await response.json().catch(() => null);
     if (typeof body?.title !== 'string') return;
     checkedTitle = body.title;
+    if (typeof body.workshop === 'string') checkedWorkshop = body.workshop;
     node.textContent = t('join.workshop', { title: checkedTitle });
     node.hidden = false;
   } else if (response.status === 404 && $('join-errors').childElementCount === 0) {
@@ -124,6 +127,7 @@ function start(profile) {
 
   connection = new Connection({
     storageKey: keys.outbox,
+    workshop: () => loadJSON(keys.session)?.workshop ?? checkedWorkshop,
     join: () => {
       const s = loadJSON(keys.session);
       if (s?.token) return store.ready ? { token: s.token, since: store.seq } : { token: s.token };

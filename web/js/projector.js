@@ -55,6 +55,7 @@ if (!credentials.workshop || !credentials.key) {
   showError($('proj-alerts'), t('fac.missingKey'));
 } else {
   connection = new Connection({
+    workshop: () => credentials.workshop,
     join: () => ({
       workshop: credentials.workshop, facilitatorKey: credentials.key,
       ...(store.ready ? { since: store.seq } : {}),

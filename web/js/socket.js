@@ -66,12 +66,15 @@ export class Connection extends EventTarget {
    * @param {() => object} options.join builds the join message (without id) for each attempt
    * @param {string|null} [options.storageKey] localStorage key for the outbox (null: memory only)
    * @param {string} [options.url] the WebSocket URL (default: this host's /ws)
+   * @param {() => (string|null)} [options.workshop] the workshop's id when known, named in the URL
+   *   of each attempt (`/ws?workshop=…`): a load balancer in front of several servers hashes on it
    */
-  constructor({ join, storageKey = null, url = null }) {
+  constructor({ join, storageKey = null, url = null, workshop = () => null }) {
     super();
     this.makeJoin = join;
     this.storageKey = storageKey;
     this.url = url ?? `${location.protocol === 'https:' ? 'wss://' : 'ws://'}${location.host}/ws`;
+    this.workshop = workshop;
     this.prefix = randomPrefix();
     this.counter = 0;
     this.state = 'stopped';
@@ -184,10 +187,17 @@ export class Connection extends EventTarget {
     this.emit('outbox', { pending: next });
   }
 
+  /** The URL of one attempt: with `?workshop=` once the workshop is known. */
+  urlForAttempt() {
+    const workshop = this.workshop();
+    if (!workshop) return this.url;
+    return `${this.url}${this.url.includes('?') ? '&' : '?'}workshop=${encodeURIComponent(workshop)}`;
+  }
+
   open() {
     let ws;
     try {
-      ws = new WebSocket(this.url, SUBPROTOCOL);
+      ws = new WebSocket(this.urlForAttempt(), SUBPROTOCOL);
     } catch {
       this.scheduleReconnect();
       return;

@@ -40,6 +40,7 @@ extension HTTPAPI {
     /// working; the answer, once the new digest is durable, is the only place the new key appears.
     func newFacilitatorKey(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
         if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
+        if let refusal = misdirected(captures[0]) { return respond(refusal) }
         guard let room = hub.room(captures[0]) else { return respond(Self.error(404, .notFound, "Atelier inconnu.")) }
         let key = hub.replaceFacilitatorKey(of: room)
         let links = WorkshopLinks(record: room.record, facilitatorKey: key, base: baseURL)
@@ -55,6 +56,7 @@ extension HTTPAPI {
     /// Runs one command in a workshop and answers once its events are durable:
     /// `{"seq": n, "events": k}`, or the domain's refusal.
     private func run(_ command: Command, in workshop: WorkshopID, as actor: Actor, respond: @escaping Respond) {
+        if let refusal = misdirected(workshop) { return respond(refusal) }
         guard hub.room(workshop) != nil else { return respond(Self.error(404, .notFound, "Atelier inconnu.")) }
         hub.perform(command, in: workshop, as: actor) { result in
             switch result {

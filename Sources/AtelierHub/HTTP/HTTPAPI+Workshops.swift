@@ -70,6 +70,7 @@ extension HTTPAPI {
         guard let token = request.bearerToken else {
             return respond(Self.error(401, .unauthenticated, "Clé d'animation manquante (en-tête Authorization: Bearer)."))
         }
+        if let refusal = misdirected(id) { return respond(refusal) }
         guard let room = hub.room(id) else { return respond(Self.error(404, .notFound, "Atelier inconnu.")) }
         guard Secrets.matches(token, digest: room.record.facilitatorKeyDigest) else {
             return respond(Self.error(403, .forbidden, "Clé d'animation invalide pour cet atelier."))
@@ -121,6 +122,15 @@ extension HTTPAPI {
 
     func answer(code: String, peer: String, respond: Respond) {
         let workshop = hub.roomsByCode[code] ?? (try? hub.store.workshopID(joinCode: code)) ?? nil
+        // Several nodes: any node checks a code, from the database, without taking the workshop.
+        if let workshop, case .elsewhere = hub.lookUpRoom(workshop),
+           let record = (try? hub.store.listWorkshops())?.first(where: { $0.id == workshop }), !record.closed {
+            return respond(Self.json(200) { w in
+                w.key("code"); w.string(record.joinCode)
+                w.key("title"); w.string(record.title)
+                w.key("workshop"); w.string(record.id)
+            })
+        }
         guard let workshop, let room = hub.room(workshop), !room.state.closed else {
             hub.recordCodeFailure(peer)
             return respond(Self.error(404, .notFound, "Aucun atelier ouvert avec ce code. Vérifiez-le auprès de l'animateur."))
@@ -128,6 +138,9 @@ extension HTTPAPI {
         respond(Self.json(200) { w in
             w.key("code"); w.string(room.record.joinCode)
             w.key("title"); w.string(room.state.title)
+            // Several nodes: the client names its workshop in the WebSocket URL (/ws?workshop=),
+            // which the load balancer hashes on.
+            w.key("workshop"); w.string(room.record.id)
         })
     }
 }

@@ -96,7 +96,7 @@ final class HTTPAPI {
     func metrics(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
         if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
         let body = hub.metrics.scrape(transport: hub.transport.statistics(), rooms: hub.rooms.count,
-                                      journalPath: (hub.store as? SQLiteStore)?.path)
+                                      journalBytes: hub.store.journalBytes())
         respond(HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
                              headers: [("cache-control", "no-store")], body: body))
     }
@@ -118,6 +118,13 @@ final class HTTPAPI {
         w.endObject()
         w.endObject()
         return HTTPResponse(status: status, headers: headers, body: w.bytes)
+    }
+
+    /// Several nodes: 421 (Misdirected Request) for a workshop another node serves; the load
+    /// balancer, hashing on the workshop id in the path, sends these requests to that node.
+    func misdirected(_ workshop: WorkshopID) -> HTTPResponse? {
+        guard case .elsewhere(let node) = hub.lookUpRoom(workshop) else { return nil }
+        return Self.error(421, .notFound, "Cet atelier est servi par un autre nœud (\(node)) : réessayez.")
     }
 
     static func json(_ status: Int, _ fill: (inout JSONWriter) -> Void) -> HTTPResponse {

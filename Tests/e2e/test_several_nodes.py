@@ -1,0 +1,291 @@
+"""Several nodes on one PostgreSQL database (issue 15, part 2; docs/architecture.md "Several
+nodes"): two real `atelier serve --node` processes on one schema. A workshop is served by the node
+holding its lease; the other closes its connections with 4004; a node that stops hands its
+workshops over at once, and one killed with -9 hands them over when its lease runs out, with
+everything it acknowledged."""
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+import websockets
+import websockets.exceptions  # websockets loads it lazily: a test run alone needs it imported
+
+from conftest import BINARY, ROOT, Client, Server, board_of, free_port, join_facilitator, postgres_database, psql
+
+SERVED_ELSEWHERE = 4004
+
+
+async def closed_with(server, join):
+    """Sends a join to `server` and returns the close code it answers with (None if welcomed)."""
+    c = await Client.connect(server.ws_url)
+    await c.send(join)
+    try:
+        while True:
+            await c._pull(10)
+            if any(m.get("type") == "welcome" for m in c.inbox):
+                await c.close()
+                return None
+    except websockets.exceptions.ConnectionClosed as e:
+        return e.rcvd.code if e.rcvd else None
+
+
+def nodes(database, a_dir, b_dir, lease="30"):
+    a = Server(a_dir, free_port(), database=database, extra_args=["--node", "a", "--lease-seconds", lease]).start()
+    b = Server(b_dir, free_port(), database=database, extra_args=["--node", "b", "--lease-seconds", lease]).start()
+    return a, b
+
+
+def test_a_workshop_is_served_by_one_node_and_handed_over_when_it_stops():
+    database = postgres_database()
+    with tempfile.TemporaryDirectory(prefix="atelier-node-a-") as a_dir, tempfile.TemporaryDirectory(prefix="atelier-node-b-") as b_dir:
+        a, b = nodes(database, a_dir, b_dir)  # a started on the empty database: it created the workshop
+        try:
+            workshop, key, code = a.info["workshop"], a.info["key"], a.info["code"]
+
+            async def before():
+                c = await Client.connect(a.ws_url)
+                w = await c.request({"type": "join", "code": code, "name": "Marie", "organisation": "ACI", "actor": "aci"})
+                assert w["type"] == "welcome", w
+                ack = await c.request({"type": "card.add", "board": board_of(w)["id"], "column": "problems", "text": "Chez le nœud a"})
+                assert ack["type"] == "ack"
+                # A countdown runs when a stops: b, taking the workshop over, ends it.
+                f, _ = await join_facilitator(a)
+                started = await f.request({"type": "timer.start", "seconds": 3, "label": "Relais"})
+                assert started["type"] == "ack", started
+                await f.close()
+                # On b, every way in is closed with 4004, with no welcome.
+                assert await closed_with(b, {"type": "join", "code": code, "name": "Paul", "actor": "aci"}) == SERVED_ELSEWHERE
+                assert await closed_with(b, {"type": "join", "workshop": workshop, "facilitatorKey": key}) == SERVED_ELSEWHERE
+                assert await closed_with(b, {"type": "join", "token": w["you"]["token"]}) == SERVED_ELSEWHERE
+                await c.close()
+                return w
+            w = asyncio.run(before())
+
+            a.stop()  # a graceful stop gives the lease back
+
+            async def after():
+                c = await Client.connect(b.ws_url)
+                again = await c.request({"type": "join", "token": w["you"]["token"], "since": 0})
+                assert again["type"] == "welcome", again
+                # A new id: the same one would be a retry, answered from the journal (what a said).
+                ack = await c.request({"id": "on-b", "type": "card.add", "board": board_of(w)["id"], "column": "problems",
+                                       "text": "Chez le nœud b"})
+                assert ack["type"] == "ack"
+                f, wf = await join_facilitator(a_info_on(b, workshop, key))
+                texts = {card["text"] for card in wf["workshop"]["cards"]}
+                assert {"Chez le nœud a", "Chez le nœud b"} <= texts
+                ended = await c.event("timer.ended", timeout=15)
+                assert ended["by"] is None
+                await c.close(); await f.close()
+            asyncio.run(after())
+            rows = b.journal(workshop)
+            assert [seq for seq, _ in rows] == list(range(1, len(rows) + 1))
+        finally:
+            a.stop(); b.stop()
+
+
+def a_info_on(server, workshop, key):
+    """`server` with the workshop and facilitator key another node printed (for join_facilitator)."""
+    server.info["workshop"], server.info["key"] = workshop, key
+    return server
+
+
+def test_a_node_killed_hands_its_workshops_over_when_its_lease_runs_out_with_everything_acknowledged():
+    database = postgres_database()
+    with tempfile.TemporaryDirectory(prefix="atelier-node-a-") as a_dir, tempfile.TemporaryDirectory(prefix="atelier-node-b-") as b_dir:
+        a, b = nodes(database, a_dir, b_dir, lease="6")
+        try:
+            workshop, key, code = a.info["workshop"], a.info["key"], a.info["code"]
+
+            async def write():
+                c = await Client.connect(a.ws_url)
+                w = await c.request({"type": "join", "code": code, "name": "Marie", "actor": "aci"})
+                acked = []
+                for n in range(20):
+                    ack = await c.request({"type": "card.add", "board": board_of(w)["id"], "column": "problems", "text": f"carte {n}"})
+                    assert ack["type"] == "ack"
+                    acked.append(f"carte {n}")
+                return w, acked
+            w, acked = asyncio.run(write())
+            a.kill9()
+
+            async def take_over():
+                # b refuses (4004) while a's lease runs, then serves the workshop: bounded retries.
+                deadline = time.monotonic() + 60
+                codes = []
+                while time.monotonic() < deadline:
+                    code_ = await closed_with(b, {"type": "join", "workshop": workshop, "facilitatorKey": key})
+                    codes.append(code_)
+                    if code_ is None:
+                        break
+                    await asyncio.sleep(0.5)
+                assert codes[-1] is None, codes
+                assert set(codes[:-1]) <= {SERVED_ELSEWHERE}, codes
+                f, wf = await join_facilitator(a_info_on(b, workshop, key))
+                texts = {card["text"] for card in wf["workshop"]["cards"]}
+                assert set(acked) <= texts, sorted(set(acked) - texts)
+                await f.close()
+            asyncio.run(take_over())
+        finally:
+            a.stop(); b.stop()
+
+
+def test_node_options_are_checked_in_french():
+    out = subprocess.run([BINARY, "serve", "--node", "a", "--plans", ROOT + "/sessions"], capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0 and "--node : plusieurs nœuds partagent une base PostgreSQL" in out.stderr, out.stderr
+    out = subprocess.run([BINARY, "serve", "--node", "a b", "--database", "postgres://x@127.0.0.1/y"], capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0 and "--node : un nom" in out.stderr, out.stderr
+    # A server without --node on a database nodes are using is refused, and the other way round.
+    database = postgres_database()
+    with tempfile.TemporaryDirectory() as a_dir, tempfile.TemporaryDirectory() as single_dir:
+        a = Server(a_dir, free_port(), database=database, extra_args=["--node", "a"]).start()
+        try:
+            out = subprocess.run([BINARY, "serve", "--port", str(free_port()), "--data", single_dir, "--database", database,
+                                  "--plans", ROOT + "/sessions", "--web", ROOT + "/web"], capture_output=True, text=True, timeout=60)
+            assert out.returncode != 0 and "écrit déjà dans la base PostgreSQL" in out.stderr, out.stderr
+        finally:
+            a.stop()
+
+
+# --- Behind HAProxy (deploy/haproxy.cfg) ------------------------------------------------------
+
+HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
+
+
+class HAProxy:
+    """The shipped deploy/haproxy.cfg, its ports replaced, in front of two nodes."""
+
+    def __init__(self, tmp, a_port, b_port):
+        self.port = free_port()
+        cfg = open(os.path.join(ROOT, "deploy", "haproxy.cfg"), encoding="utf-8").read()
+        cfg = cfg.replace("127.0.0.1:8080", f"127.0.0.1:{self.port}")
+        cfg = cfg.replace("127.0.0.1:8081", f"127.0.0.1:{a_port}").replace("127.0.0.1:8082", f"127.0.0.1:{b_port}")
+        self.path = os.path.join(tmp, "haproxy.cfg")
+        with open(self.path, "w", encoding="utf-8") as f:
+            f.write(cfg)
+        self.log = open(os.path.join(tmp, "haproxy.log"), "w")
+        self.proc = subprocess.Popen([HAPROXY, "-f", self.path, "-db"], stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while True:  # listening, and passing requests to a node
+            assert self.proc.poll() is None, open(os.path.join(tmp, "haproxy.log")).read()
+            try:
+                with urllib.request.urlopen(self.url("/healthz"), timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                assert time.monotonic() < deadline, open(os.path.join(tmp, "haproxy.log")).read()
+                time.sleep(0.1)
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.log.close()
+
+
+def post_workshop(proxy, title, admin_token):
+    req = urllib.request.Request(proxy.url("/api/workshops"), method="POST",
+                                 data=json.dumps({"plan": "iae-saone-et-loire", "title": title}).encode(),
+                                 headers={"Authorization": f"Bearer {admin_token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.status == 201
+        return json.loads(r.read())
+
+
+async def join_through(proxy, workshop, message, deadline):
+    """Joins through the proxy with `/ws?workshop=`, again after each 4004 or refused connection
+    (a node not yet taking over, a node down), until `deadline`. Returns (client, welcome, codes)."""
+    codes = []
+    while time.monotonic() < deadline:
+        try:
+            c = await Client.connect(f"ws://127.0.0.1:{proxy.port}/ws?workshop={workshop}")
+            welcome = await c.request(dict(message))
+            if welcome.get("type") == "welcome":
+                return c, welcome, codes
+            codes.append(welcome.get("code"))
+            await c.close()
+        except websockets.exceptions.ConnectionClosed as e:
+            codes.append(e.rcvd.code if e.rcvd else None)
+        except (OSError, websockets.exceptions.InvalidStatus, asyncio.TimeoutError) as e:
+            codes.append(type(e).__name__)
+        await asyncio.sleep(0.3)
+    raise AssertionError(f"never welcomed through the proxy: {codes}")
+
+
+def test_behind_haproxy_every_client_of_a_workshop_reaches_the_node_that_serves_it():
+    if not os.path.exists(HAPROXY):
+        if os.environ.get("CI") == "true":
+            pytest.fail("haproxy is missing: scripts/setup --test installs it")
+        pytest.skip("haproxy is missing: scripts/setup --test installs it")
+    database = postgres_database()
+    with tempfile.TemporaryDirectory(prefix="atelier-haproxy-") as tmp:
+        a_dir, b_dir = os.path.join(tmp, "a"), os.path.join(tmp, "b")
+        os.makedirs(a_dir); os.makedirs(b_dir)
+        args = ["--lease-seconds", "6", "--trusted-proxy", "127.0.0.1"]
+        a = Server(a_dir, free_port(), database=database, extra_args=["--node", "a", *args]).start()
+        b = Server(b_dir, free_port(), database=database, extra_args=["--node", "b", *args]).start()
+        proxy = HAProxy(tmp, a.port, b.port)
+        try:
+            # Workshops created through the proxy land on either node (no workshop in the request).
+            shops = [{"id": a.info["workshop"], "joinCode": a.info["code"]}]
+            shops += [post_workshop(proxy, f"Atelier {n}", a.admin_token) for n in range(3)]
+
+            async def scenario():
+                deadline = time.monotonic() + 90
+                people = {}
+                for shop in shops:
+                    # The first one in may meet the node that created it, still holding it: 4004,
+                    # until that node lets go of a workshop nobody is connected to there.
+                    first, w1, _ = await join_through(proxy, shop["id"], {"type": "join", "code": shop["joinCode"], "name": "Un",
+                                                                          "actor": "aci"}, deadline)
+                    # Once served, everyone else of the workshop goes to the same node at once.
+                    others = []
+                    for name in ("Deux", "Trois"):
+                        c, w, codes = await join_through(proxy, shop["id"], {"type": "join", "code": shop["joinCode"], "name": name,
+                                                                            "actor": "aci", "group": w1["you"]["group"]}, deadline)
+                        assert codes == [], f"{shop['id']}: {name} was sent elsewhere first: {codes}"
+                        others.append((c, w))
+                    ack = await first.request({"id": "card-1", "type": "card.add", "board": board_of(w1)["id"], "column": "problems",
+                                               "text": f"Carte de {shop['id']}"})
+                    assert ack["type"] == "ack", ack
+                    for c, _ in others:
+                        assert (await c.event("card.added"))["card"]["text"] == f"Carte de {shop['id']}"
+                    people[shop["id"]] = (first, w1, others)
+                owners = dict(psql(database, "SELECT id, owner_node FROM workshop"))
+                assert all(owners[s["id"]] in ("a", "b") for s in shops), owners
+                # The node serving the first workshop stops: its clients come back through the
+                # proxy (token and since) to the other node, with everything acknowledged.
+                gone = owners[shops[0]["id"]]
+                (a if gone == "a" else b).stop()
+                for shop in shops:
+                    first, w1, others = people[shop["id"]]
+                    if owners[shop["id"]] != gone:
+                        continue
+                    await first.close()
+                    for c, _ in others:
+                        await c.close()
+                    c, w, _ = await join_through(proxy, shop["id"], {"type": "join", "token": w1["you"]["token"]}, deadline)
+                    texts = {card["text"] for card in w["workshop"]["cards"]}
+                    assert f"Carte de {shop['id']}" in texts
+                    await c.close()
+                after = dict(psql(database, "SELECT id, owner_node FROM workshop"))
+                assert after[shops[0]["id"]] == ("b" if gone == "a" else "a"), after
+                for shop in shops:
+                    if owners[shop["id"]] != gone:
+                        first, _, others = people[shop["id"]]
+                        await first.close()
+                        for c, _ in others:
+                            await c.close()
+            asyncio.run(scenario())
+        finally:
+            proxy.stop()
+            a.stop(); b.stop()
