@@ -67,14 +67,21 @@ export function askDialog({ title, message = '', fields = [], submit, danger = f
       error.textContent = problem;
       if (problem) { (missing?.control ?? controls[0]?.control)?.focus(); return; }
       result = v;
-      dialog.close();
+      finish();
     });
-    form.querySelector('[data-action="dialog-cancel"]').addEventListener('click', () => dialog.close());
-    dialog.addEventListener('close', () => {
+    // Settled as the dialog closes, not at its `close` event (a task later): a page acting right
+    // after the dialog is gone must not find the question still pending.
+    let settled = false;
+    function finish() {
+      if (settled) return;
+      settled = true;
+      if (dialog.open) dialog.close();
       dialog.remove();
       if (opener && opener.isConnected) opener.focus();
       resolve(result);
-    });
+    }
+    form.querySelector('[data-action="dialog-cancel"]').addEventListener('click', finish);
+    dialog.addEventListener('close', finish); // Escape
     dialog.showModal();
     (controls[0]?.control ?? form.querySelector('[data-testid="dialog-cancel"]')).focus();
   });
