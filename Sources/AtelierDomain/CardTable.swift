@@ -12,13 +12,13 @@ public struct CardTable: Sendable, Equatable, Sequence {
     public subscript(id: CardID) -> Card? {
         get { storage[id] }
         set {
-            if let old = storage[id] { count(old, -1) }
-            if let new = newValue { count(new, 1) }
+            if let old = storage[id] { tally(old, -1) }
+            if let new = newValue { tally(new, 1) }
             storage[id] = newValue
         }
     }
 
-    private mutating func count(_ card: Card, _ delta: Int) {
+    private mutating func tally(_ card: Card, _ delta: Int) {
         if let author = card.author {
             let n = byAuthor[author, default: 0] + delta
             byAuthor[author] = n > 0 ? n : nil

@@ -192,14 +192,12 @@ extension WebSocketServer {
             if c.hasQueued { lws_callback_on_writable(c.wsi) }
             return 0
         }
-        if c.writing == nil, let frame = c.nextFrame(coalescingUpTo: Self.coalescingLimit) {
-            if frame.count <= configuration.fragmentBytes {
-                let written = lws_write(c.wsi, frame.payload.assumingMemoryBound(to: UInt8.self), frame.count, LWS_WRITE_TEXT)
-                if written < frame.count { return -1 }
-                return wrote(c)
+        if c.writing == nil {
+            switch takeNextFrame(c) {
+            case .failed: return -1
+            case .written: return wrote(c)
+            case .none, .fragmented: break
             }
-            c.writing = frame
-            c.writtenOfCurrent = 0
         }
         if let frame = c.writing {
             // One fragment per writable turn, copied behind its own headroom (the frame may be
@@ -219,11 +217,30 @@ extension WebSocketServer {
         return 0
     }
 
-    /// After a write: progress noted, the welcome's charge released once everything is out, and
-    /// the next turn asked for if anything is left.
-    private func wrote(_ c: Connection) -> Int32 {
+    enum FrameStep { case none, written, fragmented, failed }
+
+    /// The connection's next frame (what waits, coalesced): written at once when it goes in one
+    /// write, else kept in `c.writing` for the fragment path (one fragment per writable turn).
+    func takeNextFrame(_ c: Connection) -> FrameStep {
+        guard let frame = c.nextFrame(coalescingUpTo: Self.coalescingLimit) else { return .none }
+        guard frame.count <= configuration.fragmentBytes else {
+            c.writing = frame
+            c.writtenOfCurrent = 0
+            return .fragmented
+        }
+        let written = lws_write(c.wsi, frame.payload.assumingMemoryBound(to: UInt8.self), frame.count, LWS_WRITE_TEXT)
+        return written < frame.count ? .failed : .written
+    }
+
+    /// After a write: progress noted, and the welcome's charge released once everything is out.
+    func noteWritten(_ c: Connection) {
         c.progressAt = monotonicSecond()
         if c.pendingBytes == 0 { releaseWelcome(c) }
+    }
+
+    /// After a write in a writable callback: noted, and the next turn asked for if anything is left.
+    private func wrote(_ c: Connection) -> Int32 {
+        noteWritten(c)
         if c.hasQueued || c.closing != nil { lws_callback_on_writable(c.wsi) }
         return 0
     }

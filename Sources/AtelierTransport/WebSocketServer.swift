@@ -297,9 +297,7 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
         } else {
             while !stopped.load(ordering: .acquiring) {
                 if lws_service(context, 0) < 0 { break }
-                delegate?.transportTurnEnded()
-                sweepLivenessIfDue()
-                flushWrites()
+                endTurn()
             }
             // Give closing handshakes a moment to go out, then tear everything down on this thread.
             let deadline = Date().addingTimeInterval(1.5)
@@ -319,9 +317,7 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
         uv_check_start(hook) { handle in
             guard let data = handle?.withMemoryRebound(to: uv_handle_t.self, capacity: 1, { $0.pointee.data }) else { return }
             let server = Unmanaged<WebSocketServer>.fromOpaque(data).takeUnretainedValue()
-            server.delegate?.transportTurnEnded()
-            server.sweepLivenessIfDue()
-            server.flushWrites()
+            server.endTurn()
             if server.stopped.load(ordering: .acquiring) { uv_stop(handle!.pointee.loop) }
         }
         turnHook = hook
@@ -344,6 +340,14 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
             lwsLogger.error("libuv loop still busy after shutdown; left allocated")
         }
         turnHook = nil; uvLoop = nil
+    }
+
+    /// The end of a loop turn, on either loop: the application's (the group commit), the liveness
+    /// sweep if its second came, then the writes the turn produced.
+    func endTurn() {
+        delegate?.transportTurnEnded()
+        sweepLivenessIfDue()
+        flushWrites()
     }
 
     /// Whether the caller runs on the service thread.
@@ -440,20 +444,16 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
                 lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC)
                 continue
             }
-            if let frame = c.nextFrame(coalescingUpTo: Self.coalescingLimit) {
-                if frame.count <= configuration.fragmentBytes {
-                    if lws_write(c.wsi, frame.payload.assumingMemoryBound(to: UInt8.self), frame.count, LWS_WRITE_TEXT) < frame.count {
-                        lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC)
-                        continue
-                    }
-                    c.progressAt = monotonicSecond()
-                    if c.pendingBytes == 0 { releaseWelcome(c) }
-                } else {
-                    c.writing = frame
-                    c.writtenOfCurrent = 0
-                }
+            switch takeNextFrame(c) {
+            case .failed:
+                lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC)
+                continue
+            case .written:
+                noteWritten(c)
+            case .none, .fragmented:
+                break
             }
-            if c.hasQueued || c.pingWanted || lws_partial_buffered(c.wsi) != 0 { lws_callback_on_writable(c.wsi) }
+            if c.hasQueued || lws_partial_buffered(c.wsi) != 0 { lws_callback_on_writable(c.wsi) }
         }
     }
 

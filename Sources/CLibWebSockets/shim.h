@@ -11,8 +11,4 @@ static inline size_t CLibWebSockets_LWS_PRE(void) { return LWS_PRE; }
 // Swift cannot import LWS_ILLEGAL_HTTP_CONTENT_LEN (a cast expression macro).
 static inline lws_filepos_t CLibWebSockets_illegalContentLength(void) { return LWS_ILLEGAL_HTTP_CONTENT_LEN; }
 
-// The size of libuv's handles and loop, for Swift to allocate them (their layouts are opaque to it).
-static inline size_t CLibWebSockets_uvLoopSize(void) { return sizeof(uv_loop_t); }
-static inline size_t CLibWebSockets_uvCheckSize(void) { return sizeof(uv_check_t); }
-
 #endif

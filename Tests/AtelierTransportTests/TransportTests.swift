@@ -216,14 +216,7 @@ final class TransportTests {
         let c = try openWebSocket()
         c.write(TCPClient.frame(opcode: 0x1, Array("x".utf8)))
         _ = c.read { $0.count >= 2 + 6 }
-        let ids = Mutex<[ConnectionID]>([])
-        let done = DispatchSemaphore(value: 0)
-        server.post { [server] in
-            ids.withLock { $0 = Array(server.connections.keys) }
-            for id in ids.withLock({ $0 }) { server.close(id, code: CloseCode.tooSlow, reason: "test") }
-            done.signal()
-        }
-        done.wait()
+        closeEveryConnection(of: server, code: CloseCode.tooSlow)
         #expect(closeCode(in: c.read { closeCode(in: $0) != nil }) == 4001)
     }
 }
@@ -411,6 +404,16 @@ func openPatientWebSocket(port: Int) throws -> TCPClient {
     return c
 }
 
+/// The application closes every open WebSocket with `code` (on the service thread; returns once done).
+func closeEveryConnection(of server: WebSocketServer, code: UInt16) {
+    let done = DispatchSemaphore(value: 0)
+    server.post { [server] in
+        for id in Array(server.connections.keys) { server.close(id, code: code, reason: "test") }
+        done.signal()
+    }
+    done.wait()
+}
+
 /// The same transport on libwebsockets' own `poll(2)` loop (`--event-loop poll`): the suites above
 /// run on libuv, the default; these check that the other loop still echoes, fragments and closes
 /// with the application's code.
@@ -447,12 +450,7 @@ final class PollLoopTransportTests {
         let c = try openPatientWebSocket(port: server.port)
         c.write(TCPClient.frame(opcode: 0x1, Array("x".utf8)))
         _ = c.read { $0.count >= 2 + 6 }
-        let done = DispatchSemaphore(value: 0)
-        server.post { [server] in
-            for id in Array(server.connections.keys) { server.close(id, code: CloseCode.tooSlow, reason: "test") }
-            done.signal()
-        }
-        done.wait()
+        closeEveryConnection(of: server, code: CloseCode.tooSlow)
         #expect(closeCode(in: c.read { closeCode(in: $0) != nil }) == 4001)
     }
 
