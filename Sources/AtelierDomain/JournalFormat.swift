@@ -62,10 +62,10 @@ extension EventBody {
     public enum WorkshopCreatedCodingKeys: String, CodingKey { case _0 = "_0" }
     public enum ParticipantJoinedCodingKeys: String, CodingKey { case _0 = "_0" }
     public enum CardAddedCodingKeys: String, CodingKey { case _0 = "_0" }
-    public enum CardEditedCodingKeys: String, CodingKey { case card = "card"; case text = "text"; case version = "version" }
-    public enum CardMovedCodingKeys: String, CodingKey { case card = "card"; case x = "x"; case y = "y"; case column = "column"; case board = "board" }
-    public enum CardDeletedCodingKeys: String, CodingKey { case card = "card" }
-    public enum VoteCastCodingKeys: String, CodingKey { case card = "card"; case voter = "voter"; case phase = "phase"; case total = "total" }
+    public enum CardEditedCodingKeys: String, CodingKey, CaseIterable { case card = "card"; case text = "text"; case version = "version" }
+    public enum CardMovedCodingKeys: String, CodingKey, CaseIterable { case card = "card"; case x = "x"; case y = "y"; case column = "column"; case board = "board" }
+    public enum CardDeletedCodingKeys: String, CodingKey, CaseIterable { case card = "card" }
+    public enum VoteCastCodingKeys: String, CodingKey, CaseIterable { case card = "card"; case voter = "voter"; case phase = "phase"; case total = "total" }
     public enum VoteRetractedCodingKeys: String, CodingKey { case card = "card"; case voter = "voter"; case phase = "phase"; case total = "total" }
     public enum PhaseChangedCodingKeys: String, CodingKey { case phase = "phase" }
     public enum ParticipantAssignedCodingKeys: String, CodingKey { case participant = "participant"; case group = "group" }
@@ -91,10 +91,10 @@ extension EventBody {
     public enum CardsRevealedCodingKeys: String, CodingKey { case cards = "cards" }
     public enum ClusterCreatedCodingKeys: String, CodingKey { case _0 = "_0"; case cards = "cards" }
     public enum ClusterRenamedCodingKeys: String, CodingKey { case cluster = "cluster"; case title = "title" }
-    public enum CardClusteredCodingKeys: String, CodingKey { case card = "card"; case cluster = "cluster" }
+    public enum CardClusteredCodingKeys: String, CodingKey, CaseIterable { case card = "card"; case cluster = "cluster" }
     public enum CommentAddedCodingKeys: String, CodingKey { case _0 = "_0" }
     public enum CommentDeletedCodingKeys: String, CodingKey { case comment = "comment" }
-    public enum CardHiddenCodingKeys: String, CodingKey { case card = "card" }
+    public enum CardHiddenCodingKeys: String, CodingKey, CaseIterable { case card = "card" }
     public enum CardRestoredCodingKeys: String, CodingKey { case _0 = "_0" }
     public enum BoardLockedCodingKeys: String, CodingKey { case board = "board" }
     public enum BoardUnlockedCodingKeys: String, CodingKey { case board = "board" }
@@ -211,7 +211,7 @@ extension Participant {
 }
 
 extension Card {
-    public enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey, CaseIterable {
         case id = "id"
         case board = "board"
         case column = "column"

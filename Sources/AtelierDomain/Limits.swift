@@ -38,10 +38,16 @@ public enum Limits {
     public static func normalized(_ text: String) -> String {
         var kept = String.UnicodeScalarView()
         var afterCR = false
+        // Below U+0300 a text is already composed: there is no combining mark, no composition
+        // exclusion and no singleton there, so NFC leaves it as it is. Most of what people type
+        // (French included) stays below it and skips Foundation's normalisation, which bridges
+        // through NSString and was the largest cost of a `card.add` on the loop thread.
+        var composable = false
         for u in text.unicodeScalars {
             let wasCR = afterCR
             afterCR = false
             let v = u.value
+            if v >= 0x300 { composable = true }
             if v == 0x0D {
                 kept.append("\n"); afterCR = true
             } else if v == 0x0A {
@@ -50,10 +56,20 @@ public enum Limits {
                 kept.append(u)
             }
         }
-        let text = String(kept).precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = composable
+            ? String(kept).precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
+            : trimmed(kept)
         let visible = text.unicodeScalars.contains {
             !$0.properties.isWhitespace && !$0.properties.isDefaultIgnorableCodePoint && $0.properties.generalCategory != .format
         }
         return visible ? text : ""
+    }
+
+    /// White space trimmed from both ends: Foundation's `whitespacesAndNewlines` is the Unicode
+    /// White_Space property, which is what `isWhitespace` reads.
+    static func trimmed(_ scalars: String.UnicodeScalarView) -> String {
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        return String(scalars[first...last])
     }
 }

@@ -51,8 +51,14 @@ enum JournalRows {
             }
             return Prepared(workshop: entry.workshop, seq: entry.event.seq, at: entry.event.at, actor: entry.event.by,
                             message: entry.message, type: body.wireType.rawValue,
-                            payload: try SQLiteStore.payload(body, encoder), effect: effect)
+                            payload: try payload(body, encoder), effect: effect)
         }
+    }
+
+    /// One event's stored bytes: the fast encoder's for the everyday events, `JSONEncoder`'s
+    /// otherwise; the same bytes either way (`JournalFormatTests`, `JournalDecodingTests`).
+    static func payload(_ body: EventBody, _ encoder: JSONEncoder) throws -> Data {
+        try JournalEncoding.encode(body) ?? SQLiteStore.payload(body, encoder)
     }
 
     /// Checks that each workshop's entries continue its journal without a gap or a seq taken twice;

@@ -102,6 +102,32 @@ struct TextHygieneTests {
         #expect(Limits.normalized(decomposed).unicodeScalars.count == 6)
     }
 
+    /// The path that skips Foundation (every scalar below U+0300) gives what Foundation gives, and
+    /// the combining marks from U+0300 still compose: each scalar up to U+036F in context, and every pair.
+    @Test func theComposedPathAgreesWithFoundation() {
+        func reference(_ s: String) -> String {
+            // What `normalized` does after filtering, through Foundation only; nothing visible is "".
+            let text = String(s.unicodeScalars.filter { $0.value == 0x09 || $0.value == 0x0A || !Limits.removed($0.value) }.map(Character.init))
+                .precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
+            let invisible = text.unicodeScalars.allSatisfy { $0.properties.isWhitespace || $0.properties.isDefaultIgnorableCodePoint || $0.properties.generalCategory == .format }
+            return invisible ? "" : text
+        }
+        // Up to U+036F: the combining marks after U+0300 must go through Foundation (e + U+0301 is é).
+        let scalars = (0x20..<0x370).compactMap(Unicode.Scalar.init).filter { !Limits.removed($0.value) } + ["\t", "\n"]
+        var checked = 0
+        for u in scalars {
+            for s in ["a\(u)b", " \(u) ", "\(u)\u{A0}"] {
+                #expect(Limits.normalized(s) == reference(s), "U+\(String(u.value, radix: 16))")
+            }
+            for v in scalars {
+                let s = "\(u)\(v)"
+                if Limits.normalized(s) != reference(s) { Issue.record("U+\(String(u.value, radix: 16)) U+\(String(v.value, radix: 16))") }
+                checked += 1
+            }
+        }
+        #expect(checked == scalars.count * scalars.count && checked > 600_000)
+    }
+
     @Test func invisibleTextCountsAsEmpty() {
         for invisible in ["\u{0}", "\u{202E}", "\u{FEFF}", "\u{AD}", "\u{200B}\u{200B}", " \u{2060} ", "\u{AD}\u{202E}\u{0}"] {
             #expect(Limits.normalized(invisible) == "", "\(invisible.unicodeScalars.map { String($0.value, radix: 16) })")

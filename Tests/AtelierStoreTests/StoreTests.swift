@@ -368,6 +368,39 @@ struct JournalDecodingTests {
         }
     }
 
+    /// What people type once `Limits.normalized` has passed (no control character but LF and tab).
+    func tameText(_ g: inout SplitMix) -> String {
+        (0..<Int.random(in: 0...12, using: &g)).map { _ in Self.pieces.filter { $0 == "\n" || $0 == "\t" || !$0.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } }.randomElement(using: &g)! }.joined()
+    }
+
+    /// Board coordinates (`Limits.coordinate`): whole, halves, or any double of the range.
+    func tameNumber(_ g: inout SplitMix) -> Double {
+        switch Int.random(in: 0...2, using: &g) {
+        case 0: return Double(Int.random(in: 0...10_000, using: &g))
+        case 1: return Double(Int.random(in: 0...20_000, using: &g)) / 2
+        default: return Double.random(in: 0.001...10_000, using: &g)
+        }
+    }
+
+    func tameBody(_ g: inout SplitMix) -> EventBody {
+        let card = Card(id: "c_\(Int.random(in: 0...999, using: &g))", board: tameText(&g), column: tameText(&g), text: tameText(&g),
+                        x: tameNumber(&g), y: tameNumber(&g), color: CardColor.allCases.randomElement(using: &g)!,
+                        author: Bool.random(using: &g) ? tameText(&g) : nil, version: Int.random(in: 1...1_000_000, using: &g),
+                        cluster: Bool.random(using: &g) ? tameText(&g) : nil, createdSeq: Int.random(in: 1...Int(Int32.max), using: &g),
+                        isPrivate: Bool.random(using: &g), hidden: Bool.random(using: &g))
+        switch Int.random(in: 0...8, using: &g) {
+        case 0: return .cardAdded(card)
+        case 1: return .cardRestored(card)
+        case 2: return .cardMoved(card: tameText(&g), x: tameNumber(&g), y: tameNumber(&g), column: tameText(&g), board: tameText(&g))
+        case 3: return .cardEdited(card: tameText(&g), text: tameText(&g), version: Int.random(in: -5...Int(Int32.max), using: &g))
+        case 4: return .cardDeleted(card: tameText(&g))
+        case 5: return .cardHidden(card: tameText(&g))
+        case 6: return .voteCast(card: tameText(&g), voter: tameText(&g), phase: tameText(&g), total: Int.random(in: 0...500, using: &g))
+        case 7: return .voteRetracted(card: tameText(&g), voter: tameText(&g), phase: tameText(&g), total: Int.random(in: 0...500, using: &g))
+        default: return .cardClustered(card: tameText(&g), cluster: Bool.random(using: &g) ? tameText(&g) : nil)
+        }
+    }
+
     func fast(_ data: Data) -> EventBody? { data.withUnsafeBytes { JournalDecoding.decode($0) } }
 
     @Test func fastPathAgreesWithJSONDecoder() throws {
@@ -390,6 +423,47 @@ struct JournalDecodingTests {
         // The fast path does serve many of them (not the texts with a control character, which the
         // encoder writes as \u escapes left to JSONDecoder, nor the two event types it does not know).
         #expect(fastCount > 5_000)
+    }
+
+    /// The journal's fast encoder (`JournalEncoding`) writes, whenever it answers, the bytes
+    /// `JSONEncoder` with sorted keys writes, on the same random events.
+    @Test func fastEncoderWritesWhatJSONEncoderWrites() throws {
+        var g = SplitMix(state: 0x0E4C_0DE5)
+        let encoder = SQLiteStore.payloadEncoder()
+        var fastCount = 0
+        // Hostile values (every control character, every kind of double), then the values people
+        // and the board produce (no control character but LF and tab, coordinates of the board),
+        // which the fast path must serve.
+        for tame in [false, true] {
+            var served = 0
+            for _ in 0..<20_000 {
+                let original = tame ? tameBody(&g) : body(&g)
+                let reference = try encoder.encode(original)
+                if let fast = JournalEncoding.encode(original) {
+                    served += 1
+                    #expect(fast == reference, "\(String(decoding: fast, as: UTF8.self)) ≠ \(String(decoding: reference, as: UTF8.self))")
+                }
+            }
+            if tame { #expect(served == 20_000) } else { fastCount = served }
+        }
+        #expect(fastCount > 2_000, "\(fastCount)")
+        // The events as the server writes them every second, with French text, all take it.
+        let everyday: [EventBody] = [
+            .cardAdded(Card(id: "c_2", board: "b_consolider", column: "ideas", text: "Mutualiser l'accompagnement / CDI « inclusifs »\n— 2 ETP",
+                            x: 12.5, y: 120, color: .blue, author: "p_1", createdSeq: 2)),
+            .cardAdded(Card(id: "c_3", board: "b", column: "problems", text: "t", x: 0, y: 9_999.123456789, color: .pink, author: nil,
+                            version: 4, cluster: "k_1", createdSeq: 3, isPrivate: true, hidden: true)),
+            .cardMoved(card: "c_20", x: 8367, y: 2697.5, column: "problems", board: "b_consolider"),
+            .cardEdited(card: "c_1", text: "Des parcours « complexes »\tà deux", version: 3),
+            .cardDeleted(card: "c_1"), .cardHidden(card: "c_1"),
+            .cardRestored(Card(id: "c_2", board: "b", column: "ideas", text: "t", x: 1e-3, y: 0.1, color: .green, author: "p_9", createdSeq: 2)),
+            .voteCast(card: "c_1", voter: "p_1", phase: "vote", total: 2), .voteRetracted(card: "c_1", voter: "p_1", phase: "vote", total: 0),
+            .cardClustered(card: "c_1", cluster: "k_2"), .cardClustered(card: "c_1", cluster: nil),
+        ]
+        for b in everyday {
+            let fast = try #require(JournalEncoding.encode(b), "\(b)")
+            #expect(fast == (try encoder.encode(b)))
+        }
     }
 
     @Test func plainEventsTakeTheFastPath() throws {
