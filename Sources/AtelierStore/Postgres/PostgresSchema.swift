@@ -61,6 +61,22 @@ enum PostgresSchema {
             ALTER TABLE workshop ADD COLUMN owner_epoch bigint NOT NULL DEFAULT 0;
             ALTER TABLE workshop ADD COLUMN lease_until timestamptz;
             """),
+        Migration(version: 3, name: "series of workshops", sql: """
+            CREATE TABLE series (
+                id text PRIMARY KEY,
+                title text NOT NULL,
+                description text NOT NULL DEFAULT '',
+                created_at bigint NOT NULL,
+                archived boolean NOT NULL DEFAULT false
+            );
+            -- A workshop belongs to one series at most; position orders a series' workshops.
+            CREATE TABLE series_workshop (
+                series_id text NOT NULL REFERENCES series (id),
+                position integer NOT NULL,
+                workshop_id text NOT NULL UNIQUE REFERENCES workshop (id),
+                PRIMARY KEY (series_id, position)
+            );
+            """),
     ]
 
     /// The advisory lock keys (first half): one for migrations (held by a transaction), one for

@@ -285,6 +285,17 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
             for (workshop, digest) in batch.facilitatorKeys.sorted(by: { $0.key < $1.key }) {
                 try db.query("UPDATE workshop SET facilitator_key = $1 WHERE id = $2", [.text(digest), .text(workshop)])
             }
+            for s in batch.series {
+                try db.query("""
+                    INSERT INTO series (id, title, description, created_at, archived) VALUES ($1, $2, $3, $4, $5)
+                    ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description, archived = excluded.archived
+                    """, [.text(s.id), .text(s.title), .text(s.description), .int(s.createdAt), .bool(s.archived)])
+                try db.query("DELETE FROM series_workshop WHERE series_id = $1", [.text(s.id)])
+                for (position, workshop) in s.workshops.enumerated() {
+                    try db.query("INSERT INTO series_workshop (series_id, position, workshop_id) VALUES ($1, $2, $3)",
+                                 [.text(s.id), .int(Int64(position)), .text(workshop)])
+                }
+            }
         }
         if node != nil { for w in batch.workshops { owned[w.id] = 1 } }
     }
@@ -409,6 +420,20 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         try read { db in
             let r = try db.query("\(Self.recordColumns) ORDER BY created_at, id")
             return (0..<r.rowCount).map { Self.record(r, $0) }
+        }
+    }
+
+    public func listSeries() throws -> [SeriesRecord] {
+        try read { db in
+            let m = try db.query("SELECT series_id, workshop_id FROM series_workshop ORDER BY series_id, position")
+            var members: [String: [WorkshopID]] = [:]
+            for i in 0..<m.rowCount { members[m.string(i, 0) ?? "", default: []].append(m.string(i, 1) ?? "") }
+            let r = try db.query("SELECT id, title, description, created_at, archived FROM series ORDER BY created_at, id")
+            return (0..<r.rowCount).map { i in
+                let id = r.string(i, 0) ?? ""
+                return SeriesRecord(id: id, title: r.string(i, 1) ?? "", description: r.string(i, 2) ?? "", createdAt: r.int(i, 3) ?? 0,
+                                    archived: r.bool(i, 4) ?? false, workshops: members[id] ?? [])
+            }
         }
     }
 
