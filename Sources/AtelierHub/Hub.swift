@@ -423,6 +423,15 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
                 if let stored = try? store.loadWorkshop(id: id) { adopt(stored) }
             }
         }
+        // A series written in the failed batch is known again as it is durably.
+        reloadSeries()
+    }
+
+    /// Every series as the store holds it (after a failed commit; with several nodes, before each
+    /// read, since another node may have written one). Kept as it was if the store cannot be read.
+    func reloadSeries() {
+        guard let all = try? store.listSeries() else { return }
+        series = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Several nodes: the workshops whose lease another node took. Their clients are closed with

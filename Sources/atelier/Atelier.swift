@@ -277,6 +277,7 @@ struct Serve: ParsableCommand {
         if generatedToken {
             print("Jeton d'administration (généré pour cette exécution) : \(token!)")
         }
+        print("Espace organisation (séries, ateliers ; connexion avec le jeton d'administration) : \(base)/organiser.html")
         if let first = firstWorkshop {
             print("Premier démarrage : un atelier a été créé avec le programme « \(defaultPlan) ».")
             printLinks(first.record, facilitatorKey: first.facilitatorKey, base: base)

@@ -137,6 +137,7 @@ extension HTTPAPI {
     /// `GET /api/admin/workshops`: every workshop, oldest first, with its series and state.
     func listWorkshops(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
         if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
+        hub.refreshSharedSeries()
         guard let records = try? hub.store.listWorkshops() else {
             return respond(Self.error(500, .internal, "La liste des ateliers n'a pas pu être lue."))
         }
@@ -213,6 +214,7 @@ extension HTTPAPI {
     /// `GET /api/admin/series`: every series, oldest first, with its workshops' ids.
     func listSeries(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
         if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
+        hub.refreshSharedSeries()
         let all = hub.series.values.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
         respond(Self.json(200) { w in
             w.key("series"); w.beginArray()
@@ -224,6 +226,7 @@ extension HTTPAPI {
     /// `POST /api/admin/series` `{"title", "description"?}` → 201 with the series.
     func createSeries(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
         if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
+        hub.refreshSharedSeries()
         guard hub.series.count < SeriesRecord.maxSeries else {
             return respond(Self.error(409, .budget, "Nombre maximal de séries atteint (\(SeriesRecord.maxSeries)) : archivez-en ou réutilisez-en une."))
         }
@@ -238,6 +241,7 @@ extension HTTPAPI {
     /// `GET /api/admin/series/{id}`: the series and its workshops, in order, with their state.
     func getSeries(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
         if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
+        hub.refreshSharedSeries()
         guard let record = hub.series[captures[0]] else { return respond(Self.error(404, .notFound, "Série inconnue.")) }
         guard let all = try? hub.store.listWorkshops() else {
             return respond(Self.error(500, .internal, "La liste des ateliers n'a pas pu être lue."))
@@ -250,6 +254,7 @@ extension HTTPAPI {
     /// `POST /api/admin/series/{id}` `{"title"?, "description"?}`: renames a series.
     func updateSeries(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
         if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
+        hub.refreshSharedSeries()
         guard var record = hub.series[captures[0]] else { return respond(Self.error(404, .notFound, "Série inconnue.")) }
         let fields: (title: String?, description: String?)
         do { fields = try seriesFields(request) } catch { return respond(error.response) }
@@ -262,6 +267,7 @@ extension HTTPAPI {
     /// `POST /api/admin/series/{id}/archive` `{"archived": true|false}` (true if absent).
     func archiveSeries(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
         if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
+        hub.refreshSharedSeries()
         guard var record = hub.series[captures[0]] else { return respond(Self.error(404, .notFound, "Série inconnue.")) }
         let body: JSONValue
         do { body = try object(request) } catch { return respond(error.response) }
@@ -278,6 +284,7 @@ extension HTTPAPI {
     /// the series, answered as `POST /api/workshops` is, with `"series"`.
     func createWorkshopInSeries(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
         if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
+        hub.refreshSharedSeries()
         guard var record = hub.series[captures[0]] else { return respond(Self.error(404, .notFound, "Série inconnue.")) }
         guard !record.archived else { return respond(Self.error(409, .closed, "Cette série est archivée : désarchivez-la pour y créer un atelier.")) }
         guard record.workshops.count < SeriesRecord.maxWorkshops else {
@@ -295,6 +302,7 @@ extension HTTPAPI {
     /// `{"series": {…}, "generatedAt", "workshops": [<each workshop's JSON export>]}` (docs/export.md).
     func exportSeries(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
         if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
+        hub.refreshSharedSeries()
         guard let record = hub.series[captures[0]] else { return respond(Self.error(404, .notFound, "Série inconnue.")) }
         let now = hub.clock()
         var w = JSONWriter()
@@ -385,6 +393,13 @@ extension HTTPAPI {
 }
 
 extension Hub {
+    /// Several nodes: series are read again from the database before being used, another node
+    /// may have written one (two organisers changing one series on two nodes at the same moment
+    /// can still lose one of the changes: docs/deploy.md "Several nodes").
+    func refreshSharedSeries() {
+        if store.isShared { reloadSeries() }
+    }
+
     /// The series each workshop belongs to.
     var seriesByWorkshop: [WorkshopID: String] {
         var map: [WorkshopID: String] = [:]
