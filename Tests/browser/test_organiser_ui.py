@@ -1,6 +1,6 @@
 """The organiser's home page (web/organiser.html): the admin token typed once for a session
 cookie, a series and two workshops created from the page without the command line, listed with
-their state, a console opened from it; axe reports no violation on the login page nor the home
+their state, a console and a projector opened from it; axe reports no violation on the login page nor the home
 page, at laptop and phone width."""
 import json
 import urllib.request
@@ -91,6 +91,17 @@ def test_the_organiser_logs_in_creates_a_series_and_two_workshops_and_opens_a_co
     visible(driver, "#fac-console")
     wait(driver, lambda d: find(d, '[data-testid="connection-state"]').get_attribute("data-state") == "online")
     assert text_of(find(driver, '[data-testid="workshop-title"]')) == "Diagnostic partagé"
+    assert "key=" not in driver.current_url
+    driver.close()
+    driver.switch_to.window(home)
+
+    # The projector too, for the second workshop: its join code on the wall.
+    code = text_of(cards[1].find_element("css selector", '[data-testid="workshop-code"]'))
+    click(cards[1].find_element("css selector", '[data-testid="workshop-projector"]'))
+    wait(driver, lambda d: len(d.window_handles) == 2, message="no projector tab")
+    driver.switch_to.window(next(h for h in driver.window_handles if h != home))
+    wait(driver, lambda d: find(d, '[data-testid="connection-state"]').get_attribute("data-state") == "online")
+    wait(driver, lambda d: text_of(find(d, '[data-testid="projector-code"]')) == code)
     assert "key=" not in driver.current_url
     driver.close()
     driver.switch_to.window(home)
