@@ -8,7 +8,7 @@ import urllib.request
 from selenium.webdriver.support.ui import Select
 
 from .conftest import ADMIN_TOKEN
-from .pages import click, find, finds, js_errors, text_of, visible, wait
+from .pages import click, confirm, find, finds, js_errors, text_of, visible, wait
 from .test_pages import LAPTOP, PHONE, axe_violations, emulate, no_horizontal_scroll
 
 
@@ -31,6 +31,11 @@ def create_in(driver, series_title, plan_index, title):
     field.send_keys(title)
     click(panel.find_element("css selector", '[data-testid="workshop-create"]'))
     wait(driver, lambda d: title in workshop_titles(series_panel(d, series_title)), message=f"{title} never listed")
+    # The list was drawn again: the focus is back on the button that created it, in the same series.
+    focused = driver.switch_to.active_element
+    assert focused.get_attribute("data-testid") == "workshop-create"
+    assert focused.find_element("xpath", "ancestor::*[@data-testid='series']").get_attribute("data-series") == \
+        series_panel(driver, series_title).get_attribute("data-series")
 
 
 def test_the_organiser_logs_in_creates_a_series_and_two_workshops_and_opens_a_console(live_server, browsers):
@@ -114,6 +119,16 @@ def test_the_organiser_logs_in_creates_a_series_and_two_workshops_and_opens_a_co
     assert no_horizontal_scroll(driver)
     problems += axe_violations(driver, "organiser home at 360 px")
     emulate(driver, LAPTOP)
+
+    # Closing (archiving) a workshop asks first, then shows it closed, the focus on its heading.
+    card = series_panel(driver, "Ateliers IAE 2027").find_elements("css selector", '[data-testid="workshop"]')[1]
+    click(card.find_element("css selector", '[data-testid="workshop-close"]'))
+    confirm(driver)
+    wait(driver, lambda d: text_of(series_panel(d, "Ateliers IAE 2027").find_elements(
+        "css selector", '[data-testid="workshop-state"]')[1]) == "Clos")
+    assert driver.switch_to.active_element.get_attribute("data-testid") == "workshop-name"
+    assert not series_panel(driver, "Ateliers IAE 2027").find_elements("css selector", '[data-testid="workshop"]')[1] \
+        .find_elements("css selector", '[data-testid="workshop-close"]')
 
     # Logging out ends the session: a reload shows the login again.
     click(find(driver, '[data-testid="logout"]'))

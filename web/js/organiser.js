@@ -6,7 +6,7 @@
 
 import { applyTranslations, bindLanguageSwitch, languageEvents, t } from './i18n.js';
 import { button, domId, el } from './dom.js';
-import { askDialog } from './dialog.js';
+import { confirmDialog } from './dialog.js';
 import { announce, errorText, showError } from './ui.js';
 
 applyTranslations();
@@ -139,7 +139,34 @@ async function refresh() {
 
 // --- Rendering ---------------------------------------------------------------------------------
 
+/**
+ * Where the focus is, as something that survives a render: the control's test id inside its
+ * workshop card, series panel or the standalone form.
+ * @returns {{scope: string, testid: string}|null}
+ */
+function focusPlace() {
+  const active = document.activeElement;
+  if (!active || !home.contains(active) || !active.dataset?.testid) return null;
+  const card = active.closest('[data-workshop]');
+  const series = active.closest('[data-series]');
+  const scope = card ? `[data-workshop="${CSS.escape(card.dataset.workshop)}"]`
+    : series ? `[data-series="${CSS.escape(series.dataset.series)}"]`
+      : active.closest('#standalone-new') ? '#standalone-new' : null;
+  return scope ? { scope, testid: active.dataset.testid } : null;
+}
+
+/** Puts the focus back where it was before a render, or on the heading of what holds it. */
+function restoreFocus(place) {
+  if (!place) return;
+  const holder = document.querySelector(place.scope);
+  const target = holder?.querySelector(`[data-testid="${CSS.escape(place.testid)}"]`)
+    ?? holder?.querySelector('h2, h3') ?? document.getElementById('home-title');
+  if (target && !target.matches('button, a[href], input, select, textarea')) target.setAttribute('tabindex', '-1');
+  target?.focus();
+}
+
 function render() {
+  const place = focusPlace();
   const byId = new Map(data.workshops.map((w) => [w.id, w]));
   const list = document.getElementById('series-list');
   list.replaceChildren(...data.series.map((s) => seriesPanel(s, s.workshops.map((id) => byId.get(id)).filter(Boolean))));
@@ -148,6 +175,7 @@ function render() {
   document.getElementById('standalone-list').replaceChildren(
     ...(standalone.length ? standalone.map(workshopCard) : [el('li', { className: 'org-empty', text: t('org.noWorkshop') })]),
   );
+  restoreFocus(place);
 }
 
 function seriesPanel(series, workshops) {
@@ -274,10 +302,7 @@ async function openPage(w, page) {
 }
 
 async function closeWorkshop(w) {
-  const answer = await askDialog({
-    title: t('org.closeTitle', { title: w.title }), message: t('org.closeMessage'), submit: t('org.closeConfirm'), danger: true,
-  });
-  if (!answer) return;
+  if (!await confirmDialog(t('org.closeTitle', { title: w.title }), t('org.closeMessage'), t('org.closeConfirm'))) return;
   try {
     await api('POST', `/api/admin/workshops/${encodeURIComponent(w.id)}/close`);
     await refresh();
