@@ -289,3 +289,29 @@ def test_behind_haproxy_every_client_of_a_workshop_reaches_the_node_that_serves_
         finally:
             proxy.stop()
             a.stop(); b.stop()
+
+
+def test_a_series_written_on_one_node_is_seen_and_extended_on_the_other():
+    """Series are in the database: a node reads them again before each use (docs/deploy.md "The
+    organiser's login"), so what node a wrote, node b lists, and b's addition is seen on a."""
+    database = postgres_database()
+    with tempfile.TemporaryDirectory(prefix="atelier-node-a-") as a_dir, tempfile.TemporaryDirectory(prefix="atelier-node-b-") as b_dir:
+        a, b = nodes(database, a_dir, b_dir)
+        try:
+            def call(server, method, path, body=None):
+                request = urllib.request.Request(server.url + path, method=method,
+                                                 data=None if body is None else json.dumps(body).encode(),
+                                                 headers={"Authorization": f"Bearer {server.admin_token}", "Content-Type": "application/json"})
+                with urllib.request.urlopen(request, timeout=10) as r:
+                    return json.load(r)
+            created = call(a, "POST", "/api/admin/series", {"title": "Ateliers IAE 2027"})
+            assert [s["id"] for s in call(b, "GET", "/api/admin/series")["series"]] == [created["id"]]
+            w = call(b, "POST", f"/api/admin/series/{created['id']}/workshops", {"title": "Sur le nœud b"})
+            shown = call(a, "GET", f"/api/admin/series/{created['id']}")
+            assert [x["id"] for x in shown["workshops"]] == [w["id"]]
+            # a does not serve it: its counts are unknown there, not invented.
+            assert shown["workshops"][0]["participants"] is None
+            assert call(b, "GET", f"/api/admin/series/{created['id']}")["workshops"][0]["participants"] == 0
+        finally:
+            a.stop()
+            b.stop()
