@@ -95,6 +95,16 @@ public protocol EventStore: Sendable {
     func listWorkshops() throws -> [WorkshopRecord]
     /// Every series, oldest first, each with its workshops in order.
     func listSeries() throws -> [SeriesRecord]
+
+    // Organiser sessions, when several nodes share the database (any node must know a session
+    // another opened). Written outside commit batches: they are not workshop data.
+
+    /// Ends the sessions unused since `idleBefore` or opened before `openedBefore`, then keeps the
+    /// `keep` most recently used, and adds `session`.
+    func openAdminSession(_ session: StoredAdminSession, idleBefore: Int64, openedBefore: Int64, keep: Int) throws
+    func adminSession(digest: String) throws -> StoredAdminSession?
+    func touchAdminSession(digest: String, at: Int64) throws
+    func closeAdminSession(digest: String) throws
     /// Retention: erases the personal data (name, organisation, resume token) of everyone in the
     /// workshops closed before `closedBefore` (milliseconds). Returns how many people were erased.
     @discardableResult
@@ -253,6 +263,16 @@ public final class SQLiteStore: EventStore {
                 ) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("v5: organiser sessions shared by nodes") { db in
+            try db.execute(sql: """
+                CREATE TABLE admin_session (
+                    digest TEXT PRIMARY KEY NOT NULL,
+                    csrf TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    last_used INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return m
     }
 
@@ -323,6 +343,35 @@ public final class SQLiteStore: EventStore {
                 }
             }
         }
+    }
+
+    public func openAdminSession(_ session: StoredAdminSession, idleBefore: Int64, openedBefore: Int64, keep: Int) throws {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM admin_session WHERE last_used < ? OR created_at < ?", arguments: [idleBefore, openedBefore])
+            try db.execute(sql: """
+                DELETE FROM admin_session WHERE digest NOT IN (SELECT digest FROM admin_session ORDER BY last_used DESC, digest LIMIT ?)
+                """, arguments: [max(0, keep)])
+            try db.execute(sql: "INSERT INTO admin_session (digest, csrf, created_at, last_used) VALUES (?, ?, ?, ?)",
+                           arguments: [session.digest, session.csrf, session.createdAt, session.lastUsed])
+        }
+    }
+
+    public func adminSession(digest: String) throws -> StoredAdminSession? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT csrf, created_at, last_used FROM admin_session WHERE digest = ?", arguments: [digest]).map {
+                StoredAdminSession(digest: digest, csrf: $0["csrf"], createdAt: $0["created_at"], lastUsed: $0["last_used"])
+            }
+        }
+    }
+
+    public func touchAdminSession(digest: String, at: Int64) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE admin_session SET last_used = MAX(last_used, ?) WHERE digest = ?", arguments: [at, digest])
+        }
+    }
+
+    public func closeAdminSession(digest: String) throws {
+        try pool.write { db in try db.execute(sql: "DELETE FROM admin_session WHERE digest = ?", arguments: [digest]) }
     }
 
     public func listSeries() throws -> [SeriesRecord] {

@@ -47,3 +47,15 @@ extension Secrets {
             .replacingOccurrences(of: "=", with: "")
     }
 }
+
+/// An organiser session as several nodes share it in the database (`AdminSessions` keeps them in
+/// memory on a single node): the digest of its id, its CSRF token, when it was opened and last used.
+public struct StoredAdminSession: Sendable, Equatable {
+    public var digest: String
+    public var csrf: String
+    public var createdAt: Int64
+    public var lastUsed: Int64
+    public init(digest: String, csrf: String, createdAt: Int64, lastUsed: Int64) {
+        self.digest = digest; self.csrf = csrf; self.createdAt = createdAt; self.lastUsed = lastUsed
+    }
+}

@@ -82,3 +82,44 @@ struct SeriesStoreTests {
         #expect(try store.listWorkshops().map(\.id) == [w.record.id])
     }
 }
+
+/// Organiser sessions in the database (several nodes): opened, read, kept alive, closed, ended by
+/// age, and bounded, on each store.
+@Suite("Shared organiser sessions")
+struct SharedAdminSessionTests {
+    func session(_ n: Int, at t: Int64) -> StoredAdminSession {
+        StoredAdminSession(digest: Secrets.digest("id-\(n)"), csrf: "csrf-\(n)", createdAt: t, lastUsed: t)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func openedReadTouchedClosedAndReopenedAfterARestart(_ kind: StoreKind) throws {
+        let database = try TestDatabase.make(kind)
+        let s = session(1, at: 1000)
+        do {
+            let store = try database.open()
+            try store.openAdminSession(s, idleBefore: 0, openedBefore: 0, keep: 10)
+            try store.touchAdminSession(digest: s.digest, at: 5000)
+            try store.touchAdminSession(digest: s.digest, at: 4000)  // never backwards
+        }
+        let store = try database.open()
+        #expect(try store.adminSession(digest: s.digest) == StoredAdminSession(digest: s.digest, csrf: "csrf-1", createdAt: 1000, lastUsed: 5000))
+        #expect(try store.adminSession(digest: Secrets.digest("id-2")) == nil)
+        try store.closeAdminSession(digest: s.digest)
+        #expect(try store.adminSession(digest: s.digest) == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aNewSessionEndsTheExpiredOnesAndKeepsTheMostRecentlyUsed(_ kind: StoreKind) throws {
+        let store = try TestDatabase.make(kind).open()
+        for n in 0..<5 { try store.openAdminSession(session(n, at: Int64(100 * n)), idleBefore: 0, openedBefore: 0, keep: 10) }
+        try store.touchAdminSession(digest: session(0, at: 0).digest, at: 450)  // the oldest, used last
+        // Idle before 150: sessions 1 (lastUsed 100) ends; keep 2 of the rest, then the new one.
+        try store.openAdminSession(session(9, at: 500), idleBefore: 150, openedBefore: 0, keep: 2)
+        let left = try (0..<10).filter { try store.adminSession(digest: session($0, at: 0).digest) != nil }
+        #expect(left == [0, 4, 9])
+        // Opened before 300: ended whatever its use.
+        try store.openAdminSession(session(8, at: 600), idleBefore: 0, openedBefore: 300, keep: 10)
+        let after = try (0..<10).filter { try store.adminSession(digest: session($0, at: 0).digest) != nil }
+        #expect(after == [4, 8, 9])
+    }
+}

@@ -42,7 +42,9 @@ extension HTTPAPI {
             hub.recordCodeFailure(request.peer)
             return respond(Self.error(403, .forbidden, "Jeton d'administration invalide."))
         }
-        let (id, session) = hub.adminSessions.open(now: hub.clock())
+        guard let (id, csrf) = hub.openAdminSession() else {
+            return respond(Self.error(500, .internal, "La session n'a pas pu être ouverte : réessayez."))
+        }
         let cookie = Self.cookie(id, secure: request.forwardedProto?.lowercased() == "https")
         if isForm {
             return respond(HTTPResponse(status: 303, contentType: "text/plain; charset=utf-8",
@@ -50,7 +52,7 @@ extension HTTPAPI {
                                         body: Array("Connecté.".utf8)))
         }
         var response = Self.json(200) { w in
-            w.key("csrf"); w.string(session.csrf)
+            w.key("csrf"); w.string(csrf)
             w.key("idleMinutes"); w.int(Int(hub.adminSessions.idleMs / 60_000))
         }
         response.headers.append(("set-cookie", cookie))
@@ -59,20 +61,20 @@ extension HTTPAPI {
 
     /// `GET /api/admin/session`: the session's CSRF token, for a page loaded again (401 without a session).
     func session(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
-        guard let id = request.cookie(named: Self.sessionCookie), let session = hub.adminSessions.use(id, now: hub.clock()) else {
+        guard let id = request.cookie(named: Self.sessionCookie), let csrf = hub.useAdminSession(id) else {
             return respond(Self.error(401, .unauthenticated, "Pas de session d'organisation : connectez-vous avec le jeton d'administration."))
         }
         respond(Self.json(200) { w in
-            w.key("csrf"); w.string(session.csrf)
+            w.key("csrf"); w.string(csrf)
             w.key("idleMinutes"); w.int(Int(hub.adminSessions.idleMs / 60_000))
         })
     }
 
     /// `POST /api/admin/logout`: ends the session on the server and clears the cookie.
     func logout(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
-        if let id = request.cookie(named: Self.sessionCookie), hub.adminSessions.use(id, now: hub.clock()) != nil {
+        if let id = request.cookie(named: Self.sessionCookie), hub.useAdminSession(id) != nil {
             if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
-            hub.adminSessions.close(id)
+            hub.closeAdminSession(id)
         }
         var response = Self.json(200) { w in w.key("loggedOut"); w.bool(true) }
         response.headers.append(("set-cookie", "\(Self.sessionCookie)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"))

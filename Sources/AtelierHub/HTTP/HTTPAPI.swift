@@ -158,12 +158,12 @@ final class HTTPAPI {
     /// otherwise the refusal to send.
     func refuseUnlessAdmin(_ request: HTTPRequest) -> HTTPResponse? {
         if request.bearerToken == nil, let id = request.cookie(named: Self.sessionCookie) {
-            guard let session = hub.adminSessions.use(id, now: hub.clock()) else {
+            guard let expected = hub.useAdminSession(id) else {
                 return Self.error(401, .unauthenticated, "Session d'organisation terminée ou expirée : reconnectez-vous avec le jeton d'administration.")
             }
             if request.method != "GET" && request.method != "HEAD" {
                 if let refusal = crossSite(request) { return refusal }
-                guard let csrf = request.csrfToken, Secrets.constantTimeEquals(csrf, session.csrf) else {
+                guard let csrf = request.csrfToken, Secrets.constantTimeEquals(csrf, expected) else {
                     return Self.error(403, .forbidden, "Jeton anti-falsification (X-Atelier-CSRF) manquant ou invalide : rechargez la page d'organisation.")
                 }
             }

@@ -77,6 +77,16 @@ enum PostgresSchema {
                 PRIMARY KEY (series_id, position)
             );
             """),
+        Migration(version: 4, name: "organiser sessions shared by nodes", sql: """
+            -- The organiser's browser sessions, when several nodes serve (the digest of the
+            -- cookie's id, never the id).
+            CREATE TABLE admin_session (
+                digest text PRIMARY KEY,
+                csrf text NOT NULL,
+                created_at bigint NOT NULL,
+                last_used bigint NOT NULL
+            );
+            """),
     ]
 
     /// The advisory lock keys (first half): one for migrations (held by a transaction), one for

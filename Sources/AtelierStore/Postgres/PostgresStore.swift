@@ -437,6 +437,38 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         }
     }
 
+    // Organiser sessions: on a reader connection (not the journal's writer, not fenced: they are
+    // not workshop data); each statement stands alone and may be repeated after a lost connection.
+
+    public func openAdminSession(_ session: StoredAdminSession, idleBefore: Int64, openedBefore: Int64, keep: Int) throws {
+        try read { db in
+            try db.query("DELETE FROM admin_session WHERE last_used < $1 OR created_at < $2", [.int(idleBefore), .int(openedBefore)])
+            try db.query("""
+                DELETE FROM admin_session WHERE digest NOT IN (SELECT digest FROM admin_session ORDER BY last_used DESC, digest LIMIT $1)
+                """, [.int(Int64(max(0, keep)))])
+            try db.query("INSERT INTO admin_session (digest, csrf, created_at, last_used) VALUES ($1, $2, $3, $4) ON CONFLICT (digest) DO NOTHING",
+                         [.text(session.digest), .text(session.csrf), .int(session.createdAt), .int(session.lastUsed)])
+        }
+    }
+
+    public func adminSession(digest: String) throws -> StoredAdminSession? {
+        try read { db in
+            let r = try db.query("SELECT csrf, created_at, last_used FROM admin_session WHERE digest = $1", [.text(digest)])
+            guard r.rowCount == 1 else { return nil }
+            return StoredAdminSession(digest: digest, csrf: r.string(0, 0) ?? "", createdAt: r.int(0, 1) ?? 0, lastUsed: r.int(0, 2) ?? 0)
+        }
+    }
+
+    public func touchAdminSession(digest: String, at: Int64) throws {
+        try read { db in
+            try db.query("UPDATE admin_session SET last_used = GREATEST(last_used, $1) WHERE digest = $2", [.int(at), .text(digest)])
+        }
+    }
+
+    public func closeAdminSession(digest: String) throws {
+        try read { db in try db.query("DELETE FROM admin_session WHERE digest = $1", [.text(digest)]) }
+    }
+
     /// The three tables with their indexes and TOAST.
     public func journalBytes() -> Int? {
         try? read { db in
