@@ -11,9 +11,9 @@ const SHELL = [
   'js/project-editor.js', 'js/projects.js', 'js/sheet-view.js', 'js/receipt.js', 'js/menu.js', 'js/participant.js', 'js/join.js', 'js/home.js',
   'accessibilite.html', 'js/statement.js',
 ];
-// The console, the projector view and their modules are never cached: the facilitator is online by definition.
+// The console, the projector view, the organiser's page and their modules are never cached: the facilitator is online by definition.
 const NEVER = ['/ws', '/api/', '/healthz', '/facilitator.html', '/js/facilitator.js', '/js/console-', '/projector.html',
-  '/js/projector', '/js/credentials.js', '/css/projector.css'];
+  '/js/projector', '/js/credentials.js', '/css/projector.css', '/organiser.html', '/js/organiser.js', '/css/organiser.css'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));

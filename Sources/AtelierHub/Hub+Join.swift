@@ -39,7 +39,7 @@ extension Hub {
                     you: You(participant: p.id, token: token, role: p.role, group: p.group), since: since)
         case let .facilitator(workshop, key, since):
             if case .elsewhere = lookUpRoom(workshop) { return closeServedElsewhere(connection) }
-            guard let room = room(workshop), Secrets.matches(key, digest: room.record.facilitatorKeyDigest) else {
+            guard let room = room(workshop), facilitatorKeyOpens(key, room.record) else {
                 reply(connection, Outbound.error(re: id, DomainError(.unauthenticated, "Atelier inconnu ou clé d'animation invalide.")))
                 return
             }

@@ -70,6 +70,10 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     var codeFailures: [String: (count: Int, since: Int64)] = [:]
     /// Joins by code waiting out the delay, per address (a few at a time; more are refused).
     var delayedJoins: [String: Int] = [:]
+    /// The organiser's browser sessions (`AdminSessions`).
+    var adminSessions = AdminSessions()
+    /// Every series, by id, as last written (loaded at start; written through the pipeline).
+    var series: [String: SeriesRecord] = [:]
     /// New participants per address, against scripts that create people by the thousand.
     var joinsPerAddress: [String: (count: Int, since: Int64)] = [:]
     /// Open connections per address (Debian's libwebsockets has no per-IP limits).
@@ -88,6 +92,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         pipeline = Pipeline(store: store, toLoop: { [unowned transport] job in transport.post(job) }, metrics: metrics)
         pipeline.onFailure = { [unowned self] rooms, error in self.commitFailed(rooms, error) }
         http = HTTPAPI(hub: self)
+        for s in try store.listSeries() { series[s.id] = s }
         // With several nodes, a room is loaded when this node claims its workshop (`lookUpRoom`).
         if !store.isShared {
             for (room, credentials) in try Self.loadOpenRooms(store) { adopt(room, credentials: credentials) }
@@ -336,6 +341,22 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         }
     }
 
+    /// Whether `key` opens `record`'s console: its facilitator key, or the key the organiser's home
+    /// page derives from the admin token (`Secrets.consoleKey`).
+    func facilitatorKeyOpens(_ key: String, _ record: WorkshopRecord) -> Bool {
+        if Secrets.matches(key, digest: record.facilitatorKeyDigest) { return true }
+        let derived = Secrets.consoleKey(adminToken: configuration.adminToken, workshop: record.id,
+                                         facilitatorKeyDigest: record.facilitatorKeyDigest)
+        return Secrets.constantTimeEquals(key, derived)
+    }
+
+    /// Writes a series (new, renamed, archived, a workshop added) in the open batch; what reads it
+    /// sees it at once, the answer waits for the commit.
+    func save(_ record: SeriesRecord) {
+        series[record.id] = record
+        pipeline.save(record)
+    }
+
     /// A new workshop from a plan, journaled in the open batch (answer once it is durable).
     func createWorkshop(plan: SessionPlan, title: String?) -> NewWorkshop {
         let created = NewWorkshop(plan: plan, title: title, now: clock())
@@ -402,6 +423,15 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
                 if let stored = try? store.loadWorkshop(id: id) { adopt(stored) }
             }
         }
+        // A series written in the failed batch is known again as it is durably.
+        reloadSeries()
+    }
+
+    /// Every series as the store holds it (after a failed commit; with several nodes, before each
+    /// read, since another node may have written one). Kept as it was if the store cannot be read.
+    func reloadSeries() {
+        guard let all = try? store.listSeries() else { return }
+        series = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Several nodes: the workshops whose lease another node took. Their clients are closed with

@@ -57,6 +57,10 @@ final class Pipeline {
         openRooms.insert(workshop)
     }
 
+    func save(_ series: SeriesRecord) {
+        open.series.append(series)
+    }
+
     /// Runs `action` once everything journaled so far is durable: now if nothing is pending.
     func afterCommit(_ action: @escaping Action) {
         if !inFlight && open.isEmpty && openActions.isEmpty {

@@ -48,12 +48,15 @@ public struct CommitBatch: Sendable {
     public var credentials: [Credential] = []
     /// New facilitator key digests (a key replaced because its link was lost), by workshop.
     public var facilitatorKeys: [WorkshopID: String] = [:]
+    /// Series written whole (created, renamed, archived, a workshop added), in order; written after
+    /// the batch's workshops, so a series may name a workshop created in the same batch.
+    public var series: [SeriesRecord] = []
     public init(workshops: [WorkshopRecord] = [], entries: [JournalEntry] = [], credentials: [Credential] = [],
-                facilitatorKeys: [WorkshopID: String] = [:]) {
+                facilitatorKeys: [WorkshopID: String] = [:], series: [SeriesRecord] = []) {
         self.workshops = workshops; self.entries = entries; self.credentials = credentials
-        self.facilitatorKeys = facilitatorKeys
+        self.facilitatorKeys = facilitatorKeys; self.series = series
     }
-    public var isEmpty: Bool { workshops.isEmpty && entries.isEmpty && credentials.isEmpty && facilitatorKeys.isEmpty }
+    public var isEmpty: Bool { workshops.isEmpty && entries.isEmpty && credentials.isEmpty && facilitatorKeys.isEmpty && series.isEmpty }
 }
 
 /// A workshop as the journal rebuilds it.
@@ -90,6 +93,18 @@ public protocol EventStore: Sendable {
     func credential(token: String) throws -> Credential?
     func workshopCount() throws -> Int
     func listWorkshops() throws -> [WorkshopRecord]
+    /// Every series, oldest first, each with its workshops in order.
+    func listSeries() throws -> [SeriesRecord]
+
+    // Organiser sessions, when several nodes share the database (any node must know a session
+    // another opened). Written outside commit batches: they are not workshop data.
+
+    /// Ends the sessions unused since `idleBefore` or opened before `openedBefore`, then keeps the
+    /// `keep` most recently used, and adds `session`.
+    func openAdminSession(_ session: StoredAdminSession, idleBefore: Int64, openedBefore: Int64, keep: Int) throws
+    func adminSession(digest: String) throws -> StoredAdminSession?
+    func touchAdminSession(digest: String, at: Int64) throws
+    func closeAdminSession(digest: String) throws
     /// Retention: erases the personal data (name, organisation, resume token) of everyone in the
     /// workshops closed before `closedBefore` (milliseconds). Returns how many people were erased.
     @discardableResult
@@ -230,6 +245,34 @@ public final class SQLiteStore: EventStore {
                                arguments: [Secrets.digest(token), row["workshop_id"] as String, row["participant_id"] as String])
             }
         }
+        m.registerMigration("v4: series of workshops") { db in
+            try db.execute(sql: """
+                CREATE TABLE series (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    title TEXT NOT NULL,
+                    description TEXT NOT NULL DEFAULT '',
+                    created_at INTEGER NOT NULL,
+                    archived INTEGER NOT NULL DEFAULT 0
+                );
+                -- A workshop belongs to one series at most; position orders a series' workshops.
+                CREATE TABLE series_workshop (
+                    series_id TEXT NOT NULL REFERENCES series(id),
+                    position INTEGER NOT NULL,
+                    workshop_id TEXT NOT NULL UNIQUE REFERENCES workshop(id),
+                    PRIMARY KEY (series_id, position)
+                ) WITHOUT ROWID;
+                """)
+        }
+        m.registerMigration("v5: organiser sessions shared by nodes") { db in
+            try db.execute(sql: """
+                CREATE TABLE admin_session (
+                    digest TEXT PRIMARY KEY NOT NULL,
+                    csrf TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    last_used INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return m
     }
 
@@ -287,6 +330,60 @@ public final class SQLiteStore: EventStore {
             }
             for (workshop, digest) in batch.facilitatorKeys {
                 try db.cachedStatement(sql: "UPDATE workshop SET facilitator_key = ? WHERE id = ?").execute(arguments: [digest, workshop])
+            }
+            for s in batch.series {
+                try db.execute(sql: """
+                    INSERT INTO series (id, title, description, created_at, archived) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description, archived = excluded.archived
+                    """, arguments: [s.id, s.title, s.description, s.createdAt, s.archived])
+                try db.execute(sql: "DELETE FROM series_workshop WHERE series_id = ?", arguments: [s.id])
+                for (position, workshop) in s.workshops.enumerated() {
+                    try db.execute(sql: "INSERT INTO series_workshop (series_id, position, workshop_id) VALUES (?, ?, ?)",
+                                   arguments: [s.id, position, workshop])
+                }
+            }
+        }
+    }
+
+    public func openAdminSession(_ session: StoredAdminSession, idleBefore: Int64, openedBefore: Int64, keep: Int) throws {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM admin_session WHERE last_used < ? OR created_at < ?", arguments: [idleBefore, openedBefore])
+            try db.execute(sql: """
+                DELETE FROM admin_session WHERE digest NOT IN (SELECT digest FROM admin_session ORDER BY last_used DESC, digest LIMIT ?)
+                """, arguments: [max(0, keep)])
+            try db.execute(sql: "INSERT INTO admin_session (digest, csrf, created_at, last_used) VALUES (?, ?, ?, ?)",
+                           arguments: [session.digest, session.csrf, session.createdAt, session.lastUsed])
+        }
+    }
+
+    public func adminSession(digest: String) throws -> StoredAdminSession? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT csrf, created_at, last_used FROM admin_session WHERE digest = ?", arguments: [digest]).map {
+                StoredAdminSession(digest: digest, csrf: $0["csrf"], createdAt: $0["created_at"], lastUsed: $0["last_used"])
+            }
+        }
+    }
+
+    public func touchAdminSession(digest: String, at: Int64) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE admin_session SET last_used = MAX(last_used, ?) WHERE digest = ?", arguments: [at, digest])
+        }
+    }
+
+    public func closeAdminSession(digest: String) throws {
+        try pool.write { db in try db.execute(sql: "DELETE FROM admin_session WHERE digest = ?", arguments: [digest]) }
+    }
+
+    public func listSeries() throws -> [SeriesRecord] {
+        try pool.read { db in
+            var members: [String: [WorkshopID]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT series_id, workshop_id FROM series_workshop ORDER BY series_id, position") {
+                members[row["series_id"], default: []].append(row["workshop_id"])
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM series ORDER BY created_at, id").map { row in
+                let id: String = row["id"]
+                return SeriesRecord(id: id, title: row["title"], description: row["description"], createdAt: row["created_at"],
+                                    archived: row["archived"], workshops: members[id] ?? [])
             }
         }
     }

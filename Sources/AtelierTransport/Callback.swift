@@ -109,6 +109,16 @@ extension WebSocketServer {
 
     // MARK: - WebSocket
 
+    /// A header libwebsockets has no index for (names lowercase, with their colon), up to 4 KiB.
+    func customHeader(_ wsi: OpaquePointer, _ name: String) -> String? {
+        let n = Array(name.utf8).map { CChar(bitPattern: $0) }
+        let length = Int(lws_hdr_custom_length(wsi, n, Int32(n.count)))
+        guard length >= 0, length < 4096 else { return nil }
+        var buf = [CChar](repeating: 0, count: length + 1)
+        guard lws_hdr_custom_copy(wsi, &buf, Int32(length + 1), n, Int32(n.count)) >= 0 else { return nil }
+        return String(cString: buf)
+    }
+
     func header(_ wsi: OpaquePointer, _ token: lws_token_indexes) -> String? {
         let n = Int(lws_hdr_total_length(wsi, token))
         guard n > 0 else { return nil }
@@ -284,7 +294,10 @@ extension WebSocketServer {
         let request = HTTPRequest(method: method, path: path, query: query,
                                   authorization: header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION),
                                   contentType: header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE), host: header(wsi, WSI_TOKEN_HOST),
-                                  peer: address(of: wsi))
+                                  peer: address(of: wsi), cookie: header(wsi, WSI_TOKEN_HTTP_COOKIE),
+                                  origin: header(wsi, WSI_TOKEN_ORIGIN), fetchSite: customHeader(wsi, "sec-fetch-site:"),
+                                  csrfToken: customHeader(wsi, "x-atelier-csrf:"),
+                                  forwardedProto: fromTrustedProxy(wsi) ? customHeader(wsi, "x-forwarded-proto:") : nil)
         let id = makeID()
         user.storeBytes(of: id, as: UInt64.self)
         let ex = HTTPExchange(id: id, wsi: wsi, request: request)

@@ -60,6 +60,12 @@ extension WebSocketServer {
         return record.forwardedFor ?? record.address
     }
 
+    /// Whether the connection comes from one of the trusted proxies (`--trusted-proxy`).
+    func fromTrustedProxy(_ wsi: OpaquePointer) -> Bool {
+        guard let record = sockets[wsi] else { return false }
+        return configuration.trustedProxies.contains(record.address)
+    }
+
     /// With a request head: through a trusted proxy, the client is the last address of
     /// `X-Forwarded-For` (the one the proxy itself appended; earlier ones are the client's say).
     func noteForwardedFor(_ wsi: OpaquePointer) {

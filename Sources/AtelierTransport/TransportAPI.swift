@@ -16,10 +16,36 @@ public struct HTTPRequest: Sendable {
     public var host: String?
     public var body: [UInt8]
     public var peer: String
+    /// `Cookie` (the organiser's session, docs/protocol.md "Organiser session").
+    public var cookie: String?
+    /// `Origin` and `Sec-Fetch-Site`: where a browser says a request comes from (CSRF checks).
+    public var origin: String?
+    public var fetchSite: String?
+    /// `X-Atelier-CSRF`: the session's CSRF token, set by the organiser's page on each write.
+    public var csrfToken: String?
+    /// `X-Forwarded-Proto`, only when the request came through a trusted proxy (nil otherwise):
+    /// "https" when the browser reached the proxy over TLS.
+    public var forwardedProto: String?
     public init(method: String, path: String, query: [String: String] = [:], authorization: String? = nil,
-                contentType: String? = nil, host: String? = nil, body: [UInt8] = [], peer: String = "") {
+                contentType: String? = nil, host: String? = nil, body: [UInt8] = [], peer: String = "",
+                cookie: String? = nil, origin: String? = nil, fetchSite: String? = nil, csrfToken: String? = nil,
+                forwardedProto: String? = nil) {
         self.method = method; self.path = path; self.query = query; self.authorization = authorization
         self.contentType = contentType; self.host = host; self.body = body; self.peer = peer
+        self.cookie = cookie; self.origin = origin; self.fetchSite = fetchSite; self.csrfToken = csrfToken
+        self.forwardedProto = forwardedProto
+    }
+
+    /// The value of the cookie `name`, if the request carries it.
+    public func cookie(named name: String) -> String? {
+        guard let cookie else { return nil }
+        for pair in cookie.split(separator: ";") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
+                return parts[1].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
     }
 
     /// The bearer token of `Authorization: Bearer …`, if any.

@@ -26,7 +26,7 @@ struct Atelier: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "atelier",
         abstract: "Atelier : un serveur d'ateliers collaboratifs en direct (du problème à l'idée, de l'idée au projet).",
-        subcommands: [Serve.self, WorkshopCommand.self, PlanCommand.self, ExportCommand.self, SubmitCommand.self, ParticipantCommand.self,
+        subcommands: [Serve.self, WorkshopCommand.self, SeriesCommand.self, PlanCommand.self, ExportCommand.self, SubmitCommand.self, ParticipantCommand.self,
                       BackupCommand.self, RestoreCommand.self],
         defaultSubcommand: Serve.self
     )
@@ -277,6 +277,7 @@ struct Serve: ParsableCommand {
         if generatedToken {
             print("Jeton d'administration (généré pour cette exécution) : \(token!)")
         }
+        print("Espace organisation (séries, ateliers ; connexion avec le jeton d'administration) : \(base)/organiser.html")
         if let first = firstWorkshop {
             print("Premier démarrage : un atelier a été créé avec le programme « \(defaultPlan) ».")
             printLinks(first.record, facilitatorKey: first.facilitatorKey, base: base)
@@ -309,9 +310,11 @@ struct WorkshopCommand: ParsableCommand {
                                                     subcommands: [Create.self, List.self, NewKey.self])
 
     struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Crée un atelier à partir d'un programme.")
+        static let configuration = CommandConfiguration(abstract: "Crée un atelier à partir d'un programme (aussi : atelier workshop new).",
+                                                        aliases: ["new"])
         @Option(help: "Identifiant du programme (voir sessions/).") var plan: String = defaultPlanID
         @Option(help: "Titre de l'atelier (sinon celui du programme).") var title: String?
+        @Option(help: "Série à laquelle ajouter l'atelier, à la fin (voir atelier series list).") var series: String?
         static let defaultBaseURL = "http://127.0.0.1:8080"
         @Option(help: "Adresse publique du serveur, pour les liens.") var baseURL: String = defaultBaseURL
         @OptionGroup var storage: StorageOptions
@@ -328,7 +331,19 @@ struct WorkshopCommand: ParsableCommand {
             case .direct(let lock):
                 let store = try storage.openStore()
                 let created = NewWorkshop(plan: plan, title: title.map(Limits.normalized), now: now())
-                try commitDirectly(created.batch, to: store)
+                var batch = created.batch
+                if let series {
+                    guard var record = try store.listSeries().first(where: { $0.id == series }) else {
+                        throw ValidationError("série inconnue : \(series)")
+                    }
+                    guard !record.archived else { throw ValidationError("la série \(series) est archivée") }
+                    guard record.workshops.count < SeriesRecord.maxWorkshops else {
+                        throw ValidationError("la série \(series) compte déjà \(SeriesRecord.maxWorkshops) ateliers")
+                    }
+                    record.workshops.append(created.record.id)
+                    batch.series = [record]
+                }
+                try commitDirectly(batch, to: store)
                 withExtendedLifetime(lock) {}
                 print("Atelier créé.")
                 printLinks(created.record, facilitatorKey: created.facilitatorKey, base: baseURL)
@@ -338,7 +353,8 @@ struct WorkshopCommand: ParsableCommand {
                 w.key("plan"); w.string(self.plan)
                 if let title { w.key("title"); w.string(title) }
                 w.endObject()
-                let (status, body) = try server.call("POST", "/api/workshops", body: w.bytes)
+                let path = series.map { "/api/admin/series/\(escape($0))/workshops" } ?? "/api/workshops"
+                let (status, body) = try server.call("POST", path, body: w.bytes)
                 guard status == 201, case .string(let id)? = body["id"], case .string(let code)? = body["joinCode"],
                       case .string(let key)? = body["facilitatorKey"], case .string(let created)? = body["title"] else {
                     throw ValidationError(RunningServer.message(body))

@@ -289,3 +289,72 @@ def test_behind_haproxy_every_client_of_a_workshop_reaches_the_node_that_serves_
         finally:
             proxy.stop()
             a.stop(); b.stop()
+
+
+def test_a_series_written_on_one_node_is_seen_and_extended_on_the_other():
+    """Series are in the database: a node reads them again before each use (docs/deploy.md "The
+    organiser's login"), so what node a wrote, node b lists, and b's addition is seen on a."""
+    database = postgres_database()
+    with tempfile.TemporaryDirectory(prefix="atelier-node-a-") as a_dir, tempfile.TemporaryDirectory(prefix="atelier-node-b-") as b_dir:
+        a, b = nodes(database, a_dir, b_dir)
+        try:
+            def call(server, method, path, body=None):
+                request = urllib.request.Request(server.url + path, method=method,
+                                                 data=None if body is None else json.dumps(body).encode(),
+                                                 headers={"Authorization": f"Bearer {server.admin_token}", "Content-Type": "application/json"})
+                with urllib.request.urlopen(request, timeout=10) as r:
+                    return json.load(r)
+            created = call(a, "POST", "/api/admin/series", {"title": "Ateliers IAE 2027"})
+            assert [s["id"] for s in call(b, "GET", "/api/admin/series")["series"]] == [created["id"]]
+            w = call(b, "POST", f"/api/admin/series/{created['id']}/workshops", {"title": "Sur le nœud b"})
+            shown = call(a, "GET", f"/api/admin/series/{created['id']}")
+            assert [x["id"] for x in shown["workshops"]] == [w["id"]]
+            # a does not serve it: its counts are unknown there, not invented.
+            assert shown["workshops"][0]["participants"] is None
+            assert call(b, "GET", f"/api/admin/series/{created['id']}")["workshops"][0]["participants"] == 0
+        finally:
+            a.stop()
+            b.stop()
+
+
+def test_an_organiser_session_opened_on_one_node_works_and_ends_on_every_node():
+    """With several nodes the organiser's sessions are in the database: a cookie from node a opens
+    node b (reads, and writes with the CSRF token), and logging out on b ends it on a too."""
+    import http.client
+
+    def call(server, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        h = dict(headers or {})
+        if body is not None:
+            h["Content-Type"] = "application/json"
+        conn.request(method, path, body=None if body is None else json.dumps(body).encode(), headers=h)
+        r = conn.getresponse()
+        raw = r.read()
+        result = r.status, r.getheaders(), (json.loads(raw) if raw else None)
+        conn.close()
+        return result
+
+    database = postgres_database()
+    with tempfile.TemporaryDirectory(prefix="atelier-node-a-") as a_dir, tempfile.TemporaryDirectory(prefix="atelier-node-b-") as b_dir:
+        a, b = nodes(database, a_dir, b_dir)
+        try:
+            status, pairs, body = call(a, "POST", "/api/admin/login", {"token": a.admin_token})
+            assert status == 200, body
+            cookie = next(v for k, v in pairs if k.lower() == "set-cookie").split(";")[0]
+            csrf = body["csrf"]
+            assert call(b, "GET", "/api/admin/session", headers={"Cookie": cookie})[2]["csrf"] == csrf
+            page_b = {"Cookie": cookie, "Origin": b.url, "Sec-Fetch-Site": "same-origin", "X-Atelier-CSRF": csrf}
+            assert call(b, "POST", "/api/admin/series", {"title": "Sans"}, {**page_b, "X-Atelier-CSRF": "wrong"})[0] == 403
+            status, _, created = call(b, "POST", "/api/admin/series", {"title": "Par le nœud b"}, page_b)
+            assert status == 201, created
+            # The workshop a serves: its console key comes from a, with the session opened there.
+            workshop = a.info["workshop"]
+            status, _, cred = call(a, "POST", f"/api/admin/workshops/{workshop}/console", None,
+                                   {"Cookie": cookie, "Origin": a.url, "Sec-Fetch-Site": "same-origin", "X-Atelier-CSRF": csrf})
+            assert status == 200 and cred["workshop"] == workshop
+            assert call(b, "POST", "/api/admin/logout", None, page_b)[0] == 200
+            for server in (a, b):
+                assert call(server, "GET", "/api/admin/series", headers={"Cookie": cookie})[0] == 401
+        finally:
+            a.stop()
+            b.stop()

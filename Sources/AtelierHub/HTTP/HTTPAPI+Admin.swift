@@ -55,7 +55,7 @@ extension HTTPAPI {
 
     /// Runs one command in a workshop and answers once its events are durable:
     /// `{"seq": n, "events": k}`, or the domain's refusal.
-    private func run(_ command: Command, in workshop: WorkshopID, as actor: Actor, respond: @escaping Respond) {
+    func run(_ command: Command, in workshop: WorkshopID, as actor: Actor, respond: @escaping Respond) {
         if let refusal = misdirected(workshop) { return respond(refusal) }
         guard hub.room(workshop) != nil else { return respond(Self.error(404, .notFound, "Atelier inconnu.")) }
         hub.perform(command, in: workshop, as: actor) { result in

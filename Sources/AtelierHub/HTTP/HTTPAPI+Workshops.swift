@@ -10,26 +10,36 @@ extension HTTPAPI {
     /// `POST /api/workshops` with the admin token: a new workshop from a plan.
     func createWorkshop(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
         if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
-        let body: JSONValue
-        do { body = try object(request) } catch { return respond(error.response) }
+        let plan: SessionPlan, title: String?
+        do { (plan, title) = try newWorkshopFields(request) } catch { return respond(error.response) }
+        answerCreated(hub.createWorkshop(plan: plan, title: title), series: nil, respond: respond)
+    }
+
+    /// `{"plan"?, "title"?}` of a new workshop, checked: the plan (the default one if absent) and the title.
+    func newWorkshopFields(_ request: HTTPRequest) throws(Refusal) -> (SessionPlan, String?) {
+        let body = try object(request)
         var planID = hub.configuration.defaultPlan
         var title: String?
         if let p = body["plan"] {
-            guard case .string(let s) = p else { return respond(Self.error(400, .badRequest, "« plan » doit être une chaîne.")) }
+            guard case .string(let s) = p else { throw Refusal(response: Self.error(400, .badRequest, "« plan » doit être une chaîne.")) }
             planID = s
         }
         if let t = body["title"], t != .null {
-            guard case .string(let s) = t else { return respond(Self.error(400, .badRequest, "« title » doit être une chaîne.")) }
+            guard case .string(let s) = t else { throw Refusal(response: Self.error(400, .badRequest, "« title » doit être une chaîne.")) }
             let trimmed = Limits.normalized(s)
             guard (1...200).contains(trimmed.count) else {
-                return respond(Self.error(400, .invalid, "Le titre doit compter entre 1 et 200 caractères."))
+                throw Refusal(response: Self.error(400, .invalid, "Le titre doit compter entre 1 et 200 caractères."))
             }
             title = trimmed
         }
         guard let plan = hub.configuration.plans.plans[planID] else {
-            return respond(Self.error(404, .notFound, "Programme d'atelier inconnu : « \(planID.prefix(64)) »."))
+            throw Refusal(response: Self.error(404, .notFound, "Programme d'atelier inconnu : « \(planID.prefix(64)) »."))
         }
-        let created = hub.createWorkshop(plan: plan, title: title)
+        return (plan, title)
+    }
+
+    /// The 201 of a new workshop, once it is durable: its id, code, facilitator key and links.
+    func answerCreated(_ created: NewWorkshop, series: String?, respond: @escaping Respond) {
         let record = created.record
         let links = WorkshopLinks(record: record, facilitatorKey: created.facilitatorKey, base: baseURL)
         let response = Self.json(201) { w in
@@ -39,6 +49,7 @@ extension HTTPAPI {
             w.key("facilitatorKey"); w.string(created.facilitatorKey)
             w.key("joinUrl"); w.string(links.join)
             w.key("facilitatorUrl"); w.string(links.facilitator)
+            if let series { w.key("series"); w.string(series) }
         }
         hub.pipeline.afterCommit { committed in
             respond(committed ? response : Self.error(500, .internal, "L'atelier n'a pas pu être enregistré."))
@@ -72,9 +83,14 @@ extension HTTPAPI {
         }
         if let refusal = misdirected(id) { return respond(refusal) }
         guard let room = hub.room(id) else { return respond(Self.error(404, .notFound, "Atelier inconnu.")) }
-        guard Secrets.matches(token, digest: room.record.facilitatorKeyDigest) else {
+        guard hub.facilitatorKeyOpens(token, room.record) else {
             return respond(Self.error(403, .forbidden, "Clé d'animation invalide pour cet atelier."))
         }
+        sendExport(room, request, respond: respond)
+    }
+
+    /// A workshop's export in the format the query names, once what it shows is durable.
+    func sendExport(_ room: Room, _ request: HTTPRequest, respond: @escaping Respond) {
         let name = request.query["format"] ?? ExportFormat.json.rawValue
         guard let format = ExportFormat(rawValue: name) else {
             return respond(Self.error(400, .invalid, "Format d'export non pris en charge : « \(name.prefix(16)) » (disponibles : \(ExportFormat.names))."))

@@ -45,6 +45,22 @@ final class HTTPAPI {
         Route("POST", "/api/admin/workshops/{workshop}/participants/{participant}/erase", { $0.eraseParticipant }),
         Route("POST", "/api/admin/workshops/{workshop}/receipts", { $0.recordReceipt }),
         Route("POST", "/api/admin/workshops/{workshop}/facilitator-key", { $0.newFacilitatorKey }),
+        // The organiser's home page (HTTPAPI+Organiser.swift).
+        Route("POST", "/api/admin/login", { $0.login }),
+        Route("POST", "/api/admin/logout", { $0.logout }),
+        Route("GET", "/api/admin/session", { $0.session }),
+        Route("GET", "/api/admin/plans", { $0.plans }),
+        Route("GET", "/api/admin/workshops", { $0.listWorkshops }),
+        Route("POST", "/api/admin/workshops/{workshop}/console", { $0.consoleCredential }),
+        Route("POST", "/api/admin/workshops/{workshop}/close", { $0.closeWorkshop }),
+        Route("GET", "/api/admin/workshops/{workshop}/export", { $0.adminExport }),
+        Route("GET", "/api/admin/series", { $0.listSeries }),
+        Route("POST", "/api/admin/series", { $0.createSeries }),
+        Route("GET", "/api/admin/series/{series}", { $0.getSeries }),
+        Route("POST", "/api/admin/series/{series}", { $0.updateSeries }),
+        Route("POST", "/api/admin/series/{series}/archive", { $0.archiveSeries }),
+        Route("POST", "/api/admin/series/{series}/workshops", { $0.createWorkshopInSeries }),
+        Route("GET", "/api/admin/series/{series}/export", { $0.exportSeries }),
     ]
 
     /// The path prefixes the transport hands to the application rather than the static mount.
@@ -137,8 +153,22 @@ final class HTTPAPI {
 
     // MARK: - Credentials
 
-    /// Nil when the request carries the admin token; otherwise the refusal to send.
+    /// Nil when the request carries the admin token, or the organiser's session cookie (and, for a
+    /// write, comes from this site with the session's CSRF token: HTTPAPI+Organiser.swift);
+    /// otherwise the refusal to send.
     func refuseUnlessAdmin(_ request: HTTPRequest) -> HTTPResponse? {
+        if request.bearerToken == nil, let id = request.cookie(named: Self.sessionCookie) {
+            guard let expected = hub.useAdminSession(id) else {
+                return Self.error(401, .unauthenticated, "Session d'organisation terminée ou expirée : reconnectez-vous avec le jeton d'administration.")
+            }
+            if request.method != "GET" && request.method != "HEAD" {
+                if let refusal = crossSite(request) { return refusal }
+                guard let csrf = request.csrfToken, Secrets.constantTimeEquals(csrf, expected) else {
+                    return Self.error(403, .forbidden, "Jeton anti-falsification (X-Atelier-CSRF) manquant ou invalide : rechargez la page d'organisation.")
+                }
+            }
+            return nil
+        }
         guard let token = request.bearerToken else {
             return Self.error(401, .unauthenticated, "Jeton d'administration manquant (en-tête Authorization: Bearer).")
         }

@@ -61,6 +61,32 @@ enum PostgresSchema {
             ALTER TABLE workshop ADD COLUMN owner_epoch bigint NOT NULL DEFAULT 0;
             ALTER TABLE workshop ADD COLUMN lease_until timestamptz;
             """),
+        Migration(version: 3, name: "series of workshops", sql: """
+            CREATE TABLE series (
+                id text PRIMARY KEY,
+                title text NOT NULL,
+                description text NOT NULL DEFAULT '',
+                created_at bigint NOT NULL,
+                archived boolean NOT NULL DEFAULT false
+            );
+            -- A workshop belongs to one series at most; position orders a series' workshops.
+            CREATE TABLE series_workshop (
+                series_id text NOT NULL REFERENCES series (id),
+                position integer NOT NULL,
+                workshop_id text NOT NULL UNIQUE REFERENCES workshop (id),
+                PRIMARY KEY (series_id, position)
+            );
+            """),
+        Migration(version: 4, name: "organiser sessions shared by nodes", sql: """
+            -- The organiser's browser sessions, when several nodes serve (the digest of the
+            -- cookie's id, never the id).
+            CREATE TABLE admin_session (
+                digest text PRIMARY KEY,
+                csrf text NOT NULL,
+                created_at bigint NOT NULL,
+                last_used bigint NOT NULL
+            );
+            """),
     ]
 
     /// The advisory lock keys (first half): one for migrations (held by a transaction), one for

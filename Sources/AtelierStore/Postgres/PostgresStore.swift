@@ -285,6 +285,17 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
             for (workshop, digest) in batch.facilitatorKeys.sorted(by: { $0.key < $1.key }) {
                 try db.query("UPDATE workshop SET facilitator_key = $1 WHERE id = $2", [.text(digest), .text(workshop)])
             }
+            for s in batch.series {
+                try db.query("""
+                    INSERT INTO series (id, title, description, created_at, archived) VALUES ($1, $2, $3, $4, $5)
+                    ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description, archived = excluded.archived
+                    """, [.text(s.id), .text(s.title), .text(s.description), .int(s.createdAt), .bool(s.archived)])
+                try db.query("DELETE FROM series_workshop WHERE series_id = $1", [.text(s.id)])
+                for (position, workshop) in s.workshops.enumerated() {
+                    try db.query("INSERT INTO series_workshop (series_id, position, workshop_id) VALUES ($1, $2, $3)",
+                                 [.text(s.id), .int(Int64(position)), .text(workshop)])
+                }
+            }
         }
         if node != nil { for w in batch.workshops { owned[w.id] = 1 } }
     }
@@ -410,6 +421,52 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
             let r = try db.query("\(Self.recordColumns) ORDER BY created_at, id")
             return (0..<r.rowCount).map { Self.record(r, $0) }
         }
+    }
+
+    public func listSeries() throws -> [SeriesRecord] {
+        try read { db in
+            let m = try db.query("SELECT series_id, workshop_id FROM series_workshop ORDER BY series_id, position")
+            var members: [String: [WorkshopID]] = [:]
+            for i in 0..<m.rowCount { members[m.string(i, 0) ?? "", default: []].append(m.string(i, 1) ?? "") }
+            let r = try db.query("SELECT id, title, description, created_at, archived FROM series ORDER BY created_at, id")
+            return (0..<r.rowCount).map { i in
+                let id = r.string(i, 0) ?? ""
+                return SeriesRecord(id: id, title: r.string(i, 1) ?? "", description: r.string(i, 2) ?? "", createdAt: r.int(i, 3) ?? 0,
+                                    archived: r.bool(i, 4) ?? false, workshops: members[id] ?? [])
+            }
+        }
+    }
+
+    // Organiser sessions: on a reader connection (not the journal's writer, not fenced: they are
+    // not workshop data); each statement stands alone and may be repeated after a lost connection.
+
+    public func openAdminSession(_ session: StoredAdminSession, idleBefore: Int64, openedBefore: Int64, keep: Int) throws {
+        try read { db in
+            try db.query("DELETE FROM admin_session WHERE last_used < $1 OR created_at < $2", [.int(idleBefore), .int(openedBefore)])
+            try db.query("""
+                DELETE FROM admin_session WHERE digest NOT IN (SELECT digest FROM admin_session ORDER BY last_used DESC, digest LIMIT $1)
+                """, [.int(Int64(max(0, keep)))])
+            try db.query("INSERT INTO admin_session (digest, csrf, created_at, last_used) VALUES ($1, $2, $3, $4) ON CONFLICT (digest) DO NOTHING",
+                         [.text(session.digest), .text(session.csrf), .int(session.createdAt), .int(session.lastUsed)])
+        }
+    }
+
+    public func adminSession(digest: String) throws -> StoredAdminSession? {
+        try read { db in
+            let r = try db.query("SELECT csrf, created_at, last_used FROM admin_session WHERE digest = $1", [.text(digest)])
+            guard r.rowCount == 1 else { return nil }
+            return StoredAdminSession(digest: digest, csrf: r.string(0, 0) ?? "", createdAt: r.int(0, 1) ?? 0, lastUsed: r.int(0, 2) ?? 0)
+        }
+    }
+
+    public func touchAdminSession(digest: String, at: Int64) throws {
+        try read { db in
+            try db.query("UPDATE admin_session SET last_used = GREATEST(last_used, $1) WHERE digest = $2", [.int(at), .text(digest)])
+        }
+    }
+
+    public func closeAdminSession(digest: String) throws {
+        try read { db in try db.query("DELETE FROM admin_session WHERE digest = $1", [.text(digest)]) }
     }
 
     /// The three tables with their indexes and TOAST.
