@@ -86,7 +86,8 @@ struct Rules {
              .clusterCreate, .clusterRename, .cardCluster, .commentAdd, .commentDelete,
              .cardHide, .cardRestore, .boardLock, .boardUnlock:
             return try facilitate(command)
-        case .projectCreate, .projectUpdate, .projectReady, .projectReopen, .projectSupport, .projectSubmit:
+        case .projectCreate, .projectUpdate, .projectReady, .projectReopen, .projectSupport, .projectSubmit,
+             .dossierFollow, .webhookQueue, .webhookAttempt, .webhookRedeliver:
             return try projects(command)
         }
     }

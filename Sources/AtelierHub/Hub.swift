@@ -29,6 +29,8 @@ public struct HubConfiguration: Sendable {
     public var messageBurst: Double
     /// Where `projects.submit` sends ready projects, by channel.
     public var submissionTargets: [Receipt.Channel: SubmissionTarget] = [:]
+    /// The webhook outbox's first retry delay, doubled at each (`--webhook-retry-base-ms`).
+    public var webhookRetryBaseMs: Int64 = WebhookRetryPolicy.defaultBaseMs
     public init(adminToken: String, plans: PlanCatalog, defaultPlan: String, publicURL: String,
                 maxConnectionsPerAddress: Int = 256, messagesPerSecond: Double = 20, messageBurst: Double = 60) {
         self.adminToken = adminToken; self.plans = plans; self.defaultPlan = defaultPlan; self.publicURL = publicURL
@@ -93,6 +95,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
             for (room, credentials) in try Self.loadOpenRooms(store) { adopt(room, credentials: credentials) }
         }
         resumeTimers()
+        for room in rooms.values { resumeOutbox(room) }
     }
 
     /// Every open workshop rebuilt from the journal, on all cores: each worker loads and replays
@@ -122,6 +125,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         // A room loaded after start (created by the command line, reloaded after a failed commit,
         // taken over from another node): its running timer goes on here, as `resumeTimers` does at start.
         if let endsAt = room.state.timer?.endsAt { schedule(timerEnd: endsAt, in: room) }
+        resumeOutbox(room)
         return room
     }
 
@@ -232,9 +236,12 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
             join(connection, id: id, request)
         case .success((let id, let type, .command(let command))):
             execute(command, id: id, type: type, from: connection)
-        case .success((let id, let type, .submitProjects(let channel, let projects))):
+        case .success((let id, let type, .submitProjects(let channel, let projects, let again))):
             metrics.command(type.rawValue, result: "received")
-            submitProjects(channel: channel, only: projects, id: id, from: connection)
+            submitProjects(channel: channel, only: projects, again: again, id: id, from: connection)
+        case .success((let id, let type, .followDossiers)):
+            metrics.command(type.rawValue, result: "received")
+            followDossiers(id: id, from: connection)
         case .success((let id, let type, .editing(let project, let field))):
             metrics.command(type.rawValue, result: "received")
             // Co-editing presence: relayed to the room, never journaled, acked at once.
