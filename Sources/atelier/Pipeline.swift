@@ -103,7 +103,9 @@ struct SubmitCommand: ParsableCommand {
                     // Only the named sheets whose dossier expired unclaimed: a new POST, asked for by name.
                     return channel == .demarches && again.contains(p.sheet.id) && state.dossierReceipt(of: p.sheet.id)?.dossier?.state == .expired
                 }
+                // Nor what the server's webhook outbox holds: it delivers and retries it itself.
                 return p.sheet.status != .draft && !p.sheet.receipts.contains { $0.channel == channel }
+                    && !(channel == .webhook && state.outbox.values.contains { $0.delivery.project == p.sheet.id && $0.state != .abandoned })
             }
             if chosen.isEmpty { print("\(channel.rawValue) : aucun projet prêt à déposer."); continue }
             let submitter = Submitter(target: target)
