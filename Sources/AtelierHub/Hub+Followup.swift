@@ -46,6 +46,9 @@ extension Hub {
         DispatchQueue.global().async { [weak self] in
             let outcome = Unchecked(follower.follow(tokens))
             guard let hub = self else { return }
+            // Handed to a method: with the same code switched over inside this closure, the server
+            // crashed when the job was freed (the captured Result released twice; Swift 6.3.1,
+            // reproducible, cause not found). Keep the posted closures to a call.
             transport.post { hub.followed(outcome.value, dossiers: box.value.0, in: workshop, done: box.value.1) }
         }
     }
