@@ -107,8 +107,9 @@ extension Workshop {
             if support { projects[project]?.supporters.append(supporter) }
         case let .projectSubmitted(project, receipt):
             projects[project]?.receipts.append(receipt)
-            // A Démarches Simplifiées dossier is only prepared until the project lead files it.
-            let filed = receipt.channel == .webhook || (receipt.dossier?.state.isFiled ?? false)
+            // A Démarches Simplifiées dossier is only prepared until the project lead files it. A
+            // receipt journaled before dossiers were followed (no `dossier`) keeps meaning submitted.
+            let filed = receipt.channel == .webhook || (receipt.dossier?.state.isFiled ?? true)
             if filed || projects[project]?.status != .submitted { projects[project]?.status = filed ? .submitted : .prepared }
         case let .dossierFollowed(project, reference, dossier):
             guard let i = projects[project]?.receipts.lastIndex(where: { $0.channel == .demarches && $0.reference == reference }) else { break }

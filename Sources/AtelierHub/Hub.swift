@@ -95,7 +95,9 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
             for (room, credentials) in try Self.loadOpenRooms(store) { adopt(room, credentials: credentials) }
         }
         resumeTimers()
-        for room in rooms.values { resumeOutbox(room) }
+        // The webhook outbox goes on from the journal; on the loop, the only thread that touches rooms.
+        let hub = Unchecked(self)
+        transport.post { for room in hub.value.rooms.values { hub.value.resumeOutbox(room) } }
     }
 
     /// Every open workshop rebuilt from the journal, on all cores: each worker loads and replays

@@ -56,6 +56,14 @@ struct FollowupTests {
         #expect(w.followedDossiers.map(\.receipt.reference) == ["D2"])
     }
 
+    @Test func aReceiptJournaledBeforeDossiersWereFollowedStillMeansSubmitted() throws {
+        var (w, id) = try readySheet()
+        _ = try step(&w, .projectSubmit(project: id, version: w.projects[id]!.version,
+                                        receipt: Receipt(channel: .demarches, reference: "D", url: "u", number: 1, at: 5)), .system)
+        #expect(w.projects[id]?.status == .submitted)
+        #expect(w.followedDossiers.isEmpty, "no token: nothing to follow")
+    }
+
     @Test func aWebhookReceiptStaysSubmittedWhateverTheDossierDoes() throws {
         var (w, id) = try readySheet()
         _ = try step(&w, .projectSubmit(project: id, version: w.projects[id]!.version, receipt: Receipt(channel: .webhook, reference: "W", at: 4)), .system)

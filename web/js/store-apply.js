@@ -236,7 +236,7 @@ function applyProject(store, event, live) {
       if (project) {
         project.receipts = [...(project.receipts ?? []), event.receipt];
         // A Démarches Simplifiées dossier is only prepared until the project lead files it.
-        const filed = event.receipt.channel === 'webhook' || FILED.includes(event.receipt.dossier?.state);
+        const filed = event.receipt.channel === 'webhook' || !event.receipt.dossier || FILED.includes(event.receipt.dossier.state);
         if (filed || project.status !== 'submitted') project.status = filed ? 'submitted' : 'prepared';
         if (live) store.emit('projectsubmitted', { project: project.id, receipt: event.receipt });
       }
