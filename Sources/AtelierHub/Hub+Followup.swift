@@ -157,7 +157,7 @@ extension Hub {
         if result.delivered {
             // The receipt, as before the outbox: the sheet is submitted on this channel.
             if room.state.projects[project]?.receipts.contains(where: { $0.channel == .webhook }) == false {
-                let receipt = Receipt(channel: .webhook, reference: result.reference ?? delivery.id, at: now)
+                let receipt = Receipt(channel: .webhook, reference: String((result.reference ?? delivery.id).prefix(200)), at: now)
                 perform(.projectSubmit(project: project, version: delivery.version, receipt: receipt), in: workshop, as: .system)
             }
             submissionProgress(SubmissionProgress(project: project, state: .done, message: "Livré (livraison \(delivery.id))."), channel: .webhook, workshop: workshop)
