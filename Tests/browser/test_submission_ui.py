@@ -121,8 +121,10 @@ def test_the_console_follows_dossiers_shows_the_outbox_and_prepares_an_expired_d
     click(find(fac, '[data-testid="submit-demarches"]'))
     confirm(fac)
     wait(fac, lambda d: dossier_states(first) == ["prefilled"] and dossier_states(second) == ["prefilled"])
+    # The status and the dossier's state say it together: prepared, to be taken over by the project lead.
     status = text_of(row(first).find_element(By.CSS_SELECTOR, '[data-testid="project-status"]'))
-    assert status == "Préparée sur Démarches Simplifiées, à reprendre par le porteur"
+    assert status == "Préparée sur Démarches Simplifiées"
+    assert "à reprendre par le porteur" in text_of(row(first).find_element(By.CSS_SELECTOR, '[data-testid="dossier-state"]'))
     numbers = {n: d for n, d in ds.dossiers.items()}
     mine = {p: n for p, n in zip((first, second), sorted(numbers))}
 
