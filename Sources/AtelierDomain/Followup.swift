@@ -99,3 +99,15 @@ extension Workshop {
 
     public var orderedOutbox: [OutboxEntry] { outbox.values.sorted { ($0.delivery.queuedAt, $0.delivery.id) < ($1.delivery.queuedAt, $1.delivery.id) } }
 }
+
+extension Command {
+    /// The hand-off to the call-for-projects pipeline (receipts, dossiers followed, the webhook
+    /// outbox): a closed workshop's content is frozen, its hand-off goes on. Each keeps its own
+    /// rule of who may ask it.
+    public var isHandOff: Bool {
+        switch self {
+        case .projectSubmit, .dossierFollow, .webhookQueue, .webhookAttempt, .webhookRedeliver: true
+        default: false
+        }
+    }
+}

@@ -93,6 +93,12 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         // With several nodes, a room is loaded when this node claims its workshop (`lookUpRoom`).
         if !store.isShared {
             for (room, credentials) in try Self.loadOpenRooms(store) { adopt(room, credentials: credentials) }
+            // Closed workshops whose hand-off is still under way: a pending webhook delivery, a
+            // dossier still moving on Démarches Simplifiées.
+            for (room, credentials) in try Self.loadOpenRooms(store, ids: store.closedWorkshopIDsWithHandOff())
+            where room.state.outbox.values.contains(where: { $0.state == .pending }) || !room.state.followedDossiers.isEmpty {
+                adopt(room, credentials: credentials)
+            }
         }
         resumeTimers()
         // The webhook outbox goes on from the journal; on the loop, the only thread that touches rooms.
@@ -103,8 +109,8 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     /// Every open workshop rebuilt from the journal, on all cores: each worker loads and replays
     /// one workshop at a time (so only a few journals are in memory at once), in order of the
     /// store's list. The rooms are handed to the loop only once all are built.
-    static func loadOpenRooms(_ store: EventStore) throws -> [(Room, [Credential])] {
-        let ids = try store.openWorkshopIDs()
+    static func loadOpenRooms(_ store: EventStore, ids: [WorkshopID]? = nil) throws -> [(Room, [Credential])] {
+        let ids = try ids ?? store.openWorkshopIDs()
         let results = LoadResults(count: ids.count)
         let workers = min(ids.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in

@@ -72,6 +72,25 @@ struct FollowupTests {
         #expect(w.projects[id]?.status == .submitted)
     }
 
+    @Test func aClosedWorkshopStillRecordsWhatThePipelineDid() throws {
+        var (w, id) = try readySheet()
+        let delivery = WebhookDelivery(id: "d", project: id, version: 3, body: "{}", queuedAt: 10)
+        _ = try step(&w, .webhookQueue(delivery), .system)
+        _ = try step(&w, .workshopClose, facilitator)
+        let receipt = Receipt(channel: .demarches, reference: "D", url: "u", number: 1, at: 5, prefillToken: "T", dossier: DossierFollow(state: .prefilled))
+        _ = try step(&w, .projectSubmit(project: id, version: w.projects[id]!.version, receipt: receipt), .system)
+        _ = try step(&w, .dossierFollow(project: id, reference: "D", dossier: DossierFollow(state: .brouillon)), .system)
+        _ = try step(&w, .webhookAttempt(delivery: "d", attempt: WebhookAttempt(at: 11, status: 200)), .system)
+        #expect(w.outbox["d"]?.state == .delivered && w.dossierReceipt(of: id)?.dossier?.state == .brouillon)
+        _ = try step(&w, .webhookRedeliver(delivery: "d"), facilitator)
+        #expect(w.outbox["d"]?.state == .pending)
+        // Each keeps its own rule; and the sheets themselves are frozen.
+        #expect(run(w, .webhookRedeliver(delivery: "d"), alice).failure?.code == .forbidden)
+        var more = ProjectChange(); more.nextSteps = "x"
+        #expect(run(w, .projectUpdate(project: id, version: w.projects[id]!.version, change: more), facilitator).failure?.code == .closed)
+        #expect(run(w, .projectReopen(project: id), facilitator).failure?.code == .closed)
+    }
+
     @Test func theOutboxMovesFromPendingToDeliveredOrAbandoned() throws {
         var (w, id) = try readySheet()
         let delivery = WebhookDelivery(id: "atelier-w-\(id)-v3", project: id, version: 3, body: "{}", queuedAt: 10)

@@ -8,6 +8,7 @@ import asyncio
 import os
 import subprocess
 import tempfile
+import time
 import urllib.request
 
 from conftest import BINARY, ROOT, Server, free_port, join_facilitator, join_participant, settle
@@ -199,6 +200,43 @@ def test_the_command_line_follows_through_the_running_server_and_alone(database)
             # An unknown procedure: the platform's 404 and its error, in French around it.
             bad = subprocess.run([*follow[:6], "9999", *follow[7:]], capture_output=True, text=True, timeout=60)
             assert bad.returncode != 0 and "procedure 9999 is not found" in bad.stdout
+        finally:
+            server.stop()
+            ds.shutdown()
+
+
+def test_a_closed_workshops_dossiers_are_still_followed_after_a_restart(database):
+    """The workshop ends, the dossiers go on: a closed workshop with a dossier still moving is
+    loaded at start and followed by the server's timer, with nobody connected."""
+    ds = demarches_server()
+    with tempfile.TemporaryDirectory(prefix="atelier-follow-") as data_dir:
+        server = start(ds, data_dir, database, every=1)
+        try:
+            async def scenario():
+                f, people, project = await make_projects(server)
+                assert (await f.request({"type": "projects.submit", "channel": "demarches"}))["type"] == "ack"
+                receipt = (await f.expect(lambda m: m.get("type") == "project.submitted", timeout=30))["receipt"]
+                assert (await f.request({"type": "workshop.close"}))["type"] == "ack"
+                for x in (f, *people):
+                    await x.close()
+                return receipt["number"]
+            number = asyncio.run(scenario())
+            server.stop()
+            ds.claim(number)
+            server.start()
+            deadline = time.monotonic() + 120
+            while "dossier.followed" not in [kind for _, kind in server.journal(server.info["workshop"])]:
+                assert time.monotonic() < deadline, "the closed workshop's dossier was never followed"
+                time.sleep(0.1)
+            # The hand-off goes on; the workshop itself stays closed.
+            async def after():
+                f, wf = await join_facilitator(server)
+                sheet = wf["workshop"]["projects"][0]
+                assert sheet["receipts"][-1]["dossier"]["state"] == "brouillon"
+                refused = await f.request({"id": "apres-cloture-1", "type": "announce", "text": "Encore là ?"})
+                assert refused["code"] == "closed"
+                await f.close()
+            asyncio.run(after())
         finally:
             server.stop()
             ds.shutdown()
