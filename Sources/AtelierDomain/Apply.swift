@@ -107,7 +107,28 @@ extension Workshop {
             if support { projects[project]?.supporters.append(supporter) }
         case let .projectSubmitted(project, receipt):
             projects[project]?.receipts.append(receipt)
-            projects[project]?.status = .submitted
+            // A Démarches Simplifiées dossier is only prepared until the project lead files it. A
+            // receipt journaled before dossiers were followed (no `dossier`) keeps meaning submitted.
+            let filed = receipt.channel == .webhook || (receipt.dossier?.state.isFiled ?? true)
+            if filed || projects[project]?.status != .submitted { projects[project]?.status = filed ? .submitted : .prepared }
+        case let .dossierFollowed(project, reference, dossier):
+            guard let i = projects[project]?.receipts.lastIndex(where: { $0.channel == .demarches && $0.reference == reference }) else { break }
+            projects[project]?.receipts[i].dossier = dossier
+            if dossier.state.isFiled { projects[project]?.status = .submitted }
+        case .webhookQueued(let delivery):
+            outbox[delivery.id] = OutboxEntry(delivery: delivery)
+        case let .webhookAttempted(id, attempt):
+            guard var entry = outbox[id] else { break }
+            entry.attempts.append(attempt)
+            if entry.attempts.count > OutboxEntry.keptAttempts { entry.attempts.removeFirst(entry.attempts.count - OutboxEntry.keptAttempts) }
+            entry.attemptCount += 1
+            entry.nextAt = attempt.nextAt
+            entry.state = attempt.delivered ? .delivered : attempt.nextAt == nil ? .abandoned : .pending
+            outbox[id] = entry
+        case .webhookRedelivered(let id):
+            outbox[id]?.state = .pending
+            outbox[id]?.nextAt = event.at
+            outbox[id]?.since = event.at
         }
     }
 

@@ -55,6 +55,12 @@ public enum Command: Sendable, Equatable {
     case projectSupport(project: ProjectID, support: Bool)
     /// Recorded by the hub once the pipeline answered.
     case projectSubmit(project: ProjectID, version: Int, receipt: Receipt)
+    /// Recorded by the hub (or the CLI) when following found a dossier elsewhere than last time.
+    case dossierFollow(project: ProjectID, reference: String, dossier: DossierFollow)
+    /// The webhook outbox: recorded by the hub; `webhookRedeliver` is the facilitator's "Relancer".
+    case webhookQueue(WebhookDelivery)
+    case webhookAttempt(delivery: String, attempt: WebhookAttempt)
+    case webhookRedeliver(delivery: String)
     // Moderation
     case cardHide(card: CardID)
     case cardRestore(card: CardID)

@@ -50,6 +50,12 @@ public enum EventBody: Codable, Sendable, Equatable {
     case projectStatusChanged(project: ProjectID, status: ProjectStatus, version: Int)
     case projectSupported(project: ProjectID, supporter: ActorID, support: Bool)
     case projectSubmitted(project: ProjectID, receipt: Receipt)
+    /// A Démarches Simplifiées dossier (the receipt `reference`) moved on the platform.
+    case dossierFollowed(project: ProjectID, reference: String, dossier: DossierFollow)
+    /// The webhook outbox (the facilitator's only): a delivery queued, one attempt, a redelivery asked.
+    case webhookQueued(WebhookDelivery)
+    case webhookAttempted(delivery: String, attempt: WebhookAttempt)
+    case webhookRedelivered(delivery: String)
 }
 
 public struct BoardPlacement: Codable, Sendable, Equatable {

@@ -215,7 +215,8 @@ extension Rules {
         // Decided in `Rules.decide` and `Rules.projects` (listed, not `default:`, so that a new
         // command must be placed before it compiles).
         case .joinAsParticipant, .cardAdd, .cardEdit, .cardMove, .cardDelete, .voteCast, .voteRetract, .phaseSet,
-             .projectCreate, .projectUpdate, .projectReady, .projectReopen, .projectSupport, .projectSubmit:
+             .projectCreate, .projectUpdate, .projectReady, .projectReopen, .projectSupport, .projectSubmit,
+             .dossierFollow, .webhookQueue, .webhookAttempt, .webhookRedeliver:
             throw DomainError(.internal, "Commande non prise en charge.")
         }
     }

@@ -58,6 +58,10 @@ extension EventBody {
         case projectStatusChanged = "projectStatusChanged"
         case projectSupported = "projectSupported"
         case projectSubmitted = "projectSubmitted"
+        case dossierFollowed = "dossierFollowed"
+        case webhookQueued = "webhookQueued"
+        case webhookAttempted = "webhookAttempted"
+        case webhookRedelivered = "webhookRedelivered"
     }
     public enum WorkshopCreatedCodingKeys: String, CodingKey { case _0 = "_0" }
     public enum ParticipantJoinedCodingKeys: String, CodingKey { case _0 = "_0" }
@@ -103,6 +107,10 @@ extension EventBody {
     public enum ProjectStatusChangedCodingKeys: String, CodingKey { case project = "project"; case status = "status"; case version = "version" }
     public enum ProjectSupportedCodingKeys: String, CodingKey { case project = "project"; case supporter = "supporter"; case support = "support" }
     public enum ProjectSubmittedCodingKeys: String, CodingKey { case project = "project"; case receipt = "receipt" }
+    public enum DossierFollowedCodingKeys: String, CodingKey { case project = "project"; case reference = "reference"; case dossier = "dossier" }
+    public enum WebhookQueuedCodingKeys: String, CodingKey { case _0 = "_0" }
+    public enum WebhookAttemptedCodingKeys: String, CodingKey { case delivery = "delivery"; case attempt = "attempt" }
+    public enum WebhookRedeliveredCodingKeys: String, CodingKey { case delivery = "delivery" }
 }
 
 // MARK: - Values inside events
@@ -311,6 +319,35 @@ extension Receipt {
         case url = "url"
         case number = "number"
         case at = "at"
+        case prefillToken = "prefillToken"
+        case dossier = "dossier"
+    }
+}
+
+extension DossierFollow {
+    public enum CodingKeys: String, CodingKey {
+        case state = "state"
+        case submittedAt = "submittedAt"
+        case processedAt = "processedAt"
+    }
+}
+
+extension WebhookDelivery {
+    public enum CodingKeys: String, CodingKey {
+        case id = "id"
+        case project = "project"
+        case version = "version"
+        case body = "body"
+        case queuedAt = "queuedAt"
+    }
+}
+
+extension WebhookAttempt {
+    public enum CodingKeys: String, CodingKey {
+        case at = "at"
+        case status = "status"
+        case error = "error"
+        case nextAt = "nextAt"
     }
 }
 

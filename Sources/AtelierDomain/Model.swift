@@ -362,6 +362,8 @@ public struct Workshop: Sendable, Equatable {
     /// The workshop's time zone (IANA), for the times people read.
     public var timeZone = "Europe/Paris"
     public var projects: [ProjectID: ProjectSheet] = [:]
+    /// The webhook outbox, by delivery id (docs/export.md "The webhook outbox").
+    public var outbox: [String: OutboxEntry] = [:]
     public var orientations: [Orientation]
     /// The seq of the last applied event (0 before the first).
     public var seq = 0

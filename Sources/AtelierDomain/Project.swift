@@ -13,6 +13,9 @@ public enum CooperationKind: String, Codable, Sendable, CaseIterable {
 
 public enum ProjectStatus: String, Codable, Sendable {
     case draft = "draft", ready = "ready", submitted = "submitted"
+    /// Prepared on Démarches Simplifiées (a prefilled draft), to be taken over and filed by the
+    /// project lead; `submitted` once they filed it (docs/export.md "Following the dossiers").
+    case prepared = "prepared"
 }
 
 /// An organisation on a project sheet.
@@ -69,8 +72,15 @@ public struct Receipt: Codable, Sendable, Equatable {
     public var url: String?
     public var number: Int?
     public var at: Int64
-    public init(channel: Channel, reference: String, url: String? = nil, number: Int? = nil, at: Int64) {
+    /// Démarches Simplifiées: `dossier_prefill_token`, which follows the dossier on the platform's
+    /// index. A secret like `url` (which holds it): the facilitator's alone, never in an export.
+    public var prefillToken: String?
+    /// Démarches Simplifiées: where the dossier was last found (`dossier.followed`).
+    public var dossier: DossierFollow?
+    public init(channel: Channel, reference: String, url: String? = nil, number: Int? = nil, at: Int64,
+                prefillToken: String? = nil, dossier: DossierFollow? = nil) {
         self.channel = channel; self.reference = reference; self.url = url; self.number = number; self.at = at
+        self.prefillToken = prefillToken; self.dossier = dossier
     }
 }
 

@@ -36,6 +36,9 @@ extension Rules {
             guard p.status != .submitted else {
                 throw DomainError(.invalid, "Ce projet a déjà été déposé : il ne peut plus être modifié.")
             }
+            guard p.status != .prepared else {
+                throw DomainError(.invalid, "Ce projet a été préparé sur Démarches Simplifiées : il ne peut plus être modifié ici.")
+            }
             guard version == p.version else {
                 throw DomainError(.conflict, "Quelqu'un d'autre vient de modifier ce projet (version \(p.version)) : voici sa version actuelle, reprenez vos changements dessus.", current: p)
             }
@@ -85,6 +88,32 @@ extension Rules {
             _ = try findProject(id)
             _ = version
             return [.projectSubmitted(project: id, receipt: receipt)]
+        case let .dossierFollow(id, reference, dossier):
+            guard actor == .system || isFacilitator else { throw DomainError(.forbidden, "Seul l'animateur suit les dossiers.") }
+            let p = try findProject(id)
+            guard let receipt = p.receipts.last(where: { $0.channel == .demarches && $0.reference == reference }) else {
+                throw DomainError(.notFound, "Ce projet n'a pas de dossier Démarches Simplifiées \(reference.prefix(60)).")
+            }
+            // Journaled only when something changed.
+            return receipt.dossier == dossier ? [] : [.dossierFollowed(project: id, reference: reference, dossier: dossier)]
+        case let .webhookQueue(delivery):
+            guard actor == .system else { throw DomainError(.forbidden, "Seul le serveur met une livraison en file.") }
+            _ = try findProject(delivery.project)
+            if let entry = state.outbox[delivery.id], entry.state != .abandoned { return [] }
+            guard state.outbox.count < capacity(Limits.projectsPerWorkshop * 10) else {
+                throw DomainError(.budget, "La file des webhooks de cet atelier est pleine.")
+            }
+            return state.outbox[delivery.id] == nil ? [.webhookQueued(delivery)] : [.webhookRedelivered(delivery: delivery.id)]
+        case let .webhookAttempt(id, attempt):
+            guard actor == .system else { throw DomainError(.forbidden, "Seul le serveur livre les webhooks.") }
+            guard let entry = state.outbox[id] else { throw DomainError(.notFound, "Livraison inconnue.") }
+            guard entry.state == .pending else { return [] }
+            return [.webhookAttempted(delivery: id, attempt: attempt)]
+        case let .webhookRedeliver(id):
+            try requireFacilitator("relancer une livraison")
+            guard let entry = state.outbox[id] else { throw DomainError(.notFound, "Livraison inconnue.") }
+            guard entry.state != .pending else { return [] }
+            return [.webhookRedelivered(delivery: id)]
         // Decided in `Rules.decide` and `Rules.facilitate` (listed, not `default:`).
         case .joinAsParticipant, .cardAdd, .cardEdit, .cardMove, .cardDelete, .voteCast, .voteRetract, .phaseSet,
              .participantAssign, .tablesBalance, .rotationAdvance, .hostAssign, .participantRemove, .participantErase,

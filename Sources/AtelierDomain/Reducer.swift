@@ -23,7 +23,11 @@ struct Rules {
     var isFacilitator: Bool { actor.role == .facilitator }
 
     func decide(_ command: Command) throws -> [EventBody] {
-        if state.closed { throw DomainError(.closed, "L'atelier est clos : il n'accepte plus de modification.") }
+        // A closed workshop changes no more, but its hand-off goes on (docs/export.md): the
+        // pipeline's receipts, the dossiers' states, the webhook outbox.
+        if state.closed && !command.isHandOff {
+            throw DomainError(.closed, "L'atelier est clos : il n'accepte plus de modification.")
+        }
         if actor.role == .observer { throw DomainError(.forbidden, "Un observateur ne peut rien modifier.") }
         if !isFacilitator, state.participants[actor.id]?.removed == true {
             throw DomainError(.forbidden, "Vous avez été retiré de cet atelier.")
@@ -86,7 +90,8 @@ struct Rules {
              .clusterCreate, .clusterRename, .cardCluster, .commentAdd, .commentDelete,
              .cardHide, .cardRestore, .boardLock, .boardUnlock:
             return try facilitate(command)
-        case .projectCreate, .projectUpdate, .projectReady, .projectReopen, .projectSupport, .projectSubmit:
+        case .projectCreate, .projectUpdate, .projectReady, .projectReopen, .projectSupport, .projectSubmit,
+             .dossierFollow, .webhookQueue, .webhookAttempt, .webhookRedeliver:
             return try projects(command)
         }
     }

@@ -134,6 +134,12 @@ extension Workshop {
              .timerStopped, .timerEnded, .announcementMade, .workshopPaused, .workshopResumed, .workshopClosed, .votesClosed, .announcementWithdrawn, .projectorShown,
              .viewFocused, .settingsUpdated, .votesRevealed, .boardLocked, .boardUnlocked:
             return .everyone
+        case .dossierFollowed:
+            // A dossier's state is public (the status of a sheet); the event holds no link nor token.
+            return .everyone
+        case .webhookQueued, .webhookAttempted, .webhookRedelivered:
+            // The outbox is the facilitator's: bodies, receivers' answers, retries.
+            return Audience(participants: [])
         case .projectSubmitted:
             // Everyone learns that a sheet was submitted; its claim link (Démarches Simplifiées'
             // prefilled dossier) is the facilitator's alone: participants get the event without it.

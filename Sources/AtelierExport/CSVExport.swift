@@ -37,7 +37,7 @@ public enum CSVExport {
                  s.territory, s.support.methodological ? "oui" : "non", euros(s.support.expertise), euros(s.support.grant),
                  s.outcomes.insertionJobs.map(String.init) ?? "", s.outcomes.peopleSupported.map(String.init) ?? "",
                  s.outcomes.other, s.nextSteps, s.contact.name, s.contact.email, s.contact.phone, String(s.supporters.count),
-                 ds == nil ? "" : "préparé", ds?.number.map(String.init) ?? ""])
+                 ds.map { Labels.dossier($0.dossier?.state ?? .prefilled) } ?? "", ds?.number.map(String.init) ?? ""])
         }
         return Array(out.utf8)
     }

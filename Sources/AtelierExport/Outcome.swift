@@ -85,7 +85,7 @@ public struct Outcome: Sendable {
 }
 
 /// Labels shared by the French exports.
-enum Labels {
+public enum Labels {
     static func cooperation(_ c: CooperationKind?) -> String {
         switch c {
         case .siae?: "Coopération entre SIAE"
@@ -111,6 +111,20 @@ enum Labels {
         case .draft: "Brouillon"
         case .ready: "Prêt"
         case .submitted: "Déposé"
+        case .prepared: "Préparé sur Démarches Simplifiées"
+        }
+    }
+    /// Where a Démarches Simplifiées dossier is, in French (exports, the command line).
+    public static func dossier(_ s: DossierState) -> String {
+        switch s {
+        case .prefilled: "préparé"
+        case .brouillon: "repris en brouillon"
+        case .enConstruction: "déposé"
+        case .enInstruction: "en instruction"
+        case .accepte: "accepté"
+        case .refuse: "refusé"
+        case .sansSuite: "classé sans suite"
+        case .expired: "expiré"
         }
     }
     static func kind(_ k: ColumnKind) -> String {

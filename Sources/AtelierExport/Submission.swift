@@ -150,7 +150,10 @@ public struct Submitter: Sendable {
             var id = ""
             if case .string(let s)? = json?["dossier_id"] { id = s }
             if case .number(let n)? = json?["dossier_id"] { id = String(Int(n)) }
-            return .success(Receipt(channel: .demarches, reference: id.isEmpty ? url : id, url: url, number: number, at: at))
+            var token: String?
+            if case .string(let t)? = json?["dossier_prefill_token"], !t.isEmpty, t.count <= 200 { token = t }
+            return .success(Receipt(channel: .demarches, reference: id.isEmpty ? url : id, url: url, number: number, at: at,
+                                    prefillToken: token, dossier: DossierFollow(state: .prefilled)))
         }
     }
 
@@ -201,7 +204,7 @@ public struct Submitter: Sendable {
                 let notSent = [.cannotConnectToHost, .cannotFindHost, .dnsLookupFailed, .notConnectedToInternet].contains(code)
                 box.result = .failure(SubmissionError(message: error.localizedDescription, notSent: notSent))
             } else if let http = response as? HTTPURLResponse {
-                let retryAfter = (http.value(forHTTPHeaderField: "Retry-After")).flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+                let retryAfter = http.value(forHTTPHeaderField: "Retry-After").flatMap(Self.retryAfter)
                 box.result = .success((http.statusCode, data ?? Data(), retryAfter))
             } else {
                 box.result = .failure(SubmissionError(message: "réponse illisible"))
@@ -212,6 +215,19 @@ public struct Submitter: Sendable {
             return .failure(SubmissionError(message: "délai dépassé"))
         }
         return box.result ?? .failure(SubmissionError(message: "pas de réponse"))
+    }
+}
+
+extension Submitter {
+    /// `Retry-After`: seconds, or an HTTP date (RFC 9110), as seconds from now.
+    static func retryAfter(_ text: String) -> Double? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if let seconds = Double(t) { return seconds }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return f.date(from: t).map { max(0, $0.timeIntervalSinceNow) }
     }
 }
 

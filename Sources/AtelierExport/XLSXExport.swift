@@ -69,7 +69,7 @@ public enum XLSXExport {
                 .text(s.support.methodological ? "oui" : "non"), euro(s.support.expertise), euro(s.support.grant),
                 opt(s.outcomes.insertionJobs), opt(s.outcomes.peopleSupported), text(s.outcomes.other), text(s.nextSteps),
                 text(s.contact.name), text(s.contact.email), text(s.contact.phone), .int(s.supporters.count),
-                ds == nil ? .empty : .text("préparé"), text(ds?.number.map(String.init)),
+                ds.map { .text(Labels.dossier($0.dossier?.state ?? .prefilled)) } ?? .empty, text(ds?.number.map(String.init)),
                 s.receipts.last.map { local($0.at) } ?? .empty,
             ])
             if let lead = s.lead {

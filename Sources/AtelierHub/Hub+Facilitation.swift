@@ -36,8 +36,14 @@ extension Hub {
              .workshopClosed, .viewFocused, .settingsUpdated, .votesRevealed, .votesClosed, .announcementWithdrawn, .projectorShown, .cardsRevealed, .clusterCreated,
              .clusterRenamed, .cardClustered, .commentAdded, .commentDeleted, .cardHidden, .cardRestored,
              .boardLocked, .boardUnlocked, .projectCreated, .projectUpdated, .projectStatusChanged,
-             .projectSupported, .projectSubmitted:
+             .projectSupported, .projectSubmitted, .dossierFollowed:
             break
+        case .webhookQueued(let delivery):
+            scheduleDelivery(delivery.id, at: event.at, in: room)
+        case let .webhookAttempted(delivery, attempt):
+            if let nextAt = attempt.nextAt { scheduleDelivery(delivery, at: nextAt, in: room) }
+        case .webhookRedelivered(let delivery):
+            scheduleDelivery(delivery, at: event.at, in: room)
         }
     }
 

@@ -7,7 +7,7 @@ import Foundation
 
 /// Sending ready projects to the call-for-projects pipeline, from the console.
 extension Hub {
-    func submitProjects(channel: Receipt.Channel, only: [ProjectID]?, id: String, from connection: ConnectionID) {
+    func submitProjects(channel: Receipt.Channel, only: [ProjectID]?, again: Bool = false, id: String, from connection: ConnectionID) {
         guard let (room, actor) = joinedRoom(connection, id: id) else { return }
         let workshop = room.record.id
         guard actor.role == .facilitator else {
@@ -22,15 +22,26 @@ extension Hub {
         }
         // Ready projects not yet deposited on this channel, nor being deposited: never twice.
         let outcome = Outcome(room.state)
+        // `again`: only the sheets whose Démarches Simplifiées dossier expired unclaimed, named one by one.
         let chosen = outcome.projects.filter { p in
-            (only == nil || only!.contains(p.sheet.id)) && p.sheet.status != .draft
-                && !p.sheet.receipts.contains { $0.channel == channel } && !room.submitting.contains("\(channel.rawValue)/\(p.sheet.id)")
+            guard (only == nil || only!.contains(p.sheet.id)), p.sheet.status != .draft,
+                  !room.submitting.contains("\(channel.rawValue)/\(p.sheet.id)") else { return false }
+            if again { return channel == .demarches && only != nil && room.state.dossierReceipt(of: p.sheet.id)?.dossier?.state == .expired }
+            return !p.sheet.receipts.contains { $0.channel == channel }
+                && !(channel == .webhook && room.state.outbox.values.contains { $0.delivery.project == p.sheet.id && $0.state != .abandoned })
         }
         guard !chosen.isEmpty else {
-            reply(connection, Outbound.error(re: id, DomainError(.invalid, "Aucun projet prêt à déposer (les projets déjà déposés ne le sont pas deux fois).")))
+            reply(connection, Outbound.error(re: id, DomainError(.invalid, again
+                ? "Aucun dossier expiré à préparer à nouveau parmi les projets nommés."
+                : "Aucun projet prêt à déposer (les projets déjà déposés ne le sont pas deux fois).")))
             return
         }
         reply(connection, Outbound.ack(re: id, seq: room.state.seq, result: [("submissions", String(chosen.count))]))
+        if channel == .webhook {
+            // The durable outbox: journaled first, delivered and retried from the journal.
+            queueWebhooks(chosen, in: room, connection: connection)
+            return
+        }
         let submitter = Submitter(target: target)
         let state = room.state
         let clock = self.clock
@@ -65,7 +76,9 @@ extension Hub {
             perform(.projectSubmit(project: project.id, version: project.version, receipt: receipt), in: workshop, as: .system) { [unowned self] result in
                 let recorded = (try? result.get()) != nil
                 submissionProgress(SubmissionProgress(project: project.id, state: recorded ? .done : .failed,
-                                                      message: recorded ? "Déposé (référence \(receipt.reference))." : "Déposé, mais l'accusé n'a pas pu être enregistré : relancez le dépôt."),
+                                                      message: !recorded ? "Déposé, mais l'accusé n'a pas pu être enregistré : relancez le dépôt."
+                                                        : channel == .demarches ? "Préparé sur Démarches Simplifiées (dossier n° \(receipt.number.map(String.init) ?? receipt.reference)) : à reprendre par le porteur."
+                                                        : "Déposé (référence \(receipt.reference))."),
                                    channel: channel, workshop: workshop)
             }
         case .failure(let error):

@@ -29,6 +29,8 @@ public struct HubConfiguration: Sendable {
     public var messageBurst: Double
     /// Where `projects.submit` sends ready projects, by channel.
     public var submissionTargets: [Receipt.Channel: SubmissionTarget] = [:]
+    /// The webhook outbox's first retry delay, doubled at each (`--webhook-retry-base-ms`).
+    public var webhookRetryBaseMs: Int64 = WebhookRetryPolicy.defaultBaseMs
     public init(adminToken: String, plans: PlanCatalog, defaultPlan: String, publicURL: String,
                 maxConnectionsPerAddress: Int = 256, messagesPerSecond: Double = 20, messageBurst: Double = 60) {
         self.adminToken = adminToken; self.plans = plans; self.defaultPlan = defaultPlan; self.publicURL = publicURL
@@ -96,15 +98,24 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         // With several nodes, a room is loaded when this node claims its workshop (`lookUpRoom`).
         if !store.isShared {
             for (room, credentials) in try Self.loadOpenRooms(store) { adopt(room, credentials: credentials) }
+            // Closed workshops whose hand-off is still under way: a pending webhook delivery, a
+            // dossier still moving on Démarches Simplifiées.
+            for (room, credentials) in try Self.loadOpenRooms(store, ids: store.closedWorkshopIDsWithHandOff())
+            where room.state.outbox.values.contains(where: { $0.state == .pending }) || !room.state.followedDossiers.isEmpty {
+                adopt(room, credentials: credentials)
+            }
         }
         resumeTimers()
+        // The webhook outbox goes on from the journal; on the loop, the only thread that touches rooms.
+        let hub = Unchecked(self)
+        transport.post { for room in hub.value.rooms.values { hub.value.resumeOutbox(room) } }
     }
 
     /// Every open workshop rebuilt from the journal, on all cores: each worker loads and replays
     /// one workshop at a time (so only a few journals are in memory at once), in order of the
     /// store's list. The rooms are handed to the loop only once all are built.
-    static func loadOpenRooms(_ store: EventStore) throws -> [(Room, [Credential])] {
-        let ids = try store.openWorkshopIDs()
+    static func loadOpenRooms(_ store: EventStore, ids: [WorkshopID]? = nil) throws -> [(Room, [Credential])] {
+        let ids = try ids ?? store.openWorkshopIDs()
         let results = LoadResults(count: ids.count)
         let workers = min(ids.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
@@ -127,6 +138,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         // A room loaded after start (created by the command line, reloaded after a failed commit,
         // taken over from another node): its running timer goes on here, as `resumeTimers` does at start.
         if let endsAt = room.state.timer?.endsAt { schedule(timerEnd: endsAt, in: room) }
+        resumeOutbox(room)
         return room
     }
 
@@ -237,9 +249,12 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
             join(connection, id: id, request)
         case .success((let id, let type, .command(let command))):
             execute(command, id: id, type: type, from: connection)
-        case .success((let id, let type, .submitProjects(let channel, let projects))):
+        case .success((let id, let type, .submitProjects(let channel, let projects, let again))):
             metrics.command(type.rawValue, result: "received")
-            submitProjects(channel: channel, only: projects, id: id, from: connection)
+            submitProjects(channel: channel, only: projects, again: again, id: id, from: connection)
+        case .success((let id, let type, .followDossiers)):
+            metrics.command(type.rawValue, result: "received")
+            followDossiers(id: id, from: connection)
         case .success((let id, let type, .editing(let project, let field))):
             metrics.command(type.rawValue, result: "received")
             // Co-editing presence: relayed to the room, never journaled, acked at once.

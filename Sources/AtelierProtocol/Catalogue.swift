@@ -69,6 +69,10 @@ public enum ClientMessageType: String, CaseIterable, Sendable {
     case projectReopen = "project.reopen"
     case projectSupport = "project.support"
     case projectsSubmit = "projects.submit"
+    /// The facilitator asks where the Démarches Simplifiées dossiers are now.
+    case projectsFollow = "projects.follow"
+    /// The facilitator's "Relancer" of a webhook delivery.
+    case webhookRedeliver = "webhook.redeliver"
     // Moderation
     case cardHide = "card.hide"
     case cardRestore = "card.restore"
@@ -136,6 +140,10 @@ public enum EventType: String, CaseIterable, Sendable {
     case projectStatusChanged = "project.status.changed"
     case projectSupported = "project.supported"
     case projectSubmitted = "project.submitted"
+    case dossierFollowed = "dossier.followed"
+    case webhookQueued = "webhook.queued"
+    case webhookAttempted = "webhook.attempted"
+    case webhookRedelivered = "webhook.redelivered"
 }
 
 extension EventBody {
@@ -186,6 +194,10 @@ extension EventBody {
         case .projectStatusChanged: .projectStatusChanged
         case .projectSupported: .projectSupported
         case .projectSubmitted: .projectSubmitted
+        case .dossierFollowed: .dossierFollowed
+        case .webhookQueued: .webhookQueued
+        case .webhookAttempted: .webhookAttempted
+        case .webhookRedelivered: .webhookRedelivered
         }
     }
 }
@@ -211,7 +223,8 @@ public func ackResult(for events: [EventBody]) -> [(String, String)] {
              .timerStarted, .timerPaused, .timerResumed, .timerStopped, .timerEnded, .announcementMade,
              .workshopPaused, .workshopResumed, .workshopClosed, .viewFocused, .settingsUpdated, .votesRevealed,
              .votesClosed, .announcementWithdrawn, .projectorShown, .cardsRevealed, .clusterRenamed, .cardClustered, .commentDeleted, .cardHidden, .cardRestored,
-             .boardLocked, .boardUnlocked, .projectUpdated, .projectStatusChanged, .projectSupported, .projectSubmitted:
+             .boardLocked, .boardUnlocked, .projectUpdated, .projectStatusChanged, .projectSupported, .projectSubmitted,
+             .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered:
             break
         }
     }

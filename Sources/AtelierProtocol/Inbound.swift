@@ -15,7 +15,11 @@ public enum Inbound: Sendable, Equatable {
     case ping
     case command(Command)
     /// The facilitator sends the ready projects to a pipeline (`webhook` or `demarches`).
-    case submitProjects(channel: Receipt.Channel, projects: [String]?)
+    /// `again`: prepare on Démarches Simplifiées once more the sheets whose dossier expired
+    /// (a new POST, confirmed by the facilitator).
+    case submitProjects(channel: Receipt.Channel, projects: [String]?, again: Bool)
+    /// The facilitator asks where the Démarches Simplifiées dossiers are now.
+    case followDossiers
     /// "I am editing this field of this project sheet" (nil: no longer). Relayed, never journaled.
     case editing(project: String?, field: String?)
 }
@@ -75,7 +79,12 @@ public func decodeTypedClientMessage(_ bytes: [UInt8]) -> Result<(id: String, ty
             guard let channel = Receipt.Channel(rawValue: name) else {
                 throw DomainError(.invalid, "Canal de dépôt inconnu (attendu : \(Receipt.Channel.allCases.map(\.rawValue).joined(separator: " ou "))).")
             }
-            message = .submitProjects(channel: channel, projects: fields.has("projects") ? try fields.ids("projects") : nil)
+            message = .submitProjects(channel: channel, projects: fields.has("projects") ? try fields.ids("projects") : nil,
+                                      again: try fields.optionalBool("again") ?? false)
+        case .projectsFollow:
+            message = .followDossiers
+        case .webhookRedeliver:
+            message = .command(.webhookRedeliver(delivery: try fields.string("delivery")))
         case .cardAdd:
             message = .command(.cardAdd(board: try fields.id("board"), column: try fields.id("column"),
                                         text: try fields.string("text"), x: try fields.optionalNumber("x"),
@@ -342,7 +351,28 @@ public func decodeReceipt(_ value: JSONValue) throws -> Receipt {
     }
     let reference = try f.string("reference")
     guard (1...200).contains(reference.count) else { throw DomainError(.invalid, "La référence du dépôt doit compter entre 1 et 200 caractères.") }
-    return Receipt(channel: channel, reference: reference, url: try f.optionalString("url"), number: try f.optionalInt("number"), at: ms)
+    let token = try f.optionalString("prefillToken")
+    guard (token?.count ?? 1) <= 200 else { throw DomainError(.invalid, "Le jeton de préremplissage compte au plus 200 caractères.") }
+    var dossier: DossierFollow?
+    if f.has("dossier") { dossier = try decodeDossier(value["dossier"]) }
+    return Receipt(channel: channel, reference: reference, url: try f.optionalString("url"), number: try f.optionalInt("number"), at: ms,
+                   prefillToken: token, dossier: dossier)
+}
+
+/// A dossier's state as ``Outbound/writeDossier(_:to:)`` writes it.
+public func decodeDossier(_ value: JSONValue?) throws -> DossierFollow {
+    guard let value, case .object = value else { throw DomainError(.badRequest, "Le champ « dossier » doit être un objet.") }
+    let f = Fields(value)
+    let name = try f.string("state")
+    guard let state = DossierState(rawValue: name) else {
+        throw DomainError(.invalid, "État de dossier inconnu (attendu : \(DossierState.allCases.map(\.rawValue).joined(separator: ", "))).")
+    }
+    func date(_ key: String) throws -> Int64? {
+        guard let text = try f.optionalString(key) else { return nil }
+        guard let ms = milliseconds(fromTimestamp: text) else { throw DomainError(.invalid, "Le champ « \(key) » doit être une date ISO 8601 en UTC.") }
+        return ms
+    }
+    return DossierFollow(state: state, submittedAt: try date("submittedAt"), processedAt: try date("processedAt"))
 }
 
 /// The inverse of ``timestamp(_:)``: `2026-11-28T10:02:11.120Z` to milliseconds since 1970.

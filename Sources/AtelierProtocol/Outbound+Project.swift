@@ -105,6 +105,41 @@ extension Outbound {
         w.key("url"); w.string(r.channel == .demarches && !withClaimLink ? nil : r.url)
         w.key("number"); w.int(r.number)
         w.key("at"); w.string(timestamp(r.at))
+        // The prefill token is the claim link's secret part: with it, or not at all.
+        if withClaimLink, r.channel == .demarches, let token = r.prefillToken { w.key("prefillToken"); w.string(token) }
+        if let d = r.dossier { w.key("dossier"); writeDossier(d, to: &w) }
+        w.endObject()
+    }
+
+    /// Where a dossier is on Démarches Simplifiées (no link, no token: everyone may read it).
+    public static func writeDossier(_ d: DossierFollow, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("state"); w.string(d.state.rawValue)
+        w.key("submittedAt"); w.string(d.submittedAt.map(timestamp))
+        w.key("processedAt"); w.string(d.processedAt.map(timestamp))
+        w.endObject()
+    }
+
+    /// A webhook delivery as the facilitator's console shows it (without its body).
+    public static func writeOutboxEntry(_ e: OutboxEntry, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("id"); w.string(e.delivery.id)
+        w.key("project"); w.string(e.delivery.project)
+        w.key("version"); w.int(e.delivery.version)
+        w.key("queuedAt"); w.string(timestamp(e.delivery.queuedAt))
+        w.key("state"); w.string(e.state.rawValue)
+        w.key("nextAt"); w.string(e.nextAt.map(timestamp))
+        w.key("attemptCount"); w.int(e.attemptCount)
+        w.key("attempts"); w.beginArray(); e.attempts.forEach { writeAttempt($0, to: &w) }; w.endArray()
+        w.endObject()
+    }
+
+    public static func writeAttempt(_ a: WebhookAttempt, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("at"); w.string(timestamp(a.at))
+        w.key("status"); w.int(a.status)
+        w.key("error"); w.string(a.error)
+        w.key("nextAt"); w.string(a.nextAt.map(timestamp))
         w.endObject()
     }
 }

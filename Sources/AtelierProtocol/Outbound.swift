@@ -283,6 +283,17 @@ public enum Outbound {
         case let .projectSubmitted(project, receipt):
             w.key("project"); w.string(project)
             w.key("receipt"); writeReceipt(receipt, withClaimLink: sight == .full, to: &w)
+        case let .dossierFollowed(project, reference, dossier):
+            w.key("project"); w.string(project)
+            w.key("reference"); w.string(reference)
+            w.key("dossier"); writeDossier(dossier, to: &w)
+        case .webhookQueued(let delivery):
+            w.key("delivery"); writeOutboxEntry(OutboxEntry(delivery: delivery), to: &w)
+        case let .webhookAttempted(delivery, attempt):
+            w.key("delivery"); w.string(delivery)
+            w.key("attempt"); writeAttempt(attempt, to: &w)
+        case .webhookRedelivered(let delivery):
+            w.key("delivery"); w.string(delivery)
         }
         w.endObject()
         return w.bytes
@@ -392,6 +403,12 @@ public enum Outbound {
             writeProject(project, onlySupporter: hideSupporters, claimLinks: viewer.role == .facilitator, to: &w)
         }
         w.endArray()
+        if viewer.role == .facilitator {
+            // The webhook outbox: the facilitator's alone.
+            w.key("outbox"); w.beginArray()
+            for entry in workshop.orderedOutbox { writeOutboxEntry(entry, to: &w) }
+            w.endArray()
+        }
         w.endObject()
         return w.bytes
     }

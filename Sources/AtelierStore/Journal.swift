@@ -87,6 +87,9 @@ public protocol EventStore: Sendable {
     func loadWorkshop(id: WorkshopID) throws -> StoredWorkshop?
     /// The ids of the workshops that are not closed, oldest first (to load them one at a time).
     func openWorkshopIDs() throws -> [WorkshopID]
+    /// Closed workshops whose journal has a submission or a webhook delivery, oldest first: their
+    /// hand-off goes on after the workshop (dossiers followed, deliveries retried).
+    func closedWorkshopIDsWithHandOff() throws -> [WorkshopID]
     /// The id of the workshop with this join code, if any.
     func workshopID(joinCode: String) throws -> WorkshopID?
     /// The workshop and participant a resume token belongs to.
@@ -394,6 +397,16 @@ public final class SQLiteStore: EventStore {
 
     public func loadOpenWorkshops() throws -> [StoredWorkshop] {
         try openWorkshopIDs().compactMap { try loadWorkshop(id: $0) }
+    }
+
+    public func closedWorkshopIDsWithHandOff() throws -> [WorkshopID] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT id FROM workshop w WHERE closed = 1 AND EXISTS (
+                    SELECT 1 FROM event e WHERE e.workshop_id = w.id AND e.type IN ('project.submitted', 'webhook.queued'))
+                ORDER BY created_at, id
+                """)
+        }
     }
 
     /// The journal's encoder: sorted keys, so an event's bytes depend on the format's names only

@@ -26,7 +26,7 @@ struct Atelier: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "atelier",
         abstract: "Atelier : un serveur d'ateliers collaboratifs en direct (du problème à l'idée, de l'idée au projet).",
-        subcommands: [Serve.self, WorkshopCommand.self, SeriesCommand.self, PlanCommand.self, ExportCommand.self, SubmitCommand.self, ParticipantCommand.self,
+        subcommands: [Serve.self, WorkshopCommand.self, SeriesCommand.self, PlanCommand.self, ExportCommand.self, SubmitCommand.self, FollowCommand.self, ParticipantCommand.self,
                       BackupCommand.self, RestoreCommand.self],
         defaultSubcommand: Serve.self
     )
@@ -142,6 +142,10 @@ struct Serve: ParsableCommand {
     var node: String?
     @Option(help: "Secondes d'un bail d'atelier sans renouvellement (avec --node) ; renouvelé au tiers de cette durée.")
     var leaseSeconds: Int = 30
+    @Option(help: "Secondes entre deux suivis des dossiers Démarches Simplifiées (0 : jamais ; seulement avec --demarches).")
+    var demarchesFollowEvery: Int = 600
+    @Option(help: "Millisecondes avant le premier nouvel essai d'un webhook, doublées à chaque essai (au plus 360 fois), pendant 24 h.")
+    var webhookRetryBaseMs: Int = 10_000
 
     func validate() throws {
         guard EventLoop(rawValue: eventLoop) != nil else { throw ValidationError("--event-loop : libuv ou poll") }
@@ -239,10 +243,14 @@ struct Serve: ParsableCommand {
         hubConfiguration.joinsPerAddressPerMinute = joinsPerAddressPerMinute
         guard (1...10_000).contains(capacityFactor) else { throw ValidationError("--capacity-factor : entre 1 et 10000") }
         hubConfiguration.capacityFactor = capacityFactor
+        guard (1...3_600_000).contains(webhookRetryBaseMs) else { throw ValidationError("--webhook-retry-base-ms : entre 1 et 3600000") }
+        hubConfiguration.webhookRetryBaseMs = Int64(webhookRetryBaseMs)
+        guard demarchesFollowEvery >= 0 else { throw ValidationError("--demarches-follow-every : 0 ou plus") }
         let hub = try Hub(configuration: hubConfiguration,
                           store: store, transport: server)
         server.delegate = hub
         let leaseTimer = store.isShared ? hub.startLeaseRenewal(every: Double(leaseSeconds) / 3) : nil
+        let followTimer = hub.startDossierFollowing(every: Double(demarchesFollowEvery))
         // For the command line: writes while this server runs go through its admin API.
         let loopback = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : (host.contains(":") ? "[\(host)]" : host)
         try RunningServer(url: "http://\(loopback):\(server.port)", adminToken: token!, pid: getpid(), publicURL: base).write(to: storage.data)
@@ -292,7 +300,7 @@ struct Serve: ParsableCommand {
         logger.info("listening", metadata: ["address": "\(listening)", "public": "\(base)", "data": "\(store.location)"])
         fflush(nil)
 
-        withExtendedLifetime((sources, retentionTimer, leaseTimer, lock)) { dispatchMain() }
+        withExtendedLifetime((sources, retentionTimer, leaseTimer, followTimer, lock)) { dispatchMain() }
     }
 
     /// Each connection is a file descriptor: take the hard limit, not the default soft 1024.

@@ -84,9 +84,12 @@ struct SubmitCommand: ParsableCommand {
     @Argument(help: "Identifiant de l'atelier.") var workshop: String
     @OptionGroup var pipeline: PipelineOptions
     @OptionGroup var storage: StorageOptions
+    @Option(help: "Prépare à nouveau sur Démarches Simplifiées ce projet, dont le dossier a expiré sans être repris (un nouveau dossier ; répétable).")
+    var again: [String] = []
 
     func run() throws {
         let targets = try pipeline.targets()
+        if !again.isEmpty && targets[.demarches] == nil { throw ValidationError("--again : avec --demarches, --procedure et --mapping") }
         guard !targets.isEmpty else { throw ValidationError("indiquez --webhook, ou --demarches avec --procedure et --mapping") }
         // Receipts are written by this process when no server runs, by the server otherwise.
         let access = try WriteAccess.open(storage.data)
@@ -95,7 +98,15 @@ struct SubmitCommand: ParsableCommand {
         for (channel, target) in targets.sorted(by: { $0.key.rawValue > $1.key.rawValue }) {
             guard let state = try store.loadWorkshop(id: workshop)?.state else { throw ValidationError("atelier inconnu : \(workshop)") }
             // Ready, or already deposited on another channel; never twice on the same one.
-            let chosen = Outcome(state).projects.filter { $0.sheet.status != .draft && !$0.sheet.receipts.contains { $0.channel == channel } }
+            let chosen = Outcome(state).projects.filter { p in
+                if !again.isEmpty {
+                    // Only the named sheets whose dossier expired unclaimed: a new POST, asked for by name.
+                    return channel == .demarches && again.contains(p.sheet.id) && state.dossierReceipt(of: p.sheet.id)?.dossier?.state == .expired
+                }
+                // Nor what the server's webhook outbox holds: it delivers and retries it itself.
+                return p.sheet.status != .draft && !p.sheet.receipts.contains { $0.channel == channel }
+                    && !(channel == .webhook && state.outbox.values.contains { $0.delivery.project == p.sheet.id && $0.state != .abandoned })
+            }
             if chosen.isEmpty { print("\(channel.rawValue) : aucun projet prêt à déposer."); continue }
             let submitter = Submitter(target: target)
             for project in chosen {
@@ -105,8 +116,11 @@ struct SubmitCommand: ParsableCommand {
                 switch result {
                 case .success(let receipt):
                     try record(receipt, project: project.sheet, access: access, store: store)
-                    let extra = receipt.url.map { " — dossier \(receipt.number.map(String.init) ?? "") : \($0)" } ?? ""
-                    print("  \(project.sheet.id) déposé (\(channel.rawValue), référence \(receipt.reference))\(extra)")
+                    if channel == .demarches {
+                        print("  \(project.sheet.id) préparé sur Démarches Simplifiées (dossier n° \(receipt.number.map(String.init) ?? receipt.reference)), à reprendre par le porteur : \(receipt.url ?? "")")
+                    } else {
+                        print("  \(project.sheet.id) déposé (\(channel.rawValue), référence \(receipt.reference))")
+                    }
                 case .failure(let error):
                     failures += 1
                     print("  \(project.sheet.id) NON déposé : \(error.message)")
@@ -134,6 +148,63 @@ struct SubmitCommand: ParsableCommand {
             guard status == 200 else {
                 throw ValidationError("dépôt fait (référence \(receipt.reference)) mais non enregistré par le serveur : \(RunningServer.message(body))")
             }
+        }
+    }
+}
+
+/// `atelier follow ID --demarches URL --procedure N`: where each prepared dossier is now on
+/// Démarches Simplifiées (the index by prefill token), journaled when it changed.
+struct FollowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "follow", abstract: "Suit les dossiers préparés sur Démarches Simplifiées (brouillon, déposé, en instruction, décision, expiré).",
+        discussion: "Les changements sont enregistrés dans le journal (par le serveur s'il tourne). Les liens et jetons des dossiers ne sont montrés qu'avec --show-links.")
+    @Argument(help: "Identifiant de l'atelier.") var workshop: String
+    @Option(help: "Adresse de Démarches Simplifiées (ex. https://www.demarches-simplifiees.fr).") var demarches: String
+    @Option(help: "Numéro de la démarche (procédure) Démarches Simplifiées.") var procedure: Int
+    @Flag(help: "Affiche aussi le lien de reprise de chaque dossier non encore repris (un secret : à remettre au seul porteur).")
+    var showLinks = false
+    @OptionGroup var storage: StorageOptions
+
+    func run() throws {
+        guard let url = URL(string: demarches), ["http", "https"].contains(url.scheme ?? "") else {
+            throw ValidationError("--demarches : adresse http(s) invalide")
+        }
+        guard procedure > 0 else { throw ValidationError("--procedure : le numéro de la démarche est requis") }
+        let access = try WriteAccess.open(storage.data)
+        let store = try storage.openStore()
+        guard let state = try store.loadWorkshop(id: workshop)?.state else { throw ValidationError("atelier inconnu : \(workshop)") }
+        let followed = state.followedDossiers
+        if followed.isEmpty { print("Aucun dossier à suivre."); return }
+        let found: [String: DossierFollow]
+        switch DemarchesFollower(base: url, procedure: procedure).follow(followed.compactMap(\.receipt.prefillToken)) {
+        case .success(let f): found = f
+        case .failure(let error): print(error.message); throw ExitCode(1)
+        }
+        for (project, receipt) in followed {
+            guard let token = receipt.prefillToken, let dossier = found[token] else { continue }
+            let changed = dossier != receipt.dossier
+            if changed { try record(project: project, reference: receipt.reference, dossier: dossier, access: access, store: store) }
+            let title = state.projects[project]?.title ?? ""
+            var line = "  \(project) « \(title) » : dossier n° \(receipt.number.map(String.init) ?? receipt.reference) \(Labels.dossier(dossier.state))"
+            if changed { line += " (nouveau)" }
+            if showLinks, dossier.state == .prefilled, let link = receipt.url { line += " — \(link)" }
+            print(line)
+        }
+    }
+
+    func record(project: ProjectID, reference: String, dossier: DossierFollow, access: WriteAccess, store: any EventStore) throws {
+        switch access {
+        case .direct:
+            _ = try commitDirectly(.dossierFollow(project: project, reference: reference, dossier: dossier), in: workshop, as: .system, store: store)
+        case .server(let server):
+            var w = JSONWriter()
+            w.beginObject()
+            w.key("project"); w.string(project)
+            w.key("reference"); w.string(reference)
+            w.key("dossier"); Outbound.writeDossier(dossier, to: &w)
+            w.endObject()
+            let (status, body) = try server.call("POST", "/api/admin/workshops/\(escape(workshop))/dossiers", body: w.bytes)
+            guard status == 200 else { throw ValidationError("suivi non enregistré par le serveur : \(RunningServer.message(body))") }
         }
     }
 }

@@ -36,6 +36,8 @@ struct AudienceTableTests {
         /// A sheet submitted: everyone; the full event (with Démarches Simplifiées' claim link)
         /// to the facilitator only.
         case submission
+        /// The webhook outbox: the facilitator alone.
+        case facilitatorOnly
     }
 
     static let rules: [EventType: Rule] = [
@@ -51,6 +53,8 @@ struct AudienceTableTests {
         .cardRestored: .cardModeration, .boardLocked: .roomFact, .boardUnlocked: .roomFact,
         .projectCreated: .madeInTheOpen, .projectUpdated: .madeInTheOpen, .projectStatusChanged: .madeInTheOpen,
         .projectSupported: .support, .projectSubmitted: .submission,
+        .dossierFollowed: .roomFact, .webhookQueued: .facilitatorOnly, .webhookAttempted: .facilitatorOnly,
+        .webhookRedelivered: .facilitatorOnly,
     ]
 
     enum CardState: CaseIterable { case visible, privateCard, hidden }
@@ -137,6 +141,8 @@ struct AudienceTableTests {
             return .full
         case .submission:
             return isFacilitator ? .full : .anonymous
+        case .facilitatorOnly:
+            return isFacilitator ? .full : .hidden
         case .card:
             return seesCard() ? names(owner: author.id) : .hidden
         case .cardModeration:

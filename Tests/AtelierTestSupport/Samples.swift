@@ -97,6 +97,10 @@ public enum Samples {
             .votesClosed,
             .announcementWithdrawn,
             .projectorShown(mode: .rotation, every: 20),
+            .dossierFollowed(project: "j_20", reference: "RG9zc2llci0x", dossier: DossierFollow(state: .enConstruction, submittedAt: 1_800_000_100_000)),
+            .webhookQueued(WebhookDelivery(id: "atelier-w_1-j_20-v7", project: "j_20", version: 7, body: "{\"schemaVersion\":1}", queuedAt: 1_800_000_000_002)),
+            .webhookAttempted(delivery: "atelier-w_1-j_20-v7", attempt: WebhookAttempt(at: 1_800_000_000_003, status: 503, error: "indisponible", nextAt: 1_800_000_010_003)),
+            .webhookRedelivered(delivery: "atelier-w_1-j_20-v7"),
         ]
     }()
 }

@@ -32,7 +32,9 @@ def pipeline_server():
         with open(mapping, "w") as f:
             f.write("champs:\n  title: Q2hhbXAtMQ==\n  summary: Q2hhbXAtMg==\n")
         server = Server(data_dir, free_port(), admin_token="submit-admin", extra_args=[
-            "--webhook", hook.url, "--demarches", ds.url, "--procedure", str(ds.procedure), "--mapping", mapping]).start()
+            "--webhook", hook.url, "--demarches", ds.url, "--procedure", str(ds.procedure), "--mapping", mapping,
+            "--webhook-retry-base-ms", "50", "--demarches-follow-every", "0"]).start()
+        server.ds = ds
         try:
             yield server
         finally:
@@ -81,3 +83,84 @@ def test_submission_progress_and_receipts(pipeline_server, browsers):
 
     for d in (fac, page):
         assert js_errors(d) == []
+
+
+def ready_project(server, workshop, title, board_index=0):
+    w = snapshot(server, workshop)
+    board = w["boards"][board_index]
+    problem = next(c["id"] for c in w["cards"] if c["board"] == board["id"])
+    fields = dict(COMPLETE, problems=[problem], orientation=w["orientations"][0]["id"])
+    project = facilitator_commands(server, workshop, {"type": "project.create", "board": board["id"], "title": title})[0]["result"]["project"]
+    facilitator_commands(server, workshop,
+                         {"type": "project.update", "project": project, "version": 1, "fields": fields},
+                         {"type": "project.ready", "project": project})
+    return project
+
+
+def test_the_console_follows_dossiers_shows_the_outbox_and_prepares_an_expired_dossier_again(pipeline_server, browsers):
+    server = pipeline_server
+    ds = server.ds
+    workshop = create_workshop(server)
+    first = ready_project(server, workshop, "Poste partagé")
+    second = ready_project(server, workshop, "Atelier vélo", board_index=1)
+
+    fac = browsers.new()
+    open_console(fac, workshop)
+
+    def row(project):
+        return find(fac, f'[data-testid="console-project"][data-project="{project}"]')
+
+    def dossier_states(project):
+        return [e.get_attribute("data-state") for e in row(project).find_elements(By.CSS_SELECTOR, '[data-testid="dossier-state"]')]
+
+    def follow():
+        before = len(finds(fac, '[data-testid="follow-result"]'))
+        click(find(fac, '[data-testid="follow-dossiers"]'))
+        wait(fac, lambda d: len(finds(d, '[data-testid="follow-result"]')) > before)
+
+    click(find(fac, '[data-testid="submit-demarches"]'))
+    confirm(fac)
+    wait(fac, lambda d: dossier_states(first) == ["prefilled"] and dossier_states(second) == ["prefilled"])
+    # The status and the dossier's state say it together: prepared, to be taken over by the project lead.
+    status = text_of(row(first).find_element(By.CSS_SELECTOR, '[data-testid="project-status"]'))
+    assert status == "Préparée sur Démarches Simplifiées"
+    assert "à reprendre par le porteur" in text_of(row(first).find_element(By.CSS_SELECTOR, '[data-testid="dossier-state"]'))
+    numbers = {n: d for n, d in ds.dossiers.items()}
+    mine = {p: n for p, n in zip((first, second), sorted(numbers))}
+
+    # The first is taken over, then filed; the second is never opened and the platform deletes it.
+    ds.claim(mine[first])
+    follow()
+    wait(fac, lambda d: dossier_states(first) == ["brouillon"])
+    assert "repris en brouillon" in text_of(row(first))
+    ds.file(mine[first])
+    ds.expire(mine[second])
+    follow()
+    wait(fac, lambda d: dossier_states(first) == ["en_construction"] and dossier_states(second) == ["expired"])
+    assert text_of(row(first).find_element(By.CSS_SELECTOR, '[data-testid="project-status"]')) == "Déposée"
+    assert "Déposé le" in text_of(row(first))
+    assert not row(first).find_elements(By.CSS_SELECTOR, '[data-testid="prepare-again"]')
+
+    # "Préparer à nouveau", confirmed: a new dossier for the expired one only.
+    click(row(second).find_element(By.CSS_SELECTOR, '[data-testid="prepare-again"]'))
+    assert "expiré" in text_of(visible(fac, "dialog[open]"))
+    confirm(fac)
+    wait(fac, lambda d: dossier_states(second) == ["expired", "prefilled"])
+    assert len(ds.recorder.requests) == 3
+    link = row(second).find_elements(By.CSS_SELECTOR, '[data-testid="receipt-link"]')[-1]
+    assert "n° 1003" in text_of(link)
+
+    # The webhook outbox: the delivery with its attempts (a 503, then the 201), and "Relancer".
+    click(find(fac, '[data-testid="submit-webhook"]'))
+    confirm(fac)
+
+    def delivery(project):
+        return next((e for e in finds(fac, '[data-testid="outbox-delivery"]') if f"-{project}-v" in e.get_attribute("data-delivery")), None)
+    wait(fac, lambda d: delivery(first) is not None and delivery(first).get_attribute("data-state") == "delivered")
+    wait(fac, lambda d: delivery(second) is not None and delivery(second).get_attribute("data-state") == "delivered")
+    texts = text_of(delivery(first)) + text_of(delivery(second))
+    assert "HTTP 503" in texts and "HTTP 201" in texts
+    count = text_of(delivery(first))
+    click(delivery(first).find_element(By.CSS_SELECTOR, '[data-testid="outbox-retry"]'))
+    wait(fac, lambda d: text_of(delivery(first)) != count and delivery(first).get_attribute("data-state") == "delivered")
+    assert js_errors(fac) == []

@@ -37,7 +37,8 @@ def pipeline(database):
         with open(mapping, "w") as f:
             f.write("champs:\n  title: Q2hhbXAtMQ==\n  summary: Q2hhbXAtMg==\n  lead.siret: Q2hhbXAtMw==\n  support.grant: Q2hhbXAtNA==\n")
         server = Server(data_dir, free_port(), database=database, extra_args=[
-            "--webhook", hook.url, "--demarches", ds.url, "--procedure", str(ds.procedure), "--mapping", mapping]).start()
+            "--webhook", hook.url, "--demarches", ds.url, "--procedure", str(ds.procedure), "--mapping", mapping,
+            "--webhook-retry-base-ms", "50"]).start()
         try:
             yield server, hook, ds, mapping
         finally:
@@ -192,19 +193,25 @@ def test_submission_to_webhook_and_demarches_never_twice(pipeline):
     assert len(ds.recorder.requests) == 1
 
 
-def test_webhook_giving_up_is_reported(pipeline):
-    """A receiver that keeps failing: the console learns it failed, nothing is recorded as submitted."""
+def test_a_receiver_that_keeps_failing_leaves_the_delivery_pending(pipeline):
+    """A receiver that keeps failing: the console learns of each failed attempt and of the next
+    one; nothing is recorded as submitted, and the delivery stays in the outbox (retried for 24 h,
+    `test_webhook_outbox.py`)."""
     server, hook, ds, _ = pipeline
     hook.shutdown(); hook.server_close()  # nobody listens any more
 
     async def scenario():
         f, people, project = await make_projects(server)
         await f.request({"type": "projects.submit", "channel": "webhook"})
-        failed = await f.expect(lambda m: m.get("type") == "submission.progress" and m["state"] == "failed", timeout=60)
-        assert "abandon" in failed["message"]
+        retrying = await f.expect(lambda m: m.get("type") == "submission.progress" and m["state"] == "retrying", timeout=60)
+        assert "Échec" in retrying["message"] and "nouvel essai" in retrying["message"]
+        again = await f.request({"type": "projects.submit", "channel": "webhook"})
+        assert again["code"] == "invalid", "a delivery under way is not queued twice"
         f2, wf2 = await join_facilitator(server)
         sheet = next(p for p in wf2["workshop"]["projects"] if p["id"] == project)
         assert sheet["status"] == "ready" and sheet["receipts"] == []
+        entry = next(e for e in wf2["workshop"]["outbox"] if e["project"] == project)
+        assert entry["state"] == "pending" and entry["attemptCount"] >= 1 and entry["nextAt"]
         for x in (f, f2, *people):
             await x.close()
     asyncio.run(scenario())

@@ -18,7 +18,8 @@ SECRET = "whsec_" + base64.b64encode(b"atelier-test-signing-key-32bytes").decode
 def test_deliveries_are_signed_and_verified_by_the_reference_package(database):
     hook = webhook_server(fail_first=1, secret=SECRET)
     with tempfile.TemporaryDirectory(prefix="atelier-signed-") as data_dir:
-        server = Server(data_dir, free_port(), database=database, extra_args=["--webhook", hook.url, "--webhook-secret", SECRET]).start()
+        server = Server(data_dir, free_port(), database=database, extra_args=["--webhook", hook.url, "--webhook-secret", SECRET,
+                                                                             "--webhook-retry-base-ms", "50"]).start()
         try:
             async def scenario():
                 f, people, project = await make_projects(server)

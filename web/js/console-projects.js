@@ -8,7 +8,7 @@ import { confirmDialog } from './dialog.js';
 import { ProjectEditor, lastEditLine } from './project-editor.js';
 import { receiptLine } from './receipt.js';
 import { fieldOfPhrase } from './project-form.js';
-import { TIME_ZONE, announce, errorText } from './ui.js';
+import { TIME_ZONE, announce, errorText, formatDateTime } from './ui.js';
 
 const FORMATS = ['json', 'csv', 'xlsx', 'md', 'html'];
 const CHANNELS = ['webhook', 'demarches'];
@@ -30,6 +30,7 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
   const exportError = el('div', { className: 'alert', attrs: { role: 'alert' }, dataset: { testid: 'export-error' } });
   const submitError = el('div', { className: 'alert', attrs: { role: 'alert' }, dataset: { testid: 'submit-error' } });
   const log = el('ul', { className: 'submission-log', attrs: { 'aria-live': 'polite' }, dataset: { testid: 'submission-log' } });
+  const outboxList = el('ul', { className: 'outbox__list', dataset: { testid: 'outbox' } });
   dom.section.append(
     el('p', { className: 'hint', text: t('project.consoleIntro') }),
     list, editorSlot,
@@ -42,10 +43,34 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
     el('div', { className: 'fac-submit' }, [
       el('h3', { text: t('submit.heading') }),
       el('p', { className: 'hint', text: t('submit.hint') }),
-      el('div', { className: 'button-row' }, CHANNELS.map((c) => button('submit', t(`submit.${c}`), { dataset: { channel: c, testid: `submit-${c}` } }))),
+      el('div', { className: 'button-row' }, [
+        ...CHANNELS.map((c) => button('submit', t(`submit.${c}`), { dataset: { channel: c, testid: `submit-${c}` } })),
+        button('follow', t('submit.follow'), { dataset: { testid: 'follow-dossiers' } }),
+      ]),
       submitError, log,
+      el('h3', { text: t('outbox.heading') }),
+      outboxList,
     ]),
   );
+
+  /** The webhook outbox: each delivery, its attempts (time, HTTP status or error, next try) and "Relancer". */
+  function outboxItem(d) {
+    const title = store.project(d.project)?.title ?? d.project;
+    const attempts = (d.attempts ?? []).slice(-5).map((a) => el('li', {
+      text: t('outbox.attempt', {
+        when: formatDateTime(a.at),
+        result: typeof a.status === 'number' ? t('outbox.http', { status: a.status }) + (a.error ? ` (${a.error.slice(0, 120)})` : '')
+          : t('outbox.noAnswer', { error: a.error ?? '' }),
+      }),
+    }));
+    return el('li', { className: 'outbox__item', dataset: { delivery: d.id, state: d.state, testid: 'outbox-delivery' } }, [
+      el('p', { text: t('outbox.line', { title, state: t(`outbox.state.${d.state}`), n: d.attemptCount ?? 0 }) }),
+      el('p', { className: 'hint', text: d.id }),
+      attempts.length ? el('ul', { className: 'outbox__attempts' }, attempts) : null,
+      d.state === 'pending' && d.nextAt ? el('p', { text: t('outbox.next', { when: formatDateTime(d.nextAt) }) }) : null,
+      d.state !== 'pending' ? button('redeliver', t('outbox.retry'), { className: 'btn--small', dataset: { delivery: d.id, testid: 'outbox-retry' } }) : null,
+    ]);
+  }
 
   function item(p) {
     const board = store.board(p.board);
@@ -70,11 +95,19 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
         button('project-open', isOpen ? t('project.closeSheet') : t('project.openSheet'), { className: 'btn--small', dataset: { testid: 'project-open' }, attrs: { 'aria-expanded': String(isOpen) } }),
         p.status === 'draft' && !store.workshop.closed ? button('project-ready', t('project.markReady'), { className: 'btn--small btn--primary', dataset: { testid: 'project-ready' } }) : null,
         p.status === 'ready' && !store.workshop.closed ? button('project-reopen', t('project.reopen'), { className: 'btn--small', dataset: { testid: 'project-reopen' } }) : null,
+        lastDossier(p)?.dossier?.state === 'expired' ? button('prepare-again', t('submit.again'), { className: 'btn--small', dataset: { testid: 'prepare-again' } }) : null,
       ]),
     ]);
   }
 
+  function lastDossier(p) {
+    return [...(p.receipts ?? [])].reverse().find((r) => r.channel === 'demarches');
+  }
+
   function render() {
+    const outbox = store.workshop.outbox ?? [];
+    renderIfChanged(outboxList, JSON.stringify([outbox, (store.workshop.projects ?? []).map((p) => p.title), t('outbox.retry')]),
+      () => (outbox.length ? [...outbox].reverse().map(outboxItem) : [el('li', { className: 'hint', text: t('outbox.none') })]));
     const projects = store.workshop.projects ?? [];
     const sig = JSON.stringify([projects.map((p) => [p.id, p.title, p.status, p.version, p.supporters, p.supportCount, p.receipts, lastEditLine(store, connection, p.id)]),
       [...missing], [...progress], editor?.projectId, store.workshop.closed, t('project.markReady')]);
@@ -105,6 +138,16 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
       case 'project-ready': send('project.ready', { project: projectId }); break;
       case 'project-reopen': send('project.reopen', { project: projectId }); break;
       case 'export': download(b.dataset.format, b); break;
+      case 'follow': submitError.replaceChildren(); send('projects.follow', {}); break;
+      case 'redeliver': send('webhook.redeliver', { delivery: b.dataset.delivery }); break;
+      case 'prepare-again': {
+        const title = store.project(projectId)?.title ?? projectId;
+        if (await confirmDialog(t('submit.againTitle'), t('submit.againConfirm', { title }), t('submit.againYes'))) {
+          submitError.replaceChildren();
+          send('projects.submit', { channel: 'demarches', projects: [projectId], again: true });
+        }
+        break;
+      }
       case 'submit': {
         const channel = b.dataset.channel;
         const ready = (store.workshop.projects ?? []).filter((p) => p.status === 'ready').length;
@@ -125,6 +168,11 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
       if (editor?.projectId === command.project) editor.clearFieldErrors();
       render();
     }
+    if (command?.type === 'projects.follow') {
+      const n = Number(message.result?.changed ?? 0);
+      announce(announcer, t('submit.followed', { n }));
+      log.prepend(el('li', { text: t('submit.followed', { n }), dataset: { testid: 'follow-result' } }));
+    }
     if (command?.type === 'projects.submit') {
       announce(announcer, t('submit.started', { n: Number(message.result?.submissions ?? 0) }));
       log.prepend(el('li', { text: t('submit.started', { n: Number(message.result?.submissions ?? 0) }) }));
@@ -143,7 +191,7 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
       }
       announce(announcer, t('project.notReady'));
     }
-    if (command?.type === 'projects.submit') {
+    if (command?.type === 'projects.submit' || command?.type === 'projects.follow' || command?.type === 'webhook.redeliver') {
       // The server's own sentence (e.g. no pipeline configured) says what to do.
       submitError.replaceChildren(el('p', { className: 'alert__item', text: message || errorText(code, message), dataset: { testid: 'submit-error-text' } }));
     }

@@ -69,7 +69,7 @@ if (!credentials.workshop || !credentials.key) {
   connection.addEventListener('rejected', (e) => {
     const { retrying, command, code, message } = e.detail;
     // Panels that show their own answer (a sheet's editor, "mark ready", a submission) say so.
-    if (retrying || ['project.update', 'project.ready', 'projects.submit'].includes(command?.type)) return;
+    if (retrying || ['project.update', 'project.ready', 'projects.submit', 'projects.follow', 'webhook.redeliver'].includes(command?.type)) return;
     showError($('fac-alerts'), errorText(code, message));
   });
   store.addEventListener('change', render);

@@ -197,6 +197,9 @@ function applyGrouping(store, event, card, live) {
 const SHEET_FIELDS = ['title', 'summary', 'problems', 'sources', 'cooperation', 'orientation', 'lead', 'partners',
   'territory', 'support', 'outcomes', 'nextSteps', 'contact'];
 
+/** Dossier states where the project lead has filed the application ("déposé"). */
+const FILED = ['en_construction', 'en_instruction', 'accepte', 'refuse', 'sans_suite'];
+
 function applyProject(store, event, live) {
   const w = store.workshop;
   w.projects ??= [];
@@ -232,9 +235,36 @@ function applyProject(store, event, live) {
     case 'project.submitted':
       if (project) {
         project.receipts = [...(project.receipts ?? []), event.receipt];
-        project.status = 'submitted';
+        // A Démarches Simplifiées dossier is only prepared until the project lead files it.
+        const filed = event.receipt.channel === 'webhook' || !event.receipt.dossier || FILED.includes(event.receipt.dossier.state);
+        if (filed || project.status !== 'submitted') project.status = filed ? 'submitted' : 'prepared';
         if (live) store.emit('projectsubmitted', { project: project.id, receipt: event.receipt });
       }
+      break;
+    case 'dossier.followed':
+      if (project) {
+        const receipt = [...(project.receipts ?? [])].reverse().find((r) => r.channel === 'demarches' && r.reference === event.reference);
+        if (receipt) receipt.dossier = event.dossier;
+        if (FILED.includes(event.dossier?.state)) project.status = 'submitted';
+        project.receipts = [...(project.receipts ?? [])];
+      }
+      break;
+    // The webhook outbox (the facilitator's only).
+    case 'webhook.queued':
+      w.outbox = [...(w.outbox ?? []).filter((d) => d.id !== event.delivery.id), event.delivery];
+      break;
+    case 'webhook.attempted':
+    case 'webhook.redelivered':
+      w.outbox = (w.outbox ?? []).map((d) => {
+        if (d.id !== event.delivery) return d;
+        if (event.type === 'webhook.redelivered') return { ...d, state: 'pending', nextAt: event.at };
+        const a = event.attempt;
+        const delivered = typeof a.status === 'number' && a.status >= 200 && a.status < 300;
+        return {
+          ...d, attempts: [...(d.attempts ?? []), a].slice(-50), attemptCount: (d.attemptCount ?? 0) + 1, nextAt: a.nextAt,
+          state: delivered ? 'delivered' : a.nextAt ? 'pending' : 'abandoned',
+        };
+      });
       break;
     default:
       return false;

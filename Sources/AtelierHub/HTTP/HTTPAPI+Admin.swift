@@ -35,6 +35,27 @@ extension HTTPAPI {
         run(command, in: captures[0], as: .system, respond: respond)
     }
 
+    /// `POST /api/admin/workshops/{id}/dossiers` `{"project", "reference", "dossier": {…}}`: where
+    /// `atelier follow` found a Démarches Simplifiées dossier (journaled only if it changed).
+    func recordDossier(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
+        if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
+        let command: Command
+        do {
+            let body = try object(request)
+            guard case .string(let project)? = body["project"], case .string(let reference)? = body["reference"] else {
+                return respond(Self.error(400, .badRequest, "Attendu : « project », « reference » et « dossier »."))
+            }
+            command = .dossierFollow(project: project, reference: reference, dossier: try decodeDossier(body["dossier"]))
+        } catch let refusal as Refusal {
+            return respond(refusal.response)
+        } catch let error as DomainError {
+            return respond(Self.error(400, error.code, error.message))
+        } catch {
+            return respond(Self.error(400, .badRequest, "Requête invalide."))
+        }
+        run(command, in: captures[0], as: .system, respond: respond)
+    }
+
     /// `POST /api/admin/workshops/{id}/facilitator-key`: a new facilitator key, for a link that was
     /// lost (only its digest is stored, so the old one cannot be shown again). The old key stops
     /// working; the answer, once the new digest is durable, is the only place the new key appears.

@@ -366,6 +366,17 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         }
     }
 
+    public func closedWorkshopIDsWithHandOff() throws -> [WorkshopID] {
+        try read { db in
+            let r = try db.query("""
+                SELECT id FROM workshop w WHERE closed AND EXISTS (
+                    SELECT 1 FROM event e WHERE e.workshop_id = w.id AND e.type IN ('project.submitted', 'webhook.queued'))
+                ORDER BY created_at, id
+                """)
+            return (0..<r.rowCount).compactMap { r.string($0, 0) }
+        }
+    }
+
     public func loadOpenWorkshops() throws -> [StoredWorkshop] {
         try openWorkshopIDs().compactMap { try loadWorkshop(id: $0) }
     }
