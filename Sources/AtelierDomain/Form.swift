@@ -102,11 +102,17 @@ public struct Constat: Codable, Sendable, Equatable {
     public init(id: String, title: Localized) { self.id = id; self.title = title }
 }
 
-/// A condition on a sheet: the value at `path` is one of `values` (for yes/no: true or false).
+/// A condition on a sheet: the value at `path` is one of `values` (for yes/no: true or false),
+/// or, with no values, is given (not empty, not "no", not 0).
 public struct RuleCondition: Codable, Sendable, Equatable {
     public var path: String
     public var values: [FieldValue]
     public init(path: String, values: [FieldValue]) { self.path = path; self.values = values }
+
+    public func holds(in v: [String: FieldValue]) -> Bool {
+        let here = AtelierDomain.values(at: path, in: v)
+        return values.isEmpty ? here.contains(where: \.isGiven) : here.contains(where: values.contains)
+    }
 }
 
 /// An eligibility rule: a handful of declarative kinds the plan combines (docs/plans.md).

@@ -136,11 +136,12 @@ public enum FormCheck {
                     guard case .list(let rows) = v else { fault(nil, nil, "\(label) : une liste de lignes est attendue."); return nil }
                     guard rows.count <= f.itemLimit else { fault(nil, nil, "\(label) : au plus \(f.itemLimit) lignes."); return nil }
                     var out: [FieldValue] = []
+                    var ok = true
                     for (i, r) in rows.enumerated() {
-                        guard let obj = object(r, f, row: i) else { return nil }
+                        guard let obj = object(r, f, row: i) else { ok = false; continue }
                         if obj.isAnswered { out.append(obj) }
                     }
-                    return .list(out)
+                    return ok ? .list(out) : nil
                 }
                 guard let obj = object(v, f, row: nil) else { return nil }
                 return obj.isAnswered ? obj : .null
@@ -202,10 +203,7 @@ public enum FormCheck {
     /// The eligibility rules a sheet does not meet, in the plan's order.
     public static func failures(_ values: [String: FieldValue], form: CallForm) -> [RuleFailure] {
         form.rules.compactMap { rule in
-            if let when = rule.when {
-                let here = AtelierDomain.values(at: when.path, in: values)
-                guard here.contains(where: { when.values.contains($0) }) else { return nil }
-            }
+            if let when = rule.when, !when.holds(in: values) { return nil }
             let ok: Bool
             switch rule.kind {
             case .filled:

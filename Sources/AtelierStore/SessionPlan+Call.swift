@@ -237,8 +237,16 @@ extension PlanReader {
         var rule = EligibilityRule(id: id, kind: kind, paths: paths, message: message)
         if let w = m["when"] {
             guard let wm = mapping(w, "\(p).when"), wm.count == 1, let pair = wm.first, let wp = pair.key.string else {
-                issue(w, "\(p).when", "« when » attend une seule condition : { chemin: valeur } ou { chemin: [valeurs] }")
+                issue(w, "\(p).when", "« when » attend une seule condition : { chemin: valeur }, { chemin: [valeurs] } ou { given: chemin }")
                 return nil
+            }
+            if wp == "given" {
+                guard let gp = pair.value.string, resolve(gp, pair.value, "\(p).when", form: form) != nil else {
+                    if pair.value.string == nil { issue(pair.value, "\(p).when", "« given » attend un chemin") }
+                    return nil
+                }
+                rule.when = RuleCondition(path: gp, values: [])
+                return finish(rule, m, node, p, paths: paths, kind: kind, form: form)
             }
             guard let target = resolve(wp, pair.key, "\(p).when", form: form) else { return nil }
             let raw: [Node] = pair.value.sequence.map(Array.init) ?? [pair.value]
@@ -255,6 +263,13 @@ extension PlanReader {
             }
             rule.when = RuleCondition(path: wp, values: values)
         }
+        return finish(rule, m, node, p, paths: paths, kind: kind, form: form)
+    }
+
+    /// The parts of a rule that depend on its kind.
+    mutating func finish(_ rule: EligibilityRule, _ m: Node.Mapping, _ node: Node, _ p: String, paths: [String],
+                         kind: EligibilityRule.Kind, form: CallForm) -> EligibilityRule? {
+        var rule = rule
         if kind == .count {
             rule.min = optionalInt(m, "min", p, range: 1...1000) ?? 1
             let groups = paths.compactMap { form.field(CallForm.fieldID(of: $0)) }
