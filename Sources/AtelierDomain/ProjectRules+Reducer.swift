@@ -80,10 +80,10 @@ extension Rules {
                 var reasons: [String] = []
                 if !missing.isEmpty { reasons.append("Il manque : " + missing.map(\.phrase).joined(separator: ", ") + ".") }
                 reasons += failures.map(\.message)
-                var fields: [String] = []
-                for f in missing.map(\.field) + failures.flatMap(\.fields) where !fields.contains(f) { fields.append(f) }
+                // missingFields[i] is the field of missing[i]: a rule's first field.
                 throw DomainError(.invalid, "Ce projet n'est pas encore prêt. " + reasons.joined(separator: " "),
-                                  missing: missing.map(\.phrase) + failures.map(\.message), missingFields: fields, rules: failures)
+                                  missing: missing.map(\.phrase) + failures.map(\.message),
+                                  missingFields: missing.map(\.field) + failures.map { $0.fields.first ?? "" }, rules: failures)
             }
             return [.projectStatusChanged(project: id, status: .ready, version: p.version + 1)]
         case let .projectReopen(id):
