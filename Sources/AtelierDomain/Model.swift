@@ -367,6 +367,8 @@ public struct Workshop: Sendable, Equatable {
     public var orientations: [Orientation]
     /// The call for projects: the form of its sheets and its eligibility rules.
     public var form: CallForm
+    /// When `workshop.created` was journaled (milliseconds since 1970): the workshop's date.
+    public var createdAt: Int64 = 0
     /// The seq of the last applied event (0 before the first).
     public var seq = 0
 

@@ -72,6 +72,14 @@ public enum FormExport {
         }
     }
 
+    /// The workshop's day ("2026-11-29"), in its time zone: when `workshop.created` was journaled.
+    public static func day(of w: Workshop) -> String {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: w.timeZone) ?? TimeZone(identifier: "Europe/Paris")!
+        let c = cal.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(w.createdAt) / 1000))
+        return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
+    }
+
     /// "2027-01-15" as milliseconds since 1970 at midnight UTC.
     static func dayMilliseconds(_ s: String) -> Int64? {
         let p = s.split(separator: "-").compactMap { Int($0) }

@@ -20,6 +20,7 @@ public enum JSONExport {
         w.key("id"); w.string(workshop.id)
         w.key("title"); w.string(workshop.title)
         w.key("plan"); w.string(workshop.plan)
+        w.key("date"); w.string(FormExport.day(of: workshop))
         w.key("phase"); w.string(workshop.phase)
         w.key("closed"); w.bool(workshop.closed)
         w.key("seq"); w.int(workshop.seq)

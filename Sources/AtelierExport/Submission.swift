@@ -236,10 +236,10 @@ public struct SubmissionError: Error, Sendable, Equatable {
 }
 
 /// The project fields a Démarches Simplifiées mapping may name: the sheet's `id` and `status`,
-/// `workshop.title`, and the form's fields by id (`grant`), a single group's parts
+/// `workshop.title`, `workshop.date` (the workshop's day, `YYYY-MM-DD`), and the form's fields by id (`grant`), a single group's parts
 /// (`lead.siret`), a repeated group (its rows summed up in one text).
 public enum DemarchesFields {
-    public static let fixed = ["id", "status", "workshop.title"]
+    public static let fixed = ["id", "status", "workshop.title", "workshop.date"]
 
     /// Whether a mapping's key has the shape of a field path (checked against a form later).
     public static func isPath(_ s: String) -> Bool {
@@ -268,6 +268,7 @@ public enum DemarchesFields {
         case "id": return text(s.id)
         case "status": return text(s.status.rawValue)
         case "workshop.title": return text(w.title)
+        case "workshop.date": return text(FormExport.day(of: w))
         default: break
         }
         let parts = field.split(separator: ".").map(String.init)

@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 import urllib.request
 
@@ -36,7 +37,8 @@ def generic(database):
         with open(mapping, "w") as f:
             # The mapping names this form's fields: a part of a single group, several choices, a date.
             f.write("champs:\n  title: Q2hhbXAtMQ==\n  theme: Q2hhbXAtMg==\n  audiences: Q2hhbXAtMw==\n"
-                    "  structure.siret: Q2hhbXAtNA==\n  requested: Q2hhbXAtNQ==\n  start: Q2hhbXAtNg==\n  team: Q2hhbXAtNw==\n")
+                    "  structure.siret: Q2hhbXAtNA==\n  requested: Q2hhbXAtNQ==\n  start: Q2hhbXAtNg==\n  team: Q2hhbXAtNw==\n"
+                    "  workshop.date: Q2hhbXAtOA==\n")
         server = Server(data_dir, free_port(), database=database, extra_args=[
             "--webhook", hook.url, "--demarches", ds.url, "--procedure", str(ds.procedure), "--mapping", mapping]).start()
         try:
@@ -125,6 +127,7 @@ def test_a_second_plan_runs_to_a_submitted_project(generic):
     assert champs["champ_Q2hhbXAtNQ=="] == 20000
     assert champs["champ_Q2hhbXAtNg=="] == "2027-09-01"
     assert champs["champ_Q2hhbXAtNw=="] == "Ana, coordination, 20, non | Bo, animation, 6, oui"
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", champs["champ_Q2hhbXAtOA=="]), "the workshop's day"
 
     # Exports: the JSON against the schema of this workshop's form; CSV, XLSX and report follow it.
     _, _, raw = http(server, "GET", f"/api/workshops/{workshop}/export?format=schema", token=key)
@@ -134,7 +137,7 @@ def test_a_second_plan_runs_to_a_submitted_project(generic):
     jsonschema.validate(doc, schema)
     p = next(x for x in doc["projects"] if x["id"] == project)
     assert p["fields"]["requested"] == 20000 and p["fields"]["structure"]["email"] == "contact@fictive.example"
-    assert doc["call"]["budget"] == 50000
+    assert doc["call"]["budget"] == 50000 and doc["workshop"]["date"] == champs["champ_Q2hhbXAtOA=="]
     bad = json.loads(json.dumps(doc))
     bad["projects"][0]["fields"]["theme"] = "sport"
     with pytest.raises(jsonschema.ValidationError):
