@@ -41,7 +41,7 @@ struct CallFormPlanTests {
         for id in ["totalBudget", "cofinancing", "durationMonths", "startDate", "constats", "nextActions"] { #expect(iae.field(id) != nil, "\(id)") }
         #expect(iae.rules.map(\.id).contains("deux-siae"))
         let generic = try #require(catalog.plans["appel-generique"]?.call)
-        #expect(generic.fields.map(\.id) == ["title", "pitch", "theme", "audiences", "ideas", "structure", "team", "budget", "requested", "start"])
+        #expect(generic.fields.map(\.id) == ["title", "pitch", "theme", "audiences", "ideas", "structure", "team", "budget", "requested", "start", "insured"])
         // The blueprint carries the form into workshop.created.
         let bp = try #require(catalog.plans["appel-generique"]).blueprint(id: "w_x")
         #expect(Workshop(bp).form == generic)

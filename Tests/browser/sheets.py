@@ -42,6 +42,8 @@ def put(driver, element, field, value):
     kind = field["type"]
     if kind in ("choice", "orientations"):
         Select(element).select_by_value(value)
+    elif kind == "yesNo" and element.tag_name == "select":
+        Select(element).select_by_value("true" if value else "false")
     elif kind == "yesNo":
         if element.is_selected() != bool(value):
             click(element)

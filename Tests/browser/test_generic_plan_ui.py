@@ -46,7 +46,7 @@ def test_a_participant_fills_the_second_plans_sheet(live_server, browsers):
     assert "600 caractères au plus." in text_of(editor)
     assert not finds(alice, f'{EDITOR} [data-field="cooperation"]') and not finds(alice, f'{EDITOR} [data-field="lead"]')
     checklist = [li.get_attribute("data-ready") for li in finds(alice, '[data-testid="ready-checklist"] [data-ready]')]
-    assert checklist == ["pitch", "theme", "audiences", "structure", "budget", "requested", "start"], checklist
+    assert checklist == ["pitch", "theme", "audiences", "structure", "budget", "requested", "start", "insured"], checklist
     problems = axe_violations(alice, "phone, the second plan's sheet")
 
     values = {
@@ -54,7 +54,7 @@ def test_a_participant_fills_the_second_plans_sheet(live_server, browsers):
         "theme": "education", "audiences": ["jeunes", "familles"], "ideas": [idea],
         "structure": {"name": "Association Fictive", "siret": "73282932000074", "email": "contact@fictive.example"},
         "team": [{"person": "Ana", "role": "coordination", "hours": 20}, {"person": "Bo", "role": "animation", "volunteer": True}],
-        "budget": 30000, "requested": 20000, "start": "2027-09-01",
+        "budget": 30000, "requested": 20000, "start": "2027-09-01", "insured": False,
     }
     fill_sheet(alice, w["form"], values)
     wait(alice, lambda d: all(li.get_attribute("data-state") == "done" for li in finds(d, '[data-testid="ready-checklist"] [data-ready]')),
@@ -63,6 +63,7 @@ def test_a_participant_fills_the_second_plans_sheet(live_server, browsers):
     click(find(alice, '[data-testid="project-save"]'))
     wait(alice, lambda d: snapshot(live_server, workshop)["projects"][0].get("start") == "2027-09-01")
     sheet = snapshot(live_server, workshop)["projects"][0]
+    assert sheet["insured"] is False, "a required yes/no answered no"
     assert sheet["theme"] == "education" and sheet["audiences"] == ["jeunes", "familles"] and sheet["ideas"] == [idea]
     assert sheet["team"] == [{"person": "Ana", "role": "coordination", "hours": 20}, {"person": "Bo", "role": "animation", "volunteer": True}]
     assert sheet["structure"] == {"name": "Association Fictive", "siret": "73282932000074", "email": "contact@fictive.example"}

@@ -63,7 +63,7 @@ COMPLETE = {
     "structure": {"name": "Association Fictive", "siret": "73282932000074", "email": "contact@fictive.example", "phone": "+33 3 85 00 00 00"},
     "team": [{"person": "Ana", "role": "coordination", "hours": 20, "volunteer": False},
              {"person": "Bo", "role": "animation", "hours": 6, "volunteer": True}],
-    "budget": 30000, "requested": 20000, "start": "2027-09-01",
+    "budget": 30000, "requested": 20000, "start": "2027-09-01", "insured": False,
 }
 
 
@@ -74,7 +74,7 @@ def test_a_second_plan_runs_to_a_submitted_project(generic):
     async def scenario():
         f, wf = await join(server, {"workshop": workshop, "facilitatorKey": key})
         form = wf["workshop"]["form"]
-        assert [x["id"] for x in form["fields"]] == ["title", "pitch", "theme", "audiences", "ideas", "structure", "team", "budget", "requested", "start"]
+        assert [x["id"] for x in form["fields"]] == ["title", "pitch", "theme", "audiences", "ideas", "structure", "team", "budget", "requested", "start", "insured"]
         assert form["name"] == "Appel à projets « Innovation sociale »"
         board = wf["workshop"]["boards"][0]
         a, wa = await join(server, {"code": created["joinCode"], "name": "Alice", "organisation": "Association Fictive",
@@ -136,6 +136,7 @@ def test_a_second_plan_runs_to_a_submitted_project(generic):
     doc = json.loads(raw)
     jsonschema.validate(doc, schema)
     p = next(x for x in doc["projects"] if x["id"] == project)
+    assert p["fields"]["insured"] is False, "a required yes/no answered no is an answer"
     assert p["fields"]["requested"] == 20000 and p["fields"]["structure"]["email"] == "contact@fictive.example"
     assert doc["call"]["budget"] == 50000 and doc["workshop"]["date"] == champs["champ_Q2hhbXAtOA=="]
     bad = json.loads(json.dumps(doc))

@@ -38,8 +38,9 @@ const isNumber = (f) => f.type === 'integer' || f.type === 'euros';
 /** A scalar value in a canonical form (texts trimmed, empty → null except for texts). */
 function scalar(f, v) {
   if (isNumber(f)) return v === '' || v == null ? null : Number(v);
-  // A yes/no is a checkbox: unticked is "not given", like an empty text.
-  if (f.type === 'yesNo') return v ? true : null;
+  // An optional yes/no is a checkbox: unticked is "not given", like an empty text. A required one
+  // is a choice of yes or no, where "no" is an answer.
+  if (f.type === 'yesNo') return v === true ? true : (v === false && f.required ? false : null);
   if (['choice', 'orientations', 'date', 'siret'].includes(f.type)) {
     const s = String(v ?? '').trim();
     return s ? (f.type === 'siret' ? s.replace(/\s/g, '') : s) : null;
@@ -216,7 +217,11 @@ export function buildProjectForm({ store, project, editable, model }) {
         break;
       }
       case 'yesNo':
-        input = el('input', { id, type: 'checkbox', disabled: !editable, dataset: { testid }, attrs: { 'aria-describedby': described } });
+        input = f.required
+          ? el('select', { id, disabled: !editable, dataset: { testid }, attrs: { 'aria-describedby': described } }, [
+            el('option', { value: '', text: t('project.choose') }), el('option', { value: 'true', text: t('project.yes') }),
+            el('option', { value: 'false', text: t('project.no') })])
+          : el('input', { id, type: 'checkbox', disabled: !editable, dataset: { testid }, attrs: { 'aria-describedby': described } });
         break;
       default: {
         const type = { email: 'email', phone: 'tel', date: 'date' }[f.type] ?? 'text';
@@ -230,7 +235,7 @@ export function buildProjectForm({ store, project, editable, model }) {
   };
   const labelled = (f, input, { required = false } = {}) => {
     const label = el('label', { htmlFor: input.id, text: `${tr(f.label)}${required ? ' *' : ''}` });
-    return f.type === 'yesNo' ? [el('div', { className: 'check' }, [input, label]), help(f, input.id)] : [label, help(f, input.id), input];
+    return f.type === 'yesNo' && !f.required ? [el('div', { className: 'check' }, [input, label]), help(f, input.id)] : [label, help(f, input.id), input];
   };
 
   const wrapOf = (f, children) => {
@@ -495,12 +500,14 @@ export function buildProjectForm({ store, project, editable, model }) {
 
 function setInput(f, input, v) {
   if (!input) return;
-  if (f.type === 'yesNo') input.checked = Boolean(v);
+  if (f.type === 'yesNo' && input.tagName === 'SELECT') input.value = v === true ? 'true' : v === false ? 'false' : '';
+  else if (f.type === 'yesNo') input.checked = Boolean(v);
   else input.value = v ?? '';
 }
 
 function getInput(f, input) {
   if (!input) return null;
+  if (f.type === 'yesNo' && input.tagName === 'SELECT') return input.value === '' ? null : input.value === 'true';
   if (f.type === 'yesNo') return input.checked;
   if (isNumber(f)) {
     const raw = input.value.replace(/[\s\u202f\u00a0]/g, '');
