@@ -10,6 +10,7 @@ extension Workshop {
         case .workshopCreated(let blueprint):
             self = Workshop(blueprint)
             seq = event.seq
+            createdAt = event.at
         case .participantJoined(let participant):
             participants[participant.id] = participant
         case .cardAdded(let card):

@@ -29,10 +29,12 @@ public struct DomainError: Error, Sendable, Equatable {
     public var missingFields: [String]?
     /// With `invalid` on a refused `project.update`: each faulty field with what is wrong with it.
     public var fieldErrors: [FieldError]?
+    /// With `invalid` when a sheet cannot be marked ready: the eligibility rules it does not meet.
+    public var rules: [RuleFailure]?
     public init(_ code: ErrorCode, _ message: String, current: ProjectSheet? = nil, missing: [String]? = nil,
-                missingFields: [String]? = nil, fieldErrors: [FieldError]? = nil) {
+                missingFields: [String]? = nil, fieldErrors: [FieldError]? = nil, rules: [RuleFailure]? = nil) {
         self.code = code; self.message = message; self.current = current; self.missing = missing
-        self.missingFields = missingFields; self.fieldErrors = fieldErrors
+        self.missingFields = missingFields; self.fieldErrors = fieldErrors; self.rules = rules
     }
 }
 
@@ -41,6 +43,10 @@ public struct DomainError: Error, Sendable, Equatable {
 public struct FieldError: Sendable, Equatable {
     public var field: String
     public var part: String?
+    /// The row (from 0) of a repeated group the fault is in.
+    public var row: Int?
     public var message: String
-    public init(field: String, part: String?, message: String) { self.field = field; self.part = part; self.message = message }
+    public init(field: String, part: String?, row: Int? = nil, message: String) {
+        self.field = field; self.part = part; self.row = row; self.message = message
+    }
 }

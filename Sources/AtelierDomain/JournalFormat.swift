@@ -197,6 +197,7 @@ extension Blueprint {
         case rotation = "rotation"
         case orientations = "orientations"
         case timeZone = "timeZone"
+        case form = "form"
     }
 }
 
@@ -352,23 +353,12 @@ extension WebhookAttempt {
 }
 
 extension ProjectSheet {
+    /// The sheet's identity keys. Its form values are stored beside them under their field ids
+    /// (`title`, `summary`, `lead`… for today's form, `CallForm.legacy`), as they always were.
     public enum CodingKeys: String, CodingKey {
         case id = "id"
         case board = "board"
-        case title = "title"
-        case summary = "summary"
-        case problems = "problems"
-        case sources = "sources"
         case cluster = "cluster"
-        case cooperation = "cooperation"
-        case orientation = "orientation"
-        case lead = "lead"
-        case partners = "partners"
-        case territory = "territory"
-        case support = "support"
-        case outcomes = "outcomes"
-        case nextSteps = "nextSteps"
-        case contact = "contact"
         case status = "status"
         case version = "version"
         case supporters = "supporters"
@@ -379,49 +369,8 @@ extension ProjectSheet {
     }
 }
 
-extension ProjectChange {
-    public enum CodingKeys: String, CodingKey {
-        case title = "title"
-        case summary = "summary"
-        case problems = "problems"
-        case sources = "sources"
-        case cooperation = "cooperation"
-        case orientation = "orientation"
-        case lead = "lead"
-        case partners = "partners"
-        case territory = "territory"
-        case support = "support"
-        case outcomes = "outcomes"
-        case nextSteps = "nextSteps"
-        case contact = "contact"
-    }
-}
-
-extension ProjectChange {
-    /// A field cleared on purpose is stored as `null` and must come back as "set to nothing"
-    /// (`.some(nil)`), not as "unchanged" (`nil`), or a restart would resurrect what was cleared.
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        func clearable<T: Decodable>(_ type: T.Type, _ key: CodingKeys) throws -> T?? {
-            guard c.contains(key) else { return nil }
-            return .some(try c.decodeNil(forKey: key) ? nil : try c.decode(T.self, forKey: key))
-        }
-        self.init()
-        title = try c.decodeIfPresent(String.self, forKey: .title)
-        summary = try c.decodeIfPresent(String.self, forKey: .summary)
-        problems = try c.decodeIfPresent([CardID].self, forKey: .problems)
-        sources = try c.decodeIfPresent([CardID].self, forKey: .sources)
-        cooperation = try clearable(CooperationKind.self, .cooperation)
-        orientation = try clearable(String.self, .orientation)
-        lead = try clearable(Organisation.self, .lead)
-        partners = try c.decodeIfPresent([Partner].self, forKey: .partners)
-        territory = try c.decodeIfPresent(String.self, forKey: .territory)
-        support = try c.decodeIfPresent(SupportRequest.self, forKey: .support)
-        outcomes = try c.decodeIfPresent(ExpectedOutcomes.self, forKey: .outcomes)
-        nextSteps = try c.decodeIfPresent(String.self, forKey: .nextSteps)
-        contact = try c.decodeIfPresent(Contact.self, forKey: .contact)
-    }
-}
+// `ProjectChange` is stored as its fields by id (`{"title": …, "lead": null}`): a field cleared
+// on purpose is `null` and comes back as `.null` ("set to nothing"), not as "unchanged".
 
 extension Orientation {
     public enum CodingKeys: String, CodingKey {

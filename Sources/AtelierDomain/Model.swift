@@ -198,12 +198,14 @@ public struct Blueprint: Codable, Sendable, Equatable {
     public var orientations: [Orientation]?
     /// The time zone the workshop's times are shown in (IANA name); nil: Europe/Paris.
     public var timeZone: String?
+    /// The plan's call for projects (form and rules); nil: today's fixed sheet (`CallForm.legacy`).
+    public var form: CallForm?
     public init(id: WorkshopID, title: String, plan: String, groups: [Group], boards: [Board],
                 phases: [Phase], settings: Settings, rotation: [BoardID]? = nil, orientations: [Orientation]? = nil,
-                timeZone: String? = nil) {
+                timeZone: String? = nil, form: CallForm? = nil) {
         self.id = id; self.title = title; self.plan = plan; self.groups = groups
         self.boards = boards; self.phases = phases; self.settings = settings; self.rotation = rotation
-        self.orientations = orientations; self.timeZone = timeZone
+        self.orientations = orientations; self.timeZone = timeZone; self.form = form
     }
 }
 
@@ -365,6 +367,10 @@ public struct Workshop: Sendable, Equatable {
     /// The webhook outbox, by delivery id (docs/export.md "The webhook outbox").
     public var outbox: [String: OutboxEntry] = [:]
     public var orientations: [Orientation]
+    /// The call for projects: the form of its sheets and its eligibility rules.
+    public var form: CallForm
+    /// When `workshop.created` was journaled (milliseconds since 1970): the workshop's date.
+    public var createdAt: Int64 = 0
     /// The seq of the last applied event (0 before the first).
     public var seq = 0
 
@@ -375,6 +381,7 @@ public struct Workshop: Sendable, Equatable {
         rotation = blueprint.rotation
         timeZone = blueprint.timeZone ?? "Europe/Paris"
         orientations = blueprint.orientations ?? blueprint.groups.map { Orientation(id: $0.id, title: $0.title) }
+        form = blueprint.form ?? .legacy
     }
 
     public func board(_ id: BoardID) -> Board? { boards.first { $0.id == id } }

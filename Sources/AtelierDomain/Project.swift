@@ -84,26 +84,18 @@ public struct Receipt: Codable, Sendable, Equatable {
     }
 }
 
-/// A project sheet: an idea worked into something the call for projects can fund.
-public struct ProjectSheet: Codable, Sendable, Equatable {
+/// A project sheet: an idea worked into something the call for projects can fund. Its identity
+/// and history are fixed fields; what people write in it is `values`, field id → value, shaped by
+/// the form of the workshop's call (`Workshop.form`, checked by `FormCheck`). The typed accessors
+/// (`title`, `lead`, `partners`…) read and write the fields of today's sheet (`CallForm.legacy`,
+/// whose ids the default plan keeps).
+public struct ProjectSheet: Sendable, Equatable {
     public var id: ProjectID
     /// The table's board it was made on.
     public var board: BoardID
-    public var title: String
-    public var summary: String
-    /// Problem cards it answers, and the idea cards it comes from.
-    public var problems: [CardID]
-    public var sources: [CardID]
     public var cluster: ClusterID?
-    public var cooperation: CooperationKind?
-    public var orientation: String?
-    public var lead: Organisation?
-    public var partners: [Partner]
-    public var territory: String
-    public var support: SupportRequest
-    public var outcomes: ExpectedOutcomes
-    public var nextSteps: String
-    public var contact: Contact
+    /// The form's values (never a key of `CallForm.reservedIDs`).
+    public var values: [String: FieldValue]
     public var status: ProjectStatus
     /// +1 on every change; `project.update` must name the current one.
     public var version: Int
@@ -114,55 +106,202 @@ public struct ProjectSheet: Codable, Sendable, Equatable {
     /// The phase it was created in (provenance for the export).
     public var phase: PhaseID
 
+    /// A sheet of today's fixed form, every field at its empty value (as sheets were created before
+    /// forms came from the plan).
     public init(id: ProjectID, board: BoardID, title: String, createdBy: ActorID?, createdSeq: Int, phase: PhaseID) {
-        self.id = id; self.board = board; self.title = title; summary = ""; problems = []; sources = []
-        partners = []; territory = ""; support = SupportRequest(); outcomes = ExpectedOutcomes(); nextSteps = ""
-        contact = Contact(); status = .draft; version = 1; supporters = []; receipts = []
+        self.init(id: id, board: board, values: ["title": .text(title)], createdBy: createdBy, createdSeq: createdSeq, phase: phase)
+        summary = ""; problems = []; sources = []; partners = []; territory = ""; support = SupportRequest()
+        outcomes = ExpectedOutcomes(); nextSteps = ""; contact = Contact()
+    }
+
+    public init(id: ProjectID, board: BoardID, values: [String: FieldValue], createdBy: ActorID?, createdSeq: Int, phase: PhaseID) {
+        self.id = id; self.board = board; self.values = values; status = .draft; version = 1; supporters = []; receipts = []
         self.createdBy = createdBy; self.createdSeq = createdSeq; self.phase = phase
+    }
+
+    public subscript(field: String) -> FieldValue? { values[field] }
+}
+
+extension ProjectSheet: Codable {
+    /// Stored as the sheet always was: identity keys and the values' keys side by side.
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ s: String) { stringValue = s }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(ProjectID.self, forKey: .id)
+        board = try c.decode(BoardID.self, forKey: .board)
+        cluster = try c.decodeIfPresent(ClusterID.self, forKey: .cluster)
+        status = try c.decode(ProjectStatus.self, forKey: .status)
+        version = try c.decode(Int.self, forKey: .version)
+        supporters = try c.decode([ActorID].self, forKey: .supporters)
+        receipts = try c.decode([Receipt].self, forKey: .receipts)
+        createdBy = try c.decodeIfPresent(ActorID.self, forKey: .createdBy)
+        createdSeq = try c.decode(Int.self, forKey: .createdSeq)
+        phase = try c.decode(PhaseID.self, forKey: .phase)
+        let all = try decoder.container(keyedBy: AnyKey.self)
+        var values: [String: FieldValue] = [:]
+        for key in all.allKeys where CodingKeys(rawValue: key.stringValue) == nil {
+            let v = try all.decode(FieldValue.self, forKey: key)
+            if v != .null { values[key.stringValue] = v }
+        }
+        self.values = values
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(board, forKey: .board)
+        try c.encodeIfPresent(cluster, forKey: .cluster)
+        try c.encode(status, forKey: .status)
+        try c.encode(version, forKey: .version)
+        try c.encode(supporters, forKey: .supporters)
+        try c.encode(receipts, forKey: .receipts)
+        try c.encodeIfPresent(createdBy, forKey: .createdBy)
+        try c.encode(createdSeq, forKey: .createdSeq)
+        try c.encode(phase, forKey: .phase)
+        var all = encoder.container(keyedBy: AnyKey.self)
+        for (k, v) in values where CodingKeys(rawValue: k) == nil { try all.encode(v, forKey: AnyKey(k)) }
     }
 }
 
-/// The fields `project.update` may change (nil: unchanged). Lists replace the whole list.
-public struct ProjectChange: Codable, Sendable, Equatable {
-    public var title: String?
-    public var summary: String?
-    public var problems: [CardID]?
-    public var sources: [CardID]?
-    public var cooperation: CooperationKind??
-    public var orientation: String??
-    public var lead: Organisation??
-    public var partners: [Partner]?
-    public var territory: String?
-    public var support: SupportRequest?
-    public var outcomes: ExpectedOutcomes?
-    public var nextSteps: String?
-    public var contact: Contact?
-    public init() {}
-    public var isEmpty: Bool { self == ProjectChange() }
+/// What `project.update` changes: field id → new value (`.null` clears it); lists and groups
+/// replace the whole value. Stored as it was sent (after normalisation).
+public struct ProjectChange: Sendable, Equatable, Codable {
+    public var fields: [String: FieldValue]
+    public init(fields: [String: FieldValue] = [:]) { self.fields = fields }
+    public var isEmpty: Bool { fields.isEmpty }
+
+    public init(from decoder: Decoder) throws {
+        fields = try decoder.singleValueContainer().decode([String: FieldValue].self)
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(fields)
+    }
 
     public func applied(to p: ProjectSheet) -> ProjectSheet {
         var p = p
-        if let v = title { p.title = v }
-        if let v = summary { p.summary = v }
-        if let v = problems { p.problems = v }
-        if let v = sources { p.sources = v }
-        if let v = cooperation { p.cooperation = v }
-        if let v = orientation { p.orientation = v }
-        if let v = lead { p.lead = v }
-        if let v = partners { p.partners = v }
-        if let v = territory { p.territory = v }
-        if let v = support { p.support = v }
-        if let v = outcomes { p.outcomes = v }
-        if let v = nextSteps { p.nextSteps = v }
-        if let v = contact { p.contact = v }
+        for (k, v) in fields {
+            if v == .null { p.values.removeValue(forKey: k) } else { p.values[k] = v }
+        }
         return p
+    }
+}
+
+// MARK: - The fields of today's sheet, typed
+
+/// Reads and writes the fields of `CallForm.legacy` in `values` (a protocol both the sheet and a
+/// change conform to, so tests, exports and the legacy mapping read them by name).
+public protocol LegacySheetFields {
+    subscript(legacy key: String) -> FieldValue? { get set }
+}
+
+extension ProjectSheet: LegacySheetFields {
+    public subscript(legacy key: String) -> FieldValue? {
+        get { values[key] }
+        set { if let newValue, newValue != .null { values[key] = newValue } else { values.removeValue(forKey: key) } }
+    }
+}
+
+extension ProjectChange: LegacySheetFields {
+    /// In a change, nil: unchanged; `.null`: cleared.
+    public subscript(legacy key: String) -> FieldValue? {
+        get { fields[key] }
+        set { fields[key] = newValue }
+    }
+}
+
+extension FieldValue {
+    static func of(_ o: Organisation) -> FieldValue {
+        var m: [String: FieldValue] = ["name": .text(o.name), "actor": .text(o.actor.rawValue)]
+        if let s = o.siret { m["siret"] = .text(s) }
+        return .object(m)
+    }
+    static func of(_ p: Partner) -> FieldValue { .object(["name": .text(p.name), "actor": .text(p.actor.rawValue), "role": .text(p.role)]) }
+    static func of(_ s: SupportRequest) -> FieldValue {
+        var m: [String: FieldValue] = ["methodological": .bool(s.methodological)]
+        if let e = s.expertise { m["expertise"] = .int(e) }
+        if let g = s.grant { m["grant"] = .int(g) }
+        return .object(m)
+    }
+    static func of(_ o: ExpectedOutcomes) -> FieldValue {
+        var m: [String: FieldValue] = ["other": .text(o.other)]
+        if let n = o.insertionJobs { m["insertionJobs"] = .int(n) }
+        if let n = o.peopleSupported { m["peopleSupported"] = .int(n) }
+        return .object(m)
+    }
+    static func of(_ c: Contact) -> FieldValue { .object(["name": .text(c.name), "email": .text(c.email), "phone": .text(c.phone)]) }
+
+    var organisation: Organisation? {
+        guard case .object(let m) = self else { return nil }
+        return Organisation(name: m["name"]?.string ?? "", actor: m["actor"]?.string.flatMap(ActorKind.init(rawValue:)) ?? .other,
+                            siret: m["siret"]?.string)
+    }
+    var partner: Partner? {
+        guard case .object(let m) = self else { return nil }
+        return Partner(name: m["name"]?.string ?? "", actor: m["actor"]?.string.flatMap(ActorKind.init(rawValue:)) ?? .other,
+                       role: m["role"]?.string ?? "")
+    }
+}
+
+extension LegacySheetFields {
+    private func text(_ k: String) -> String { self[legacy: k]?.string ?? "" }
+    private func ids(_ k: String) -> [String] { self[legacy: k]?.list?.compactMap(\.string) ?? [] }
+
+    public var title: String { get { text("title") } set { self[legacy: "title"] = .text(newValue) } }
+    public var summary: String { get { text("summary") } set { self[legacy: "summary"] = .text(newValue) } }
+    public var territory: String { get { text("territory") } set { self[legacy: "territory"] = .text(newValue) } }
+    public var nextSteps: String { get { text("nextSteps") } set { self[legacy: "nextSteps"] = .text(newValue) } }
+    public var problems: [CardID] { get { ids("problems") } set { self[legacy: "problems"] = .list(newValue.map(FieldValue.text)) } }
+    public var sources: [CardID] { get { ids("sources") } set { self[legacy: "sources"] = .list(newValue.map(FieldValue.text)) } }
+    public var cooperation: CooperationKind? {
+        get { self[legacy: "cooperation"]?.string.flatMap(CooperationKind.init(rawValue:)) }
+        set { self[legacy: "cooperation"] = newValue.map { .text($0.rawValue) } ?? .null }
+    }
+    public var orientation: String? {
+        get { self[legacy: "orientation"]?.string }
+        set { self[legacy: "orientation"] = newValue.map(FieldValue.text) ?? .null }
+    }
+    public var lead: Organisation? {
+        get { self[legacy: "lead"]?.organisation }
+        set { self[legacy: "lead"] = newValue.map(FieldValue.of) ?? .null }
+    }
+    public var partners: [Partner] {
+        get { self[legacy: "partners"]?.list?.compactMap(\.partner) ?? [] }
+        set { self[legacy: "partners"] = .list(newValue.map(FieldValue.of)) }
+    }
+    public var support: SupportRequest {
+        get {
+            let v = self[legacy: "support"]
+            return SupportRequest(methodological: v?["methodological"]?.bool ?? false, expertise: v?["expertise"]?.int, grant: v?["grant"]?.int)
+        }
+        set { self[legacy: "support"] = .of(newValue) }
+    }
+    public var outcomes: ExpectedOutcomes {
+        get {
+            let v = self[legacy: "outcomes"]
+            return ExpectedOutcomes(insertionJobs: v?["insertionJobs"]?.int, peopleSupported: v?["peopleSupported"]?.int, other: v?["other"]?.string ?? "")
+        }
+        set { self[legacy: "outcomes"] = .of(newValue) }
+    }
+    public var contact: Contact {
+        get {
+            let v = self[legacy: "contact"]
+            return Contact(name: v?["name"]?.string ?? "", email: v?["email"]?.string ?? "", phone: v?["phone"]?.string ?? "")
+        }
+        set { self[legacy: "contact"] = .of(newValue) }
     }
 }
 
 /// Checks of the sheet's fields, each with a French sentence.
 public enum ProjectRules {
-    public static let limits = (title: 120, summary: 2000, territory: 120, nextSteps: 2000, name: 120, role: 200,
-                                partners: 20, euros: 10_000_000, people: 100_000, other: 1000, links: 100)
+    public static let limits = (title: 120, links: 100)
 
     /// A SIRET: 14 digits whose Luhn sum is a multiple of 10. La Poste's establishments (SIREN
     /// 356 000 000) are numbered otherwise: their digits add up to a multiple of 5; its head
@@ -180,70 +319,16 @@ public enum ProjectRules {
         return sum % 10 == 0
     }
 
-    /// What is wrong with a sheet's values (any status).
-    public static func problems(of p: ProjectSheet, in w: Workshop) -> [String] { fieldProblems(of: p, in: w).map(\.message) }
-
-    /// What is wrong with a sheet, each at its field: `field` is the `project.update` name, `part`
-    /// the sub-field when there is one (`siret`, `email`…), `message` the French phrase.
-    public static func fieldProblems(of p: ProjectSheet, in w: Workshop) -> [FieldError] {
-        var out: [FieldError] = []
-        func add(_ field: String, _ part: String? = nil, _ message: String) { out.append(FieldError(field: field, part: part, message: message)) }
-        if p.title.isEmpty || p.title.count > limits.title { add("title", nil, "le titre doit compter entre 1 et \(limits.title) caractères") }
-        if p.summary.count > limits.summary { add("summary", nil, "le résumé compte au plus \(limits.summary) caractères") }
-        if p.territory.count > limits.territory { add("territory", nil, "le territoire compte au plus \(limits.territory) caractères") }
-        if p.nextSteps.count > limits.nextSteps { add("nextSteps", nil, "les prochaines étapes comptent au plus \(limits.nextSteps) caractères") }
-        if let o = p.orientation, !w.orientations.contains(where: { $0.id == o }) { add("orientation", nil, "orientation stratégique inconnue") }
-        if let lead = p.lead {
-            if lead.name.isEmpty || lead.name.count > limits.name { add("lead", "name", "le nom du porteur doit compter entre 1 et \(limits.name) caractères") }
-            if let siret = lead.siret, !isValidSIRET(siret) { add("lead", "siret", "le SIRET du porteur doit compter 14 chiffres et avoir une clé de contrôle valide") }
-        }
-        if p.partners.count > limits.partners { add("partners", nil, "au plus \(limits.partners) partenaires") }
-        for partner in p.partners where partner.name.isEmpty || partner.name.count > limits.name || partner.role.count > limits.role {
-            add("partners", nil, "chaque partenaire a un nom (1 à \(limits.name) caractères) et un rôle d'au plus \(limits.role) caractères")
-            break
-        }
-        for (part, amount) in [("expertise", p.support.expertise), ("grant", p.support.grant)] {
-            if let amount, !(0...limits.euros).contains(amount) {
-                add("support", part, "les montants demandés sont compris entre 0 et \(limits.euros) euros"); break
-            }
-        }
-        for (part, n) in [("insertionJobs", p.outcomes.insertionJobs), ("peopleSupported", p.outcomes.peopleSupported)] {
-            if let n, !(0...limits.people).contains(n) {
-                add("outcomes", part, "les résultats attendus sont compris entre 0 et \(limits.people)"); break
-            }
-        }
-        if p.outcomes.other.count > limits.other { add("outcomes", "other", "les autres résultats attendus comptent au plus \(limits.other) caractères") }
-        if p.contact.name.count > limits.name { add("contact", "name", "le nom du contact est trop long") }
-        if p.contact.email.count > 254 { add("contact", "email", "l'adresse électronique du contact est trop longue") }
-        if p.contact.phone.count > 32 { add("contact", "phone", "le téléphone du contact est trop long") }
-        if !p.contact.email.isEmpty, p.contact.email.count <= 254, !isPlausibleEmail(p.contact.email) {
-            add("contact", "email", "l'adresse électronique du contact n'est pas valide")
-        }
-        if p.problems.count + p.sources.count > limits.links { add("problems", nil, "au plus \(limits.links) cartes liées") }
-        for card in p.problems + p.sources where w.cards[card] == nil {
-            add(p.problems.contains(card) ? "problems" : "sources", nil, "une carte liée n'existe pas (\(card))"); break
-        }
-        return out
+    /// What a sheet lacks to be marked ready under `form`: each required field (its id,
+    /// `project.update`'s name) with the French phrase that names it, so pages can mark the field.
+    public static func missingFields(for p: ProjectSheet, form: CallForm = .legacy) -> [(field: String, phrase: String)] {
+        FormCheck.missing(p.values, form: form)
     }
 
-    /// What a sheet still lacks to be marked ready.
-    public static func missing(for p: ProjectSheet) -> [String] { missingFields(for: p).map(\.phrase) }
-
-    /// What a sheet lacks to be ready: each field (its wire name, `project.update`'s) with the
-    /// French phrase that names it, so pages can mark the field itself.
-    public static func missingFields(for p: ProjectSheet) -> [(field: String, phrase: String)] {
-        var out: [(field: String, phrase: String)] = []
-        if p.summary.isEmpty { out.append(("summary", "le résumé")) }
-        if p.problems.isEmpty { out.append(("problems", "le problème traité (au moins une carte)")) }
-        if p.cooperation == nil { out.append(("cooperation", "le type de coopération")) }
-        if p.orientation == nil { out.append(("orientation", "l'orientation stratégique")) }
-        if p.lead == nil { out.append(("lead", "la structure porteuse")) }
-        if p.territory.isEmpty { out.append(("territory", "le territoire (bassin d'emploi)")) }
-        if p.support.isEmpty { out.append(("support", "le soutien demandé")) }
-        if p.contact.name.isEmpty || (p.contact.email.isEmpty && p.contact.phone.isEmpty) {
-            out.append(("contact", "la personne à contacter (nom et courriel ou téléphone)"))
-        }
-        return out
+    /// What is missing and every eligibility rule not met, as one list of reasons: the missing
+    /// fields first, then the rules' sentences.
+    public static func readiness(of p: ProjectSheet, form: CallForm) -> (missing: [(field: String, phrase: String)], rules: [RuleFailure]) {
+        (FormCheck.missing(p.values, form: form), FormCheck.failures(p.values, form: form))
     }
 
     static func isPlausibleEmail(_ s: String) -> Bool {

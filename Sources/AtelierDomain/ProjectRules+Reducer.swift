@@ -21,14 +21,25 @@ extension Rules {
             var seen = Set<CardID>()
             linked = linked.filter { seen.insert($0).inserted }
             guard linked.count <= ProjectRules.limits.links else { throw DomainError(.invalid, "Au plus \(ProjectRules.limits.links) cartes liées.") }
-            var project = ProjectSheet(id: "j_\(context.nextSeq)", board: board, title: title, createdBy: actor.id,
-                                       createdSeq: context.nextSeq, phase: state.phase)
+            let form = state.form
+            // Today's sheet starts with every field at its empty value (as journals always had
+            // it); a plan's form starts with the title and the linked cards.
+            var project = form == .legacy
+                ? ProjectSheet(id: "j_\(context.nextSeq)", board: board, title: title, createdBy: actor.id,
+                               createdSeq: context.nextSeq, phase: state.phase)
+                : ProjectSheet(id: "j_\(context.nextSeq)", board: board, values: ["title": .text(title)], createdBy: actor.id,
+                               createdSeq: context.nextSeq, phase: state.phase)
             project.cluster = cluster
+            let problemField = form.fields.first { $0.type == .problemCards }?.id
+            let ideaField = form.fields.first { $0.type == .ideaCards }?.id
+            var problems: [FieldValue] = [], ideas: [FieldValue] = []
             for id in linked {
                 let card = try findCard(id)
                 let kind = state.board(card.board)?.column(card.column)?.kind
-                if kind == .problem { project.problems.append(id) } else { project.sources.append(id) }
+                if kind == .problem { problems.append(.text(id)) } else { ideas.append(.text(id)) }
             }
+            if let problemField, !problems.isEmpty || project.values[problemField] != nil { project.values[problemField] = .list(problems) }
+            if let ideaField, !ideas.isEmpty || project.values[ideaField] != nil { project.values[ideaField] = .list(ideas) }
             return [.projectCreated(project)]
         case let .projectUpdate(id, version, change):
             let p = try findProject(id)
@@ -44,20 +55,20 @@ extension Rules {
             }
             guard !change.isEmpty else { return [] }
             // A card the editor cannot see (someone's private card, a hidden one) does not exist
-            // for them: linking it is refused like linking an unknown id.
-            let linked = Set(p.problems + p.sources)
-            for id in (change.problems ?? []) + (change.sources ?? []) where !linked.contains(id) {
-                guard let card = state.cards[id], state.canSee(card, viewer: actor) else {
-                    throw DomainError(.invalid, "Projet invalide : une carte liée n'existe pas (\(id)).")
-                }
+            // for them: linking it is refused like linking an unknown id (cards already linked stay).
+            let form = state.form
+            let linked = Set(form.fields.filter { $0.type == .problemCards || $0.type == .ideaCards }
+                .flatMap { p.values[$0.id]?.list?.compactMap(\.string) ?? [] })
+            let (normalized, problems) = FormCheck.normalize(change, form: form, orientations: state.orientations) { id in
+                if linked.contains(id) { return true }
+                guard let card = state.cards[id] else { return false }
+                return state.canSee(card, viewer: actor)
             }
-            let normalized = normalize(change)
-            let updated = normalized.applied(to: p)
-            let problems = ProjectRules.fieldProblems(of: updated, in: state)
             guard problems.isEmpty else {
-                throw DomainError(.invalid, "Projet invalide : " + problems.map(\.message).joined(separator: " ; ") + ".",
-                                  fieldErrors: problems.map { FieldError(field: $0.field, part: $0.part, message: sentence($0.message)) })
+                throw DomainError(.invalid, "Projet invalide : " + problems.map { phrase($0.message) }.joined(separator: " ; ") + ".",
+                                  fieldErrors: problems.map { FieldError(field: $0.field, part: $0.part, row: $0.row, message: sentence($0.message)) })
             }
+            let updated = normalized.applied(to: p)
             if updated == p { return [] }
             var events: [EventBody] = [.projectUpdated(project: id, change: normalized, version: p.version + 1)]
             // A change to a ready sheet sends it back to draft: "ready" means checked as it is.
@@ -67,10 +78,15 @@ extension Rules {
             try requireFacilitator("marquer un projet prêt")
             let p = try findProject(id)
             guard p.status == .draft else { return [] }
-            let missing = ProjectRules.missingFields(for: p)
-            guard missing.isEmpty else {
-                throw DomainError(.invalid, "Ce projet n'est pas encore prêt. Il manque : " + missing.map(\.phrase).joined(separator: ", ") + ".",
-                                  missing: missing.map(\.phrase), missingFields: missing.map(\.field))
+            let (missing, failures) = ProjectRules.readiness(of: p, form: state.form)
+            guard missing.isEmpty && failures.isEmpty else {
+                var reasons: [String] = []
+                if !missing.isEmpty { reasons.append("Il manque : " + missing.map(\.phrase).joined(separator: ", ") + ".") }
+                reasons += failures.map(\.message)
+                // missingFields[i] is the field of missing[i]: a rule's first field.
+                throw DomainError(.invalid, "Ce projet n'est pas encore prêt. " + reasons.joined(separator: " "),
+                                  missing: missing.map(\.phrase) + failures.map(\.message),
+                                  missingFields: missing.map(\.field) + failures.map { $0.fields.first ?? "" }, rules: failures)
             }
             return [.projectStatusChanged(project: id, status: .ready, version: p.version + 1)]
         case let .projectReopen(id):
@@ -126,7 +142,10 @@ extension Rules {
     }
 
     /// "le titre …" as a sentence of its own: "Le titre ….".
-    func sentence(_ phrase: String) -> String { phrase.prefix(1).uppercased() + phrase.dropFirst() + "." }
+    func sentence(_ phrase: String) -> String {
+        let s = phrase.prefix(1).uppercased() + phrase.dropFirst()
+        return s.hasSuffix(".") ? s : s + "."
+    }
 
     func findProject(_ id: ProjectID) throws -> ProjectSheet {
         guard let p = state.projects[id] else { throw DomainError(.notFound, "Ce projet n'existe pas.") }
@@ -148,20 +167,9 @@ extension Rules {
         try requireWriter(on: board)
     }
 
-    func normalize(_ c: ProjectChange) -> ProjectChange {
-        var c = c
-        c.title = c.title.map(Limits.normalized)
-        c.summary = c.summary.map(Limits.normalized)
-        c.territory = c.territory.map(Limits.normalized)
-        c.nextSteps = c.nextSteps.map(Limits.normalized)
-        if case .some(.some(var lead)) = c.lead {
-            lead.name = Limits.normalized(lead.name)
-            lead.siret = lead.siret.map { $0.filter { !$0.isWhitespace } }.flatMap { $0.isEmpty ? nil : $0 }
-            c.lead = .some(lead)
-        }
-        c.partners = c.partners?.map { Partner(name: Limits.normalized($0.name), actor: $0.actor, role: Limits.normalized($0.role)) }
-        c.contact = c.contact.map { Contact(name: Limits.normalized($0.name), email: Limits.normalized($0.email), phone: Limits.normalized($0.phone)) }
-        c.outcomes = c.outcomes.map { ExpectedOutcomes(insertionJobs: $0.insertionJobs, peopleSupported: $0.peopleSupported, other: Limits.normalized($0.other)) }
-        return c
+    /// "Le titre ….": "le titre …" (to join several in one sentence).
+    func phrase(_ sentence: String) -> String {
+        let s = sentence.hasSuffix(".") ? String(sentence.dropLast()) : sentence
+        return s.prefix(1).lowercased() + s.dropFirst()
     }
 }

@@ -12,32 +12,32 @@ public enum CSVExport {
         var decimal: String { self == .excelFR ? "," : "." }
     }
 
-    static let header = ["Identifiant", "Titre", "Statut", "Table", "Orientation stratégique", "Type de coopération",
-                         "Résumé", "Problème traité", "Idées d'origine", "Votes", "Structure porteuse", "Type de porteur",
-                         "SIRET", "Partenaires", "Territoire", "Appui méthodologique", "Financement d'expertise (€)",
-                         "Subvention (€)", "Emplois d'insertion créés", "Personnes accompagnées", "Autres résultats",
-                         "Prochaines étapes", "Contact", "Courriel", "Téléphone", "Soutiens", "Dossier Démarches Simplifiées",
-                         "Numéro de dossier"]
-    // "Dossier Démarches Simplifiées" says whether one was prepared ("préparé"), never its claim
-    // link: whoever opens that link first becomes the applicant.
+    // Columns: the sheet's id, status and table, then the form's fields in its order (a single
+    // group's parts one by one, a repeated group summed up in one column, its rows separated by
+    // " | "), then votes, supporters and Démarches Simplifiées. "Dossier Démarches Simplifiées"
+    // says its state on the platform (préparé, déposé, accepté…), never its claim link: whoever opens that link
+    // first becomes the applicant.
+    public static func header(_ form: CallForm) -> [String] {
+        ["Identifiant", "Statut", "Table"] + FormExport.columns(form).map { c in
+            (c.part ?? c.field).type == .euros ? c.header + " (€)" : c.header
+        } + ["Votes", "Soutiens", "Dossier Démarches Simplifiées", "Numéro de dossier"]
+    }
 
     public static func document(_ workshop: Workshop, dialect: Dialect = .excelFR) -> [UInt8] {
         var out = dialect == .excelFR ? "\u{FEFF}" : ""
         func row(_ fields: [String]) { out += fields.map { quote($0, dialect) }.joined(separator: dialect.separator) + "\r\n" }
-        func euros(_ n: Int?) -> String { n.map { "\($0)\(dialect.decimal)00" } ?? "" }
-        row(header)
+        let columns = FormExport.columns(workshop.form)
+        row(header(workshop.form))
         for p in Outcome(workshop).projects {
             let s = p.sheet
             let ds = s.receipts.last { $0.channel == .demarches }
-            row([s.id, s.title, Labels.status(s.status), p.table?.title ?? "", p.orientation?.title ?? "",
-                 Labels.cooperation(s.cooperation), s.summary, p.problems.map(\.text).joined(separator: " | "),
-                 p.ideas.map(\.text).joined(separator: " | "), p.votes.map(String.init) ?? "", s.lead?.name ?? "",
-                 s.lead.map { Labels.actor($0.actor) } ?? "", s.lead?.siret ?? "",
-                 s.partners.map { "\($0.name) (\(Labels.actor($0.actor))\($0.role.isEmpty ? "" : ", " + $0.role))" }.joined(separator: " | "),
-                 s.territory, s.support.methodological ? "oui" : "non", euros(s.support.expertise), euros(s.support.grant),
-                 s.outcomes.insertionJobs.map(String.init) ?? "", s.outcomes.peopleSupported.map(String.init) ?? "",
-                 s.outcomes.other, s.nextSteps, s.contact.name, s.contact.email, s.contact.phone, String(s.supporters.count),
-                 ds.map { Labels.dossier($0.dossier?.state ?? .prefilled) } ?? "", ds?.number.map(String.init) ?? ""])
+            let dossier: String = ds.map { Labels.dossier($0.dossier?.state ?? .prefilled) } ?? ""
+            row([s.id, Labels.status(s.status), p.table?.title ?? ""] + columns.map { c in
+                let f = c.part ?? c.field
+                let v = FormExport.value(c, of: s)
+                if f.type == .euros { return v?.int.map { "\($0)\(dialect.decimal)00" } ?? "" }
+                return FormExport.text(v, f, in: workshop)
+            } + [p.votes.map(String.init) ?? "", String(s.supporters.count), dossier, ds?.number.map(String.init) ?? ""])
         }
         return Array(out.utf8)
     }

@@ -5,13 +5,14 @@ import Foundation
 /// command line alike. A new format is a case here: every switch over it must then say how it is
 /// written and served.
 public enum ExportFormat: String, CaseIterable, Sendable {
-    case json, csv, md, html, xlsx
+    /// `schema`: the JSON Schema of this workshop's `json` export (its form's fields typed).
+    case json, csv, md, html, xlsx, schema
 
     /// Bytes that are not text: written to a file, never to a terminal.
     public var isBinary: Bool {
         switch self {
         case .xlsx: true
-        case .json, .csv, .md, .html: false
+        case .json, .csv, .md, .html, .schema: false
         }
     }
 
@@ -25,6 +26,7 @@ public enum ExportFormat: String, CaseIterable, Sendable {
         case .md: "text/markdown; charset=utf-8"
         case .html: "text/html; charset=utf-8"
         case .xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        case .schema: "application/schema+json; charset=utf-8"
         }
     }
 
@@ -32,7 +34,7 @@ public enum ExportFormat: String, CaseIterable, Sendable {
     public var isInline: Bool {
         switch self {
         case .html: true
-        case .json, .csv, .md, .xlsx: false
+        case .json, .csv, .md, .xlsx, .schema: false
         }
     }
 
@@ -45,6 +47,7 @@ public enum ExportFormat: String, CaseIterable, Sendable {
         case .html: Report.html(workshop, generatedAt: generatedAt)
         // No generation time inside: the same workshop gives the same bytes.
         case .xlsx: XLSXExport.document(workshop)
+        case .schema: JSONExport.schema(workshop)
         }
     }
 
@@ -62,6 +65,6 @@ public enum ExportFormat: String, CaseIterable, Sendable {
         calendar.timeZone = timeZone
         let day = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(createdAt) / 1000))
         let date = String(format: "%04d-%02d-%02d", day.year ?? 0, day.month ?? 0, day.day ?? 0)
-        return "atelier-\(slug.isEmpty ? "export" : slug)-\(date).\(rawValue)"
+        return "atelier-\(slug.isEmpty ? "export" : slug)-\(date).\(self == .schema ? "schema.json" : rawValue)"
     }
 }

@@ -2,10 +2,12 @@ import AtelierDomain
 import AtelierProtocol
 import Foundation
 
-/// The workshop's outcome as one versioned JSON document (`schemaVersion` 1), for the
-/// call-for-projects team. Its JSON Schema: `schemas/workshop-export.v1.json`.
+/// The workshop's outcome as one versioned JSON document (`schemaVersion` 2), for the
+/// call-for-projects team: the call (its form), tables, projects with their form values and
+/// provenance. Its JSON Schema depends on the form: `JSONExport.schema(for:)` (`format=schema`);
+/// the default plan's is `schemas/workshop-export.v2.json`.
 public enum JSONExport {
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     /// `generatedAt` is milliseconds since 1970, given by the caller (no clock here).
     public static func document(_ workshop: Workshop, generatedAt: Int64) -> [UInt8] {
@@ -18,11 +20,13 @@ public enum JSONExport {
         w.key("id"); w.string(workshop.id)
         w.key("title"); w.string(workshop.title)
         w.key("plan"); w.string(workshop.plan)
+        w.key("date"); w.string(FormExport.day(of: workshop))
         w.key("phase"); w.string(workshop.phase)
         w.key("closed"); w.bool(workshop.closed)
         w.key("seq"); w.int(workshop.seq)
         w.key("anonymous"); w.bool(workshop.settings.anonymous)
         w.endObject()
+        w.key("call"); Outbound.writeForm(workshop.form, to: &w)
         w.key("tables"); w.beginArray()
         for table in outcome.tables {
             w.beginObject()
@@ -76,6 +80,31 @@ public enum JSONExport {
         w.endObject()
     }
 
+    /// A sheet's values by field id, as the form types them: texts, whole numbers (euros, counts),
+    /// true/false, option ids, card ids (hidden cards left out), a repeated group as a list of
+    /// objects, a single group as an object; `null` when not given.
+    static func writeFields(_ s: ProjectSheet, _ w0: Workshop, _ w: inout JSONWriter) {
+        w.beginObject()
+        for f in w0.form.fields {
+            w.key(f.id)
+            guard var v = s.values[f.id] else { w.null(); continue }
+            if f.type == .problemCards || f.type == .ideaCards {
+                v = .list((v.list ?? []).filter { $0.string.flatMap { w0.cards[$0] }.map { !$0.hidden } ?? false })
+            }
+            if f.type == .group {
+                // Every part present, null when not given.
+                func full(_ row: FieldValue) -> FieldValue {
+                    var o = row.object ?? [:]
+                    for c in f.fields ?? [] where o[c.id] == nil { o[c.id] = .null }
+                    return .object(o)
+                }
+                v = f.isRepeatedGroup ? .list((v.list ?? []).map(full)) : full(v)
+            }
+            Outbound.writeValue(v, to: &w)
+        }
+        w.endObject()
+    }
+
     /// One project with its provenance: table, phase, source cards and their votes, contributors.
     public static func writeProject(_ p: Outcome.ProjectView, _ w: inout JSONWriter) {
         let s = p.sheet
@@ -84,24 +113,7 @@ public enum JSONExport {
         w.key("title"); w.string(s.title)
         w.key("status"); w.string(s.status.rawValue)
         w.key("version"); w.int(s.version)
-        w.key("summary"); w.string(s.summary)
-        w.key("cooperation"); w.string(s.cooperation?.rawValue)
-        w.key("orientation"); w.string(p.orientation?.title)
-        w.key("lead"); Outbound.writeLead(s.lead, to: &w)
-        w.key("partners"); Outbound.writePartners(s.partners, to: &w)
-        w.key("territory"); w.string(s.territory)
-        w.key("support"); w.beginObject()
-        w.key("methodological"); w.bool(s.support.methodological)
-        w.key("expertiseEuros"); w.int(s.support.expertise)
-        w.key("grantEuros"); w.int(s.support.grant)
-        w.endObject()
-        w.key("outcomes"); w.beginObject()
-        w.key("insertionJobs"); w.int(s.outcomes.insertionJobs)
-        w.key("peopleSupported"); w.int(s.outcomes.peopleSupported)
-        w.key("other"); w.string(s.outcomes.other)
-        w.endObject()
-        w.key("nextSteps"); w.string(s.nextSteps)
-        w.key("contact"); Outbound.writeContact(s.contact, to: &w)
+        w.key("fields"); writeFields(s, p.workshop, &w)
         w.key("supporters"); w.int(s.supporters.count)
         w.key("provenance"); w.beginObject()
         w.key("table"); w.string(p.table?.title)

@@ -39,6 +39,8 @@ public struct Outcome: Sendable {
         public var contributors: [Contributor]
         /// Dots on its idea cards; nil until the votes are revealed.
         public var votes: Int?
+        /// The workshop (its form, cards and orientations), to show the values.
+        public var workshop: Workshop
     }
 
     public var workshop: Workshop
@@ -66,17 +68,20 @@ public struct Outcome: Sendable {
             guard let id, let p = w.participants[id], p.role == .participant else { return nil }
             return Contributor(organisation: w.settings.listOrganisations ? p.profile?.organisation : nil, actor: p.actor)
         }
+        let orientationField = w.form.fields.first { $0.type == .orientations }?.id
         projects = w.orderedProjects.map { sheet in
-            let linked = (sheet.problems + sheet.sources).compactMap { w.cards[$0] }.filter { !$0.hidden }
+            let problems = FormExport.cards(sheet, .problemCards, form: w.form)
+            let sources = FormExport.cards(sheet, .ideaCards, form: w.form)
+            let linked = (problems + sources).compactMap { w.cards[$0] }.filter { !$0.hidden }
             var seen = Set<Contributor>()
             let people = anonymous ? [] : ([sheet.createdBy] + linked.map(\.author)).compactMap(contributor).filter { seen.insert($0).inserted }
             return ProjectView(sheet: sheet, table: w.board(sheet.board),
-                               orientation: w.orientations.first { $0.id == sheet.orientation },
+                               orientation: orientationField.flatMap { f in w.orientations.first { $0.id == sheet.values[f]?.string } },
                                cluster: sheet.cluster.flatMap { w.clusters[$0] },
-                               problems: sheet.problems.compactMap { w.cards[$0] }.filter { !$0.hidden }.map(line),
-                               ideas: sheet.sources.compactMap { w.cards[$0] }.filter { !$0.hidden }.map(line),
+                               problems: problems.compactMap { w.cards[$0] }.filter { !$0.hidden }.map(line),
+                               ideas: sources.compactMap { w.cards[$0] }.filter { !$0.hidden }.map(line),
                                contributors: people,
-                               votes: w.votesRevealed ? sheet.sources.reduce(0) { $0 + w.voteCount($1) } : nil)
+                               votes: w.votesRevealed ? sources.reduce(0) { $0 + w.voteCount($1) } : nil, workshop: w)
         }
         contributors = w.orderedParticipants.filter { $0.role == .participant && !$0.removed }.compactMap { p in
             contributor(p.id).map { (p.id, $0, p.group) }

@@ -33,17 +33,7 @@ public enum Report {
             for p in projects {
                 let s = p.sheet
                 md += "#### \(escapeMD(s.title)) (\(Labels.status(s.status)))\n\n"
-                if !s.summary.isEmpty { md += "\(escapeMD(s.summary))\n\n" }
-                var facts: [String] = []
-                if let lead = s.lead { facts.append("Porteur : \(escapeMD(lead.name)) (\(Labels.actor(lead.actor)))") }
-                if s.cooperation != nil { facts.append("Coopération : \(Labels.cooperation(s.cooperation))") }
-                if let orientation = p.orientation { facts.append("Orientation : \(escapeMD(orientation.title))") }
-                if !s.territory.isEmpty { facts.append("Territoire : \(escapeMD(s.territory))") }
-                facts.append("Soutien demandé : \(supportText(s.support))")
-                if !s.partners.isEmpty { facts.append("Partenaires : " + s.partners.map { escapeMD($0.name) }.joined(separator: ", ")) }
-                if !p.problems.isEmpty { facts.append("Problème traité : " + p.problems.map { escapeMD($0.text) }.joined(separator: " ; ")) }
-                if !p.ideas.isEmpty { facts.append("Idées d'origine : " + p.ideas.map { "\(escapeMD($0.text))" + ($0.votes.map { " (\($0))" } ?? "") }.joined(separator: " ; ")) }
-                if let r = s.receipts.last { facts.append("Dépôt : \(r.channel == .demarches ? "Démarches Simplifiées n° \(r.number.map(String.init) ?? r.reference)" : "référence \(escapeMD(r.reference))")") }
+                let facts = Report.facts(p).map { "\(escapeMD($0.term)) : \(escapeMD($0.value))" }
                 md += facts.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
             }
         }
@@ -109,24 +99,49 @@ public enum Report {
             for p in projects {
                 let s = p.sheet
                 h += "<article class=\"project\">\n<h4>\(e(s.title)) <span class=\"status\">\(e(Labels.status(s.status)))</span></h4>\n"
-                if !s.summary.isEmpty { h += "<p>\(e(s.summary))</p>\n" }
                 h += "<dl>\n"
-                func fact(_ term: String, _ value: String) { if !value.isEmpty { h += "<dt>\(e(term))</dt><dd>\(e(value))</dd>\n" } }
-                fact("Porteur", s.lead.map { "\($0.name) (\(Labels.actor($0.actor)))" } ?? "")
-                fact("Coopération", Labels.cooperation(s.cooperation))
-                fact("Orientation", p.orientation?.title ?? "")
-                fact("Territoire", s.territory)
-                fact("Soutien demandé", supportText(s.support))
-                fact("Partenaires", s.partners.map(\.name).joined(separator: ", "))
-                fact("Problème traité", p.problems.map(\.text).joined(separator: " ; "))
-                fact("Idées d'origine", p.ideas.map { $0.text + ($0.votes.map { " (\($0))" } ?? "") }.joined(separator: " ; "))
-                fact("Prochaines étapes", s.nextSteps)
+                for f in Report.facts(p) { h += "<dt>\(e(f.term))</dt><dd>\(e(f.value))</dd>\n" }
                 h += "</dl>\n</article>\n"
             }
             h += "</section>\n"
         }
         h += "</main>\n</body>\n</html>\n"
         return Array(h.utf8)
+    }
+
+    /// What the report says of a project, for both renderings: each field of the form that has a
+    /// value (its label, its value as a person reads it; the idea cards with their votes), then the
+    /// submission.
+    static func facts(_ p: Outcome.ProjectView) -> [(term: String, value: String)] {
+        let s = p.sheet, w = p.workshop
+        var out: [(term: String, value: String)] = []
+        for f in w.form.fields where f.id != "title" {
+            let value: String
+            switch f.type {
+            case .ideaCards:
+                let ids = Set(s.values[f.id]?.list?.compactMap(\.string) ?? [])
+                value = p.ideas.filter { ids.contains($0.id) }.map { $0.text + ($0.votes.map { " (\($0))" } ?? "") }.joined(separator: " ; ")
+            case .problemCards:
+                let ids = Set(s.values[f.id]?.list?.compactMap(\.string) ?? [])
+                value = p.problems.filter { ids.contains($0.id) }.map(\.text).joined(separator: " ; ")
+            case .euros:
+                value = s.values[f.id]?.int.map(euros) ?? ""
+            case .group where !f.isRepeatedGroup:
+                for c in f.fields ?? [] {
+                    let v = s.values[f.id]?[c.id]
+                    let t = c.type == .euros ? (v?.int.map(euros) ?? "") : FormExport.text(v, c, in: w)
+                    if !t.isEmpty { out.append(("\(f.label.fr) — \(c.label.fr)", t)) }
+                }
+                continue
+            default:
+                value = FormExport.text(s.values[f.id], f, in: w)
+            }
+            if !value.isEmpty { out.append((f.label.fr, value)) }
+        }
+        if let r = s.receipts.last {
+            out.append(("Dépôt", r.channel == .demarches ? "Démarches Simplifiées n° \(r.number.map(String.init) ?? r.reference)" : "référence \(r.reference)"))
+        }
+        return out
     }
 
     static func participantsLine(_ o: Outcome) -> String {

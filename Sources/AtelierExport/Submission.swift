@@ -95,6 +95,10 @@ public struct Submitter: Sendable {
             r.httpBody = Data(body)
             request = r
         case let .demarches(base, procedure, mapping):
+            let unknown = DemarchesFields.unknown(mapping, form: workshop.form)
+            guard unknown.isEmpty else {
+                return .failure(SubmissionError(message: "La correspondance Démarches Simplifiées nomme des champs que le formulaire de cet atelier n'a pas : \(unknown.joined(separator: ", ")) (champs : \(DemarchesFields.names(workshop.form).joined(separator: ", ")))."))
+            }
             var r = URLRequest(url: base.appendingPathComponent("api/public/v1/demarches/\(procedure)/dossiers"))
             r.httpMethod = "POST"
             r.setValue("application/json", forHTTPHeaderField: "Content-Type")
@@ -247,42 +251,60 @@ public struct SubmissionError: Error, Sendable, Equatable {
     }
 }
 
-/// The project fields a Démarches Simplifiées mapping may name.
+/// The project fields a Démarches Simplifiées mapping may name: the sheet's `id` and `status`,
+/// `workshop.title`, `workshop.date` (the workshop's day, `YYYY-MM-DD`), and the form's fields by id (`grant`), a single group's parts
+/// (`lead.siret`), a repeated group (its rows summed up in one text).
 public enum DemarchesFields {
-    public static let names = ["id", "title", "summary", "status", "cooperation", "orientation", "lead.name", "lead.actor",
-                               "lead.siret", "partners", "territory", "support.methodological", "support.expertise",
-                               "support.grant", "outcomes.insertionJobs", "outcomes.peopleSupported", "outcomes.other",
-                               "nextSteps", "contact.name", "contact.email", "contact.phone", "workshop.title"]
+    public static let fixed = ["id", "status", "workshop.title", "workshop.date"]
+
+    /// Whether a mapping's key has the shape of a field path (checked against a form later).
+    public static func isPath(_ s: String) -> Bool {
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        return (1...2).contains(parts.count) && parts.allSatisfy { p in
+            !p.isEmpty && p.count <= 40 && p.first!.isLetter && p.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }
+        }
+    }
+
+    /// The paths of a form a mapping may name.
+    public static func names(_ form: CallForm) -> [String] {
+        fixed + form.fields.flatMap { f -> [String] in
+            f.type == .group && !f.isRepeatedGroup ? (f.fields ?? []).map { "\(f.id).\($0.id)" } : [f.id]
+        }
+    }
+
+    /// The mapping's keys that are not fields of this form.
+    public static func unknown(_ mapping: [String: String], form: CallForm) -> [String] {
+        let known = Set(names(form))
+        return mapping.keys.filter { !known.contains($0) }.sorted()
+    }
 
     public static func value(_ field: String, of s: ProjectSheet, in w: Workshop) -> JSONValue? {
         func text(_ x: String?) -> JSONValue? { x.map { .string($0) } }
-        func number(_ x: Int?) -> JSONValue? { x.map { .number(Double($0)) } }
         switch field {
         case "id": return text(s.id)
-        case "title": return text(s.title)
-        case "summary": return text(s.summary)
         case "status": return text(s.status.rawValue)
-        case "cooperation": return text(Labels.cooperation(s.cooperation))
-        case "orientation": return text(w.orientations.first { $0.id == s.orientation }?.title)
-        case "lead.name": return text(s.lead?.name)
-        case "lead.actor": return text(s.lead.map { Labels.actor($0.actor) })
-        case "lead.siret": return text(s.lead?.siret)
-        case "partners": return text(s.partners.map { "\($0.name) (\(Labels.actor($0.actor)))" }.joined(separator: ", "))
-        case "territory": return text(s.territory)
+        case "workshop.title": return text(w.title)
+        case "workshop.date": return text(FormExport.day(of: w))
+        default: break
+        }
+        let parts = field.split(separator: ".").map(String.init)
+        guard let f = w.form.field(parts[0]) else { return nil }
+        var def = f
+        var v = s.values[f.id]
+        if parts.count == 2 {
+            guard let c = f.child(parts[1]) else { return nil }
+            def = c; v = v?[c.id]
+        }
+        guard let v, v != .null else { return nil }
+        switch def.type {
+        case .integer, .euros: return v.int.map { .number(Double($0)) }
         // yes_no / checkbox take the strings "true" / "false": a JSON true is stored as "t" and
         // shown as "Non", a JSON false is dropped as blank (docs/export.md).
-        case "support.methodological": return text(s.support.methodological ? "true" : "false")
-        case "support.expertise": return number(s.support.expertise)
-        case "support.grant": return number(s.support.grant)
-        case "outcomes.insertionJobs": return number(s.outcomes.insertionJobs)
-        case "outcomes.peopleSupported": return number(s.outcomes.peopleSupported)
-        case "outcomes.other": return text(s.outcomes.other)
-        case "nextSteps": return text(s.nextSteps)
-        case "contact.name": return text(s.contact.name)
-        case "contact.email": return text(s.contact.email)
-        case "contact.phone": return text(s.contact.phone)
-        case "workshop.title": return text(w.title)
-        default: return nil
+        case .yesNo: return v.bool.map { .string($0 ? "true" : "false") }
+        case .choices: return .array((v.list ?? []).compactMap(\.string).map { id in .string(def.options?.first { $0.id == id }?.label.fr ?? id) })
+        default:
+            let t = FormExport.text(v, def, in: w)
+            return t.isEmpty ? nil : .string(t)
         }
     }
 }

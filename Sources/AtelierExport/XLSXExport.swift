@@ -18,6 +18,8 @@ public enum XLSXExport {
         /// Milliseconds since 1970 on the wall clock (UTC offset already added), shown as a day
         /// and a time.
         case date(Int64)
+        /// A day (milliseconds since 1970 at midnight UTC), shown as dd/mm/yyyy.
+        case day(Int64)
     }
 
     public struct Sheet: Sendable {
@@ -27,7 +29,7 @@ public enum XLSXExport {
     }
 
     /// Style indices of styles.xml's cellXfs.
-    enum Style: Int { case plain = 0, header = 1, euros = 2, date = 3 }
+    enum Style: Int { case plain = 0, header = 1, euros = 2, date = 3, day = 4 }
 
     public static func document(_ workshop: Workshop) -> [UInt8] {
         package(sheets(workshop))
@@ -49,36 +51,34 @@ public enum XLSXExport {
             return .text(s)
         }
 
-        var projects = Sheet(name: "Projets", header: [
-            "Identifiant", "Titre", "Statut", "Table", "Orientation stratégique", "Type de coopération", "Résumé",
-            "Constats traités", "Idées d'origine", "Votes", "Structure porteuse", "Type de porteur", "SIRET", "Territoire",
-            "Appui méthodologique", "Financement d'expertise (€)", "Subvention (€)", "Emplois d'insertion créés",
-            "Personnes accompagnées", "Autres résultats", "Prochaines étapes", "Contact", "Courriel", "Téléphone",
-            "Soutiens", "Dossier Démarches Simplifiées", "Numéro de dossier", "Déposé le"], rows: [])
-        var partners = Sheet(name: "Partenaires", header: [
-            "Projet", "Titre du projet", "Place", "Structure", "Type de structure", "SIRET", "Rôle"], rows: [])
+        // The projects sheet: the form's fields and the parts of its single groups, in the form's
+        // order; each repeated group (partners, co-financing…) is a sheet of its own.
+        let form = workshop.form
+        let columns = FormExport.columns(form, repeatedGroups: false)
+        var projects = Sheet(name: "Projets", header: ["Identifiant", "Statut", "Table"] + columns.map(\.header)
+            + ["Votes", "Soutiens", "Dossier Démarches Simplifiées", "Numéro de dossier", "Déposé le"], rows: [])
+        let groups = form.fields.filter(\.isRepeatedGroup)
+        var used: Set<String> = ["Projets", "Idées et votes", "Couverture des constats"]
+        var groupSheets = groups.map { g -> Sheet in
+            var name = String(g.label.fr.filter { !"[]:*?/\\".contains($0) }.prefix(31))
+            if name.isEmpty || used.contains(name) { name = String(g.id.prefix(31)) }
+            used.insert(name)
+            return Sheet(name: name, header: ["Projet", "Titre du projet", "Ligne"] + (g.fields ?? []).map(\.label.fr), rows: [])
+        }
         for p in outcome.projects {
             let s = p.sheet
             // Whether a Démarches Simplifiées file was prepared, never its claim link.
             let ds = s.receipts.last { $0.channel == .demarches }
-            projects.rows.append([
-                .text(s.id), text(s.title), .text(Labels.status(s.status)), text(p.table?.title), text(p.orientation?.title),
-                text(Labels.cooperation(s.cooperation)), text(s.summary), text(p.problems.map(\.text).joined(separator: " | ")),
-                text(p.ideas.map(\.text).joined(separator: " | ")), opt(p.votes), text(s.lead?.name),
-                text(s.lead.map { Labels.actor($0.actor) }), text(s.lead?.siret), text(s.territory),
-                .text(s.support.methodological ? "oui" : "non"), euro(s.support.expertise), euro(s.support.grant),
-                opt(s.outcomes.insertionJobs), opt(s.outcomes.peopleSupported), text(s.outcomes.other), text(s.nextSteps),
-                text(s.contact.name), text(s.contact.email), text(s.contact.phone), .int(s.supporters.count),
-                ds.map { .text(Labels.dossier($0.dossier?.state ?? .prefilled)) } ?? .empty, text(ds?.number.map(String.init)),
-                s.receipts.last.map { local($0.at) } ?? .empty,
-            ])
-            if let lead = s.lead {
-                partners.rows.append([.text(s.id), text(s.title), .text("Porteur"), text(lead.name), .text(Labels.actor(lead.actor)),
-                                      text(lead.siret), .empty])
-            }
-            for partner in s.partners {
-                partners.rows.append([.text(s.id), text(s.title), .text("Partenaire"), text(partner.name),
-                                      .text(Labels.actor(partner.actor)), .empty, text(partner.role)])
+            let dossier: Cell = ds.map { .text(Labels.dossier($0.dossier?.state ?? .prefilled)) } ?? .empty
+            projects.rows.append([.text(s.id), .text(Labels.status(s.status)), text(p.table?.title)]
+                + columns.map { c in FormExport.cell(FormExport.value(c, of: s), c.part ?? c.field, in: workshop) }
+                + [opt(p.votes), .int(s.supporters.count), dossier, text(ds?.number.map(String.init)),
+                   s.receipts.last.map { local($0.at) } ?? .empty])
+            for (i, g) in groups.enumerated() {
+                for (n, row) in (s.values[g.id]?.list ?? []).enumerated() {
+                    groupSheets[i].rows.append([.text(s.id), text(s.title), .int(n + 1)]
+                        + (g.fields ?? []).map { c in FormExport.cell(row[c.id], c, in: workshop) })
+                }
             }
         }
 
@@ -91,13 +91,13 @@ public enum XLSXExport {
                 switch column.column.kind {
                 case .idea:
                     for card in column.cards {
-                        let using = outcome.projects.filter { $0.sheet.sources.contains(card.id) }.map(\.sheet.id)
+                        let using = outcome.projects.filter { FormExport.cards($0.sheet, .ideaCards, form: form).contains(card.id) }.map(\.sheet.id)
                         ideas.rows.append([text(table.board.title), text(column.column.title), .text(card.id), text(card.text),
                                            text(card.cluster), opt(card.votes), text(using.joined(separator: ", "))])
                     }
                 case .problem:
                     for card in column.cards {
-                        let answering = outcome.projects.filter { $0.sheet.problems.contains(card.id) }
+                        let answering = outcome.projects.filter { FormExport.cards($0.sheet, .problemCards, form: form).contains(card.id) }
                         // Idea cards linked to the constat: the visible source ideas of the sheets
                         // that answer it, each counted once.
                         var linked = Set<CardID>()
@@ -111,7 +111,7 @@ public enum XLSXExport {
                 }
             }
         }
-        return [projects, partners, ideas, constats]
+        return [projects] + groupSheets + [ideas, constats]
     }
 
     // MARK: - XML
@@ -171,6 +171,7 @@ public enum XLSXExport {
         case .int(let n): return "<c r=\"\(ref)\"><v>\(n)</v></c>"
         case .euros(let n): return "<c r=\"\(ref)\" s=\"\(Style.euros.rawValue)\"><v>\(n)</v></c>"
         case .date(let ms): return "<c r=\"\(ref)\" s=\"\(Style.date.rawValue)\"><v>\(serial(ms))</v></c>"
+        case .day(let ms): return "<c r=\"\(ref)\" s=\"\(Style.day.rawValue)\"><v>\(serial(ms))</v></c>"
         }
     }
 
@@ -194,7 +195,7 @@ public enum XLSXExport {
             for row in sheet.rows where i < row.count {
                 switch row[i] {
                 case .text(let s): width = max(width, s.count)
-                case .int, .euros, .date: width = max(width, 12)
+                case .int, .euros, .date, .day: width = max(width, 12)
                 case .empty: break
                 }
             }
@@ -237,17 +238,18 @@ public enum XLSXExport {
 
     static let stylesXML = header + """
         <styleSheet xmlns="\(main)">\
-        <numFmts count="2"><numFmt numFmtId="164" formatCode="#,##0.00\\ &quot;€&quot;"/>\
-        <numFmt numFmtId="165" formatCode="dd/mm/yyyy hh:mm"/></numFmts>\
+        <numFmts count="3"><numFmt numFmtId="164" formatCode="#,##0.00\\ &quot;€&quot;"/>\
+        <numFmt numFmtId="165" formatCode="dd/mm/yyyy hh:mm"/><numFmt numFmtId="166" formatCode="dd/mm/yyyy"/></numFmts>\
         <fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>\
         <font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>\
         <fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>\
         <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>\
         <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
-        <cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
+        <cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
         <xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
         <xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
-        <xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>\
+        <xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
+        <xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>\
         <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>\
         </styleSheet>
         """

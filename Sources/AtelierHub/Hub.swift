@@ -263,6 +263,10 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
                 reply(connection, Outbound.error(re: id, DomainError(.notFound, "Ce projet n'existe pas.")))
                 return
             }
+            if let field, room.state.form.field(field) == nil {
+                reply(connection, Outbound.error(re: id, DomainError(.invalid, "Champ de projet inconnu : « \(field.prefix(40)) ».")))
+                return
+            }
             let frame = OutboundFrame(Outbound.editing(participant: actor.id, project: project, field: field))
             pipeline.afterCommit { [unowned self, unowned room] _ in
                 for member in room.members.keys where member != connection { transport.send(frame, to: member) }

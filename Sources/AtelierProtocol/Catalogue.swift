@@ -202,12 +202,6 @@ extension EventBody {
     }
 }
 
-/// The fields a project sheet has on the wire (`project.update`'s `fields`, `presence`'s `field`).
-public enum ProjectField: String, CaseIterable, Sendable {
-    case title, summary, problems, sources, cooperation, orientation, lead, partners
-    case territory, support, outcomes, nextSteps, contact
-}
-
 /// The ids a command's ack reports in `result` (the objects the server created).
 public func ackResult(for events: [EventBody]) -> [(String, String)] {
     var result: [(String, String)] = []

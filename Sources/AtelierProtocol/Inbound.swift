@@ -70,7 +70,7 @@ public func decodeTypedClientMessage(_ bytes: [UInt8]) -> Result<(id: String, ty
         case .ping: message = .ping
         case .presence:
             let field = try fields.optionalID("field")
-            if let field, ProjectField(rawValue: field) == nil {
+            if let field, field.count > 40 || !field.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }) {
                 throw DomainError(.invalid, "Champ de projet inconnu : « \(field.prefix(40)) ».")
             }
             message = .editing(project: try fields.optionalID("project"), field: field)
@@ -170,61 +170,41 @@ public func decodeTypedClientMessage(_ bytes: [UInt8]) -> Result<(id: String, ty
     }
 }
 
-/// `project.update`'s `fields`: only what is present changes; `null` clears an optional field.
+/// `project.update`'s `fields`: field id → value, only what is present changes; `null` clears a
+/// field. The values are checked against the workshop's form by the domain (`FormCheck`).
 private func projectChange(_ f: Fields) throws -> ProjectChange {
-    guard case .object? = f.root["fields"] else {
+    guard case .object(let pairs)? = f.root["fields"] else {
         throw DomainError(.badRequest, "Le champ « fields » est obligatoire : un objet avec les champs à modifier.")
     }
-    let p = Fields(f.root["fields"]!)
-    if case .object(let pairs) = p.root, let unknown = pairs.first(where: { ProjectField(rawValue: $0.0) == nil }) {
-        throw DomainError(.badRequest, "Champ de projet inconnu : « \(unknown.0.prefix(40)) ».")
-    }
+    guard pairs.count <= 200 else { throw DomainError(.badRequest, "Trop de champs de projet à la fois (200 au plus).") }
     var c = ProjectChange()
-    c.title = try p.optionalString("title")
-    c.summary = try p.optionalString("summary")
-    c.problems = p.has("problems") ? try p.ids("problems") : nil
-    c.sources = p.has("sources") ? try p.ids("sources") : nil
-    if p.root["cooperation"] != nil {
-        if p.has("cooperation") {
-            let s = try p.string("cooperation")
-            guard let kind = CooperationKind(rawValue: s) else {
-                throw DomainError(.invalid, "Type de coopération inconnu (attendu : siae, business, other).")
-            }
-            c.cooperation = .some(kind)
-        } else { c.cooperation = .some(nil) }
-    }
-    if p.root["orientation"] != nil { c.orientation = .some(try p.optionalString("orientation")) }
-    if p.root["lead"] != nil {
-        if p.has("lead") {
-            let l = Fields(p.root["lead"]!)
-            c.lead = .some(Organisation(name: try l.string("name"), actor: try actorKind(l.string("actor")), siret: try l.optionalString("siret")))
-        } else { c.lead = .some(nil) }
-    }
-    if p.has("partners") {
-        guard case .array(let items)? = p.root["partners"] else { throw p.wrongType("partners", "une liste") }
-        c.partners = try items.map { item in
-            let x = Fields(item)
-            return Partner(name: try x.string("name"), actor: try actorKind(x.string("actor")), role: try x.optionalString("role") ?? "")
-        }
-    }
-    c.territory = try p.optionalString("territory")
-    if p.has("support") {
-        let s = Fields(p.root["support"]!)
-        c.support = SupportRequest(methodological: try s.optionalBool("methodological") ?? false,
-                                   expertise: try s.optionalInt("expertise"), grant: try s.optionalInt("grant"))
-    }
-    if p.has("outcomes") {
-        let o = Fields(p.root["outcomes"]!)
-        c.outcomes = ExpectedOutcomes(insertionJobs: try o.optionalInt("insertionJobs"), peopleSupported: try o.optionalInt("peopleSupported"),
-                                      other: try o.optionalString("other") ?? "")
-    }
-    c.nextSteps = try p.optionalString("nextSteps")
-    if p.has("contact") {
-        let x = Fields(p.root["contact"]!)
-        c.contact = Contact(name: try x.optionalString("name") ?? "", email: try x.optionalString("email") ?? "",
-                            phone: try x.optionalString("phone") ?? "")
+    for (key, value) in pairs {
+        guard key.count <= 40, !key.isEmpty else { throw DomainError(.badRequest, "Champ de projet inconnu : « \(key.prefix(40)) ».") }
+        c.fields[key] = try fieldValue(value, key, depth: 0)
     }
     return c
+}
+
+/// A JSON value as a sheet's value: whole numbers only, nested at most three levels (a group's
+/// rows and their parts).
+private func fieldValue(_ v: JSONValue, _ key: String, depth: Int) throws -> FieldValue {
+    guard depth <= 3 else { throw DomainError(.badRequest, "Champ de projet « \(key.prefix(40)) » : valeur trop imbriquée.") }
+    switch v {
+    case .null: return .null
+    case .bool(let b): return .bool(b)
+    case .string(let s): return .text(s)
+    case .number(let d):
+        guard d.rounded() == d, abs(d) <= 1e15 else {
+            throw DomainError(.invalid, "Champ de projet « \(key.prefix(40)) » : un nombre entier est attendu.",
+                              fieldErrors: [FieldError(field: key, part: nil, message: "Un nombre entier est attendu.")])
+        }
+        return .int(Int(d))
+    case .array(let items): return .list(try items.map { try fieldValue($0, key, depth: depth + 1) })
+    case .object(let members):
+        var o: [String: FieldValue] = [:]
+        for (k, x) in members { o[k] = try fieldValue(x, key, depth: depth + 1) }
+        return .object(o)
+    }
 }
 
 private func actorKind(_ name: String) throws -> ActorKind {

@@ -15,12 +15,7 @@ extension Outbound {
         w.key("version"); w.int(p.version)
         w.key("phase"); w.string(p.phase)
         w.key("cluster"); w.string(p.cluster)
-        var change = ProjectChange()
-        change.title = p.title; change.summary = p.summary; change.problems = p.problems; change.sources = p.sources
-        change.cooperation = .some(p.cooperation); change.orientation = .some(p.orientation); change.lead = .some(p.lead)
-        change.partners = p.partners; change.territory = p.territory; change.support = p.support; change.outcomes = p.outcomes
-        change.nextSteps = p.nextSteps; change.contact = p.contact
-        writeProjectFields(change, to: &w)
+        writeValues(p.values, legacyDefaults: true, to: &w)
         w.key("supporters"); w.beginArray()
         for s in p.supporters where onlySupporter == nil || s == onlySupporter { w.string(s) }
         w.endArray()
@@ -31,68 +26,47 @@ extension Outbound {
 
     static func writeProjectChange(_ c: ProjectChange, to w: inout JSONWriter) {
         w.beginObject()
-        writeProjectFields(c, to: &w)
+        for k in c.fields.keys.sorted() { w.key(k); writeValue(c.fields[k]!, to: &w) }
         w.endObject()
     }
 
-    /// The sheet's fields present in `c`, as keys of the object being written.
-    static func writeProjectFields(_ c: ProjectChange, to w: inout JSONWriter) {
-        if let v = c.title { w.key("title"); w.string(v) }
-        if let v = c.summary { w.key("summary"); w.string(v) }
-        if let v = c.problems { w.key("problems"); w.beginArray(); v.forEach { w.string($0) }; w.endArray() }
-        if let v = c.sources { w.key("sources"); w.beginArray(); v.forEach { w.string($0) }; w.endArray() }
-        if let v = c.cooperation { w.key("cooperation"); w.string(v?.rawValue) }
-        if let v = c.orientation { w.key("orientation"); w.string(v) }
-        if let v = c.lead { w.key("lead"); writeLead(v, to: &w) }
-        if let v = c.partners { w.key("partners"); writePartners(v, to: &w) }
-        if let v = c.territory { w.key("territory"); w.string(v) }
-        if let v = c.support {
-            w.key("support"); w.beginObject()
-            w.key("methodological"); w.bool(v.methodological)
-            w.key("expertise"); w.int(v.expertise)
-            w.key("grant"); w.int(v.grant)
-            w.endObject()
+    /// The fields of today's sheet at their empty value, written when a sheet lacks them (pages and
+    /// scripts written for the fixed sheet always found these keys).
+    static let legacyEmpty: [(String, FieldValue)] = [
+        ("title", .text("")), ("summary", .text("")), ("problems", .list([])), ("sources", .list([])),
+        ("cooperation", .null), ("orientation", .null), ("lead", .null), ("partners", .list([])),
+        ("territory", .text("")), ("support", .object(["methodological": .bool(false), "expertise": .null, "grant": .null])),
+        ("outcomes", .object(["insertionJobs": .null, "peopleSupported": .null, "other": .text("")])),
+        ("nextSteps", .text("")), ("contact", .object(["name": .text(""), "email": .text(""), "phone": .text("")])),
+    ]
+
+    /// A sheet's values as keys of the object being written.
+    public static func writeValues(_ values: [String: FieldValue], legacyDefaults: Bool, to w: inout JSONWriter) {
+        if legacyDefaults {
+            for (k, empty) in legacyEmpty where values[k] == nil { w.key(k); writeValue(empty, to: &w) }
         }
-        if let v = c.outcomes {
-            w.key("outcomes"); w.beginObject()
-            w.key("insertionJobs"); w.int(v.insertionJobs)
-            w.key("peopleSupported"); w.int(v.peopleSupported)
-            w.key("other"); w.string(v.other)
-            w.endObject()
-        }
-        if let v = c.nextSteps { w.key("nextSteps"); w.string(v) }
-        if let v = c.contact { w.key("contact"); writeContact(v, to: &w) }
+        for k in values.keys.sorted() { w.key(k); writeValue(values[k]!, to: &w) }
     }
 
-    // Shared with the JSON export, which shows these parts of a sheet the same way.
-
-    public static func writeLead(_ lead: Organisation?, to w: inout JSONWriter) {
-        guard let lead else { w.null(); return }
-        w.beginObject()
-        w.key("name"); w.string(lead.name)
-        w.key("actor"); w.string(lead.actor.rawValue)
-        w.key("siret"); w.string(lead.siret)
-        w.endObject()
-    }
-
-    public static func writePartners(_ partners: [Partner], to w: inout JSONWriter) {
-        w.beginArray()
-        for partner in partners {
+    public static func writeValue(_ v: FieldValue, to w: inout JSONWriter) {
+        switch v {
+        case .null: w.null()
+        case .bool(let b): w.bool(b)
+        case .int(let n): w.int(n)
+        case .text(let s): w.string(s)
+        case .list(let l): w.beginArray(); l.forEach { writeValue($0, to: &w) }; w.endArray()
+        case .object(let o):
             w.beginObject()
-            w.key("name"); w.string(partner.name)
-            w.key("actor"); w.string(partner.actor.rawValue)
-            w.key("role"); w.string(partner.role)
+            for k in o.keys.sorted() { w.key(k); writeValue(o[k]!, to: &w) }
             w.endObject()
         }
-        w.endArray()
     }
 
-    public static func writeContact(_ contact: Contact, to w: inout JSONWriter) {
-        w.beginObject()
-        w.key("name"); w.string(contact.name)
-        w.key("email"); w.string(contact.email)
-        w.key("phone"); w.string(contact.phone)
-        w.endObject()
+    /// The call's form, as `welcome.workshop.form` carries it (docs/protocol.md).
+    public static func writeForm(_ form: CallForm, to w: inout JSONWriter) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        w.raw(Array((try? encoder.encode(form)) ?? Data("null".utf8)))
     }
 
     /// A receipt. A Démarches Simplifiées receipt's `url` is the prefilled dossier's claim link: the

@@ -41,12 +41,24 @@ public enum Outbound {
         if let current = error.current { w.key("current"); writeProject(current, onlySupporter: onlySupporter, to: &w) }
         if let missing = error.missing { w.key("missing"); w.beginArray(); missing.forEach { w.string($0) }; w.endArray() }
         if let fields = error.missingFields { w.key("missingFields"); w.beginArray(); fields.forEach { w.string($0) }; w.endArray() }
+        if let rules = error.rules {
+            w.key("rules"); w.beginArray()
+            for r in rules {
+                w.beginObject()
+                w.key("rule"); w.string(r.rule)
+                w.key("message"); w.string(r.message)
+                w.key("fields"); w.beginArray(); r.fields.forEach { w.string($0) }; w.endArray()
+                w.endObject()
+            }
+            w.endArray()
+        }
         if let faults = error.fieldErrors {
             w.key("fieldErrors"); w.beginArray()
             for f in faults {
                 w.beginObject()
                 w.key("field"); w.string(f.field)
                 if let part = f.part { w.key("part"); w.string(part) }
+                if let row = f.row { w.key("row"); w.int(row) }
                 w.key("message"); w.string(f.message)
                 w.endObject()
             }
@@ -397,6 +409,7 @@ public enum Outbound {
         w.key("orientations"); w.beginArray()
         for o in workshop.orientations { w.beginObject(); w.key("id"); w.string(o.id); w.key("title"); w.string(o.title); w.endObject() }
         w.endArray()
+        w.key("form"); writeForm(workshop.form, to: &w)
         w.key("projects"); w.beginArray()
         let hideSupporters: ActorID? = workshop.showsAuthor(nil, to: viewer) ? nil : viewer.id
         for project in workshop.orderedProjects {

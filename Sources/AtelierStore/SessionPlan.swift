@@ -17,11 +17,13 @@ public struct SessionPlan: Sendable, Equatable {
     public var rotation: [BoardID]? = nil
     /// The time zone of the workshops made from it (IANA name); nil: Europe/Paris.
     public var timeZone: String? = nil
+    /// The call for projects (its sheets' form and eligibility rules); nil: today's fixed sheet.
+    public var call: CallForm? = nil
 
     /// The blueprint of a new workshop made from this plan.
     public func blueprint(id workshop: WorkshopID, title: String? = nil) -> Blueprint {
         Blueprint(id: workshop, title: title ?? self.title, plan: id, groups: groups, boards: boards,
-                  phases: phases, settings: settings, rotation: rotation, timeZone: timeZone)
+                  phases: phases, settings: settings, rotation: rotation, timeZone: timeZone, form: call)
     }
 }
 
@@ -81,7 +83,7 @@ extension SessionPlan {
 }
 
 /// Walks the YAML tree, collecting every issue with its line.
-private struct PlanReader {
+struct PlanReader {
     let file: String
     var issues: [PlanIssue] = []
 
@@ -165,7 +167,7 @@ private struct PlanReader {
 
     mutating func plan(_ root: Node) -> SessionPlan? {
         guard let m = mapping(root, "") else { return nil }
-        let known = Set(["id", "title", "description", "settings", "columns", "phases", "tables", "rotation", "timeZone"])
+        let known = Set(["id", "title", "description", "settings", "columns", "phases", "tables", "rotation", "timeZone", "call"])
         for (k, v) in m where !known.contains(k.string ?? "") {
             issue(v, k.string ?? "?", "clé inconnue (attendu : \(known.sorted().joined(separator: ", ")))")
         }
@@ -270,9 +272,10 @@ private struct PlanReader {
             if let name = node.string, TimeZone(identifier: name) != nil { timeZone = name }
             else { issue(node, "timeZone", "fuseau horaire inconnu (attendu : un nom comme Europe/Paris ou America/Cayenne)") }
         }
+        let call = m["call"].flatMap { self.call($0) }
         guard let id, let title, issues.isEmpty else { return nil }
         return SessionPlan(id: id, title: title, description: description, settings: settings, phases: phases,
-                           groups: groups, boards: boards, seeds: seeds, rotation: rotation, timeZone: timeZone)
+                           groups: groups, boards: boards, seeds: seeds, rotation: rotation, timeZone: timeZone, call: call)
     }
 }
 

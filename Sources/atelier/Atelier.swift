@@ -438,7 +438,7 @@ struct PlanCommand: ParsableCommand {
             for file in files {
                 do {
                     let plan = try SessionPlan.load(path: file)
-                    print("\(file) : valide — « \(plan.id) », \(plan.groups.count) tables, \(plan.phases.count) phases, \(plan.seeds.count) cartes de départ")
+                    print("\(file) : valide — « \(plan.id) », \(plan.groups.count) tables, \(plan.phases.count) phases, \(plan.seeds.count) cartes de départ" + (plan.call.map { "; appel à projets : \($0.fields.count) champs, \($0.rules.count) règles" } ?? "; fiche projet : formulaire d'origine"))
                 } catch {
                     failed = true
                     FileHandle.standardError.write(Data((error.description + "\n").utf8))

@@ -64,8 +64,9 @@ enum DemarchesMapping {
         for (key, value) in champs {
             let field = key.string ?? ""
             let line = key.mark.map { ":\($0.line)" } ?? ""
-            guard DemarchesFields.names.contains(field) else {
-                throw ValidationError("\(path)\(line) : champ de projet inconnu « \(field) » (connus : \(DemarchesFields.names.joined(separator: ", ")))")
+            // Checked against the workshop's form before each submission (the plans' forms differ).
+            guard DemarchesFields.isPath(field) else {
+                throw ValidationError("\(path)\(line) : « \(field) » n'est pas un champ de projet (un identifiant de champ du formulaire, ou champ.partie ; ou \(DemarchesFields.fixed.joined(separator: ", ")))")
             }
             guard let champ = value.string, !champ.isEmpty, champ.count <= 200 else {
                 throw ValidationError("\(path)\(line) : identifiant de champ Démarches Simplifiées manquant pour « \(field) »")

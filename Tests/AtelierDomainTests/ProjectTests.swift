@@ -81,7 +81,7 @@ struct ProjectTests {
         #expect(refused?.code == .invalid)
         let faults = refused?.fieldErrors ?? []
         #expect(faults.map { "\($0.field).\($0.part ?? "")" } == ["lead.siret", "support.grant", "contact.email"])
-        #expect(faults.allSatisfy { $0.message.first?.isUppercase == true && $0.message.hasSuffix(".") })
+        #expect(faults.allSatisfy { ($0.message.first == "«" || $0.message.first?.isUppercase == true) && $0.message.hasSuffix(".") })
         #expect(faults.first?.message.contains("SIRET") == true)
         // Nothing changed: the sheet is as it was.
         #expect(w.projects[id]?.version == 1 && w.projects[id]?.lead == nil)
@@ -112,7 +112,8 @@ struct ProjectTests {
         #expect(run(w, .projectReady(project: id), alice).failure?.code == .forbidden)
         let incomplete = run(w, .projectReady(project: id), facilitator).failure
         #expect(incomplete?.code == .invalid)
-        #expect(incomplete?.missing?.contains("le résumé") == true)
+        #expect(incomplete?.missing?.contains("Résumé") == true)
+        #expect(incomplete?.rules?.map(\.rule) == ["support", "contact-reachable"])
         _ = try step(&w, .projectUpdate(project: id, version: 1, change: complete()), bob)
         _ = try step(&w, .projectReady(project: id), facilitator)
         #expect(w.projects[id]?.status == .ready)

@@ -20,7 +20,7 @@ struct JSONExportTests {
 
     @Test func documentIsVersionedAndComplete() throws {
         let v = try JSONParser.parse(JSONExport.document(workshop(), generatedAt: 0))
-        #expect(v["schemaVersion"] == .number(1))
+        #expect(v["schemaVersion"] == .number(2))
         #expect(v["workshop"]?["id"] == .string("w_1"))
         guard case .array(let tables)? = v["tables"], case .array(let columns)? = tables.first?["columns"],
               case .array(let cards)? = columns[1]["cards"] else {
@@ -121,7 +121,7 @@ struct CSVAndReportTests {
 
     @Test func frenchExcelDialect() {
         let text = String(decoding: CSVExport.document(workshop()), as: UTF8.self)
-        #expect(text.hasPrefix("\u{FEFF}Identifiant;Titre;"))
+        #expect(text.hasPrefix("\u{FEFF}Identifiant;Statut;Table;Titre;"))
         #expect(text.contains("\r\n"))
         #expect(text.contains(";1500,00;"))
         #expect(text.contains("\"Idée; avec \"\"guillemets\"\"\net retour\""), "fields with ; \" or line breaks are quoted")
@@ -130,7 +130,7 @@ struct CSVAndReportTests {
 
     @Test func rfc4180Dialect() {
         let text = String(decoding: CSVExport.document(workshop(), dialect: .rfc4180), as: UTF8.self)
-        #expect(text.hasPrefix("Identifiant,Titre,"))
+        #expect(text.hasPrefix("Identifiant,Statut,Table,Titre,"))
         #expect(text.contains(",1500.00,"))
     }
 

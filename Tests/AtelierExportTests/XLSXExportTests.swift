@@ -68,6 +68,9 @@ struct XLSXExportTests {
         #expect(XLSXExport.cellXML(.empty, ref: "B2") == nil)
         #expect(XLSXExport.stylesXML.contains("numFmtId=\"164\" formatCode=\"#,##0.00\\ &quot;€&quot;\""))
         #expect(XLSXExport.stylesXML.contains("formatCode=\"dd/mm/yyyy hh:mm\""))
+        #expect(XLSXExport.cellXML(.day(1_765_238_400_000), ref: "C2") == "<c r=\"C2\" s=\"4\"><v>46000</v></c>")
+        #expect(XLSXExport.stylesXML.contains("numFmtId=\"166\" formatCode=\"dd/mm/yyyy\""))
+        #expect(FormExport.cell(.text("2025-12-09"), FormField(id: "start", type: .date, label: Localized("Début")), in: workshop()) == .day(1_765_238_400_000))
     }
 
     @Test func sheetsAreTypedAndFollowThePrivacyRules() {
@@ -75,14 +78,17 @@ struct XLSXExportTests {
         let sheets = XLSXExport.sheets(w)
         #expect(sheets.map(\.name) == ["Projets", "Partenaires", "Idées et votes", "Couverture des constats"])
         let projects = sheets[0]
-        #expect(column(projects, "SIRET") == .text("73282932000074"))
-        #expect(column(projects, "Téléphone") == .text("+33 6 12 34 56 78"))
-        #expect(column(projects, "Subvention (€)") == .euros(12500))
-        #expect(column(projects, "Financement d'expertise (€)") == .euros(5000))
+        #expect(column(projects, "Structure porteuse — SIRET") == .text("73282932000074"))
+        #expect(column(projects, "Personne à contacter — Téléphone") == .text("+33 6 12 34 56 78"))
+        #expect(column(projects, "Soutien demandé — Subvention") == .euros(12500))
+        #expect(column(projects, "Soutien demandé — Financement d'expertise") == .euros(5000))
+        #expect(column(projects, "Soutien demandé — Accompagnement méthodologique") == .text("oui"))
+        #expect(column(projects, "Structure porteuse — Type d'acteur") == .text("Atelier et chantier d'insertion (ACI)"))
         #expect(column(projects, "Votes") == .empty, "dots are secret until the reveal")
         #expect(column(projects, "Déposé le") == .empty)
-        #expect(sheets[1].rows.count == 2)
-        #expect(sheets[1].rows[0][5] == .text("73282932000074"))
+        // A repeated group (here the partners) is a sheet of its own, one row per row of the group.
+        #expect(sheets[1].header == ["Projet", "Titre du projet", "Ligne", "Nom", "Type d'acteur", "Rôle"])
+        #expect(sheets[1].rows == [[.text("j_3"), .text("Fiche"), .int(1), .text("EI Bâtir"), .text("Entreprise d'insertion (EI)"), .text("co-employeur")]])
         #expect(sheets[2].rows.count == 1, "the hidden idea is left out")
         #expect(column(sheets[2], "Votes") == .empty)
         let constats = sheets[3]

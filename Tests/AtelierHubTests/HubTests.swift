@@ -311,7 +311,7 @@ struct HubTests {
                                         authorization: "Bearer \(string(created["facilitatorKey"])!)")) { response = $0 }
         h.settle()
         #expect(response?.status == 200)
-        #expect(try JSONParser.parse(response!.body)["schemaVersion"] == .number(1))
+        #expect(try JSONParser.parse(response!.body)["schemaVersion"] == .number(2))
         h.hub.transportHTTP(HTTPRequest(method: "GET", path: "/api/workshops/\(id)/export", authorization: "Bearer \(h.facilitatorKey)")) { response = $0 }
         #expect(response?.status == 403, "another workshop's key does not open this one")
         h.hub.transportHTTP(HTTPRequest(method: "GET", path: "/api/nothing")) { response = $0 }

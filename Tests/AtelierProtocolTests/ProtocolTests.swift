@@ -236,11 +236,15 @@ struct MissingFieldTests {
     /// field itself rather than guessing from the French phrase.
     @Test func aRefusedReadyNamesTheFieldsByTheirWireNames() throws {
         let blank = ProjectSheet(id: "j_1", board: "b_1", title: "Fiche", createdBy: nil, createdSeq: 1, phase: "p")
-        let missing = ProjectRules.missingFields(for: blank)
-        #expect(missing.count == 8)
-        #expect(missing.allSatisfy { ProjectField(rawValue: $0.field) != nil }, "\(missing.map(\.field))")
-        let error = DomainError(.invalid, "x", missing: missing.map(\.phrase), missingFields: missing.map(\.field))
+        let (missing, rules) = ProjectRules.readiness(of: blank, form: .legacy)
+        #expect(missing.map(\.field) == ["summary", "problems", "cooperation", "orientation", "lead", "territory", "contact"])
+        #expect(rules.map(\.rule) == ["support", "contact-reachable"])
+        let error = DomainError(.invalid, "x", missing: missing.map(\.phrase), missingFields: missing.map(\.field), rules: rules)
         let v = try JSONParser.parse(Outbound.error(re: "r", error))
         #expect(v["missingFields"] == .array(missing.map { .string($0.field) }))
+        guard case .array(let written)? = v["rules"] else { Issue.record("no rules"); return }
+        #expect(written.first?["rule"] == .string("support"))
+        #expect(written.first?["fields"] == .array([.string("support")]))
+        #expect(written.first?["message"] == .string("Le soutien demandé est à préciser."))
     }
 }

@@ -31,7 +31,7 @@ public enum Samples {
         change.problems = ["c_7"]
         change.sources = ["c_8"]
         change.cooperation = .some(.business)
-        change.orientation = .some(nil)
+        change.orientation = nil
         change.lead = .some(Organisation(name: "SIAE", actor: .ei, siret: nil))
         change.partners = [Partner(name: "Mairie", actor: .public, role: "locaux")]
         change.territory = "Chalonnais"

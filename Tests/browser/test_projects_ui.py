@@ -89,7 +89,8 @@ def test_project_sheet_from_cluster_to_console(live_server, workshop, browsers, 
     row = visible(fac, '[data-testid="console-project"]')
     click(row.find_element(By.CSS_SELECTOR, '[data-testid="project-ready"]'))
     missing = visible(fac, '[data-testid="project-missing"]')
-    assert "le type de coopération" in text_of(missing) and "la structure porteuse" in text_of(missing)
+    assert "Type de coopération" in text_of(missing) and "Structure porteuse" in text_of(missing)
+    assert "au moins un soutien est demandé" in text_of(missing).lower(), "the call's rules are listed too"
     click(find(fac, '[data-testid="export-json"]'))
     wait(fac, lambda d: find(d, '[data-testid="export-status"]').get_attribute("data-done") == "json")
     # Named after the workshop's title and the day (Paris time), not its id.

@@ -13,6 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from .conftest import ADMIN_TOKEN, ROOT, Client, Server, create_workshop, facilitator_commands, free_port, run, snapshot
+from .sheets import complete_default, fill_sheet
 from .pages import (BOARD, active, click, confirm, find, finds, gone, join, js_errors, open_console, open_projector,
                     participant_row, text_of, visible, wait)
 from .test_pages import axe_violations
@@ -34,15 +35,13 @@ def scene_with_sheet(live_server, workshop, title="Garage solidaire"):
 
 
 def complete_fields(w, board):
-    """Every field "ready" needs, in the wire shape of project.update."""
-    problem = next(c for c in w["cards"] if c["board"] == board["id"])
-    return {
-        "summary": "Un garage qui répare les voitures des salariés en insertion.",
-        "problems": [problem["id"]], "cooperation": "siae", "orientation": w["orientations"][0]["id"],
-        "lead": {"name": "ACI Le Pont", "actor": "aci", "siret": None}, "territory": "Le Creusot-Montceau",
-        "support": {"methodological": True, "expertise": None, "grant": None},
-        "contact": {"name": "Alice Martin", "email": "alice@exemple.fr", "phone": ""},
-    }
+    """Every field and rule "ready" needs under the default plan's call."""
+    return complete_default(w, board)
+
+
+# The default plan's required fields, in its form's order (sessions/iae-saone-et-loire.yaml).
+READY = ("summary", "problems", "constats", "cooperation", "orientation", "territory", "lead", "totalBudget", "cofinancing",
+         "durationMonths", "startDate", "nextActions", "contact")
 
 
 def sheet(live_server, workshop, project):
@@ -82,10 +81,10 @@ def test_a_refused_ready_marks_each_missing_field_and_focuses_the_first(live_ser
     checklist = visible(alice, '[data-testid="ready-checklist"]')
     states = lambda d: {li.get_attribute("data-ready"): li.get_attribute("data-state")
                         for li in finds(d, '[data-testid="ready-checklist"] [data-ready]')}
-    assert states(alice) == {f: "todo" for f in ("summary", "problems", "cooperation", "orientation", "lead", "territory", "support", "contact")}
-    assert "0 sur 8" in text_of(checklist)
+    assert states(alice) == {f: "todo" for f in READY}
+    assert f"0 sur {len(READY)}" in text_of(checklist)
     field(alice, "summary").send_keys("Un garage solidaire.")
-    wait(alice, lambda d: states(d)["summary"] == "done" and "1 sur 8" in text_of(find(d, '[data-testid="ready-checklist"]')))
+    wait(alice, lambda d: states(d)["summary"] == "done" and f"1 sur {len(READY)}" in text_of(find(d, '[data-testid="ready-checklist"]')))
     click(find(alice, '[data-testid="project-save"]'))
     wait(alice, lambda d: sheet(live_server, workshop, project)["summary"] == "Un garage solidaire.")
     problems = axe_violations(alice, "phone, a sheet with its ready checklist")
@@ -110,16 +109,15 @@ def test_a_refused_ready_marks_each_missing_field_and_focuses_the_first(live_ser
     assert sheet(live_server, workshop, project)["lead"] is None, "a refused sheet was sent"
     problems += axe_violations(alice, "phone, a sheet with two faulty fields")
 
-    # What only the server checks (a partner without a name): its refusal lands at the field too.
+    # What only the server checks (a duration outside the plan's 1–60 months): its refusal lands at the field too.
     field(alice, "leadSiret").clear()
     field(alice, "contactEmail").clear()
-    click(find(alice, f'{EDITOR} [data-testid="partner-add"]'))
-    visible(alice, f'{EDITOR} [data-partner="role"]').send_keys("Prête un local")
+    field(alice, "durationMonths").send_keys("99")
     click(find(alice, '[data-testid="project-save"]'))
-    wait(alice, lambda d: list(invalid_controls(d)) == ["partners"], message="the partner without a name is not marked")
-    assert "chaque partenaire a un nom" in " ".join(invalid_controls(alice)["partners"][0][1]).lower()
-    wait(alice, lambda d: active(d).get_attribute("data-partner") == "name")
-    click(find(alice, f'{EDITOR} [data-action="partner-remove"]'))
+    wait(alice, lambda d: list(invalid_controls(d)) == ["durationMonths"], message="the duration is not marked")
+    assert "entre 1 et 60" in " ".join(invalid_controls(alice)["durationMonths"][0][1]), invalid_controls(alice)
+    wait(alice, lambda d: active(d).get_attribute("data-testid") == "project-durationMonths")
+    field(alice, "durationMonths").clear()
     click(find(alice, '[data-testid="project-save"]'))
     wait(alice, lambda d: (sheet(live_server, workshop, project)["lead"] or {}).get("name") == "ACI Le Pont")
     wait(alice, lambda d: invalid_controls(d) == {})
@@ -129,35 +127,42 @@ def test_a_refused_ready_marks_each_missing_field_and_focuses_the_first(live_ser
     row = visible(fac, f'[data-testid="console-project"][data-project="{project}"]')
     click(row.find_element(By.CSS_SELECTOR, '[data-testid="project-ready"]'))
     visible(fac, EDITOR)
-    wait(fac, lambda d: set(invalid_controls(d)) == {"problems", "cooperation", "orientation", "territory", "support", "contact"},
-         message="the missing fields are not all marked")
+    # Each missing field, and the fields of each rule not met (some support, some outcome, a way
+    # to reach the contact); the lead has a name but no kind of structure yet.
+    expected = {"problems", "constats", "cooperation", "orientation", "territory", "lead", "totalBudget", "cofinancing",
+                "durationMonths", "startDate", "nextActions", "contact", "support", "outcomes"}
+    try:
+        wait(fac, lambda d: set(invalid_controls(d)) == expected)
+    except Exception:
+        raise AssertionError(f"the missing fields are not all marked: {sorted(invalid_controls(fac))}")
     marked = invalid_controls(fac)
     for name, controls in marked.items():
         for control, texts in controls:
             assert texts and any(t.strip() for t in texts), f"{name} ({control}) is not described by a visible message"
-    assert "Choisissez le type de coopération." in marked["cooperation"][0][1]
-    assert any("nom et un courriel" in t for t in marked["contact"][0][1])
-    assert "summary" not in marked and "lead" not in marked, "the summary and the lead are filled in"
+    assert "Type de coopération." in marked["cooperation"][0][1]
+    assert any("Au moins un soutien est demandé" in t for t in marked["support"][0][1]), marked["support"]
+    assert "summary" not in marked, "the summary is filled in"
     # The focus is on the first faulty field in the form's order (the problem cards come first).
     wait(fac, lambda d: active(d).get_attribute("aria-invalid") == "true", message="the focus is not on a faulty field")
     focused = fac.execute_script("return document.activeElement.closest('[data-field]').dataset.field")
     assert focused == "problems", focused
     assert "n’est pas encore prête" in text_of(find(fac, '[data-testid="project-missing"]')) or \
-        "type de coopération" in text_of(find(fac, '[data-testid="project-missing"]'))
+        "type de coopération" in text_of(find(fac, '[data-testid="project-missing"]')).lower()
     problems += axe_violations(fac, "console, a sheet refused as ready with its fields marked")
 
-    # Filled in and saved, then ready: the marks go with the next save.
+    # Filled in through the editor (rows added for the groups, dates, choices) and saved, then
+    # ready: the marks go with the next save.
     fields = complete_fields(w, board)
-    Select(field(fac, "cooperation")).select_by_value(fields["cooperation"])
-    Select(field(fac, "orientation")).select_by_value(fields["orientation"])
-    click(find(fac, f'{EDITOR} [data-cards="problems"] input[value="{fields["problems"][0]}"]'))
-    field(fac, "territory").send_keys("Autun")
-    click(field(fac, "methodological"))
-    field(fac, "contactName").send_keys("Alice Martin")
-    field(fac, "contactEmail").send_keys("alice@exemple.fr")
+    fields.pop("summary")
+    fields["lead"] = {"actor": "aci"}
+    fill_sheet(fac, w["form"], fields)
     click(find(fac, '[data-testid="project-save"]'))
     wait(fac, lambda d: invalid_controls(d) == {})
-    wait(fac, lambda d: sheet(live_server, workshop, project)["territory"] == "Autun")
+    wait(fac, lambda d: sheet(live_server, workshop, project)["territory"] == "Le Creusot-Montceau")
+    saved = sheet(live_server, workshop, project)
+    assert saved["cofinancing"] == [{"funder": "Région", "amount": 10000, "status": "requested"}], saved["cofinancing"]
+    assert saved["nextActions"][0]["due"] == "2027-02-01" and saved["startDate"] == "2027-03-01"
+    assert saved["lead"] == {"name": "ACI Le Pont", "actor": "aci"}
     click(find(fac, f'[data-testid="console-project"][data-project="{project}"] [data-testid="project-ready"]'))
     wait(fac, lambda d: sheet(live_server, workshop, project)["status"] == "ready")
     assert problems == [], "\n".join(problems)

@@ -187,8 +187,8 @@ def test_faulty_values_are_marked_at_their_inputs(live_server, workshop, browser
     wait(laptop, lambda d: {c for c, _ in invalid_inputs(d)} == {"project-expertise", "project-insertionJobs"},
          message=f"the server's faults are not at their inputs: {invalid_inputs(laptop)}")
     marked = dict(invalid_inputs(laptop))
-    assert marked["project-expertise"] == ["Les montants demandés sont compris entre 0 et 10000000 euros."], marked
-    assert marked["project-insertionJobs"] == ["Les résultats attendus sont compris entre 0 et 100000."], marked
+    assert marked["project-expertise"] == ["« Soutiens demandés à l'appel à projets — Financement d'expertise (montant) » : un nombre entre 0 et 10000000 euros est attendu."], marked
+    assert marked["project-insertionJobs"] == ["« Résultats attendus — Emplois d'insertion créés » : un nombre entre 0 et 100000 est attendu."], marked
     assert message_beside(laptop, "project-expertise") and message_beside(laptop, "project-insertionJobs")
     assert "2 champs sont à corriger" in text_of(find(laptop, f'{EDITOR} [data-testid="project-errors"]'))
     assert sheet(live_server, workshop, project) == before, "the sheet changed on the server"
@@ -205,8 +205,8 @@ def test_faulty_values_are_marked_at_their_inputs(live_server, workshop, browser
     wait(laptop, lambda d: {c for c, _ in invalid_inputs(d)} == {"project-grant", "project-peopleSupported"},
          message=f"the server's faults are not at their inputs: {invalid_inputs(laptop)}")
     marked = dict(invalid_inputs(laptop))
-    assert marked["project-grant"] == ["The amounts requested are between 0 and 10,000,000 euros."], marked
-    assert marked["project-peopleSupported"] == ["Expected outcomes are between 0 and 100,000."], marked
+    assert marked["project-grant"] == ["“Support requested from the call — Grant (amount)”: an amount between 0 and 10,000,000 euros is expected."], marked
+    assert marked["project-peopleSupported"] == ["“Expected outcomes — People supported”: a number between 0 and 100,000 is expected."], marked
     assert sheet(live_server, workshop, project) == before
     assert problems == [], "\n".join(problems)
     assert js_errors(laptop) == []

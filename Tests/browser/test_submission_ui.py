@@ -8,19 +8,13 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from .conftest import HERE, Server, create_workshop, facilitator_commands, free_port, require_binary, snapshot
+from .sheets import complete_default
 from .pages import click, confirm, find, finds, join, js_errors, open_console, text_of, visible, wait
 
 _spec = importlib.util.spec_from_file_location("atelier_pipeline_fakes", os.path.join(HERE, "..", "e2e", "pipeline_fakes.py"))
 fakes = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(fakes)
 
-COMPLETE = {
-    "summary": "Un poste de chargé d'insertion partagé entre trois SIAE du bassin.",
-    "cooperation": "siae", "orientation": None, "territory": "Le Creusot-Montceau",
-    "lead": {"name": "ACI Le Pont", "actor": "aci", "siret": "73282932000074"},
-    "support": {"methodological": True, "expertise": 5000, "grant": 12500},
-    "contact": {"name": "Marie Dupont", "email": "marie.dupont@example.org", "phone": ""},
-}
 
 
 @pytest.fixture
@@ -49,7 +43,9 @@ def test_submission_progress_and_receipts(pipeline_server, browsers):
     w = snapshot(server, workshop)
     board = w["boards"][0]
     problem = next(c["id"] for c in w["cards"] if c["board"] == board["id"])
-    fields = dict(COMPLETE, problems=[problem], orientation=w["orientations"][0]["id"])
+    fields = dict(complete_default(w, board), lead={"name": "ACI Le Pont", "actor": "aci", "siret": "73282932000074"},
+                  contact={"name": "Marie Dupont", "email": "marie.dupont@example.org", "phone": ""})
+    assert fields["problems"] == [problem]
     project = facilitator_commands(server, workshop, {"type": "project.create", "board": board["id"], "title": "Poste partagé"})[0]["result"]["project"]
     facilitator_commands(server, workshop,
                          {"type": "project.update", "project": project, "version": 1, "fields": fields},

@@ -662,7 +662,13 @@ def test_whole_agenda_with_six_browsers_and_65_participants(room_server, browser
             fields = {"summary": "Avancer la trésorerie des SIAE en attendant les subventions.", "problems": [problem_b],
                       "cooperation": "siae", "orientation": orientation, "lead": {"name": "ACI Le Pont", "actor": "aci"},
                       "territory": "Le Creusot-Montceau", "support": {"methodological": True, "expertise": 8000},
-                      "contact": {"name": "Camille Salle00", "email": "contact@aci-le-pont.fr", "phone": ""}}
+                      "contact": {"name": "Camille Salle00", "email": "contact@aci-le-pont.fr", "phone": ""},
+                      # What the default plan's call needs besides (sessions/iae-saone-et-loire.yaml).
+                      "constats": ["fragilite-financiere"], "partners": [{"name": "EI Bâtir", "actor": "ei"}],
+                      "totalBudget": 50000, "cofinancing": [{"funder": "Région", "amount": 10000, "status": "planned"}],
+                      "durationMonths": 18, "startDate": "2027-01-04", "outcomes": {"peopleSupported": 30},
+                      "nextActions": [{"action": "Réunir les trésoriers", "owner": "Camille Salle00", "due": "2027-01-10"}]}
+            fields["support"] = dict(fields["support"], methodologicalNeed="Monter le fonds.", expertisePurpose="Une étude financière.")
             updated = await p.request({"type": "project.update", "project": project, "version": 1, "fields": fields})
             assert updated["type"] == "ack", updated
             return project

@@ -173,7 +173,7 @@ def test_http_api(server):
     status, body, headers = http(server, "GET", f"/api/workshops/{created['id']}/export?format=json", token=created["facilitatorKey"])
     assert status == 200
     doc = json.loads(body)
-    assert doc["schemaVersion"] == 1 and doc["workshop"]["title"] == "Atelier de mars"
+    assert doc["schemaVersion"] == 2 and doc["workshop"]["title"] == "Atelier de mars"
     assert len(doc["tables"]) == 5
     status, _, _ = http(server, "GET", f"/api/workshops/{created['id']}/export?format=json", token=server.info["key"])
     assert status == 403

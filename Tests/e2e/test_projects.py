@@ -14,16 +14,24 @@ import pytest
 from conftest import BINARY, ROOT, Server, free_port, join_facilitator, join_participant, board_of, settle
 from pipeline_fakes import demarches_server, webhook_server
 
-SCHEMA = json.load(open(os.path.join(ROOT, "schemas", "workshop-export.v1.json")))
+SCHEMA = json.load(open(os.path.join(ROOT, "schemas", "workshop-export.v2.json")))
 
+# A sheet the default plan's call accepts (its form and rules: sessions/iae-saone-et-loire.yaml).
 COMPLETE = {
     "summary": "Créer un poste de chargé d'insertion partagé entre trois SIAE du bassin.",
     "cooperation": "siae", "orientation": "g_cooperer",
+    "constats": ["appetence-cooperation", "parcours-complexes"],
     "lead": {"name": "ACI Le Pont", "actor": "aci", "siret": "73282932000074"},
-    "partners": [{"name": "EI Bâtir", "actor": "ei", "role": "co-employeur"}],
+    "partners": [{"name": "EI Bâtir", "actor": "ei", "role": "co-employeur", "siret": "35600000049837"}],
     "territory": "Le Creusot-Montceau",
-    "support": {"methodological": True, "expertise": 5000, "grant": 12500},
+    "totalBudget": 60000,
+    "cofinancing": [{"funder": "Région Bourgogne-Franche-Comté", "amount": 20000, "status": "requested"},
+                    {"funder": "Fondation Fictive", "amount": 5000, "status": "obtained"}],
+    "support": {"methodological": True, "methodologicalNeed": "Animer la gouvernance à trois.",
+                "expertise": 5000, "expertisePurpose": "Une étude juridique du groupement d'employeurs.", "grant": 12500},
+    "durationMonths": 24, "startDate": "2027-01-04",
     "outcomes": {"insertionJobs": 3, "peopleSupported": 40, "other": ""},
+    "nextActions": [{"action": "Réunir les trois directions", "owner": "Marie Dupont", "due": "2027-01-15"}],
     "nextSteps": "Réunir les trois directions en janvier.",
     "contact": {"name": "Marie Dupont", "email": "marie.dupont@example.org", "phone": "03 85 00 00 00"},
 }
@@ -77,13 +85,22 @@ async def make_projects(server, fields=COMPLETE):
     bad = await a.request({"type": "project.update", "project": project, "version": 2, "fields": {"lead": {"name": "X", "actor": "aci", "siret": "12345678901234"}}})
     assert bad["code"] == "invalid" and "SIRET" in bad["message"]
     assert [(e["field"], e.get("part")) for e in bad["fieldErrors"]] == [("lead", "siret")], bad
-    assert bad["fieldErrors"][0]["message"].startswith("Le SIRET du porteur")
+    assert bad["fieldErrors"][0]["message"].startswith("« Structure porteuse — SIRET » : le SIRET doit compter 14 chiffres"), bad
     # The project column holds the sheets: no card goes there.
     card = await a.request({"type": "card.add", "board": board, "column": "projects", "text": "Une fiche ?"})
     assert card["code"] == "invalid" and "Nouvelle fiche projet" in card["message"], card
     early = await f.request({"type": "project.ready", "project": project})
     assert early["code"] == "invalid" and early["missing"]
-    done = await a.request({"type": "project.update", "project": project, "version": 2, "fields": fields})
+    # The call's rules, each with its reason in French and its id.
+    single = dict(fields, partners=[{"name": "Fonderie Fictive", "actor": "business"}], support=dict(fields["support"], grant=70000))
+    single.pop("cofinancing", None)
+    assert (await a.request({"type": "project.update", "project": project, "version": 2, "fields": single}))["type"] == "ack"
+    refused = await f.request({"type": "project.ready", "project": project})
+    assert refused["code"] == "invalid", refused
+    assert [r["rule"] for r in refused["rules"]] == ["deux-siae", "montants"], refused
+    assert refused["missingFields"][0] == "cofinancing" and "Cofinancements" in refused["missing"]
+    assert "au moins deux SIAE distinctes" in refused["message"] and "ne dépassent pas le budget total" in refused["message"]
+    done = await a.request({"type": "project.update", "project": project, "version": 3, "fields": fields})
     assert done["type"] == "ack", done
     assert (await f.request({"type": "project.ready", "project": project}))["type"] == "ack"
     assert (await b.request({"type": "project.support", "project": project}))["type"] == "ack"
@@ -112,8 +129,12 @@ def test_projects_export_in_every_format(pipeline):
     status, ctype, body = http_get(server, f"/api/workshops/{workshop}/export?format=json", key)
     doc = json.loads(body)
     jsonschema.validate(doc, SCHEMA)
+    # The schema served for this workshop is the committed one (its form is the default plan's).
+    assert json.loads(http_get(server, f"/api/workshops/{workshop}/export?format=schema", key)[2]) == SCHEMA
     p = next(x for x in doc["projects"] if x["id"] == project)
-    assert p["status"] == "ready" and p["lead"]["siret"] == "73282932000074"
+    assert p["status"] == "ready" and p["fields"]["lead"]["siret"] == "73282932000074"
+    assert p["fields"]["cofinancing"][0] == {"funder": "Région Bourgogne-Franche-Comté", "amount": 20000, "status": "requested"}
+    assert p["fields"]["startDate"] == "2027-01-04" and doc["call"]["budget"] == 300000
     assert p["provenance"]["cluster"] == "Mutualiser" and p["provenance"]["votes"] == 1
     assert p["provenance"]["problems"] and p["provenance"]["ideas"]
     assert "Carte modérée" not in body.decode(), "hidden cards are left out"
@@ -122,11 +143,13 @@ def test_projects_export_in_every_format(pipeline):
     assert ctype.startswith("text/csv") and body.startswith(b"\xef\xbb\xbf") and b"\r\n" in body
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
     header, row = rows[0], rows[1]
-    assert row[header.index("Subvention (€)")] == "12500,00"
-    assert row[header.index("SIRET")] == "73282932000074"
+    grant = "Soutiens demandés à l'appel à projets — Subvention (montant) (€)"
+    assert row[header.index(grant)] == "12500,00"
+    assert row[header.index("Structure porteuse — SIRET")] == "73282932000074"
+    assert row[header.index("Cofinancements")] == "Région Bourgogne-Franche-Comté, 20000, Demandé | Fondation Fictive, 5000, Obtenu"
     status, ctype, body = http_get(server, f"/api/workshops/{workshop}/export?format=csv&dialect=rfc4180", key)
     rows = list(csv.reader(io.StringIO(body.decode("utf-8")), delimiter=","))
-    assert rows[1][rows[0].index("Subvention (€)")] == "12500.00"
+    assert rows[1][rows[0].index(grant)] == "12500.00"
 
     status, ctype, body = http_get(server, f"/api/workshops/{workshop}/export?format=md", key)
     md = body.decode()

@@ -21,7 +21,10 @@ from test_projects import COMPLETE, make_projects, pipeline  # noqa: F401 (pipel
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SIRET = "73282932000074"
 PHONE = "+33 6 12 34 56 78"
-SHEETS = ["Projets", "Partenaires", "Idées et votes", "Couverture des constats"]
+# The projects, one sheet per repeated group of the default plan's form, the ideas, the constats.
+SHEETS = ["Projets", "Partenaires", "Cofinancements", "Prochaines étapes", "Idées et votes", "Couverture des constats"]
+LEAD_SIRET, PHONE_COLUMN = "Structure porteuse — SIRET", "Personne à contacter — Téléphone"
+GRANT, EXPERTISE = "Soutiens demandés à l'appel à projets — Subvention (montant)", "Soutiens demandés à l'appel à projets — Financement d'expertise (montant)"
 
 
 def get(server, path, key):
@@ -83,24 +86,34 @@ def test_xlsx_export_is_typed_and_readable(pipeline):  # noqa: F811
 
     projects = rows(book["Projets"])
     p = next(r for r in projects if r["Identifiant"].value == project)
-    assert p["SIRET"].data_type == "s" and p["SIRET"].value == SIRET
-    assert isinstance(p["Téléphone"].value, str) and p["Téléphone"].value == PHONE
-    for column, amount in (("Subvention (€)", 12500), ("Financement d'expertise (€)", 5000)):
+    assert p[LEAD_SIRET].data_type == "s" and p[LEAD_SIRET].value == SIRET
+    assert isinstance(p[PHONE_COLUMN].value, str) and p[PHONE_COLUMN].value == PHONE
+    for column, amount in ((GRANT, 12500), (EXPERTISE, 5000), ("Budget total du projet", 60000)):
         cell = p[column]
         assert isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool) and cell.value == amount
         assert "€" in cell.number_format, cell.number_format
     assert type(p["Votes"].value) is int and p["Votes"].value == 1
     assert type(p["Soutiens"].value) is int and p["Soutiens"].value == 1
-    assert type(p["Emplois d'insertion créés"].value) is int
+    assert type(p["Résultats attendus — Emplois d'insertion créés"].value) is int
+    assert type(p["Durée (mois)"].value) is int and p["Durée (mois)"].value == 24
+    start = p["Date de démarrage"]
+    assert start.is_date and start.value == datetime.datetime(2027, 1, 4) and start.number_format == "dd/mm/yyyy", start.number_format
     assert p["Numéro de dossier"].value == "1001" and p["Dossier Démarches Simplifiées"].value == "préparé"
     submitted = p["Déposé le"]
     assert isinstance(submitted.value, datetime.datetime) and submitted.is_date, submitted.value
     assert abs(submitted.value - datetime.datetime.now()) < datetime.timedelta(days=1)
 
+    # Each repeated group of the form is a sheet of its own, one row per row of the group.
     partners = rows(book["Partenaires"])
-    lead = next(r for r in partners if r["Place"].value == "Porteur")
-    assert lead["SIRET"].value == SIRET and isinstance(lead["SIRET"].value, str)
-    assert any(r["Structure"].value == "EI Bâtir" and r["Rôle"].value == "co-employeur" for r in partners)
+    assert [(r["Projet"].value, r["Ligne"].value, r["Nom"].value, r["Rôle"].value, r["SIRET"].value) for r in partners] == \
+        [(project, 1, "EI Bâtir", "co-employeur", "35600000049837")]
+    assert partners[0]["SIRET"].data_type == "s"
+    money = rows(book["Cofinancements"])
+    assert [(r["Financeur"].value, r["Montant"].value, r["État"].value) for r in money] == \
+        [("Région Bourgogne-Franche-Comté", 20000, "Demandé"), ("Fondation Fictive", 5000, "Obtenu")]
+    assert "€" in money[0]["Montant"].number_format
+    steps = rows(book["Prochaines étapes"])
+    assert steps[0]["Responsable"].value == "Marie Dupont" and steps[0]["Échéance"].value == datetime.datetime(2027, 1, 15)
 
     ideas = rows(book["Idées et votes"])
     voted = next(r for r in ideas if "Un poste partagé" in r["Idée"].value)
@@ -126,9 +139,9 @@ def test_xlsx_export_is_typed_and_readable(pipeline):  # noqa: F811
         with open(converted, encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         header, row = table[0], next(r for r in table[1:] if r and r[0] == project)
-        assert row[header.index("SIRET")] == SIRET
-        assert re.fullmatch(r"\d{14}", row[header.index("SIRET")])
-        assert row[header.index("Téléphone")] == PHONE
+        assert row[header.index(LEAD_SIRET)] == SIRET
+        assert re.fullmatch(r"\d{14}", row[header.index(LEAD_SIRET)])
+        assert row[header.index(PHONE_COLUMN)] == PHONE
 
     # The CLI writes the same workbook, to a file only.
     refused = subprocess.run(cli("export", workshop, "--format", "xlsx", data_dir=server.data_dir, database=server.database),

@@ -272,7 +272,8 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
 /** One of the server's "missing" sentences (French), in the interface's language. */
 function missingLine(phrase) {
   const hit = language() === 'fr' ? null : fieldOfPhrase(phrase);
-  return hit ? t(`project.checklist.${hit.field}`) : phrase;
+  const key = hit ? `project.checklist.${hit.field}` : null;
+  return key && t(key) !== key ? t(key) : phrase;
 }
 
 /**

@@ -7,7 +7,7 @@
 import { language, t } from './i18n.js';
 import { el, domId, button } from './dom.js';
 import { confirmDialog } from './dialog.js';
-import { buildProjectForm, SHEET_FIELDS, READY_FIELDS, sameValue, canonical, describeValue, fieldOfPhrase, missingFields } from './project-form.js';
+import { buildProjectForm, formModel, fieldOfPhrase, partInput, tr } from './project-form.js';
 import { announce, errorText } from './ui.js';
 
 const copy = (sheet) => JSON.parse(JSON.stringify(sheet));
@@ -61,7 +61,8 @@ export class ProjectEditor {
     this.lastField = null;
     this.cardsSig = '';
     this.editable = !store.isFrozen(store.board(sheet.board)) && sheet.status !== 'submitted' && store.you?.role !== 'observer';
-    this.parts = buildProjectForm({ store, project: sheet, editable: this.editable });
+    this.model = formModel(store.workshop.form, store);
+    this.parts = buildProjectForm({ store, project: sheet, editable: this.editable, model: this.model });
     this.parts.fill(this.base);
     this.heading = el(`h${headingLevel}`, { className: 'project-editor__title', tabIndex: -1, text: t('project.editorLabel', { title: sheet.title }) });
     this.meta = el('p', { className: 'project-editor__meta', dataset: { testid: 'project-last-edit' } });
@@ -123,7 +124,7 @@ export class ProjectEditor {
 
   /** @returns {string[]} fields whose form value differs from the base version. */
   dirtyFields(values) {
-    return SHEET_FIELDS.filter((f) => !sameValue(f, values[f], this.base[f]));
+    return this.model.fields.filter((f) => !this.model.same(f, values[f], this.base[f]));
   }
 
   render() {
@@ -140,7 +141,7 @@ export class ProjectEditor {
     if (cardsSig !== this.cardsSig) {
       // New or changed cards on the board: refresh the lists of cards, keeping what is ticked.
       const { values } = this.parts.read();
-      if (this.cardsSig) this.parts.fill(values, ['problems', 'sources']);
+      if (this.cardsSig) this.parts.fill(values, this.model.cardFields);
       this.cardsSig = cardsSig;
     }
     this.saveButton.disabled = Boolean(this.inFlight) || Boolean(this.conflict) || current.status === 'submitted';
@@ -155,9 +156,9 @@ export class ProjectEditor {
   takeRemote(current) {
     const { values } = this.parts.read();
     const dirty = this.dirtyFields(values);
-    const theirs = SHEET_FIELDS.filter((f) => !sameValue(f, current[f], this.base[f]));
-    const clash = theirs.filter((f) => dirty.includes(f) && !sameValue(f, values[f], current[f]));
-    for (const f of SHEET_FIELDS) this.parts.wrap(f).querySelector('[data-note]').textContent = '';
+    const theirs = this.model.fields.filter((f) => !this.model.same(f, current[f], this.base[f]));
+    const clash = theirs.filter((f) => dirty.includes(f) && !this.model.same(f, values[f], current[f]));
+    for (const f of this.model.fields) this.parts.wrap(f).querySelector('[data-note]').textContent = '';
     if (clash.length) {
       // Keep the old base: saving will get `conflict` and the side-by-side choice.
       const who = this.store.nameOf(this.store.lastEdits.get(this.projectId)?.by) ?? t('card.unknown');
@@ -166,26 +167,26 @@ export class ProjectEditor {
     }
     this.parts.fill(current, theirs);
     this.base = copy(current);
-    if (theirs.length) announce(this.announcer, t('project.remoteUpdate', { fields: theirs.map((f) => t(`project.field.${f}`)).join(', ') }));
+    if (theirs.length) announce(this.announcer, t('project.remoteUpdate', { fields: theirs.map((f) => this.model.label(f)).join(', ') }));
   }
 
   /** The ready checklist, from what the form holds now (so it moves as people type). */
   renderChecklist() {
     if (this.closed) return;
     const { values } = this.parts.read();
-    const missing = new Set(missingFields(values));
-    const done = READY_FIELDS.length - missing.size;
+    const missing = new Set(this.model.missing(values));
+    const done = this.model.ready.length - missing.size;
     const sig = JSON.stringify([[...missing], t('project.checklistTitle')]);
     if (this.checklist.dataset.sig === sig) return;
     this.checklist.dataset.sig = sig;
     this.checklist.replaceChildren(
-      el('summary', { text: `${t('project.checklistTitle')} ${t('project.checklistCount', { done, total: READY_FIELDS.length })}` }),
-      el('ul', { className: 'ready-list__items' }, READY_FIELDS.map((f) => el('li', {
+      el('summary', { text: `${t('project.checklistTitle')} ${t('project.checklistCount', { done, total: this.model.ready.length })}` }),
+      el('ul', { className: 'ready-list__items' }, this.model.ready.map((f) => el('li', {
         className: `ready-list__item ready-list__item--${missing.has(f) ? 'todo' : 'done'}`,
         dataset: { ready: f, state: missing.has(f) ? 'todo' : 'done' },
       }, [
         el('span', { className: 'ready-list__mark', text: missing.has(f) ? '○' : '✓', attrs: { 'aria-hidden': 'true' } }),
-        el('span', { text: ` ${t(`project.checklist.${f}`)} ` }),
+        el('span', { text: ` ${this.model.label(f)} ` }),
         el('span', { className: 'sr-only', text: `(${t(missing.has(f) ? 'project.checklistTodo' : 'project.checklistDone')})` }),
       ]))),
     );
@@ -221,7 +222,7 @@ export class ProjectEditor {
     for (const [i, phrase] of phrases.entries()) {
       const named = fields?.[i];
       const hit = named ? { field: named } : fieldOfPhrase(phrase);
-      if (hit && !errors.some((e) => e.field === hit.field)) errors.push({ field: hit.field, message: t(`project.missing.${hit.field}`) });
+      if (hit && this.parts.wrap(hit.field) && !errors.some((e) => e.field === hit.field)) errors.push({ field: hit.field, message: language() === 'fr' ? `${phrase.charAt(0).toUpperCase()}${phrase.slice(1)}${/[.!?]$/.test(phrase) ? '' : '.'}` : t('project.missingField', { field: this.model.label(hit.field) }) });
       else if (!hit) unplaced.push(phrase);
     }
     if (!errors.length && !unplaced.length && message) unplaced.push(message);
@@ -253,7 +254,7 @@ export class ProjectEditor {
     }
     const everyone = [...new Set([...byField.values()].flat())];
     this.others.textContent = everyone.length ? t('project.alsoEditing', { names: everyone.join(', ') }) : '';
-    for (const f of SHEET_FIELDS) {
+    for (const f of this.model.fields) {
       const wrap = this.parts.wrap(f);
       const names = byField.get(f) ?? [];
       wrap.classList.toggle('project-field--busy', names.length > 0);
@@ -279,7 +280,7 @@ export class ProjectEditor {
       this.asking = false;
       if (!ok || this.closed || this.inFlight || this.conflict) return;
     }
-    const fields = Object.fromEntries(dirty.map((f) => [f, canonical(f, values[f])]));
+    const fields = Object.fromEntries(dirty.map((f) => [f, this.model.canonical(f, values[f])]));
     this.sent = fields;
     this.inFlight = this.connection.send('project.update', { project: this.projectId, version: this.base.version, fields });
     this.status.textContent = t('project.saving');
@@ -293,7 +294,7 @@ export class ProjectEditor {
     if (current) {
       // Show the values as the server keeps them (trimmed), where the form still holds what was sent.
       const { values } = this.parts.read();
-      const unchanged = Object.keys(this.sent).filter((f) => sameValue(f, values[f], this.sent[f]));
+      const unchanged = Object.keys(this.sent).filter((f) => this.model.same(f, values[f], this.sent[f]));
       this.base = copy(current);
       this.parts.fill(current, unchanged);
     }
@@ -326,8 +327,9 @@ export class ProjectEditor {
     for (const fault of faults) {
       const { field } = fault;
       if (!this.parts.wrap(field)) { unplaced = true; continue; }
-      const input = PART_INPUTS[`${field}.${fault.part ?? ''}`];
-      errors.push({ field, inputs: input ? [input] : undefined, message: faultText(fault) });
+      const f = this.model.field(field);
+      const single = f?.type === 'group' && f.repeated === false && fault.part;
+      errors.push({ field, inputs: single ? [partInput(field, fault.part)] : undefined, row: fault.row, part: fault.part, message: faultText(fault, this.model) });
     }
     this.showFieldErrors(errors, unplaced ? [message] : []);
   }
@@ -361,20 +363,20 @@ export class ProjectEditor {
   startMerge(current) {
     const { values } = this.parts.read();
     const dirty = this.dirtyFields(values);
-    const clash = dirty.filter((f) => !sameValue(f, current[f], this.base[f]) && !sameValue(f, values[f], current[f]));
+    const clash = dirty.filter((f) => !this.model.same(f, current[f], this.base[f]) && !this.model.same(f, values[f], current[f]));
     const who = this.store.nameOf(this.store.lastEdits.get(this.projectId)?.by) ?? t('project.someoneElse');
     // Field by field: where this person's version and the current one differ, and who changed it.
-    const diff = SHEET_FIELDS.filter((f) => !sameValue(f, values[f], current[f])).map((f) => ({
+    const diff = this.model.fields.filter((f) => !this.model.same(f, values[f], current[f])).map((f) => ({
       field: f, start: this.base[f], mine: values[f], current: current[f],
-      byMe: dirty.includes(f), byThem: !sameValue(f, current[f], this.base[f]),
+      byMe: dirty.includes(f), byThem: !this.model.same(f, current[f], this.base[f]),
     }));
-    const theirs = SHEET_FIELDS.filter((f) => !sameValue(f, current[f], this.base[f]));
-    this.parts.fill(current, SHEET_FIELDS.filter((f) => !dirty.includes(f)));
+    const theirs = this.model.fields.filter((f) => !this.model.same(f, current[f], this.base[f]));
+    this.parts.fill(current, this.model.fields.filter((f) => !dirty.includes(f)));
     this.base = copy(current);
     if (!clash.length) {
       this.errors.replaceChildren(
         el('p', { className: 'alert__item', text: t('project.rebased') }),
-        theirs.length ? el('p', { className: 'alert__item', text: t('project.rebasedFields', { name: who, fields: theirs.map((f) => t(`project.field.${f}`)).join(', ') }) }) : null,
+        theirs.length ? el('p', { className: 'alert__item', text: t('project.rebasedFields', { name: who, fields: theirs.map((f) => this.model.label(f)).join(', ') }) }) : null,
       );
       return;
     }
@@ -382,10 +384,10 @@ export class ProjectEditor {
     const rows = clash.map((f) => {
       const name = `merge-${this.projectId}-${f}`;
       return el('fieldset', { className: 'merge__field', dataset: { mergeField: f } }, [
-        el('legend', { text: t(`project.field.${f}`) }),
+        el('legend', { text: this.model.label(f) }),
         el('div', { className: 'merge__choices' }, [
-          choice(name, 'mine', t('project.keepMine'), describeValue(f, values[f], this.store)),
-          choice(name, 'theirs', t('project.takeTheirs', { name: who }), describeValue(f, current[f], this.store)),
+          choice(name, 'mine', t('project.keepMine'), this.model.describe(f, values[f])),
+          choice(name, 'theirs', t('project.takeTheirs', { name: who }), this.model.describe(f, current[f])),
         ]),
       ]);
     });
@@ -394,7 +396,7 @@ export class ProjectEditor {
     this.merge.replaceChildren(
       el('h4', { text: t('project.conflictTitle'), tabIndex: -1 }),
       el('p', { text: t('project.conflictIntro', { name: who }) }),
-      diffTable(this.store, this.projectId, diff, who),
+      diffTable(this.model, this.projectId, diff, who),
       ...rows, mergeError, apply,
     );
     this.merge.hidden = false;
@@ -413,40 +415,40 @@ export class ProjectEditor {
   }
 }
 
-/** The form's input for a field's part, as `fieldErrors` names them (`lead` + `siret`…). */
-const PART_INPUTS = {
-  'lead.siret': 'leadSiret', 'lead.name': 'leadName',
-  'contact.email': 'contactEmail', 'contact.phone': 'contactPhone', 'contact.name': 'contactName',
-  'support.expertise': 'expertise', 'support.grant': 'grant',
-  'outcomes.insertionJobs': 'insertionJobs', 'outcomes.peopleSupported': 'peopleSupported', 'outcomes.other': 'outcomesOther',
-};
-
 /**
  * A fault of `fieldErrors` as the person reads it: the server's French sentence, or in another
  * language the catalogue's sentence for that field and part (the limit taken from the French).
  * @param {{field: string, part?: string, message: string}} fault
  * @returns {string}
  */
-function faultText({ field, part, message }) {
+function faultText({ field, part, message }, model) {
   if (language() === 'fr' || !message) return message;
-  const max = String(message).match(/\d[\d\s\u202f\u00a0]*\d|\d/g)?.at(-1)?.replace(/[\s\u202f\u00a0]/g, '') ?? '';
-  const long = /trop long/i.test(message);
-  const key = {
-    'lead.siret': 'leadSiret', 'lead.name': 'lead',
-    'contact.email': long ? 'contactEmailLong' : 'contactEmail', 'contact.phone': 'contactPhone', 'contact.name': 'contactName',
-    'support.expertise': 'supportRange', 'support.grant': 'supportRange',
-    'outcomes.insertionJobs': 'outcomesRange', 'outcomes.peopleSupported': 'outcomesRange', 'outcomes.other': 'outcomesOther',
-  }[`${field}.${part ?? ''}`] ?? (field === 'sources' ? 'problems' : field);
-  if ((key === 'supportRange' || key === 'outcomesRange') && !max) return message;
-  const name = `project.bad.${key}`;
-  const text = t(name, { max: Number(max).toLocaleString('en') });
-  return text === name ? message : text;
+  // The server speaks French; in another language the page says the same from the message's
+  // kind and numbers, with the field's label in that language.
+  const f = model?.field(field);
+  const child = part ? f?.fields?.find((c) => c.id === part) : null;
+  const label = child ? `${model.label(field)} — ${tr(child.label)}` : model?.label(field) ?? field;
+  const numbers = (String(message).match(/-?\d[\d\s\u202f\u00a0]*/g) ?? []).map((n) => Number(n.replace(/[\s\u202f\u00a0]/g, '')));
+  const fmt = (n) => n.toLocaleString('en');
+  const rules = [
+    [/un nombre entre .* euros est attendu/, () => t('project.bad.amountRange', { field: label, min: fmt(numbers.at(-2)), max: fmt(numbers.at(-1)) })],
+    [/un nombre entre .* est attendu/, () => t('project.bad.numberRange', { field: label, min: fmt(numbers.at(-2)), max: fmt(numbers.at(-1)) })],
+    [/un nombre entier est attendu/, () => t('project.errorInteger', { field: label })],
+    [/au plus \d+ caractères|trop long/, () => t('project.bad.tooLong', { field: label, max: fmt(numbers.at(-1)) })],
+    [/siret/i, () => t('project.errorSiret', { field: label })],
+    [/adresse électronique/, () => t('project.errorEmail', { field: label })],
+    [/date au format/, () => t('project.bad.date', { field: label })],
+    [/au plus \d+ (éléments|lignes)/, () => t('project.bad.tooMany', { field: label, max: fmt(numbers.at(-1)) })],
+    [/carte liée n'existe pas/, () => t('project.bad.problems')],
+  ];
+  const hit = rules.find(([re]) => re.test(message));
+  return hit ? hit[1]() : message;
 }
 
 /** The differences as a table: one row per field, with who changed it since the person started. */
-function diffTable(store, projectId, diff, who) {
+function diffTable(model, projectId, diff, who) {
   const captionId = `diff-${projectId}`.replace(/[^A-Za-z0-9_-]/g, '_');
-  const cell = (f, v) => el('td', { text: describeValue(f, v, store) });
+  const cell = (f, v) => el('td', { text: model.describe(f, v) });
   return el('div', { className: 'table-wrap merge__diff' }, [el('table', { className: 'diff', dataset: { testid: 'merge-diff' }, attrs: { 'aria-labelledby': captionId } }, [
     el('caption', { id: captionId, className: 'diff__caption', text: t('project.diffTitle') }),
     el('thead', {}, [el('tr', {}, ['project.diffField', 'project.diffWho', 'project.diffStart', 'project.diffMine', 'project.diffCurrent']
@@ -454,7 +456,7 @@ function diffTable(store, projectId, diff, who) {
     el('tbody', {}, diff.map((d) => el('tr', {
       className: d.byMe && d.byThem ? 'diff__row--both' : '', dataset: { diffField: d.field, changedBy: d.byMe && d.byThem ? 'both' : d.byMe ? 'me' : 'them' },
     }, [
-      el('th', { scope: 'row', text: t(`project.field.${d.field}`) }),
+      el('th', { scope: 'row', text: model.label(d.field) }),
       el('td', { text: d.byMe && d.byThem ? t('project.diffByBoth', { name: who }) : d.byMe ? t('project.diffByMe') : t('project.diffByThem', { name: who }) }),
       cell(d.field, d.start), cell(d.field, d.mine), cell(d.field, d.current),
     ]))),

@@ -194,8 +194,8 @@ function applyGrouping(store, event, card, live) {
   return true;
 }
 
-const SHEET_FIELDS = ['title', 'summary', 'problems', 'sources', 'cooperation', 'orientation', 'lead', 'partners',
-  'territory', 'support', 'outcomes', 'nextSteps', 'contact'];
+/** Keys of a sheet that are not form values: a change never carries them. */
+const SHEET_IDENTITY = new Set(['id', 'board', 'cluster', 'status', 'version', 'phase', 'supporters', 'supportCount', 'receipts']);
 
 /** Dossier states where the project lead has filed the application ("déposé"). */
 const FILED = ['en_construction', 'en_instruction', 'accepte', 'refuse', 'sans_suite'];
@@ -211,7 +211,8 @@ function applyProject(store, event, live) {
       break;
     case 'project.updated':
       if (project) {
-        for (const key of SHEET_FIELDS) if (key in (event.fields ?? {})) project[key] = event.fields[key];
+        // The workshop's form decides which values a sheet has (docs/plans.md): every field changed.
+        for (const [key, value] of Object.entries(event.fields ?? {})) if (!SHEET_IDENTITY.has(key)) project[key] = value;
         project.version = event.version;
         store.lastEdits.set(project.id, { by: event.by, at: event.at, fields: Object.keys(event.fields ?? {}) });
         store.emit('projectupdated', { project: project.id, by: event.by, fields: Object.keys(event.fields ?? {}), live });
