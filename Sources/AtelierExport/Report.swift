@@ -6,7 +6,7 @@ import Foundation
 /// problems, the ideas with their votes, the projects. Built from ``Outcome`` (hidden cards left
 /// out, no authors, organisations only when the workshop allows it).
 public enum Report {
-    public static func markdown(_ workshop: Workshop, generatedAt: Int64) -> [UInt8] {
+    public static func markdown(_ workshop: Workshop, generatedAt: Int64, provenance: ProvenanceLog? = nil) -> [UInt8] {
         let o = Outcome(workshop)
         var md = "# \(escapeMD(workshop.title))\n\n"
         md += "Synthèse de l'atelier, générée le \(frenchDate(generatedAt, timeZone: workshop.timeZone)). "
@@ -45,6 +45,7 @@ public enum Report {
                 if !p.ideas.isEmpty { facts.append("Idées d'origine : " + p.ideas.map { "\(escapeMD($0.text))" + ($0.votes.map { " (\($0))" } ?? "") }.joined(separator: " ; ")) }
                 if let r = s.receipts.last { facts.append("Dépôt : \(r.channel == .demarches ? "Démarches Simplifiées n° \(r.number.map(String.init) ?? r.reference)" : "référence \(escapeMD(r.reference))")") }
                 md += facts.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
+                md += ProvenanceExport.markdown(s.id, log: provenance, state: workshop)
             }
         }
         return Array(md.utf8)
@@ -77,7 +78,7 @@ public enum Report {
         """
 
     /// A standalone, printable HTML page (styles linked from `/css/report.css` and inline).
-    public static func html(_ workshop: Workshop, generatedAt: Int64, stylesheet: String = "/css/report.css") -> [UInt8] {
+    public static func html(_ workshop: Workshop, generatedAt: Int64, stylesheet: String = "/css/report.css", provenance: ProvenanceLog? = nil) -> [UInt8] {
         let o = Outcome(workshop)
         var h = "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
         h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -121,7 +122,9 @@ public enum Report {
                 fact("Problème traité", p.problems.map(\.text).joined(separator: " ; "))
                 fact("Idées d'origine", p.ideas.map { $0.text + ($0.votes.map { " (\($0))" } ?? "") }.joined(separator: " ; "))
                 fact("Prochaines étapes", s.nextSteps)
-                h += "</dl>\n</article>\n"
+                h += "</dl>\n"
+                h += ProvenanceExport.html(s.id, log: provenance, state: workshop)
+                h += "</article>\n"
             }
             h += "</section>\n"
         }
