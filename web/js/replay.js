@@ -138,7 +138,7 @@ function renderState() {
       views.set(board.id, entry);
     }
     const group = w.groups.find((g) => g.id === board.group);
-    entry.heading.textContent = group ? t('replay.boardOf', { board: board.title, table: group.title }) : board.title;
+    entry.heading.textContent = group && group.title !== board.title ? t('replay.boardOf', { board: board.title, table: group.title }) : board.title;
     entry.view.render();
   }
   renderProjects();
