@@ -134,13 +134,23 @@ def test_replay_shows_each_viewer_the_boards_as_they_were(live_server, browsers)
     assert js_errors(alice) == [] and js_errors(fac) == []
 
 
-def test_the_console_links_to_the_replay(live_server, browsers):
+def test_the_console_links_to_the_replay_and_unfolds_a_sheets_provenance(live_server, browsers):
     workshop = create_workshop(live_server)
+    card = facilitator_commands(live_server, workshop, {"type": "card.add", "board": "b_consolider", "column": "problems",
+                                                        "text": "Un constat d'origine"})[0]["result"]["card"]
+    facilitator_commands(live_server, workshop, {"type": "project.create", "board": "b_consolider", "title": "Fiche suivie", "cards": [card]})
     fac = browsers.new()
     fac.get(workshop["facilitatorUrl"])
     link = visible(fac, '[data-testid="open-replay"]')
     href = link.get_attribute("href")
     assert "replay.html#" in href and f"workshop={workshop['id']}" in href
+    # The console's sheet: "Comment ce projet est né" lists its card and its moments.
+    click(visible(fac, '[data-testid="console-project"] [data-testid="provenance"] summary'))
+    wait(fac, lambda d: len(finds(d, '[data-testid="console-project"] [data-testid="provenance-card"]')) == 1)
+    line = text_of(find(fac, '[data-testid="console-project"] [data-testid="provenance-card"]'))
+    assert "Un constat d'origine" in line and "phase" in line
+    assert [li.get_attribute("data-kind") for li in finds(fac, '[data-testid="console-project"] [data-testid="provenance-step"]')] == ["created"]
+    assert axe_violations(fac, "console with a sheet's provenance open") == []
 
 
 def test_without_credentials_the_page_says_where_to_open_it(live_server, browsers):

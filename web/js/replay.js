@@ -10,6 +10,7 @@ import { Store } from './store.js';
 import { BoardView } from './board.js';
 import { el, domId } from './dom.js';
 import { announce, errorText, formatDateTime, formatTime, loadJSON, normaliseCode, setTimeZone, showError } from './ui.js';
+import { provenanceDisclosure } from './provenance.js';
 import { readFacilitatorCredentials } from './credentials.js';
 
 const $ = (id) => document.getElementById(id);
@@ -42,7 +43,6 @@ let loading = false;
 let playing = null; // interval id
 let playClock = 0; // the workshop time playing has reached (ms)
 const views = new Map(); // board id → {section, view}
-const provenances = new Map(); // project id → answer
 
 async function api(path) {
   const response = await fetch(`/api/workshops/${encodeURIComponent(credentials.workshop)}${path}`, {
@@ -152,58 +152,16 @@ function renderProjects() {
   for (const p of projects) {
     let item = list.querySelector(`[data-project="${CSS.escape(p.id)}"]`);
     if (!item) {
-      const details = el('details', { className: 'provenance', dataset: { testid: 'provenance' } }, [
-        el('summary', { text: t('provenance.summary') }),
-        el('div', { className: 'provenance__body', dataset: { testid: 'provenance-body' } }),
+      item = el('li', { dataset: { project: p.id, testid: 'replay-project' } }, [
+        el('p', { className: 'replay-project__title' }),
+        provenanceDisclosure(credentials, p.id, { jump: true }),
       ]);
-      details.addEventListener('toggle', () => { if (details.open) loadProvenance(p.id, details); });
-      item = el('li', { dataset: { project: p.id, testid: 'replay-project' } }, [el('p', { className: 'replay-project__title' }), details]);
       list.append(item);
     }
     item.querySelector('.replay-project__title').textContent = `${p.title} — ${t(`project.status.${p.status}`)}`;
     item.querySelector('summary').textContent = t('provenance.summary');
   }
   $('replay-projects').closest('section').hidden = projects.length === 0;
-}
-
-function momentLine(m) {
-  if (!m) return '';
-  const table = m.tableTitle ? ` · ${t('provenance.table', { table: m.tableTitle })}` : '';
-  return `${formatDateTime(m.at)} · ${t('provenance.phase', { phase: m.phaseTitle ?? m.phase })}${table}`;
-}
-
-function jumpButton(m) {
-  if (!m) return null;
-  return el('button', { type: 'button', className: 'btn btn--small', dataset: { seq: String(m.seq), testid: 'provenance-jump' },
-    text: t('provenance.jump', { seq: m.seq }) });
-}
-
-async function loadProvenance(project, details) {
-  const body = details.querySelector('.provenance__body');
-  body.textContent = t('provenance.loading');
-  try {
-    const p = provenances.get(project) ?? await api(`/projects/${encodeURIComponent(project)}/provenance`);
-    provenances.set(project, p);
-    const cards = p.cards.map((c) => el('li', { dataset: { card: c.card, testid: 'provenance-card' } }, [
-      el('span', { text: `${t(`provenance.role.${c.role}`)} « ${c.text} » — ${t('provenance.written')} ${momentLine(c.written)} ` }),
-      jumpButton(c.written),
-    ]));
-    const steps = p.steps.map((s) => el('li', { dataset: { testid: 'provenance-step', kind: s.kind } }, [
-      el('span', { text: `${t(`provenance.step.${s.kind}`, { fields: (s.fields ?? []).map((f) => t(`provenance.field.${f}`)).join(', '), status: s.status ? t(`project.status.${s.status}`) : '' })} — ${momentLine(s.moment)} ` }),
-      jumpButton(s.moment),
-    ]));
-    body.replaceChildren(
-      el('h4', { text: t('provenance.cards') }),
-      cards.length ? el('ul', {}, cards) : el('p', { text: t('provenance.noCards') }),
-      p.cardsNotShown ? el('p', { className: 'hint', text: t('provenance.notShown', { n: p.cardsNotShown }) }) : null,
-      p.cluster ? el('p', { dataset: { testid: 'provenance-cluster' }, text: t('provenance.cluster', { title: p.cluster.title, when: momentLine(p.cluster.made) }) }) : null,
-      el('h4', { text: t('provenance.steps') }),
-      el('ol', {}, steps),
-      el('p', { dataset: { testid: 'provenance-tables' }, text: t('provenance.tables', { tables: p.tables.map((g) => g.title ?? g.id).join(', ') }) }),
-    );
-  } catch (error) {
-    body.textContent = errorText(error.code ?? 'internal', error.message);
-  }
 }
 
 /** Shows the workshop at `seq` (the last one asked wins; one request at a time). */
