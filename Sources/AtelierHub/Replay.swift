@@ -47,12 +47,4 @@ final class ReplayCache: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         return try index.state(at: seq) { after, through in try store.events(workshop: workshop, after: after, through: through) }
     }
-
-    /// Forgets every index (a room reloaded after a failed commit: its journal is what counts).
-    func forget(_ workshop: WorkshopID) {
-        queue.async { [self] in
-            indexes[workshop] = nil
-            used.removeAll { $0 == workshop }
-        }
-    }
 }
