@@ -231,6 +231,8 @@ async function start() {
     showError($('replay-errors'), t('replay.noCredentials'));
     return;
   }
+  // A long journal is read once before its first answer (seconds for a million events): say so.
+  $('replay-who').textContent = t('replay.loading');
   try {
     timeline = await api('/replay');
     setTimeZone(timeline.timeZone);
@@ -238,6 +240,7 @@ async function start() {
     renderTimeline();
     await go(timeline.last);
   } catch (error) {
+    if (!timeline) $('replay-who').textContent = '';
     fail(error);
   }
 }
