@@ -38,13 +38,15 @@ public enum ExportFormat: String, CaseIterable, Sendable {
         }
     }
 
-    /// The document, from the workshop as it is now.
-    public func document(_ workshop: Workshop, generatedAt: Int64, dialect: CSVExport.Dialect = .excelFR) -> [UInt8] {
+    /// The document, from the workshop as it is now; `provenance`, the journal's log, adds each
+    /// project's history (`ProvenanceExport`) to the JSON and the synthesis.
+    public func document(_ workshop: Workshop, generatedAt: Int64, dialect: CSVExport.Dialect = .excelFR,
+                         provenance: ProvenanceLog? = nil) -> [UInt8] {
         switch self {
-        case .json: JSONExport.document(workshop, generatedAt: generatedAt)
+        case .json: JSONExport.document(workshop, generatedAt: generatedAt, provenance: provenance)
         case .csv: CSVExport.document(workshop, dialect: dialect)
-        case .md: Report.markdown(workshop, generatedAt: generatedAt)
-        case .html: Report.html(workshop, generatedAt: generatedAt)
+        case .md: Report.markdown(workshop, generatedAt: generatedAt, provenance: provenance)
+        case .html: Report.html(workshop, generatedAt: generatedAt, provenance: provenance)
         // No generation time inside: the same workshop gives the same bytes.
         case .xlsx: XLSXExport.document(workshop)
         case .schema: JSONExport.schema(workshop)

@@ -10,7 +10,7 @@ public enum JSONExport {
     public static let schemaVersion = 2
 
     /// `generatedAt` is milliseconds since 1970, given by the caller (no clock here).
-    public static func document(_ workshop: Workshop, generatedAt: Int64) -> [UInt8] {
+    public static func document(_ workshop: Workshop, generatedAt: Int64, provenance: ProvenanceLog? = nil) -> [UInt8] {
         let outcome = Outcome(workshop)
         var w = JSONWriter(reserving: 4096 + workshop.cards.count * 256)
         w.beginObject()
@@ -53,7 +53,7 @@ public enum JSONExport {
         }
         w.endArray()
         w.key("projects"); w.beginArray()
-        for p in outcome.projects { writeProject(p, &w) }
+        for p in outcome.projects { writeProject(p, &w, history: provenance?.provenance(of: p.sheet.id, in: workshop), in: workshop) }
         w.endArray()
         w.key("contributors"); w.beginArray()
         for c in outcome.contributors {
@@ -106,7 +106,7 @@ public enum JSONExport {
     }
 
     /// One project with its provenance: table, phase, source cards and their votes, contributors.
-    public static func writeProject(_ p: Outcome.ProjectView, _ w: inout JSONWriter) {
+    public static func writeProject(_ p: Outcome.ProjectView, _ w: inout JSONWriter, history: Provenance? = nil, in workshop: Workshop? = nil) {
         let s = p.sheet
         w.beginObject()
         w.key("id"); w.string(s.id)
@@ -123,6 +123,7 @@ public enum JSONExport {
         w.key("problems"); w.beginArray(); p.problems.forEach { writeCardLine($0, &w) }; w.endArray()
         w.key("ideas"); w.beginArray(); p.ideas.forEach { writeCardLine($0, &w) }; w.endArray()
         w.key("votes"); w.int(p.votes)
+        if let history, let workshop { w.key("history"); ProvenanceExport.writeHistory(history, state: workshop, to: &w) }
         w.endObject()
         w.key("contributors"); w.beginArray()
         for c in p.contributors {

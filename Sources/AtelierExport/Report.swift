@@ -6,7 +6,7 @@ import Foundation
 /// problems, the ideas with their votes, the projects. Built from ``Outcome`` (hidden cards left
 /// out, no authors, organisations only when the workshop allows it).
 public enum Report {
-    public static func markdown(_ workshop: Workshop, generatedAt: Int64) -> [UInt8] {
+    public static func markdown(_ workshop: Workshop, generatedAt: Int64, provenance: ProvenanceLog? = nil) -> [UInt8] {
         let o = Outcome(workshop)
         var md = "# \(escapeMD(workshop.title))\n\n"
         md += "Synthèse de l'atelier, générée le \(frenchDate(generatedAt, timeZone: workshop.timeZone)). "
@@ -35,6 +35,7 @@ public enum Report {
                 md += "#### \(escapeMD(s.title)) (\(Labels.status(s.status)))\n\n"
                 let facts = Report.facts(p).map { "\(escapeMD($0.term)) : \(escapeMD($0.value))" }
                 md += facts.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
+                md += ProvenanceExport.markdown(s.id, log: provenance, state: workshop)
             }
         }
         return Array(md.utf8)
@@ -67,7 +68,7 @@ public enum Report {
         """
 
     /// A standalone, printable HTML page (styles linked from `/css/report.css` and inline).
-    public static func html(_ workshop: Workshop, generatedAt: Int64, stylesheet: String = "/css/report.css") -> [UInt8] {
+    public static func html(_ workshop: Workshop, generatedAt: Int64, stylesheet: String = "/css/report.css", provenance: ProvenanceLog? = nil) -> [UInt8] {
         let o = Outcome(workshop)
         var h = "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
         h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -101,7 +102,9 @@ public enum Report {
                 h += "<article class=\"project\">\n<h4>\(e(s.title)) <span class=\"status\">\(e(Labels.status(s.status)))</span></h4>\n"
                 h += "<dl>\n"
                 for f in Report.facts(p) { h += "<dt>\(e(f.term))</dt><dd>\(e(f.value))</dd>\n" }
-                h += "</dl>\n</article>\n"
+                h += "</dl>\n"
+                h += ProvenanceExport.html(s.id, log: provenance, state: workshop)
+                h += "</article>\n"
             }
             h += "</section>\n"
         }

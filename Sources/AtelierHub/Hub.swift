@@ -58,6 +58,8 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     let logger = Logger(label: "atelier.hub")
     /// The HTTP API, its own routes table (`HTTP/HTTPAPI.swift`).
     private(set) var http: HTTPAPI!
+    /// Replay's snapshots, off the loop (`Replay.swift`).
+    let replay: ReplayCache
 
     /// The path prefixes the HTTP API answers (the rest is the static mount of `web/`).
     public static var httpPrefixes: [String] { HTTPAPI.prefixes }
@@ -91,6 +93,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         self.store = store
         self.clock = clock
         self.transport = transport
+        replay = ReplayCache(store: store)
         pipeline = Pipeline(store: store, toLoop: { [unowned transport] job in transport.post(job) }, metrics: metrics)
         pipeline.onFailure = { [unowned self] rooms, error in self.commitFailed(rooms, error) }
         http = HTTPAPI(hub: self)

@@ -85,6 +85,10 @@ public protocol EventStore: Sendable {
     func loadOpenWorkshops() throws -> [StoredWorkshop]
     /// One workshop, rebuilt from its journal.
     func loadWorkshop(id: WorkshopID) throws -> StoredWorkshop?
+    /// The events of seqs `after + 1 ... through` of a workshop's journal, in order and without a
+    /// gap (fewer if the journal ends before `through`), each `participant.joined` with its profile
+    /// as `loadWorkshop` gives it: replay seeks with it (docs/architecture.md "Replay").
+    func events(workshop: WorkshopID, after: Int, through: Int) throws -> [Event]
     /// The ids of the workshops that are not closed, oldest first (to load them one at a time).
     func openWorkshopIDs() throws -> [WorkshopID]
     /// Closed workshops whose journal has a submission or a webhook delivery, oldest first: their
@@ -444,6 +448,27 @@ public final class SQLiteStore: EventStore {
                 }
             }
             return StoredWorkshop(record: record, entries: reader.entries, credentials: credentials)
+        }
+    }
+
+    public func events(workshop id: WorkshopID, after: Int, through: Int) throws -> [Event] {
+        guard through > after else { return [] }
+        return try pool.read { db in
+            var profiles: [ActorID: Profile] = [:]
+            for p in try Row.fetchAll(db, sql: "SELECT participant_id, name, organisation FROM person WHERE workshop_id = ?", arguments: [id]) {
+                if let name: String = p["name"] { profiles[p["participant_id"]] = Profile(name: name, organisation: p["organisation"] ?? "") }
+            }
+            var reader = JournalRows.Reader(workshop: id, profiles: profiles, expectedCount: through - after, first: after + 1)
+            let cursor = try Row.fetchCursor(db, sql: "SELECT seq, at, actor, message, payload FROM event WHERE workshop_id = ? AND seq > ? AND seq <= ? ORDER BY seq",
+                                             arguments: [id, after, through])
+            while let r = try cursor.next() {
+                try r.withUnsafeData(atIndex: 4) { data in
+                    try (data ?? Data()).withUnsafeBytes { payload in
+                        try reader.append(seq: r[0], at: r[1], actor: r[2], message: r[3], payload: payload)
+                    }
+                }
+            }
+            return reader.entries.map(\.event)
         }
     }
 

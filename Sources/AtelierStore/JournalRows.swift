@@ -92,16 +92,19 @@ enum JournalRows {
         let workshop: WorkshopID
         let profiles: [ActorID: Profile]
         private let decoder = JSONDecoder()
+        /// The seq the rows start at (1 for a whole journal; later for a range, `EventStore.events`).
+        private let first: Int
         private(set) var entries: [JournalEntry] = []
 
-        init(workshop: WorkshopID, profiles: [ActorID: Profile], expectedCount: Int = 0) {
+        init(workshop: WorkshopID, profiles: [ActorID: Profile], expectedCount: Int = 0, first: Int = 1) {
             self.workshop = workshop
             self.profiles = profiles
+            self.first = first
             entries.reserveCapacity(expectedCount)
         }
 
         mutating func append(seq: Int, at: Int64, actor: ActorID?, message: String?, payload: UnsafeRawBufferPointer) throws {
-            let expected = entries.count + 1
+            let expected = first + entries.count
             guard seq == expected else { throw StoreError.gap(workshop: workshop, expected: expected, got: seq) }
             var body: EventBody
             do {

@@ -321,6 +321,10 @@ extension WebSocketServer {
             return
         }
         let id = ex.id
+        // The request is whole: from here its deadline is the sweep's (`httpAnswerSeconds`), not
+        // libwebsockets' own pending timeout (5 s), which cut answers that take longer to prepare
+        // (replay's first timeline of a long journal, built off the loop).
+        lws_set_timeout(ex.wsi, NO_PENDING_TIMEOUT, 0)
         delegate.transportHTTP(ex.request) { [weak self] response in
             guard let self, let ex = self.exchanges[id] else { return }
             self.respond(ex, response)

@@ -5,7 +5,7 @@ import Foundation
 /// the rest of the bench reads them flat (`options.workshops`) through the member look-up below.
 @dynamicMemberLookup
 struct Options: ParsableCommand, Sendable {
-    enum Mode: String, Sendable { case fanout, saturate, connections, journal, coldStart = "cold-start" }
+    enum Mode: String, Sendable { case fanout, saturate, connections, journal, coldStart = "cold-start", replaySeek = "replay-seek" }
 
     static let configuration = CommandConfiguration(
         commandName: "atelier-bench",
@@ -70,23 +70,32 @@ struct Modes: ParsableArguments, Sendable {
     @Option(name: .customLong("cold-start"), parsing: .unconditional, help: ArgumentHelp("Journal EVENTS events through the server, restart it, and time exec → /healthz 200 → a join's welcome.", valueName: "EVENTS"))
     var coldStartEventsToJournal: Int?
 
+    @Option(name: .customLong("replay-seek"), parsing: .unconditional, help: ArgumentHelp("Journal EVENTS events in one workshop through the server, restart it, and time the replay's first timeline (its index) and --seeks random seeks (GET …/replay/{seq}).", valueName: "EVENTS"))
+    var replaySeekEvents: Int?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("--replay-seek: random seeks per run.", valueName: "N"))
+    var seeks: Int = 200
+
     var mode: Options.Mode {
         if saturate { .saturate }
         else if connectionsToHold != nil { .connections }
         else if journal { .journal }
         else if coldStartEventsToJournal != nil { .coldStart }
+        else if replaySeekEvents != nil { .replaySeek }
         else { .fanout }
     }
     /// Connections to hold (--connections), 0 in the other modes.
     var connections: Int { connectionsToHold ?? 0 }
     /// Events to journal before the restarts (--cold-start), 0 in the other modes.
-    var coldStartEvents: Int { coldStartEventsToJournal ?? 0 }
+    var coldStartEvents: Int { coldStartEventsToJournal ?? replaySeekEvents ?? 0 }
 
     func validate() throws {
-        let chosen = [saturate, connectionsToHold != nil, journal, coldStartEventsToJournal != nil].filter { $0 }.count
-        guard chosen <= 1 else { throw ValidationError("one mode at most: --saturate, --connections, --journal or --cold-start") }
+        let chosen = [saturate, connectionsToHold != nil, journal, coldStartEventsToJournal != nil, replaySeekEvents != nil].filter { $0 }.count
+        guard chosen <= 1 else { throw ValidationError("one mode at most: --saturate, --connections, --journal, --cold-start or --replay-seek") }
         if mode == .connections && connections < 1 { throw ValidationError("--connections: at least 1") }
         if mode == .coldStart && coldStartEvents < 1 { throw ValidationError("--cold-start: at least 1 event") }
+        if mode == .replaySeek && coldStartEvents < 1 { throw ValidationError("--replay-seek: at least 1 event") }
+        if !(1...100_000).contains(seeks) { throw ValidationError("--seeks: from 1 to 100000, not \(seeks)") }
     }
 }
 

@@ -40,6 +40,12 @@ struct RunResult: Sendable {
     var healthzMs: Double?
     var welcomeMs: Double?
     var fillSeconds: Double?
+    // --replay-seek
+    var indexMs: Double?
+    var seekP50Ms: Double?
+    var seekP99Ms: Double?
+    var seekMaxMs: Double?
+    var seekCount: Int?
     // --saturate
     var steps: [RunResult] = []
     var sustained: Bool?
@@ -97,6 +103,11 @@ struct RunResult: Sendable {
         out.healthzMs = med(\.healthzMs)
         out.welcomeMs = med(\.welcomeMs)
         out.fillSeconds = med(\.fillSeconds)
+        out.indexMs = med(\.indexMs)
+        out.seekP50Ms = med(\.seekP50Ms)
+        out.seekP99Ms = med(\.seekP99Ms)
+        out.seekMaxMs = med(\.seekMaxMs)
+        out.seekCount = medInt(\.seekCount)
         out.lost = runs.reduce(0) { $0 + $1.lost }
         out.duplicated = runs.reduce(0) { $0 + $1.duplicated }
         out.errors = runs.reduce(0) { $0 + $1.errors }
@@ -147,6 +158,13 @@ struct RunResult: Sendable {
             put("healthz_ms", healthzMs, digits: 1)
             put("welcome_ms", welcomeMs, digits: 1)
             put("fill_s", fillSeconds, digits: 1)
+        }
+        if seekCount != nil {
+            put("index_ms", indexMs, digits: 1)
+            put("seeks", seekCount)
+            put("seek_p50_ms", seekP50Ms, digits: 2)
+            put("seek_p99_ms", seekP99Ms, digits: 2)
+            put("seek_max_ms", seekMaxMs, digits: 2)
         }
         if let sustained { d["sustained"] = sustained }
         if let stopReason { d["stop_reason"] = stopReason }
@@ -251,6 +269,12 @@ struct Report {
             }
             lines.append(render([header] + rows))
             if let baseline { lines.append("atelier ÷ unbatched fdatasync ceiling: \(ratio(atelier.commandsPerSecond, baseline.commandsPerSecond))") }
+        case .replaySeek:
+            let header = ["server", "events", "first timeline (index) ms", "seeks", "seek p50 ms", "seek p99 ms", "seek max ms", "RSS MiB", "fill s"]
+            if !runsNote.isEmpty { lines.append(runsNote.trimmingCharacters(in: .whitespaces)) }
+            lines.append(render([header, ["atelier", "\(atelier.events ?? 0)", f(atelier.indexMs, 0), "\(atelier.seekCount ?? 0)",
+                                          f(atelier.seekP50Ms, 1), f(atelier.seekP99Ms, 1), f(atelier.seekMaxMs, 1),
+                                          mib(atelier.rssBytes), f(atelier.fillSeconds, 1)]]))
         case .coldStart:
             let header = ["server", "events", "exec → /healthz ms", "exec → welcome ms", "RSS MiB", "fill s"]
             if !runsNote.isEmpty { lines.append(runsNote.trimmingCharacters(in: .whitespaces)) }

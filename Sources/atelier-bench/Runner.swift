@@ -30,6 +30,7 @@ struct Runner {
         case .connections: return try repeated(title: "idle connections: \(o.connections) \(o.noJoin ? "open WebSockets, never joined" : "joined (\(o.participants) per workshop)"), RSS per connection") { try connections(kind: $0, run: $1) }
         case .journal: return try repeated(title: "durable commands: \(o.workshops) × \(o.participants) senders, \(o.window) in flight each, \(o.duration) s") { try journal(kind: $0, run: $1) }
         case .coldStart: return try coldStart()
+        case .replaySeek: return try replaySeek()
         }
     }
 

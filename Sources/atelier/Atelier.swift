@@ -471,7 +471,7 @@ struct ExportCommand: ParsableCommand {
         guard let stored = try store.loadWorkshop(id: workshop), let state = stored.state else {
             throw ValidationError("atelier inconnu : \(workshop)")
         }
-        let bytes = format.document(state, generatedAt: now(), dialect: dialect)
+        let bytes = format.document(state, generatedAt: now(), dialect: dialect, provenance: ProvenanceLog(stored.entries.lazy.map(\.event)))
         if let out {
             try Data(bytes).write(to: URL(fileURLWithPath: out))
         } else {

@@ -86,6 +86,8 @@ struct OptionsTests {
          Row(mode: .journal, workshops: 100, participants: 1, runs: 3, baseline: true)),
         ("scripts/bench --cold-start 1000000 --workshops 100 --participants 2 --window 8 --runs 3",
          Row(mode: .coldStart, workshops: 100, participants: 2, runs: 3, coldStartEvents: 1_000_000)),
+        ("scripts/bench --replay-seek 1000000 --workshops 1 --participants 20 --window 8 --runs 3",
+         Row(mode: .replaySeek, workshops: 1, participants: 20, runs: 3, coldStartEvents: 1_000_000)),
         ("scripts/bench --workshops 3 --participants 100 --rate 1 --duration 10 --idle 19600 --runs 3\n",
          Row(participants: 100, runs: 3, idle: 19600)),
         ("scripts/bench --workshops 3 --participants 100 --rate 1 --duration 10 --idle 19600 --runs 3 --baseline",
@@ -122,7 +124,7 @@ struct OptionsTests {
             let command = Self.words(line.replacingOccurrences(of: "$runs", with: "3"))
             commands.append(command.dropFirst().filter { $0 != "$@" } + ["--json"])
         }
-        #expect(commands.count == 17)
+        #expect(commands.count == 19)
         for arguments in commands {
             if arguments == ["--help"] {
                 #expect(Self.refusal(arguments)?.code == .success)
@@ -166,7 +168,7 @@ struct OptionsTests {
         (["--connections", "0"], "--connections: at least 1"),
         (["--connections", "-5"], "--connections: at least 1"),
         (["--cold-start", "0"], "--cold-start: at least 1 event"),
-        (["--saturate", "--journal"], "one mode at most: --saturate, --connections, --journal or --cold-start"),
+        (["--saturate", "--journal"], "one mode at most: --saturate, --connections, --journal, --cold-start or --replay-seek"),
     ])
     func badCommandLinesAreRefused(arguments: [String], message: String) throws {
         let refused = try #require(Self.refusal(arguments))

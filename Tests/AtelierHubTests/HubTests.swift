@@ -83,7 +83,12 @@ final class Harness {
         repeat {
             hub.transportTurnEnded()
             while transport.runJobs() { hub.transportTurnEnded() }
-            if !hub.pipeline.inFlight { return }
+            if !hub.pipeline.inFlight {
+                // Work handed to the replay queue (replay, exports) comes back as a posted job.
+                hub.replay.queue.sync {}
+                if transport.runJobs() { hub.transportTurnEnded(); continue }
+                return
+            }
             usleep(1000)
         } while Date() < deadline
         Issue.record("pipeline did not settle")

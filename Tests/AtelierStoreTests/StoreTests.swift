@@ -79,6 +79,30 @@ struct JournalTests {
         #expect(try store.loadWorkshop(id: created.record.id)?.entries.last?.event.seq == next)
     }
 
+    /// Replay reads the journal by range: the events of seqs after…through, in order, each join with
+    /// its profile (an erased one without), whatever is asked past the journal's end.
+    @Test(arguments: StoreKind.allCases)
+    func eventsAreReadByRange(_ kind: StoreKind) throws {
+        let store = try TestDatabase.make(kind).open()
+        let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
+        try store.commit(created.batch)
+        let first = created.events.count + 1
+        let joined = Participant(id: "p_\(first)", role: .participant, actor: .aci, group: nil,
+                                 profile: Profile(name: "Lou Range", organisation: "ACI"))
+        var entries = [JournalEntry(workshop: created.record.id, event: Event(seq: first, at: 5, by: joined.id, body: .participantJoined(joined)))]
+        for seq in (first + 1)...(first + 20) { entries.append(JournalEntry(workshop: created.record.id, event: cardEvent(seq))) }
+        try store.commit(CommitBatch(entries: entries))
+        let all = try #require(try store.loadWorkshop(id: created.record.id)).entries.map(\.event)
+        for (after, through) in [(0, all.count), (first - 1, first + 3), (first + 5, first + 6), (3, 2), (all.count - 2, all.count + 50)] {
+            let read = try store.events(workshop: created.record.id, after: after, through: through)
+            #expect(read == Array(all[min(after, all.count)..<max(min(after, all.count), min(through, all.count))]), "\(after)…\(through)")
+        }
+        let join = try store.events(workshop: created.record.id, after: first - 1, through: first)
+        guard case .participantJoined(let p)? = join.first?.body else { Issue.record("no join read back"); return }
+        #expect(p.profile?.name == "Lou Range")
+        #expect(try store.events(workshop: "w_unknown", after: 0, through: 10) == [])
+    }
+
     /// A refused batch leaves nothing of any of its parts: the workshop it creates, people, keys.
     @Test(arguments: StoreKind.allCases)
     func aRefusedBatchWritesNothingAtAll(_ kind: StoreKind) throws {

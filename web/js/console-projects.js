@@ -9,6 +9,7 @@ import { ProjectEditor, lastEditLine } from './project-editor.js';
 import { receiptLine } from './receipt.js';
 import { fieldOfPhrase } from './project-form.js';
 import { TIME_ZONE, announce, errorText, formatDateTime } from './ui.js';
+import { provenanceDisclosure } from './provenance.js';
 
 const FORMATS = ['json', 'csv', 'xlsx', 'md', 'html'];
 const CHANNELS = ['webhook', 'demarches'];
@@ -21,6 +22,7 @@ const CHANNELS = ['webhook', 'demarches'];
 export function mountConsoleProjects({ store, connection, send, announcer, credentials, dom }) {
   const missing = new Map(); // project id → {message, missing: [...]}
   const progress = new Map(); // project id → latest submission.progress
+  const provenanceOpen = new Set(); // project ids whose provenance is unfolded
   let editor = null;
 
   const list = el('ul', { className: 'projects__list', dataset: { testid: 'console-project-list' } });
@@ -90,6 +92,10 @@ export function mountConsoleProjects({ store, connection, send, announcer, crede
         why.missing.length ? el('ul', {}, why.missing.map((m) => el('li', { text: missingLine(m) }))) : el('p', { text: why.message }),
       ]) : null,
       ...(p.receipts ?? []).map(receiptLine),
+      // "Comment ce projet est né" (provenance.js): stays open across re-renders.
+      provenanceDisclosure({ workshop: credentials.workshop, secret: credentials.key }, p.id, {
+        open: provenanceOpen.has(p.id), onToggle: (open) => (open ? provenanceOpen.add(p.id) : provenanceOpen.delete(p.id)),
+      }),
       last ? el('p', { className: `progress-line progress-line--${last.state}`, text: t('submit.line', { state: t(`submit.state.${last.state}`), message: last.message ?? '' }) }) : null,
       el('div', { className: 'project-item__actions' }, [
         button('project-open', isOpen ? t('project.closeSheet') : t('project.openSheet'), { className: 'btn--small', dataset: { testid: 'project-open' }, attrs: { 'aria-expanded': String(isOpen) } }),

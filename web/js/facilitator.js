@@ -269,6 +269,11 @@ function renderProjectorLink(code) {
   const href = `projector.html#${params}`;
   if (link.getAttribute('href') !== href) link.setAttribute('href', href);
   link.hidden = false;
+  // The replay (replay.html) opens with the same credentials, the same way.
+  const replay = $('open-replay');
+  const replayHref = `replay.html#${new URLSearchParams({ workshop: credentials.workshop, key: credentials.key })}`;
+  if (replay.getAttribute('href') !== replayHref) replay.setAttribute('href', replayHref);
+  replay.hidden = false;
 }
 
 // The QR code is optional: a server without it simply shows the code and the link.

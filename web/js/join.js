@@ -239,6 +239,7 @@ function showRemoved() {
 
 function showBoard() {
   show('board-view');
+  $('replay-link').href = `replay.html?code=${encodeURIComponent(code)}`;
   if (!board) board = mountParticipantBoard({
     store, connection,
     dom: {
@@ -246,7 +247,7 @@ function showBoard() {
       phase: document.querySelector('[data-testid="phase"]'), votesLeft: document.querySelector('[data-testid="votes-left"]'),
       alerts: $('board-alerts'), announcer: $('announcer'), timer: $('timer'), announcement: $('announcement'),
       follow: $('follow'), projects: $('projects'), instructions: $('instructions'), voteStatus: $('vote-status'),
-      moved: $('moved'),
+      moved: $('moved'), replay: $('replay-link-row'),
     },
   });
   board.render();

@@ -62,6 +62,8 @@ export function mountParticipantBoard({ store, connection, dom }) {
     dom.banner.textContent = banner;
     dom.banner.hidden = !banner;
     dom.banner.dataset.state = w.closed ? 'closed' : w.paused ? 'paused' : board?.locked ? 'locked' : '';
+    // Once the workshop is closed, its replay (replay.html, as this participant saw it).
+    if (dom.replay) dom.replay.hidden = !w.closed;
     view.render();
     follow.render();
   }

@@ -98,11 +98,23 @@ extension HTTPAPI {
         guard let dialect = CSVExport.Dialect(rawValue: request.query["dialect"] ?? CSVExport.Dialect.excelFR.rawValue) else {
             return respond(Self.error(400, .invalid, "Dialecte CSV inconnu (disponibles : excel-fr, rfc4180)."))
         }
-        // Built now, sent once what it shows is durable.
-        let body = format.document(room.state, generatedAt: hub.clock(), dialect: dialect)
         let filename = format.fileName(title: room.state.title, createdAt: room.record.createdAt,
                                        timeZone: TimeZone(identifier: room.state.timeZone) ?? TimeZone(identifier: "Europe/Paris")!)
         let disposition = format.isInline ? "inline; filename=\"\(filename)\"" : "attachment; filename=\"\(filename)\""
+        switch format {
+        case .json, .md, .html:
+            // With each project's history, from the replay index (read from the journal, off the loop).
+            let state = room.state, generatedAt = hub.clock()
+            return withIndex(room, respond: respond) { _, index in
+                HTTPResponse(status: 200, contentType: format.contentType,
+                             headers: [("content-disposition", disposition), ("cache-control", "no-store")],
+                             body: format.document(state, generatedAt: generatedAt, dialect: dialect, provenance: index.provenance))
+            }
+        case .csv, .xlsx:
+            break
+        }
+        // Built now, sent once what it shows is durable.
+        let body = format.document(room.state, generatedAt: hub.clock(), dialect: dialect)
         hub.pipeline.afterCommit { _ in
             respond(HTTPResponse(status: 200, contentType: format.contentType,
                                  headers: [("content-disposition", disposition), ("cache-control", "no-store")], body: body))

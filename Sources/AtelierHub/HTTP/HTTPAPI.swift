@@ -34,7 +34,8 @@ final class HTTPAPI {
         }
     }
 
-    /// Every route. Admin routes take the admin token; workshop routes its facilitator key.
+    /// Every route. Admin routes take the admin token; workshop routes its facilitator key (replay
+    /// and provenance also a participant's resume token).
     static let routes: [Route] = [
         Route("GET", "/healthz", { $0.health }),
         Route("GET", "/metrics", { $0.metrics }),
@@ -42,6 +43,9 @@ final class HTTPAPI {
         Route("GET", "/api/qr.svg", { $0.joinQRCode }),
         Route("GET", "/api/codes/{code}", { $0.checkCode }),
         Route("GET", "/api/workshops/{workshop}/export", { $0.export }),
+        Route("GET", "/api/workshops/{workshop}/replay", { $0.replayTimeline }),
+        Route("GET", "/api/workshops/{workshop}/replay/{seq}", { $0.replayMoment }),
+        Route("GET", "/api/workshops/{workshop}/projects/{project}/provenance", { $0.projectProvenance }),
         Route("POST", "/api/admin/workshops/{workshop}/participants/{participant}/erase", { $0.eraseParticipant }),
         Route("POST", "/api/admin/workshops/{workshop}/receipts", { $0.recordReceipt }),
         Route("POST", "/api/admin/workshops/{workshop}/dossiers", { $0.recordDossier }),

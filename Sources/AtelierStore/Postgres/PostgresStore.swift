@@ -409,6 +409,29 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         }
     }
 
+    public func events(workshop id: WorkshopID, after: Int, through: Int) throws -> [Event] {
+        guard through > after else { return [] }
+        return try read { db in
+            try db.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
+                var profiles: [ActorID: Profile] = [:]
+                let people = try db.query("SELECT participant_id, name, organisation FROM person WHERE workshop_id = $1", [.text(id)])
+                for i in 0..<people.rowCount {
+                    if let name = people.string(i, 1) { profiles[people.string(i, 0) ?? ""] = Profile(name: name, organisation: people.string(i, 2) ?? "") }
+                }
+                let events = try db.query("SELECT seq, at, actor, message, payload FROM event WHERE workshop_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq",
+                                          [.text(id), .int(Int64(after)), .int(Int64(through))])
+                var reader = JournalRows.Reader(workshop: id, profiles: profiles, expectedCount: events.rowCount, first: after + 1)
+                for i in 0..<events.rowCount {
+                    try events.withBytes(i, 4) { payload in
+                        try reader.append(seq: Int(events.int(i, 0) ?? 0), at: events.int(i, 1) ?? 0, actor: events.string(i, 2),
+                                          message: events.string(i, 3), payload: payload ?? UnsafeRawBufferPointer(start: nil, count: 0))
+                    }
+                }
+                return reader.entries.map(\.event)
+            }
+        }
+    }
+
     public func workshopID(joinCode: String) throws -> WorkshopID? {
         try read { db in try db.query("SELECT id FROM workshop WHERE join_code = $1", [.text(joinCode)]).string(0, 0) }
     }
