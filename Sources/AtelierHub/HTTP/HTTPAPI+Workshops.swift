@@ -110,7 +110,7 @@ extension HTTPAPI {
                              headers: [("content-disposition", disposition), ("cache-control", "no-store")],
                              body: format.document(state, generatedAt: generatedAt, dialect: dialect, provenance: index.provenance))
             }
-        case .csv, .xlsx:
+        case .csv, .xlsx, .schema:
             break
         }
         // Built now, sent once what it shows is durable.
