@@ -261,6 +261,32 @@ struct SeveralNodesTests {
         #expect(try a.claim(created.record.id) == .elsewhere(node: "b"))
     }
 
+    /// A node that is gone (killed: its session ended, and its node lock with it) is taken over at
+    /// once, its lease still running; one that runs, even idle, is not.
+    @Test func aNodeThatIsGoneIsTakenOverWithoutWaitingForItsLease() throws {
+        let (_, a, b) = try nodes()
+        let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
+        try a.commit(created.batch)
+        #expect(try b.claim(created.record.id) == .elsewhere(node: "a"), "a runs: its lease holds")
+        a.close()  // as a process killed: no lease given back, its session ends
+        let left = try TestDatabase.strings(b, "SELECT (lease_until > now())::text FROM workshop")
+        #expect(left == ["true"], "a's lease still runs")
+        #expect(try b.claim(created.record.id) == .here)
+        #expect(try TestDatabase.strings(b, "SELECT owner_node || ':' || owner_epoch FROM workshop") == ["b:2"])
+    }
+
+    @Test func twoProcessesWithOneNodeNameAreRefused() throws {
+        let (database, a, _) = try nodes()
+        #expect(try a.claimWriter())
+        let twin = try #require(try database.open(node: "a") as? PostgresStore)
+        #expect { _ = try twin.claimWriter() } throws: { error in
+            guard case PostgresStoreError.nodeNameTaken(_, node: "a") = error else { return false }
+            return true
+        }
+        a.close()
+        #expect(try twin.claimWriter(), "once the first is gone, its name is free")
+    }
+
     @Test func nodesRunTogetherButNeverBesideASingleWriter() throws {
         let (database, a, b) = try nodes()
         #expect(try a.claimWriter())

@@ -10,6 +10,7 @@ public enum PostgresStoreError: Error, CustomStringConvertible {
     case anotherWriter(String)
     case writerLost(String)
     case singleWriterRunning(String)
+    case nodeNameTaken(String, node: String)
 
     public var description: String {
         switch self {
@@ -25,6 +26,8 @@ public enum PostgresStoreError: Error, CustomStringConvertible {
             "un autre serveur Atelier (ou une commande en cours) écrit déjà dans la base PostgreSQL \(where_) ; une commande qui écrit passe par le serveur quand elle reçoit le même --data que lui"
         case let .singleWriterRunning(where_):
             "un serveur Atelier sans --node (seul à écrire) utilise déjà la base PostgreSQL \(where_) : arrêtez-le, ou donnez-lui aussi un --node"
+        case let .nodeNameTaken(where_, node):
+            "un autre nœud nommé « \(node) » est déjà en marche sur la base PostgreSQL \(where_) : donnez à chaque nœud un --node différent"
         case let .writerLost(where_):
             "la connexion d'écriture à la base PostgreSQL \(where_) a été perdue et un autre processus écrit maintenant dans la base : rien n'est enregistré par ce serveur"
         }
@@ -104,10 +107,18 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         writerLock.lock(); defer { writerLock.unlock() }
         if owned[workshop] != nil { return .here }
         let db = try writer()
-        // Free, expired, or this node's own from an earlier run of it: taken, with a new epoch.
+        // Free, expired, this node's own from an earlier run of it, or held by a node that is no
+        // longer running (its session, and so its node lock, is gone: killed, or its machine
+        // lost once the database noticed): taken, with a new epoch. A node that is only stalled
+        // keeps its session, so its workshops wait for its lease to run out; either way, fencing
+        // refuses whatever the former owner would still try to commit.
         let taken = try db.query("""
             UPDATE workshop SET owner_node = $1, owner_epoch = owner_epoch + 1, lease_until = now() + make_interval(secs => $3)
-            WHERE id = $2 AND (owner_node IS NULL OR owner_node = $1 OR lease_until < now())
+            WHERE id = $2 AND (owner_node IS NULL OR owner_node = $1 OR lease_until < now() OR NOT EXISTS (
+                SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
+                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                AND classid::bigint = (hashtext(current_schema())::bigint & 4294967295)
+                AND objid::bigint = (hashtext(\(Self.nodeLockPrefix) || owner_node)::bigint & 4294967295)))
             RETURNING owner_epoch
             """, [.text(node), .text(workshop), .int(Int64(leaseSeconds))])
         if taken.rowCount == 1, let epoch = taken.int(0, 0) {
@@ -198,6 +209,7 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         }
         if !writerClaimed {
             try takeWriterLock(connection, wait: wait || reconnected, lost: reconnected)
+            try takeNodeLock(connection, wait: wait || reconnected, lost: reconnected)
             writerClaimed = true
             // A server that vanishes without closing its connection (its machine lost) keeps the
             // lock until the database notices: make that about a minute, not TCP's two hours.
@@ -226,6 +238,30 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
             try connection.query("SELECT pg_advisory_lock\(shared)($1, hashtext(current_schema()))", key)
         } catch let error as PostgresError where error.sqlState == "55P03" {
             throw lost ? PostgresStoreError.writerLost(location) : refused
+        }
+    }
+
+    /// The key of a node's lock: `(hashtext(schema), hashtext(prefix || node))`.
+    static let nodeLockPrefix = "'atelier node '"
+
+    /// Several nodes: the writer's session also holds a lock named after this node, for as long
+    /// as the process runs. Another node that finds a workshop's owner without it knows that
+    /// owner is gone (`claim`), and takes the workshop over without waiting for its lease; and two
+    /// processes given the same `--node` are refused (they would share their leases).
+    private func takeNodeLock(_ connection: PGConnection, wait: Bool, lost: Bool) throws {
+        guard let node else { return }
+        let key = "hashtext(current_schema()), hashtext(\(Self.nodeLockPrefix) || $1)"
+        guard wait else {
+            let got = try connection.query("SELECT pg_try_advisory_lock(\(key))", [.text(node)]).bool(0, 0) ?? false
+            guard got else { throw PostgresStoreError.nodeNameTaken(location, node: node) }
+            return
+        }
+        try connection.execute("SET lock_timeout = '5s'")
+        defer { try? connection.execute("RESET lock_timeout") }
+        do {
+            try connection.query("SELECT pg_advisory_lock(\(key))", [.text(node)])
+        } catch let error as PostgresError where error.sqlState == "55P03" {
+            throw lost ? PostgresStoreError.writerLost(location) : PostgresStoreError.nodeNameTaken(location, node: node)
         }
     }
 
