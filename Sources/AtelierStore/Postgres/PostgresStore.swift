@@ -171,19 +171,37 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         for id in ids { owned[id] = nil }
     }
 
+    /// The rows of the workshops a batch touches, locked (`FOR UPDATE`, in id order: every node
+    /// takes them in this order, so no two deadlock), in one round trip: their owner, epoch and
+    /// last seq.
+    private func lockWorkshops(_ ids: Set<WorkshopID>, _ db: PGConnection) throws -> [WorkshopID: (node: String?, epoch: Int64?, lastSeq: Int)] {
+        if ids.isEmpty { return [:] }
+        var rows: [WorkshopID: (node: String?, epoch: Int64?, lastSeq: Int)] = [:]
+        let sorted = ids.sorted()
+        var start = 0
+        while start < sorted.count {  // a few thousand parameters per statement at most
+            let chunk = sorted[start..<min(start + 2000, sorted.count)]
+            let list = chunk.indices.map { "$\($0 - start + 1)" }.joined(separator: ", ")
+            let r = try db.query("SELECT id, owner_node, owner_epoch, last_seq FROM workshop WHERE id IN (\(list)) ORDER BY id FOR UPDATE",
+                                 chunk.map { .text($0) })
+            for i in 0..<r.rowCount {
+                guard let id = r.string(i, 0) else { continue }
+                rows[id] = (r.string(i, 1), r.int(i, 2), Int(r.int(i, 3) ?? 0))
+            }
+            start += chunk.count
+        }
+        return rows
+    }
+
     /// Fencing: every workshop the batch touches (but those it creates) is this node's, at the
-    /// epoch it took it at. Read under row locks, in the commit's transaction, so a takeover can
-    /// not slip in between this check and the commit.
-    private func checkOwnership(_ batch: CommitBatch, _ db: PGConnection) throws {
+    /// epoch it took it at. Read under row locks (`lockWorkshops`), in the commit's transaction, so
+    /// a takeover can not slip in between this check and the commit.
+    private func checkOwnership(_ batch: CommitBatch, _ rows: [WorkshopID: (node: String?, epoch: Int64?, lastSeq: Int)]) throws {
         guard let node else { return }
         let created = Set(batch.workshops.map(\.id))
-        let touched = Set(batch.entries.map(\.workshop)).union(batch.credentials.map(\.workshop))
-            .union(batch.facilitatorKeys.keys).subtracting(created)
         var refused: [WorkshopID] = []
-        for workshop in touched.sorted() {  // one order for every node: no deadlock between them
-            let r = try db.query("SELECT owner_node, owner_epoch FROM workshop WHERE id = $1 FOR UPDATE", [.text(workshop)])
-            guard r.rowCount == 1 else { continue }  // an unknown workshop: the foreign keys refuse it
-            if r.string(0, 0) != node || r.int(0, 1) != owned[workshop] { refused.append(workshop) }
+        for (workshop, row) in rows.sorted(by: { $0.key < $1.key }) where !created.contains(workshop) {
+            if row.node != node || row.epoch != owned[workshop] { refused.append(workshop) }
         }
         if !refused.isEmpty {
             for w in refused { owned[w] = nil }
@@ -271,7 +289,6 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         writerLock.lock(); defer { writerLock.unlock() }
         let db = try writer()
         try db.transaction {
-            try checkOwnership(batch, db)
             for w in batch.workshops {
                 // A workshop is served by the node that creates it (epoch 1).
                 try db.query("""
@@ -280,12 +297,15 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
                     """, [.text(w.id), .text(w.title), .text(w.plan), .text(w.joinCode), .text(w.facilitatorKeyDigest), .int(w.createdAt),
                           .bool(w.closed), .optional(node), .int(node == nil ? 0 : 1), .int(Int64(leaseSeconds))])
             }
-            // Seqs continue each journal: checked against `last_seq`, read under a row lock, and
+            // Every row the batch touches, locked in one statement (one round trip, not two per
+            // workshop): fencing, then the seqs. An unknown workshop has no row: the foreign keys
+            // refuse its events.
+            let touched = Set(batch.entries.map(\.workshop)).union(batch.credentials.map(\.workshop)).union(batch.facilitatorKeys.keys)
+            let rows = try lockWorkshops(touched, db)
+            try checkOwnership(batch, rows)
+            // Seqs continue each journal: checked against `last_seq`, read under that row lock, and
             // moved in this transaction; the primary key (workshop_id, seq) refuses a seq taken twice.
-            let moves = try JournalRows.checkContiguity(batch.entries) { workshop in
-                let r = try db.query("SELECT last_seq FROM workshop WHERE id = $1 FOR UPDATE", [.text(workshop)])
-                return r.rowCount == 0 ? 0 : Int(r.int(0, 0) ?? 0)
-            }
+            let moves = try JournalRows.checkContiguity(batch.entries) { workshop in rows[workshop]?.lastSeq ?? 0 }
             for entry in prepared {
                 switch entry.effect {
                 case .joined(let participant, let profile):
@@ -302,10 +322,26 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
                 }
             }
             try insertEvents(prepared, db)
-            for move in moves {
-                let r = try db.query("UPDATE workshop SET last_seq = $1 WHERE id = $2 AND last_seq = $3",
-                                     [.int(Int64(move.after)), .text(move.workshop), .int(Int64(move.before))])
-                guard r.affectedRows == 1 else { throw StoreError.gap(workshop: move.workshop, expected: move.before + 1, got: move.before + 1) }
+            // Each journal's last seq moved on, in one statement; a row whose last seq is not the
+            // one read is not updated, and the batch is refused.
+            var start = 0
+            while start < moves.count {
+                let chunk = moves[start..<min(start + 500, moves.count)]
+                var values: [String] = []
+                var parameters: [PGValue] = []
+                for (i, move) in chunk.enumerated() {
+                    values.append("($\(i * 3 + 1)::text, $\(i * 3 + 2)::bigint, $\(i * 3 + 3)::bigint)")
+                    parameters += [.text(move.workshop), .int(Int64(move.before)), .int(Int64(move.after))]
+                }
+                let r = try db.query("""
+                    UPDATE workshop AS w SET last_seq = v.after FROM (VALUES \(values.joined(separator: ", "))) AS v(id, before, after)
+                    WHERE w.id = v.id AND w.last_seq = v.before
+                    """, parameters)
+                guard r.affectedRows == chunk.count else {
+                    let first = chunk[chunk.startIndex]
+                    throw StoreError.gap(workshop: first.workshop, expected: first.before + 1, got: first.before + 1)
+                }
+                start += chunk.count
             }
             for entry in prepared {
                 if case .closed = entry.effect {
