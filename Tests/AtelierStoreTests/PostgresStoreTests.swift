@@ -275,6 +275,23 @@ struct SeveralNodesTests {
         #expect(try TestDatabase.strings(b, "SELECT owner_node || ':' || owner_epoch FROM workshop") == ["b:2"])
     }
 
+    /// A node stalled in the middle of a commit holds its workshops' rows locked: another node's
+    /// claim (on its loop) gives up after the session's lock timeout instead of waiting as long.
+    @Test func aClaimDoesNotWaitForACommitThatDoesNotEnd() throws {
+        let (_, a, b) = try nodes()
+        let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
+        try a.commit(created.batch)
+        let id = created.record.id
+        try TestDatabase.execute(a, "UPDATE workshop SET lease_until = now() - interval '1 second'")
+        try a.withConnection { stalled in
+            try stalled.execute("BEGIN")
+            try stalled.query("SELECT 1 FROM workshop WHERE id = $1 FOR UPDATE", [.text(id)])
+            #expect(try b.claim(id) == .elsewhere(node: "?"))
+            try stalled.execute("ROLLBACK")
+        }
+        #expect(try b.claim(id) == .here)
+    }
+
     @Test func twoProcessesWithOneNodeNameAreRefused() throws {
         let (database, a, _) = try nodes()
         #expect(try a.claimWriter())

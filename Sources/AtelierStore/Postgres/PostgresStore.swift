@@ -112,7 +112,9 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         // lost once the database noticed): taken, with a new epoch. A node that is only stalled
         // keeps its session, so its workshops wait for its lease to run out; either way, fencing
         // refuses whatever the former owner would still try to commit.
-        let taken = try db.query("""
+        let taken: PGResult
+        do {
+            taken = try db.query("""
             UPDATE workshop SET owner_node = $1, owner_epoch = owner_epoch + 1, lease_until = now() + make_interval(secs => $3)
             WHERE id = $2 AND (owner_node IS NULL OR owner_node = $1 OR lease_until < now() OR NOT EXISTS (
                 SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
@@ -121,6 +123,11 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
                 AND objid::bigint = (hashtext(\(Self.nodeLockPrefix) || owner_node)::bigint & 4294967295)))
             RETURNING owner_epoch
             """, [.text(node), .text(workshop), .int(Int64(leaseSeconds))])
+        } catch let error as PostgresError where error.sqlState == "55P03" {
+            // The row is locked by a commit that does not end (its node stalled in the middle of
+            // it): not taken now; the client is sent away (4004) and comes back.
+            return .elsewhere(node: "?")
+        }
         if taken.rowCount == 1, let epoch = taken.int(0, 0) {
             owned[workshop] = epoch
             return .here
@@ -232,6 +239,11 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
             // A server that vanishes without closing its connection (its machine lost) keeps the
             // lock until the database notices: make that about a minute, not TCP's two hours.
             try connection.execute("SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3")
+            // Nodes: a row lock is held only for a commit's length; one held longer belongs to a
+            // node stalled in the middle of a commit. Waiting for it would stall this node's loop
+            // (claims run there) for as long: give up after 2 s instead (a claim answers
+            // "elsewhere", a commit fails and its rooms reload).
+            if node != nil { try connection.execute("SET lock_timeout = '2s'") }
         }
         return connection
     }
