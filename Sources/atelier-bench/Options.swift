@@ -207,8 +207,8 @@ struct Clustering: ParsableArguments, Sendable {
     @Option(parsing: .unconditional, help: ArgumentHelp("Owners killed with -9, one after the other (1 to 200).", valueName: "N"))
     var kills: Int = 20
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("--lease-seconds of the nodes (3 to 3600).", valueName: "S"))
-    var leaseSeconds: Int = 4
+    @Option(parsing: .unconditional, help: ArgumentHelp("--lease-seconds of the nodes (6 to 3600; a node killed is taken over without waiting for it).", valueName: "S"))
+    var leaseSeconds: Int = 30
 
     @Option(name: .customLong("haproxy-bin"), parsing: .unconditional, help: ArgumentHelp("HAProxy.", valueName: "PATH"))
     var haproxyBinary = "haproxy"
@@ -218,7 +218,7 @@ struct Clustering: ParsableArguments, Sendable {
 
     mutating func validate() throws {
         guard (1...200).contains(kills) else { throw ValidationError("--kills: 1 to 200") }
-        guard (3...3600).contains(leaseSeconds) else { throw ValidationError("--lease-seconds: 3 to 3600") }
+        guard (6...3600).contains(leaseSeconds) else { throw ValidationError("--lease-seconds: 6 to 3600") }
     }
 }
 
