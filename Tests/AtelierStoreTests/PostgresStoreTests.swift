@@ -292,6 +292,25 @@ struct SeveralNodesTests {
         #expect(try b.claim(id) == .here)
     }
 
+    /// Routing and ownership agree again: the node asked for a workshop another node holds (the
+    /// one the balancer sends its clients to now) gets it at the holder's next tick; a request
+    /// older than a tick is not enough.
+    @Test func aHolderLetsGoOfAWorkshopAnotherNodeIsAskedFor() throws {
+        let (_, a, b) = try nodes()
+        let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
+        try a.commit(created.batch)
+        let id = created.record.id
+        #expect(try b.claim(id) == .elsewhere(node: "a"))
+        try TestDatabase.execute(a, "UPDATE workshop SET wanted_at = now() - interval '1 hour'")
+        #expect(try a.renewLeases() == [], "asked for long ago: kept")
+        #expect(try b.claim(id) == .elsewhere(node: "a"))
+        #expect(try a.renewLeases() == [id], "asked for now: let go")
+        #expect(try TestDatabase.strings(a, "SELECT coalesce(owner_node, 'none') FROM workshop") == ["none"])
+        #expect(try b.claim(id) == .here)
+        #expect(try TestDatabase.strings(b, "SELECT owner_node || ':' || coalesce(wanted_by, 'none') FROM workshop") == ["b:none"])
+        #expect(try b.renewLeases() == [], "b keeps it")
+    }
+
     @Test func twoProcessesWithOneNodeNameAreRefused() throws {
         let (database, a, _) = try nodes()
         #expect(try a.claimWriter())

@@ -115,7 +115,8 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         let taken: PGResult
         do {
             taken = try db.query("""
-            UPDATE workshop SET owner_node = $1, owner_epoch = owner_epoch + 1, lease_until = now() + make_interval(secs => $3)
+            UPDATE workshop SET owner_node = $1, owner_epoch = owner_epoch + 1, lease_until = now() + make_interval(secs => $3),
+                                wanted_by = NULL, wanted_at = NULL
             WHERE id = $2 AND (owner_node IS NULL OR owner_node = $1 OR lease_until < now() OR NOT EXISTS (
                 SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -132,8 +133,18 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
             owned[workshop] = epoch
             return .here
         }
-        let holder = try db.query("SELECT owner_node FROM workshop WHERE id = $1", [.text(workshop)])
-        return holder.rowCount == 0 ? .unknown : .elsewhere(node: holder.string(0, 0) ?? "?")
+        // Held by another node, alive: this node is asked for it, so the load balancer sends its
+        // clients here now (a node came back, the hash moved). Said in the row: the holder lets
+        // it go at its next lease tick (`renewLeases`), and the clients, sent away with 4004
+        // meanwhile, find it here.
+        let holder = try db.query("""
+            UPDATE workshop SET wanted_by = $1, wanted_at = now() WHERE id = $2 AND owner_node IS DISTINCT FROM $1 RETURNING owner_node
+            """, [.text(node), .text(workshop)])
+        if holder.rowCount == 0 {
+            let exists = try db.query("SELECT 1 FROM workshop WHERE id = $1", [.text(workshop)])
+            return exists.rowCount == 0 ? .unknown : .elsewhere(node: "?")
+        }
+        return .elsewhere(node: holder.string(0, 0) ?? "?")
     }
 
     public func renewLeases() throws -> [WorkshopID] {
@@ -142,13 +153,21 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         if owned.isEmpty { return [] }
         let db = try writer()
         let ids = owned.keys.sorted()
-        let list = ids.indices.map { "$\($0 + 3)" }.joined(separator: ", ")
+        let list = ids.indices.map { "$\($0 + 4)" }.joined(separator: ", ")
+        // Renewed, unless another node was asked for it within the last tick (the balancer
+        // sends its clients there now): that one is let go, and handed to the hub as lost (its
+        // clients are closed with 4004 and reconnect through the balancer, to the node it picks).
         let kept = try db.query("""
-            UPDATE workshop SET lease_until = now() + make_interval(secs => $2)
-            WHERE owner_node = $1 AND id IN (\(list)) RETURNING id, owner_epoch
-            """, [.text(node), .int(Int64(leaseSeconds))] + ids.map { .text($0) })
+            UPDATE workshop SET lease_until = CASE WHEN wanted_by IS NOT NULL AND wanted_by <> $1 AND wanted_at > now() - make_interval(secs => $3::double precision)
+                                                   THEN NULL ELSE now() + make_interval(secs => $2::double precision) END,
+                                owner_node = CASE WHEN wanted_by IS NOT NULL AND wanted_by <> $1 AND wanted_at > now() - make_interval(secs => $3::double precision)
+                                                  THEN NULL ELSE owner_node END
+            WHERE owner_node = $1 AND id IN (\(list)) RETURNING id, owner_epoch, owner_node IS NOT NULL
+            """, [.text(node), .int(Int64(leaseSeconds)), .int(Int64(max(1, leaseSeconds / 3)))] + ids.map { .text($0) })
         var epochs: [WorkshopID: Int64] = [:]
-        for i in 0..<kept.rowCount { if let id = kept.string(i, 0) { epochs[id] = kept.int(i, 1) } }
+        for i in 0..<kept.rowCount where kept.bool(i, 2) == true {
+            if let id = kept.string(i, 0) { epochs[id] = kept.int(i, 1) }
+        }
         let lost = ids.filter { epochs[$0] != owned[$0] }
         for id in lost { owned[id] = nil }
         return lost
