@@ -5,7 +5,7 @@ import Foundation
 /// the rest of the bench reads them flat (`options.workshops`) through the member look-up below.
 @dynamicMemberLookup
 struct Options: ParsableCommand, Sendable {
-    enum Mode: String, Sendable { case fanout, saturate, connections, journal, coldStart = "cold-start", replaySeek = "replay-seek" }
+    enum Mode: String, Sendable { case fanout, saturate, connections, journal, coldStart = "cold-start", replaySeek = "replay-seek", cluster }
 
     static let configuration = CommandConfiguration(
         commandName: "atelier-bench",
@@ -23,11 +23,15 @@ struct Options: ParsableCommand, Sendable {
     @OptionGroup(title: "Connections") var holding: Holding
     @OptionGroup(title: "Journal") var journaling: Journaling
     @OptionGroup(title: "Cold start") var coldStarting: ColdStarting
+    @OptionGroup(title: "Cluster") var clustering: Clustering
     @OptionGroup(title: "Servers") var servers: Servers
 
     func validate() throws {
         if shape.idle > 0 && modes.mode != .fanout {
             throw ValidationError("--idle: fan-out mode only")
+        }
+        if modes.mode == .cluster && servers.database == nil {
+            throw ValidationError("--cluster: the nodes share a PostgreSQL database: add --database postgres://…")
         }
     }
 
@@ -37,6 +41,7 @@ struct Options: ParsableCommand, Sendable {
     subscript<T>(dynamicMember path: KeyPath<Holding, T>) -> T { holding[keyPath: path] }
     subscript<T>(dynamicMember path: KeyPath<Journaling, T>) -> T { journaling[keyPath: path] }
     subscript<T>(dynamicMember path: KeyPath<ColdStarting, T>) -> T { coldStarting[keyPath: path] }
+    subscript<T>(dynamicMember path: KeyPath<Clustering, T>) -> T { clustering[keyPath: path] }
     subscript<T>(dynamicMember path: KeyPath<Servers, T>) -> T { servers[keyPath: path] }
 }
 
@@ -76,12 +81,16 @@ struct Modes: ParsableArguments, Sendable {
     @Option(parsing: .unconditional, help: ArgumentHelp("--replay-seek: random seeks per run.", valueName: "N"))
     var seeks: Int = 200
 
+    @Flag(help: "Three nodes on --database behind HAProxy, a writer per workshop; kill -9 the owner of a workshop --kills times: takeover time (kill → first ack on the new owner) p50/p99, nothing lost or applied twice.")
+    var cluster = false
+
     var mode: Options.Mode {
         if saturate { .saturate }
         else if connectionsToHold != nil { .connections }
         else if journal { .journal }
         else if coldStartEventsToJournal != nil { .coldStart }
         else if replaySeekEvents != nil { .replaySeek }
+        else if cluster { .cluster }
         else { .fanout }
     }
     /// Connections to hold (--connections), 0 in the other modes.
@@ -90,8 +99,8 @@ struct Modes: ParsableArguments, Sendable {
     var coldStartEvents: Int { coldStartEventsToJournal ?? replaySeekEvents ?? 0 }
 
     func validate() throws {
-        let chosen = [saturate, connectionsToHold != nil, journal, coldStartEventsToJournal != nil, replaySeekEvents != nil].filter { $0 }.count
-        guard chosen <= 1 else { throw ValidationError("one mode at most: --saturate, --connections, --journal, --cold-start or --replay-seek") }
+        let chosen = [saturate, connectionsToHold != nil, journal, coldStartEventsToJournal != nil, replaySeekEvents != nil, cluster].filter { $0 }.count
+        guard chosen <= 1 else { throw ValidationError("one mode at most: --saturate, --connections, --journal, --cold-start, --replay-seek or --cluster") }
         if mode == .connections && connections < 1 { throw ValidationError("--connections: at least 1") }
         if mode == .coldStart && coldStartEvents < 1 { throw ValidationError("--cold-start: at least 1 event") }
         if mode == .replaySeek && coldStartEvents < 1 { throw ValidationError("--replay-seek: at least 1 event") }
@@ -203,7 +212,30 @@ struct ColdStarting: ParsableArguments, Sendable {
     var reuseData: String?
 }
 
+struct Clustering: ParsableArguments, Sendable {
+    @Option(parsing: .unconditional, help: ArgumentHelp("Owners killed with -9, one after the other (1 to 200).", valueName: "N"))
+    var kills: Int = 20
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("--lease-seconds of the nodes (6 to 3600; a node killed is taken over without waiting for it).", valueName: "S"))
+    var leaseSeconds: Int = 30
+
+    @Option(name: .customLong("haproxy-bin"), parsing: .unconditional, help: ArgumentHelp("HAProxy.", valueName: "PATH"))
+    var haproxyBinary = "haproxy"
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("The HAProxy configuration whose listening address and server lines are replaced.", valueName: "FILE"))
+    var haproxyConfig = "deploy/haproxy.cfg"
+
+    mutating func validate() throws {
+        guard (1...200).contains(kills) else { throw ValidationError("--kills: 1 to 200") }
+        guard (6...3600).contains(leaseSeconds) else { throw ValidationError("--lease-seconds: 6 to 3600") }
+    }
+}
+
 struct Servers: ParsableArguments, Sendable {
+    /// Atelier on PostgreSQL: each run in a schema of its own, made (and dropped) with `psql`.
+    @Option(parsing: .unconditional, help: ArgumentHelp("--journal: Atelier on this PostgreSQL database too, next to SQLite in the same run; --cluster: the nodes' database. A fresh schema per run, made and dropped with psql.", valueName: "postgres://…"))
+    var database: String?
+
     @Option(name: .customLong("atelier-bin"), parsing: .unconditional, help: ArgumentHelp("The Atelier server to start.", valueName: "PATH"))
     var atelierBinary = ".build-bench/release/atelier"
 

@@ -46,6 +46,10 @@ struct RunResult: Sendable {
     var seekP99Ms: Double?
     var seekMaxMs: Double?
     var seekCount: Int?
+    // --cluster: milliseconds from each kill -9 to the first ack on the node that took over
+    var takeovers: [Double] = []
+    var takeoverP50Ms: Double?
+    var takeoverP99Ms: Double?
     // --saturate
     var steps: [RunResult] = []
     var sustained: Bool?
@@ -166,6 +170,11 @@ struct RunResult: Sendable {
             put("seek_p99_ms", seekP99Ms, digits: 2)
             put("seek_max_ms", seekMaxMs, digits: 2)
         }
+        if !takeovers.isEmpty {
+            put("takeover_p50_ms", takeoverP50Ms, digits: 1)
+            put("takeover_p99_ms", takeoverP99Ms, digits: 1)
+            d["takeovers_ms"] = takeovers.map { ($0 * 10).rounded() / 10 }
+        }
         if let sustained { d["sustained"] = sustained }
         if let stopReason { d["stop_reason"] = stopReason }
         if let note { d["note"] = note }
@@ -262,13 +271,24 @@ struct Report {
             let header = ["server", "commands/s", "ack p50 ms", "ack p99 ms", "deliv/s", "lost", "err", "RSS MiB", "CPU %", "bench CPU %"]
             var rows: [[String]] = []
             if !runsNote.isEmpty { lines.append(runsNote.trimmingCharacters(in: .whitespaces)) }
-            rows.append(["atelier", f(atelier.commandsPerSecond, 0), f(atelier.ackP50Ms, 2), f(atelier.ackP99Ms, 2), f(atelier.deliveriesPerSecond, 0),
+            rows.append([atelier.server, f(atelier.commandsPerSecond, 0), f(atelier.ackP50Ms, 2), f(atelier.ackP99Ms, 2), f(atelier.deliveriesPerSecond, 0),
                          "\(atelier.lost)", "\(atelier.errors)", mib(atelier.rssBytes), f(atelier.cpuPercent, 0), f(atelier.clientCPUPercent, 0)])
-            if let baseline {
+            if let baseline, baselineLabel == "atelier on SQLite" {
+                rows.append([baselineLabel, f(baseline.commandsPerSecond, 0), f(baseline.ackP50Ms, 2), f(baseline.ackP99Ms, 2), f(baseline.deliveriesPerSecond, 0),
+                             "\(baseline.lost)", "\(baseline.errors)", mib(baseline.rssBytes), f(baseline.cpuPercent, 0), f(baseline.clientCPUPercent, 0)])
+            } else if let baseline {
                 rows.append([baselineLabel, f(baseline.commandsPerSecond, 0), f(baseline.ackP50Ms, 3), f(baseline.ackP99Ms, 3), "-", "-", "-", "-", "-", "-"])
             }
             lines.append(render([header] + rows))
-            if let baseline { lines.append("atelier ÷ unbatched fdatasync ceiling: \(ratio(atelier.commandsPerSecond, baseline.commandsPerSecond))") }
+            if let baseline {
+                let against = baselineLabel == "atelier on SQLite" ? "PostgreSQL ÷ SQLite" : "atelier ÷ unbatched fdatasync ceiling"
+                lines.append("\(against): \(ratio(atelier.commandsPerSecond, baseline.commandsPerSecond))")
+            }
+        case .cluster:
+            let header = ["servers", "kills", "takeover p50 ms", "takeover p99 ms", "max ms", "lost", "dup"]
+            lines.append(render([header, [atelier.server, "\(atelier.takeovers.count)", f(atelier.takeoverP50Ms, 0), f(atelier.takeoverP99Ms, 0),
+                                          f(atelier.maxMs, 0), "\(atelier.lost)", "\(atelier.duplicated)"]]))
+            lines.append("each takeover, ms: " + atelier.takeovers.map { f($0, 0) }.joined(separator: ", "))
         case .replaySeek:
             let header = ["server", "events", "first timeline (index) ms", "seeks", "seek p50 ms", "seek p99 ms", "seek max ms", "RSS MiB", "fill s"]
             if !runsNote.isEmpty { lines.append(runsNote.trimmingCharacters(in: .whitespaces)) }

@@ -28,9 +28,11 @@ struct Runner {
         case .fanout: return try repeated(title: fanoutTitle) { try fanout(kind: $0, run: $1) }
         case .saturate: return try repeated(title: "saturation: \(o.workshops) × \(o.participants), rate from \(o.rate)/s ×\(o.stepFactor) per step, \(o.stepDuration) s steps, until p99 > \(o.p99LimitMs) ms or loss") { try saturate(kind: $0, run: $1) }
         case .connections: return try repeated(title: "idle connections: \(o.connections) \(o.noJoin ? "open WebSockets, never joined" : "joined (\(o.participants) per workshop)"), RSS per connection") { try connections(kind: $0, run: $1) }
-        case .journal: return try repeated(title: "durable commands: \(o.workshops) × \(o.participants) senders, \(o.window) in flight each, \(o.duration) s") { try journal(kind: $0, run: $1) }
+        case .journal: return try repeated(title: "durable commands: \(o.workshops) × \(o.participants) senders, \(o.window) in flight each, \(o.duration) s"
+                                           + (o.database != nil ? ", PostgreSQL then SQLite in each run" : "")) { try journal(kind: $0, run: $1) }
         case .coldStart: return try coldStart()
         case .replaySeek: return try replaySeek()
+        case .cluster: return try cluster()
         }
     }
 
@@ -52,14 +54,14 @@ struct Runner {
             waitForQuietMachine()
             say("run \(run)/\(o.runs): atelier")
             atelierRuns.append(try one(.atelier, run))
-            if o.baseline {
+            if o.baseline || (o.mode == .journal && o.database != nil) {
                 waitForQuietMachine()
                 say("run \(run)/\(o.runs): baseline")
                 baselineRuns.append(try one(.mirror, run))
             }
         }
         var atelier = RunResult.median(atelierRuns)
-        var baseline = o.baseline ? RunResult.median(baselineRuns) : nil
+        var baseline = baselineRuns.isEmpty ? nil : RunResult.median(baselineRuns)
         if o.mode == .saturate {
             atelier.steps = atelierRuns.first?.steps ?? []
             atelier.stopReason = atelierRuns.first?.stopReason
@@ -68,7 +70,7 @@ struct Runner {
         }
         var report = Report(title: title, mode: o.mode, shape: shape, atelier: atelier, atelierRuns: atelierRuns,
                             baseline: baseline, baselineRuns: baselineRuns)
-        if o.mode == .journal { report.baselineLabel = "fdatasync (unbatched)" }
+        if o.mode == .journal { report.baselineLabel = o.database != nil ? "atelier on SQLite" : "fdatasync (unbatched)" }
         return report
     }
 
@@ -98,12 +100,16 @@ struct Runner {
         var data: String?
     }
 
-    func startServer(_ kind: ServerProcess.Kind, rooms: Int, run: Int, data: String? = nil) throws -> Setup {
+    /// `database`: Atelier on this PostgreSQL URL (a schema of its own), else on SQLite.
+    func startServer(_ kind: ServerProcess.Kind, rooms: Int, run: Int, data: String? = nil, database: String? = nil) throws -> Setup {
         switch kind {
+        case .haproxy:
+            throw BenchError.failed("HAProxy is started by --cluster only")
         case .atelier:
             let dir = data ?? "\(workspace)/data-\(run)-\(UUID().uuidString.prefix(8))"
             let token = "bench-" + UUID().uuidString
-            let server = try ServerProcess.startAtelier(o, data: dir, token: token, logPath: "\(workspace)/atelier-\(run).log")
+            let server = try ServerProcess.startAtelier(o, data: dir, token: token, logPath: "\(workspace)/atelier-\(run)\(database == nil ? "" : "-pg").log",
+                                                        database: database)
             do {
                 try server.waitReady()
                 var codes: [String] = []
@@ -296,7 +302,7 @@ struct Runner {
             let per = max(1, o.participants)
             sizes = [Int](repeating: per, count: n / per)
             if n % per > 0 { sizes.append(n % per) }
-        case .mirror:
+        case .mirror, .haproxy:
             let rooms = min(3, n)
             sizes = (0..<rooms).map { n / rooms + ($0 < n % rooms ? 1 : 0) }
         }
@@ -324,17 +330,24 @@ struct Runner {
         return r
     }
 
+    /// Durable commands/s. With `--database`: `kind` .atelier on PostgreSQL, .mirror on SQLite
+    /// (the same shape, one after the other in each run); without it, the baseline is the disk's
+    /// unbatched fdatasync ceiling.
     func journal(kind: ServerProcess.Kind, run: Int) throws -> RunResult {
-        if kind == .mirror { return try fsyncCeiling(run: run) }
+        if kind == .mirror && o.database == nil { return try fsyncCeiling(run: run) }
+        var schema: Postgres.Schema?
+        if kind == .atelier, let url = o.database { schema = try Postgres.Schema(url: url) }
+        defer { schema?.drop() }
         let sizes = [Int](repeating: o.participants, count: o.workshops)
-        let setup = try startServer(.atelier, rooms: o.workshops, run: run)
+        let setup = try startServer(.atelier, rooms: o.workshops, run: run, database: schema?.url)
         defer { setup.server.stop() }
         let engine = try Engine(target: setup.target, port: setup.server.port, options: o, roomSizes: sizes)
         defer { engine.shutdown() }
         try connectAll(engine, timeout: 120)
         _ = waitQuiet(engine, timeout: 5)
-        let r = measure(engine, setup.server, pacing: .closed(window: o.window), warmup: o.warmup, duration: o.duration)
-        say("  atelier: \(Int(r.commandsPerSecond ?? 0)) commands/s, ack p99 \(r.ackP99Ms.map { String(format: "%.1f", $0) } ?? "-") ms")
+        var r = measure(engine, setup.server, pacing: .closed(window: o.window), warmup: o.warmup, duration: o.duration)
+        if o.database != nil { r.server = schema != nil ? "atelier on PostgreSQL" : "atelier on SQLite" }
+        say("  \(r.server): \(Int(r.commandsPerSecond ?? 0)) commands/s, ack p99 \(r.ackP99Ms.map { String(format: "%.1f", $0) } ?? "-") ms")
         return r
     }
 

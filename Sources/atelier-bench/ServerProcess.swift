@@ -6,7 +6,7 @@ import Glibc
 /// A server the bench started (Atelier or libwebsockets-test-server), on a loopback port, with
 /// its output in a log file. Stopped by its own pid only.
 final class ServerProcess {
-    enum Kind: String { case atelier, mirror }
+    enum Kind: String { case atelier, mirror, haproxy }
 
     let kind: Kind
     let pid: pid_t
@@ -40,20 +40,25 @@ final class ServerProcess {
     }
 
     /// Starts Atelier with the bench's limits lifted (rate and per-address connections).
-    static func startAtelier(_ o: Options, data: String, token: String, logPath: String, port chosen: Int? = nil) throws -> ServerProcess {
+    /// `database`: a `postgres://` URL (else SQLite in `data`); `extra`: more options of `serve`.
+    static func startAtelier(_ o: Options, data: String, token: String, logPath: String, port chosen: Int? = nil,
+                             database: String? = nil, extra: [String] = []) throws -> ServerProcess {
         let port = try chosen ?? freeLoopbackPort()
         var command: String
         if let template = o.serverCommand {
             command = template.replacingOccurrences(of: "{port}", with: "\(port)")
                 .replacingOccurrences(of: "{data}", with: shellQuote(data))
                 .replacingOccurrences(of: "{token}", with: token)
+            let more = (database.map { ["--database", $0] } ?? []) + extra
+            if !more.isEmpty { command += " " + more.map(shellQuote).joined(separator: " ") }
         } else {
-            command = [o.atelierBinary, "serve", "--host", "127.0.0.1", "--port", "\(port)", "--data", data,
-                       "--plans", o.plans, "--web", o.web, "--admin-token", token,
-                       "--messages-per-second", "1000000", "--max-connections-per-address", "1000000",
-                       "--joins-per-address-per-minute", "1000000", "--capacity-factor", "10000",
-                       "--welcome-bytes-per-address", "1000000000000"]
-                .map(shellQuote).joined(separator: " ")
+            let arguments: [String] = [o.atelierBinary, "serve", "--host", "127.0.0.1", "--port", "\(port)", "--data", data,
+                                       "--plans", o.plans, "--web", o.web, "--admin-token", token,
+                                       "--messages-per-second", "1000000", "--max-connections-per-address", "1000000",
+                                       "--joins-per-address-per-minute", "1000000", "--capacity-factor", "10000",
+                                       "--welcome-bytes-per-address", "1000000000000"]
+                + (database.map { ["--database", $0] } ?? []) + extra
+            command = arguments.map(shellQuote).joined(separator: " ")
             if let q = o.maxQueuedBytes { command += " --max-queued-bytes \(q)" }
         }
         return try spawn(kind: .atelier, command: command, port: port, logPath: logPath)
@@ -93,7 +98,7 @@ final class ServerProcess {
         while monotonicNanos() < deadline {
             guard isRunning else { throw BenchError.failed("\(kind.rawValue) exited at start:\n\(logTail)") }
             switch kind {
-            case .atelier:
+            case .atelier, .haproxy:
                 if let r = try? HTTP.request(port: port, method: "GET", path: "/healthz", timeout: 2), r.status == 200 {
                     return monotonicNanos()
                 }
@@ -123,6 +128,16 @@ final class ServerProcess {
         var status: Int32 = 0
         waitpid(pid, &status, 0)
         exited = true
+    }
+
+    /// SIGKILL, and reaped at once (--cluster's failures).
+    func killNow() {
+        guard !exited else { return }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        exited = true
+        ChildRegistry.remove(pid)
     }
 
     deinit { stop(grace: 5) }

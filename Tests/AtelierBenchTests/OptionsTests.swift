@@ -117,14 +117,16 @@ struct OptionsTests {
         for (index, block) in Self.benchmarks.components(separatedBy: "```").enumerated() where index % 2 == 1 && block.hasPrefix("sh\n") {
             for line in block.dropFirst(3).replacingOccurrences(of: "\\\n", with: " ").split(separator: "\n") {
                 let command = Self.words(String(line.split(separator: "#", maxSplits: 1)[0]))
-                if command.first == "scripts/bench" && command.dropFirst().first != "--all" { commands.append(Array(command.dropFirst())) }
+                guard command.first == "scripts/bench" && command.dropFirst().first != "--all" else { continue }
+                // scripts/bench --pg starts a throwaway PostgreSQL and passes its URL as --database.
+                commands.append(command.dropFirst().first == "--pg" ? Array(command.dropFirst(2)) + Self.database : Array(command.dropFirst()))
             }
         }
         for line in Self.script.split(separator: "\n") where line.hasPrefix("\"$bench\" ") {
             let command = Self.words(line.replacingOccurrences(of: "$runs", with: "3"))
-            commands.append(command.dropFirst().filter { $0 != "$@" } + ["--json"])
+            commands.append(command.dropFirst().flatMap { $0 == "${pg_args[@]}" ? Self.database : [$0] }.filter { $0 != "$@" } + ["--json"])
         }
-        #expect(commands.count == 19)
+        #expect(commands.count == 23)
         for arguments in commands {
             if arguments == ["--help"] {
                 #expect(Self.refusal(arguments)?.code == .success)
@@ -133,6 +135,8 @@ struct OptionsTests {
             }
         }
     }
+
+    static let database = ["--database", "postgres://atelier@127.0.0.1:5432/atelier_test"]
 
     @Test func boundsAreApplied() throws {
         let high = try Options.parse(["--runs", "50", "--duration", "1000", "--warmup", "99", "--drain", "99", "--step-duration", "500",
@@ -168,7 +172,10 @@ struct OptionsTests {
         (["--connections", "0"], "--connections: at least 1"),
         (["--connections", "-5"], "--connections: at least 1"),
         (["--cold-start", "0"], "--cold-start: at least 1 event"),
-        (["--saturate", "--journal"], "one mode at most: --saturate, --connections, --journal, --cold-start or --replay-seek"),
+        (["--saturate", "--journal"], "one mode at most: --saturate, --connections, --journal, --cold-start, --replay-seek or --cluster"),
+        (["--cluster"], "--cluster: the nodes share a PostgreSQL database: add --database postgres://…"),
+        (["--cluster", "--kills", "0", "--database", "postgres://x@127.0.0.1/y"], "--kills: 1 to 200"),
+        (["--cluster", "--lease-seconds", "3", "--database", "postgres://x@127.0.0.1/y"], "--lease-seconds: 6 to 3600"),
     ])
     func badCommandLinesAreRefused(arguments: [String], message: String) throws {
         let refused = try #require(Self.refusal(arguments))

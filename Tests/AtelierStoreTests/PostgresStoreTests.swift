@@ -261,6 +261,68 @@ struct SeveralNodesTests {
         #expect(try a.claim(created.record.id) == .elsewhere(node: "b"))
     }
 
+    /// A node that is gone (killed: its session ended, and its node lock with it) is taken over at
+    /// once, its lease still running; one that runs, even idle, is not.
+    @Test func aNodeThatIsGoneIsTakenOverWithoutWaitingForItsLease() throws {
+        let (_, a, b) = try nodes()
+        let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
+        try a.commit(created.batch)
+        #expect(try b.claim(created.record.id) == .elsewhere(node: "a"), "a runs: its lease holds")
+        a.close()  // as a process killed: no lease given back, its session ends
+        let left = try TestDatabase.strings(b, "SELECT (lease_until > now())::text FROM workshop")
+        #expect(left == ["true"], "a's lease still runs")
+        #expect(try b.claim(created.record.id) == .here)
+        #expect(try TestDatabase.strings(b, "SELECT owner_node || ':' || owner_epoch FROM workshop") == ["b:2"])
+    }
+
+    /// A node stalled in the middle of a commit holds its workshops' rows locked: another node's
+    /// claim (on its loop) gives up after the session's lock timeout instead of waiting as long.
+    @Test func aClaimDoesNotWaitForACommitThatDoesNotEnd() throws {
+        let (_, a, b) = try nodes()
+        let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
+        try a.commit(created.batch)
+        let id = created.record.id
+        try TestDatabase.execute(a, "UPDATE workshop SET lease_until = now() - interval '1 second'")
+        try a.withConnection { stalled in
+            try stalled.execute("BEGIN")
+            try stalled.query("SELECT 1 FROM workshop WHERE id = $1 FOR UPDATE", [.text(id)])
+            #expect(try b.claim(id) == .elsewhere(node: "?"))
+            try stalled.execute("ROLLBACK")
+        }
+        #expect(try b.claim(id) == .here)
+    }
+
+    /// Routing and ownership agree again: the node asked for a workshop another node holds (the
+    /// one the balancer sends its clients to now) gets it at the holder's next tick; a request
+    /// older than a tick is not enough.
+    @Test func aHolderLetsGoOfAWorkshopAnotherNodeIsAskedFor() throws {
+        let (_, a, b) = try nodes()
+        let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
+        try a.commit(created.batch)
+        let id = created.record.id
+        #expect(try b.claim(id) == .elsewhere(node: "a"))
+        try TestDatabase.execute(a, "UPDATE workshop SET wanted_at = now() - interval '1 hour'")
+        #expect(try a.renewLeases() == [], "asked for long ago: kept")
+        #expect(try b.claim(id) == .elsewhere(node: "a"))
+        #expect(try a.renewLeases() == [id], "asked for now: let go")
+        #expect(try TestDatabase.strings(a, "SELECT coalesce(owner_node, 'none') FROM workshop") == ["none"])
+        #expect(try b.claim(id) == .here)
+        #expect(try TestDatabase.strings(b, "SELECT owner_node || ':' || coalesce(wanted_by, 'none') FROM workshop") == ["b:none"])
+        #expect(try b.renewLeases() == [], "b keeps it")
+    }
+
+    @Test func twoProcessesWithOneNodeNameAreRefused() throws {
+        let (database, a, _) = try nodes()
+        #expect(try a.claimWriter())
+        let twin = try #require(try database.open(node: "a") as? PostgresStore)
+        #expect { _ = try twin.claimWriter() } throws: { error in
+            guard case PostgresStoreError.nodeNameTaken(_, node: "a") = error else { return false }
+            return true
+        }
+        a.close()
+        #expect(try twin.claimWriter(), "once the first is gone, its name is free")
+    }
+
     @Test func nodesRunTogetherButNeverBesideASingleWriter() throws {
         let (database, a, b) = try nodes()
         #expect(try a.claimWriter())

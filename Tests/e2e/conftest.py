@@ -10,6 +10,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -346,3 +347,84 @@ def assert_matches(actual, expected, path="$"):
 
 
 Client.settle = settle
+
+
+# ---------------------------------------------------------------------------------------------
+# Several nodes behind HAProxy (deploy/haproxy.cfg; docs/deploy.md "Several nodes").
+
+HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
+
+
+class HAProxy:
+    """The shipped deploy/haproxy.cfg in front of the nodes listening on `ports`: its listening
+    address replaced, its `server` lines replaced by one per node (node-a, node-b, …)."""
+
+    def __init__(self, tmp, *ports):
+        self.port = free_port()
+        self.ports = ports
+        cfg = open(os.path.join(ROOT, "deploy", "haproxy.cfg"), encoding="utf-8").read()
+        cfg = cfg.replace("bind 127.0.0.1:8080", f"bind 127.0.0.1:{self.port}")
+        servers = "".join(f"    server node-{chr(ord('a') + i)} 127.0.0.1:{p}\n" for i, p in enumerate(ports))
+        cfg, n = re.subn(r"(?m)^    server node-\S+ \S+\n", "", cfg)
+        assert n >= 2, "deploy/haproxy.cfg: no server lines to replace"
+        cfg = cfg.rstrip("\n") + "\n" + servers
+        self.path = os.path.join(tmp, "haproxy.cfg")
+        with open(self.path, "w", encoding="utf-8") as f:
+            f.write(cfg)
+        self.log = open(os.path.join(tmp, "haproxy.log"), "w")
+        self.proc = subprocess.Popen([HAPROXY, "-f", self.path, "-db"], stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while True:  # listening, and passing requests to a node
+            assert self.proc.poll() is None, open(os.path.join(tmp, "haproxy.log")).read()
+            try:
+                with urllib.request.urlopen(self.url("/healthz"), timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                assert time.monotonic() < deadline, open(os.path.join(tmp, "haproxy.log")).read()
+                time.sleep(0.1)
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.log.close()
+
+
+def haproxy_or_skip():
+    if not os.path.exists(HAPROXY):
+        if os.environ.get("CI") == "true":
+            pytest.fail("haproxy is missing: scripts/setup --test installs it")
+        pytest.skip("haproxy is missing: scripts/setup --test installs it")
+
+
+def post_workshop(proxy, title, admin_token):
+    req = urllib.request.Request(proxy.url("/api/workshops"), method="POST",
+                                 data=json.dumps({"plan": "iae-saone-et-loire", "title": title}).encode(),
+                                 headers={"Authorization": f"Bearer {admin_token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.status == 201
+        return json.loads(r.read())
+
+
+async def join_through(proxy, workshop, message, deadline):
+    """Joins through the proxy with `/ws?workshop=`, again after each 4004 or refused connection
+    (a node not yet taking over, a node down), until `deadline`. Returns (client, welcome, codes)."""
+    codes = []
+    while time.monotonic() < deadline:
+        try:
+            c = await Client.connect(f"ws://127.0.0.1:{proxy.port}/ws?workshop={workshop}")
+            welcome = await c.request(dict(message))
+            if welcome.get("type") == "welcome":
+                return c, welcome, codes
+            codes.append(welcome.get("code"))
+            await c.close()
+        except websockets.exceptions.ConnectionClosed as e:
+            codes.append(e.rcvd.code if e.rcvd else None)
+        except (OSError, websockets.exceptions.InvalidStatus, asyncio.TimeoutError) as e:
+            codes.append(type(e).__name__)
+        await asyncio.sleep(0.3)
+    raise AssertionError(f"never welcomed through the proxy: {codes}")

@@ -87,6 +87,13 @@ enum PostgresSchema {
                 last_used bigint NOT NULL
             );
             """),
+        Migration(version: 5, name: "the node a workshop is wanted on", sql: """
+            -- Several nodes: the last node asked for a workshop another node holds (the one the
+            -- load balancer sends its clients to now), and when; the holder lets the workshop go
+            -- to it at its next lease tick, so that routing and ownership agree again.
+            ALTER TABLE workshop ADD COLUMN wanted_by text;
+            ALTER TABLE workshop ADD COLUMN wanted_at timestamptz;
+            """),
     ]
 
     /// The advisory lock keys (first half): one for migrations (held by a transaction), one for

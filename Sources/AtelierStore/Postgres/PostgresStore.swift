@@ -10,6 +10,7 @@ public enum PostgresStoreError: Error, CustomStringConvertible {
     case anotherWriter(String)
     case writerLost(String)
     case singleWriterRunning(String)
+    case nodeNameTaken(String, node: String)
 
     public var description: String {
         switch self {
@@ -25,6 +26,8 @@ public enum PostgresStoreError: Error, CustomStringConvertible {
             "un autre serveur Atelier (ou une commande en cours) écrit déjà dans la base PostgreSQL \(where_) ; une commande qui écrit passe par le serveur quand elle reçoit le même --data que lui"
         case let .singleWriterRunning(where_):
             "un serveur Atelier sans --node (seul à écrire) utilise déjà la base PostgreSQL \(where_) : arrêtez-le, ou donnez-lui aussi un --node"
+        case let .nodeNameTaken(where_, node):
+            "un autre nœud nommé « \(node) » est déjà en marche sur la base PostgreSQL \(where_) : donnez à chaque nœud un --node différent"
         case let .writerLost(where_):
             "la connexion d'écriture à la base PostgreSQL \(where_) a été perdue et un autre processus écrit maintenant dans la base : rien n'est enregistré par ce serveur"
         }
@@ -104,18 +107,44 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         writerLock.lock(); defer { writerLock.unlock() }
         if owned[workshop] != nil { return .here }
         let db = try writer()
-        // Free, expired, or this node's own from an earlier run of it: taken, with a new epoch.
-        let taken = try db.query("""
-            UPDATE workshop SET owner_node = $1, owner_epoch = owner_epoch + 1, lease_until = now() + make_interval(secs => $3)
-            WHERE id = $2 AND (owner_node IS NULL OR owner_node = $1 OR lease_until < now())
+        // Free, expired, this node's own from an earlier run of it, or held by a node that is no
+        // longer running (its session, and so its node lock, is gone: killed, or its machine
+        // lost once the database noticed): taken, with a new epoch. A node that is only stalled
+        // keeps its session, so its workshops wait for its lease to run out; either way, fencing
+        // refuses whatever the former owner would still try to commit.
+        let taken: PGResult
+        do {
+            taken = try db.query("""
+            UPDATE workshop SET owner_node = $1, owner_epoch = owner_epoch + 1, lease_until = now() + make_interval(secs => $3),
+                                wanted_by = NULL, wanted_at = NULL
+            WHERE id = $2 AND (owner_node IS NULL OR owner_node = $1 OR lease_until < now() OR NOT EXISTS (
+                SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
+                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                AND classid::bigint = (hashtext(current_schema())::bigint & 4294967295)
+                AND objid::bigint = (hashtext(\(Self.nodeLockPrefix) || owner_node)::bigint & 4294967295)))
             RETURNING owner_epoch
             """, [.text(node), .text(workshop), .int(Int64(leaseSeconds))])
+        } catch let error as PostgresError where error.sqlState == "55P03" {
+            // The row is locked by a commit that does not end (its node stalled in the middle of
+            // it): not taken now; the client is sent away (4004) and comes back.
+            return .elsewhere(node: "?")
+        }
         if taken.rowCount == 1, let epoch = taken.int(0, 0) {
             owned[workshop] = epoch
             return .here
         }
-        let holder = try db.query("SELECT owner_node FROM workshop WHERE id = $1", [.text(workshop)])
-        return holder.rowCount == 0 ? .unknown : .elsewhere(node: holder.string(0, 0) ?? "?")
+        // Held by another node, alive: this node is asked for it, so the load balancer sends its
+        // clients here now (a node came back, the hash moved). Said in the row: the holder lets
+        // it go at its next lease tick (`renewLeases`), and the clients, sent away with 4004
+        // meanwhile, find it here.
+        let holder = try db.query("""
+            UPDATE workshop SET wanted_by = $1, wanted_at = now() WHERE id = $2 AND owner_node IS DISTINCT FROM $1 RETURNING owner_node
+            """, [.text(node), .text(workshop)])
+        if holder.rowCount == 0 {
+            let exists = try db.query("SELECT 1 FROM workshop WHERE id = $1", [.text(workshop)])
+            return exists.rowCount == 0 ? .unknown : .elsewhere(node: "?")
+        }
+        return .elsewhere(node: holder.string(0, 0) ?? "?")
     }
 
     public func renewLeases() throws -> [WorkshopID] {
@@ -124,13 +153,21 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         if owned.isEmpty { return [] }
         let db = try writer()
         let ids = owned.keys.sorted()
-        let list = ids.indices.map { "$\($0 + 3)" }.joined(separator: ", ")
+        let list = ids.indices.map { "$\($0 + 4)" }.joined(separator: ", ")
+        // Renewed, unless another node was asked for it within the last tick (the balancer
+        // sends its clients there now): that one is let go, and handed to the hub as lost (its
+        // clients are closed with 4004 and reconnect through the balancer, to the node it picks).
         let kept = try db.query("""
-            UPDATE workshop SET lease_until = now() + make_interval(secs => $2)
-            WHERE owner_node = $1 AND id IN (\(list)) RETURNING id, owner_epoch
-            """, [.text(node), .int(Int64(leaseSeconds))] + ids.map { .text($0) })
+            UPDATE workshop SET lease_until = CASE WHEN wanted_by IS NOT NULL AND wanted_by <> $1 AND wanted_at > now() - make_interval(secs => $3::double precision)
+                                                   THEN NULL ELSE now() + make_interval(secs => $2::double precision) END,
+                                owner_node = CASE WHEN wanted_by IS NOT NULL AND wanted_by <> $1 AND wanted_at > now() - make_interval(secs => $3::double precision)
+                                                  THEN NULL ELSE owner_node END
+            WHERE owner_node = $1 AND id IN (\(list)) RETURNING id, owner_epoch, owner_node IS NOT NULL
+            """, [.text(node), .int(Int64(leaseSeconds)), .int(Int64(max(1, leaseSeconds / 3)))] + ids.map { .text($0) })
         var epochs: [WorkshopID: Int64] = [:]
-        for i in 0..<kept.rowCount { if let id = kept.string(i, 0) { epochs[id] = kept.int(i, 1) } }
+        for i in 0..<kept.rowCount where kept.bool(i, 2) == true {
+            if let id = kept.string(i, 0) { epochs[id] = kept.int(i, 1) }
+        }
         let lost = ids.filter { epochs[$0] != owned[$0] }
         for id in lost { owned[id] = nil }
         return lost
@@ -160,19 +197,37 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         for id in ids { owned[id] = nil }
     }
 
+    /// The rows of the workshops a batch touches, locked (`FOR UPDATE`, in id order: every node
+    /// takes them in this order, so no two deadlock), in one round trip: their owner, epoch and
+    /// last seq.
+    private func lockWorkshops(_ ids: Set<WorkshopID>, _ db: PGConnection) throws -> [WorkshopID: (node: String?, epoch: Int64?, lastSeq: Int)] {
+        if ids.isEmpty { return [:] }
+        var rows: [WorkshopID: (node: String?, epoch: Int64?, lastSeq: Int)] = [:]
+        let sorted = ids.sorted()
+        var start = 0
+        while start < sorted.count {  // a few thousand parameters per statement at most
+            let chunk = sorted[start..<min(start + 2000, sorted.count)]
+            let list = chunk.indices.map { "$\($0 - start + 1)" }.joined(separator: ", ")
+            let r = try db.query("SELECT id, owner_node, owner_epoch, last_seq FROM workshop WHERE id IN (\(list)) ORDER BY id FOR UPDATE",
+                                 chunk.map { .text($0) })
+            for i in 0..<r.rowCount {
+                guard let id = r.string(i, 0) else { continue }
+                rows[id] = (r.string(i, 1), r.int(i, 2), Int(r.int(i, 3) ?? 0))
+            }
+            start += chunk.count
+        }
+        return rows
+    }
+
     /// Fencing: every workshop the batch touches (but those it creates) is this node's, at the
-    /// epoch it took it at. Read under row locks, in the commit's transaction, so a takeover can
-    /// not slip in between this check and the commit.
-    private func checkOwnership(_ batch: CommitBatch, _ db: PGConnection) throws {
+    /// epoch it took it at. Read under row locks (`lockWorkshops`), in the commit's transaction, so
+    /// a takeover can not slip in between this check and the commit.
+    private func checkOwnership(_ batch: CommitBatch, _ rows: [WorkshopID: (node: String?, epoch: Int64?, lastSeq: Int)]) throws {
         guard let node else { return }
         let created = Set(batch.workshops.map(\.id))
-        let touched = Set(batch.entries.map(\.workshop)).union(batch.credentials.map(\.workshop))
-            .union(batch.facilitatorKeys.keys).subtracting(created)
         var refused: [WorkshopID] = []
-        for workshop in touched.sorted() {  // one order for every node: no deadlock between them
-            let r = try db.query("SELECT owner_node, owner_epoch FROM workshop WHERE id = $1 FOR UPDATE", [.text(workshop)])
-            guard r.rowCount == 1 else { continue }  // an unknown workshop: the foreign keys refuse it
-            if r.string(0, 0) != node || r.int(0, 1) != owned[workshop] { refused.append(workshop) }
+        for (workshop, row) in rows.sorted(by: { $0.key < $1.key }) where !created.contains(workshop) {
+            if row.node != node || row.epoch != owned[workshop] { refused.append(workshop) }
         }
         if !refused.isEmpty {
             for w in refused { owned[w] = nil }
@@ -198,10 +253,16 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         }
         if !writerClaimed {
             try takeWriterLock(connection, wait: wait || reconnected, lost: reconnected)
+            try takeNodeLock(connection, wait: wait || reconnected, lost: reconnected)
             writerClaimed = true
             // A server that vanishes without closing its connection (its machine lost) keeps the
             // lock until the database notices: make that about a minute, not TCP's two hours.
             try connection.execute("SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3")
+            // Nodes: a row lock is held only for a commit's length; one held longer belongs to a
+            // node stalled in the middle of a commit. Waiting for it would stall this node's loop
+            // (claims run there) for as long: give up after 2 s instead (a claim answers
+            // "elsewhere", a commit fails and its rooms reload).
+            if node != nil { try connection.execute("SET lock_timeout = '2s'") }
         }
         return connection
     }
@@ -229,13 +290,36 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         }
     }
 
+    /// The key of a node's lock: `(hashtext(schema), hashtext(prefix || node))`.
+    static let nodeLockPrefix = "'atelier node '"
+
+    /// Several nodes: the writer's session also holds a lock named after this node, for as long
+    /// as the process runs. Another node that finds a workshop's owner without it knows that
+    /// owner is gone (`claim`), and takes the workshop over without waiting for its lease; and two
+    /// processes given the same `--node` are refused (they would share their leases).
+    private func takeNodeLock(_ connection: PGConnection, wait: Bool, lost: Bool) throws {
+        guard let node else { return }
+        let key = "hashtext(current_schema()), hashtext(\(Self.nodeLockPrefix) || $1)"
+        guard wait else {
+            let got = try connection.query("SELECT pg_try_advisory_lock(\(key))", [.text(node)]).bool(0, 0) ?? false
+            guard got else { throw PostgresStoreError.nodeNameTaken(location, node: node) }
+            return
+        }
+        try connection.execute("SET lock_timeout = '5s'")
+        defer { try? connection.execute("RESET lock_timeout") }
+        do {
+            try connection.query("SELECT pg_advisory_lock(\(key))", [.text(node)])
+        } catch let error as PostgresError where error.sqlState == "55P03" {
+            throw lost ? PostgresStoreError.writerLost(location) : PostgresStoreError.nodeNameTaken(location, node: node)
+        }
+    }
+
     public func commit(_ batch: CommitBatch) throws {
         if batch.isEmpty { return }
         let prepared = try JournalRows.prepare(batch.entries)
         writerLock.lock(); defer { writerLock.unlock() }
         let db = try writer()
         try db.transaction {
-            try checkOwnership(batch, db)
             for w in batch.workshops {
                 // A workshop is served by the node that creates it (epoch 1).
                 try db.query("""
@@ -244,12 +328,15 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
                     """, [.text(w.id), .text(w.title), .text(w.plan), .text(w.joinCode), .text(w.facilitatorKeyDigest), .int(w.createdAt),
                           .bool(w.closed), .optional(node), .int(node == nil ? 0 : 1), .int(Int64(leaseSeconds))])
             }
-            // Seqs continue each journal: checked against `last_seq`, read under a row lock, and
+            // Every row the batch touches, locked in one statement (one round trip, not two per
+            // workshop): fencing, then the seqs. An unknown workshop has no row: the foreign keys
+            // refuse its events.
+            let touched = Set(batch.entries.map(\.workshop)).union(batch.credentials.map(\.workshop)).union(batch.facilitatorKeys.keys)
+            let rows = try lockWorkshops(touched, db)
+            try checkOwnership(batch, rows)
+            // Seqs continue each journal: checked against `last_seq`, read under that row lock, and
             // moved in this transaction; the primary key (workshop_id, seq) refuses a seq taken twice.
-            let moves = try JournalRows.checkContiguity(batch.entries) { workshop in
-                let r = try db.query("SELECT last_seq FROM workshop WHERE id = $1 FOR UPDATE", [.text(workshop)])
-                return r.rowCount == 0 ? 0 : Int(r.int(0, 0) ?? 0)
-            }
+            let moves = try JournalRows.checkContiguity(batch.entries) { workshop in rows[workshop]?.lastSeq ?? 0 }
             for entry in prepared {
                 switch entry.effect {
                 case .joined(let participant, let profile):
@@ -266,10 +353,26 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
                 }
             }
             try insertEvents(prepared, db)
-            for move in moves {
-                let r = try db.query("UPDATE workshop SET last_seq = $1 WHERE id = $2 AND last_seq = $3",
-                                     [.int(Int64(move.after)), .text(move.workshop), .int(Int64(move.before))])
-                guard r.affectedRows == 1 else { throw StoreError.gap(workshop: move.workshop, expected: move.before + 1, got: move.before + 1) }
+            // Each journal's last seq moved on, in one statement; a row whose last seq is not the
+            // one read is not updated, and the batch is refused.
+            var start = 0
+            while start < moves.count {
+                let chunk = moves[start..<min(start + 500, moves.count)]
+                var values: [String] = []
+                var parameters: [PGValue] = []
+                for (i, move) in chunk.enumerated() {
+                    values.append("($\(i * 3 + 1)::text, $\(i * 3 + 2)::bigint, $\(i * 3 + 3)::bigint)")
+                    parameters += [.text(move.workshop), .int(Int64(move.before)), .int(Int64(move.after))]
+                }
+                let r = try db.query("""
+                    UPDATE workshop AS w SET last_seq = v.after FROM (VALUES \(values.joined(separator: ", "))) AS v(id, before, after)
+                    WHERE w.id = v.id AND w.last_seq = v.before
+                    """, parameters)
+                guard r.affectedRows == chunk.count else {
+                    let first = chunk[chunk.startIndex]
+                    throw StoreError.gap(workshop: first.workshop, expected: first.before + 1, got: first.before + 1)
+                }
+                start += chunk.count
             }
             for entry in prepared {
                 if case .closed = entry.effect {
