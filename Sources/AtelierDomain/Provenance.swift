@@ -129,22 +129,19 @@ public struct Provenance: Sendable, Equatable {
 }
 
 extension ProjectChange {
-    /// The journal names of the fields this change sets.
+    /// The ids of the fields this change sets (or clears): today's fields in the sheet's order
+    /// first (`CallForm.legacy`), then a plan's own fields by id.
     public var changedFields: [String] {
-        var out: [String] = []
-        if title != nil { out.append("title") }
-        if summary != nil { out.append("summary") }
-        if problems != nil { out.append("problems") }
-        if sources != nil { out.append("sources") }
-        if cooperation != nil { out.append("cooperation") }
-        if orientation != nil { out.append("orientation") }
-        if lead != nil { out.append("lead") }
-        if partners != nil { out.append("partners") }
-        if territory != nil { out.append("territory") }
-        if support != nil { out.append("support") }
-        if outcomes != nil { out.append("outcomes") }
-        if nextSteps != nil { out.append("nextSteps") }
-        if contact != nil { out.append("contact") }
-        return out
+        let order = Self.legacyOrder
+        return fields.keys.sorted { a, b in
+            switch (order[a], order[b]) {
+            case let (x?, y?): x < y
+            case (_?, nil): true
+            case (nil, _?): false
+            case (nil, nil): a < b
+            }
+        }
     }
+
+    private static let legacyOrder: [String: Int] = Dictionary(uniqueKeysWithValues: CallForm.legacy.fields.enumerated().map { ($1.id, $0) })
 }

@@ -126,7 +126,7 @@ struct OptionsTests {
             let command = Self.words(line.replacingOccurrences(of: "$runs", with: "3"))
             commands.append(command.dropFirst().flatMap { $0 == "${pg_args[@]}" ? Self.database : [$0] }.filter { $0 != "$@" } + ["--json"])
         }
-        #expect(commands.count == 23)
+        #expect(commands.count == 24)
         for arguments in commands {
             if arguments == ["--help"] {
                 #expect(Self.refusal(arguments)?.code == .success)
