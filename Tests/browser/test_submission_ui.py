@@ -84,8 +84,7 @@ def test_submission_progress_and_receipts(pipeline_server, browsers):
 def ready_project(server, workshop, title, board_index=0):
     w = snapshot(server, workshop)
     board = w["boards"][board_index]
-    problem = next(c["id"] for c in w["cards"] if c["board"] == board["id"])
-    fields = dict(COMPLETE, problems=[problem], orientation=w["orientations"][0]["id"])
+    fields = complete_default(w, board)  # a sheet the default plan's call accepts
     project = facilitator_commands(server, workshop, {"type": "project.create", "board": board["id"], "title": title})[0]["result"]["project"]
     facilitator_commands(server, workshop,
                          {"type": "project.update", "project": project, "version": 1, "fields": fields},
@@ -121,8 +120,10 @@ def test_the_console_follows_dossiers_shows_the_outbox_and_prepares_an_expired_d
     status = text_of(row(first).find_element(By.CSS_SELECTOR, '[data-testid="project-status"]'))
     assert status == "Préparée sur Démarches Simplifiées"
     assert "à reprendre par le porteur" in text_of(row(first).find_element(By.CSS_SELECTOR, '[data-testid="dossier-state"]'))
-    numbers = {n: d for n, d in ds.dossiers.items()}
-    mine = {p: n for p, n in zip((first, second), sorted(numbers))}
+    # Which dossier is whose, from the receipts (the server may prepare the two in either order).
+    sheets = {p["id"]: p for p in snapshot(server, workshop)["projects"]}
+    mine = {p: sheets[p]["receipts"][-1]["number"] for p in (first, second)}
+    assert sorted(mine.values()) == sorted(ds.dossiers)
 
     # The first is taken over, then filed; the second is never opened and the platform deletes it.
     ds.claim(mine[first])

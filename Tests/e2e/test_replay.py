@@ -10,7 +10,7 @@ import jsonschema
 
 from conftest import ROOT, join_facilitator, join_participant, board_of
 
-SCHEMA = json.load(open(os.path.join(ROOT, "schemas", "workshop-export.v1.json")))
+SCHEMA = json.load(open(os.path.join(ROOT, "schemas", "workshop-export.v2.json")))
 
 
 def get(server, path, secret):

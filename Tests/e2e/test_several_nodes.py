@@ -8,6 +8,7 @@ import os
 import subprocess
 import tempfile
 import time
+import urllib.request
 
 import websockets
 import websockets.exceptions  # websockets loads it lazily: a test run alone needs it imported
