@@ -107,7 +107,13 @@ extension Command {
     public var isHandOff: Bool {
         switch self {
         case .projectSubmit, .dossierFollow, .webhookQueue, .webhookAttempt, .webhookRedeliver: true
-        default: false
+        case .joinAsParticipant, .cardAdd, .cardEdit, .cardMove, .cardDelete, .voteCast, .voteRetract, .phaseSet,
+             .participantAssign, .tablesBalance, .rotationAdvance, .hostAssign, .participantRemove,
+             .participantErase, .timerStart, .timerPause, .timerResume, .timerStop, .timerExpire, .announce,
+             .workshopPause, .workshopResume, .workshopClose, .viewFocus, .settingsUpdate, .votesReveal, .timerAdd,
+             .announcementWithdraw, .projectorShow, .votesClose, .cardsReveal, .clusterCreate, .clusterRename,
+             .cardCluster, .commentAdd, .commentDelete, .projectCreate, .projectUpdate, .projectReady,
+             .projectReopen, .projectSupport, .cardHide, .cardRestore, .boardLock, .boardUnlock: false
         }
     }
 }

@@ -26,7 +26,7 @@ public enum FieldType: String, Codable, Sendable, CaseIterable {
     public var isScalar: Bool {
         switch self {
         case .group, .problemCards, .ideaCards, .constats, .orientations: return false
-        default: return true
+        case .text, .longText, .integer, .euros, .date, .siret, .email, .phone, .yesNo, .choice, .choices: return true
         }
     }
 }
@@ -82,7 +82,8 @@ public struct FormField: Codable, Sendable, Equatable {
         case .group: return 20
         case .choices: return options?.count ?? 0
         case .constats: return 50
-        default: return 100
+        case .text, .longText, .integer, .euros, .date, .siret, .email, .phone, .yesNo, .choice, .problemCards, .ideaCards, .orientations:
+            return 100
         }
     }
     public func child(_ id: String) -> FormField? { fields?.first { $0.id == id } }
@@ -234,7 +235,7 @@ public indirect enum FieldValue: Sendable, Equatable, Codable {
         switch self {
         case .bool(let b): return b
         case .int(let n): return n != 0
-        default: return isAnswered
+        case .null, .text, .list, .object: return isAnswered
         }
     }
 }
@@ -250,7 +251,7 @@ public func values(at path: String, in values: [String: FieldValue]) -> [FieldVa
             switch v {
             case .object(let o): return o[part].map { [$0] } ?? []
             case .list(let rows): return rows.compactMap { $0[part] }
-            default: return []
+            case .null, .bool, .int, .text: return []
             }
         }
     }

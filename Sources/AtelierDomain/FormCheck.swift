@@ -126,7 +126,9 @@ public enum FormCheck {
                         }
                     case .constats:
                         guard form.constats.contains(where: { $0.id == id }) else { fault(part, row, "\(label) : constat inconnu « \(id.prefix(40)) »."); return nil }
-                    default:
+                    // Only the card links and the lists above reach here.
+                    case .problemCards, .ideaCards, .text, .longText, .integer, .euros, .date, .siret, .email, .phone, .yesNo,
+                         .choice, .group, .orientations:
                         guard cardExists(id) else { fault(part, row, "\(label) : une carte liée n'existe pas (\(id.prefix(40))))."); return nil }
                     }
                 }

@@ -76,7 +76,13 @@ public struct ProvenanceLog: Sendable, Equatable {
             add(ProjectStep(kind: .status, moment: moment(board: state.projects[project]?.board), status: status.rawValue), to: project)
         case .projectSubmitted(let project, _):
             add(ProjectStep(kind: .submitted, moment: moment(board: state.projects[project]?.board), status: ProjectStatus.submitted.rawValue), to: project)
-        default:
+        case .workshopCreated, .participantJoined, .cardEdited, .cardMoved, .cardDeleted, .voteCast, .voteRetracted,
+             .phaseChanged, .participantAssigned, .rotationAdvanced, .hostAssigned, .participantRemoved,
+             .participantErased, .timerStarted, .timerPaused, .timerResumed, .timerStopped, .timerEnded,
+             .announcementMade, .workshopPaused, .workshopResumed, .workshopClosed, .viewFocused, .settingsUpdated,
+             .votesRevealed, .votesClosed, .announcementWithdrawn, .projectorShown, .cardsRevealed, .clusterRenamed,
+             .commentAdded, .commentDeleted, .cardHidden, .cardRestored, .boardLocked, .boardUnlocked,
+             .projectSupported, .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered:
             break
         }
     }

@@ -73,7 +73,14 @@ public struct ReplayIndex: Sendable {
             case .votesRevealed: markers.append(ReplayMarker(seq: event.seq, at: event.at, kind: .votesRevealed))
             case .projectCreated(let p): markers.append(ReplayMarker(seq: event.seq, at: event.at, kind: .project, subject: p.id))
             case .workshopClosed: markers.append(ReplayMarker(seq: event.seq, at: event.at, kind: .closed))
-            default: break
+            case .workshopCreated, .participantJoined, .cardAdded, .cardEdited, .cardMoved, .cardDeleted, .voteCast,
+                 .voteRetracted, .participantAssigned, .rotationAdvanced, .hostAssigned, .participantRemoved,
+                 .participantErased, .timerStarted, .timerPaused, .timerResumed, .timerStopped, .timerEnded,
+                 .announcementMade, .workshopPaused, .workshopResumed, .viewFocused, .settingsUpdated,
+                 .announcementWithdrawn, .projectorShown, .cardsRevealed, .clusterCreated, .clusterRenamed,
+                 .cardClustered, .commentAdded, .commentDeleted, .cardHidden, .cardRestored, .boardLocked,
+                 .boardUnlocked, .projectUpdated, .projectStatusChanged, .projectSupported, .projectSubmitted,
+                 .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered: break
             }
             state.apply(event)
             times.append(event.at)
