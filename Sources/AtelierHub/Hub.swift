@@ -233,7 +233,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
             break
         case .refuse:
             metrics.rateLimited.increment()
-            reply(connection, Outbound.error(re: nil, DomainError(.rateLimited, "Trop de messages : ralentissez un peu.")))
+            reply(connection, Outbound.error(re: clientMessageID(message), DomainError(.rateLimited, "Trop de messages : ralentissez un peu.")))
             return
         case .close:
             sessions[connection]?.state = .closing

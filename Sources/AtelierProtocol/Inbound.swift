@@ -38,6 +38,33 @@ public func decodeClientMessage(_ bytes: [UInt8]) -> Result<(id: String, message
     decodeTypedClientMessage(bytes).map { ($0.id, $0.message) }
 }
 
+/// The id of a client frame, read without decoding the rest: the top-level `"id"` if it is a
+/// valid message id (the same rules as ``decodeTypedClientMessage``), else nil. A message refused
+/// before it is decoded (`rate_limited`) is answered with it, so the client knows which command
+/// to send again. Never traps, whatever the bytes; it stops at the id.
+public func clientMessageID(_ bytes: [UInt8]) -> String? {
+    bytes.withUnsafeBytes { raw -> String? in
+        var s = JSONScanner(raw)
+        do {
+            try s.expect(UInt8(ascii: "{"))
+            if s.take(UInt8(ascii: "}")) { return nil }
+            repeat {
+                if try s.key() == "id" {
+                    guard s.peek() == UInt8(ascii: "\"") else { return nil }
+                    let id = try s.string()
+                    guard !id.isEmpty, id.count <= maxMessageIDLength,
+                          !id.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return nil }
+                    return id
+                }
+                try s.skipValue()
+            } while s.take(UInt8(ascii: ","))
+            return nil
+        } catch {
+            return nil
+        }
+    }
+}
+
 /// The same, with the message's type from the catalogue (for the server's counts); a message
 /// whose type could not be read has type nil in its error.
 public func decodeTypedClientMessage(_ bytes: [UInt8]) -> Result<(id: String, type: ClientMessageType, message: Inbound), InboundError> {

@@ -572,6 +572,13 @@ struct LimitTests {
         #expect(!limited.isEmpty)
         #expect(replies.filter { $0["type"] == .string("pong") }.count < 300)
         #expect(h.transport.closed.contains { $0 == (1, 4002) })
+        // Each refusal names the message it refused (the web client sends that one again later),
+        // and those are exactly the pings that got no pong.
+        let refused = Set(limited.compactMap { m -> String? in if case .string(let id)? = m["re"] { id } else { nil } })
+        let answered = Set(replies.filter { $0["type"] == .string("pong") }.compactMap { m -> String? in if case .string(let id)? = m["re"] { id } else { nil } })
+        #expect(refused.count == limited.count, "every rate_limited error carries its message's id")
+        #expect(refused.isDisjoint(with: answered))
+        #expect(refused.allSatisfy { $0.hasPrefix("f") })
     }
 
     @Test func rateLimiterAllowsASteadyPace() {

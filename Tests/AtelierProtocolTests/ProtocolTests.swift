@@ -143,6 +143,34 @@ struct InboundTests {
         // Almost nothing random is a valid message; a decoder accepting junk would show here.
         #expect(refused >= 1990)
     }
+
+    /// The id read without decoding (what a `rate_limited` refusal names): the top-level "id" when
+    /// it is one the decoder would accept, wherever it stands; nil otherwise, never a trap.
+    @Test func messageIDWithoutDecoding() {
+        let cases: [(String, String?)] = [
+            (#"{"id":"c1","type":"card.add","text":"x"}"#, "c1"),
+            (#"{"type":"card.add","payload":{"id":"inner"},"text":"{\"id\":\"no\"}", "id" : "c2"}"#, "c2"),
+            (#"{"type":"ping"}"#, nil),
+            (#"{"id":""}"#, nil),
+            (#"{"id":42}"#, nil),
+            ("{\"id\":\"\(String(repeating: "a", count: maxMessageIDLength + 1))\"}", nil),
+            (#"{"id":"a\u0001"}"#, nil),
+            (#"[{"id":"c3"}]"#, nil),
+            (#"{"id":"c4""#, "c4"),
+            (#"{"x":[1,{"#, nil),
+            ("", nil),
+        ]
+        for (text, id) in cases {
+            #expect(clientMessageID(Array(text.utf8)) == id, "\(text)")
+            if let id, case .success(let decoded) = decodeClientMessage(Array(text.utf8)) { #expect(decoded.id == id) }
+        }
+        var rng = SplitMix(state: 0x52_41_54_45)
+        let alphabet = Array(#"{}[]":,0123456789.eE-+ abtrufnlid\"#.utf8)
+        for _ in 0..<2000 {
+            let bytes = (0..<Int.random(in: 0..<64, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            if case .success(let decoded) = decodeClientMessage(bytes) { #expect(clientMessageID(bytes) == decoded.id) }
+        }
+    }
 }
 
 @Suite("Server messages")

@@ -263,6 +263,28 @@ def test_workshop_created_by_the_cli_is_joinable_while_running(server):
     run(scenario())
 
 
+def test_a_rate_limited_message_is_named_and_can_be_sent_again(server):
+    """More than the burst at once (docs/protocol.md, "Limits"): each refused message gets
+    `rate_limited` with its own id in `re`, so a client knows which to send again, and sending it
+    again with the same id a moment later is answered."""
+    async def scenario():
+        c, _ = await join_participant(server, "Pressée")
+        ids = [await c.send({"id": f"p{n}", "type": "ping"}) for n in range(75)]
+        answers = {}
+        while len(answers) < len(ids):
+            m = await c.expect(lambda m: m.get("re") in ids and m["re"] not in answers, timeout=10)
+            answers[m["re"]] = m
+        refused = [i for i in ids if answers[i].get("code") == "rate_limited"]
+        assert refused, "75 at once is over the burst"
+        assert all(answers[i]["type"] == "pong" for i in ids if i not in refused)
+        assert all(answers[i]["message"] for i in refused)
+        await asyncio.sleep(1.5)
+        for i in refused[:10]:
+            assert (await c.request({"id": i, "type": "ping"}, timeout=10))["type"] == "pong"
+        await c.close()
+    run(scenario())
+
+
 def test_flooding_is_rate_limited_then_closed_and_others_are_fine(server):
     """A burst well over the limit (60 at once, then 20/s): `rate_limited` errors, then 4002.
     Sent by hand in one write, so the server has read everything when it closes (a client that
