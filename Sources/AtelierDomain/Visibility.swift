@@ -147,3 +147,24 @@ extension Workshop {
         }
     }
 }
+
+extension Workshop {
+    /// The workshop as the room saw it, for everything that leaves the room (every export, the
+    /// synthesis, the series' export): a card still private (written during private writing and
+    /// never revealed) or hidden by the facilitator is left out, with its comments and its dots.
+    /// Its author was told that nobody but the facilitator would read it (docs/protocol.md "What
+    /// the server hides"), and an export goes to people who were not in the room. References to a
+    /// withheld card (a sheet's linked cards, a provenance) then point at nothing, which every
+    /// export already reads as "not shown".
+    public var published: Workshop {
+        let withheld = Set(cards.values.filter { $0.isPrivate || $0.hidden }.map(\.id))
+        guard !withheld.isEmpty else { return self }
+        var w = self
+        for id in withheld { w.cards[id] = nil }
+        w.comments = w.comments.filter { !withheld.contains($0.value.card) }
+        w.ballots = w.ballots.mapValues { voters in
+            voters.mapValues { dots in dots.filter { !withheld.contains($0.key) } }
+        }
+        return w
+    }
+}

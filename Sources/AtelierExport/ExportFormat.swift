@@ -39,10 +39,12 @@ public enum ExportFormat: String, CaseIterable, Sendable {
     }
 
     /// The document, from the workshop as it is now; `provenance`, the journal's log, adds each
-    /// project's history (`ProvenanceExport`) to the JSON and the synthesis.
+    /// project's history (`ProvenanceExport`) to the JSON and the synthesis. Only what the room
+    /// saw leaves it: cards still private or hidden are not in any format (``Workshop/published``).
     public func document(_ workshop: Workshop, generatedAt: Int64, dialect: CSVExport.Dialect = .excelFR,
                          provenance: ProvenanceLog? = nil) -> [UInt8] {
-        switch self {
+        let workshop = workshop.published
+        return switch self {
         case .json: JSONExport.document(workshop, generatedAt: generatedAt, provenance: provenance)
         case .csv: CSVExport.document(workshop, dialect: dialect)
         case .md: Report.markdown(workshop, generatedAt: generatedAt, provenance: provenance)

@@ -134,6 +134,33 @@ struct CSVAndReportTests {
         #expect(text.contains(",1500.00,"))
     }
 
+    /// What was not seen by the room does not leave it: a card still private (private writing,
+    /// never revealed) and a hidden card are in no export, nor their comments; a revealed card is.
+    @Test(arguments: [ExportFormat.json, .csv, .md, .html])
+    func privateAndHiddenCardsStayInTheRoom(_ format: ExportFormat) {
+        var w = workshop()
+        w.cards["c_4"] = Card(id: "c_4", board: "b_a", column: "ideas", text: "Brouillon personnel", x: 0, y: 0, color: .blue,
+                              author: "p_1", createdSeq: 4, isPrivate: true)
+        w.cards["c_5"] = Card(id: "c_5", board: "b_a", column: "ideas", text: "Révélée à tous", x: 0, y: 0, color: .blue,
+                              author: "p_1", createdSeq: 5)
+        w.comments["k_6"] = Comment(id: "k_6", card: "c_4", text: "Remarque sur le brouillon", author: "p_1", createdSeq: 6)
+        w.ballots["ideas"] = ["p_1": ["c_4": 2, "c_5": 1]]
+        w.votesRevealed = true
+        var sheet = w.projects["j_3"]!
+        sheet.sources = ["c_1", "c_4", "c_2"]
+        w.projects["j_3"] = sheet
+        let text = String(decoding: format.document(w, generatedAt: 0), as: UTF8.self)
+        // The CSV lists sheets only (with their linked cards); the others list the cards too.
+        #expect(format == .csv ? text.contains("guillemets") : text.contains("Révélée à tous"))
+        #expect(!text.contains("Brouillon personnel"))
+        #expect(!text.contains("Remarque sur le brouillon"))
+        #expect(!text.contains("Masquée"))
+        #expect(!text.contains("c_4"), "not even its id, in a sheet's links")
+        // The state itself is untouched: the facilitator still sees both in the room.
+        #expect(w.cards["c_4"] != nil && w.cards["c_2"] != nil)
+        #expect(w.published.voteCount("c_5") == 1 && w.published.voteCount("c_4") == 0)
+    }
+
     @Test func reportLeavesOutHiddenCardsNamesAndOrganisationsUnlessAllowed() {
         var w = workshop()
         let md = String(decoding: Report.markdown(w, generatedAt: 0), as: UTF8.self)

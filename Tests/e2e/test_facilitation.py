@@ -1,6 +1,7 @@
 """Facilitation through the real server: secrecy on raw frames, and a whole workshop run."""
 import asyncio
 import json
+import urllib.request
 
 import pytest
 import websockets
@@ -216,6 +217,14 @@ def test_votes_close_ends_voting_and_the_room_learns_how_many_voted_never_where(
     run(scenario())
 
 
+def export(server, fmt):
+    """The workshop's export in `fmt`, as the facilitator downloads it (text)."""
+    request = urllib.request.Request(f"{server.url}/api/workshops/{server.info['workshop']}/export?format={fmt}",
+                                     headers={"Authorization": f"Bearer {server.info['key']}"})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        return r.read().decode()
+
+
 def test_private_writing_reaches_only_author_and_facilitator_until_reveal(server):
     async def scenario():
         f, (a, wa), (b, wb), (c, wc), board = await table_of_three(server)
@@ -236,9 +245,12 @@ def test_private_writing_reaches_only_author_and_facilitator_until_reveal(server
         b2 = await Client.connect(server.ws_url)
         wb2 = await b2.request({"type": "join", "token": wb["you"]["token"]})
         assert secret not in json.dumps(wb2)
+        # Nor does it leave the room in an export before the reveal (docs/export.md).
+        assert all(secret not in export(server, fmt) for fmt in ("json", "csv", "md", "html"))
         assert (await f.request({"type": "cards.reveal"}))["type"] == "ack"
         revealed = await b.event("cards.revealed")
         assert [x["text"] for x in revealed["cards"]] == [secret + " bis"]
+        assert secret + " bis" in export(server, "json")
         for x in (f, a, b, c, b2):
             await x.close()
     run(scenario())
