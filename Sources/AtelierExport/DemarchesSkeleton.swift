@@ -78,6 +78,11 @@ public enum DemarchesSkeleton {
         return found?.0
     }
 
+    /// A text from the platform inside a YAML comment: on one line.
+    static func line(_ s: String) -> String {
+        String(s.map { $0.isNewline ? " " : $0 }.prefix(300))
+    }
+
     static func q(_ s: String) -> String {
         var w = JSONWriter()
         w.string(s)
@@ -88,7 +93,7 @@ public enum DemarchesSkeleton {
     public static func yaml(_ d: ProcedureDescription, form: CallForm, orientations: [Orientation] = [], base: URL? = nil) -> String {
         var lines: [String] = [
             "# Correspondance Démarches Simplifiées écrite par « atelier submit --describe »",
-            "# Démarche n° \(d.number) « \(d.title.replacingOccurrences(of: "\n", with: " ")) » (chemin \(d.path)\(base.map { ", \($0.absoluteString)" } ?? "")).",
+            "# Démarche n° \(d.number) « \(line(d.title)) » (chemin \(d.path)\(base.map { ", \($0.absoluteString)" } ?? "")).",
             "# Chaque champ de la démarche y figure avec son type et ses options. Ceux qu'Atelier n'a pas su relier",
             "# à un champ du formulaire sont en commentaire : décommentez-les et remplacez « ? » par le champ",
             "# (\(DemarchesFields.names(form).joined(separator: ", "))).",
@@ -103,7 +108,7 @@ public enum DemarchesSkeleton {
         var taken = Set<String>()
         for champ in d.champs where !ChampType.notFillable.contains(champ.type) {
             guard let type = ChampType(rawValue: champ.type) else {
-                lines.append("  # « \(champ.label) » (\(champ.id), \(champ.type)) : ce type ne peut pas être prérempli par Atelier.")
+                lines.append("  # « \(line(champ.label)) » (\(line(champ.id)), \(line(champ.type))) : ce type ne peut pas être prérempli par Atelier.")
                 continue
             }
             let guess = best(champ.label, type: type, among: all, taken: taken)
@@ -123,7 +128,7 @@ public enum DemarchesSkeleton {
         var out: [String] = []
         let c = key == nil ? "# " : ""
         if key == nil {
-            out.append("\(indent)# « \(champ.label) » : aucun champ du formulaire évident ; remplacez « ? » par le bon.")
+            out.append("\(indent)# « \(line(champ.label)) » : aucun champ du formulaire évident ; remplacez « ? » par le bon.")
         }
         out.append("\(indent)\(c)\(key ?? "?"):")
         let inner = indent + c + "  "
@@ -137,11 +142,11 @@ public enum DemarchesSkeleton {
             if let formOptions = source?.options {
                 out.append("\(inner)valeurs:   # l'option du formulaire → l'option de la démarche")
                 for (id, label) in formOptions {
-                    if let match = options.first(where: { words($0) == words(label) })
+                    if let match = options.first(where: { !words(label).isEmpty && words($0) == words(label) })
                         ?? options.first(where: { likeness($0, label) >= 0.5 }) {
                         out.append("\(inner)  \(q(id)): \(q(match))")
                     } else {
-                        out.append("\(inner)  # \(q(id)): ?   # « \(label) » : aucune option de la démarche évidente")
+                        out.append("\(inner)  # \(q(id)): ?   # « \(line(label)) » : aucune option de la démarche évidente")
                     }
                 }
             }
@@ -153,7 +158,7 @@ public enum DemarchesSkeleton {
             let partCandidates = parts.map { Candidate(path: $0.id, label: $0.label.fr, source: DemarchesCheck.source($0, form: form, orientations: orientations)) }
             for child in champ.children where !ChampType.notFillable.contains(child.type) {
                 guard let childType = ChampType(rawValue: child.type) else {
-                    out.append("\(inner)  # « \(child.label) » (\(child.id), \(child.type)) : ce type ne peut pas être prérempli par Atelier.")
+                    out.append("\(inner)  # « \(line(child.label)) » (\(line(child.id)), \(line(child.type))) : ce type ne peut pas être prérempli par Atelier.")
                     continue
                 }
                 let guess = best(child.label, type: childType, among: partCandidates, taken: taken)

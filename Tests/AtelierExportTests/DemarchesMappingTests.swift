@@ -200,6 +200,15 @@ struct DemarchesMappingTests {
         #expect(try body(m) == body(try DemarchesMapping.parse(yaml: Self.typed, file: "m.yaml")), "the same values as the hand-written one")
     }
 
+    @Test func whatThePlatformSaysCannotBreakTheSkeletonsYAML() throws {
+        var d = Self.description
+        d.title = "Appel\nchamps: {}"
+        d.champs.append(ChampDescriptor(id: "C13", label: "Remarque\n  title: C1 # \"piège\"", type: "text"))
+        d.champs.append(ChampDescriptor(id: "C14\nx", label: "Plan", type: "address\nchamps:"))
+        let m = try DemarchesMapping.parse(yaml: DemarchesSkeleton.yaml(d, form: Self.form), file: "s.yaml")
+        #expect(m.champs.map(\.champ) == ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"])
+    }
+
     @Test func theDescriptionIsReadAsTheSchemaEndpointServesIt() throws {
         let json = """
         {"id":"UHJvY2VkdXJlLTc3Nw==","number":777,"title":"Innovation","state":"publiee",
