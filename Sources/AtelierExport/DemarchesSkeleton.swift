@@ -118,7 +118,7 @@ public enum DemarchesSkeleton {
         lines += [
             "# Démarche pour des particuliers seulement : l'identité du demandeur (prenom, nom, genre « M. » ou « Mme »).",
             "# identite:",
-            "#   nom: contact.name",
+            "#   nom: ?   # un champ texte du formulaire (ex. contact.name)",
         ]
         return lines.joined(separator: "\n") + "\n"
     }
