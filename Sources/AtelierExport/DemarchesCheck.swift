@@ -293,7 +293,10 @@ public enum DemarchesValues {
             return v.string.map { .string(label($0)) }
         case .multipleDropDownList:
             let ids = def.type == .choice || def.type == .orientations ? [v.string].compactMap { $0 } : (v.list ?? []).compactMap(\.string)
-            return ids.isEmpty ? nil : .array(ids.map { .string(label($0)) })
+            // Two of the form's options may translate to one of the procedure's: each sent once.
+            var labels: [String] = []
+            for id in ids where !labels.contains(label(id)) { labels.append(label(id)) }
+            return labels.isEmpty ? nil : .array(labels.map { .string($0) })
         case .repetition:
             guard def.isRepeatedGroup, let rows = v.list else { return nil }
             let out: [JSONValue] = rows.compactMap { row in

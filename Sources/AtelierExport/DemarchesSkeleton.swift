@@ -23,6 +23,9 @@ public enum DemarchesSkeleton {
         case .success(let (404, _, _)):
             return .failure(SubmissionError(message: "Démarche « \(path) » introuvable, ou sa description n'est pas publique (seules les démarches publiées en données ouvertes la donnent) : écrivez la correspondance à la main, avec le type et les options de chaque champ, et vérifiez-la avec --check."))
         case .success(let (status, body, _)) where status == 200:
+            guard body.count <= maxDescription else {
+                return .failure(SubmissionError(message: "Description de la démarche « \(path) » trop grande (plus de \(maxDescription / 1_000_000) Mo)."))
+            }
             guard let d = ProcedureDescription.parse(Array(body), path: path) else {
                 return .failure(SubmissionError(message: "Description de la démarche « \(path) » illisible (HTTP 200 sans « number » ni « revision.champDescriptors »)."))
             }
@@ -31,6 +34,9 @@ public enum DemarchesSkeleton {
             return .failure(SubmissionError(message: "Description de la démarche refusée (HTTP \(status)) : \(String(decoding: body.prefix(300), as: UTF8.self))"))
         }
     }
+
+    /// The largest description read (a procedure has at most a few hundred champs).
+    static let maxDescription = 5_000_000
 
     static let stopWords: Set<String> = ["de", "la", "le", "les", "l", "du", "des", "d", "en", "et", "a", "au", "aux", "un", "une", "par", "pour", "sur"]
 

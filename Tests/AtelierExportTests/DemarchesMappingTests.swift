@@ -171,6 +171,37 @@ struct DemarchesMappingTests {
         #expect(found[4].message.contains("ne peut pas être prérempli"))
     }
 
+    @Test func theIdentityAndTwoOptionsTranslatedAlike() throws {
+        var form = Self.form
+        form.fields.append(FormField(id: "contact", type: .group, label: Localized("Contact"), fields: [
+            FormField(id: "first", type: .text, label: Localized("Prénom")),
+            FormField(id: "last", type: .text, label: Localized("Nom")),
+            FormField(id: "civility", type: .choice, label: Localized("Civilité"), options: [
+                FieldOption(id: "mme", label: Localized("Madame")), FieldOption(id: "m", label: Localized("Monsieur"))])], repeated: false))
+        var w = Self.workshop()
+        w.form = form
+        w.projects["j_1"]!.values["contact"] = .object(["first": .text("Marie"), "last": .text("Dupont"), "civility": .text("mme")])
+        let yaml = """
+        champs:
+          audiences: {champ: C4, type: multiple_drop_down_list, options: [Public], valeurs: {jeunes: Public, familles: Public}}
+        identite:
+          prenom: contact.first
+          nom: contact.last
+          genre: {champ: contact.civility, valeurs: {mme: Mme}}
+        """
+        let m = try DemarchesMapping.parse(yaml: yaml, file: "m.yaml")
+        let issues = DemarchesCheck.check(m, form: form).filter { !$0.warning }
+        #expect(issues.map(\.line) == [6] && issues[0].message.contains("« Monsieur » deviendrait « Monsieur »"), "\(issues)")
+        let body = try JSONParser.parse(DemarchesValues.body(w.projects["j_1"]!, workshop: w, mapping: m))
+        #expect(body == .object([("champ_C4", .array([.string("Public")])), ("identite_prenom", .string("Marie")),
+                                 ("identite_nom", .string("Dupont")), ("identite_genre", .string("Mme"))]))
+        #expect(throws: DemarchesMapping.ReadError.self) {
+            try DemarchesMapping.parse(yaml: "champs:\n  title: C1\nidentite:\n  age: contact.first\n", file: "m.yaml")
+        }
+        let choiceAsName = try DemarchesMapping.parse(yaml: "champs:\n  title: C1\nidentite:\n  nom: contact.civility\n", file: "m.yaml")
+        #expect(DemarchesCheck.check(choiceAsName, form: form).filter { !$0.warning }.map(\.line) == [4])
+    }
+
     @Test func readingRefusesWhatIsNotAMappingWithItsLine() {
         for (yaml, line, text) in [("champs:\n  title: {champ: C1, typo: text}\n", 2, "clé inconnue « typo »"),
                                    ("champs:\n  title:\n    type: text\n", 2, "« champ »"),
