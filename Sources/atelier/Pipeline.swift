@@ -4,7 +4,6 @@ import AtelierExport
 import AtelierProtocol
 import AtelierStore
 import Foundation
-import Yams
 
 /// Options naming where ready projects go (for `serve`'s console button and for `submit`).
 struct PipelineOptions: ParsableArguments {
@@ -54,7 +53,7 @@ struct PipelineOptions: ParsableArguments {
 
     func demarchesURL() throws -> URL {
         guard let demarches, let url = URL(string: demarches), ["http", "https"].contains(url.scheme ?? "") else {
-            throw ValidationError("--demarches : adresse http(s) requise avec --procedure et --mapping")
+            throw ValidationError("--demarches : l'adresse http(s) de Démarches Simplifiées est requise (avec --mapping pour déposer, avec --procedure-path pour --describe)")
         }
         return url
     }
