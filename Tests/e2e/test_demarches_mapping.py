@@ -344,6 +344,15 @@ def test_describe_writes_a_skeleton_that_checks_and_submits_with_the_second_plan
             assert '"education": "Education"' in text, "options matched without accents"
             assert "# ?:" in text and "Numéro RNA" in text, "no obvious field: left as a comment"
             assert "ne peut pas être prérempli" in text, "an attachment"
+            # A procedure whose description is not public (or does not exist): said, nothing written.
+            out = run("submit", workshop, "--demarches", ds.url, "--procedure-path", "inconnue", "--describe", *server.storage_args)
+            assert out.returncode == 1 and "n'est pas publique" in out.stdout and "champs:" not in out.stdout, out.stdout
+            # A mapping written before types were recorded: still valid, with how to update it.
+            legacy = os.path.join(data_dir, "ancienne.yaml")
+            with open(legacy, "w") as f:
+                f.write(f"champs:\n  title: {i(2)}\n  team: {i(8)}\n")
+            out = run("submit", workshop, "--mapping", legacy, "--check", *server.storage_args)
+            assert out.returncode == 0 and f"{legacy}:2 : avertissement" in out.stdout and "--describe" in out.stdout, out.stdout
             # The same on stdout.
             assert run("submit", workshop, "--demarches", ds.url, "--procedure-path", "innovation-sociale", "--describe",
                        *server.storage_args).stdout == text
