@@ -267,9 +267,9 @@ def test_the_server_refuses_to_submit_with_a_broken_mapping(database):
         try:
             async def scenario():
                 f, people, project = await make_projects(server)
-                assert (await f.request({"type": "projects.submit", "channel": "demarches"}))["type"] == "ack"
-                failed = await f.expect(lambda m: m.get("type") == "submission.progress" and m["state"] == "failed", timeout=30)
-                assert "rien n'est envoyé" in failed["message"] and f"{mapping}:3" in failed["message"], failed
+                refused = await f.request({"type": "projects.submit", "channel": "demarches"})
+                assert refused["type"] == "error" and refused["code"] == "invalid", refused
+                assert "rien n'est envoyé" in refused["message"] and f"{mapping}:3 : erreur : « partners »" in refused["message"], refused
                 for x in (f, *people):
                     await x.close()
             asyncio.run(scenario())
