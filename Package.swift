@@ -52,7 +52,8 @@ let package = Package(
         ]),
         // Call-for-projects outputs.
         .target(name: "AtelierExport", dependencies: ["AtelierDomain", "AtelierProtocol", "CQREncode",
-                                                      .product(name: "Crypto", package: "swift-crypto")]),
+                                                      .product(name: "Crypto", package: "swift-crypto"),
+                                                      .product(name: "Yams", package: "Yams")]),
         // The only Swift code that touches libwebsockets.
         .target(name: "AtelierTransport", dependencies: ["CLibWebSockets", "AtelierJSON", .product(name: "Logging", package: "swift-log")]),
         // Rooms, sessions, the durability pipeline, fan-out, HTTP API.

@@ -10,8 +10,9 @@ import FoundationNetworking
 public enum SubmissionTarget: Sendable {
     /// `secret`: the endpoint's signing key (Standard Webhooks), if it has one.
     case webhook(URL, secret: WebhookSecret? = nil)
-    /// `mapping`: project field path (e.g. `lead.siret`) → Démarches Simplifiées field id.
-    case demarches(base: URL, procedure: Int, mapping: [String: String])
+    /// `mapping`: which field of the sheet fills which champ of the procedure, with each champ's
+    /// type and options (the mapping file, docs/export.md).
+    case demarches(base: URL, procedure: Int, mapping: DemarchesMapping)
 
     public var channel: Receipt.Channel {
         switch self {
@@ -95,14 +96,16 @@ public struct Submitter: Sendable {
             r.httpBody = Data(body)
             request = r
         case let .demarches(base, procedure, mapping):
-            let unknown = DemarchesFields.unknown(mapping, form: workshop.form)
-            guard unknown.isEmpty else {
-                return .failure(SubmissionError(message: "La correspondance Démarches Simplifiées nomme des champs que le formulaire de cet atelier n'a pas : \(unknown.joined(separator: ", ")) (champs : \(DemarchesFields.names(workshop.form).joined(separator: ", ")))."))
+            // Checked first, every time: no dossier is created from a wrong mapping.
+            let errors = DemarchesCheck.check(mapping, form: workshop.form, orientations: workshop.orientations).filter { !$0.warning }
+            guard errors.isEmpty else {
+                return .failure(SubmissionError(message: "La correspondance Démarches Simplifiées est fausse, rien n'est envoyé : "
+                    + errors.map { $0.text(file: mapping.file) }.joined(separator: " ; ")))
             }
             var r = URLRequest(url: base.appendingPathComponent("api/public/v1/demarches/\(procedure)/dossiers"))
             r.httpMethod = "POST"
             r.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            r.httpBody = Data(Self.demarchesBody(project.sheet, workshop: workshop, mapping: mapping))
+            r.httpBody = Data(DemarchesValues.body(project.sheet, workshop: workshop, mapping: mapping))
             request = r
         }
         var wait = backoff
@@ -175,19 +178,6 @@ public struct Submitter: Sendable {
         return w.bytes
     }
 
-    /// `{"champ_<id>": value, …}` from the mapping, as the prefill API documents.
-    static func demarchesBody(_ s: ProjectSheet, workshop: Workshop, mapping: [String: String]) -> [UInt8] {
-        var w = JSONWriter(reserving: 1024)
-        w.beginObject()
-        for (field, champ) in mapping.sorted(by: { $0.key < $1.key }) {
-            guard let value = DemarchesFields.value(field, of: s, in: workshop) else { continue }
-            w.key("champ_" + champ)
-            w.value(value)
-        }
-        w.endObject()
-        return w.bytes
-    }
-
     /// The French explanation of a submission whose fate is unknown.
     static func uncertain(_ what: String) -> String {
         "Résultat incertain : \(what). Le dossier a peut-être été créé : vérifiez sur la plateforme avant de renvoyer cette fiche, pour ne pas en créer un second."
@@ -252,6 +242,8 @@ public struct SubmissionError: Error, Sendable, Equatable {
 }
 
 /// The project fields a Démarches Simplifiées mapping may name: the sheet's `id` and `status`,
+/// (`value` is how a mapping written before types were recorded sends them: `DemarchesValues`
+/// converts by the champ's type);
 /// `workshop.title`, `workshop.date` (the workshop's day, `YYYY-MM-DD`), and the form's fields by id (`grant`), a single group's parts
 /// (`lead.siret`), a repeated group (its rows summed up in one text).
 public enum DemarchesFields {
@@ -270,12 +262,6 @@ public enum DemarchesFields {
         fixed + form.fields.flatMap { f -> [String] in
             f.type == .group && !f.isRepeatedGroup ? (f.fields ?? []).map { "\(f.id).\($0.id)" } : [f.id]
         }
-    }
-
-    /// The mapping's keys that are not fields of this form.
-    public static func unknown(_ mapping: [String: String], form: CallForm) -> [String] {
-        let known = Set(names(form))
-        return mapping.keys.filter { !known.contains($0) }.sorted()
     }
 
     public static func value(_ field: String, of s: ProjectSheet, in w: Workshop) -> JSONValue? {

@@ -20,6 +20,15 @@ extension Hub {
                 : "Démarches Simplifiées n'est pas configuré sur ce serveur (options --demarches, --procedure, --mapping).")))
             return
         }
+        if case let .demarches(_, _, mapping) = target {
+            // A wrong mapping sends nothing: refused at once, each fault with its line.
+            let errors = DemarchesCheck.check(mapping, form: room.state.form, orientations: room.state.orientations).filter { !$0.warning }
+            guard errors.isEmpty else {
+                reply(connection, Outbound.error(re: id, DomainError(.invalid, "La correspondance Démarches Simplifiées est fausse, rien n'est envoyé : "
+                    + errors.prefix(20).map { $0.text(file: mapping.file) }.joined(separator: " ; "))))
+                return
+            }
+        }
         // Ready projects not yet deposited on this channel, nor being deposited: never twice.
         let outcome = Outcome(room.state)
         // `again`: only the sheets whose Démarches Simplifiées dossier expired unclaimed, named one by one.

@@ -239,6 +239,10 @@ struct Serve: ParsableCommand {
                                                 publicURL: base, maxConnectionsPerAddress: maxConnectionsPerAddress,
                                                 messagesPerSecond: messagesPerSecond, messageBurst: messagesPerSecond * 3)
         hubConfiguration.submissionTargets = try pipeline.targets()
+        if case let .demarches(_, _, mapping)? = hubConfiguration.submissionTargets[.demarches], mapping.isLegacy {
+            // Still read and sent as before; each workshop's form checks it before every submission.
+            FileHandle.standardError.write(Data("avertissement : \(mapping.file) ne note pas les types des champs de la démarche : valeurs envoyées sans conversion par type ; mettez-la à jour avec « atelier submit ID --demarches URL --procedure-path CHEMIN --describe » (docs/export.md)\n".utf8))
+        }
         guard joinsPerAddressPerMinute >= 1 else { throw ValidationError("--joins-per-address-per-minute : au moins 1") }
         hubConfiguration.joinsPerAddressPerMinute = joinsPerAddressPerMinute
         guard (1...10_000).contains(capacityFactor) else { throw ValidationError("--capacity-factor : entre 1 et 10000") }

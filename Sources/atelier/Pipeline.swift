@@ -4,7 +4,6 @@ import AtelierExport
 import AtelierProtocol
 import AtelierStore
 import Foundation
-import Yams
 
 /// Options naming where ready projects go (for `serve`'s console button and for `submit`).
 struct PipelineOptions: ParsableArguments {
@@ -14,6 +13,8 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Adresse de Démarches Simplifiées (ex. https://www.demarches-simplifiees.fr).") var demarches: String?
     @Option(help: "Numéro de la démarche (procédure) Démarches Simplifiées.") var procedure: Int?
     @Option(help: "Fichier YAML qui relie les champs du projet aux champs de la démarche.") var mapping: String?
+    @Option(help: "Chemin de la démarche (son adresse …/commencer/CHEMIN), pour lire sa description (--describe, --check).")
+    var procedurePath: String?
 
     func targets() throws -> [Receipt.Channel: SubmissionTarget] {
         var targets: [Receipt.Channel: SubmissionTarget] = [:]
@@ -35,46 +36,37 @@ struct PipelineOptions: ParsableArguments {
             targets[.webhook] = .webhook(url, secret: secret)
         }
         if demarches != nil || procedure != nil || mapping != nil {
-            guard let demarches, let url = URL(string: demarches), ["http", "https"].contains(url.scheme ?? "") else {
-                throw ValidationError("--demarches : adresse http(s) requise avec --procedure et --mapping")
-            }
-            guard let procedure, procedure > 0 else { throw ValidationError("--procedure : le numéro de la démarche est requis") }
+            let url = try demarchesURL()
             guard let mapping else { throw ValidationError("--mapping : le fichier de correspondance des champs est requis") }
-            targets[.demarches] = .demarches(base: url, procedure: procedure, mapping: try DemarchesMapping.load(path: mapping))
+            let read = try loadMapping(path: mapping)
+            // The number: given, or recorded by --describe in the mapping.
+            guard let number = procedure ?? read.procedure, number > 0 else {
+                throw ValidationError("--procedure : le numéro de la démarche est requis (ou « demarche: numero: » dans la correspondance)")
+            }
+            if let procedure, let recorded = read.procedure, procedure != recorded {
+                throw ValidationError("--procedure \(procedure) : la correspondance \(mapping) est écrite pour la démarche n° \(recorded)")
+            }
+            targets[.demarches] = .demarches(base: url, procedure: number, mapping: read)
         }
         return targets
     }
+
+    func demarchesURL() throws -> URL {
+        guard let demarches, let url = URL(string: demarches), ["http", "https"].contains(url.scheme ?? "") else {
+            throw ValidationError("--demarches : l'adresse http(s) de Démarches Simplifiées est requise (avec --mapping pour déposer, avec --procedure-path pour --describe)")
+        }
+        return url
+    }
 }
 
-/// The YAML that says which project field fills which field of the procedure:
-///
-///     champs:
-///       title: Q2hhbXAtMTAx
-///       lead.siret: Q2hhbXAtMTAz
-enum DemarchesMapping {
-    static func load(path: String) throws -> [String: String] {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ValidationError("\(path) : fichier illisible")
-        }
-        guard let root = try? Yams.compose(yaml: text), let champs = root.mapping?["champs"]?.mapping else {
-            throw ValidationError("\(path) : une clé « champs » (dictionnaire champ du projet → identifiant du champ) est attendue")
-        }
-        var out: [String: String] = [:]
-        for (key, value) in champs {
-            let field = key.string ?? ""
-            let line = key.mark.map { ":\($0.line)" } ?? ""
-            // Checked against the workshop's form before each submission (the plans' forms differ).
-            guard DemarchesFields.isPath(field) else {
-                throw ValidationError("\(path)\(line) : « \(field) » n'est pas un champ de projet (un identifiant de champ du formulaire, ou champ.partie ; ou \(DemarchesFields.fixed.joined(separator: ", ")))")
-            }
-            guard let champ = value.string, !champ.isEmpty, champ.count <= 200 else {
-                throw ValidationError("\(path)\(line) : identifiant de champ Démarches Simplifiées manquant pour « \(field) »")
-            }
-            out[field] = champ
-        }
-        guard !out.isEmpty else { throw ValidationError("\(path) : aucun champ relié") }
-        return out
+/// Reads a mapping file (docs/export.md, "The mapping file"); each fault with the file and line.
+func loadMapping(path: String) throws -> AtelierExport.DemarchesMapping {
+    let text: String
+    do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+        throw ValidationError("\(path) : fichier illisible")
+    }
+    do { return try AtelierExport.DemarchesMapping.parse(yaml: text, file: path) } catch {
+        throw ValidationError(error.description)
     }
 }
 
@@ -87,8 +79,16 @@ struct SubmitCommand: ParsableCommand {
     @OptionGroup var storage: StorageOptions
     @Option(help: "Prépare à nouveau sur Démarches Simplifiées ce projet, dont le dossier a expiré sans être repris (un nouveau dossier ; répétable).")
     var again: [String] = []
+    @Flag(help: "Lit la description de la démarche (--demarches, --procedure-path) et écrit un squelette de correspondance pour le formulaire de cet atelier ; n'envoie rien.")
+    var describe = false
+    @Flag(help: "Vérifie la correspondance (--mapping) contre le formulaire de cet atelier et la description de la démarche (ou les types et options qu'elle note) ; n'envoie rien.")
+    var check = false
+    @Option(help: "Avec --describe : le fichier où écrire le squelette (sinon la sortie standard).") var out: String?
 
     func run() throws {
+        if describe { return try runDescribe() }
+        if check { return try runCheck() }
+        if out != nil { throw ValidationError("--out : seulement avec --describe") }
         let targets = try pipeline.targets()
         if !again.isEmpty && targets[.demarches] == nil { throw ValidationError("--again : avec --demarches, --procedure et --mapping") }
         guard !targets.isEmpty else { throw ValidationError("indiquez --webhook, ou --demarches avec --procedure et --mapping") }
@@ -98,6 +98,17 @@ struct SubmitCommand: ParsableCommand {
         var failures = 0
         for (channel, target) in targets.sorted(by: { $0.key.rawValue > $1.key.rawValue }) {
             guard let state = try store.loadWorkshop(id: workshop)?.state else { throw ValidationError("atelier inconnu : \(workshop)") }
+            if case let .demarches(_, _, mapping) = target {
+                // The mapping is checked first, against this workshop's form: a wrong one sends nothing.
+                let issues = DemarchesCheck.check(mapping, form: state.form, orientations: state.orientations)
+                let errors = issues.filter { !$0.warning }
+                for issue in issues { print(issue.text(file: mapping.file)) }
+                if !errors.isEmpty {
+                    print("demarches : correspondance fausse (\(errors.count) erreur\(errors.count > 1 ? "s" : "")), rien n'est envoyé.")
+                    failures += 1
+                    continue
+                }
+            }
             // Ready, or already deposited on another channel; never twice on the same one.
             let chosen = Outcome(state).projects.filter { p in
                 if !again.isEmpty {
@@ -129,6 +140,59 @@ struct SubmitCommand: ParsableCommand {
             }
         }
         if failures > 0 { throw ExitCode(1) }
+    }
+
+    /// The workshop's form and orientations (read only).
+    func form() throws -> (CallForm, [Orientation]) {
+        let store = try storage.openStore()
+        guard let state = try store.loadWorkshop(id: workshop)?.state else { throw ValidationError("atelier inconnu : \(workshop)") }
+        return (state.form, state.orientations)
+    }
+
+    func runDescribe() throws {
+        guard !check else { throw ValidationError("--describe et --check : l'un ou l'autre") }
+        let url = try pipeline.demarchesURL()
+        guard let path = pipeline.procedurePath else { throw ValidationError("--describe : --procedure-path CHEMIN est requis") }
+        let description: ProcedureDescription
+        switch DemarchesSkeleton.fetch(base: url, path: path) {
+        case .success(let d): description = d
+        case .failure(let e): print(e.message); throw ExitCode(1)
+        }
+        let (form, orientations) = try form()
+        let text = DemarchesSkeleton.yaml(description, form: form, orientations: orientations, base: url)
+        if let out {
+            do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch {
+                throw ValidationError("--out \(out) : écriture impossible")
+            }
+            print("Squelette de correspondance écrit dans \(out) (démarche n° \(description.number), \(description.champs.count) champs). Vérifiez-le : atelier submit \(workshop) --mapping \(out) --check")
+        } else {
+            print(text, terminator: "")
+        }
+    }
+
+    func runCheck() throws {
+        if out != nil { throw ValidationError("--out : seulement avec --describe") }
+        guard let path = pipeline.mapping else { throw ValidationError("--check : --mapping FICHIER est requis") }
+        let mapping = try loadMapping(path: path)
+        var description: ProcedureDescription?
+        if pipeline.demarches != nil, let procedurePath = pipeline.procedurePath ?? mapping.path {
+            switch DemarchesSkeleton.fetch(base: try pipeline.demarchesURL(), path: procedurePath) {
+            case .success(let d): description = d
+            case .failure(let e):
+                print("\(e.message)\nVérification contre les types et options notés dans la correspondance.")
+            }
+        } else if mapping.isLegacy == false {
+            print("Sans description de la démarche (--demarches et --procedure-path) : vérification contre les types et options notés dans la correspondance.")
+        }
+        let (form, orientations) = try form()
+        let issues = DemarchesCheck.check(mapping, form: form, orientations: orientations, description: description)
+        for issue in issues { print(issue.text(file: path)) }
+        let errors = issues.filter { !$0.warning }.count
+        if errors > 0 {
+            print("\(errors) erreur\(errors > 1 ? "s" : "") : aucun dossier ne sera créé avec cette correspondance.")
+            throw ExitCode(1)
+        }
+        print("Correspondance valide\(description.map { " pour la démarche n° \($0.number)" } ?? "") (\(mapping.champs.count) champs).")
     }
 
     /// Journals the receipt: through the running server if there is one, else directly (this
