@@ -61,6 +61,9 @@ def queue_server():
         s = Server(data_dir, free_port(), extra_args=[
             "--max-queued-bytes", "65536", "--messages-per-second", "2000",
             "--ping-after", "600", "--drop-after", "1200",
+            # Only the queue's bound may let the stalled reader go here: the stall timer (30 s
+            # without progress) would also drop it, and hid a broken bound (trn-slow-reader-queue).
+            "--stall-seconds", "3600",
             "--capacity-factor", "100"]).start()  # one writer adds thousands of cards
         try:
             yield s
