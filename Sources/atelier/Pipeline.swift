@@ -81,7 +81,7 @@ enum DemarchesMapping {
 struct SubmitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit", abstract: "Dépose les projets prêts d'un atelier (webhook ou Démarches Simplifiées).",
-        discussion: "Un projet déjà déposé sur un canal ne l'est pas une seconde fois. Si un serveur utilise le dossier de données, les accusés de dépôt sont enregistrés par lui.")
+        discussion: "Un projet déjà déposé sur un canal ne l'est pas une seconde fois. Si un serveur utilise le dossier de données, les accusés de dépôt sont enregistrés par lui. Webhook : les envois vont dans la file durable du journal ; le serveur en cours les livre, ou, sans serveur, le prochain « atelier serve --webhook ».")
     @Argument(help: "Identifiant de l'atelier.") var workshop: String
     @OptionGroup var pipeline: PipelineOptions
     @OptionGroup var storage: StorageOptions
