@@ -300,7 +300,7 @@ export function mountProjectorBoards({ store, dom }) {
   /**
    * A sheet's answered fields as the wall shows them, in the form's order: label and value as
    * the form declares them (contact details and hidden or private cards left out).
-   * @returns {{id: string, label: string, text: string, long: boolean}[]}
+   * @returns {{id: string, label: string, text: string}[]}
    */
   function wallFields(model, p) {
     const out = [];
@@ -316,7 +316,7 @@ export function mountProjectorBoards({ store, dom }) {
       }
       const c = model.canonical(f.id, v);
       if (c == null || c === '' || (Array.isArray(c) && !c.length)) continue;
-      out.push({ id: f.id, label: tr(f.label) || f.id, text: model.describe(f.id, v), long: f.type === 'longText' });
+      out.push({ id: f.id, label: tr(f.label) || f.id, text: model.describe(f.id, v) });
     }
     return out;
   }
@@ -341,7 +341,7 @@ export function mountProjectorBoards({ store, dom }) {
             el('span', { text: ` ${[board?.title, t('project.supporters', { n: p.supportCount ?? (p.supporters ?? []).length })].filter(Boolean).join(' · ')}` }),
           ]),
           shown.length ? el('dl', { className: 'proj-sheet__fields' }, shown.map((x) => el('div', {
-            className: `proj-sheet__field${x.long ? ' proj-sheet__field--long' : ''}`, dataset: { field: x.id, testid: 'projector-sheet-field' },
+            className: 'proj-sheet__field', dataset: { field: x.id, testid: 'projector-sheet-field' },
           }, [
             el('dt', { className: 'proj-sheet__label', text: x.label }),
             el('dd', { className: 'proj-sheet__value', text: x.text }),
