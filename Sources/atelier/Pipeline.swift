@@ -166,8 +166,10 @@ struct SubmitCommand: ParsableCommand {
             w.key("url"); w.string(pipeline.webhook ?? "")
             w.endObject()
             let (status, body) = try server.call("POST", "/api/admin/workshops/\(escape(workshop))/webhooks", body: w.bytes)
-            guard status == 200 else { throw ValidationError("refusé par le serveur : \(RunningServer.message(body))") }
-            return Submitter.idempotencyKey(workshop: state.id, project: project.sheet)
+            guard status == 200, case .string(let id)? = body["delivery"] else {
+                throw ValidationError("refusé par le serveur : \(RunningServer.message(body))")
+            }
+            return id
         }
     }
 

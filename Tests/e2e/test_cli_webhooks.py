@@ -7,6 +7,7 @@ what it expects to happen."""
 import asyncio
 import base64
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -59,11 +60,13 @@ def done(w, projects):
         x["receipts"] for x in w["projects"] if x["id"] in projects)
 
 
-def check_arrivals(hook, projects, w):
-    """Each project's delivery arrived, verified, under one webhook-id; the journal says delivered."""
+def check_arrivals(hook, projects, w, printed):
+    """Each project's delivery arrived, verified, under one webhook-id (the one the command line
+    printed); the journal says delivered."""
     requests = hook.recorder.requests
     ids = {r["body"]["project"]["id"]: r["webhook_id"] for r in requests}
     assert set(ids) == projects, requests
+    assert set(re.findall(r"livraison (\S+)\)", printed)) == set(ids.values()), printed
     assert all(r["verified"] is True for r in requests), "each attempt verifies with the reference package"
     assert all(r["webhook_id"] == r["key"] == ids[r["body"]["project"]["id"]] for r in requests), "one id per delivery"
     assert len(hook.unique_keys) == len(projects), "the receiver, deduplicating by id, has each delivery once"
@@ -102,7 +105,7 @@ def test_with_no_server_the_cli_queues_and_the_next_server_delivers(database):
             hook = webhook_server(fail_first=0, secret=SECRET, port=port)
             wait_for(lambda: {r["body"]["project"]["id"] for r in hook.recorder.requests} >= projects, "the deliveries")
             wait_for(lambda: done(outbox(server), projects), "the deliveries journaled as delivered, with their receipts")
-            check_arrivals(hook, projects, outbox(server))
+            check_arrivals(hook, projects, outbox(server), run.stdout)
         finally:
             server.stop()
             if hook:
@@ -132,7 +135,7 @@ def test_with_a_server_running_the_cli_queues_through_it(database):
             hook = webhook_server(fail_first=0, secret=SECRET, port=port)
             wait_for(lambda: {r["body"]["project"]["id"] for r in hook.recorder.requests} >= projects, "the deliveries")
             wait_for(lambda: done(outbox(server), projects), "the deliveries journaled as delivered, with their receipts")
-            check_arrivals(hook, projects, outbox(server))
+            check_arrivals(hook, projects, outbox(server), run.stdout)
             again = submit(server, url)
             assert again.returncode == 0 and "aucun projet prêt" in again.stdout, again.stdout
         finally:

@@ -70,7 +70,12 @@ extension HTTPAPI {
         guard view.sheet.status != .draft else {
             return respond(Self.error(400, .invalid, "Le projet \(project) est encore en brouillon : marquez-le prêt d'abord."))
         }
-        run(.webhookQueue(Submitter.webhookDelivery(view, of: room.state, now: hub.clock())), in: workshop, as: .system, respond: respond)
+        let delivery = Submitter.webhookDelivery(view, of: room.state, now: hub.clock())
+        run(.webhookQueue(delivery), in: workshop, as: .system) { response in
+            guard response.status == 200 else { return respond(response) }
+            // The delivery's id, for the command line to show (the same on every attempt).
+            respond(Self.json(200) { w in w.key("delivery"); w.string(delivery.id) })
+        }
     }
 
     /// `POST /api/admin/workshops/{id}/dossiers` `{"project", "reference", "dossier": {…}}`: where
