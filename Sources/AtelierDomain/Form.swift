@@ -158,10 +158,22 @@ public struct CallForm: Codable, Sendable, Equatable {
     public var sections: [FormSection]
     public var fields: [FormField]
     public var rules: [EligibilityRule]
+    /// What a sheet asks of the call (paths: `field` or `group.part`): the synthesis lists them
+    /// per project and adds up their amounts (euros) against `budget`. nil: the paths of the
+    /// `sumAtMost` rules (a form written before `asks` existed).
+    public var asks: [String]?
     public init(name: String, budget: Int? = nil, constats: [Constat] = [], sections: [FormSection] = [],
-                fields: [FormField], rules: [EligibilityRule] = []) {
+                fields: [FormField], rules: [EligibilityRule] = [], asks: [String]? = nil) {
         self.name = name; self.budget = budget; self.constats = constats; self.sections = sections
-        self.fields = fields; self.rules = rules
+        self.fields = fields; self.rules = rules; self.asks = asks
+    }
+
+    /// The asks in force: the plan's, or the amounts its `sumAtMost` rules add up.
+    public var askPaths: [String] {
+        if let asks { return asks }
+        var out: [String] = []
+        for r in rules where r.kind == .sumAtMost { for p in r.paths where !out.contains(p) { out.append(p) } }
+        return out
     }
 
     public func field(_ id: String) -> FormField? { fields.first { $0.id == id } }

@@ -309,5 +309,6 @@ extension CallForm {
                             message: Localized("Le soutien demandé est à préciser.", "Say which support is requested.")),
             EligibilityRule(id: "contact-reachable", kind: .anyOf, paths: ["contact.email", "contact.phone"],
                             message: Localized("La personne à contacter a un courriel ou un téléphone.", "The contact needs an e-mail or a phone.")),
-        ])
+        ],
+        asks: ["support"])
 }

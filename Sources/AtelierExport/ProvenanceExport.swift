@@ -65,21 +65,4 @@ public enum ProvenanceExport {
         if !tables.isEmpty { out.append("Tables impliquées : \(tables.joined(separator: ", "))") }
         return out
     }
-
-    /// The Markdown block under a project of the synthesis (empty without a journal's log).
-    static func markdown(_ project: ProjectID, log: ProvenanceLog?, state: Workshop) -> String {
-        guard let log, let p = log.provenance(of: project, in: state) else { return "" }
-        let lines = lines(p, state: state)
-        if lines.isEmpty { return "" }
-        return "Comment ce projet est né :\n\n" + lines.map { "- \(Report.escapeMD($0))" }.joined(separator: "\n") + "\n\n"
-    }
-
-    /// The HTML block under a project of the synthesis (empty without a journal's log).
-    static func html(_ project: ProjectID, log: ProvenanceLog?, state: Workshop) -> String {
-        guard let log, let p = log.provenance(of: project, in: state) else { return "" }
-        let lines = lines(p, state: state)
-        if lines.isEmpty { return "" }
-        return "<details class=\"provenance\"><summary>Comment ce projet est né</summary><ul>\n"
-            + lines.map { "<li>\(Report.e($0))</li>\n" }.joined() + "</ul></details>\n"
-    }
 }

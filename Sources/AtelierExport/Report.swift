@@ -2,114 +2,146 @@ import AtelierDomain
 import AtelierProtocol
 import Foundation
 
-/// The synthesis for the steering committee, in Markdown and in printable HTML: per table, the
+/// The synthesis for the steering committee, in Markdown and in printable HTML, both rendered
+/// from one ``ReportDocument``: the committee's view (coverage of the constats by orientation,
+/// top ideas, each project's asks, the totals against the call's budget), then per table the
 /// problems, the ideas with their votes, the projects. Built from ``Outcome`` (hidden cards left
 /// out, no authors, organisations only when the workshop allows it).
 public enum Report {
     public static func markdown(_ workshop: Workshop, generatedAt: Int64, provenance: ProvenanceLog? = nil) -> [UInt8] {
-        let o = Outcome(workshop)
-        var md = "# \(escapeMD(workshop.title))\n\n"
-        md += "Synthèse de l'atelier, générée le \(frenchDate(generatedAt, timeZone: workshop.timeZone)). "
-        md += "Phase : \(escapeMD(workshop.currentPhase?.title ?? workshop.phase))\(workshop.closed ? " (atelier clos)" : "").\n\n"
-        md += participantsLine(o) + "\n\n"
-        for table in o.tables {
-            md += "## \(escapeMD(table.board.title))\n\n"
-            if !table.theme.isEmpty { md += "_\(escapeMD(table.theme))_\n\n" }
-            for column in table.columns where column.column.kind != .project {
-                md += "### \(escapeMD(column.column.title))\n\n"
-                let cards = column.column.kind == .idea ? column.cards.sorted { ($0.votes ?? 0) > ($1.votes ?? 0) } : column.cards
-                if cards.isEmpty { md += "Aucune carte.\n\n"; continue }
-                for card in cards {
-                    md += "- \(escapeMD(card.text))"
-                    if let votes = card.votes, column.column.kind == .idea || votes > 0 { md += " — \(votes) vote\(votes > 1 ? "s" : "")" }
-                    if let cluster = card.cluster { md += " _(\(escapeMD(cluster)))_" }
-                    md += "\n"
-                }
-                md += "\n"
-            }
-            let projects = o.projects.filter { $0.sheet.board == table.board.id }
-            md += "### Projets\n\n"
-            if projects.isEmpty { md += "Aucun projet.\n\n" }
-            for p in projects {
-                let s = p.sheet
-                md += "#### \(escapeMD(s.title)) (\(Labels.status(s.status)))\n\n"
-                let facts = Report.facts(p).map { "\(escapeMD($0.term)) : \(escapeMD($0.value))" }
-                md += facts.map { "- \($0)" }.joined(separator: "\n") + "\n\n"
-                md += ProvenanceExport.markdown(s.id, log: provenance, state: workshop)
-            }
-        }
-        return Array(md.utf8)
+        Array(markdown(ReportDocument(workshop, generatedAt: generatedAt, provenance: provenance)).utf8)
     }
 
-    /// The report's styles, inline in every HTML report so that a saved file keeps them, and the
-    /// same bytes as `web/css/report.css`, which the server's own pages load (their CSP refuses
-    /// inline styles: a report shown by the server takes the linked sheet, a saved one the inline
-    /// one). `ReportStyleTests` keeps the two equal.
+    public static func markdown(_ doc: ReportDocument) -> String {
+        var md = ""
+        func inline(_ runs: [ReportDocument.Inline]) -> String {
+            runs.map { run in
+                switch run {
+                case .text(let t): escapeMD(t)
+                case .badge(let t, kind: .votes): " — \(escapeMD(t))"
+                case .badge(let t, kind: .cluster): " _(\(escapeMD(t)))_"
+                case .badge(let t, kind: .status): " (\(escapeMD(t)))"
+                }
+            }.joined()
+        }
+        func render(_ blocks: [ReportDocument.Block]) {
+            for block in blocks {
+                switch block {
+                case .heading(let level, let text, let badge):
+                    md += String(repeating: "#", count: level) + " " + escapeMD(text) + (badge.map { " (\(escapeMD($0)))" } ?? "") + "\n\n"
+                case .paragraph(let runs, let style):
+                    switch style {
+                    case .plain: md += inline(runs) + "\n\n"
+                    case .theme: md += "_" + inline(runs) + "_\n\n"
+                    case .alert: md += "**" + inline(runs) + "**\n\n"
+                    }
+                case .list(let items):
+                    md += items.map { "- " + inline($0) }.joined(separator: "\n") + "\n\n"
+                case .facts(let facts):
+                    md += facts.map { "- \(escapeMD($0.term)) : \(escapeMD($0.value))" }.joined(separator: "\n") + "\n\n"
+                case .table(let t):
+                    md += "_\(escapeMD(t.caption))_\n\n"
+                    md += "| " + t.header.map(escapeMD).joined(separator: " | ") + " |\n"
+                    md += "|" + t.header.map { _ in " --- |" }.joined() + "\n"
+                    for row in t.rows {
+                        md += "| " + row.cells.map { row.marked ? "**\(escapeMD($0))**" : escapeMD($0) }.joined(separator: " | ") + " |\n"
+                    }
+                    md += "\n"
+                case .group(_, let inner):
+                    render(inner)
+                }
+            }
+        }
+        render(doc.blocks)
+        return md
+    }
+
+    /// The report's styles, inline in every HTML report (the page needs nothing else, served or
+    /// saved), and the same bytes as `web/css/report.css` for whoever styles a page like it.
+    /// `ExportDetailTests` keeps the two equal.
     public static let css = """
-        /* The printable synthesis (Report.html): calm, readable on paper and on screen. */
+        /* The printable synthesis (Report.html): calm, readable on paper and on screen, A4 when printed. */
+        @page { size: A4; margin: 15mm 12mm; }
         body { font-family: system-ui, "DejaVu Sans", sans-serif; color: #1d2733; background: #fff; line-height: 1.5; margin: 0; }
         main { max-width: 60rem; margin: 0 auto; padding: 2rem 1.5rem; }
         h1 { font-size: 1.8rem; margin: 0 0 .5rem; }
         h2 { font-size: 1.4rem; border-bottom: 3px solid #1f4e8c; padding-bottom: .2rem; margin-top: 2.5rem; }
         h3 { font-size: 1.1rem; margin: 1.5rem 0 .4rem; color: #1f4e8c; }
         h4 { font-size: 1rem; margin: 1rem 0 .3rem; }
+        h2, h3, h4 { break-after: avoid; }
         .theme { font-style: italic; color: #4a5663; }
         .votes, .status, .cluster { font-size: .85em; padding: 0 .4em; border-radius: .3em; background: #eef2f7; color: #1d2733; white-space: nowrap; }
         .project { border-left: 4px solid #2e7d4f; padding: .2rem 0 .2rem 1rem; margin: 1rem 0; break-inside: avoid; }
+        .alert { border-left: 4px solid #b3261e; background: #fdecea; padding: .4rem .8rem; font-weight: 600; }
         dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: .5rem 0; }
         dt { font-weight: 600; }
         dd { margin: 0; }
+        table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: .85rem; break-inside: avoid; }
+        caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
+        th, td { border: 1px solid #8a96a3; padding: .25rem .4rem; text-align: left; vertical-align: top; }
+        thead th { background: #eef2f7; }
+        .num { text-align: center; }
+        tr.uncovered th, tr.uncovered td { background: #fdecea; font-weight: 700; }
         @media print {
           main { padding: 0; max-width: none; }
           h2 { break-before: page; }
-          h2:first-of-type { break-before: avoid; }
+          .synthesis h2 { break-before: avoid; }
+          thead { display: table-header-group; }
+          tr, li, dt, dd { break-inside: avoid; }
           a { color: inherit; text-decoration: none; }
         }
         """
 
-    /// A standalone, printable HTML page (styles linked from `/css/report.css` and inline).
-    public static func html(_ workshop: Workshop, generatedAt: Int64, stylesheet: String = "/css/report.css", provenance: ProvenanceLog? = nil) -> [UInt8] {
-        let o = Outcome(workshop)
+    /// A standalone, printable HTML page: its styles inline (a saved file keeps them), no
+    /// external resource, A4 when printed.
+    public static func html(_ workshop: Workshop, generatedAt: Int64, provenance: ProvenanceLog? = nil) -> [UInt8] {
+        Array(html(ReportDocument(workshop, generatedAt: generatedAt, provenance: provenance)).utf8)
+    }
+
+    public static func html(_ doc: ReportDocument) -> String {
         var h = "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
         h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        h += "<title>Synthèse – \(e(workshop.title))</title>\n<link rel=\"stylesheet\" href=\"\(e(stylesheet))\">\n<style>\n\(css)\n</style>\n</head>\n<body>\n<main>\n"
-        h += "<header><h1>\(e(workshop.title))</h1>\n<p>Synthèse de l'atelier, générée le \(e(frenchDate(generatedAt, timeZone: workshop.timeZone))). "
-        h += "Phase : \(e(workshop.currentPhase?.title ?? workshop.phase))\(workshop.closed ? " (atelier clos)" : "").</p>\n"
-        h += "<p>\(e(participantsLine(o)))</p></header>\n"
-        for table in o.tables {
-            h += "<section class=\"table\">\n<h2>\(e(table.board.title))</h2>\n"
-            if !table.theme.isEmpty { h += "<p class=\"theme\">\(e(table.theme))</p>\n" }
-            for column in table.columns where column.column.kind != .project {
-                h += "<h3>\(e(column.column.title))</h3>\n"
-                let cards = column.column.kind == .idea ? column.cards.sorted { ($0.votes ?? 0) > ($1.votes ?? 0) } : column.cards
-                if cards.isEmpty { h += "<p>Aucune carte.</p>\n"; continue }
-                h += "<ul>\n"
-                for card in cards {
-                    h += "<li>\(e(card.text))"
-                    if let votes = card.votes, column.column.kind == .idea || votes > 0 {
-                        h += " <span class=\"votes\">\(votes) vote\(votes > 1 ? "s" : "")</span>"
-                    }
-                    if let cluster = card.cluster { h += " <span class=\"cluster\">\(e(cluster))</span>" }
-                    h += "</li>\n"
+        h += "<title>Synthèse – \(e(doc.title))</title>\n<style>\n\(css)\n</style>\n</head>\n<body>\n<main>\n"
+        func inline(_ runs: [ReportDocument.Inline]) -> String {
+            runs.map { run in
+                switch run {
+                case .text(let t): e(t)
+                case .badge(let t, let kind): " <span class=\"\(kind.rawValue)\">\(e(t))</span>"
                 }
-                h += "</ul>\n"
-            }
-            h += "<h3>Projets</h3>\n"
-            let projects = o.projects.filter { $0.sheet.board == table.board.id }
-            if projects.isEmpty { h += "<p>Aucun projet.</p>\n" }
-            for p in projects {
-                let s = p.sheet
-                h += "<article class=\"project\">\n<h4>\(e(s.title)) <span class=\"status\">\(e(Labels.status(s.status)))</span></h4>\n"
-                h += "<dl>\n"
-                for f in Report.facts(p) { h += "<dt>\(e(f.term))</dt><dd>\(e(f.value))</dd>\n" }
-                h += "</dl>\n"
-                h += ProvenanceExport.html(s.id, log: provenance, state: workshop)
-                h += "</article>\n"
-            }
-            h += "</section>\n"
+            }.joined()
         }
+        func render(_ blocks: [ReportDocument.Block]) {
+            for block in blocks {
+                switch block {
+                case .heading(let level, let text, let badge):
+                    h += "<h\(level)>\(e(text))" + (badge.map { " <span class=\"status\">\(e($0))</span>" } ?? "") + "</h\(level)>\n"
+                case .paragraph(let runs, let style):
+                    h += (style == .plain ? "<p>" : "<p class=\"\(style.rawValue)\">") + inline(runs) + "</p>\n"
+                case .list(let items):
+                    h += "<ul>\n" + items.map { "<li>\(inline($0))</li>\n" }.joined() + "</ul>\n"
+                case .facts(let facts):
+                    h += "<dl>\n" + facts.map { "<dt>\(e($0.term))</dt><dd>\(e($0.value))</dd>\n" }.joined() + "</dl>\n"
+                case .table(let t):
+                    h += "<table>\n<caption>\(e(t.caption))</caption>\n<thead><tr>"
+                    h += t.header.enumerated().map { "<th scope=\"col\"\($0.offset == 0 ? "" : " class=\"num\"")>\(e($0.element))</th>" }.joined()
+                    h += "</tr></thead>\n<tbody>\n"
+                    for row in t.rows {
+                        h += row.marked ? "<tr class=\"uncovered\">" : "<tr>"
+                        h += row.cells.enumerated().map { $0.offset == 0 ? "<th scope=\"row\">\(e($0.element))</th>" : "<td class=\"num\">\(e($0.element))</td>" }.joined()
+                        h += "</tr>\n"
+                    }
+                    h += "</tbody>\n</table>\n"
+                case .group(let kind, let inner):
+                    let tag = kind == "project" ? "article" : kind == "provenance" ? "div" : "section"
+                    h += "<\(tag) class=\"\(kind)\">\n"
+                    render(inner)
+                    h += "</\(tag)>\n"
+                }
+            }
+        }
+        render(doc.blocks)
         h += "</main>\n</body>\n</html>\n"
-        return Array(h.utf8)
+        return h
     }
 
     /// What the report says of a project, for both renderings: each field of the form that has a

@@ -139,7 +139,7 @@ extension PlanReader {
 
     mutating func call(_ node: Node) -> CallForm? {
         guard let m = mapping(node, "call") else { return nil }
-        unknownKeys(m, ["name", "budget", "constats", "sections", "fields", "rules"], "call")
+        unknownKeys(m, ["name", "budget", "constats", "sections", "fields", "rules", "asks"], "call")
         let before = issues.count
         let name = string(m, "name", "call")
         let budget = optionalInt(m, "budget", "call", range: 0...1_000_000_000)
@@ -185,8 +185,16 @@ extension PlanReader {
             if rules.contains(where: { $0.id == rule.id }) { issue(r, "call.rules[\(i)]", "règle « \(rule.id) » en double"); continue }
             rules.append(rule)
         }
+        var asks: [String]?
+        if m["asks"] != nil {
+            asks = paths(m["asks"], "call.asks", form: form)
+            if let a = asks, let bad = a.first(where: { $0.contains("[]") }) {
+                issue(m["asks"], "call.asks", "« \(bad) » : une demande nomme un champ ou champ.partie, sans « [] »")
+            }
+        }
         guard issues.count == before, let name else { return nil }
         var out = form
+        out.asks = asks
         out.name = name
         out.rules = rules
         return out

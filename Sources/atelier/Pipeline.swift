@@ -73,7 +73,7 @@ func loadMapping(path: String) throws -> AtelierExport.DemarchesMapping {
 struct SubmitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit", abstract: "Dépose les projets prêts d'un atelier (webhook ou Démarches Simplifiées).",
-        discussion: "Un projet déjà déposé sur un canal ne l'est pas une seconde fois. Si un serveur utilise le dossier de données, les accusés de dépôt sont enregistrés par lui.")
+        discussion: "Un projet déjà déposé sur un canal ne l'est pas une seconde fois. Si un serveur utilise le dossier de données, les accusés de dépôt sont enregistrés par lui. Webhook : les envois vont dans la file durable du journal ; le serveur en cours les livre, ou, sans serveur, le prochain « atelier serve --webhook ».")
     @Argument(help: "Identifiant de l'atelier.") var workshop: String
     @OptionGroup var pipeline: PipelineOptions
     @OptionGroup var storage: StorageOptions
@@ -120,6 +120,25 @@ struct SubmitCommand: ParsableCommand {
                     && !(channel == .webhook && state.outbox.values.contains { $0.delivery.project == p.sheet.id && $0.state != .abandoned })
             }
             if chosen.isEmpty { print("\(channel.rawValue) : aucun projet prêt à déposer."); continue }
+            if channel == .webhook {
+                // The durable outbox, as the console's submissions: journaled first, then
+                // delivered, signed and retried by a server (docs/export.md "The webhook outbox").
+                for project in chosen {
+                    do {
+                        let id = try queue(project, of: state, access: access, store: store)
+                        print("  \(project.sheet.id) « \(project.sheet.title) » : en file d'envoi (livraison \(id)).")
+                    } catch let error as ValidationError {
+                        failures += 1
+                        print("  \(project.sheet.id) NON mis en file : \(error.message)")
+                    }
+                }
+                if case .direct = access {
+                    print("Aucun serveur n'utilise ce dossier de données : les envois sont dans le journal, livrés par le prochain « atelier serve --webhook \(pipeline.webhook ?? "") » (avec --webhook-secret pour les signer), relancés jusqu'à 24 h.")
+                } else {
+                    print("Le serveur en cours livre les envois (console : « Envois au service de l'appel à projets »).")
+                }
+                continue
+            }
             let submitter = Submitter(target: target)
             for project in chosen {
                 let result = submitter.submit(project, of: state, now: now) { progress in
@@ -193,6 +212,29 @@ struct SubmitCommand: ParsableCommand {
             throw ExitCode(1)
         }
         print("Correspondance valide\(description.map { " pour la démarche n° \($0.number)" } ?? "") (\(mapping.champs.count) champs).")
+    }
+
+    /// Queues a webhook delivery in the workshop's outbox: through the running server if there is
+    /// one (it builds the delivery from its own state and delivers it), else directly in the
+    /// journal, for the next `atelier serve --webhook` to deliver. Returns the delivery's id.
+    func queue(_ project: Outcome.ProjectView, of state: Workshop, access: WriteAccess, store: any EventStore) throws -> String {
+        switch access {
+        case .direct:
+            let delivery = Submitter.webhookDelivery(project, of: state, now: now())
+            _ = try commitDirectly(.webhookQueue(delivery), in: workshop, as: .system, store: store)
+            return delivery.id
+        case .server(let server):
+            var w = JSONWriter()
+            w.beginObject()
+            w.key("project"); w.string(project.sheet.id)
+            w.key("url"); w.string(pipeline.webhook ?? "")
+            w.endObject()
+            let (status, body) = try server.call("POST", "/api/admin/workshops/\(escape(workshop))/webhooks", body: w.bytes)
+            guard status == 200, case .string(let id)? = body["delivery"] else {
+                throw ValidationError("refusé par le serveur : \(RunningServer.message(body))")
+            }
+            return id
+        }
     }
 
     /// Journals the receipt: through the running server if there is one, else directly (this

@@ -86,6 +86,28 @@ struct CallFormPlanTests {
         #expect(found.first { $0.message.contains("nowhere") }?.line == 19)
     }
 
+    /// `asks`: what a sheet asks of the call (the synthesis's totals), by paths of the form.
+    @Test func theAsksArePathsOfTheForm() throws {
+        let call = """
+            call:
+              name: "Appel"
+              budget: 1000
+              fields:
+                - { id: title, type: text, label: "Titre" }
+                - { id: requested, type: euros, label: "Demandé" }
+                - { id: team, type: group, label: "Équipe", fields: [{ id: cost, type: euros, label: "Coût" }] }
+            """
+        let plan = try SessionPlan.parse(Self.head + call + "\n  asks: [requested, team.cost]\n", file: "p.yaml")
+        #expect(plan.call?.asks == ["requested", "team.cost"] && plan.call?.askPaths == ["requested", "team.cost"])
+        let found = issues(call + "\n  asks: [requested, nowhere]\n")
+        #expect(found.count == 1 && found[0].message.contains("chemin « nowhere » inconnu") && found[0].line == 13, "\(found)")
+        let repeated = issues(call + "\n  asks: [\"team[].cost\"]\n")
+        #expect(repeated.contains { $0.message.contains("sans « [] »") }, "\(repeated)")
+        let shipped = try PlanCatalog.load(directory: Self.sessions.path)
+        #expect(shipped.plans["iae-saone-et-loire"]?.call?.askPaths == ["support"])
+        #expect(shipped.plans["appel-generique"]?.call?.askPaths == ["requested"])
+    }
+
     @Test func aPlanNeedsATitleField() {
         let found = issues("""
             call:

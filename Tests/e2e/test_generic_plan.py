@@ -165,3 +165,7 @@ def test_a_second_plan_runs_to_a_submitted_project(generic):
     _, _, raw = http(server, "GET", f"/api/workshops/{workshop}/export?format=md", token=key)
     md = raw.decode()
     assert "Publics visés : Jeunes \\| Familles" in md and "Montant demandé : 20" in md, md
+    # The steering committee's synthesis follows this form: no constats, its own ask and budget.
+    assert "ne relie pas les projets à des constats" in md
+    assert "- Total demandé (1 fiche) : 20\u202f000 €\n" in md and "- Budget de l'appel : 50\u202f000 €\n" in md, md
+    assert "Le total demandé tient dans le budget de l'appel : il reste 30\u202f000 €." in md

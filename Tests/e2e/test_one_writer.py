@@ -29,7 +29,9 @@ async def run(cmd):
 def live(database):
     hook = webhook_server()
     with tempfile.TemporaryDirectory(prefix="atelier-one-writer-") as data_dir:
-        server = Server(data_dir, free_port(), database=database).start()
+        # The command line's webhooks go through the running server's outbox (docs/export.md).
+        server = Server(data_dir, free_port(), database=database,
+                        extra_args=["--webhook", hook.url, "--webhook-retry-base-ms", "50"]).start()
         try:
             yield server, hook
         finally:
@@ -60,8 +62,8 @@ def test_cli_submit_and_erase_during_a_live_workshop_disconnect_nobody(live):
         writer = asyncio.create_task(keep_writing())
         code, out, err = await run(cli("submit", workshop, "--webhook", hook.url, data_dir=server.data_dir, database=server.database))
         assert code == 0, (out, err)
-        assert "déposé (webhook" in out
-        submitted = await f.event("project.submitted", timeout=10)
+        assert "en file d'envoi" in out and "Le serveur en cours livre" in out, out
+        submitted = await f.event("project.submitted", timeout=30)
         assert submitted["project"] == project and submitted["receipt"]["channel"] == "webhook"
         assert submitted["by"] is None
 

@@ -4,7 +4,8 @@
 //   not fit give way to a "+N autres cartes" line, so the newest stay in view;
 // - `rotation`: one table at a time, large, the next one every N seconds (or on ← →);
 // - `results`: after the facilitator reveals the votes, the cards ranked by votes;
-// - `projects`: the project sheets.
+// - `projects`: the project sheets, drawn from the workshop's form (the plan's `call:`): its
+//   fields in its order with their labels in the page's language, the first few answered ones.
 // A board the facilitator shows to everyone ("follow me") replaces whatever the mode shows.
 // A board's project column shows the table's project sheets (title and status), not cards.
 //
@@ -17,10 +18,15 @@ import { t } from './i18n.js';
 import { el, domId } from './dom.js';
 import { COLORS } from './store.js';
 import { holdsSheets } from './sheet-view.js';
+import { formModel, tr } from './project-form.js';
 
 export const MODES = ['all', 'rotation', 'results', 'projects'];
 /** The wall layout of projector.css: the page is exactly the window and what it shows must fit. */
 const WALL = matchMedia('(min-width: 60em) and (min-height: 30em)');
+/** How many answered fields a sheet shows on the wall (the form's first ones); the rest is counted. */
+const WALL_FIELDS = 5;
+/** Contact details stay off the room's wall, whatever the form calls them. */
+const OFF_WALL = new Set(['email', 'phone']);
 
 /**
  * @param {object} parts
@@ -291,28 +297,58 @@ export function mountProjectorBoards({ store, dom }) {
 
   // --- Project sheets ---------------------------------------------------------------------------
 
+  /**
+   * A sheet's answered fields as the wall shows them, in the form's order: label and value as
+   * the form declares them (contact details and hidden or private cards left out).
+   * @returns {{id: string, label: string, text: string}[]}
+   */
+  function wallFields(model, p) {
+    const out = [];
+    const onWall = (id) => { const c = store.card(id); return c && !c.hidden && !c.private; };
+    for (const f of model.form.fields) {
+      if (f.id === 'title' || OFF_WALL.has(f.type)) continue;
+      let v = p[f.id];
+      if (f.type === 'problemCards' || f.type === 'ideaCards') v = (v ?? []).filter(onWall);
+      if (f.type === 'group') {
+        const keep = (r) => (r && typeof r === 'object'
+          ? Object.fromEntries(Object.entries(r).filter(([k]) => !OFF_WALL.has(f.fields?.find((c) => c.id === k)?.type))) : r);
+        v = f.repeated === false ? keep(v) : (v ?? []).map(keep);
+      }
+      const c = model.canonical(f.id, v);
+      if (c == null || c === '' || (Array.isArray(c) && !c.length)) continue;
+      out.push({ id: f.id, label: tr(f.label) || f.id, text: model.describe(f.id, v) });
+    }
+    return out;
+  }
+
   function renderSheets() {
     const projects = store.workshop.projects ?? [];
     if (!projects.length) {
       dom.sheets.replaceChildren(el('p', { className: 'proj-empty', text: t('proj.projectsNone'), dataset: { testid: 'projector-projects-empty' } }));
       return;
     }
+    const model = formModel(store.workshop.form, store);
     dom.sheets.replaceChildren(
       el('ul', { className: 'proj-sheets__list' }, projects.map((p) => {
         const board = store.board(p.board);
         const titleId = domId('proj-sheet', p.id);
-        const lead = p.lead?.name ?? '';
-        const partners = (p.partners ?? []).map((x) => x?.name).filter(Boolean);
+        const fields = wallFields(model, p);
+        const shown = fields.slice(0, WALL_FIELDS);
         return el('li', { className: 'proj-sheet', dataset: { project: p.id, testid: 'projector-sheet' }, attrs: { 'aria-labelledby': titleId } }, [
           el('h3', { className: 'proj-sheet__title', id: titleId, text: p.title }),
           el('p', { className: 'proj-sheet__meta' }, [
             el('span', { className: `badge badge--status badge--${p.status}`, text: t(`project.status.${p.status}`) }),
             el('span', { text: ` ${[board?.title, t('project.supporters', { n: p.supportCount ?? (p.supporters ?? []).length })].filter(Boolean).join(' · ')}` }),
           ]),
-          p.summary ? el('p', { className: 'proj-sheet__summary', text: p.summary }) : null,
-          lead ? el('p', { className: 'proj-sheet__line', text: `${t('project.field.lead')} : ${lead}` }) : null,
-          partners.length ? el('p', { className: 'proj-sheet__line', text: `${t('project.field.partners')} : ${partners.join(', ')}` }) : null,
-          p.territory ? el('p', { className: 'proj-sheet__line', text: `${t('project.field.territory')} : ${p.territory}` }) : null,
+          shown.length ? el('dl', { className: 'proj-sheet__fields' }, shown.map((x) => el('div', {
+            className: 'proj-sheet__field', dataset: { field: x.id, testid: 'projector-sheet-field' },
+          }, [
+            el('dt', { className: 'proj-sheet__label', text: x.label }),
+            el('dd', { className: 'proj-sheet__value', text: x.text }),
+          ]))) : null,
+          fields.length > shown.length
+            ? el('p', { className: 'proj-sheet__more', text: t('proj.sheetMore', { n: fields.length - shown.length }), dataset: { testid: 'projector-sheet-more' } })
+            : null,
         ]);
       })),
       el('p', { className: 'proj-col__more', hidden: true, dataset: { testid: 'projector-more' } }),

@@ -1,4 +1,5 @@
 import AtelierDomain
+import AtelierExport
 import AtelierProtocol
 import AtelierTransport
 import Foundation
@@ -33,6 +34,48 @@ extension HTTPAPI {
             return respond(Self.error(400, .badRequest, "Requête invalide."))
         }
         run(command, in: captures[0], as: .system, respond: respond)
+    }
+
+    /// `POST /api/admin/workshops/{id}/webhooks` `{"project", "url"}`: `atelier submit --webhook`
+    /// while this server runs. The delivery is built from the server's own state and queued in
+    /// the workshop's outbox, as the console's `projects.submit` does: journaled, then delivered
+    /// and retried by this server, with its `--webhook` and `--webhook-secret`. `url` (the
+    /// command line's `--webhook`) must be the server's own, so nothing goes where it was not meant to.
+    func queueWebhook(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
+        if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
+        let workshop = captures[0]
+        if let refusal = misdirected(workshop) { return respond(refusal) }
+        let project: String, asked: String
+        do {
+            let body = try object(request)
+            guard case .string(let p)? = body["project"], case .string(let u)? = body["url"] else {
+                return respond(Self.error(400, .badRequest, "Attendu : « project » et « url »."))
+            }
+            project = p; asked = u
+        } catch let refusal as Refusal {
+            return respond(refusal.response)
+        } catch {
+            return respond(Self.error(400, .badRequest, "Requête invalide."))
+        }
+        guard case let .webhook(url, _)? = hub.configuration.submissionTargets[.webhook] else {
+            return respond(Self.error(400, .invalid, "Ce serveur n'a pas de webhook (option --webhook) : il ne pourrait pas livrer. Relancez-le avec --webhook, ou arrêtez-le pour mettre les envois en file dans le dossier de données."))
+        }
+        guard url.absoluteString == asked else {
+            return respond(Self.error(400, .invalid, "Ce serveur livre ses webhooks à \(url.absoluteString), pas à \(asked) : donnez la même adresse."))
+        }
+        guard let room = hub.room(workshop) else { return respond(Self.error(404, .notFound, "Atelier inconnu.")) }
+        guard let view = Outcome(room.state).projects.first(where: { $0.sheet.id == project }) else {
+            return respond(Self.error(404, .notFound, "Projet inconnu : \(project)."))
+        }
+        guard view.sheet.status != .draft else {
+            return respond(Self.error(400, .invalid, "Le projet \(project) est encore en brouillon : marquez-le prêt d'abord."))
+        }
+        let delivery = Submitter.webhookDelivery(view, of: room.state, now: hub.clock())
+        run(.webhookQueue(delivery), in: workshop, as: .system) { response in
+            guard response.status == 200 else { return respond(response) }
+            // The delivery's id, for the command line to show (the same on every attempt).
+            respond(Self.json(200) { w in w.key("delivery"); w.string(delivery.id) })
+        }
     }
 
     /// `POST /api/admin/workshops/{id}/dossiers` `{"project", "reference", "dossier": {…}}`: where

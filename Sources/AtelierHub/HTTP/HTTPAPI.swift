@@ -49,6 +49,7 @@ final class HTTPAPI {
         Route("POST", "/api/admin/workshops/{workshop}/participants/{participant}/erase", { $0.eraseParticipant }),
         Route("POST", "/api/admin/workshops/{workshop}/receipts", { $0.recordReceipt }),
         Route("POST", "/api/admin/workshops/{workshop}/dossiers", { $0.recordDossier }),
+        Route("POST", "/api/admin/workshops/{workshop}/webhooks", { $0.queueWebhook }),
         Route("POST", "/api/admin/workshops/{workshop}/facilitator-key", { $0.newFacilitatorKey }),
         // The organiser's home page (HTTPAPI+Organiser.swift).
         Route("POST", "/api/admin/login", { $0.login }),
