@@ -141,6 +141,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         // A room loaded after start (created by the command line, reloaded after a failed commit,
         // taken over from another node): its running timer goes on here, as `resumeTimers` does at start.
         if let endsAt = room.state.timer?.endsAt { schedule(timerEnd: endsAt, in: room) }
+        resumeGroups(room)
         resumeOutbox(room)
         return room
     }
@@ -255,6 +256,9 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         case .success((let id, let type, .submitProjects(let channel, let projects, let again))):
             metrics.command(type.rawValue, result: "received")
             submitProjects(channel: channel, only: projects, again: again, id: id, from: connection)
+        case .success((let id, let type, .inviteToGroup(let group))):
+            metrics.command(type.rawValue, result: "received")
+            inviteToGroup(group, id: id, from: connection)
         case .success((let id, let type, .followDossiers)):
             metrics.command(type.rawValue, result: "received")
             followDossiers(id: id, from: connection)
