@@ -38,6 +38,9 @@ def test_an_invited_person_joins_a_working_group_on_a_phone(live_server, browser
     click(card.find_element("css selector", '[data-testid="group-open-submit"]'))
     wait(fac, lambda d: finds(d, f'[data-testid="group-card"][data-group="{group}"] [data-testid="group-open"]'),
          message="the group never showed as open")
+    # Until the end of the chosen day, in the workshop's time zone.
+    shown = text_of(find(fac, f'[data-testid="group-card"][data-group="{group}"] [data-testid="group-open"]'))
+    assert datetime.date.fromisoformat(date).strftime("%d/%m/%Y") + " 23:59" in shown, shown
     facilitator_commands(live_server, w, {"type": "workshop.close"})
     click(visible(fac, f'[data-testid="group-card"][data-group="{group}"] [data-testid="group-invite"]'))
     link = wait(fac, lambda d: (finds(d, '[data-testid="group-link"]') or [None])[0], message="no invitation link shown")

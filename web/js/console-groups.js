@@ -8,6 +8,28 @@ import { el, button, domId, renderIfChanged } from './dom.js';
 import { announce, formatDateTime } from './ui.js';
 
 const DAY_MS = 86_400_000;
+
+/**
+ * 23:59 on `date` (YYYY-MM-DD) in the time zone `zone`, as a Date.
+ * @param {string} date
+ * @param {string} zone an IANA name
+ * @returns {Date}
+ */
+function endOfDayIn(date, zone) {
+  const [y, m, d] = date.split('-').map(Number);
+  const guess = Date.UTC(y, m - 1, d, 23, 59);
+  let parts;
+  try {
+    parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
+      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+    }).formatToParts(new Date(guess)).map((p) => [p.type, p.value]));
+  } catch {
+    return new Date(guess);
+  }
+  // The zone's wall clock at `guess`, read as UTC: the difference is the zone's offset then.
+  const wall = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute));
+  return new Date(guess - (wall - guess));
+}
 const MAX_DAYS = 90;
 
 /**
@@ -43,8 +65,8 @@ export function mountConsoleGroups({ store, connection, send, announcer, dom }) 
     const date = form.querySelector('input[type="date"]').value;
     const purpose = form.querySelector('textarea').value.trim();
     const error = form.querySelector('.field-error');
-    // The end of the chosen day, in this browser's time (the server bounds it to 90 days).
-    const endsAt = date ? new Date(`${date}T23:59:00`) : null;
+    // The end of the chosen day, in the workshop's time zone (the server bounds it to 90 days).
+    const endsAt = /^\d{4}-\d{2}-\d{2}$/.test(date) ? endOfDayIn(date, store.workshop.timeZone || 'Europe/Paris') : null;
     const now = connection.serverNow();
     if (!endsAt || Number.isNaN(endsAt.getTime()) || endsAt.getTime() <= now || endsAt.getTime() > now + MAX_DAYS * DAY_MS) {
       error.textContent = t('group.errorDate', { n: MAX_DAYS });
