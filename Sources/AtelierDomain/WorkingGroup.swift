@@ -170,12 +170,16 @@ extension Rules {
         case let .commentDelete(comment): return state.comments[comment].flatMap { state.cards[$0.card]?.board }
         case let .projectCreate(board, _, _, _): return board
         case let .projectUpdate(project, _, _): return state.projects[project]?.board
+        // The facilitator moderates a group's table: hides or restores a card, removes a member.
+        case let .cardHide(card), let .cardRestore(card): return state.cards[card]?.board
+        case let .participantRemove(participant):
+            return state.participants[participant]?.group.flatMap { state.board(of: $0)?.id }
         case .joinAsParticipant, .voteCast, .voteRetract, .phaseSet, .participantAssign, .tablesBalance,
-             .rotationAdvance, .hostAssign, .participantRemove, .participantErase, .timerStart, .timerPause,
+             .rotationAdvance, .hostAssign, .participantErase, .timerStart, .timerPause,
              .timerResume, .timerStop, .timerExpire, .announce, .workshopPause, .workshopResume, .workshopClose,
              .viewFocus, .settingsUpdate, .votesReveal, .timerAdd, .announcementWithdraw, .projectorShow,
              .votesClose, .cardsReveal, .projectReady, .projectReopen, .projectSupport, .projectSubmit,
-             .dossierFollow, .webhookQueue, .webhookAttempt, .webhookRedeliver, .cardHide, .cardRestore,
+             .dossierFollow, .webhookQueue, .webhookAttempt, .webhookRedeliver,
              .boardLock, .boardUnlock, .groupOpen, .groupClose, .groupExpire, .groupInvite, .groupRevoke, .joinAsGuest:
             return nil
         }

@@ -276,7 +276,9 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
             }
             let frame = OutboundFrame(Outbound.editing(participant: actor.id, project: project, field: field))
             pipeline.afterCommit { [unowned self, unowned room] _ in
-                for member in room.members.keys where member != connection { transport.send(frame, to: member) }
+                for (member, viewer) in room.members where member != connection && room.sees(actor.id, viewer) {
+                    transport.send(frame, to: member)
+                }
             }
             reply(connection, Outbound.ack(re: id, seq: room.state.seq, result: []))
         }
@@ -324,7 +326,9 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     /// Presence is never journaled: it goes to the room's members as it changes.
     func announcePresence(of actor: ActorID, online: Bool, in room: Room, except: ConnectionID? = nil) {
         let frame = OutboundFrame(Outbound.presence(participant: actor, online: online))
-        for connection in room.members.keys where connection != except { transport.send(frame, to: connection) }
+        for (connection, member) in room.members where connection != except && room.sees(actor, member) {
+            transport.send(frame, to: connection)
+        }
     }
 
     // MARK: - Commands

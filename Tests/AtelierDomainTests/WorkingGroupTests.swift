@@ -32,6 +32,10 @@ struct WorkingGroupTests {
         #expect(run(w, .cardAdd(board: "b_a", column: "problems", text: "x", x: nil, y: nil, color: nil), carol).failureCode == .forbidden)
         #expect(run(w, .phaseSet(phase: "ideas"), facilitator).failureCode == .closed)
         #expect(run(w, .timerStart(seconds: 60, label: nil), facilitator).failureCode == .closed)
+        // The facilitator still moderates the group's table (and only it).
+        #expect(run(w, .cardHide(card: "c_100"), facilitator).failureCode == nil)
+        #expect(run(w, .participantRemove(participant: "p_11"), facilitator).failureCode == nil)
+        #expect(run(w, .participantRemove(participant: "p_12"), facilitator).failureCode == .closed)
         // What changed since the session: one card, one sheet edit (the creation is not an edit).
         #expect(w.workingGroups["g_a"]?.cards == 1)
         #expect(w.workingGroups["g_a"]?.sheetEdits == 1)

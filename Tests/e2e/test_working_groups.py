@@ -145,7 +145,14 @@ def test_a_table_stays_open_as_a_working_group_after_the_session(server):
             await settle(client)
         for frame in a.frames + c.frames + d.frames + f2.frames:
             assert secret not in frame and digest not in frame
-        assert not any("Carte de l'autre table" in frame or "Chloé" in frame for frame in d.frames)
+        # Another table's member going offline is not even a presence message for the invited person.
+        other_id = wc["you"]["participant"]
+        await c.close()
+        # Alice (a plain participant) is told; once she is,
+        # whatever was sent for it to the invited person is before the pong of `settle`.
+        await a.expect(lambda m: m.get("type") == "presence" and m.get("participant") == other_id and m.get("online") is False)
+        await settle(d)
+        assert not any("Carte de l'autre table" in frame or "Chloé" in frame or f'"{other_id}"' in frame for frame in d.frames)
         assert sum(secret in frame for frame in f.frames) == 1
 
         # Replay: the invited person replays only what they could see.
@@ -160,7 +167,7 @@ def test_a_table_stays_open_as_a_working_group_after_the_session(server):
         status, export = get(server, f"/api/workshops/{workshop}/export?format=json", server.info["key"])
         assert status == 200
         assert b"Un atelier de r" in export and secret.encode() not in export and digest.encode() not in export
-        for client in (a, c, d, f, f2):
+        for client in (a, d, f, f2):
             await client.close()
         return wa["you"]["token"], wd["you"]["token"], wc["you"]["token"], board_a, groups, invitation
 
