@@ -50,8 +50,7 @@ export function mountConsoleGroups({ store, connection, send, announcer, dom }) 
     if (command?.type !== 'group.invite' || !message.result?.secret) return;
     inviting.delete(command.id);
     const w = store.workshop;
-    const url = new URL('join.html', location.href);
-    url.search = `?workshop=${encodeURIComponent(w.id)}`;
+    const url = new URL(`join.html?workshop=${encodeURIComponent(w.id)}`, location.href);
     url.hash = `invitation=${encodeURIComponent(message.result.secret)}`;
     links.set(message.result.invitation, url.toString());
     announce(announcer, t('group.linkReady'));
