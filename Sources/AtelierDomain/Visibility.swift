@@ -91,6 +91,9 @@ extension Workshop {
     /// Who may receive `body` (caused by `by`), decided on the state before it is applied.
     public func audience(of body: EventBody, by: ActorID?) -> Audience {
         var a = roomAudience(of: body, by: by)
+        // Only people invited into a working group read the scope: without a group there are none
+        // (and nothing more to look up for the room's everyday events).
+        guard !workingGroups.isEmpty else { return a }
         (a.board, a.guests) = scope(of: body)
         return a
     }
