@@ -6,11 +6,17 @@ import asyncio
 import datetime
 import hashlib
 import json
+import os
 import time
 import urllib.error
 import urllib.request
 
-from conftest import Client, board_of, join_facilitator, join_participant, settle
+import jsonschema
+
+from conftest import ROOT, Client, board_of, join_facilitator, join_participant, settle
+
+
+SCHEMA = json.load(open(os.path.join(ROOT, "schemas", "workshop-export.v2.json")))
 
 
 def iso(ms):
@@ -167,6 +173,7 @@ def test_a_table_stays_open_as_a_working_group_after_the_session(server):
         status, export = get(server, f"/api/workshops/{workshop}/export?format=json", server.info["key"])
         assert status == 200
         assert b"Un atelier de r" in export and secret.encode() not in export and digest.encode() not in export
+        jsonschema.validate(json.loads(export), SCHEMA)
         for client in (a, d, f, f2):
             await client.close()
         return wa["you"]["token"], wd["you"]["token"], wc["you"]["token"], board_a, groups, invitation
