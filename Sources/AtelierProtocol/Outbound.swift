@@ -440,7 +440,7 @@ public enum Outbound {
         w.endArray()
         w.key("workingGroups"); w.beginArray()
         for g in workshop.orderedWorkingGroups where viewer.board == nil || g.group.board == viewer.board {
-            writeWorkingGroup(g, facilitator: isFacilitator, to: &w)
+            writeWorkingGroup(g, facilitator: isFacilitator, authors: workshop.showsAuthor(nil, to: viewer), to: &w)
         }
         w.endArray()
         if viewer.role == .facilitator {
@@ -487,7 +487,7 @@ public enum Outbound {
 
     /// A working group as everyone sees it; the facilitator also gets its invitations (ids and
     /// dates, never a secret nor its digest) and what changed since the live session.
-    static func writeWorkingGroup(_ g: WorkingGroupState, facilitator: Bool, to w: inout JSONWriter) {
+    static func writeWorkingGroup(_ g: WorkingGroupState, facilitator: Bool, authors: Bool, to w: inout JSONWriter) {
         w.beginObject()
         w.key("group"); w.string(g.group.group)
         w.key("board"); w.string(g.group.board)
@@ -517,7 +517,8 @@ public enum Outbound {
                 w.key("id"); w.string(c.subject)
                 w.key("seq"); w.int(c.seq)
                 w.key("at"); w.string(timestamp(c.at))
-                w.key("by"); w.string(c.by)
+                // In an anonymous workshop whose facilitator does not see authors, nobody is named.
+                w.key("by"); w.string(authors || c.kind == .member ? c.by : nil)
                 w.endObject()
             }
             w.endArray()
