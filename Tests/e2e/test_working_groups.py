@@ -132,6 +132,12 @@ def test_a_table_stays_open_as_a_working_group_after_the_session(server):
         assert phase["type"] == "error" and phase["code"] == "closed", phase
         away = await d.request({"type": "card.add", "board": board_c, "column": "ideas", "text": "Ailleurs"})
         assert away["type"] == "error" and away["code"] in ("forbidden", "not_found"), away
+        # Another table opens as a working group too: its work never reaches the invited person.
+        now = await server_now(f)
+        assert (await f.request({"type": "group.open", "group": groups[1], "endsAt": iso(now + 86_400_000)}))["type"] == "ack"
+        second = await c.request({"type": "card.add", "board": board_c, "column": "ideas", "text": "Deuxième groupe"})
+        assert second["type"] == "ack", second
+        await a.expect(lambda m: m.get("type") == "card.added" and m["card"]["text"] == "Deuxième groupe")
 
         # The facilitator's view, since the session: the invited person's card, one sheet edit, one
         # new member (the card written during the session is not counted).
@@ -158,7 +164,8 @@ def test_a_table_stays_open_as_a_working_group_after_the_session(server):
         # whatever was sent for it to the invited person is before the pong of `settle`.
         await a.expect(lambda m: m.get("type") == "presence" and m.get("participant") == other_id and m.get("online") is False)
         await settle(d)
-        assert not any("Carte de l'autre table" in frame or "Chloé" in frame or f'"{other_id}"' in frame for frame in d.frames)
+        assert not any("Carte de l'autre table" in frame or "Deuxième groupe" in frame or board_c in frame or "Chloé" in frame
+                       or f'"{other_id}"' in frame for frame in d.frames)
         assert sum(secret in frame for frame in f.frames) == 1
 
         # Replay: the invited person replays only what they could see.
