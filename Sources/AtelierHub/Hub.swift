@@ -102,9 +102,11 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         if !store.isShared {
             for (room, credentials) in try Self.loadOpenRooms(store) { adopt(room, credentials: credentials) }
             // Closed workshops whose hand-off is still under way: a pending webhook delivery, a
-            // dossier still moving on Démarches Simplifiées.
+            // dossier still moving on Démarches Simplifiées; or with a working group still open
+            // (its end comes on time).
             for (room, credentials) in try Self.loadOpenRooms(store, ids: store.closedWorkshopIDsWithHandOff())
-            where room.state.outbox.values.contains(where: { $0.state == .pending }) || !room.state.followedDossiers.isEmpty {
+            where room.state.outbox.values.contains(where: { $0.state == .pending }) || !room.state.followedDossiers.isEmpty
+                || room.state.workingGroups.values.contains(where: \.isOpen) {
                 adopt(room, credentials: credentials)
             }
         }
