@@ -134,17 +134,17 @@ extension Rules {
         // For someone invited into a group, another table's things do not exist: the rules answer
         // as for an unknown card (`not_found`) or another table's board (`forbidden`), never `closed`.
         if let mine = actor.board, board != mine { return true }
-        for g in state.workingGroups.values where g.group.board == board {
-            if let ended = g.ended {
-                if g.group.endsAt <= ended.at || ended.reason == .expired { throw expired(g) }
-                throw DomainError(.closed, ended.reason == .brought
-                    ? "Ce groupe de travail a été repris dans un autre atelier : il n'accepte plus de modification ici."
-                    : "Ce groupe de travail a été clos par l'animateur : il n'accepte plus de modification.")
-            }
+        if let g = state.openGroup(onBoard: board) {
             if context.now >= g.group.endsAt { throw expired(g) }
             return true
         }
-        return false
+        // The board's last group, ended: say how.
+        let ended = state.workingGroups.values.filter { $0.group.board == board }.compactMap { g in g.ended.map { (g, $0) } }
+        guard let (g, end) = ended.max(by: { $0.1.at < $1.1.at }) else { return false }
+        if end.reason == .expired || g.group.endsAt <= end.at { throw expired(g) }
+        throw DomainError(.closed, end.reason == .brought
+            ? "Ce groupe de travail a été repris dans un autre atelier : il n'accepte plus de modification ici."
+            : "Ce groupe de travail a été clos par l'animateur : il n'accepte plus de modification.")
     }
 
     func expired(_ g: WorkingGroupState) -> DomainError {
