@@ -349,7 +349,8 @@ public enum Outbound {
         w.key("timer")
         if let timer = workshop.timer { writeTimer(timer, to: &w) } else { w.null() }
         w.key("announcement")
-        if let a = workshop.announcement {
+        // The room's messages are the live session's: not for someone invited into a working group.
+        if let a = workshop.announcement, viewer.board == nil {
             w.beginObject()
             w.key("text"); w.string(a.text)
             w.key("at"); w.string(timestamp(a.at))

@@ -138,6 +138,9 @@ def test_a_table_stays_open_as_a_working_group_after_the_session(server):
         second = await c.request({"type": "card.add", "board": board_c, "column": "ideas", "text": "Deuxième groupe"})
         assert second["type"] == "ack", second
         await a.expect(lambda m: m.get("type") == "card.added" and m["card"]["text"] == "Deuxième groupe")
+        other_sheet = await c.request({"type": "project.create", "board": board_c, "title": "Projet de l'autre table"})
+        assert other_sheet["type"] == "ack", other_sheet
+        await a.expect(lambda m: m.get("type") == "project.created" and m["project"]["board"] == board_c)
 
         # The facilitator's view, since the session: the invited person's card, one sheet edit, one
         # new member (the card written during the session is not counted).
@@ -164,7 +167,8 @@ def test_a_table_stays_open_as_a_working_group_after_the_session(server):
         # whatever was sent for it to the invited person is before the pong of `settle`.
         await a.expect(lambda m: m.get("type") == "presence" and m.get("participant") == other_id and m.get("online") is False)
         await settle(d)
-        assert not any("Carte de l'autre table" in frame or "Deuxième groupe" in frame or board_c in frame or "Chloé" in frame
+        assert not any("Carte de l'autre table" in frame or "Deuxième groupe" in frame or "Projet de l'autre table" in frame
+                       or board_c in frame or "Chloé" in frame
                        or f'"{other_id}"' in frame for frame in d.frames)
         assert sum(secret in frame for frame in f.frames) == 1
 
@@ -175,6 +179,12 @@ def test_a_table_stays_open_as_a_working_group_after_the_session(server):
         seen = moment.get("workshop", moment)
         assert [b["id"] for b in seen["boards"]] == [board_a]
         assert b"Carte de l'autre table" not in body and secret.encode() not in body and digest.encode() not in body
+
+        # Its timeline names no other table's sheet (the facilitator's does).
+        status, body = get(server, f"/api/workshops/{workshop}/replay", wd["you"]["token"])
+        assert status == 200 and b"Garage solidaire" in body and "Projet de l'autre table".encode() not in body, body
+        status, body = get(server, f"/api/workshops/{workshop}/replay", server.info["key"])
+        assert status == 200 and "Projet de l'autre table".encode() in body
 
         # The export has the group's work, never an invitation's secret nor its digest.
         status, export = get(server, f"/api/workshops/{workshop}/export?format=json", server.info["key"])
