@@ -13,8 +13,13 @@ extension Workshop {
             createdAt = event.at
         case .participantJoined(let participant):
             participants[participant.id] = participant
+            if !workingGroups.isEmpty, let table = participant.guestOf { workingGroups[table]?.guests += 1 }
+            if !workingGroups.isEmpty, let table = participant.group, let board = workingGroups[table]?.group.board {
+                recordGroupChange(onBoard: board, .member, participant.id, event)
+            }
         case .cardAdded(let card):
             cards[card.id] = card
+            if !workingGroups.isEmpty { recordGroupChange(onBoard: card.board, .card, card.id, event) }
         case let .cardEdited(card, text, version):
             cards[card]?.text = text
             cards[card]?.version = version
@@ -63,6 +68,11 @@ extension Workshop {
         case .workshopClosed:
             closed = true
             timer = nil
+            // What a working group did during the live session is the session's: its changes count from here.
+            for table in workingGroups.keys where workingGroups[table]!.isOpen {
+                workingGroups[table]!.cards = 0; workingGroups[table]!.sheetEdits = 0; workingGroups[table]!.members = 0
+                workingGroups[table]!.changes = []
+            }
         case .viewFocused(let board):
             focus = board
         case .settingsUpdated(let settings):
@@ -99,7 +109,10 @@ extension Workshop {
         case .projectCreated(let project):
             projects[project.id] = project
         case let .projectUpdated(project, change, version):
-            if let p = projects[project] { projects[project] = change.applied(to: p); projects[project]?.version = version }
+            if let p = projects[project] {
+                projects[project] = change.applied(to: p); projects[project]?.version = version
+                if !workingGroups.isEmpty { recordGroupChange(onBoard: p.board, .sheet, project, event) }
+            }
         case let .projectStatusChanged(project, status, version):
             projects[project]?.status = status
             projects[project]?.version = version
@@ -130,6 +143,20 @@ extension Workshop {
             outbox[id]?.state = .pending
             outbox[id]?.nextAt = event.at
             outbox[id]?.since = event.at
+        case .groupOpened(let group):
+            if var existing = workingGroups[group.group], existing.isOpen {
+                existing.group = group
+                workingGroups[group.group] = existing
+            } else {
+                workingGroups[group.group] = WorkingGroupState(group: group, openedAt: event.at, openedSeq: event.seq)
+            }
+        case let .groupEnded(group, reason, into):
+            workingGroups[group]?.ended = GroupEnd(reason: reason, into: into, at: event.at)
+            workingGroups[group]?.invitations = [:]
+        case let .groupInvited(group, invitation):
+            workingGroups[group]?.invitations[invitation.id] = invitation
+        case let .groupInvitationRevoked(group, invitation):
+            workingGroups[group]?.invitations[invitation] = nil
         }
     }
 

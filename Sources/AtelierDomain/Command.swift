@@ -66,6 +66,18 @@ public enum Command: Sendable, Equatable {
     case cardRestore(card: CardID)
     case boardLock(board: BoardID)
     case boardUnlock(board: BoardID)
+    // Working groups between sessions (WorkingGroup.swift)
+    /// `endsAt`: milliseconds since 1970.
+    case groupOpen(group: GroupID, endsAt: Int64, purpose: String?)
+    /// `into`: the workshop the group is brought into (the series' carry), nil: simply closed.
+    case groupClose(group: GroupID, into: WorkshopID?)
+    /// Sent by the hub when a group's end date comes.
+    case groupExpire(group: GroupID, endsAt: Int64)
+    /// `digest`: the SHA-256 digest of the secret the hub drew (the secret goes to the facilitator only).
+    case groupInvite(group: GroupID, digest: String)
+    case groupRevoke(group: GroupID, invitation: String)
+    /// Someone joining by an invitation the hub matched (by its digest) to `invitation`.
+    case joinAsGuest(profile: Profile, actor: ActorKind, group: GroupID, invitation: String)
 }
 
 /// Who is asking.
@@ -75,7 +87,9 @@ public struct Actor: Sendable, Equatable, Hashable {
     public static let systemID: ActorID = "system"
     public var id: ActorID
     public var role: Role
-    public init(id: ActorID, role: Role) { self.id = id; self.role = role }
+    /// Someone invited into a working group sees and writes on this board only.
+    public var board: BoardID?
+    public init(id: ActorID, role: Role, board: BoardID? = nil) { self.id = id; self.role = role; self.board = board }
     public static let facilitator = Actor(id: facilitatorID, role: .facilitator)
     public static let system = Actor(id: systemID, role: .facilitator)
     /// A join by code has no participant yet.

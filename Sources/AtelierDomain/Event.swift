@@ -56,6 +56,12 @@ public enum EventBody: Codable, Sendable, Equatable {
     case webhookQueued(WebhookDelivery)
     case webhookAttempted(delivery: String, attempt: WebhookAttempt)
     case webhookRedelivered(delivery: String)
+    /// Working groups (WorkingGroup.swift): a table opened (or its end date or purpose changed),
+    /// ended, an invitation made (its secret's digest only) or revoked.
+    case groupOpened(WorkingGroup)
+    case groupEnded(group: GroupID, reason: GroupEndReason, into: WorkshopID?)
+    case groupInvited(group: GroupID, invitation: GroupInvitation)
+    case groupInvitationRevoked(group: GroupID, invitation: String)
 }
 
 public struct BoardPlacement: Codable, Sendable, Equatable {

@@ -216,7 +216,8 @@ extension Rules {
         // command must be placed before it compiles).
         case .joinAsParticipant, .cardAdd, .cardEdit, .cardMove, .cardDelete, .voteCast, .voteRetract, .phaseSet,
              .projectCreate, .projectUpdate, .projectReady, .projectReopen, .projectSupport, .projectSubmit,
-             .dossierFollow, .webhookQueue, .webhookAttempt, .webhookRedeliver:
+             .dossierFollow, .webhookQueue, .webhookAttempt, .webhookRedeliver,
+             .groupOpen, .groupClose, .groupExpire, .groupInvite, .groupRevoke, .joinAsGuest:
             throw DomainError(.internal, "Commande non prise en charge.")
         }
     }

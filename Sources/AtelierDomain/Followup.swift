@@ -113,7 +113,8 @@ extension Command {
              .workshopPause, .workshopResume, .workshopClose, .viewFocus, .settingsUpdate, .votesReveal, .timerAdd,
              .announcementWithdraw, .projectorShow, .votesClose, .cardsReveal, .clusterCreate, .clusterRename,
              .cardCluster, .commentAdd, .commentDelete, .projectCreate, .projectUpdate, .projectReady,
-             .projectReopen, .projectSupport, .cardHide, .cardRestore, .boardLock, .boardUnlock: false
+             .projectReopen, .projectSupport, .cardHide, .cardRestore, .boardLock, .boardUnlock,
+             .groupOpen, .groupClose, .groupExpire, .groupInvite, .groupRevoke, .joinAsGuest: false
         }
     }
 }

@@ -62,6 +62,10 @@ extension EventBody {
         case webhookQueued = "webhookQueued"
         case webhookAttempted = "webhookAttempted"
         case webhookRedelivered = "webhookRedelivered"
+        case groupOpened = "groupOpened"
+        case groupEnded = "groupEnded"
+        case groupInvited = "groupInvited"
+        case groupInvitationRevoked = "groupInvitationRevoked"
     }
     public enum WorkshopCreatedCodingKeys: String, CodingKey { case _0 = "_0" }
     public enum ParticipantJoinedCodingKeys: String, CodingKey { case _0 = "_0" }
@@ -111,6 +115,27 @@ extension EventBody {
     public enum WebhookQueuedCodingKeys: String, CodingKey { case _0 = "_0" }
     public enum WebhookAttemptedCodingKeys: String, CodingKey { case delivery = "delivery"; case attempt = "attempt" }
     public enum WebhookRedeliveredCodingKeys: String, CodingKey { case delivery = "delivery" }
+    public enum GroupOpenedCodingKeys: String, CodingKey { case _0 = "_0" }
+    public enum GroupEndedCodingKeys: String, CodingKey { case group = "group"; case reason = "reason"; case into = "into" }
+    public enum GroupInvitedCodingKeys: String, CodingKey { case group = "group"; case invitation = "invitation" }
+    public enum GroupInvitationRevokedCodingKeys: String, CodingKey { case group = "group"; case invitation = "invitation" }
+}
+
+extension WorkingGroup {
+    public enum CodingKeys: String, CodingKey {
+        case group = "group"
+        case board = "board"
+        case purpose = "purpose"
+        case endsAt = "endsAt"
+    }
+}
+
+extension GroupInvitation {
+    public enum CodingKeys: String, CodingKey {
+        case id = "id"
+        case digest = "digest"
+        case createdAt = "createdAt"
+    }
 }
 
 // MARK: - Values inside events
@@ -216,6 +241,7 @@ extension Participant {
         case group = "group"
         case profile = "profile"
         case removed = "removed"
+        case guestOf = "guestOf"
     }
 }
 

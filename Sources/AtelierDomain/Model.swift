@@ -225,9 +225,13 @@ public struct Participant: Codable, Sendable, Equatable {
     public var profile: Profile?
     /// Set when the facilitator removed the person: their token stops working.
     public var removed: Bool
-    public init(id: ActorID, role: Role, actor: ActorKind, group: GroupID?, profile: Profile?, removed: Bool = false) {
+    /// Set for someone who joined a working group by its invitation link: the table they were
+    /// invited to, the only one they see (nil for everyone else, and in journals before it).
+    public var guestOf: GroupID?
+    public init(id: ActorID, role: Role, actor: ActorKind, group: GroupID?, profile: Profile?, removed: Bool = false,
+                guestOf: GroupID? = nil) {
         self.id = id; self.role = role; self.actor = actor; self.group = group; self.profile = profile
-        self.removed = removed
+        self.removed = removed; self.guestOf = guestOf
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -237,6 +241,7 @@ public struct Participant: Codable, Sendable, Equatable {
         group = try c.decodeIfPresent(GroupID.self, forKey: .group)
         profile = try c.decodeIfPresent(Profile.self, forKey: .profile)
         removed = try c.decodeIfPresent(Bool.self, forKey: .removed) ?? false
+        guestOf = try c.decodeIfPresent(GroupID.self, forKey: .guestOf)
     }
 }
 
@@ -366,6 +371,8 @@ public struct Workshop: Sendable, Equatable {
     public var projects: [ProjectID: ProjectSheet] = [:]
     /// The webhook outbox, by delivery id (docs/export.md "The webhook outbox").
     public var outbox: [String: OutboxEntry] = [:]
+    /// Tables opened as working groups, by table (WorkingGroup.swift).
+    public var workingGroups: [GroupID: WorkingGroupState] = [:]
     public var orientations: [Orientation]
     /// The call for projects: the form of its sheets and its eligibility rules.
     public var form: CallForm

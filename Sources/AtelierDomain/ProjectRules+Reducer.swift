@@ -7,7 +7,7 @@ extension Rules {
         case let .projectCreate(board, title, cluster, cards):
             guard let target = state.board(board) else { throw DomainError(.notFound, "Ce tableau n'existe pas.") }
             try requireWriter(on: target)
-            try requireProjectPhase()
+            if !groupSession(board) { try requireProjectPhase() }
             let title = try shortText(title, "Le titre d'un projet", limit: ProjectRules.limits.title)
             guard state.projects.count < capacity(Limits.projectsPerWorkshop) else {
                 throw DomainError(.budget, "L'atelier a atteint sa limite de \(capacity(Limits.projectsPerWorkshop)) fiches projet.")
@@ -136,7 +136,8 @@ extension Rules {
              .timerStart, .timerPause, .timerResume, .timerStop, .timerExpire, .announce, .workshopPause,
              .workshopResume, .workshopClose, .viewFocus, .settingsUpdate, .votesReveal, .votesClose, .timerAdd, .announcementWithdraw, .projectorShow, .cardsReveal,
              .clusterCreate, .clusterRename, .cardCluster, .commentAdd, .commentDelete,
-             .cardHide, .cardRestore, .boardLock, .boardUnlock:
+             .cardHide, .cardRestore, .boardLock, .boardUnlock,
+             .groupOpen, .groupClose, .groupExpire, .groupInvite, .groupRevoke, .joinAsGuest:
             throw DomainError(.internal, "Commande non prise en charge.")
         }
     }

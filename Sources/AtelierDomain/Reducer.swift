@@ -25,14 +25,14 @@ struct Rules {
     func decide(_ command: Command) throws -> [EventBody] {
         // A closed workshop changes no more, but its hand-off goes on (docs/export.md): the
         // pipeline's receipts, the dossiers' states, the webhook outbox.
-        if state.closed && !command.isHandOff {
+        if state.closed, !command.isHandOff, try !acceptedWhileClosed(command) {
             throw DomainError(.closed, "L'atelier est clos : il n'accepte plus de modification.")
         }
         if actor.role == .observer { throw DomainError(.forbidden, "Un observateur ne peut rien modifier.") }
         if !isFacilitator, state.participants[actor.id]?.removed == true {
             throw DomainError(.forbidden, "Vous avez été retiré de cet atelier.")
         }
-        if state.paused, !isFacilitator {
+        if state.paused, !isFacilitator, !state.closed {
             throw DomainError(.locked, "L'atelier est en pause : l'animateur le reprendra dans un instant.")
         }
         switch command {
@@ -93,6 +93,8 @@ struct Rules {
         case .projectCreate, .projectUpdate, .projectReady, .projectReopen, .projectSupport, .projectSubmit,
              .dossierFollow, .webhookQueue, .webhookAttempt, .webhookRedeliver:
             return try projects(command)
+        case .groupOpen, .groupClose, .groupExpire, .groupInvite, .groupRevoke, .joinAsGuest:
+            return try workingGroups(command)
         }
     }
 
@@ -130,7 +132,7 @@ struct Rules {
         guard let col = target.column(column) else { throw DomainError(.notFound, "Cette colonne n'existe pas sur ce tableau.") }
         try requireWriter(on: target)
         try requireCardColumn(col)
-        if !isFacilitator, let phase = state.currentPhase, !phase.open.contains(col.kind) {
+        if !isFacilitator, !groupSession(board), let phase = state.currentPhase, !phase.open.contains(col.kind) {
             throw DomainError(.phase, "La phase « \(phase.title) » n'accepte pas de nouvelle carte dans la colonne « \(col.title) ».")
         }
         let text = try cardText(text)

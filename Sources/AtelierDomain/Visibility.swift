@@ -19,6 +19,11 @@ public struct Audience: Sendable, Equatable {
     public var owner: ActorID?
     public var anonymizeParticipants: Bool = false
     public var anonymizeFacilitator: Bool = false
+    /// The board the event is about (nil: the workshop as a whole). Someone invited into a working
+    /// group (``Actor/board``) receives only what is about their group's board, and of the rest
+    /// only what `guests` lets through.
+    public var board: BoardID?
+    public var guests = false
 
     public static let everyone = Audience(participants: nil)
 
@@ -34,6 +39,9 @@ public struct Audience: Sendable, Equatable {
             return anonymizeFacilitator ? .anonymous : .full
         }
         if let only = participants, !only.contains(viewer.id) { return .hidden }
+        if let mine = viewer.board {
+            if let board { if board != mine { return .hidden } } else if !guests { return .hidden }
+        }
         if viewer.id == owner { return .full }
         return anonymizeParticipants ? .anonymous : .full
     }
@@ -43,6 +51,7 @@ extension Workshop {
     /// Whether `viewer` may see a card at all (private writing, moderation).
     public func canSee(_ card: Card, viewer: Actor) -> Bool {
         if viewer.role == .facilitator { return true }
+        if let mine = viewer.board, card.board != mine { return false }
         if card.hidden { return false }
         if card.isPrivate { return card.author == viewer.id }
         return true
@@ -81,6 +90,50 @@ extension Workshop {
 
     /// Who may receive `body` (caused by `by`), decided on the state before it is applied.
     public func audience(of body: EventBody, by: ActorID?) -> Audience {
+        var a = roomAudience(of: body, by: by)
+        // Only people invited into a working group read the scope: without a group there are none
+        // (and nothing more to look up for the room's everyday events).
+        guard !workingGroups.isEmpty else { return a }
+        (a.board, a.guests) = scope(of: body)
+        return a
+    }
+
+    /// What an event is about, for the people invited into a working group: the board it concerns
+    /// (they get it if it is theirs), or the workshop, and then whether they get it anyway.
+    func scope(of body: EventBody) -> (BoardID?, Bool) {
+        switch body {
+        case .cardAdded(let card), .cardRestored(let card): return (card.board, false)
+        case .cardEdited(let card, _, _), .cardDeleted(let card), .cardClustered(let card, _), .cardHidden(let card),
+             .voteCast(let card, _, _, _), .voteRetracted(let card, _, _, _):
+            return (cards[card]?.board ?? "", false)
+        case .cardMoved(let card, _, _, _, let board):
+            // A card leaving a group's board (only the facilitator moves across boards) goes from its view.
+            return (cards[card]?.board ?? board, false)
+        case .commentAdded(let comment): return (cards[comment.card]?.board ?? "", false)
+        case .commentDeleted(let id): return (comments[id].flatMap { cards[$0.card]?.board } ?? "", false)
+        case .clusterCreated(let cluster, _): return (cluster.board, false)
+        case .clusterRenamed(let cluster, _): return (clusters[cluster]?.board ?? "", false)
+        case .projectCreated(let p): return (p.board, false)
+        case .projectUpdated(let p, _, _), .projectStatusChanged(let p, _, _), .projectSupported(let p, _, _),
+             .projectSubmitted(let p, _), .dossierFollowed(let p, _, _):
+            return (projects[p]?.board ?? "", false)
+        case .participantJoined(let p): return (p.group.flatMap { board(of: $0)?.id } ?? "", false)
+        case .boardLocked(let b), .boardUnlocked(let b): return (b, false)
+        case .groupOpened(let g): return (g.board, false)
+        case .groupEnded(let table, _, _), .groupInvited(let table, _), .groupInvitationRevoked(let table, _):
+            return (workingGroups[table]?.group.board ?? "", false)
+        case .workshopClosed, .workshopPaused, .workshopResumed: return (nil, true)
+        // The room's life (phases, timers, tables, votes, the facilitator's screen): not a working group's.
+        case .workshopCreated, .phaseChanged, .participantAssigned, .rotationAdvanced, .hostAssigned,
+             .participantRemoved, .participantErased, .timerStarted, .timerPaused, .timerResumed, .timerStopped,
+             .timerEnded, .announcementMade, .viewFocused, .settingsUpdated, .votesRevealed, .votesClosed,
+             .announcementWithdrawn, .projectorShown, .cardsRevealed, .webhookQueued, .webhookAttempted,
+             .webhookRedelivered:
+            return (nil, false)
+        }
+    }
+
+    func roomAudience(of body: EventBody, by: ActorID?) -> Audience {
         switch body {
         case .cardAdded(let card):
             return audience(of: card)
@@ -139,6 +192,12 @@ extension Workshop {
             return .everyone
         case .webhookQueued, .webhookAttempted, .webhookRedelivered:
             // The outbox is the facilitator's: bodies, receivers' answers, retries.
+            return Audience(participants: [])
+        case .groupOpened, .groupEnded:
+            // A working group is public: its table, end date and purpose; how it ended.
+            return .everyone
+        case .groupInvited, .groupInvitationRevoked:
+            // Invitations are the facilitator's (the event holds no secret, and no digest goes on the wire).
             return Audience(participants: [])
         case .projectSubmitted:
             // Everyone learns that a sheet was submitted; its claim link (Démarches Simplifiées'

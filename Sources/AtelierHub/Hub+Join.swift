@@ -35,8 +35,15 @@ extension Hub {
                 reply(connection, Outbound.error(re: id, DomainError(.unauthenticated, "Jeton inconnu ou expiré : rejoignez l'atelier avec son code.")))
                 return
             }
-            welcome(connection, id: id, room: room, actor: Actor(id: p.id, role: p.role),
+            welcome(connection, id: id, room: room, actor: room.state.actor(for: p),
                     you: You(participant: p.id, token: token, role: p.role, group: p.group), since: since)
+        case let .invitation(workshop, secret, profile, kind, clientKey):
+            if codeFailuresExceeded(session.peer) {
+                reply(connection, Outbound.error(re: id, DomainError(.rateLimited, "Trop de tentatives erronées depuis cette adresse : patientez une minute avant de réessayer.")))
+                return
+            }
+            joinByInvitation(connection, id: id, peer: session.peer, workshop: workshop, secret: secret, profile: profile,
+                             kind: kind, clientKey: clientKey)
         case let .facilitator(workshop, key, since):
             if case .elsewhere = lookUpRoom(workshop) { return closeServedElsewhere(connection) }
             guard let room = room(workshop), facilitatorKeyOpens(key, room.record) else {
@@ -111,7 +118,7 @@ extension Hub {
         // after a restart a new one, which replaces the first.
         if let clientKey, let participant = room.joinKeys[clientKey], let p = room.state.participants[participant], !p.removed {
             let token = room.issuedTokens[participant] ?? issueToken(for: participant, in: room)
-            welcome(connection, id: id, room: room, actor: Actor(id: p.id, role: p.role),
+            welcome(connection, id: id, room: room, actor: room.state.actor(for: p),
                     you: You(participant: p.id, token: token, role: p.role, group: p.group), since: nil)
             return
         }
@@ -135,6 +142,61 @@ extension Hub {
             let token = issueToken(for: p.id, in: room)
             welcome(connection, id: id, room: room, actor: Actor(id: p.id, role: .participant),
                     you: You(participant: p.id, token: token, role: .participant, group: p.group), since: nil)
+        }
+    }
+
+    /// Someone invited into a working group: the secret is matched, by its digest, against the
+    /// live invitations of the workshop's groups; they join the group's table, confined to it.
+    func joinByInvitation(_ connection: ConnectionID, id: String, peer: String, workshop: WorkshopID, secret: String,
+                          profile: Profile, kind: ActorKind, clientKey: String?) {
+        if case .elsewhere = lookUpRoom(workshop) { return closeServedElsewhere(connection) }
+        let digest = Secrets.digest(secret)
+        guard let room = room(workshop),
+              let (group, invitation) = room.state.workingGroups.values.lazy.compactMap({ g in
+                  g.invitations.values.first { Secrets.constantTimeEquals($0.digest, digest) }.map { (g.group.group, $0.id) }
+              }).first else {
+            recordCodeFailure(peer)
+            reply(connection, Outbound.error(re: id, DomainError(.unauthenticated, "Ce lien d'invitation n'est pas (ou plus) valable : demandez-en un nouveau à l'animateur.")))
+            return
+        }
+        if let clientKey, let participant = room.joinKeys[clientKey], let p = room.state.participants[participant], !p.removed,
+           p.guestOf == group {
+            let token = room.issuedTokens[participant] ?? issueToken(for: participant, in: room)
+            welcome(connection, id: id, room: room, actor: room.state.actor(for: p),
+                    you: You(participant: p.id, token: token, role: p.role, group: p.group), since: nil)
+            return
+        }
+        switch decide(.joinAsGuest(profile: profile, actor: kind, group: group, invitation: invitation), in: room, by: .newcomer) {
+        case .failure(let error):
+            reply(connection, Outbound.error(re: id, error))
+        case .success(let bodies):
+            guard case .participantJoined(let p)? = bodies.first else { return }
+            append(bodies, to: room, by: p.id, message: clientKey.map { Room.joinKeyPrefix + $0 })
+            if let clientKey { room.joinKeys[clientKey] = p.id }
+            let token = issueToken(for: p.id, in: room)
+            welcome(connection, id: id, room: room, actor: room.state.actor(for: p),
+                    you: You(participant: p.id, token: token, role: .participant, group: p.group), since: nil)
+        }
+    }
+
+    /// `group.invite`: a new invitation link for a working group. Its secret is drawn here, only
+    /// its digest is journaled; the secret goes once, in the ack, to the facilitator who asked.
+    func inviteToGroup(_ group: GroupID, id: String, from connection: ConnectionID) {
+        guard let (room, actor) = joinedRoom(connection, id: id) else { return }
+        if let previous = room.answer(for: id, by: actor.id) { return reply(connection, previous) }
+        let secret = Secrets.token()
+        switch decide(.groupInvite(group: group, digest: Secrets.digest(secret)), in: room, by: actor) {
+        case .failure(let error):
+            reply(connection, Outbound.error(re: id, error))
+        case .success(let bodies):
+            append(bodies, to: room, by: actor.id, message: id)
+            let ack = Outbound.ack(re: id, seq: room.state.seq, result: ackResult(for: bodies) + [("secret", secret)])
+            room.remember(ack, for: id, by: actor.id)
+            let frame = OutboundFrame(ack)
+            pipeline.afterCommit { [unowned self] committed in
+                guard sessions[connection] != nil else { return }
+                transport.send(committed ? frame : OutboundFrame(Outbound.error(re: id, Self.commitError)), to: connection)
+            }
         }
     }
 

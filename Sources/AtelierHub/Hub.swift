@@ -102,9 +102,11 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         if !store.isShared {
             for (room, credentials) in try Self.loadOpenRooms(store) { adopt(room, credentials: credentials) }
             // Closed workshops whose hand-off is still under way: a pending webhook delivery, a
-            // dossier still moving on Démarches Simplifiées.
+            // dossier still moving on Démarches Simplifiées; or with a working group still open
+            // (its end comes on time).
             for (room, credentials) in try Self.loadOpenRooms(store, ids: store.closedWorkshopIDsWithHandOff())
-            where room.state.outbox.values.contains(where: { $0.state == .pending }) || !room.state.followedDossiers.isEmpty {
+            where room.state.outbox.values.contains(where: { $0.state == .pending }) || !room.state.followedDossiers.isEmpty
+                || room.state.workingGroups.values.contains(where: \.isOpen) {
                 adopt(room, credentials: credentials)
             }
         }
@@ -141,6 +143,7 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         // A room loaded after start (created by the command line, reloaded after a failed commit,
         // taken over from another node): its running timer goes on here, as `resumeTimers` does at start.
         if let endsAt = room.state.timer?.endsAt { schedule(timerEnd: endsAt, in: room) }
+        resumeGroups(room)
         resumeOutbox(room)
         return room
     }
@@ -255,6 +258,9 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
         case .success((let id, let type, .submitProjects(let channel, let projects, let again))):
             metrics.command(type.rawValue, result: "received")
             submitProjects(channel: channel, only: projects, again: again, id: id, from: connection)
+        case .success((let id, let type, .inviteToGroup(let group))):
+            metrics.command(type.rawValue, result: "received")
+            inviteToGroup(group, id: id, from: connection)
         case .success((let id, let type, .followDossiers)):
             metrics.command(type.rawValue, result: "received")
             followDossiers(id: id, from: connection)
@@ -272,7 +278,9 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
             }
             let frame = OutboundFrame(Outbound.editing(participant: actor.id, project: project, field: field))
             pipeline.afterCommit { [unowned self, unowned room] _ in
-                for member in room.members.keys where member != connection { transport.send(frame, to: member) }
+                for (member, viewer) in room.members where member != connection && room.sees(actor.id, viewer) {
+                    transport.send(frame, to: member)
+                }
             }
             reply(connection, Outbound.ack(re: id, seq: room.state.seq, result: []))
         }
@@ -320,7 +328,9 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     /// Presence is never journaled: it goes to the room's members as it changes.
     func announcePresence(of actor: ActorID, online: Bool, in room: Room, except: ConnectionID? = nil) {
         let frame = OutboundFrame(Outbound.presence(participant: actor, online: online))
-        for connection in room.members.keys where connection != except { transport.send(frame, to: connection) }
+        for (connection, member) in room.members where connection != except && room.sees(actor, member) {
+            transport.send(frame, to: connection)
+        }
     }
 
     // MARK: - Commands

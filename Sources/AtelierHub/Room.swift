@@ -165,3 +165,14 @@ final class Room {
 
     func isOnline(_ actor: ActorID) -> Bool { (online[actor] ?? 0) > 0 }
 }
+
+extension Room {
+    /// Whether `viewer` may learn that `participant` is online or editing: anyone, except for
+    /// someone invited into a working group, who knows only the people of their table.
+    func sees(_ participant: ActorID, _ viewer: Actor) -> Bool {
+        guard let board = viewer.board else { return true }
+        if participant == Actor.facilitatorID { return true }
+        guard let group = state.participants[participant]?.group else { return false }
+        return state.board(board)?.group == group
+    }
+}

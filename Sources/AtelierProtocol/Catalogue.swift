@@ -78,6 +78,11 @@ public enum ClientMessageType: String, CaseIterable, Sendable {
     case cardRestore = "card.restore"
     case boardLock = "board.lock"
     case boardUnlock = "board.unlock"
+    // Working groups between sessions
+    case groupOpen = "group.open"
+    case groupClose = "group.close"
+    case groupInvite = "group.invite"
+    case groupRevoke = "group.revoke"
 }
 
 /// What the server sends that is not an event.
@@ -144,6 +149,10 @@ public enum EventType: String, CaseIterable, Sendable {
     case webhookQueued = "webhook.queued"
     case webhookAttempted = "webhook.attempted"
     case webhookRedelivered = "webhook.redelivered"
+    case groupOpened = "group.opened"
+    case groupEnded = "group.ended"
+    case groupInvited = "group.invited"
+    case groupInvitationRevoked = "group.invitation.revoked"
 }
 
 extension EventBody {
@@ -198,6 +207,10 @@ extension EventBody {
         case .webhookQueued: .webhookQueued
         case .webhookAttempted: .webhookAttempted
         case .webhookRedelivered: .webhookRedelivered
+        case .groupOpened: .groupOpened
+        case .groupEnded: .groupEnded
+        case .groupInvited: .groupInvited
+        case .groupInvitationRevoked: .groupInvitationRevoked
         }
     }
 }
@@ -212,13 +225,15 @@ public func ackResult(for events: [EventBody]) -> [(String, String)] {
         case .clusterCreated(let c, _): result.append(("cluster", c.id))
         case .commentAdded(let c): result.append(("comment", c.id))
         case .projectCreated(let p): result.append(("project", p.id))
+        case .groupInvited(_, let invitation): result.append(("invitation", invitation.id))
         case .workshopCreated, .cardEdited, .cardMoved, .cardDeleted, .voteCast, .voteRetracted, .phaseChanged,
              .participantAssigned, .rotationAdvanced, .hostAssigned, .participantRemoved, .participantErased,
              .timerStarted, .timerPaused, .timerResumed, .timerStopped, .timerEnded, .announcementMade,
              .workshopPaused, .workshopResumed, .workshopClosed, .viewFocused, .settingsUpdated, .votesRevealed,
              .votesClosed, .announcementWithdrawn, .projectorShown, .cardsRevealed, .clusterRenamed, .cardClustered, .commentDeleted, .cardHidden, .cardRestored,
              .boardLocked, .boardUnlocked, .projectUpdated, .projectStatusChanged, .projectSupported, .projectSubmitted,
-             .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered:
+             .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered,
+             .groupOpened, .groupEnded, .groupInvitationRevoked:
             break
         }
     }

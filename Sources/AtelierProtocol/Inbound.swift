@@ -7,6 +7,8 @@ public enum JoinRequest: Sendable, Equatable {
     case code(String, profile: Profile, actor: ActorKind, group: GroupID?, clientKey: String?)
     case token(String, since: Int?)
     case facilitator(workshop: WorkshopID, key: String, since: Int?)
+    /// Someone invited into a working group by its link (docs/protocol.md "Working groups").
+    case invitation(workshop: WorkshopID, secret: String, profile: Profile, actor: ActorKind, clientKey: String?)
 }
 
 /// A decoded client message.
@@ -20,6 +22,8 @@ public enum Inbound: Sendable, Equatable {
     case submitProjects(channel: Receipt.Channel, projects: [String]?, again: Bool)
     /// The facilitator asks where the Démarches Simplifiées dossiers are now.
     case followDossiers
+    /// The facilitator asks for an invitation link to a working group: the hub draws its secret.
+    case inviteToGroup(group: GroupID)
     /// "I am editing this field of this project sheet" (nil: no longer). Relayed, never journaled.
     case editing(project: String?, field: String?)
 }
@@ -188,6 +192,17 @@ public func decodeTypedClientMessage(_ bytes: [UInt8]) -> Result<(id: String, ty
         case .cardRestore: message = .command(.cardRestore(card: try fields.id("card")))
         case .boardLock: message = .command(.boardLock(board: try fields.id("board")))
         case .boardUnlock: message = .command(.boardUnlock(board: try fields.id("board")))
+        case .groupOpen:
+            let text = try fields.string("endsAt")
+            guard let endsAt = milliseconds(fromTimestamp: text) else {
+                throw DomainError(.invalid, "Le champ « endsAt » doit être une date ISO 8601 en UTC (2026-12-15T17:00:00.000Z).")
+            }
+            message = .command(.groupOpen(group: try fields.id("group"), endsAt: endsAt, purpose: try fields.optionalString("purpose")))
+        case .groupClose:
+            message = .command(.groupClose(group: try fields.id("group"), into: try fields.optionalID("into")))
+        case .groupInvite: message = .inviteToGroup(group: try fields.id("group"))
+        case .groupRevoke:
+            message = .command(.groupRevoke(group: try fields.id("group"), invitation: try fields.id("invitation")))
         }
         return .success((id, type, message))
     } catch let error as DomainError {
@@ -251,13 +266,18 @@ private func joinRequest(_ f: Fields) throws -> JoinRequest {
                      profile: Profile(name: try f.string("name"), organisation: try f.optionalString("organisation") ?? ""),
                      actor: kind, group: try f.optionalID("group"), clientKey: try f.optionalID("clientKey"))
     }
+    if f.has("invitation") {
+        return .invitation(workshop: try f.id("workshop"), secret: try f.string("invitation"),
+                           profile: Profile(name: try f.string("name"), organisation: try f.optionalString("organisation") ?? ""),
+                           actor: try f.optionalString("actor").map(actorKind) ?? .other, clientKey: try f.optionalID("clientKey"))
+    }
     if f.has("token") {
         return .token(try f.string("token"), since: try f.optionalSince())
     }
     if f.has("facilitatorKey") {
         return .facilitator(workshop: try f.id("workshop"), key: try f.string("facilitatorKey"), since: try f.optionalSince())
     }
-    throw DomainError(.badRequest, "Pour rejoindre, donnez un code (« code »), un jeton (« token ») ou une clé d'animation (« facilitatorKey »).")
+    throw DomainError(.badRequest, "Pour rejoindre, donnez un code (« code »), un jeton (« token »), une invitation (« invitation ») ou une clé d'animation (« facilitatorKey »).")
 }
 
 /// Typed access to a message's fields, with a French sentence for each way a field can be wrong.

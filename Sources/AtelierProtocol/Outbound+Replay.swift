@@ -37,6 +37,8 @@ extension Outbound {
         w.endArray()
         w.key("markers"); w.beginArray()
         for m in index.markers {
+            // Someone invited into a working group knows only their table's sheets.
+            if let board = viewer.board, m.kind == .project, m.subject.flatMap({ state.projects[$0]?.board }) != board { continue }
             w.beginObject()
             w.key("seq"); w.int(m.seq)
             w.key("at"); w.string(timestamp(m.at))

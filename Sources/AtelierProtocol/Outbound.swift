@@ -306,6 +306,24 @@ public enum Outbound {
             w.key("attempt"); writeAttempt(attempt, to: &w)
         case .webhookRedelivered(let delivery):
             w.key("delivery"); w.string(delivery)
+        case .groupOpened(let g):
+            w.key("group"); w.beginObject()
+            w.key("group"); w.string(g.group)
+            w.key("board"); w.string(g.board)
+            w.key("purpose"); w.string(g.purpose)
+            w.key("endsAt"); w.string(timestamp(g.endsAt))
+            w.endObject()
+        case let .groupEnded(group, reason, into):
+            w.key("group"); w.string(group)
+            w.key("reason"); w.string(reason.rawValue)
+            w.key("into"); w.string(into)
+        case let .groupInvited(group, invitation):
+            // The invitation's id and date: the secret went once to whoever asked, in the ack.
+            w.key("group"); w.string(group)
+            w.key("invitation"); writeInvitation(invitation, to: &w)
+        case let .groupInvitationRevoked(group, invitation):
+            w.key("group"); w.string(group)
+            w.key("invitation"); w.string(invitation)
         }
         w.endObject()
         return w.bytes
@@ -331,7 +349,8 @@ public enum Outbound {
         w.key("timer")
         if let timer = workshop.timer { writeTimer(timer, to: &w) } else { w.null() }
         w.key("announcement")
-        if let a = workshop.announcement {
+        // The room's messages are the live session's: not for someone invited into a working group.
+        if let a = workshop.announcement, viewer.board == nil {
             w.beginObject()
             w.key("text"); w.string(a.text)
             w.key("at"); w.string(timestamp(a.at))
@@ -353,8 +372,10 @@ public enum Outbound {
         w.key("settings"); writeSettings(workshop.settings, revealed: workshop.votesRevealed, to: &w)
         w.key("votesClosed"); w.bool(workshop.votesClosed)
         w.key("voters"); w.int(workshop.voterCount)
+        // Someone invited into a working group sees its table only.
+        let confinedGroup: GroupID? = viewer.board.flatMap { b in workshop.board(b)?.group }
         w.key("groups"); w.beginArray()
-        for g in workshop.groups {
+        for g in workshop.groups where viewer.board == nil || g.id == confinedGroup {
             w.beginObject()
             w.key("id"); w.string(g.id)
             w.key("title"); w.string(g.title)
@@ -363,7 +384,7 @@ public enum Outbound {
         }
         w.endArray()
         w.key("boards"); w.beginArray()
-        for b in workshop.boards {
+        for b in workshop.boards where viewer.board == nil || b.id == viewer.board {
             w.beginObject()
             w.key("id"); w.string(b.id)
             w.key("title"); w.string(b.title)
@@ -390,7 +411,7 @@ public enum Outbound {
         }
         w.endArray()
         w.key("clusters"); w.beginArray()
-        for cluster in workshop.orderedClusters { writeCluster(cluster, to: &w) }
+        for cluster in workshop.orderedClusters where viewer.board == nil || cluster.board == viewer.board { writeCluster(cluster, to: &w) }
         w.endArray()
         w.key("comments"); w.beginArray()
         for comment in workshop.orderedComments {
@@ -399,7 +420,9 @@ public enum Outbound {
         }
         w.endArray()
         w.key("participants"); w.beginArray()
-        for p in workshop.orderedParticipants { writeParticipant(p, online: online(p.id), to: &w) }
+        for p in workshop.orderedParticipants where viewer.board == nil || (p.group != nil && p.group == confinedGroup) {
+            writeParticipant(p, online: online(p.id), to: &w)
+        }
         w.endArray()
         // The viewer's own dots: secret votes are secret from others, not from oneself.
         w.key("myVotes"); w.beginObject()
@@ -412,8 +435,13 @@ public enum Outbound {
         w.key("form"); writeForm(workshop.form, to: &w)
         w.key("projects"); w.beginArray()
         let hideSupporters: ActorID? = workshop.showsAuthor(nil, to: viewer) ? nil : viewer.id
-        for project in workshop.orderedProjects {
+        for project in workshop.orderedProjects where viewer.board == nil || project.board == viewer.board {
             writeProject(project, onlySupporter: hideSupporters, claimLinks: viewer.role == .facilitator, to: &w)
+        }
+        w.endArray()
+        w.key("workingGroups"); w.beginArray()
+        for g in workshop.orderedWorkingGroups where viewer.board == nil || g.group.board == viewer.board {
+            writeWorkingGroup(g, facilitator: isFacilitator, authors: workshop.showsAuthor(nil, to: viewer), to: &w)
         }
         w.endArray()
         if viewer.role == .facilitator {
@@ -454,6 +482,56 @@ public enum Outbound {
         w.key("role"); w.string(p.role.rawValue)
         w.key("online"); w.bool(online && !p.removed)
         if p.removed { w.key("removed"); w.bool(true) }
+        if let table = p.guestOf { w.key("guestOf"); w.string(table) }
+        w.endObject()
+    }
+
+    /// A working group as everyone sees it; the facilitator also gets its invitations (ids and
+    /// dates, never a secret nor its digest) and what changed since the live session.
+    static func writeWorkingGroup(_ g: WorkingGroupState, facilitator: Bool, authors: Bool, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("group"); w.string(g.group.group)
+        w.key("board"); w.string(g.group.board)
+        w.key("purpose"); w.string(g.group.purpose)
+        w.key("endsAt"); w.string(timestamp(g.group.endsAt))
+        w.key("openedAt"); w.string(timestamp(g.openedAt))
+        w.key("ended")
+        if let end = g.ended {
+            w.beginObject()
+            w.key("reason"); w.string(end.reason.rawValue)
+            w.key("into"); w.string(end.into)
+            w.key("at"); w.string(timestamp(end.at))
+            w.endObject()
+        } else { w.null() }
+        if facilitator {
+            w.key("invitations"); w.beginArray()
+            for i in g.invitations.values.sorted(by: { $0.createdAt < $1.createdAt }) { writeInvitation(i, to: &w) }
+            w.endArray()
+            w.key("since"); w.beginObject()
+            w.key("cards"); w.int(g.cards)
+            w.key("sheetEdits"); w.int(g.sheetEdits)
+            w.key("members"); w.int(g.members)
+            w.key("changes"); w.beginArray()
+            for c in g.changes {
+                w.beginObject()
+                w.key("kind"); w.string(c.kind.rawValue)
+                w.key("id"); w.string(c.subject)
+                w.key("seq"); w.int(c.seq)
+                w.key("at"); w.string(timestamp(c.at))
+                // In an anonymous workshop whose facilitator does not see authors, nobody is named.
+                w.key("by"); w.string(authors || c.kind == .member ? c.by : nil)
+                w.endObject()
+            }
+            w.endArray()
+            w.endObject()
+        }
+        w.endObject()
+    }
+
+    static func writeInvitation(_ i: GroupInvitation, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("id"); w.string(i.id)
+        w.key("createdAt"); w.string(timestamp(i.createdAt))
         w.endObject()
     }
 

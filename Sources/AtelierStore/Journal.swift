@@ -91,8 +91,9 @@ public protocol EventStore: Sendable {
     func events(workshop: WorkshopID, after: Int, through: Int) throws -> [Event]
     /// The ids of the workshops that are not closed, oldest first (to load them one at a time).
     func openWorkshopIDs() throws -> [WorkshopID]
-    /// Closed workshops whose journal has a submission or a webhook delivery, oldest first: their
-    /// hand-off goes on after the workshop (dossiers followed, deliveries retried).
+    /// Closed workshops whose journal has a submission, a webhook delivery or a working group,
+    /// oldest first: their hand-off goes on after the workshop (dossiers followed, deliveries
+    /// retried), and so may a working group (until its end date).
     func closedWorkshopIDsWithHandOff() throws -> [WorkshopID]
     /// The id of the workshop with this join code, if any.
     func workshopID(joinCode: String) throws -> WorkshopID?
@@ -407,7 +408,7 @@ public final class SQLiteStore: EventStore {
         try pool.read { db in
             try String.fetchAll(db, sql: """
                 SELECT id FROM workshop w WHERE closed = 1 AND EXISTS (
-                    SELECT 1 FROM event e WHERE e.workshop_id = w.id AND e.type IN ('project.submitted', 'webhook.queued'))
+                    SELECT 1 FROM event e WHERE e.workshop_id = w.id AND e.type IN ('project.submitted', 'webhook.queued', 'group.opened'))
                 ORDER BY created_at, id
                 """)
         }

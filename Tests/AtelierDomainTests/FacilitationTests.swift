@@ -10,6 +10,8 @@ let facilitatorOnly: [Command] = [
     .settingsUpdate(SettingsChange(voteBudget: 3)), .votesReveal, .cardsReveal,
     .cardHide(card: "c_100"), .cardRestore(card: "c_100"), .boardLock(board: "b_a"), .boardUnlock(board: "b_a"),
     .projectReady(project: "j_1"), .projectReopen(project: "j_1"),
+    .groupOpen(group: "g_a", endsAt: 86_400_000, purpose: nil), .groupClose(group: "g_a", into: nil),
+    .groupInvite(group: "g_a", digest: "d"), .groupRevoke(group: "g_a", invitation: "i_1"),
 ]
 
 func step(_ w: inout Workshop, _ c: Command, _ a: Actor, now: Int64 = 0) throws -> [EventBody] {

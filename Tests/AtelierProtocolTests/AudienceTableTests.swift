@@ -55,6 +55,8 @@ struct AudienceTableTests {
         .projectSupported: .support, .projectSubmitted: .submission,
         .dossierFollowed: .roomFact, .webhookQueued: .facilitatorOnly, .webhookAttempted: .facilitatorOnly,
         .webhookRedelivered: .facilitatorOnly,
+        .groupOpened: .roomFact, .groupEnded: .roomFact, .groupInvited: .facilitatorOnly,
+        .groupInvitationRevoked: .facilitatorOnly,
     ]
 
     enum CardState: CaseIterable { case visible, privateCard, hidden }

@@ -101,6 +101,10 @@ public enum Samples {
             .webhookQueued(WebhookDelivery(id: "atelier-w_1-j_20-v7", project: "j_20", version: 7, body: "{\"schemaVersion\":1}", queuedAt: 1_800_000_000_002)),
             .webhookAttempted(delivery: "atelier-w_1-j_20-v7", attempt: WebhookAttempt(at: 1_800_000_000_003, status: 503, error: "indisponible", nextAt: 1_800_000_010_003)),
             .webhookRedelivered(delivery: "atelier-w_1-j_20-v7"),
+            .groupOpened(WorkingGroup(group: "g_1", board: "b_1", purpose: "Suivre le projet", endsAt: 1_800_100_000_000)),
+            .groupInvited(group: "g_1", invitation: GroupInvitation(id: "i_30", digest: "3b1f0c", createdAt: 1_800_000_000_004)),
+            .groupInvitationRevoked(group: "g_1", invitation: "i_30"),
+            .groupEnded(group: "g_1", reason: .brought, into: "w_2"),
         ]
     }()
 }

@@ -12,11 +12,31 @@ const CACHE_DELAY_MS = 300;
 
 const $ = (id) => document.getElementById(id);
 const code = normaliseCode(new URLSearchParams(location.search).get('code'));
+// An invitation to a working group (docs/protocol.md "Working groups"): join.html?workshop=w_…
+// with the secret in the fragment (never sent in a request line); kept for the tab until joined,
+// and taken out of the address bar.
+const invitedWorkshop = code ? null : new URLSearchParams(location.search).get('workshop');
+const invitationKey = `atelier.invitation.${invitedWorkshop}`;
+const invitation = invitedWorkshop ? readInvitation() : null;
+const place = code || (invitedWorkshop ? `inv.${invitedWorkshop}` : '');
 const keys = {
-  session: `atelier.session.${code}`, // {token, participant, workshop}
-  cache: `atelier.cache.${code}`,     // the board as last seen: {seq, you, workshop}
-  outbox: `atelier.outbox.${code}`,   // commands not yet acknowledged
+  session: `atelier.session.${place}`, // {token, participant, workshop}
+  cache: `atelier.cache.${place}`,     // the board as last seen: {seq, you, workshop}
+  outbox: `atelier.outbox.${place}`,   // commands not yet acknowledged
 };
+
+function readInvitation() {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('invitation');
+  try {
+    if (fromHash) {
+      sessionStorage.setItem(invitationKey, fromHash);
+      history.replaceState(null, '', location.pathname + location.search);
+    }
+    return sessionStorage.getItem(invitationKey);
+  } catch {
+    return fromHash;
+  }
+}
 
 let connection = null;
 let store = null;
@@ -39,6 +59,13 @@ function show(view) {
 }
 
 function fillCode() {
+  if (invitedWorkshop) {
+    // Invited: no code to show, no kind of organisation to pick (optional).
+    $('join-title').textContent = t('group.joinHeading');
+    $('join-code-text').parentElement.hidden = true;
+    $('join-actor').closest('.field').hidden = true;
+    return;
+  }
   $('join-code-text').textContent = t('join.code', { code });
 }
 
@@ -73,7 +100,7 @@ $('join-form').addEventListener('submit', (e) => {
   const invalid = [
     fieldError('name', name.length < 1 || name.length > 80 ? t('join.errorName') : ''),
     fieldError('organisation', organisation.length > 120 ? t('join.errorOrganisation') : ''),
-    fieldError('actor', ACTORS.includes(actor) ? '' : t('join.errorActor')),
+    fieldError('actor', invitedWorkshop || ACTORS.includes(actor) ? '' : t('join.errorActor')),
   ].filter(Boolean);
   $('join-errors').replaceChildren();
   if (invalid.length) {
@@ -82,7 +109,7 @@ $('join-form').addEventListener('submit', (e) => {
     return;
   }
   setSubmitting(true);
-  start({ name, organisation, actor });
+  start({ name, organisation, actor: invitedWorkshop ? 'other' : actor });
 });
 
 /**
@@ -94,6 +121,7 @@ let checkedTitle = null;
 let checkedWorkshop = null;
 async function showWorkshopTitle() {
   const node = $('join-workshop');
+  if (invitedWorkshop) { node.textContent = t('group.joinIntro'); node.hidden = false; return; }
   if (checkedTitle !== null) { node.textContent = t('join.workshop', { title: checkedTitle }); node.hidden = false; return; }
   let response;
   try {
@@ -127,10 +155,11 @@ function start(profile) {
 
   connection = new Connection({
     storageKey: keys.outbox,
-    workshop: () => loadJSON(keys.session)?.workshop ?? checkedWorkshop,
+    workshop: () => loadJSON(keys.session)?.workshop ?? checkedWorkshop ?? invitedWorkshop,
     join: () => {
       const s = loadJSON(keys.session);
       if (s?.token) return store.ready ? { token: s.token, since: store.seq } : { token: s.token };
+      if (invitedWorkshop) return { workshop: invitedWorkshop, invitation, name: profile.name, organisation: profile.organisation };
       return { code, name: profile.name, organisation: profile.organisation, actor: profile.actor };
     },
   });
@@ -142,6 +171,7 @@ function start(profile) {
       participant: message.you.participant,
       workshop: message.workshop?.id ?? before?.workshop ?? store.workshop?.id ?? null,
     });
+    if (invitedWorkshop) { try { sessionStorage.removeItem(invitationKey); } catch { /* private mode */ } }
     const wasShowing = !$('board-view').hidden;
     store.applyWelcome(message);
     if (!wasShowing) showBoard();
@@ -240,6 +270,8 @@ function showRemoved() {
 function showBoard() {
   show('board-view');
   $('replay-link').href = `replay.html?code=${encodeURIComponent(code)}`;
+  // Invited people reach the workshop by its id, not by a code: no replay link of a code for them.
+  if (invitedWorkshop) $('replay-link-row').remove?.();
   if (!board) board = mountParticipantBoard({
     store, connection,
     dom: {
@@ -282,6 +314,7 @@ $('leave').addEventListener('click', () => {
 // --- Start -------------------------------------------------------------------------------------
 
 fillCode();
-if (!code) show('no-code-view');
+if (invitedWorkshop && !loadJSON(keys.session)?.token && !invitation) show('no-code-view');
+else if (!code && !invitedWorkshop) show('no-code-view');
 else if (loadJSON(keys.session)?.token) start(null);
 else showForm();

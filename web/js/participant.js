@@ -10,7 +10,7 @@ import { clusterActions } from './clusters.js';
 import { mountCountdown, EndSignal } from './timer.js';
 import { mountProjects } from './projects.js';
 import { mountFollow } from './follow.js';
-import { announce, errorText, showError, votersText } from './ui.js';
+import { announce, errorText, formatDateTime, showError, votersText } from './ui.js';
 import { ANNOUNCEMENT_FRESH_MS } from './store.js';
 
 const ANNOUNCE_BATCH_MS = 1200;
@@ -58,10 +58,14 @@ export function mountParticipantBoard({ store, connection, dom }) {
     renderInstructions(phase);
     renderVoteStatus(phase);
     const w = store.workshop;
-    const banner = w.closed ? t('board.closed') : w.paused ? t('board.paused') : board?.locked ? t('board.locked') : !board ? t('board.noBoard') : '';
+    // A working group goes on at this table after the session: say until when, and what for.
+    const group = store.workingGroup(board?.id);
+    const banner = group ? t('group.banner', { date: formatDateTime(group.endsAt) })
+      : w.closed ? t('board.closed') : w.paused ? t('board.paused') : board?.locked ? t('board.locked') : !board ? t('board.noBoard') : '';
     dom.banner.textContent = banner;
+    if (group?.purpose) dom.banner.append(Object.assign(document.createElement('span'), { className: 'banner__purpose', textContent: ` ${t('group.bannerPurpose', { purpose: group.purpose })}` }));
     dom.banner.hidden = !banner;
-    dom.banner.dataset.state = w.closed ? 'closed' : w.paused ? 'paused' : board?.locked ? 'locked' : '';
+    dom.banner.dataset.state = group ? 'group' : w.closed ? 'closed' : w.paused ? 'paused' : board?.locked ? 'locked' : '';
     // Once the workshop is closed, its replay (replay.html, as this participant saw it).
     if (dom.replay) dom.replay.hidden = !w.closed;
     view.render();

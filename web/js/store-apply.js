@@ -10,6 +10,7 @@
  */
 export function applyEvent(store, event, live) {
   const w = store.workshop;
+  if (w.workingGroups?.length && store.isFacilitator) trackGroupChange(store, event);
   const card = typeof event.card === 'string' ? store.card(event.card) : null;
   switch (event.type) {
     case 'participant.joined':
@@ -48,7 +49,39 @@ export function applyEvent(store, event, live) {
       w.phase = event.phase;
       if (live) store.emit('phasechanged', { phase: event.phase });
       break;
-    case 'workshop.closed': w.closed = true; break;
+    case 'workshop.closed':
+      w.closed = true;
+      // What a working group did during the session is the session's: "since" starts now.
+      for (const g of w.workingGroups ?? []) if (!g.ended && g.since) g.since = { cards: 0, sheetEdits: 0, members: 0, changes: [] };
+      break;
+    // Working groups: a table open after the session, how it ended, its invitations (the facilitator's).
+    case 'group.opened': {
+      w.workingGroups ??= [];
+      const existing = w.workingGroups.find((g) => g.group === event.group.group && !g.ended);
+      if (existing) Object.assign(existing, event.group);
+      else {
+        w.workingGroups = w.workingGroups.filter((g) => g.group !== event.group.group);
+        w.workingGroups.push({ ...event.group, openedAt: event.at, ended: null,
+          ...(store.isFacilitator ? { invitations: [], since: { cards: 0, sheetEdits: 0, members: 0, changes: [] } } : {}) });
+      }
+      break;
+    }
+    case 'group.ended': {
+      const g = (w.workingGroups ?? []).find((x) => x.group === event.group && !x.ended);
+      if (g) { g.ended = { reason: event.reason, into: event.into, at: event.at }; if (g.invitations) g.invitations = []; }
+      if (live) store.emit('groupended', { group: event.group });
+      break;
+    }
+    case 'group.invited': {
+      const g = (w.workingGroups ?? []).find((x) => x.group === event.group && !x.ended);
+      if (g) (g.invitations ??= []).push(event.invitation);
+      break;
+    }
+    case 'group.invitation.revoked': {
+      const g = (w.workingGroups ?? []).find((x) => x.group === event.group);
+      if (g?.invitations) g.invitations = g.invitations.filter((i) => i.id !== event.invitation);
+      break;
+    }
     case 'workshop.paused': w.paused = true; break;
     case 'workshop.resumed': w.paused = false; break;
     case 'announcement.made':
@@ -271,4 +304,27 @@ function applyProject(store, event, live) {
       return false;
   }
   return true;
+}
+
+/**
+ * The facilitator's "since the session" of each working group (docs/protocol.md "Working
+ * groups"): the cards, sheet edits and new members on an open group's table, counted from the
+ * later of its opening and the workshop's close, as the server counts them in the snapshot.
+ */
+function trackGroupChange(store, event) {
+  const w = store.workshop;
+  let board = null;
+  let kind = null;
+  let id = null;
+  if (event.type === 'card.added') { board = event.card?.board; kind = 'card'; id = event.card?.id; }
+  else if (event.type === 'project.updated') { board = store.project(event.project)?.board; kind = 'sheet'; id = event.project; }
+  else if (event.type === 'participant.joined') {
+    board = w.boards.find((b) => b.group === event.participant?.group)?.id; kind = 'member'; id = event.participant?.id;
+  } else return;
+  const g = w.workingGroups.find((x) => x.board === board && !x.ended);
+  if (!g?.since) return;
+  const key = { card: 'cards', sheet: 'sheetEdits', member: 'members' }[kind];
+  g.since[key] += 1;
+  g.since.changes.push({ kind, id, seq: event.seq, at: event.at, by: event.by ?? null });
+  if (g.since.changes.length > 200) g.since.changes.splice(0, g.since.changes.length - 200);
 }

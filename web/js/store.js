@@ -196,7 +196,23 @@ export class Store extends EventTarget {
    * @returns {boolean}
    */
   acceptsNewCards(column) {
+    // A working group after the session: its table writes in every column, whatever the last phase.
+    if (this.groupSession) return true;
     return Boolean(this.phase?.open?.includes(column.kind));
+  }
+
+  /**
+   * The working group open on a board (docs/protocol.md "Working groups"), if any.
+   * @param {string|undefined} boardId
+   * @returns {object|undefined} `{group, board, purpose, endsAt, openedAt, ended}`
+   */
+  workingGroup(boardId) {
+    return (this.workshop?.workingGroups ?? []).find((g) => g.board === boardId && !g.ended);
+  }
+
+  /** @returns {boolean} whether the workshop is closed and the viewer's table goes on as a working group. */
+  get groupSession() {
+    return Boolean(this.workshop?.closed && !this.isFacilitator && this.workingGroup(this.myBoard?.id));
   }
 
   /** @returns {boolean} whether the viewer runs the workshop. */
@@ -211,7 +227,7 @@ export class Store extends EventTarget {
    */
   isFrozen(board) {
     const w = this.workshop;
-    if (w?.closed) return true;
+    if (w?.closed) return !this.workingGroup(board?.id);
     if (this.isFacilitator) return false;
     return Boolean(board?.locked || w?.paused);
   }
@@ -255,6 +271,7 @@ export class Store extends EventTarget {
 
   /** @returns {boolean} whether the current phase opens project sheets. */
   get projectPhase() {
+    if (this.groupSession) return true;
     return Boolean(this.phase?.open?.includes('project'));
   }
 

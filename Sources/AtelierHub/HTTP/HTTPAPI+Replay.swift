@@ -26,7 +26,7 @@ extension HTTPAPI {
         guard let p = room.state.participants[participant], !p.removed else {
             return .failure(Refusal(response: Self.error(403, .forbidden, "Vous avez été retiré de cet atelier : sa revue ne vous est plus ouverte.")))
         }
-        return .success((room, Actor(id: participant, role: .participant)))
+        return .success((room, room.state.actor(for: p)))
     }
 
     /// Runs `work` on the replay queue with the workshop's index up to what is durable now, and
@@ -93,7 +93,8 @@ extension HTTPAPI {
         case .success(let found): (room, viewer) = found
         }
         let project = captures[1]
-        guard room.state.projects[project] != nil else {
+        // Someone invited into a working group knows only its board's sheets.
+        guard let sheet = room.state.projects[project], viewer.board == nil || sheet.board == viewer.board else {
             return respond(Self.error(404, .notFound, "Cette fiche projet n'existe pas dans cet atelier."))
         }
         let state = room.state

@@ -473,7 +473,7 @@ public final class PostgresStore: EventStore, @unchecked Sendable {
         try read { db in
             let r = try db.query("""
                 SELECT id FROM workshop w WHERE closed AND EXISTS (
-                    SELECT 1 FROM event e WHERE e.workshop_id = w.id AND e.type IN ('project.submitted', 'webhook.queued'))
+                    SELECT 1 FROM event e WHERE e.workshop_id = w.id AND e.type IN ('project.submitted', 'webhook.queued', 'group.opened'))
                 ORDER BY created_at, id
                 """)
             return (0..<r.rowCount).compactMap { r.string($0, 0) }
