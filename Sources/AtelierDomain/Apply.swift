@@ -130,6 +130,10 @@ extension Workshop {
             outbox[id]?.state = .pending
             outbox[id]?.nextAt = event.at
             outbox[id]?.since = event.at
+        case .workshopCarried(let carry):
+            for item in carry.items { carried[item.id] = item }
+            for (project, l) in carry.lineage { lineage[project] = l }
+            if !carriedFrom.contains(carry.source) { carriedFrom.append(carry.source) }
         }
     }
 

@@ -56,6 +56,9 @@ public enum EventBody: Codable, Sendable, Equatable {
     case webhookQueued(WebhookDelivery)
     case webhookAttempted(delivery: String, attempt: WebhookAttempt)
     case webhookRedelivered(delivery: String)
+    /// Work carried from an earlier workshop of the series: the source, and per item its source id
+    /// and table; the items follow as ordinary events (`Carry.swift`).
+    case workshopCarried(Carry)
 }
 
 public struct BoardPlacement: Codable, Sendable, Equatable {

@@ -62,6 +62,7 @@ extension EventBody {
         case webhookQueued = "webhookQueued"
         case webhookAttempted = "webhookAttempted"
         case webhookRedelivered = "webhookRedelivered"
+        case workshopCarried = "workshopCarried"
     }
     public enum WorkshopCreatedCodingKeys: String, CodingKey { case _0 = "_0" }
     public enum ParticipantJoinedCodingKeys: String, CodingKey { case _0 = "_0" }
@@ -111,6 +112,33 @@ extension EventBody {
     public enum WebhookQueuedCodingKeys: String, CodingKey { case _0 = "_0" }
     public enum WebhookAttemptedCodingKeys: String, CodingKey { case delivery = "delivery"; case attempt = "attempt" }
     public enum WebhookRedeliveredCodingKeys: String, CodingKey { case delivery = "delivery" }
+    public enum WorkshopCarriedCodingKeys: String, CodingKey { case _0 = "_0" }
+}
+
+// MARK: - A carry (issue 14)
+
+extension Carry {
+    public enum CodingKeys: String, CodingKey { case source = "source"; case sourceTitle = "sourceTitle"; case items = "items"; case lineage = "lineage" }
+}
+
+extension CarriedItem {
+    public enum CodingKeys: String, CodingKey { case kind = "kind"; case id = "id"; case from = "from"; case table = "table" }
+}
+
+extension ProjectLineage {
+    public enum CodingKeys: String, CodingKey { case origin = "origin"; case stages = "stages" }
+}
+
+extension ProjectStage {
+    public enum CodingKeys: String, CodingKey {
+        case workshop = "workshop"; case workshopTitle = "workshopTitle"; case project = "project"; case table = "table"
+        case entry = "entry"; case at = "at"; case problems = "problems"; case ideas = "ideas"; case cluster = "cluster"
+        case steps = "steps"; case status = "status"
+    }
+}
+
+extension StageStep {
+    public enum CodingKeys: String, CodingKey { case kind = "kind"; case at = "at"; case status = "status" }
 }
 
 // MARK: - Values inside events

@@ -373,6 +373,12 @@ public struct Workshop: Sendable, Equatable {
     public var createdAt: Int64 = 0
     /// The seq of the last applied event (0 before the first).
     public var seq = 0
+    /// What was carried in from earlier workshops of its series, by id here (`workshop.carried`).
+    public var carried: [String: CarriedItem] = [:]
+    /// The workshops each carried project went through before this one.
+    public var lineage: [ProjectID: ProjectLineage] = [:]
+    /// The workshops work was carried from, in order.
+    public var carriedFrom: [WorkshopID] = []
 
     public init(_ blueprint: Blueprint) {
         id = blueprint.id; title = blueprint.title; plan = blueprint.plan

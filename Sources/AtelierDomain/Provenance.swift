@@ -82,7 +82,7 @@ public struct ProvenanceLog: Sendable, Equatable {
              .announcementMade, .workshopPaused, .workshopResumed, .workshopClosed, .viewFocused, .settingsUpdated,
              .votesRevealed, .votesClosed, .announcementWithdrawn, .projectorShown, .cardsRevealed, .clusterRenamed,
              .commentAdded, .commentDeleted, .cardHidden, .cardRestored, .boardLocked, .boardUnlocked,
-             .projectSupported, .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered:
+             .projectSupported, .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered, .workshopCarried:
             break
         }
     }

@@ -80,7 +80,7 @@ public struct ReplayIndex: Sendable {
                  .announcementWithdrawn, .projectorShown, .cardsRevealed, .clusterCreated, .clusterRenamed,
                  .cardClustered, .commentAdded, .commentDeleted, .cardHidden, .cardRestored, .boardLocked,
                  .boardUnlocked, .projectUpdated, .projectStatusChanged, .projectSupported, .projectSubmitted,
-                 .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered: break
+                 .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered, .workshopCarried: break
             }
             state.apply(event)
             times.append(event.at)

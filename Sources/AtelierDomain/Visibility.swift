@@ -134,6 +134,9 @@ extension Workshop {
              .timerStopped, .timerEnded, .announcementMade, .workshopPaused, .workshopResumed, .workshopClosed, .votesClosed, .announcementWithdrawn, .projectorShown,
              .viewFocused, .settingsUpdated, .votesRevealed, .boardLocked, .boardUnlocked:
             return .everyone
+        case .workshopCarried:
+            // Ids, the source workshop and its tables' names, the carried projects' earlier stages: no author, no text.
+            return .everyone
         case .dossierFollowed:
             // A dossier's state is public (the status of a sheet); the event holds no link nor token.
             return .everyone

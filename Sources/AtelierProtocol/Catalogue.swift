@@ -144,6 +144,7 @@ public enum EventType: String, CaseIterable, Sendable {
     case webhookQueued = "webhook.queued"
     case webhookAttempted = "webhook.attempted"
     case webhookRedelivered = "webhook.redelivered"
+    case workshopCarried = "workshop.carried"
 }
 
 extension EventBody {
@@ -198,6 +199,7 @@ extension EventBody {
         case .webhookQueued: .webhookQueued
         case .webhookAttempted: .webhookAttempted
         case .webhookRedelivered: .webhookRedelivered
+        case .workshopCarried: .workshopCarried
         }
     }
 }
@@ -218,7 +220,7 @@ public func ackResult(for events: [EventBody]) -> [(String, String)] {
              .workshopPaused, .workshopResumed, .workshopClosed, .viewFocused, .settingsUpdated, .votesRevealed,
              .votesClosed, .announcementWithdrawn, .projectorShown, .cardsRevealed, .clusterRenamed, .cardClustered, .commentDeleted, .cardHidden, .cardRestored,
              .boardLocked, .boardUnlocked, .projectUpdated, .projectStatusChanged, .projectSupported, .projectSubmitted,
-             .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered:
+             .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered, .workshopCarried:
             break
         }
     }

@@ -38,7 +38,7 @@ enum JournalDecoding {
              .announcementMade, .workshopPaused, .workshopResumed, .workshopClosed, .viewFocused, .settingsUpdated,
              .votesRevealed, .votesClosed, .announcementWithdrawn, .projectorShown, .cardsRevealed, .clusterCreated, .clusterRenamed, .commentAdded, .commentDeleted,
              .boardLocked, .boardUnlocked, .projectCreated, .projectUpdated, .projectStatusChanged, .projectSupported,
-             .projectSubmitted, .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered:
+             .projectSubmitted, .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered, .workshopCarried:
             return nil
         }
         guard let body, s.take(UInt8(ascii: "}")), s.atEnd else { return nil }

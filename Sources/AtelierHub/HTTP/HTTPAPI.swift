@@ -66,6 +66,9 @@ final class HTTPAPI {
         Route("POST", "/api/admin/series/{series}/archive", { $0.archiveSeries }),
         Route("POST", "/api/admin/series/{series}/workshops", { $0.createWorkshopInSeries }),
         Route("GET", "/api/admin/series/{series}/export", { $0.exportSeries }),
+        Route("GET", "/api/admin/series/{series}/projects", { $0.seriesProjects }),
+        Route("GET", "/api/series/{series}/projects", { $0.seriesProjects }),
+        Route("GET", "/api/workshops/{workshop}/series/projects", { $0.workshopSeriesProjects }),
     ]
 
     /// The path prefixes the transport hands to the application rather than the static mount.

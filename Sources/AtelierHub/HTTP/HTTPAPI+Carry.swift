@@ -1,0 +1,85 @@
+import AtelierDomain
+import AtelierJSON
+import AtelierProtocol
+import AtelierStore
+import AtelierTransport
+import Foundation
+
+/// A new workshop of a series that carries work from an earlier one (docs/protocol.md "Carrying
+/// work forward"): `POST /api/admin/series/{id}/workshops` with `"carry"`.
+extension HTTPAPI {
+    /// `"carry": {"from", "boards"?, "clusters"?, "cards"?, "projects"?}` of the body, checked; nil if absent.
+    func carryField(_ request: HTTPRequest) throws(Refusal) -> CarrySelection? {
+        let body = try object(request)
+        guard let carry = body["carry"], carry != .null else { return nil }
+        func bad(_ message: String) -> Refusal { Refusal(response: Self.error(400, .badRequest, message)) }
+        guard case .object = carry else { throw bad("« carry » doit être un objet : {\"from\": atelier, \"boards\", \"clusters\", \"cards\", \"projects\"}.") }
+        guard case .string(let from)? = carry["from"], !from.isEmpty, from.count <= 64 else {
+            throw bad("« carry.from » doit nommer l'atelier de la série dont on reporte le travail.")
+        }
+        func ids(_ key: String) throws(Refusal) -> [String] {
+            guard let value = carry[key], value != .null else { return [] }
+            guard case .array(let items) = value, items.count <= CarrySelection.maxNamed else {
+                throw bad("« carry.\(key) » doit être une liste d'au plus \(CarrySelection.maxNamed) identifiants.")
+            }
+            var out: [String] = []
+            for item in items {
+                guard case .string(let s) = item, (1...64).contains(s.count) else { throw bad("« carry.\(key) » doit être une liste d'identifiants.") }
+                if !out.contains(s) { out.append(s) }
+            }
+            return out
+        }
+        let selection = CarrySelection(source: from, boards: try ids("boards"), clusters: try ids("clusters"),
+                                       cards: try ids("cards"), projects: try ids("projects"))
+        guard !selection.isEmpty else { throw bad("« carry » ne choisit rien : nommez des tables, regroupements, cartes ou fiches projet.") }
+        return selection
+    }
+
+    /// Creates the workshop once the source's journal is indexed (its provenance, read off the
+    /// loop), then answers as `POST /api/workshops` does. The record, the creation and the carried
+    /// events are one commit: an acknowledged workshop always has its carried content.
+    func createCarrying(_ selection: CarrySelection, series: String, plan: SessionPlan, title: String?, respond: @escaping Respond) {
+        guard let record = hub.series[series], record.workshops.contains(selection.source) else {
+            return respond(Self.error(409, .invalid, "On ne reporte que depuis un atelier de la même série : « \(selection.source.prefix(64)) » n'en fait pas partie."))
+        }
+        if let refusal = misdirected(selection.source) { return respond(refusal) }
+        guard let source = hub.room(selection.source) else { return respond(Self.error(404, .notFound, "Atelier source inconnu.")) }
+        let id = selection.source, through = source.state.seq
+        let cache = hub.replay, transport = hub.transport, later = Unchecked(respond), logger = self.logger
+        hub.pipeline.afterCommit { [hub] _ in
+            cache.queue.async {
+                let log: ProvenanceLog?
+                do { log = try cache.index(id, through: through).provenance } catch {
+                    logger.error("carry: source journal unreadable", metadata: ["workshop": "\(id)", "error": "\(error)"])
+                    log = nil
+                }
+                let found = Unchecked(log)
+                transport.post {
+                    hub.http.finishCarrying(selection, series: series, plan: plan, title: title, log: found.value, respond: later.value)
+                }
+            }
+        }
+    }
+
+    /// On the loop: the series' bounds again (it may have changed meanwhile), then the workshop.
+    func finishCarrying(_ selection: CarrySelection, series: String, plan: SessionPlan, title: String?, log: ProvenanceLog?,
+                        respond: @escaping Respond) {
+        guard var record = hub.series[series] else { return respond(Self.error(404, .notFound, "Série inconnue.")) }
+        guard !record.archived else { return respond(Self.error(409, .closed, "Cette série est archivée : désarchivez-la pour y créer un atelier.")) }
+        guard record.workshops.count < SeriesRecord.maxWorkshops else {
+            return respond(Self.error(409, .budget, "Nombre maximal d'ateliers dans une série atteint (\(SeriesRecord.maxWorkshops))."))
+        }
+        guard record.workshops.contains(selection.source), let source = hub.room(selection.source) else {
+            return respond(Self.error(404, .notFound, "Atelier source inconnu."))
+        }
+        var created = NewWorkshop(plan: plan, title: title, now: hub.clock())
+        do { try created.carry(selection, from: source.state, log: log) } catch {
+            let status = switch error.code { case .notFound: 404; case .budget: 413; case .forbidden: 403; default: 400 }
+            return respond(Self.error(status, error.code, error.message))
+        }
+        let made = hub.createWorkshop(created, plan: plan, title: title)
+        record.workshops.append(made.record.id)
+        hub.save(record)
+        answerCreated(made, series: record.id, respond: respond)
+    }
+}
