@@ -55,6 +55,8 @@ struct AudienceTableTests {
         .projectSupported: .support, .projectSubmitted: .submission,
         .dossierFollowed: .roomFact, .webhookQueued: .facilitatorOnly, .webhookAttempted: .facilitatorOnly,
         .webhookRedelivered: .facilitatorOnly,
+        // Ids, the source workshop and table names: no author, no text (the carried things follow as their own events).
+        .workshopCarried: .roomFact,
     ]
 
     enum CardState: CaseIterable { case visible, privateCard, hidden }

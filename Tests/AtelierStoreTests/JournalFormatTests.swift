@@ -21,7 +21,8 @@ struct JournalFormatTests {
     static let samples = Samples.events
     /// Event types born after `journal-v1.sqlite` was written.
     static let addedAfterTheFixture: Set<EventType> = [.votesClosed, .announcementWithdrawn, .projectorShown,
-                                                        .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered]
+                                                        .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered,
+                                                        .workshopCarried]
 
     @Test func theSamplesCoverEveryEventType() {
         #expect(Set(Self.samples.map(\.wireType)) == Set(EventType.allCases))

@@ -101,6 +101,15 @@ public enum Samples {
             .webhookQueued(WebhookDelivery(id: "atelier-w_1-j_20-v7", project: "j_20", version: 7, body: "{\"schemaVersion\":1}", queuedAt: 1_800_000_000_002)),
             .webhookAttempted(delivery: "atelier-w_1-j_20-v7", attempt: WebhookAttempt(at: 1_800_000_000_003, status: 503, error: "indisponible", nextAt: 1_800_000_010_003)),
             .webhookRedelivered(delivery: "atelier-w_1-j_20-v7"),
+            .workshopCarried(Carry(source: "w_0", sourceTitle: "Diagnostic", items: [
+                CarriedItem(kind: .card, id: "c_21", from: "c_7", table: "Consolider"),
+                CarriedItem(kind: .cluster, id: "k_22", from: "k_9", table: "Consolider"),
+                CarriedItem(kind: .project, id: "j_24", from: "j_20", table: "Consolider"),
+            ], lineage: ["j_24": ProjectLineage(origin: "w_0/j_20", stages: [
+                ProjectStage(workshop: "w_0", workshopTitle: "Diagnostic", project: "j_20", table: "Consolider", entry: .created,
+                             at: 1_800_000_000_004, problems: ["c_7"], ideas: ["c_8"], cluster: "Fragilité",
+                             steps: [StageStep(kind: "created", at: 1_800_000_000_004, status: nil)], status: "ready"),
+            ])])),
         ]
     }()
 }
