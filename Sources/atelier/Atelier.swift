@@ -358,7 +358,7 @@ struct WorkshopCommand: ParsableCommand {
                     guard record.workshops.contains(carry.source) else {
                         throw ValidationError("l'atelier \(carry.source) ne fait pas partie de la série \(series) : on ne reporte qu'au sein d'une même série")
                     }
-                    let events = try store.events(workshop: carry.source, after: 0, through: Int.max)
+                    let events = try store.loadWorkshop(id: carry.source)?.entries.map(\.event) ?? []
                     guard let source = Workshop.replay(events) else { throw ValidationError("atelier source illisible : \(carry.source)") }
                     do { try created.carry(carry, from: source, log: ProvenanceLog(events)) } catch { throw ValidationError(error.message) }
                 }

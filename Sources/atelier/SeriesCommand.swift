@@ -94,7 +94,7 @@ struct SeriesCommand: ParsableCommand {
             guard let s = try store.listSeries().first(where: { $0.id == series }) else { throw ValidationError("série inconnue : \(series)") }
             var states: [Workshop] = []
             for id in s.workshops {
-                if let w = Workshop.replay(try store.events(workshop: id, after: 0, through: Int.max)) { states.append(w) }
+                if let w = Workshop.replay(try store.loadWorkshop(id: id)?.entries.map(\.event) ?? []) { states.append(w) }
             }
             let lines = ProjectStatusLine.lines(states)
             if json {
