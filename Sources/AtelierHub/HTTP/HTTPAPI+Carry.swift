@@ -83,3 +83,51 @@ extension HTTPAPI {
         answerCreated(made, series: record.id, respond: respond)
     }
 }
+
+extension HTTPAPI {
+    /// `GET /api/admin/workshops/{workshop}/carry`: what the organiser's page offers to carry from
+    /// a workshop, as it is now: its tables, clusters and sheets, with how many visible cards each
+    /// would bring (never a private or hidden card's text, never an author).
+    func carryOptions(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
+        if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
+        if let refusal = misdirected(captures[0]) { return respond(refusal) }
+        guard let room = hub.room(captures[0]) else { return respond(Self.error(404, .notFound, "Atelier inconnu.")) }
+        let state = room.state
+        let visible = state.orderedCards.filter { !$0.isPrivate && !$0.hidden }
+        respond(Self.json(200) { w in
+            w.key("workshop"); w.string(state.id)
+            w.key("title"); w.string(state.title)
+            w.key("boards"); w.beginArray()
+            for b in state.boards {
+                w.beginObject()
+                w.key("id"); w.string(b.id)
+                w.key("title"); w.string(b.title)
+                w.key("cards"); w.int(visible.filter { $0.board == b.id && !($0.author == nil && state.carried[$0.id] == nil) }.count)
+                w.key("clusters"); w.int(state.clusters.values.filter { $0.board == b.id }.count)
+                w.key("projects"); w.int(state.projects.values.filter { $0.board == b.id }.count)
+                w.endObject()
+            }
+            w.endArray()
+            w.key("clusters"); w.beginArray()
+            for k in state.orderedClusters {
+                w.beginObject()
+                w.key("id"); w.string(k.id)
+                w.key("title"); w.string(k.title)
+                w.key("table"); w.string(state.board(k.board)?.title)
+                w.key("cards"); w.int(visible.filter { $0.cluster == k.id }.count)
+                w.endObject()
+            }
+            w.endArray()
+            w.key("projects"); w.beginArray()
+            for p in state.orderedProjects {
+                w.beginObject()
+                w.key("id"); w.string(p.id)
+                w.key("title"); w.string(p.title)
+                w.key("table"); w.string(state.board(p.board)?.title)
+                w.key("status"); w.string(p.status.rawValue)
+                w.endObject()
+            }
+            w.endArray()
+        })
+    }
+}

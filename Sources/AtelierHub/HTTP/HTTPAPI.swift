@@ -59,6 +59,7 @@ final class HTTPAPI {
         Route("POST", "/api/admin/workshops/{workshop}/console", { $0.consoleCredential }),
         Route("POST", "/api/admin/workshops/{workshop}/close", { $0.closeWorkshop }),
         Route("GET", "/api/admin/workshops/{workshop}/export", { $0.adminExport }),
+        Route("GET", "/api/admin/workshops/{workshop}/carry", { $0.carryOptions }),
         Route("GET", "/api/admin/series", { $0.listSeries }),
         Route("POST", "/api/admin/series", { $0.createSeries }),
         Route("GET", "/api/admin/series/{series}", { $0.getSeries }),
