@@ -74,6 +74,8 @@ public enum ProjectorMode: String, Codable, Sendable, CaseIterable {
     case results
     /// The project sheets.
     case projects
+    /// Where the series' projects stand (one status line each, read over HTTP by the projector).
+    case status
 }
 
 public struct ProjectorView: Sendable, Equatable {

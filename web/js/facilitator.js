@@ -16,6 +16,7 @@ import { mountBoards } from './console-boards.js';
 import { mountPeople } from './console-people.js';
 import { mountConsoleProjects } from './console-projects.js';
 import { mountConsoleProjector } from './console-projector.js';
+import { mountSeriesStatus } from './console-series-status.js';
 import { announce, errorText, formatTime, normaliseCode, showConnectionState, showError, votersText } from './ui.js';
 import { readFacilitatorCredentials } from './credentials.js';
 
@@ -88,6 +89,7 @@ if (!credentials.workshop || !credentials.key) {
     } }),
     mountConsoleProjects({ ...ctx, dom: { section: $('projects-panel') } }),
     mountConsoleProjector({ ...ctx, dom: { container: $('projector-control') } }),
+    mountSeriesStatus({ ...ctx, dom: { section: $('series-status-panel') } }),
   );
   connection.start();
   refreshConnection();
