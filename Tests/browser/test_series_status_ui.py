@@ -3,7 +3,7 @@ facilitator shows it (docs/protocol.md "Where our projects stand"): the carried 
 line with its stage and next step, French labels; axe reports no violation in the console (laptop
 and phone width, no sideways scrolling at 360 px) nor on the projector."""
 from .conftest import ADMIN_TOKEN
-from .pages import click, find, finds, js_errors, open_console, projector_url, text_of, visible, wait
+from .pages import click, find, finds, js_errors, open_console, projector_url, text_of, visible, wait, wait_card
 from .test_pages import LAPTOP, PHONE, axe_violations, emulate, no_horizontal_scroll
 from .test_series_carry_ui import api, fill
 
@@ -31,6 +31,10 @@ def test_the_console_and_the_projector_show_where_the_series_projects_stand(live
     row = find(console, '[data-testid="series-status-line"]')
     assert "Fiche en cours" in text_of(row) and "Atelier deux" in text_of(row)
     problems = axe_violations(console, "console with the series' status lines")
+    # The sheet brought the cards it names, written by "the previous workshop" and its table.
+    carried = wait_card(console, "Pas de garage", scope='[data-testid="mini-boards"]')
+    table = offer["projects"][0]["table"]
+    assert text_of(carried.find_element("css selector", ".card__author")) == f"Par l’atelier précédent (table « {table} »)"
 
     wall = browsers.new()
     wall.get(projector_url(second))

@@ -169,6 +169,8 @@ const fr = {
 
   'card.label': 'Carte',
   'card.by': 'Par {name}',
+  'card.carried': 'l’atelier précédent',
+  'card.carriedFrom': 'l’atelier précédent (table « {table} »)',
   'card.byYou': 'Votre carte',
   'card.anonymous': 'Anonyme',
   'card.unknown': 'Participant',
@@ -1102,6 +1104,8 @@ const en = {
 
   'card.label': 'Card',
   'card.by': 'By {name}',
+  'card.carried': 'the previous workshop',
+  'card.carriedFrom': 'the previous workshop (table “{table}”)',
   'card.byYou': 'Your card',
   'card.anonymous': 'Anonymous',
   'card.unknown': 'Participant',
