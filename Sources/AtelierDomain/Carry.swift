@@ -188,8 +188,8 @@ extension Workshop {
         func column(for card: Card, on board: Board) throws(DomainError) -> Column {
             let kind = source.board(card.board)?.column(card.column)?.kind ?? .idea
             guard let col = board.columns.first(where: { $0.kind == kind }) else {
-                let name: String = switch kind { case .problem: "problèmes"; case .idea: "idées"; case .project: "projets" }
-                throw DomainError(.invalid, "La table « \(board.title) » du nouveau programme n'a pas de colonne de \(name) : la carte « \(card.text.prefix(40)) » ne peut pas y être placée.")
+                let name: String = switch kind { case .problem: "de problèmes"; case .idea: "d'idées"; case .project: "de projets" }
+                throw DomainError(.invalid, "La table « \(board.title) » du nouveau programme n'a pas de colonne \(name) : la carte « \(card.text.prefix(40)) » ne peut pas y être placée.")
             }
             return col
         }
