@@ -244,8 +244,9 @@ extension Workshop {
             }
             var p = ProjectSheet(id: id, board: board.id, values: values, createdBy: nil, createdSeq: seq, phase: phase)
             p.cluster = sheet.cluster.flatMap { newCluster[$0] }
-            // Its status goes with it, but not its receipts: the dossiers stay followed where they were filed.
-            p.status = sheet.status
+            // Its status goes with it, but not its receipts: the dossiers stay followed where they were
+            // filed. A sheet ready under another form is a draft again: the new form was never checked.
+            p.status = sheet.status == .ready && form != source.form ? .draft : sheet.status
             bodies.append(.projectCreated(p))
             var stages = source.lineage[sheet.id]?.stages ?? []
             stages.append(source.stage(of: sheet, log: log))

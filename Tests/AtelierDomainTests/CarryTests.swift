@@ -115,6 +115,16 @@ struct CarryTests {
         #expect(lines[0].stage == .draft)
     }
 
+    @Test func aReadySheetIsADraftAgainUnderAnotherForm() throws {
+        var from = try source()
+        let id = from.orderedProjects[0].id
+        from.projects[id]?.status = .ready
+        #expect(try carried(target(["A"]), from: from, CarrySelection(source: from.id, projects: [id])).orderedProjects[0].status == .ready)
+        var other = target(["A"])
+        other.form.name = "Un autre appel"
+        #expect(try carried(other, from: from, CarrySelection(source: from.id, projects: [id])).orderedProjects[0].status == .draft)
+    }
+
     @Test func theFurthestStageAnyWorkshopKnowsWins() throws {
         var from = try source()
         let id = from.orderedProjects[0].id

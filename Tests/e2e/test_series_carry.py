@@ -190,9 +190,26 @@ def test_three_workshops_carry_a_cluster_and_a_sheet_whose_history_spans_them(se
     text = md.decode()
     assert "Fiche créée dans l'atelier « Diagnostic »" in text and "Fiche reportée dans l'atelier « Idées »" in text, text
 
-    # Durable: after a restart the third workshop still has what it carried.
+    # Durable: after a restart the third workshop still has what it carried. While the server is
+    # stopped, the command line writes a fourth workshop directly, carrying the third one's sheet.
     server.stop()
+    out = subprocess.run([BINARY, "workshop", "new", "--series", sid, "--title", "Suivi", "--carry-from", w3_id,
+                          "--carry-projects", project3, *server.storage_args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr + out.stdout
+    refused = subprocess.run([BINARY, "workshop", "new", "--series", other["id"], "--carry-from", w3_id,
+                              "--carry-projects", project3, *server.storage_args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0 and "même série" in refused.stderr, refused.stderr
     server.start()
+    status, body = api(server, "GET", f"/api/admin/series/{sid}")
+    w4_id = body["workshops"][3]["id"]
+    status, offer = api(server, "GET", f"/api/admin/workshops/{w4_id}/carry")
+    [sheet4] = offer["projects"]
+    status, p4 = api(server, "GET", f"/api/workshops/{w4_id}/projects/{sheet4['id']}/provenance", secret=token)
+    assert status == 403  # a participant's token opens its own workshop only
+    status, doc = api(server, "GET", f"/api/admin/workshops/{w4_id}/export?format=json")
+    history = doc["projects"][0]["provenance"]["history"]
+    assert history["series"] == f"{w1['id']}/{one['project']}"
+    assert [s["workshop"] for s in history["earlier"]] == [w1["id"], w2["id"], w3_id]
 
     async def after_restart():
         p, welcome = await participant(server, w3, "Chloé Retour")

@@ -74,7 +74,7 @@ extension HTTPAPI {
         }
         var created = NewWorkshop(plan: plan, title: title, now: hub.clock())
         do { try created.carry(selection, from: source.state, log: log) } catch {
-            let status = switch error.code { case .notFound: 404; case .budget: 413; case .forbidden: 403; default: 400 }
+            let status = switch error.code { case .notFound: 404; case .budget: 409; case .forbidden: 403; default: 400 }
             return respond(Self.error(status, error.code, error.message))
         }
         let made = hub.createWorkshop(created, plan: plan, title: title)
