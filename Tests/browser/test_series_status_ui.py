@@ -30,6 +30,13 @@ def test_the_console_and_the_projector_show_where_the_series_projects_stand(live
     assert headers == ["Projet", "Où il en est", "Depuis le", "Prochaine étape", "Atelier et table"], headers
     row = find(console, '[data-testid="series-status-line"]')
     assert "Fiche en cours" in text_of(row) and "Atelier deux" in text_of(row)
+    # "Comment ce projet est né" continues from the first workshop.
+    details = find(console, '[data-testid="console-project-list"] [data-testid="provenance"]')
+    click(details.find_element("css selector", "summary"))
+    stage = wait(console, lambda d: next(iter(finds(d, '[data-testid="provenance-stage"]')), None), message="no earlier stage")
+    assert stage.get_attribute("data-workshop") == first["id"] and stage.get_attribute("data-entry") == "created"
+    assert text_of(stage).startswith("Fiche créée dans l’atelier « Atelier un »") and "à partir de 1 problème(s) et 1 idée(s)" in text_of(stage)
+    assert text_of(find(console, '[data-testid="provenance-carried"]')).startswith("Reportée dans cet atelier le")
     problems = axe_violations(console, "console with the series' status lines")
     # The sheet brought the cards it names, written by "the previous workshop" and its table.
     carried = wait_card(console, "Pas de garage", scope='[data-testid="mini-boards"]')
