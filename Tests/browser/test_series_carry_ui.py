@@ -36,6 +36,7 @@ def fill(server, w):
         problem = (await a.request({"type": "card.add", "board": board, "column": "problems", "text": "Pas de garage"}))["result"]["card"]
         await f.request({"type": "phase.set", "phase": "ideas"})
         idea = (await a.request({"type": "card.add", "board": board, "column": "ideas", "text": "Un garage associatif"}))["result"]["card"]
+        assert (await a.request({"type": "card.add", "board": board, "column": "ideas", "text": "Une carte seule"}))["type"] == "ack"
         assert (await f.request({"type": "cluster.create", "board": board, "title": "Mobilité reportée", "cards": [problem, idea]}))["type"] == "ack"
         await f.request({"type": "phase.set", "phase": "projects"})
         assert (await a.request({"type": "project.create", "board": board, "title": "Garage reporté", "cards": [problem, idea]}))["type"] == "ack"
@@ -67,6 +68,11 @@ def test_the_organiser_creates_the_next_workshop_with_a_carry_selection(live_ser
     problems = axe_violations(driver, "organiser home with the carry choices")
     click(cluster)
     click(panel.find_element("css selector", '[data-testid="carry-project"]'))
+    # One card on its own, from the folded list.
+    click(panel.find_element("css selector", '[data-testid="carry-cards"] summary'))
+    single = next(c for c in panel.find_elements("css selector", '[data-testid="carry-card"]')
+                  if text_of(panel.find_element("css selector", f'label[for="{c.get_attribute("id")}"]')).startswith("« Une carte seule »"))
+    click(single)
     panel.find_element("css selector", '[data-testid="workshop-title-input"]').send_keys("Atelier suivant")
     click(panel.find_element("css selector", '[data-testid="workshop-create"]'))
     wait(driver, lambda d: "Atelier suivant" in workshop_titles(series_panel(d, "Série avec report")), message="never listed")
@@ -78,6 +84,7 @@ def test_the_organiser_creates_the_next_workshop_with_a_carry_selection(live_ser
     offer = api(live_server, "GET", f"/api/admin/workshops/{new_id}/carry")
     assert [k["title"] for k in offer["clusters"]] == ["Mobilité reportée"] and offer["clusters"][0]["cards"] == 2
     assert [p["title"] for p in offer["projects"]] == ["Garage reporté"]
+    assert {"Pas de garage", "Un garage associatif", "Une carte seule"} <= {c["text"] for c in offer["cards"]}
     card = next(c for c in series_panel(driver, "Série avec report").find_elements("css selector", '[data-testid="workshop"]')
                 if c.get_attribute("data-workshop") == new_id)
     assert text_of(card.find_element("css selector", '[data-testid="workshop-projects"]')) == "1"

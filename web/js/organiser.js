@@ -237,6 +237,13 @@ function carryChooser(prefix, workshops) {
         group('cluster', t('org.carryClusters'), offer.clusters, (k) => t('org.carryCluster', { title: k.title, table: k.table ?? '', cards: k.cards })),
         group('project', t('org.carryProjects'), offer.projects, (p) => t('org.carryProject', { title: p.title, table: p.table ?? '' })),
       ].filter(Boolean);
+      // Cards one by one, folded: a table can hold hundreds.
+      const cards = group('card', t('org.carryCards'), offer.cards ?? [], (c) => t('org.carryCard', { text: c.text, table: c.table ?? '' }));
+      if (cards) {
+        parts.push(el('details', { className: 'org-carry__cards', dataset: { testid: 'carry-cards' } }, [
+          el('summary', { text: t('org.carryCardsSummary', { n: offer.cards.length }) }), cards,
+        ]));
+      }
       choices.replaceChildren(...(parts.length ? parts : [el('p', { className: 'hint', text: t('org.carryNothing') })]));
     } catch (error) {
       fail(error);
@@ -252,8 +259,8 @@ function carryChooser(prefix, workshops) {
   chooser.selection = () => {
     if (!source.value) return null;
     const ticked = (kind) => [...choices.querySelectorAll(`input[data-kind="${kind}"]:checked`)].map((i) => i.value);
-    const carry = { from: source.value, boards: ticked('board'), clusters: ticked('cluster'), projects: ticked('project') };
-    return carry.boards.length + carry.clusters.length + carry.projects.length ? carry : null;
+    const carry = { from: source.value, boards: ticked('board'), clusters: ticked('cluster'), cards: ticked('card'), projects: ticked('project') };
+    return carry.boards.length + carry.clusters.length + carry.cards.length + carry.projects.length ? carry : null;
   };
   return chooser;
 }

@@ -87,7 +87,7 @@ extension HTTPAPI {
 extension HTTPAPI {
     /// `GET /api/admin/workshops/{workshop}/carry`: what the organiser's page offers to carry from
     /// a workshop, as it is now: its tables, clusters and sheets, with how many visible cards each
-    /// would bring (never a private or hidden card's text, never an author).
+    /// would bring, and its visible cards one by one (never a private or hidden card, never an author).
     func carryOptions(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
         if let refusal = refuseUnlessAdmin(request) { return respond(refusal) }
         if let refusal = misdirected(captures[0]) { return respond(refusal) }
@@ -115,6 +115,17 @@ extension HTTPAPI {
                 w.key("title"); w.string(k.title)
                 w.key("table"); w.string(state.board(k.board)?.title)
                 w.key("cards"); w.int(visible.filter { $0.cluster == k.id }.count)
+                w.endObject()
+            }
+            w.endArray()
+            // Cards one by one (visible ones only: a private or hidden card is never offered).
+            w.key("cards"); w.beginArray()
+            for c in visible.prefix(CarrySelection.maxCards * 4) {
+                w.beginObject()
+                w.key("id"); w.string(c.id)
+                w.key("text"); w.string(c.text)
+                w.key("table"); w.string(state.board(c.board)?.title)
+                w.key("kind"); w.string(state.board(c.board)?.column(c.column)?.kind.rawValue)
                 w.endObject()
             }
             w.endArray()
