@@ -142,8 +142,9 @@ extension Workshop {
         for k in selection.clusters {
             guard source.clusters[k] != nil else { throw DomainError(.notFound, "Regroupement inconnu dans l'atelier précédent : « \(k.prefix(40)) ».") }
             clusterIDs.insert(k)
-            for c in source.cards.values where c.cluster == k && visible(c) { cardIDs.insert(c.id) }
         }
+        // A cluster, chosen or on a chosen table, brings its visible cards (seeded ones included).
+        for c in source.cards.values where c.cluster.map(clusterIDs.contains) == true && visible(c) { cardIDs.insert(c.id) }
         for id in selection.cards {
             guard let c = source.cards[id] else { throw DomainError(.notFound, "Carte inconnue dans l'atelier précédent : « \(id.prefix(40)) ».") }
             guard visible(c) else {

@@ -64,6 +64,15 @@ struct CarryTests {
         #expect(w.lineage[sheet.id]?.stages.map(\.workshop) == [from.id])
     }
 
+    @Test func aSeededCardComesWithItsClusterOnAWholeTable() throws {
+        var from = try source()
+        let seed = try #require(from.cards.values.first { $0.author == nil })
+        _ = try step(&from, .clusterCreate(board: "b_a", title: "Constats", cards: [seed.id]), facilitator)
+        let w = try carried(target(["A"]), from: from, CarrySelection(source: from.id, boards: ["b_a"]))
+        #expect(Set(w.cards.values.map(\.text)) == ["Ma carte", "Idée d'Alice", seed.text])
+        #expect(Set(w.orderedClusters.map(\.title)) == ["Mobilité", "Constats"])
+    }
+
     @Test func placementFallsBackToThePositionThenTheFirstTable() throws {
         let from = try source()
         // No title matches: board B (second) lands on the second new board.
