@@ -157,6 +157,10 @@ extension Workshop {
             workingGroups[group]?.invitations[invitation.id] = invitation
         case let .groupInvitationRevoked(group, invitation):
             workingGroups[group]?.invitations[invitation] = nil
+        case .workshopCarried(let carry):
+            for item in carry.items { carried[item.id] = item }
+            for (project, l) in carry.lineage { lineage[project] = l }
+            if !carriedFrom.contains(carry.source) { carriedFrom.append(carry.source) }
         }
     }
 

@@ -62,6 +62,9 @@ public enum EventBody: Codable, Sendable, Equatable {
     case groupEnded(group: GroupID, reason: GroupEndReason, into: WorkshopID?)
     case groupInvited(group: GroupID, invitation: GroupInvitation)
     case groupInvitationRevoked(group: GroupID, invitation: String)
+    /// Work carried from an earlier workshop of the series: the source, and per item its source id
+    /// and table; the items follow as ordinary events (`Carry.swift`).
+    case workshopCarried(Carry)
 }
 
 public struct BoardPlacement: Codable, Sendable, Equatable {

@@ -66,6 +66,7 @@ extension EventBody {
         case groupEnded = "groupEnded"
         case groupInvited = "groupInvited"
         case groupInvitationRevoked = "groupInvitationRevoked"
+        case workshopCarried = "workshopCarried"
     }
     public enum WorkshopCreatedCodingKeys: String, CodingKey { case _0 = "_0" }
     public enum ParticipantJoinedCodingKeys: String, CodingKey { case _0 = "_0" }
@@ -119,6 +120,7 @@ extension EventBody {
     public enum GroupEndedCodingKeys: String, CodingKey { case group = "group"; case reason = "reason"; case into = "into" }
     public enum GroupInvitedCodingKeys: String, CodingKey { case group = "group"; case invitation = "invitation" }
     public enum GroupInvitationRevokedCodingKeys: String, CodingKey { case group = "group"; case invitation = "invitation" }
+    public enum WorkshopCarriedCodingKeys: String, CodingKey { case _0 = "_0" }
 }
 
 extension WorkingGroup {
@@ -136,6 +138,32 @@ extension GroupInvitation {
         case digest = "digest"
         case createdAt = "createdAt"
     }
+}
+
+// MARK: - A carry (issue 14)
+
+extension Carry {
+    public enum CodingKeys: String, CodingKey { case source = "source"; case sourceTitle = "sourceTitle"; case items = "items"; case lineage = "lineage" }
+}
+
+extension CarriedItem {
+    public enum CodingKeys: String, CodingKey { case kind = "kind"; case id = "id"; case from = "from"; case table = "table" }
+}
+
+extension ProjectLineage {
+    public enum CodingKeys: String, CodingKey { case origin = "origin"; case stages = "stages" }
+}
+
+extension ProjectStage {
+    public enum CodingKeys: String, CodingKey {
+        case workshop = "workshop"; case workshopTitle = "workshopTitle"; case project = "project"; case table = "table"
+        case entry = "entry"; case at = "at"; case problems = "problems"; case ideas = "ideas"; case cluster = "cluster"
+        case steps = "steps"; case status = "status"
+    }
+}
+
+extension StageStep {
+    public enum CodingKeys: String, CodingKey { case kind = "kind"; case at = "at"; case status = "status" }
 }
 
 // MARK: - Values inside events

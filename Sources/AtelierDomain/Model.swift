@@ -74,6 +74,8 @@ public enum ProjectorMode: String, Codable, Sendable, CaseIterable {
     case results
     /// The project sheets.
     case projects
+    /// Where the series' projects stand (one status line each, read over HTTP by the projector).
+    case status
 }
 
 public struct ProjectorView: Sendable, Equatable {
@@ -380,6 +382,12 @@ public struct Workshop: Sendable, Equatable {
     public var createdAt: Int64 = 0
     /// The seq of the last applied event (0 before the first).
     public var seq = 0
+    /// What was carried in from earlier workshops of its series, by id here (`workshop.carried`).
+    public var carried: [String: CarriedItem] = [:]
+    /// The workshops each carried project went through before this one.
+    public var lineage: [ProjectID: ProjectLineage] = [:]
+    /// The workshops work was carried from, in order.
+    public var carriedFrom: [WorkshopID] = []
 
     public init(_ blueprint: Blueprint) {
         id = blueprint.id; title = blueprint.title; plan = blueprint.plan

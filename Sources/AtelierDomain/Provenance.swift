@@ -83,7 +83,7 @@ public struct ProvenanceLog: Sendable, Equatable {
              .votesRevealed, .votesClosed, .announcementWithdrawn, .projectorShown, .cardsRevealed, .clusterRenamed,
              .commentAdded, .commentDeleted, .cardHidden, .cardRestored, .boardLocked, .boardUnlocked,
              .projectSupported, .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered,
-             .groupOpened, .groupEnded, .groupInvited, .groupInvitationRevoked:
+             .groupOpened, .groupEnded, .groupInvited, .groupInvitationRevoked, .workshopCarried:
             break
         }
     }

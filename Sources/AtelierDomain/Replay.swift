@@ -81,7 +81,7 @@ public struct ReplayIndex: Sendable {
                  .cardClustered, .commentAdded, .commentDeleted, .cardHidden, .cardRestored, .boardLocked,
                  .boardUnlocked, .projectUpdated, .projectStatusChanged, .projectSupported, .projectSubmitted,
                  .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered,
-                 .groupOpened, .groupEnded, .groupInvited, .groupInvitationRevoked: break
+                 .groupOpened, .groupEnded, .groupInvited, .groupInvitationRevoked, .workshopCarried: break
             }
             state.apply(event)
             times.append(event.at)

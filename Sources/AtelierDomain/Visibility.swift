@@ -128,7 +128,7 @@ extension Workshop {
              .participantRemoved, .participantErased, .timerStarted, .timerPaused, .timerResumed, .timerStopped,
              .timerEnded, .announcementMade, .viewFocused, .settingsUpdated, .votesRevealed, .votesClosed,
              .announcementWithdrawn, .projectorShown, .cardsRevealed, .webhookQueued, .webhookAttempted,
-             .webhookRedelivered:
+             .webhookRedelivered, .workshopCarried:
             return (nil, false)
         }
     }
@@ -186,6 +186,9 @@ extension Workshop {
              .hostAssigned, .participantRemoved, .participantErased, .timerStarted, .timerPaused, .timerResumed,
              .timerStopped, .timerEnded, .announcementMade, .workshopPaused, .workshopResumed, .workshopClosed, .votesClosed, .announcementWithdrawn, .projectorShown,
              .viewFocused, .settingsUpdated, .votesRevealed, .boardLocked, .boardUnlocked:
+            return .everyone
+        case .workshopCarried:
+            // Ids, the source workshop and its tables' names, the carried projects' earlier stages: no author, no text.
             return .everyone
         case .dossierFollowed:
             // A dossier's state is public (the status of a sheet); the event holds no link nor token.

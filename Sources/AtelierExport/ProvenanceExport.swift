@@ -42,6 +42,11 @@ public enum ProvenanceExport {
         w.endArray()
         w.key("stepsLeftOut"); w.int(p.stepsLeftOut)
         w.key("tables"); w.beginArray(); p.tables.forEach { w.string($0) }; w.endArray()
+        // Across the series: the project's identity, and the workshops it went through before this one.
+        w.key("series"); w.string(state.seriesIdentity(of: p.project))
+        w.key("earlier"); w.beginArray()
+        for stage in state.lineage[p.project]?.stages ?? [] { Outbound.writeStage(stage, to: &w) }
+        w.endArray()
         w.endObject()
     }
 
@@ -53,6 +58,18 @@ public enum ProvenanceExport {
             return s
         }
         var out: [String] = []
+        for stage in state.lineage[p.project]?.stages ?? [] {
+            let how = stage.entry == .created ? "Fiche créée" : "Fiche reportée"
+            var line = "\(how) dans l'atelier « \(stage.workshopTitle) » le \(Report.frenchDate(stage.at, timeZone: state.timeZone))"
+            if !stage.table.isEmpty { line += ", table « \(stage.table) »" }
+            if stage.entry == .created, !(stage.problems.isEmpty && stage.ideas.isEmpty) {
+                line += ", à partir de \(stage.problems.count) problème(s) et \(stage.ideas.count) idée(s)"
+            }
+            out.append(line)
+        }
+        if let from = state.carried[p.project] {
+            out.append("Reportée dans cet atelier le \(Report.frenchDate(state.createdAt, timeZone: state.timeZone)) depuis la table « \(from.table) »")
+        }
         if let created = p.steps.first(where: { $0.kind == .created }) { out.append("Fiche créée \(when(created.moment))") }
         let edits = p.steps.filter { $0.kind == .updated }
         if let last = edits.last { out.append("\(edits.count + p.stepsLeftOut) modification\(edits.count + p.stepsLeftOut > 1 ? "s" : ""), la dernière \(when(last.moment))") }

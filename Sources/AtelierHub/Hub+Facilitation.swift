@@ -36,7 +36,7 @@ extension Hub {
              .workshopClosed, .viewFocused, .settingsUpdated, .votesRevealed, .votesClosed, .announcementWithdrawn, .projectorShown, .cardsRevealed, .clusterCreated,
              .clusterRenamed, .cardClustered, .commentAdded, .commentDeleted, .cardHidden, .cardRestored,
              .boardLocked, .boardUnlocked, .projectCreated, .projectUpdated, .projectStatusChanged,
-             .projectSupported, .projectSubmitted, .dossierFollowed:
+             .projectSupported, .projectSubmitted, .dossierFollowed, .workshopCarried:
             break
         case .webhookQueued(let delivery):
             scheduleDelivery(delivery.id, at: event.at, in: room)

@@ -391,7 +391,12 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
 
     /// A new workshop from a plan, journaled in the open batch (answer once it is durable).
     func createWorkshop(plan: SessionPlan, title: String?) -> NewWorkshop {
-        let created = NewWorkshop(plan: plan, title: title, now: clock())
+        createWorkshop(NewWorkshop(plan: plan, title: title, now: clock()), plan: plan, title: title)
+    }
+
+    /// A workshop prepared beforehand (with what it carries from an earlier one): its record and
+    /// all its first events go in the same commit batch.
+    func createWorkshop(_ created: NewWorkshop, plan: SessionPlan, title: String?) -> NewWorkshop {
         pipeline.create(created.record)
         let room = Room(record: created.record, state: Workshop(plan.blueprint(id: created.record.id, title: title)))
         for event in created.events {

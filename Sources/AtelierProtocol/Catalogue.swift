@@ -153,6 +153,7 @@ public enum EventType: String, CaseIterable, Sendable {
     case groupEnded = "group.ended"
     case groupInvited = "group.invited"
     case groupInvitationRevoked = "group.invitation.revoked"
+    case workshopCarried = "workshop.carried"
 }
 
 extension EventBody {
@@ -211,6 +212,7 @@ extension EventBody {
         case .groupEnded: .groupEnded
         case .groupInvited: .groupInvited
         case .groupInvitationRevoked: .groupInvitationRevoked
+        case .workshopCarried: .workshopCarried
         }
     }
 }
@@ -233,7 +235,7 @@ public func ackResult(for events: [EventBody]) -> [(String, String)] {
              .votesClosed, .announcementWithdrawn, .projectorShown, .cardsRevealed, .clusterRenamed, .cardClustered, .commentDeleted, .cardHidden, .cardRestored,
              .boardLocked, .boardUnlocked, .projectUpdated, .projectStatusChanged, .projectSupported, .projectSubmitted,
              .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered,
-             .groupOpened, .groupEnded, .groupInvitationRevoked:
+             .groupOpened, .groupEnded, .groupInvitationRevoked, .workshopCarried:
             break
         }
     }

@@ -142,6 +142,49 @@ extension Outbound {
             w.endObject()
         }
         w.endArray()
+        // Across the series (docs/protocol.md "Carrying work forward"): its identity, where it was
+        // carried from into this workshop, and the workshops it went through before.
+        w.key("series"); w.string(state.seriesIdentity(of: p.project))
+        w.key("carriedFrom")
+        if let item = state.carried[p.project] {
+            w.beginObject()
+            w.key("project"); w.string(item.from)
+            w.key("table"); w.string(item.table)
+            w.key("at"); w.string(timestamp(state.createdAt))
+            w.endObject()
+        } else { w.null() }
+        w.key("earlier"); w.beginArray()
+        for stage in state.lineage[p.project]?.stages ?? [] { writeStage(stage, to: &w) }
+        w.endArray()
+        w.endObject()
+    }
+
+    /// One project's status line across its series (docs/protocol.md "Where our projects stand").
+    public static func writeStatusLine(_ l: ProjectStatusLine, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("identity"); w.string(l.identity)
+        w.key("title"); w.string(l.title)
+        w.key("status"); w.string(l.stage.rawValue)
+        w.key("since"); w.string(l.since.map(timestamp))
+        w.key("workshop"); w.string(l.workshop)
+        w.key("workshopTitle"); w.string(l.workshopTitle)
+        w.key("project"); w.string(l.project)
+        w.key("table"); w.string(l.table)
+        w.key("workshops"); w.beginArray(); l.workshops.forEach { w.string($0) }; w.endArray()
+        w.key("dates"); w.beginObject()
+        w.key("prepared"); w.string(l.preparedAt.map(timestamp))
+        w.key("filed"); w.string(l.filedAt.map(timestamp))
+        w.key("decided"); w.string(l.decidedAt.map(timestamp))
+        w.endObject()
+        w.key("nextSteps"); w.beginArray()
+        for s in l.nextSteps {
+            w.beginObject()
+            w.key("action"); w.string(s.action)
+            w.key("owner"); w.string(s.owner)
+            w.key("due"); w.string(s.due)
+            w.endObject()
+        }
+        w.endArray()
         w.endObject()
     }
 

@@ -324,6 +324,8 @@ public enum Outbound {
         case let .groupInvitationRevoked(group, invitation):
             w.key("group"); w.string(group)
             w.key("invitation"); w.string(invitation)
+        case .workshopCarried(let carry):
+            w.key("carry"); writeCarry(carry, to: &w)
         }
         w.endObject()
         return w.bytes
@@ -433,6 +435,8 @@ public enum Outbound {
         for o in workshop.orientations { w.beginObject(); w.key("id"); w.string(o.id); w.key("title"); w.string(o.title); w.endObject() }
         w.endArray()
         w.key("form"); writeForm(workshop.form, to: &w)
+        // What was carried in from earlier workshops of the series: by id here, its source and table.
+        w.key("carried"); writeCarriedItems(workshop.carried.values.sorted { $0.id < $1.id }, to: &w)
         w.key("projects"); w.beginArray()
         let hideSupporters: ActorID? = workshop.showsAuthor(nil, to: viewer) ? nil : viewer.id
         for project in workshop.orderedProjects where viewer.board == nil || project.board == viewer.board {
@@ -555,6 +559,66 @@ public enum Outbound {
         w.key("running"); w.bool(t.running)
         w.key("endsAt"); w.string(t.endsAt.map(timestamp))
         w.key("remaining"); w.int(t.remaining.map { Int($0) })
+        w.endObject()
+    }
+
+    /// `workshop.carried`'s `carry`: `{"source","sourceTitle","items":{id:{kind,from,table}},"lineage":{project:{origin,stages}}}`.
+    static func writeCarry(_ carry: Carry, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("source"); w.string(carry.source)
+        w.key("sourceTitle"); w.string(carry.sourceTitle)
+        w.key("items"); writeCarriedItems(carry.items, to: &w)
+        w.key("lineage"); w.beginObject()
+        for (project, lineage) in carry.lineage.sorted(by: { $0.key < $1.key }) {
+            w.key(project); writeLineage(lineage, to: &w)
+        }
+        w.endObject()
+        w.endObject()
+    }
+
+    static func writeCarriedItems(_ items: [CarriedItem], to w: inout JSONWriter) {
+        w.beginObject()
+        for item in items {
+            w.key(item.id); w.beginObject()
+            w.key("kind"); w.string(item.kind.rawValue)
+            w.key("from"); w.string(item.from)
+            w.key("table"); w.string(item.table)
+            w.endObject()
+        }
+        w.endObject()
+    }
+
+    /// A carried project's series-wide identity and the workshops it went through before.
+    public static func writeLineage(_ l: ProjectLineage, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("origin"); w.string(l.origin)
+        w.key("stages"); w.beginArray()
+        for s in l.stages { writeStage(s, to: &w) }
+        w.endArray()
+        w.endObject()
+    }
+
+    public static func writeStage(_ s: ProjectStage, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("workshop"); w.string(s.workshop)
+        w.key("workshopTitle"); w.string(s.workshopTitle)
+        w.key("project"); w.string(s.project)
+        w.key("table"); w.string(s.table)
+        w.key("entry"); w.string(s.entry.rawValue)
+        w.key("at"); w.string(timestamp(s.at))
+        w.key("problems"); w.beginArray(); s.problems.forEach { w.string($0) }; w.endArray()
+        w.key("ideas"); w.beginArray(); s.ideas.forEach { w.string($0) }; w.endArray()
+        w.key("cluster"); w.string(s.cluster)
+        w.key("status"); w.string(s.status)
+        w.key("steps"); w.beginArray()
+        for step in s.steps {
+            w.beginObject()
+            w.key("kind"); w.string(step.kind)
+            w.key("at"); w.string(timestamp(step.at))
+            w.key("status"); w.string(step.status)
+            w.endObject()
+        }
+        w.endArray()
         w.endObject()
     }
 

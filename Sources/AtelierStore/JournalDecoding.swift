@@ -39,7 +39,7 @@ enum JournalDecoding {
              .votesRevealed, .votesClosed, .announcementWithdrawn, .projectorShown, .cardsRevealed, .clusterCreated, .clusterRenamed, .commentAdded, .commentDeleted,
              .boardLocked, .boardUnlocked, .projectCreated, .projectUpdated, .projectStatusChanged, .projectSupported,
              .projectSubmitted, .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered,
-             .groupOpened, .groupEnded, .groupInvited, .groupInvitationRevoked:
+             .groupOpened, .groupEnded, .groupInvited, .groupInvitationRevoked, .workshopCarried:
             return nil
         }
         guard let body, s.take(UInt8(ascii: "}")), s.atEnd else { return nil }

@@ -327,3 +327,17 @@ public struct NewWorkshop: Sendable {
         CommitBatch(workshops: [record], entries: events.map { JournalEntry(workshop: record.id, event: $0) })
     }
 }
+
+extension NewWorkshop {
+    /// Appends what `selection` carries from `source` (its state now, and the provenance log of its
+    /// journal) after the creation's events, so the workshop and its carried content are one
+    /// commit batch (docs/protocol.md "Carrying work forward"). Throws the French error of a
+    /// selection that names something unknown or private, is too big, or cannot be placed.
+    public mutating func carry(_ selection: CarrySelection, from source: Workshop, log: ProvenanceLog?) throws(DomainError) {
+        guard let state = Workshop.replay(events), let at = events.last?.at else {
+            throw DomainError(.internal, "Le nouvel atelier n'a pas pu être préparé.")
+        }
+        let bodies = try state.carryEvents(from: source, log: log, selection: selection, firstSeq: events.count + 1)
+        for body in bodies { events.append(Event(seq: events.count + 1, at: at, by: nil, body: body)) }
+    }
+}

@@ -327,6 +327,11 @@ struct WorkshopCommand: ParsableCommand {
         @Option(help: "Identifiant du programme (voir sessions/).") var plan: String = defaultPlanID
         @Option(help: "Titre de l'atelier (sinon celui du programme).") var title: String?
         @Option(help: "Série à laquelle ajouter l'atelier, à la fin (voir atelier series list).") var series: String?
+        @Option(help: "Atelier de la même série dont reporter du travail (avec --series).") var carryFrom: String?
+        @Option(help: "Tables à reporter entières (identifiants de tableaux, séparés par des virgules).") var carryBoards: String = ""
+        @Option(help: "Regroupements à reporter, avec leurs cartes (identifiants séparés par des virgules).") var carryClusters: String = ""
+        @Option(help: "Cartes à reporter (identifiants séparés par des virgules).") var carryCards: String = ""
+        @Option(help: "Fiches projet à reporter (identifiants séparés par des virgules).") var carryProjects: String = ""
         static let defaultBaseURL = "http://127.0.0.1:8080"
         @Option(help: "Adresse publique du serveur, pour les liens.") var baseURL: String = defaultBaseURL
         @OptionGroup var storage: StorageOptions
@@ -339,10 +344,28 @@ struct WorkshopCommand: ParsableCommand {
             if let title, !(1...200).contains(Limits.normalized(title).count) {
                 throw ValidationError("le titre doit compter entre 1 et 200 caractères")
             }
+            func list(_ s: String) -> [String] { s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+            let carry = carryFrom.map { CarrySelection(source: $0, boards: list(carryBoards), clusters: list(carryClusters),
+                                                       cards: list(carryCards), projects: list(carryProjects)) }
+            if let carry {
+                guard series != nil else { throw ValidationError("--carry-from demande --series : on ne reporte qu'au sein d'une série") }
+                guard !carry.isEmpty else { throw ValidationError("rien à reporter : donnez --carry-boards, --carry-clusters, --carry-cards ou --carry-projects") }
+            }
             switch try WriteAccess.open(storage.data) {
             case .direct(let lock):
                 let store = try storage.openStore()
-                let created = NewWorkshop(plan: plan, title: title.map(Limits.normalized), now: now())
+                var created = NewWorkshop(plan: plan, title: title.map(Limits.normalized), now: now())
+                if let carry, let series {
+                    guard let record = try store.listSeries().first(where: { $0.id == series }) else {
+                        throw ValidationError("série inconnue : \(series)")
+                    }
+                    guard record.workshops.contains(carry.source) else {
+                        throw ValidationError("l'atelier \(carry.source) ne fait pas partie de la série \(series) : on ne reporte qu'au sein d'une même série")
+                    }
+                    let events = try store.loadWorkshop(id: carry.source)?.entries.map(\.event) ?? []
+                    guard let source = Workshop.replay(events) else { throw ValidationError("atelier source illisible : \(carry.source)") }
+                    do { try created.carry(carry, from: source, log: ProvenanceLog(events)) } catch { throw ValidationError(error.message) }
+                }
                 var batch = created.batch
                 if let series {
                     guard var record = try store.listSeries().first(where: { $0.id == series }) else {
@@ -364,6 +387,14 @@ struct WorkshopCommand: ParsableCommand {
                 w.beginObject()
                 w.key("plan"); w.string(self.plan)
                 if let title { w.key("title"); w.string(title) }
+                if let carry {
+                    w.key("carry"); w.beginObject()
+                    w.key("from"); w.string(carry.source)
+                    for (key, ids) in [("boards", carry.boards), ("clusters", carry.clusters), ("cards", carry.cards), ("projects", carry.projects)] {
+                        w.key(key); w.beginArray(); ids.forEach { w.string($0) }; w.endArray()
+                    }
+                    w.endObject()
+                }
                 w.endObject()
                 let path = series.map { "/api/admin/series/\(escape($0))/workshops" } ?? "/api/workshops"
                 let (status, body) = try server.call("POST", path, body: w.bytes)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AtelierDomain
 import AtelierJSON
+import AtelierProtocol
 import AtelierStore
 import Foundation
 
@@ -8,7 +9,7 @@ import Foundation
 /// running server's admin API when one holds the data directory, as `atelier workshop new` does.
 struct SeriesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "series", abstract: "Gère les séries d'ateliers.",
-                                                    subcommands: [New.self, List.self, Show.self, Archive.self])
+                                                    subcommands: [New.self, List.self, Show.self, Archive.self, Projects.self])
 
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Crée une série d'ateliers.")
@@ -71,6 +72,52 @@ struct SeriesCommand: ParsableCommand {
             for (i, id) in s.workshops.enumerated() {
                 guard let r = records[id] else { continue }
                 print("  \(i + 1). \(r.closed ? "[clos] " : "")\(r.title) (\(r.id)) — code \(r.joinCode), programme \(r.plan)")
+            }
+        }
+    }
+
+    /// `atelier series projects ID`: where the series' projects stand, one line each (read from
+    /// the journals, so it works beside a running server; docs/protocol.md "Where our projects stand").
+    struct Projects: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Où en sont les projets de la série : une ligne par projet.")
+        @Argument(help: "Identifiant de la série.") var series: String
+        @Flag(help: "Sortie JSON (comme GET /api/series/ID/projects).") var json = false
+        @OptionGroup var storage: StorageOptions
+
+        static let labels: [ProjectStatusLine.Stage: String] = [
+            .draft: "brouillon de fiche", .ready: "fiche prête", .prepared: "préparé sur la plateforme", .filed: "déposé",
+            .underReview: "en instruction", .accepted: "accepté", .refused: "refusé", .sansSuite: "classé sans suite",
+        ]
+
+        func run() throws {
+            let store = try storage.openStore()
+            guard let s = try store.listSeries().first(where: { $0.id == series }) else { throw ValidationError("série inconnue : \(series)") }
+            var states: [Workshop] = []
+            for id in s.workshops {
+                if let w = Workshop.replay(try store.loadWorkshop(id: id)?.entries.map(\.event) ?? []) { states.append(w) }
+            }
+            let lines = ProjectStatusLine.lines(states)
+            if json {
+                var w = JSONWriter()
+                w.beginObject()
+                w.key("series"); w.beginObject(); w.key("id"); w.string(s.id); w.key("title"); w.string(s.title); w.endObject()
+                w.key("projects"); w.beginArray()
+                for line in lines { Outbound.writeStatusLine(line, to: &w) }
+                w.endArray()
+                w.endObject()
+                print(String(decoding: w.bytes, as: UTF8.self))
+                return
+            }
+            print("\(s.title) (\(s.id)) — où en sont nos projets")
+            if lines.isEmpty { print("  Aucun projet."); return }
+            for line in lines {
+                var text = "  \(line.title) — \(Self.labels[line.stage] ?? line.stage.rawValue)"
+                if let since = line.since { text += " depuis le \(timestamp(since).prefix(10))" }
+                text += " (atelier « \(line.workshopTitle) », table « \(line.table) »)"
+                print(text)
+                if let next = line.nextSteps.first {
+                    print("    Prochaine étape : \(next.action) — \(next.owner)\(next.due.map { ", pour le \($0)" } ?? "")")
+                }
             }
         }
     }

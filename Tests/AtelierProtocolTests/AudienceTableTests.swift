@@ -57,6 +57,8 @@ struct AudienceTableTests {
         .webhookRedelivered: .facilitatorOnly,
         .groupOpened: .roomFact, .groupEnded: .roomFact, .groupInvited: .facilitatorOnly,
         .groupInvitationRevoked: .facilitatorOnly,
+        // Ids, the source workshop and table names: no author, no text (the carried things follow as their own events).
+        .workshopCarried: .roomFact,
     ]
 
     enum CardState: CaseIterable { case visible, privateCard, hidden }

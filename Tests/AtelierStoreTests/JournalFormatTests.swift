@@ -22,7 +22,7 @@ struct JournalFormatTests {
     /// Event types born after `journal-v1.sqlite` was written.
     static let addedAfterTheFixture: Set<EventType> = [.votesClosed, .announcementWithdrawn, .projectorShown,
                                                         .dossierFollowed, .webhookQueued, .webhookAttempted, .webhookRedelivered,
-                                                        .groupOpened, .groupEnded, .groupInvited, .groupInvitationRevoked]
+                                                        .groupOpened, .groupEnded, .groupInvited, .groupInvitationRevoked, .workshopCarried]
 
     @Test func theSamplesCoverEveryEventType() {
         #expect(Set(Self.samples.map(\.wireType)) == Set(EventType.allCases))

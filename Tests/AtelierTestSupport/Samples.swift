@@ -105,6 +105,15 @@ public enum Samples {
             .groupInvited(group: "g_1", invitation: GroupInvitation(id: "i_30", digest: "3b1f0c", createdAt: 1_800_000_000_004)),
             .groupInvitationRevoked(group: "g_1", invitation: "i_30"),
             .groupEnded(group: "g_1", reason: .brought, into: "w_2"),
+            .workshopCarried(Carry(source: "w_0", sourceTitle: "Diagnostic", items: [
+                CarriedItem(kind: .card, id: "c_21", from: "c_7", table: "Consolider"),
+                CarriedItem(kind: .cluster, id: "k_22", from: "k_9", table: "Consolider"),
+                CarriedItem(kind: .project, id: "j_24", from: "j_20", table: "Consolider"),
+            ], lineage: ["j_24": ProjectLineage(origin: "w_0/j_20", stages: [
+                ProjectStage(workshop: "w_0", workshopTitle: "Diagnostic", project: "j_20", table: "Consolider", entry: .created,
+                             at: 1_800_000_000_004, problems: ["c_7"], ideas: ["c_8"], cluster: "Fragilité",
+                             steps: [StageStep(kind: "created", at: 1_800_000_000_004, status: nil)], status: "ready"),
+            ])])),
         ]
     }()
 }

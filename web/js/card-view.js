@@ -12,6 +12,9 @@ import { menuButton, menuItem } from './menu.js';
  * @returns {string|null} null for authorless (seeded or anonymous) items
  */
 export function authorLabel(item, store) {
+  // Carried from an earlier workshop of the series: its people are not this one's.
+  const carried = !item.author && item.id ? store.workshop?.carried?.[item.id] : null;
+  if (carried) return carried.table ? t('card.carriedFrom', { table: carried.table }) : t('card.carried');
   if (!item.author) return null;
   if (item.author === store.you?.participant) return t('card.byYou');
   if (item.author === 'facilitator') return t('card.facilitator');

@@ -6,7 +6,7 @@ import { t } from './i18n.js';
 import { el } from './dom.js';
 import { announce } from './ui.js';
 
-const MODES = ['all', 'rotation', 'results', 'projects'];
+const MODES = ['all', 'rotation', 'results', 'projects', 'status'];
 const PERIODS = [10, 20, 30, 60, 120];
 
 /**

@@ -17,6 +17,7 @@ import { mountPeople } from './console-people.js';
 import { mountConsoleProjects } from './console-projects.js';
 import { mountConsoleProjector } from './console-projector.js';
 import { mountConsoleGroups } from './console-groups.js';
+import { mountSeriesStatus } from './console-series-status.js';
 import { announce, errorText, formatTime, normaliseCode, showConnectionState, showError, votersText } from './ui.js';
 import { readFacilitatorCredentials } from './credentials.js';
 
@@ -90,6 +91,7 @@ if (!credentials.workshop || !credentials.key) {
     mountConsoleProjects({ ...ctx, dom: { section: $('projects-panel') } }),
     mountConsoleProjector({ ...ctx, dom: { container: $('projector-control') } }),
     mountConsoleGroups({ ...ctx, dom: { section: $('groups-panel') } }),
+    mountSeriesStatus({ ...ctx, dom: { section: $('series-status-panel') } }),
   );
   connection.start();
   refreshConnection();

@@ -200,14 +200,73 @@ function seriesPanel(series, workshops) {
       actions,
     ]),
     series.description ? el('p', { text: series.description }) : null,
-    series.archived ? null : newWorkshopForm(series),
+    series.archived ? null : newWorkshopForm(series, workshops),
     el('ul', { className: 'org-workshops', dataset: { testid: 'series-workshops' } },
       workshops.length ? workshops.map(workshopCard) : [el('li', { className: 'org-empty', text: t('org.noWorkshopInSeries') })]),
   ]);
 }
 
+/**
+ * "Reporter du travail d'un atelier précédent": a workshop of the series, then its tables,
+ * clusters and sheets to tick (read from the server as the workshop is now). `selection()` is the
+ * request's `carry`, or null when nothing is ticked.
+ */
+function carryChooser(prefix, workshops) {
+  const source = el('select', { id: `${prefix}-carry-from`, name: 'carryFrom', dataset: { testid: 'carry-from' } }, [
+    el('option', { value: '', text: t('org.carryNone') }),
+    ...workshops.map((w) => el('option', { value: w.id, text: w.title })),
+  ]);
+  const choices = el('div', { className: 'org-carry__choices', dataset: { testid: 'carry-choices' }, attrs: { 'aria-live': 'polite' } });
+  const group = (kind, legend, items, label) => (items.length === 0 ? null : el('fieldset', { className: 'org-carry__group' }, [
+    el('legend', { text: legend }),
+    ...items.map((item) => {
+      const id = domId(prefix, 'carry', kind, item.id);
+      return el('div', { className: 'check' }, [
+        el('input', { type: 'checkbox', id, value: item.id, dataset: { testid: `carry-${kind}`, kind } }),
+        el('label', { htmlFor: id, text: label(item) }),
+      ]);
+    }),
+  ]));
+  source.addEventListener('change', async () => {
+    choices.replaceChildren();
+    if (!source.value) return;
+    try {
+      const offer = await api('GET', `/api/admin/workshops/${encodeURIComponent(source.value)}/carry`);
+      const parts = [
+        group('board', t('org.carryTables'), offer.boards, (b) => t('org.carryTable', { title: b.title, cards: b.cards, clusters: b.clusters, projects: b.projects })),
+        group('cluster', t('org.carryClusters'), offer.clusters, (k) => t('org.carryCluster', { title: k.title, table: k.table ?? '', cards: k.cards })),
+        group('project', t('org.carryProjects'), offer.projects, (p) => t('org.carryProject', { title: p.title, table: p.table ?? '' })),
+      ].filter(Boolean);
+      // Cards one by one, folded: a table can hold hundreds.
+      const cards = group('card', t('org.carryCards'), offer.cards ?? [], (c) => t('org.carryCard', { text: c.text, table: c.table ?? '' }));
+      if (cards) {
+        parts.push(el('details', { className: 'org-carry__cards', dataset: { testid: 'carry-cards' } }, [
+          el('summary', { text: t('org.carryCardsSummary', { n: offer.cards.length }) }), cards,
+        ]));
+      }
+      choices.replaceChildren(...(parts.length ? parts : [el('p', { className: 'hint', text: t('org.carryNothing') })]));
+    } catch (error) {
+      fail(error);
+    }
+  });
+  const chooser = el('fieldset', { className: 'org-carry', dataset: { testid: 'carry' } }, [
+    el('legend', { text: t('org.carryHeading') }),
+    el('p', { className: 'hint', id: `${prefix}-carry-hint`, text: t('org.carryHint') }),
+    el('div', { className: 'field' }, [el('label', { htmlFor: source.id, text: t('org.carryFrom') }), source]),
+    choices,
+  ]);
+  source.setAttribute('aria-describedby', `${prefix}-carry-hint`);
+  chooser.selection = () => {
+    if (!source.value) return null;
+    const ticked = (kind) => [...choices.querySelectorAll(`input[data-kind="${kind}"]:checked`)].map((i) => i.value);
+    const carry = { from: source.value, boards: ticked('board'), clusters: ticked('cluster'), cards: ticked('card'), projects: ticked('project') };
+    return carry.boards.length + carry.clusters.length + carry.cards.length + carry.projects.length ? carry : null;
+  };
+  return chooser;
+}
+
 /** The form that creates a workshop from a plan, in `series` (or outside any series). */
-function newWorkshopForm(series) {
+function newWorkshopForm(series, workshops = []) {
   const prefix = domId('new', series?.id ?? 'standalone');
   const plan = el('select', { id: `${prefix}-plan`, name: 'plan', dataset: { testid: 'workshop-plan' } },
     data.plans.map((p) => el('option', { value: p.id, text: p.title, selected: p.id === data.defaultPlan })));
@@ -215,6 +274,7 @@ function newWorkshopForm(series) {
     id: `${prefix}-title`, name: 'title', type: 'text', maxLength: 200, dataset: { testid: 'workshop-title-input' },
     attrs: { 'aria-describedby': `${prefix}-title-hint` },
   });
+  const carry = series && workshops.length ? carryChooser(prefix, workshops) : null;
   const form = el('form', { className: 'org-new', noValidate: true, dataset: { testid: 'workshop-form' } }, [
     el('div', { className: 'field' }, [el('label', { htmlFor: plan.id, text: t('org.plan') }), plan]),
     el('div', { className: 'field' }, [
@@ -222,6 +282,7 @@ function newWorkshopForm(series) {
       el('p', { className: 'hint', id: `${prefix}-title-hint`, text: t('org.workshopTitleHint') }),
       title,
     ]),
+    carry,
     el('button', {
       type: 'submit', className: 'btn btn--primary', dataset: { testid: 'workshop-create' },
       text: series ? t('org.createInSeries') : t('org.createStandalone'),
@@ -231,12 +292,14 @@ function newWorkshopForm(series) {
     e.preventDefault();
     const body = { plan: plan.value };
     if (title.value.trim()) body.title = title.value.trim();
+    const selection = carry?.selection();
+    if (selection) body.carry = selection;
     try {
       const created = series
         ? await api('POST', `/api/admin/series/${encodeURIComponent(series.id)}/workshops`, body)
         : await api('POST', '/api/workshops', body);
       await refresh();
-      announce(announcer, series ? t('org.createdInSeries', { title: created.title, series: series.title })
+      announce(announcer, series ? t(selection ? 'org.createdCarrying' : 'org.createdInSeries', { title: created.title, series: series.title })
         : t('org.created', { title: created.title }));
     } catch (error) {
       fail(error);

@@ -6,6 +6,7 @@
 // - `results`: after the facilitator reveals the votes, the cards ranked by votes;
 // - `projects`: the project sheets, drawn from the workshop's form (the plan's `call:`): its
 //   fields in its order with their labels in the page's language, the first few answered ones.
+// - `status`: where the series' projects stand (series-status.js, read over HTTP with the key).
 // A board the facilitator shows to everyone ("follow me") replaces whatever the mode shows.
 // A board's project column shows the table's project sheets (title and status), not cards.
 //
@@ -19,8 +20,9 @@ import { el, domId } from './dom.js';
 import { COLORS } from './store.js';
 import { holdsSheets } from './sheet-view.js';
 import { formModel, tr } from './project-form.js';
+import { statusTable } from './series-status.js';
 
-export const MODES = ['all', 'rotation', 'results', 'projects'];
+export const MODES = ['all', 'rotation', 'results', 'projects', 'status'];
 /** The wall layout of projector.css: the page is exactly the window and what it shows must fit. */
 const WALL = matchMedia('(min-width: 60em) and (min-height: 30em)');
 /** How many answered fields a sheet shows on the wall (the form's first ones); the rest is counted. */
@@ -36,7 +38,7 @@ const OFF_WALL = new Set(['email', 'phone']);
  * @returns {{render: () => void, fit: () => void, setMode: (mode: string) => void, mode: () => string,
  *            step: (delta: number) => void, setEvery: (seconds: number) => void, setPaused: (paused: boolean) => void}}
  */
-export function mountProjectorBoards({ store, dom }) {
+export function mountProjectorBoards({ store, dom, loadStatus }) {
   const sections = new Map(); // board id → {el, sig}
   const seen = new Map(); // card id → text last shown (to mark new and edited cards once)
   let first = true;
@@ -64,6 +66,7 @@ export function mountProjectorBoards({ store, dom }) {
     dom.grid.hidden = !showBoards;
     dom.ranking.hidden = view !== 'results';
     dom.sheets.hidden = view !== 'projects';
+    dom.status.hidden = view !== 'status';
     if (rotationIndex >= w.boards.length) rotationIndex = 0;
     shown = view === 'focus' ? [focused] : view === 'rotation' ? w.boards.slice(rotationIndex, rotationIndex + 1) : view === 'all' ? w.boards : [];
     large = view === 'focus' || view === 'rotation';
@@ -76,6 +79,7 @@ export function mountProjectorBoards({ store, dom }) {
     renderBoards();
     if (view === 'results') renderResults();
     if (view === 'projects') renderSheets();
+    if (view === 'status') renderStatus();
     renderNote(focused);
     first = false;
     scheduleFit();
@@ -86,7 +90,8 @@ export function mountProjectorBoards({ store, dom }) {
     const text = view === 'rotation' && w.boards.length
       ? t('proj.rotationTitle', { n: rotationIndex + 1, total: w.boards.length }) + (paused ? ` ${t('proj.rotationPaused')}` : '')
       : view === 'results' ? t('proj.resultsTitle')
-        : view === 'projects' ? t('proj.projectsTitle') : '';
+        : view === 'projects' ? t('proj.projectsTitle')
+          : view === 'status' ? t('status.heading') : '';
     dom.viewTitle.textContent = text;
     dom.viewTitle.hidden = !text;
   }
@@ -321,6 +326,24 @@ export function mountProjectorBoards({ store, dom }) {
     return out;
   }
 
+  /**
+   * The series' status lines: read when the mode is chosen and again when a sheet's status or
+   * dossier moves (the signature of what the journal told this page), never more often.
+   */
+  let statusSig = null;
+  function renderStatus() {
+    const sig = JSON.stringify((store.workshop.projects ?? []).map((p) => [p.id, p.status, (p.receipts ?? []).map((r) => r.dossier?.state ?? '')]));
+    if (sig === statusSig && dom.status.childElementCount) return;
+    statusSig = sig;
+    loadStatus?.().then((body) => {
+      dom.status.replaceChildren(statusTable(body, { caption: body.series?.title ?? t('status.heading'), testid: 'projector-status' }));
+      scheduleFit();
+    }).catch(() => {
+      statusSig = null;
+      dom.status.replaceChildren(el('p', { className: 'proj-empty', text: t('status.unavailable') }));
+    });
+  }
+
   function renderSheets() {
     const projects = store.workshop.projects ?? [];
     if (!projects.length) {
@@ -436,6 +459,7 @@ export function mountProjectorBoards({ store, dom }) {
   function setMode(next) {
     if (!MODES.includes(next)) return;
     mode = next;
+    if (next === 'status') statusSig = null; // read afresh each time it is chosen
     restartRotation();
     render();
   }

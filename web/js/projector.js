@@ -15,6 +15,7 @@ import { ANNOUNCEMENT_FRESH_MS, Store } from './store.js';
 import { el } from './dom.js';
 import { mountCountdown } from './timer.js';
 import { MODES, mountProjectorBoards } from './projector-boards.js';
+import { fetchSeriesStatus } from './series-status.js';
 import { announce, errorText, normaliseCode, showConnectionState, showError } from './ui.js';
 import { readFacilitatorCredentials } from './credentials.js';
 
@@ -46,8 +47,8 @@ let countdown = null;
 let joinHidden = readJoinHidden();
 const boards = mountProjectorBoards({ store, dom: {
   stage: $('proj-boards'), grid: $('proj-grid'), note: $('proj-note'), viewTitle: $('proj-view-title'),
-  ranking: $('proj-ranking'), sheets: $('proj-sheets'),
-} });
+  ranking: $('proj-ranking'), sheets: $('proj-sheets'), status: $('proj-status'),
+}, loadStatus: () => fetchSeriesStatus(credentials.workshop, credentials.key) });
 if (startView.every) { boards.setEvery(startView.every); $('rotation-every').value = String(startView.every); }
 if (startView.mode) boards.setMode(startView.mode);
 
@@ -311,7 +312,7 @@ document.addEventListener('keydown', (e) => {
   }
   // Character shortcuts can be turned off (WCAG 2.1.4), with the checkbox in the toolbar.
   if (!$('shortcuts').checked) return;
-  const index = ['1', '2', '3', '4'].indexOf(e.key);
+  const index = ['1', '2', '3', '4', '5'].indexOf(e.key);
   if (index >= 0) { chooseMode(MODES[index]); e.preventDefault(); }
 });
 

@@ -52,7 +52,18 @@ export function provenanceBody(p, { jump = false } = {}) {
     })} — ${momentLine(s.moment)} ` }),
     jumpButton(s.moment),
   ]));
+  // Across the series: the workshops the sheet went through before this one, oldest first.
+  const earlier = (p.earlier ?? []).map((s) => el('li', { dataset: { testid: 'provenance-stage', workshop: s.workshop, entry: s.entry } }, [
+    el('span', { text: t(s.entry === 'created' ? 'provenance.stageCreated' : 'provenance.stageCarried', {
+      workshop: s.workshopTitle, when: formatDateTime(s.at), table: s.table,
+    }) + (s.entry === 'created' ? ` ${t('provenance.stageCards', { problems: s.problems.length, ideas: s.ideas.length })}` : '')
+      + (s.cluster ? ` ${t('provenance.stageCluster', { title: s.cluster })}` : '')
+      + ` ${t('provenance.stageLeft', { status: t(`project.status.${s.status}`) })}` }),
+  ]));
   return [
+    earlier.length ? el('h4', { text: t('provenance.earlier') }) : null,
+    earlier.length ? el('ol', { dataset: { testid: 'provenance-earlier' } }, earlier) : null,
+    p.carriedFrom ? el('p', { dataset: { testid: 'provenance-carried' }, text: t('provenance.carriedHere', { when: formatDateTime(p.carriedFrom.at), table: p.carriedFrom.table }) }) : null,
     el('h4', { text: t('provenance.cards') }),
     cards.length ? el('ul', {}, cards) : el('p', { text: t('provenance.noCards') }),
     p.cardsNotShown ? el('p', { className: 'hint', text: t('provenance.notShown', { n: p.cardsNotShown }) }) : null,

@@ -283,6 +283,11 @@ function applyProject(store, event, live) {
         project.receipts = [...(project.receipts ?? [])];
       }
       break;
+    // Work carried from an earlier workshop of the series: which ids came from where (the items
+    // themselves follow as their own events).
+    case 'workshop.carried':
+      w.carried = { ...(w.carried ?? {}), ...(event.carry?.items ?? {}) };
+      break;
     // The webhook outbox (the facilitator's only).
     case 'webhook.queued':
       w.outbox = [...(w.outbox ?? []).filter((d) => d.id !== event.delivery.id), event.delivery];

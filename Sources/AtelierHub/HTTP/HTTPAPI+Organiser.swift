@@ -292,8 +292,9 @@ extension HTTPAPI {
         guard record.workshops.count < SeriesRecord.maxWorkshops else {
             return respond(Self.error(409, .budget, "Nombre maximal d'ateliers dans une série atteint (\(SeriesRecord.maxWorkshops))."))
         }
-        let plan: SessionPlan, title: String?
-        do { (plan, title) = try newWorkshopFields(request) } catch { return respond(error.response) }
+        let plan: SessionPlan, title: String?, carry: CarrySelection?
+        do { (plan, title) = try newWorkshopFields(request); carry = try carryField(request) } catch { return respond(error.response) }
+        if let carry { return createCarrying(carry, series: record.id, plan: plan, title: title, respond: respond) }
         let created = hub.createWorkshop(plan: plan, title: title)
         record.workshops.append(created.record.id)
         hub.save(record)

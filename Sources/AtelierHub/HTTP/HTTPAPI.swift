@@ -60,6 +60,7 @@ final class HTTPAPI {
         Route("POST", "/api/admin/workshops/{workshop}/console", { $0.consoleCredential }),
         Route("POST", "/api/admin/workshops/{workshop}/close", { $0.closeWorkshop }),
         Route("GET", "/api/admin/workshops/{workshop}/export", { $0.adminExport }),
+        Route("GET", "/api/admin/workshops/{workshop}/carry", { $0.carryOptions }),
         Route("GET", "/api/admin/series", { $0.listSeries }),
         Route("POST", "/api/admin/series", { $0.createSeries }),
         Route("GET", "/api/admin/series/{series}", { $0.getSeries }),
@@ -67,6 +68,9 @@ final class HTTPAPI {
         Route("POST", "/api/admin/series/{series}/archive", { $0.archiveSeries }),
         Route("POST", "/api/admin/series/{series}/workshops", { $0.createWorkshopInSeries }),
         Route("GET", "/api/admin/series/{series}/export", { $0.exportSeries }),
+        Route("GET", "/api/admin/series/{series}/projects", { $0.seriesProjects }),
+        Route("GET", "/api/series/{series}/projects", { $0.seriesProjects }),
+        Route("GET", "/api/workshops/{workshop}/series/projects", { $0.workshopSeriesProjects }),
     ]
 
     /// The path prefixes the transport hands to the application rather than the static mount.
