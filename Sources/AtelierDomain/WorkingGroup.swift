@@ -292,3 +292,14 @@ extension Workshop {
         return formatter.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
     }
 }
+
+extension Workshop {
+    /// The working groups a carry brings into the next workshop: the open groups whose table the
+    /// selection carries whole (docs/protocol.md "Working groups"). Each is then ended with the
+    /// reason `brought` and the new workshop's id (`group.close` with `into`), after the creation.
+    public func groupsBrought(by selection: CarrySelection) -> [GroupID] {
+        let boards = Set(selection.boards)
+        return workingGroups.values.filter { $0.isOpen && boards.contains($0.group.board) }
+            .map(\.group.group).sorted()
+    }
+}

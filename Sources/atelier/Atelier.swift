@@ -355,6 +355,7 @@ struct WorkshopCommand: ParsableCommand {
             case .direct(let lock):
                 let store = try storage.openStore()
                 var created = NewWorkshop(plan: plan, title: title.map(Limits.normalized), now: now())
+                var brought: [GroupID] = []
                 if let carry, let series {
                     guard let record = try store.listSeries().first(where: { $0.id == series }) else {
                         throw ValidationError("série inconnue : \(series)")
@@ -365,6 +366,7 @@ struct WorkshopCommand: ParsableCommand {
                     let events = try store.loadWorkshop(id: carry.source)?.entries.map(\.event) ?? []
                     guard let source = Workshop.replay(events) else { throw ValidationError("atelier source illisible : \(carry.source)") }
                     do { try created.carry(carry, from: source, log: ProvenanceLog(events)) } catch { throw ValidationError(error.message) }
+                    brought = source.groupsBrought(by: carry)
                 }
                 var batch = created.batch
                 if let series {
@@ -379,6 +381,11 @@ struct WorkshopCommand: ParsableCommand {
                     batch.series = [record]
                 }
                 try commitDirectly(batch, to: store)
+                // Working groups whose table was carried whole end, brought into the new workshop.
+                for group in brought {
+                    _ = try commitDirectly(.groupClose(group: group, into: created.record.id), in: carry!.source, as: .facilitator, store: store)
+                    print("Groupe de travail \(group) de l'atelier \(carry!.source) : repris dans le nouvel atelier.")
+                }
                 withExtendedLifetime(lock) {}
                 print("Atelier créé.")
                 printLinks(created.record, facilitatorKey: created.facilitatorKey, base: baseURL)

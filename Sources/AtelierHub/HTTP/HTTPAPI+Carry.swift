@@ -80,6 +80,15 @@ extension HTTPAPI {
         let made = hub.createWorkshop(created, plan: plan, title: title)
         record.workshops.append(made.record.id)
         hub.save(record)
+        // A working group whose table is carried whole is brought into the new workshop: it ends
+        // there with that reason (after the creation, in the same or the next commit).
+        for group in source.state.groupsBrought(by: selection) {
+            hub.perform(.groupClose(group: group, into: made.record.id), in: selection.source, as: .facilitator) { [logger] result in
+                if case .failure(let error) = result {
+                    logger.warning("carry: working group not ended", metadata: ["workshop": "\(selection.source)", "group": "\(group)", "error": "\(error.message)"])
+                }
+            }
+        }
         answerCreated(made, series: record.id, respond: respond)
     }
 }
