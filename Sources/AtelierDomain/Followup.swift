@@ -82,6 +82,15 @@ public struct OutboxEntry: Sendable, Equatable {
     }
 }
 
+extension ProjectSheet {
+    /// The receipt a `dossier.followed` with this reference updates: the latest Démarches
+    /// Simplifiées receipt with it, else the latest webhook one (a status sent back).
+    public func followedReceipt(_ reference: String) -> Receipt? {
+        receipts.last { $0.channel == .demarches && $0.reference == reference }
+            ?? receipts.last { $0.channel == .webhook && $0.reference == reference }
+    }
+}
+
 extension Workshop {
     /// The latest Démarches Simplifiées receipt of a sheet.
     public func dossierReceipt(of project: ProjectID) -> Receipt? {

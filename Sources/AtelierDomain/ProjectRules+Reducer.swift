@@ -107,8 +107,13 @@ extension Rules {
         case let .dossierFollow(id, reference, dossier):
             guard actor == .system || isFacilitator else { throw DomainError(.forbidden, "Seul l'animateur suit les dossiers.") }
             let p = try findProject(id)
-            guard let receipt = p.receipts.last(where: { $0.channel == .demarches && $0.reference == reference }) else {
+            // A Démarches Simplifiées dossier, or a sheet delivered by webhook whose status the
+            // call's platform sends back (docs/export.md "Statuses sent back").
+            guard let receipt = p.followedReceipt(reference) else {
                 throw DomainError(.notFound, "Ce projet n'a pas de dossier Démarches Simplifiées \(reference.prefix(60)).")
+            }
+            if receipt.channel == .webhook, !dossier.state.isFiled {
+                throw DomainError(.invalid, "Un projet livré par webhook est déposé : son état peut être en_construction, en_instruction, accepte, refuse ou sans_suite.")
             }
             // Journaled only when something changed.
             return receipt.dossier == dossier ? [] : [.dossierFollowed(project: id, reference: reference, dossier: dossier)]

@@ -32,6 +32,17 @@ public struct WebhookSecret: Sendable {
         key = Array(bytes)
     }
 
+    /// Whether `header` (`v1,<base64>`, or several separated by spaces) holds the signature of
+    /// `body` alone with this key: how the call's platform signs a status it sends back
+    /// (docs/export.md "Statuses sent back"). Compared in constant time.
+    public func verifies(_ header: String, body: [UInt8]) -> Bool {
+        for candidate in header.split(separator: " ") where candidate.hasPrefix("v1,") {
+            guard let mac = Data(base64Encoded: String(candidate.dropFirst(3))) else { continue }
+            if HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: body, using: SymmetricKey(data: key)) { return true }
+        }
+        return false
+    }
+
     public func signature(id: String, timestamp: Int64, body: [UInt8]) -> String {
         var signed = Array("\(id).\(timestamp).".utf8)
         signed.append(contentsOf: body)

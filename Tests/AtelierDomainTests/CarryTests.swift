@@ -145,4 +145,27 @@ struct CarryTests {
         let line = try #require(ProjectStatusLine.lines([from, next]).first)
         #expect(line.stage == .accepted && line.since == 9 && line.filedAt == 7 && line.decidedAt == 9 && line.workshop == "w_next")
     }
+
+    /// A sheet delivered by webhook follows the statuses the call's platform sends back
+    /// (`dossier.followed` on its webhook receipt), to its status line; a Démarches Simplifiées-only
+    /// state is refused, and the same status twice is journaled once.
+    @Test func aWebhookSheetFollowsTheStatusesSentBack() throws {
+        var w = try source()
+        let id = w.orderedProjects[0].id
+        _ = try step(&w, .projectSubmit(project: id, version: 1, receipt: Receipt(channel: .webhook, reference: "AAP-14", at: 5)), .system)
+        #expect(w.statusLine(w.projects[id]!).stage == .filed)
+        #expect(throws: DomainError.self) {
+            try step(&w, .dossierFollow(project: id, reference: "AAP-14", dossier: DossierFollow(state: .prefilled)), .system)
+        }
+        _ = try step(&w, .dossierFollow(project: id, reference: "AAP-14", dossier: DossierFollow(state: .enInstruction, submittedAt: 6)), .system)
+        #expect(w.statusLine(w.projects[id]!).stage == .underReview)
+        let decided = DossierFollow(state: .accepte, submittedAt: 6, processedAt: 9)
+        #expect(try step(&w, .dossierFollow(project: id, reference: "AAP-14", dossier: decided), .system).count == 1)
+        #expect(try step(&w, .dossierFollow(project: id, reference: "AAP-14", dossier: decided), .system).isEmpty)
+        let line = w.statusLine(w.projects[id]!)
+        #expect(line.stage == .accepted && line.filedAt == 6 && line.decidedAt == 9)
+        #expect(throws: DomainError.self) {
+            try step(&w, .dossierFollow(project: id, reference: "autre", dossier: decided), .system)
+        }
+    }
 }

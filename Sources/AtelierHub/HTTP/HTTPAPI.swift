@@ -46,6 +46,7 @@ final class HTTPAPI {
         Route("GET", "/api/workshops/{workshop}/replay", { $0.replayTimeline }),
         Route("GET", "/api/workshops/{workshop}/replay/{seq}", { $0.replayMoment }),
         Route("GET", "/api/workshops/{workshop}/projects/{project}/provenance", { $0.projectProvenance }),
+        Route("POST", "/api/workshops/{workshop}/projects/{project}/status", { $0.statusSentBack }),
         Route("POST", "/api/admin/workshops/{workshop}/participants/{participant}/erase", { $0.eraseParticipant }),
         Route("POST", "/api/admin/workshops/{workshop}/receipts", { $0.recordReceipt }),
         Route("POST", "/api/admin/workshops/{workshop}/dossiers", { $0.recordDossier }),

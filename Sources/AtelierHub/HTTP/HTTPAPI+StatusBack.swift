@@ -1,0 +1,57 @@
+import AtelierDomain
+import AtelierExport
+import AtelierProtocol
+import AtelierTransport
+import Foundation
+
+/// Statuses sent back by the call's platform for the sheets Atelier delivered to it by webhook
+/// (docs/export.md "Statuses sent back"): the same stages as a Démarches Simplifiées dossier, so a
+/// series' status lines follow a project to its funding whichever way it left.
+extension HTTPAPI {
+    /// How far a status's `timestamp` may be from the server's clock: an older message is refused,
+    /// so a recorded one cannot be replayed later to move a decided project back.
+    static let statusTolerance: Int64 = 300
+
+    /// `POST /api/workshops/{id}/projects/{project}/status`, `Authorization: Signature v1,<base64
+    /// HMAC-SHA256 of the body>` with the webhook's secret (`--webhook-secret`), and a body
+    /// `{"timestamp": <seconds>, "state": "en_instruction", "submittedAt"?: …, "processedAt"?: …}`.
+    /// Journaled as `dossier.followed` on the sheet's webhook receipt, only when it changed.
+    func statusSentBack(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
+        guard case let .webhook(_, secret?)? = hub.configuration.submissionTargets[.webhook] else {
+            return respond(Self.error(404, .notFound, "Ce serveur ne reçoit pas de statut : il n'a pas de webhook signé (--webhook et --webhook-secret)."))
+        }
+        let header = request.authorization ?? ""
+        guard header.lowercased().hasPrefix("signature "),
+              secret.verifies(String(header.dropFirst("signature ".count)), body: request.body) else {
+            return respond(Self.error(401, .unauthenticated, "Signature absente ou invalide : signez le corps avec le secret du webhook (Authorization: Signature v1,…)."))
+        }
+        let (workshop, project) = (captures[0], captures[1])
+        let dossier: DossierFollow
+        do {
+            let body = try object(request)
+            guard case .number(let t)? = body["timestamp"], let seconds = Int64(exactly: t.rounded()) else {
+                return respond(Self.error(400, .badRequest, "Attendu : « timestamp » (secondes depuis 1970) et « state »."))
+            }
+            guard abs(hub.clock() / 1000 - seconds) <= Self.statusTolerance else {
+                return respond(Self.error(400, .invalid, "Horodatage trop éloigné de l'heure du serveur (plus de \(Self.statusTolerance) s) : envoyez un statut frais."))
+            }
+            dossier = try decodeDossier(body)
+        } catch let refusal as Refusal {
+            return respond(refusal.response)
+        } catch let error as DomainError {
+            return respond(Self.error(400, error.code, error.message))
+        } catch {
+            return respond(Self.error(400, .badRequest, "Requête invalide."))
+        }
+        if let refusal = misdirected(workshop) { return respond(refusal) }
+        guard let room = hub.room(workshop) else { return respond(Self.error(404, .notFound, "Atelier inconnu.")) }
+        guard let sheet = room.state.projects[project] else { return respond(Self.error(404, .notFound, "Projet inconnu.")) }
+        guard let receipt = sheet.receipts.last(where: { $0.channel == .webhook }) else {
+            return respond(Self.error(409, .conflict, "Ce projet n'a pas été livré par webhook : il n'a pas de statut à recevoir."))
+        }
+        // What the platform leaves out, the sheet keeps (the filing date once it is under review).
+        var followed = dossier
+        followed.submittedAt = dossier.submittedAt ?? receipt.dossier?.submittedAt
+        run(.dossierFollow(project: project, reference: receipt.reference, dossier: followed), in: workshop, as: .system, respond: respond)
+    }
+}
