@@ -100,7 +100,8 @@ enum JournalRows {
             self.workshop = workshop
             self.profiles = profiles
             self.first = first
-            entries.reserveCapacity(expectedCount)
+            // A hint, bounded: a range asked "to the end" (`through: Int.max`) must not reserve it.
+            entries.reserveCapacity(min(max(0, expectedCount), 1 << 16))
         }
 
         mutating func append(seq: Int, at: Int64, actor: ActorID?, message: String?, payload: UnsafeRawBufferPointer) throws {

@@ -93,7 +93,8 @@ struct JournalTests {
         for seq in (first + 1)...(first + 20) { entries.append(JournalEntry(workshop: created.record.id, event: cardEvent(seq))) }
         try store.commit(CommitBatch(entries: entries))
         let all = try #require(try store.loadWorkshop(id: created.record.id)).entries.map(\.event)
-        for (after, through) in [(0, all.count), (first - 1, first + 3), (first + 5, first + 6), (3, 2), (all.count - 2, all.count + 50)] {
+        for (after, through) in [(0, all.count), (first - 1, first + 3), (first + 5, first + 6), (3, 2), (all.count - 2, all.count + 50),
+                                (0, Int.max), (first, Int.max - 1)] {
             let read = try store.events(workshop: created.record.id, after: after, through: through)
             #expect(read == Array(all[min(after, all.count)..<max(min(after, all.count), min(through, all.count))]), "\(after)…\(through)")
         }
