@@ -1,0 +1,132 @@
+"""Attacks on the additions of issue 14 (working groups, statuses sent back, carrying work,
+series status lines), on the real server: each test is a defect found by a hostile or careless
+use, kept so that it does not come back."""
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+from conftest import Server, board_of, free_port, join_facilitator, join_participant, settle
+from pipeline_fakes import webhook_server
+from test_projects import make_projects
+from test_working_groups import iso, join_invited, server_now
+
+SECRET = "whsec_" + base64.b64encode(b"atelier-test-signing-key-32bytes").decode()
+KEY = base64.b64decode(SECRET[len("whsec_"):])
+
+
+def test_an_invited_person_cannot_back_another_tables_sheet_while_the_session_runs(server):
+    """A group opened before `workshop.close` takes invited people during the session: they are
+    confined to their table, so another table's sheet does not exist for them (`not_found`), as
+    another table's card; backing it must not reach that sheet's count."""
+    async def scenario():
+        f, fw = await join_facilitator(server)
+        groups = [g["id"] for g in fw["workshop"]["groups"]]
+        a, wa = await join_participant(server, "Alice Groupe", group=groups[0])
+        c, wc = await join_participant(server, "Chloé Autre", group=groups[1])
+        board_c = board_of(wc)["id"]
+        sheet = await f.request({"type": "project.create", "board": board_c, "title": "Fiche de l'autre table"})
+        assert sheet["type"] == "ack", sheet
+        other = sheet["result"]["project"]
+        now = await server_now(f)
+        opened = await f.request({"type": "group.open", "group": groups[0], "endsAt": iso(now + 86_400_000)})
+        assert opened["type"] == "ack", opened
+        invite = await f.request({"type": "group.invite", "group": groups[0]})
+        d, wd = await join_invited(server, invite["result"]["secret"], "Dana Invitée")
+        assert wd["type"] == "welcome", wd
+        assert other not in {p["id"] for p in wd["workshop"]["projects"]}
+
+        backed = await d.request({"type": "project.support", "project": other})
+        assert backed["type"] == "error" and backed["code"] == "not_found", backed
+        # Nobody saw a supporter appear on the other table's sheet.
+        for x in (f, c):
+            assert not any(m.get("type") == "project.supported" for m in await settle(x))
+        f2, fw2 = await join_facilitator(server)
+        [seen] = [p for p in fw2["workshop"]["projects"] if p["id"] == other]
+        assert seen.get("supportCount", 0) == 0 and not seen.get("supporters"), seen
+        for x in (f, f2, a, c, d):
+            await x.close()
+    asyncio.run(scenario())
+
+
+def signed_status(server, project, raw, key=KEY):
+    """(status, JSON answer) of a raw status body, signed `Signature v1,<base64 HMAC-SHA256>`."""
+    signature = base64.b64encode(hmac.new(key, raw, hashlib.sha256).digest()).decode()
+    request = urllib.request.Request(f"{server.url}/api/workshops/{server.info['workshop']}/projects/{project}/status",
+                                     data=raw, method="POST",
+                                     headers={"Content-Type": "application/json", "Authorization": f"Signature v1,{signature}"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def healthy(server):
+    with urllib.request.urlopen(server.url + "/healthz", timeout=10) as r:
+        return r.status == 200
+
+
+def delivered_by_webhook(scenario):
+    """Runs `scenario(server, f, people, project)` on a server with a signed webhook, once a ready
+    sheet was delivered by it."""
+    hook = webhook_server(fail_first=0, secret=SECRET)
+    with tempfile.TemporaryDirectory(prefix="atelier-attack-status-") as data_dir:
+        server = Server(data_dir, free_port(), extra_args=["--webhook", hook.url, "--webhook-secret", SECRET]).start()
+        try:
+            async def run():
+                f, people, project = await make_projects(server)
+                assert (await f.request({"type": "projects.submit", "channel": "webhook"}))["type"] == "ack"
+                await f.event("project.submitted", timeout=30)
+                await scenario(server, f, people, project)
+                for x in (f, *people):
+                    await x.close()
+            asyncio.run(run())
+        finally:
+            server.stop()
+            hook.shutdown()
+
+
+def test_a_status_sent_back_with_a_timestamp_at_the_edge_of_64_bits_is_refused_not_a_crash():
+    """Whoever holds the secret must not crash the server with a timestamp near the ends of 64
+    bits (the freshness check subtracted it from the clock and overflowed): each is `400`."""
+    async def scenario(server, f, people, project):
+        for stamp in ("-9223372036854775808", "-9.2233720368547e18", "9223372036854775807", "1e400",
+                      "-1e19", "\"1806307200\"", "null", "1.5e9"):
+            raw = ('{"timestamp": %s, "state": "en_instruction"}' % stamp).encode()
+            status, body = signed_status(server, project, raw)
+            assert status == 400 and body["error"]["code"] in ("bad_request", "invalid"), (stamp, status, body)
+            assert body["error"]["message"], body
+            assert healthy(server), stamp
+        status, body = signed_status(server, project, json.dumps({"timestamp": int(time.time()), "state": "en_instruction"}).encode())
+        assert status == 200 and body["events"] == 1, body
+    delivered_by_webhook(scenario)
+
+
+def test_an_earlier_status_replayed_within_the_tolerance_does_not_move_a_decided_project_back():
+    """A recorded signed status (under review), replayed after the decision but within the 5
+    minutes' tolerance, must not bring the decided project back under review."""
+    async def scenario(server, f, people, project):
+        now = int(time.time())
+        earlier = json.dumps({"timestamp": now - 60, "state": "en_instruction"}).encode()
+        later = json.dumps({"timestamp": now - 30, "state": "accepte", "processedAt": "2027-04-15T14:00:00.000Z"}).encode()
+        status, body = signed_status(server, project, earlier)
+        assert status == 200 and body["events"] == 1, body
+        status, body = signed_status(server, project, later)
+        assert status == 200 and body["events"] == 1, body
+        # The same message again (a retry) changes nothing and is not an error.
+        status, body = signed_status(server, project, later)
+        assert status == 200 and body["events"] == 0, body
+        # The recording of the earlier one, replayed: refused, the project stays decided.
+        status, body = signed_status(server, project, earlier)
+        assert status == 409 and body["error"]["code"] == "conflict" and "plus ancien" in body["error"]["message"], (status, body)
+        f2, fw2 = await join_facilitator(server)
+        [sheet] = [p for p in fw2["workshop"]["projects"] if p["id"] == project]
+        assert [r["dossier"]["state"] for r in sheet["receipts"] if r["channel"] == "webhook"] == ["accepte"], sheet
+        await f2.close()
+    delivered_by_webhook(scenario)
