@@ -78,6 +78,10 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     var adminSessions = AdminSessions()
     /// Every series, by id, as last written (loaded at start; written through the pipeline).
     var series: [String: SeriesRecord] = [:]
+    /// Statuses sent back: the newest `timestamp` taken per sheet's webhook receipt
+    /// (`workshop/project/reference`), so that an earlier signed status, replayed within the
+    /// tolerance, cannot move the sheet back (HTTPAPI+StatusBack.swift).
+    var statusTimestamps: [String: Int64] = [:]
     /// New participants per address, against scripts that create people by the thousand.
     var joinsPerAddress: [String: (count: Int, since: Int64)] = [:]
     /// Open connections per address (Debian's libwebsockets has no per-IP limits).
