@@ -13,7 +13,7 @@ import urllib.request
 
 from conftest import Server, board_of, free_port, join_facilitator, join_participant, settle
 from pipeline_fakes import webhook_server
-from test_projects import make_projects
+from test_projects import COMPLETE, make_projects
 from test_working_groups import iso, join_invited, server_now
 
 SECRET = "whsec_" + base64.b64encode(b"atelier-test-signing-key-32bytes").decode()
@@ -67,6 +67,11 @@ def signed_status(server, project, raw, key=KEY):
         return e.code, json.loads(e.read())
 
 
+def status_body(server, project, timestamp, state, workshop=None, **more):
+    return json.dumps({"workshop": workshop or server.info["workshop"], "project": project,
+                       "timestamp": timestamp, "state": state, **more}).encode()
+
+
 def healthy(server):
     with urllib.request.urlopen(server.url + "/healthz", timeout=10) as r:
         return r.status == 200
@@ -98,12 +103,13 @@ def test_a_status_sent_back_with_a_timestamp_at_the_edge_of_64_bits_is_refused_n
     async def scenario(server, f, people, project):
         for stamp in ("-9223372036854775808", "-9.2233720368547e18", "9223372036854775807", "1e400",
                       "-1e19", "\"1806307200\"", "null", "1.5e9"):
-            raw = ('{"timestamp": %s, "state": "en_instruction"}' % stamp).encode()
+            raw = ('{"workshop": "%s", "project": "%s", "timestamp": %s, "state": "en_instruction"}'
+                   % (server.info["workshop"], project, stamp)).encode()
             status, body = signed_status(server, project, raw)
             assert status == 400 and body["error"]["code"] in ("bad_request", "invalid"), (stamp, status, body)
             assert body["error"]["message"], body
             assert healthy(server), stamp
-        status, body = signed_status(server, project, json.dumps({"timestamp": int(time.time()), "state": "en_instruction"}).encode())
+        status, body = signed_status(server, project, status_body(server, project, int(time.time()), "en_instruction"))
         assert status == 200 and body["events"] == 1, body
     delivered_by_webhook(scenario)
 
@@ -113,8 +119,8 @@ def test_an_earlier_status_replayed_within_the_tolerance_does_not_move_a_decided
     minutes' tolerance, must not bring the decided project back under review."""
     async def scenario(server, f, people, project):
         now = int(time.time())
-        earlier = json.dumps({"timestamp": now - 60, "state": "en_instruction"}).encode()
-        later = json.dumps({"timestamp": now - 30, "state": "accepte", "processedAt": "2027-04-15T14:00:00.000Z"}).encode()
+        earlier = status_body(server, project, now - 60, "en_instruction")
+        later = status_body(server, project, now - 30, "accepte", processedAt="2027-04-15T14:00:00.000Z")
         status, body = signed_status(server, project, earlier)
         assert status == 200 and body["events"] == 1, body
         status, body = signed_status(server, project, later)
@@ -128,5 +134,42 @@ def test_an_earlier_status_replayed_within_the_tolerance_does_not_move_a_decided
         f2, fw2 = await join_facilitator(server)
         [sheet] = [p for p in fw2["workshop"]["projects"] if p["id"] == project]
         assert [r["dossier"]["state"] for r in sheet["receipts"] if r["channel"] == "webhook"] == ["accepte"], sheet
+        await f2.close()
+    delivered_by_webhook(scenario)
+
+
+def test_a_status_signed_for_one_sheet_cannot_be_posted_to_another_sheets_address():
+    """The signature covers the body alone and the webhook's secret is the server's: a body that
+    did not name its sheet, recorded for one project, could be posted (within the tolerance) to any
+    other sheet of any workshop of the server and decide it. The body names its workshop and
+    project, and they must be those of the address."""
+    async def scenario(server, f, people, project):
+        now = int(time.time())
+        # Another sheet of the room, delivered too.
+        f1, fw1 = await join_facilitator(server)
+        board = next(p["board"] for p in fw1["workshop"]["projects"] if p["id"] == project)
+        problem = next(c["id"] for c in fw1["workshop"]["cards"] if c["board"] == board and c["column"] == "problems")
+        await f1.close()
+        second = await f.request({"type": "project.create", "board": board, "title": "Deuxième fiche", "cards": [problem]})
+        other = second["result"]["project"]
+        assert (await f.request({"type": "project.update", "project": other, "version": 1, "fields": COMPLETE}))["type"] == "ack"
+        ready = await f.request({"type": "project.ready", "project": other})
+        assert ready["type"] == "ack", ready
+        assert (await f.request({"type": "projects.submit", "channel": "webhook", "projects": [other]}))["type"] == "ack"
+        await f.expect(lambda m: m.get("type") == "project.submitted" and m.get("project") == other, timeout=30)
+
+        accepted = status_body(server, project, now, "accepte", processedAt="2027-04-15T14:00:00.000Z")
+        status, body = signed_status(server, project, accepted)
+        assert status == 200 and body["events"] == 1, body
+        # The same signed body, posted to the other sheet's address: refused, nothing changes.
+        status, body = signed_status(server, other, accepted)
+        assert status == 400 and body["error"]["code"] == "invalid" and "autre fiche" in body["error"]["message"], (status, body)
+        # A body that does not name its sheet is refused too, in French.
+        bare = json.dumps({"timestamp": now, "state": "accepte"}).encode()
+        status, body = signed_status(server, other, bare)
+        assert status == 400 and "« workshop » et « project »" in body["error"]["message"], (status, body)
+        f2, fw2 = await join_facilitator(server)
+        [sheet] = [p for p in fw2["workshop"]["projects"] if p["id"] == other]
+        assert all(r.get("dossier") is None or r["dossier"]["state"] != "accepte" for r in sheet["receipts"]), sheet
         await f2.close()
     delivered_by_webhook(scenario)

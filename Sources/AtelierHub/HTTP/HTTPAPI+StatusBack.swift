@@ -14,7 +14,8 @@ extension HTTPAPI {
 
     /// `POST /api/workshops/{id}/projects/{project}/status`, `Authorization: Signature v1,<base64
     /// HMAC-SHA256 of the body>` with the webhook's secret (`--webhook-secret`), and a body
-    /// `{"timestamp": <seconds>, "state": "en_instruction", "submittedAt"?: …, "processedAt"?: …}`.
+    /// `{"workshop": "w_…", "project": "j_…", "timestamp": <seconds>, "state": "en_instruction",
+    /// "submittedAt"?: …, "processedAt"?: …}` (the workshop and project those of the address).
     /// Journaled as `dossier.followed` on the sheet's webhook receipt, only when it changed.
     func statusSentBack(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
         guard case let .webhook(_, secret?)? = hub.configuration.submissionTargets[.webhook] else {
@@ -29,6 +30,14 @@ extension HTTPAPI {
         let dossier: DossierFollow, stamp: Int64
         do {
             let body = try object(request)
+            // The signature covers the body alone: the body names the sheet, so that a status signed
+            // for one sheet cannot be posted, within the tolerance, to another sheet's address.
+            guard case .string(let named)? = body["workshop"], case .string(let sheet)? = body["project"] else {
+                return respond(Self.error(400, .badRequest, "Attendu dans le corps signé : « workshop » et « project » (l'atelier et la fiche du statut), « timestamp » et « state »."))
+            }
+            guard named == workshop, sheet == project else {
+                return respond(Self.error(400, .invalid, "Ce statut est signé pour une autre fiche (« workshop » et « project » du corps) que celle de l'adresse : il n'est pas appliqué."))
+            }
             guard case .number(let t)? = body["timestamp"], let seconds = Int64(exactly: t.rounded()) else {
                 return respond(Self.error(400, .badRequest, "Attendu : « timestamp » (secondes depuis 1970) et « state »."))
             }
