@@ -173,3 +173,57 @@ def test_a_status_signed_for_one_sheet_cannot_be_posted_to_another_sheets_addres
         assert all(r.get("dossier") is None or r["dossier"]["state"] != "accepte" for r in sheet["receipts"]), sheet
         await f2.close()
     delivered_by_webhook(scenario)
+
+
+def test_a_kill_right_after_a_carrys_answer_loses_neither_the_carry_nor_the_groups_end(database):
+    """kill -9 as soon as the organiser has the 201 of a workshop that brings an open working
+    group: after a restart the new workshop has its carried cards, the group has ended (brought
+    into it) in the first one, and both journals have no gap."""
+    from test_series_carry import api, facilitator, participant
+    with tempfile.TemporaryDirectory(prefix="atelier-attack-carry-") as data_dir:
+        server = Server(data_dir, free_port(), database=database).start()
+        try:
+            status, series = api(server, "POST", "/api/admin/series", {"title": "Série"})
+            assert status == 201, series
+            status, w1 = api(server, "POST", f"/api/admin/series/{series['id']}/workshops", {"title": "Idées"})
+            assert status == 201, w1
+
+            async def before():
+                f, fw = await facilitator(server, w1)
+                groups = [g["id"] for g in fw["workshop"]["groups"]]
+                a, wa = await participant(server, w1, "Alice Groupe", group=groups[0])
+                board = next(b for b in wa["workshop"]["boards"] if b["group"] == groups[0])["id"]
+                for i in range(3):
+                    assert (await a.request({"type": "card.add", "board": board, "column": "problems", "text": f"Constat {i}"}))["type"] == "ack"
+                assert (await f.request({"type": "workshop.close"}))["type"] == "ack"
+                now = await server_now(f)
+                assert (await f.request({"type": "group.open", "group": groups[0], "endsAt": iso(now + 86_400_000)}))["type"] == "ack"
+                for c in (f, a):
+                    await c.close()
+                return groups[0], board
+            group, board = asyncio.run(before())
+
+            status, w2 = api(server, "POST", f"/api/admin/series/{series['id']}/workshops",
+                             {"title": "Projets", "carry": {"from": w1["id"], "boards": [board]}})
+            assert status == 201, w2
+            server.kill9()
+            server.start()
+
+            for w in (w1, w2):
+                seqs = [seq for seq, _ in server.journal(w["id"])]
+                assert seqs == list(range(1, len(seqs) + 1)), (w["id"], seqs)
+            kinds = [kind for _, kind in server.journal(w2["id"])]
+            assert "workshop.carried" in kinds and kinds.count("card.added") >= 3, kinds
+
+            async def after():
+                f1, fw1 = await facilitator(server, w1)
+                [g] = [g for g in fw1["workshop"]["workingGroups"] if g["group"] == group]
+                assert g["ended"] and g["ended"]["reason"] == "brought" and g["ended"]["into"] == w2["id"], g
+                f2, fw2 = await facilitator(server, w2)
+                carried = sorted(c["text"] for c in fw2["workshop"]["cards"] if c["id"] in fw2["workshop"]["carried"])
+                assert [t for t in carried if t.startswith("Constat")] == ["Constat 0", "Constat 1", "Constat 2"], carried
+                for c in (f1, f2):
+                    await c.close()
+            asyncio.run(after())
+        finally:
+            server.stop()
