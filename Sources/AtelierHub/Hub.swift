@@ -272,7 +272,8 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
             metrics.command(type.rawValue, result: "received")
             // Co-editing presence: relayed to the room, never journaled, acked at once.
             guard let (room, actor) = joinedRoom(connection, id: id) else { return }
-            if let project, room.state.projects[project] == nil {
+            // Someone invited into a working group sees their table's sheets only: another's does not exist.
+            if let project, room.state.projects[project].map({ actor.board == nil || $0.board == actor.board }) != true {
                 reply(connection, Outbound.error(re: id, DomainError(.notFound, "Ce projet n'existe pas.")))
                 return
             }

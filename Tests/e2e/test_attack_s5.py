@@ -54,6 +54,40 @@ def test_an_invited_person_cannot_back_another_tables_sheet_while_the_session_ru
     asyncio.run(scenario())
 
 
+
+def test_an_invited_person_cannot_show_themselves_editing_another_tables_sheet(server):
+    """Co-editing presence (`presence` with a project) is relayed to the room: for someone invited
+    into a working group, another table's sheet does not exist (`not_found`), and nobody of that
+    table is shown a stranger editing their sheet."""
+    async def scenario():
+        f, fw = await join_facilitator(server)
+        groups = [g["id"] for g in fw["workshop"]["groups"]]
+        a, wa = await join_participant(server, "Alice Groupe", group=groups[0])
+        c, wc = await join_participant(server, "Chloé Autre", group=groups[1])
+        sheet = await f.request({"type": "project.create", "board": board_of(wc)["id"], "title": "Fiche de l'autre table"})
+        other = sheet["result"]["project"]
+        own = (await f.request({"type": "project.create", "board": board_of(wa)["id"], "title": "Fiche du groupe"}))["result"]["project"]
+        now = await server_now(f)
+        assert (await f.request({"type": "group.open", "group": groups[0], "endsAt": iso(now + 86_400_000)}))["type"] == "ack"
+        invite = await f.request({"type": "group.invite", "group": groups[0]})
+        d, wd = await join_invited(server, invite["result"]["secret"], "Dana Invitée")
+        assert wd["type"] == "welcome", wd
+        guest = wd["you"]["participant"]
+        await settle(c)
+
+        editing = await d.request({"type": "presence", "project": other, "field": "title"})
+        assert editing["type"] == "error" and editing["code"] == "not_found", editing
+        assert not any(m.get("type") == "presence" and m.get("participant") == guest and m.get("editing")
+                       for m in await settle(c))
+        # On their own table's sheet, the table sees them editing.
+        assert (await d.request({"type": "presence", "project": own, "field": "title"}))["type"] == "ack"
+        shown = await a.expect(lambda m: m.get("type") == "presence" and m.get("participant") == guest and m.get("editing"))
+        assert shown["editing"]["project"] == own
+        for x in (f, a, c, d):
+            await x.close()
+    asyncio.run(scenario())
+
+
 def signed_status(server, project, raw, key=KEY):
     """(status, JSON answer) of a raw status body, signed `Signature v1,<base64 HMAC-SHA256>`."""
     signature = base64.b64encode(hmac.new(key, raw, hashlib.sha256).digest()).decode()
