@@ -261,3 +261,59 @@ def test_a_kill_right_after_a_carrys_answer_loses_neither_the_carry_nor_the_grou
             asyncio.run(after())
         finally:
             server.stop()
+
+
+def test_a_receiver_answering_an_enormous_number_as_its_reference_does_not_kill_the_server():
+    """The webhook's receiver is another organisation's service: a 201 whose `reference` is a
+    number beyond 64 bits (`1e300`) was converted with a trapping `Int(…)` and killed the server.
+    The sheet is delivered; its receipt keeps the delivery's own reference."""
+    from http.server import BaseHTTPRequestHandler
+    from pipeline_fakes import _serve
+
+    class Odd(BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            data = b'{"reference": 1e300, "id": -1e30}'
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    hook = _serve(Odd)
+    with tempfile.TemporaryDirectory(prefix="atelier-attack-receiver-") as data_dir:
+        server = Server(data_dir, free_port(), extra_args=["--webhook", f"http://127.0.0.1:{hook.server_address[1]}/hook"]).start()
+        try:
+            async def scenario():
+                f, people, project = await make_projects(server)
+                assert (await f.request({"type": "projects.submit", "channel": "webhook"}))["type"] == "ack"
+                submitted = await f.event("project.submitted", timeout=30)
+                assert submitted["project"] == project and submitted["receipt"]["reference"], submitted
+                assert "e+" not in submitted["receipt"]["reference"], submitted
+                assert healthy(server)
+                for x in (f, *people):
+                    await x.close()
+            asyncio.run(scenario())
+        finally:
+            server.stop()
+            hook.shutdown()
+
+
+def test_a_receipt_recorded_with_an_enormous_version_is_refused_not_a_crash(server):
+    """`POST /api/admin/workshops/{id}/receipts` converted `version` with a trapping `Int(…)`: a
+    careless script sending `1e300` killed the server. It is `400`, in French."""
+    for version in ("1e300", "-1e300", "1.5"):
+        raw = ('{"project": "j_1", "version": %s, "receipt": {"channel": "webhook", "reference": "R-1", "at": "2026-11-28T10:00:00.000Z"}}'
+               % version).encode()
+        request = urllib.request.Request(f"{server.url}/api/admin/workshops/{server.info['workshop']}/receipts", data=raw, method="POST",
+                                         headers={"Content-Type": "application/json", "Authorization": f"Bearer {server.admin_token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as r:
+                status, body = r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            status, body = e.code, json.loads(e.read())
+        assert status == 400 and "« version »" in body["error"]["message"], (version, status, body)
+        assert healthy(server), version
