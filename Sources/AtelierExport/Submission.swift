@@ -228,7 +228,8 @@ extension Submitter {
     /// `Retry-After`: seconds, or an HTTP date (RFC 9110), as seconds from now.
     static func retryAfter(_ text: String) -> Double? {
         let t = text.trimmingCharacters(in: .whitespaces)
-        if let seconds = Double(t) { return seconds }
+        // "nan" and "inf" read as numbers, but are no delay (a NaN pause would reach Thread.sleep).
+        if let seconds = Double(t) { return seconds.isFinite ? seconds : nil }
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "GMT")
