@@ -317,3 +317,37 @@ def test_a_receipt_recorded_with_an_enormous_version_is_refused_not_a_crash(serv
             status, body = e.code, json.loads(e.read())
         assert status == 400 and "« version »" in body["error"]["message"], (version, status, body)
         assert healthy(server), version
+
+
+def test_a_card_never_revealed_does_not_leave_with_its_sheet_by_webhook():
+    """A sheet can link a card still private (its author's, or any card for the facilitator, who
+    sees them all): its author was told nobody but the facilitator would read it, and every export
+    leaves it out. The webhook's body (another organisation's service) must leave it out too."""
+    hook = webhook_server(fail_first=0)
+    with tempfile.TemporaryDirectory(prefix="atelier-attack-private-") as data_dir:
+        server = Server(data_dir, free_port(), extra_args=["--webhook", hook.url]).start()
+        try:
+            async def scenario():
+                f, fw = await join_facilitator(server)
+                assert (await f.request({"type": "settings.update", "privateWriting": True}))["type"] == "ack"
+                a, wa = await join_participant(server, "Alice", group="g_cooperer")
+                board = board_of(wa)["id"]
+                secret = (await a.request({"type": "card.add", "board": board, "column": "problems",
+                                           "text": "secret d'Alice jamais révélé"}))["result"]["card"]
+                created = await f.request({"type": "project.create", "board": board, "title": "Garage solidaire", "cards": [secret]})
+                assert created["type"] == "ack", created
+                project = created["result"]["project"]
+                assert (await f.request({"type": "project.update", "project": project, "version": 1, "fields": COMPLETE}))["type"] == "ack"
+                ready = await f.request({"type": "project.ready", "project": project})
+                assert ready["type"] == "ack", ready
+                assert (await f.request({"type": "projects.submit", "channel": "webhook"}))["type"] == "ack"
+                await f.event("project.submitted", timeout=30)
+                bodies = [json.dumps(r["body"], ensure_ascii=False) for r in hook.recorder.requests]
+                assert bodies and any("Garage solidaire" in b for b in bodies), bodies
+                assert not any("jamais révélé" in b for b in bodies), bodies
+                for x in (f, a):
+                    await x.close()
+            asyncio.run(scenario())
+        finally:
+            server.stop()
+            hook.shutdown()
