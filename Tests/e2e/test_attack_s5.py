@@ -88,6 +88,35 @@ def test_an_invited_person_cannot_show_themselves_editing_another_tables_sheet(s
     asyncio.run(scenario())
 
 
+
+def test_another_tables_cluster_does_not_exist_for_an_invited_person(server):
+    """Clusters are ids in sequence (`k_<seq>`): for someone invited into a working group, another
+    table's cluster must answer as an unknown one (`not_found`), not `forbidden` or "on another
+    board", which told them it exists and where."""
+    async def scenario():
+        f, fw = await join_facilitator(server)
+        groups = [g["id"] for g in fw["workshop"]["groups"]]
+        a, wa = await join_participant(server, "Alice Groupe", group=groups[0])
+        c, wc = await join_participant(server, "Chloé Autre", group=groups[1])
+        theirs = (await c.request({"type": "card.add", "board": board_of(wc)["id"], "column": "problems", "text": "Autre table"}))["result"]["card"]
+        cluster = (await f.request({"type": "cluster.create", "board": board_of(wc)["id"], "title": "Leur regroupement", "cards": [theirs]}))["result"]["cluster"]
+        now = await server_now(f)
+        assert (await f.request({"type": "group.open", "group": groups[0], "endsAt": iso(now + 86_400_000)}))["type"] == "ack"
+        invite = await f.request({"type": "group.invite", "group": groups[0]})
+        d, wd = await join_invited(server, invite["result"]["secret"], "Dana Invitée")
+        mine = (await d.request({"type": "card.add", "board": board_of(wa)["id"], "column": "problems", "text": "Ma carte"}))["result"]["card"]
+        unknown = "k_999999"
+        for message in ({"type": "cluster.rename", "cluster": cluster, "title": "Renommé"},
+                        {"type": "card.cluster", "card": mine, "cluster": cluster}):
+            answer = await d.request(message)
+            missing = await d.request({**message, "cluster": unknown})
+            assert answer["type"] == "error" and answer["code"] == "not_found", (message, answer)
+            assert (answer["code"], answer["message"]) == (missing["code"], missing["message"]), (answer, missing)
+        for x in (f, a, c, d):
+            await x.close()
+    asyncio.run(scenario())
+
+
 def signed_status(server, project, raw, key=KEY):
     """(status, JSON answer) of a raw status body, signed `Signature v1,<base64 HMAC-SHA256>`."""
     signature = base64.b64encode(hmac.new(key, raw, hashlib.sha256).digest()).decode()
