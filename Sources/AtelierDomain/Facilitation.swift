@@ -228,7 +228,10 @@ extension Rules {
     }
 
     func findCluster(_ id: ClusterID) throws -> Cluster {
-        guard let c = state.clusters[id] else { throw DomainError(.notFound, "Ce regroupement n'existe pas.") }
+        // For someone invited into a working group, another table's cluster does not exist.
+        guard let c = state.clusters[id], actor.board == nil || c.board == actor.board else {
+            throw DomainError(.notFound, "Ce regroupement n'existe pas.")
+        }
         return c
     }
 

@@ -154,7 +154,11 @@ extension Rules {
     }
 
     func findProject(_ id: ProjectID) throws -> ProjectSheet {
-        guard let p = state.projects[id] else { throw DomainError(.notFound, "Ce projet n'existe pas.") }
+        // For someone invited into a working group, another table's sheet does not exist (as
+        // another table's card): backing it, or anything else, is `not_found`.
+        guard let p = state.projects[id], actor.board == nil || p.board == actor.board else {
+            throw DomainError(.notFound, "Ce projet n'existe pas.")
+        }
         return p
     }
 

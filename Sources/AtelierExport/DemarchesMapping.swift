@@ -296,11 +296,11 @@ public struct ProcedureDescription: Sendable, Equatable {
 
     /// Reads the schema endpoint's JSON; nil when it is not a procedure's description.
     public static func parse(_ bytes: [UInt8], path: String) -> ProcedureDescription? {
-        guard let json = try? JSONParser.parse(bytes), case .number(let n)? = json["number"],
+        guard let json = try? JSONParser.parse(bytes), case .number(let d)? = json["number"], let n = Int(exactly: d),
               case .array(let list)? = json["revision"]?["champDescriptors"] else { return nil }
         var title = ""
         if case .string(let t)? = json["title"] { title = t }
-        return ProcedureDescription(number: Int(n), title: title, path: path, champs: list.compactMap(descriptor))
+        return ProcedureDescription(number: n, title: title, path: path, champs: list.compactMap(descriptor))
     }
 
     static func descriptor(_ v: JSONValue) -> ChampDescriptor? {

@@ -157,7 +157,8 @@ extension Submitter {
             if result.delivered {
                 for key in ["reference", "id", "receipt"] {
                     if case .string(let s)? = json?[key] { result.reference = s; break }
-                    if case .number(let n)? = json?[key] { result.reference = String(Int(n)); break }
+                    // Another organisation's answer: a number beyond 64 bits (or not whole) is no reference.
+                    if case .number(let n)? = json?[key], let i = Int64(exactly: n) { result.reference = String(i); break }
                 }
             } else {
                 result.error = String(decoding: answer.prefix(200), as: UTF8.self)

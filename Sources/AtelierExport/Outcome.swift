@@ -49,8 +49,12 @@ public struct Outcome: Sendable {
     /// Everyone who took part, by organisation (if allowed) and kind of structure.
     public var contributors: [(participant: ActorID, contributor: Contributor, table: GroupID?)]
 
-    public init(_ w: Workshop) {
-        workshop = w
+    public init(_ workshop: Workshop) {
+        // What leaves the room (every export, and the sheets sent to a webhook or to Démarches
+        // Simplifiées): never a card still private or hidden (``Workshop/published``), whichever
+        // state the caller passes.
+        let w = workshop.published
+        self.workshop = w
         let anonymous = w.settings.anonymous
         func line(_ card: Card) -> CardLine {
             CardLine(id: card.id, text: card.text, author: anonymous ? nil : card.author, votes: w.votesRevealed ? w.voteCount(card.id) : nil,

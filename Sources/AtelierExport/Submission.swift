@@ -156,7 +156,8 @@ public struct Submitter: Sendable {
             var reference = Self.idempotencyKey(workshop: workshop.id, project: project)
             for key in ["reference", "id", "receipt"] {
                 if case .string(let s)? = json?[key] { reference = s; break }
-                if case .number(let n)? = json?[key] { reference = String(Int(n)); break }
+                // The receiver's answer: a number beyond 64 bits (or not whole) is no reference.
+                if case .number(let n)? = json?[key], let i = Int64(exactly: n) { reference = String(i); break }
             }
             return .success(Receipt(channel: .webhook, reference: reference, at: at))
         case .demarches:
@@ -164,10 +165,10 @@ public struct Submitter: Sendable {
                 return .failure(SubmissionError(message: "Réponse inattendue de Démarches Simplifiées (HTTP \(status), sans dossier_url)."))
             }
             var number: Int?
-            if case .number(let n)? = json?["dossier_number"] { number = Int(n) }
+            if case .number(let n)? = json?["dossier_number"] { number = Int(exactly: n) }
             var id = ""
             if case .string(let s)? = json?["dossier_id"] { id = s }
-            if case .number(let n)? = json?["dossier_id"] { id = String(Int(n)) }
+            if case .number(let n)? = json?["dossier_id"], let i = Int64(exactly: n) { id = String(i) }
             var token: String?
             if case .string(let t)? = json?["dossier_prefill_token"], !t.isEmpty, t.count <= 200 { token = t }
             return .success(Receipt(channel: .demarches, reference: id.isEmpty ? url : id, url: url, number: number, at: at,
@@ -227,7 +228,8 @@ extension Submitter {
     /// `Retry-After`: seconds, or an HTTP date (RFC 9110), as seconds from now.
     static func retryAfter(_ text: String) -> Double? {
         let t = text.trimmingCharacters(in: .whitespaces)
-        if let seconds = Double(t) { return seconds }
+        // "nan" and "inf" read as numbers, but are no delay (a NaN pause would reach Thread.sleep).
+        if let seconds = Double(t) { return seconds.isFinite ? seconds : nil }
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "GMT")

@@ -78,6 +78,10 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     var adminSessions = AdminSessions()
     /// Every series, by id, as last written (loaded at start; written through the pipeline).
     var series: [String: SeriesRecord] = [:]
+    /// Statuses sent back: the newest `timestamp` taken per sheet's webhook receipt
+    /// (`workshop/project/reference`), so that an earlier signed status, replayed within the
+    /// tolerance, cannot move the sheet back (HTTPAPI+StatusBack.swift).
+    var statusTimestamps: [String: Int64] = [:]
     /// New participants per address, against scripts that create people by the thousand.
     var joinsPerAddress: [String: (count: Int, since: Int64)] = [:]
     /// Open connections per address (Debian's libwebsockets has no per-IP limits).
@@ -268,7 +272,8 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
             metrics.command(type.rawValue, result: "received")
             // Co-editing presence: relayed to the room, never journaled, acked at once.
             guard let (room, actor) = joinedRoom(connection, id: id) else { return }
-            if let project, room.state.projects[project] == nil {
+            // Someone invited into a working group sees their table's sheets only: another's does not exist.
+            if let project, room.state.projects[project].map({ actor.board == nil || $0.board == actor.board }) != true {
                 reply(connection, Outbound.error(re: id, DomainError(.notFound, "Ce projet n'existe pas.")))
                 return
             }

@@ -418,6 +418,10 @@ public func milliseconds(fromTimestamp s: String) -> Int64? {
     guard let year = number(0, 4), let month = number(5, 7), let day = number(8, 10), let hour = number(11, 13),
           let minute = number(14, 16), let second = number(17, 19), let milli = number(20, 23),
           (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60, year >= 1970 else { return nil }
+    // A day the month does not have is refused, not carried into the next month.
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    let length: Int64 = switch month { case 2: leap ? 29 : 28; case 4, 6, 9, 11: 30; default: 31 }
+    guard day <= length else { return nil }
     // Days from civil (H. Hinnant), the inverse of `timestamp`'s civil-from-days.
     let y = month <= 2 ? year - 1 : year
     let era = y / 400

@@ -47,6 +47,13 @@ struct OutboxPolicyTests {
         let seconds = Submitter.retryAfter(f.string(from: inAMinute)) ?? -1
         #expect(seconds > 50 && seconds <= 60)
         #expect(Submitter.retryAfter("bientôt") == nil)
+        // Another service's header: "nan" or "inf" parse as numbers but are no delay (a NaN pause
+        // reached Thread.sleep; an infinite one never ends).
+        for text in ["nan", "NaN", "inf", "-inf", "infinity", "1e999"] {
+            #expect(Submitter.retryAfter(text) == nil, "\(text)")
+        }
+        #expect(WebhookRetryPolicy(baseMs: 50).next(afterAttempt: 1, since: 0, now: 1000, retryAfterSeconds: .nan, random: 0)
+                == WebhookRetryPolicy(baseMs: 50).next(afterAttempt: 1, since: 0, now: 1000, retryAfterSeconds: nil, random: 0))
     }
 
     @Test func theIndexDatesAreReadWithTheirOffset() {

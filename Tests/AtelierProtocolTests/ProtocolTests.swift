@@ -56,6 +56,21 @@ struct JSONTests {
         #expect(timestamp(1_795_860_131_120) == "2026-11-28T10:02:11.120Z")
         #expect(timestamp(951_782_400_000) == "2000-02-29T00:00:00.000Z")
     }
+
+    /// A date that does not exist (a group's end date, a dossier's dates) is refused, not moved
+    /// silently to the next month: "2027-02-30" is not the 2nd of March.
+    @Test func timestampsOfDaysThatDoNotExistAreRefused() {
+        #expect(milliseconds(fromTimestamp: "2000-02-29T00:00:00.000Z") == 951_782_400_000)
+        #expect(milliseconds(fromTimestamp: "2026-11-28T10:02:11.120Z") == 1_795_860_131_120)
+        #expect(milliseconds(fromTimestamp: "2024-02-29T12:00:00.000Z") != nil)
+        for day in ["2027-02-29", "2027-02-30", "2026-11-31", "2026-04-31", "2026-06-31", "2026-09-31", "2100-02-29"] {
+            #expect(milliseconds(fromTimestamp: day + "T12:00:00.000Z") == nil, "\(day)")
+        }
+        for month in 1...12 {
+            let text = String(format: "2026-%02d-01T00:00:00.000Z", month)
+            #expect(milliseconds(fromTimestamp: text).map(timestamp) == text)
+        }
+    }
 }
 
 @Suite("Client messages")

@@ -23,7 +23,8 @@ KEY = base64.b64decode(SECRET[len("whsec_"):])
 
 def send_status(server, project, body, key=KEY, timestamp=None):
     """(status, JSON answer) of a status sent back, signed `Signature v1,<base64 HMAC-SHA256>`."""
-    raw = json.dumps({"timestamp": int(time.time()) if timestamp is None else timestamp, **body}).encode()
+    raw = json.dumps({"workshop": server.info["workshop"], "project": project,
+                      "timestamp": int(time.time()) if timestamp is None else timestamp, **body}).encode()
     signature = base64.b64encode(hmac.new(key, raw, hashlib.sha256).digest()).decode()
     request = urllib.request.Request(f"{server.url}/api/workshops/{server.info['workshop']}/projects/{project}/status",
                                      data=raw, method="POST",

@@ -21,11 +21,11 @@ extension HTTPAPI {
         let command: Command
         do {
             let body = try object(request)
-            guard case .string(let project)? = body["project"], case .number(let version)? = body["version"],
-                  let receipt = body["receipt"] else {
+            guard case .string(let project)? = body["project"], case .number(let number)? = body["version"],
+                  let version = Int(exactly: number), let receipt = body["receipt"] else {
                 return respond(Self.error(400, .badRequest, "Attendu : « project », « version » et « receipt »."))
             }
-            command = .projectSubmit(project: project, version: Int(version), receipt: try decodeReceipt(receipt))
+            command = .projectSubmit(project: project, version: version, receipt: try decodeReceipt(receipt))
         } catch let refusal as Refusal {
             return respond(refusal.response)
         } catch let error as DomainError {

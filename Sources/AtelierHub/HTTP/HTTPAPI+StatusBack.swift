@@ -14,7 +14,8 @@ extension HTTPAPI {
 
     /// `POST /api/workshops/{id}/projects/{project}/status`, `Authorization: Signature v1,<base64
     /// HMAC-SHA256 of the body>` with the webhook's secret (`--webhook-secret`), and a body
-    /// `{"timestamp": <seconds>, "state": "en_instruction", "submittedAt"?: …, "processedAt"?: …}`.
+    /// `{"workshop": "w_…", "project": "j_…", "timestamp": <seconds>, "state": "en_instruction",
+    /// "submittedAt"?: …, "processedAt"?: …}` (the workshop and project those of the address).
     /// Journaled as `dossier.followed` on the sheet's webhook receipt, only when it changed.
     func statusSentBack(_ request: HTTPRequest, _ captures: [String], respond: @escaping Respond) {
         guard case let .webhook(_, secret?)? = hub.configuration.submissionTargets[.webhook] else {
@@ -26,16 +27,28 @@ extension HTTPAPI {
             return respond(Self.error(401, .unauthenticated, "Signature absente ou invalide : signez le corps avec le secret du webhook (Authorization: Signature v1,…)."))
         }
         let (workshop, project) = (captures[0], captures[1])
-        let dossier: DossierFollow
+        let dossier: DossierFollow, stamp: Int64
         do {
             let body = try object(request)
+            // The signature covers the body alone: the body names the sheet, so that a status signed
+            // for one sheet cannot be posted, within the tolerance, to another sheet's address.
+            guard case .string(let named)? = body["workshop"], case .string(let sheet)? = body["project"] else {
+                return respond(Self.error(400, .badRequest, "Attendu dans le corps signé : « workshop » et « project » (l'atelier et la fiche du statut), « timestamp » et « state »."))
+            }
+            guard named == workshop, sheet == project else {
+                return respond(Self.error(400, .invalid, "Ce statut est signé pour une autre fiche (« workshop » et « project » du corps) que celle de l'adresse : il n'est pas appliqué."))
+            }
             guard case .number(let t)? = body["timestamp"], let seconds = Int64(exactly: t.rounded()) else {
                 return respond(Self.error(400, .badRequest, "Attendu : « timestamp » (secondes depuis 1970) et « state »."))
             }
-            guard abs(hub.clock() / 1000 - seconds) <= Self.statusTolerance else {
+            // Compared without a subtraction from `seconds`: a timestamp near the ends of 64 bits
+            // must be refused, not overflow.
+            let now = hub.clock() / 1000
+            guard seconds >= now - Self.statusTolerance, seconds <= now + Self.statusTolerance else {
                 return respond(Self.error(400, .invalid, "Horodatage trop éloigné de l'heure du serveur (plus de \(Self.statusTolerance) s) : envoyez un statut frais."))
             }
             dossier = try decodeDossier(body)
+            stamp = seconds
         } catch let refusal as Refusal {
             return respond(refusal.response)
         } catch let error as DomainError {
@@ -50,8 +63,24 @@ extension HTTPAPI {
             return respond(Self.error(409, .conflict, "Ce projet n'a pas été livré par webhook : il n'a pas de statut à recevoir."))
         }
         // What the platform leaves out, the sheet keeps (the filing date once it is under review).
+        // A status older than one already taken for this receipt is a replay (or arrives out of
+        // order): it would move the sheet back, so it is refused; the same one again is a retry.
+        let key = "\(workshop)/\(project)/\(receipt.reference)"
+        if let newest = hub.statusTimestamps[key], stamp < newest {
+            return respond(Self.error(409, .conflict, "Statut plus ancien que le dernier reçu pour ce projet : il n'est pas appliqué (envoyez l'état actuel du dossier, horodaté maintenant)."))
+        }
         var followed = dossier
         followed.submittedAt = dossier.submittedAt ?? receipt.dossier?.submittedAt
-        run(.dossierFollow(project: project, reference: receipt.reference, dossier: followed), in: workshop, as: .system, respond: respond)
+        run(.dossierFollow(project: project, reference: receipt.reference, dossier: followed), in: workshop, as: .system) { [hub] response in
+            if response.status == 200 {
+                // Only what could still be replayed is kept (older stamps are refused by the tolerance anyway).
+                if hub.statusTimestamps.count > 10_000 {
+                    let horizon = hub.clock() / 1000 - Self.statusTolerance
+                    hub.statusTimestamps = hub.statusTimestamps.filter { $0.value >= horizon }
+                }
+                hub.statusTimestamps[key] = max(hub.statusTimestamps[key] ?? stamp, stamp)
+            }
+            respond(response)
+        }
     }
 }
