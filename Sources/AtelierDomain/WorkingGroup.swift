@@ -190,6 +190,10 @@ extension Rules {
         case let .groupOpen(table, endsAt, purpose):
             try requireFacilitator("ouvrir un groupe de travail")
             guard state.groups.contains(where: { $0.id == table }) else { throw DomainError(.notFound, "Cette table n'existe pas.") }
+            // Its work goes on where it was brought: reopening it here would split it in two.
+            if let end = state.workingGroups[table]?.ended, end.reason == .brought {
+                throw DomainError(.conflict, "Ce groupe de travail a été repris dans l'atelier \(end.into ?? "suivant") : il se poursuit là-bas, pas ici.")
+            }
             guard let board = state.workingGroups[table].flatMap({ $0.isOpen ? $0.group.board : nil }) ?? state.board(of: table)?.id else {
                 throw DomainError(.invalid, "Cette table n'a pas de tableau : elle ne peut pas devenir un groupe de travail.")
             }

@@ -65,6 +65,12 @@ struct WorkingGroupTests {
         #expect(refused.code == .closed && refused.message.contains("repris dans un autre atelier"))
         #expect(run(w, .groupClose(group: "g_a", into: nil), facilitator).failureCode == .closed)
         #expect(run(w, .groupClose(group: "g_b", into: nil), facilitator).failureCode == .notFound)
+        // Brought elsewhere, it goes on there: it cannot be reopened here (a group only closed can).
+        let reopen = try #require(run(w, .groupOpen(group: "g_a", endsAt: Self.now + 3 * Self.day, purpose: nil), facilitator).failure)
+        #expect(reopen.code == .conflict && reopen.message.contains("w_next"))
+        var closed = try closedWithGroup()
+        _ = try step(&closed, .groupClose(group: "g_a", into: nil), facilitator, now: Self.now + 1)
+        #expect(try step(&closed, .groupOpen(group: "g_a", endsAt: Self.now + 3 * Self.day, purpose: nil), facilitator, now: Self.now + 2).count == 1)
     }
 
     @Test func theEndDateIsBounded() throws {
