@@ -126,9 +126,7 @@ extension Workshop {
             let filed = receipt.channel == .webhook || (receipt.dossier?.state.isFiled ?? true)
             if filed || projects[project]?.status != .submitted { projects[project]?.status = filed ? .submitted : .prepared }
         case let .dossierFollowed(project, reference, dossier):
-            guard let receipts = projects[project]?.receipts,
-                  let i = receipts.lastIndex(where: { $0.channel == .demarches && $0.reference == reference })
-                    ?? receipts.lastIndex(where: { $0.channel == .webhook && $0.reference == reference }) else { break }
+            guard let i = projects[project]?.followedReceiptIndex(reference) else { break }
             projects[project]?.receipts[i].dossier = dossier
             if dossier.state.isFiled { projects[project]?.status = .submitted }
         case .webhookQueued(let delivery):

@@ -86,8 +86,13 @@ extension ProjectSheet {
     /// The receipt a `dossier.followed` with this reference updates: the latest Démarches
     /// Simplifiées receipt with it, else the latest webhook one (a status sent back).
     public func followedReceipt(_ reference: String) -> Receipt? {
-        receipts.last { $0.channel == .demarches && $0.reference == reference }
-            ?? receipts.last { $0.channel == .webhook && $0.reference == reference }
+        followedReceiptIndex(reference).map { receipts[$0] }
+    }
+
+    /// Where that receipt is in `receipts` (what `dossier.followed` updates).
+    public func followedReceiptIndex(_ reference: String) -> Int? {
+        receipts.lastIndex { $0.channel == .demarches && $0.reference == reference }
+            ?? receipts.lastIndex { $0.channel == .webhook && $0.reference == reference }
     }
 }
 
