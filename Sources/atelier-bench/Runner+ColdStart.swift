@@ -7,19 +7,24 @@ import Glibc
 extension Runner {
     struct FillRecord: Codable { var events: Int; var codes: [String]; var fillSeconds: Double }
 
+    /// The journal `data` holds, filled now unless an earlier fill (its `bench-fill.json`) has at
+    /// least `--cold-start` events and satisfies `reusable`.
+    func filledData(_ data: String, reusable: (FillRecord) -> Bool = { _ in true }) throws -> FillRecord {
+        let markerPath = "\(data)/bench-fill.json"
+        if let d = FileManager.default.contents(atPath: markerPath), let r = try? JSONDecoder().decode(FillRecord.self, from: d),
+           r.events >= o.coldStartEvents, reusable(r) {
+            say("reusing \(data): \(r.events) events journaled earlier")
+            return r
+        }
+        try? FileManager.default.removeItem(atPath: data)
+        let record = try fill(data: data)
+        try JSONEncoder().encode(record).write(to: URL(fileURLWithPath: markerPath))
+        return record
+    }
+
     func coldStart() throws -> Report {
         let data = o.reuseData ?? "\(workspace)/cold"
-        let markerPath = "\(data)/bench-fill.json"
-        var record: FillRecord
-        if let d = FileManager.default.contents(atPath: markerPath), let r = try? JSONDecoder().decode(FillRecord.self, from: d),
-           r.events >= o.coldStartEvents {
-            record = r
-            say("reusing \(data): \(r.events) events journaled earlier")
-        } else {
-            try? FileManager.default.removeItem(atPath: data)
-            record = try fill(data: data)
-            try JSONEncoder().encode(record).write(to: URL(fileURLWithPath: markerPath))
-        }
+        let record = try filledData(data)
         var runs: [RunResult] = []
         for run in 1...o.runs {
             waitForQuietMachine()

@@ -10,17 +10,7 @@ extension Runner {
     func replaySeek() throws -> Report {
         guard o.workshops == 1 else { throw BenchError.failed("--replay-seek measures one workshop: use --workshops 1") }
         let data = o.reuseData ?? "\(workspace)/replay"
-        let markerPath = "\(data)/bench-fill.json"
-        var record: FillRecord
-        if let d = FileManager.default.contents(atPath: markerPath), let r = try? JSONDecoder().decode(FillRecord.self, from: d),
-           r.events >= o.coldStartEvents, r.codes.count == 1 {
-            record = r
-            say("reusing \(data): \(r.events) events journaled earlier")
-        } else {
-            try? FileManager.default.removeItem(atPath: data)
-            record = try fill(data: data)
-            try JSONEncoder().encode(record).write(to: URL(fileURLWithPath: markerPath))
-        }
+        let record = try filledData(data) { $0.codes.count == 1 }
         var runs: [RunResult] = []
         for run in 1...o.runs {
             waitForQuietMachine()
