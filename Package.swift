@@ -47,6 +47,8 @@ let package = Package(
         .target(name: "AtelierStore", dependencies: [
             "AtelierDomain", "AtelierProtocol", "AtelierJSON", "CLibPQ",
             .product(name: "GRDB", package: "GRDB.swift"),
+            // SQLite's C API, for the journal's hot insert (SQLiteStore+Commit.swift).
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),

@@ -178,6 +178,8 @@ public enum StoreError: Error, CustomStringConvertible {
 public final class SQLiteStore: EventStore {
     public let pool: DatabasePool
     public let path: String
+    /// Each workshop's last committed seq, as this store wrote or read it (SQLiteStore+Commit.swift).
+    let lastSeqs = LastSeqs()
 
     /// Opens (creating if needed) `<directory>/atelier.sqlite` and migrates it.
     public convenience init(directory: String) throws {
@@ -302,54 +304,6 @@ public final class SQLiteStore: EventStore {
                   AND workshop_id IN (SELECT id FROM workshop WHERE closed = 1 AND closed_at < ?)
                 """, arguments: [closedBefore])
             return db.changesCount
-        }
-    }
-
-    /// Statements are prepared once per connection (GRDB's statement cache): parsing the SQL of
-    /// each insert again on every commit showed in the writer thread's profile.
-    public func commit(_ batch: CommitBatch) throws {
-        if batch.isEmpty { return }
-        let prepared = try JournalRows.prepare(batch.entries)
-        try pool.write { db in
-            for w in batch.workshops {
-                try db.cachedStatement(sql: "INSERT INTO workshop (id, title, plan, join_code, facilitator_key, created_at, closed) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [w.id, w.title, w.plan, w.joinCode, w.facilitatorKeyDigest, w.createdAt, w.closed])
-            }
-            // Contiguity is checked here, where it is cheap, so a bug upstream can never leave a gap.
-            try JournalRows.checkContiguity(batch.entries) { workshop in
-                try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(seq) FROM event WHERE workshop_id = ?"), arguments: [workshop]) ?? 0
-            }
-            for entry in prepared {
-                if case .joined(let participant, let profile) = entry.effect {
-                    try db.cachedStatement(sql: "INSERT INTO person (workshop_id, participant_id, name, organisation) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET name = excluded.name, organisation = excluded.organisation").execute(arguments: [entry.workshop, participant, profile?.name, profile?.organisation])
-                }
-                try db.cachedStatement(sql: "INSERT INTO event (workshop_id, seq, at, actor, message, type, payload) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [entry.workshop, entry.seq, entry.at, entry.actor, entry.message, entry.type, entry.payload])
-                switch entry.effect {
-                case .closed:
-                    try db.cachedStatement(sql: "UPDATE workshop SET closed = 1, closed_at = ? WHERE id = ?").execute(arguments: [entry.at, entry.workshop])
-                case .erased(let participant):
-                    // The journal never held the name: erasing is emptying one row.
-                    try db.cachedStatement(sql: "UPDATE person SET name = NULL, organisation = NULL WHERE workshop_id = ? AND participant_id = ?").execute(arguments: [entry.workshop, participant])
-                case .none, .joined:
-                    break
-                }
-            }
-            for c in batch.credentials {
-                try db.cachedStatement(sql: "INSERT INTO person (workshop_id, participant_id, token) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET token = excluded.token").execute(arguments: [c.workshop, c.participant, c.tokenDigest])
-            }
-            for (workshop, digest) in batch.facilitatorKeys {
-                try db.cachedStatement(sql: "UPDATE workshop SET facilitator_key = ? WHERE id = ?").execute(arguments: [digest, workshop])
-            }
-            for s in batch.series {
-                try db.execute(sql: """
-                    INSERT INTO series (id, title, description, created_at, archived) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description, archived = excluded.archived
-                    """, arguments: [s.id, s.title, s.description, s.createdAt, s.archived])
-                try db.execute(sql: "DELETE FROM series_workshop WHERE series_id = ?", arguments: [s.id])
-                for (position, workshop) in s.workshops.enumerated() {
-                    try db.execute(sql: "INSERT INTO series_workshop (series_id, position, workshop_id) VALUES (?, ?, ?)",
-                                   arguments: [s.id, position, workshop])
-                }
-            }
         }
     }
 

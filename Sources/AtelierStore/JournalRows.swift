@@ -33,7 +33,8 @@ enum JournalRows {
 
     /// The entries of a batch as they are written.
     static func prepare(_ entries: [JournalEntry]) throws -> [Prepared] {
-        let encoder = SQLiteStore.payloadEncoder()
+        // JSONEncoder only for the rare events the fast encoder does not write.
+        var encoder: JSONEncoder?
         return try entries.map { entry in
             var body = entry.event.body
             var effect = Effect.none
@@ -51,14 +52,19 @@ enum JournalRows {
             }
             return Prepared(workshop: entry.workshop, seq: entry.event.seq, at: entry.event.at, actor: entry.event.by,
                             message: entry.message, type: body.wireType.rawValue,
-                            payload: try payload(body, encoder), effect: effect)
+                            payload: try payload(body, {
+                                if let encoder { return encoder }
+                                let made = SQLiteStore.payloadEncoder()
+                                encoder = made
+                                return made
+                            }()), effect: effect)
         }
     }
 
     /// One event's stored bytes: the fast encoder's for the everyday events, `JSONEncoder`'s
     /// otherwise; the same bytes either way (`JournalFormatTests`, `JournalDecodingTests`).
-    static func payload(_ body: EventBody, _ encoder: JSONEncoder) throws -> Data {
-        try JournalEncoding.encode(body) ?? SQLiteStore.payload(body, encoder)
+    static func payload(_ body: EventBody, _ encoder: @autoclosure () -> JSONEncoder) throws -> Data {
+        try JournalEncoding.encode(body) ?? SQLiteStore.payload(body, encoder())
     }
 
     /// Checks that each workshop's entries continue its journal without a gap or a seq taken twice;

@@ -79,6 +79,33 @@ struct JournalTests {
         #expect(try store.loadWorkshop(id: created.record.id)?.entries.last?.event.seq == next)
     }
 
+    /// SQLite's commit checks contiguity against the last seq it remembers (read from the file once
+    /// per workshop). If another process extended the journal, the memory is stale: the seq it
+    /// takes is refused by the table's key, nothing is overwritten, and the next commit reads the
+    /// journal's end from the file again.
+    @Test func aStaleLastSeqIsRefusedAndReadAgain() throws {
+        let database = try TestDatabase.make(.sqlite)
+        let mine = try database.open(), other = try database.open()
+        let created = NewWorkshop(plan: try defaultPlan(), title: nil, now: 0)
+        try mine.commit(created.batch)
+        let next = created.events.count + 1
+        try mine.commit(CommitBatch(entries: [JournalEntry(workshop: created.record.id, event: cardEvent(next))]))
+        // Another process goes on with the journal: `mine` does not know.
+        try other.commit(CommitBatch(entries: [JournalEntry(workshop: created.record.id, event: cardEvent(next + 1, by: "p_other"))]))
+        #expect(throws: DatabaseError.self) {
+            try mine.commit(CommitBatch(entries: [JournalEntry(workshop: created.record.id, event: cardEvent(next + 1, by: "p_mine"))]))
+        }
+        // Read again from the file: the seq after the other's is expected, and the stale one refused.
+        #expect(throws: StoreError.self) {
+            try mine.commit(CommitBatch(entries: [JournalEntry(workshop: created.record.id, event: cardEvent(next + 1, by: "p_mine"))]))
+        }
+        try mine.commit(CommitBatch(entries: [JournalEntry(workshop: created.record.id, event: cardEvent(next + 2, by: "p_mine"))]))
+        let entries = try #require(try mine.loadWorkshop(id: created.record.id)).entries
+        #expect(entries.map(\.event.seq) == Array(1...(next + 2)))
+        #expect(entries[next].event.by == "p_other", "the other process's event is kept")
+        #expect(entries[next + 1].event.by == "p_mine")
+    }
+
     /// Replay reads the journal by range: the events of seqs after…through, in order, each join with
     /// its profile (an erased one without), whatever is asked past the journal's end.
     @Test(arguments: StoreKind.allCases)
