@@ -320,12 +320,21 @@ public final class Hub: TransportDelegate, @unchecked Sendable {
     /// member allowed to see it.
     func broadcast(_ recorded: Room.Recorded, in room: Room) {
         guard !room.members.isEmpty else { return }
-        var frames: [Sight: OutboundFrame] = [:]
+        // One frame per sight, encoded the first time someone needs it (no dictionary: this loop
+        // runs once per delivery).
+        var full: OutboundFrame?, anonymous: OutboundFrame?
         for (connection, actor) in room.members {
-            let sight = recorded.audience.sight(for: actor)
-            if sight == .hidden { continue }
-            let frame = frames[sight] ?? OutboundFrame(recorded.encoded(for: sight))
-            frames[sight] = frame
+            let frame: OutboundFrame
+            switch recorded.audience.sight(for: actor) {
+            case .hidden:
+                continue
+            case .full:
+                frame = full ?? OutboundFrame(recorded.encoded(for: .full))
+                full = frame
+            case .anonymous:
+                frame = anonymous ?? OutboundFrame(recorded.encoded(for: .anonymous))
+                anonymous = frame
+            }
             transport.send(frame, to: connection)
         }
     }

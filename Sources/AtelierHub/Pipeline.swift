@@ -19,7 +19,7 @@ final class Pipeline {
     private var whenIdle: [() -> Void] = []
 
     private let store: EventStore
-    private let writer = DispatchQueue(label: "atelier.journal-writer")
+    private let writer = WriterThread()
     /// Runs a job on the loop thread (the transport's job queue).
     private let toLoop: @Sendable (@escaping @Sendable () -> Void) -> Void
     /// Called on the loop when a commit failed, with the rooms it touched.
@@ -36,6 +36,8 @@ final class Pipeline {
         self.toLoop = toLoop
         self.metrics = metrics
     }
+
+    deinit { writer.stop() }
 
     func journal(_ entry: JournalEntry) {
         open.entries.append(entry)
@@ -88,7 +90,7 @@ final class Pipeline {
         let store = self.store
         let box = Unchecked((self, actions, rooms))
         let metrics = self.metrics
-        writer.async { [toLoop] in
+        writer.run { [toLoop] in
             let started = ContinuousClock.now
             let outcome: Result<Void, Error> = Result { try store.commit(batch) }
             metrics?.commitSeconds.record(ContinuousClock.now - started)
@@ -131,6 +133,50 @@ final class Pipeline {
         if !inFlight && open.isEmpty && openActions.isEmpty { done(); return }
         whenIdle.append(done)
         flush()
+    }
+}
+
+/// The journal's writer: one thread, one commit at a time (the pipeline never hands it a second
+/// before the first is done). A plain thread woken by a condition variable costs less per commit
+/// than a dispatch queue, whose worker threads are poked and parked through libdispatch's
+/// machinery on every commit (BENCHMARKS.md "CPU per delivery"). It ends with its pipeline.
+final class WriterThread: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var job: (@Sendable () -> Void)?
+    private var stopping = false
+
+    init() {
+        let thread = Thread { [self] in work() }
+        thread.name = "atelier.journal-writer"
+        thread.start()
+    }
+
+    /// Runs `job` on the writer thread. At most one job waits at a time.
+    func run(_ job: @escaping @Sendable () -> Void) {
+        condition.lock()
+        precondition(self.job == nil, "one commit at a time")
+        self.job = job
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Lets the thread end once its current job (if any) is done.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func work() {
+        while true {
+            condition.lock()
+            while job == nil && !stopping { condition.wait() }
+            guard let next = job else { condition.unlock(); return }
+            job = nil
+            condition.unlock()
+            next()
+        }
     }
 }
 

@@ -56,6 +56,7 @@ extension WebSocketServer {
             if let user {
                 let id = user.load(as: UInt64.self)
                 if let c = connections.removeValue(forKey: id) {
+                    c.gone = true
                     releaseWelcome(c)
                     delegate?.transportClosed(id)
                 }

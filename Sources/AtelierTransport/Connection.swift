@@ -16,6 +16,8 @@ final class Connection {
     var writing: OutboundFrame?
     /// Listed for the end of this loop turn (``WebSocketServer/flushWrites()``).
     var flushListed = false
+    /// Closed and forgotten by the server (a listed flush skips it).
+    var gone = false
     var writtenOfCurrent = 0
     /// Bytes of the welcome charged to the address's budget, until everything queued is written.
     var welcomeCharge = 0

@@ -133,7 +133,8 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
     /// The address of the connection just let in by the network filter, until its wsi exists.
     var admittedAddress: String?
     /// Connections given frames during this loop turn, written at its end (``flushWrites()``).
-    var toFlush: [ConnectionID] = []
+    /// Connections written to this turn (the objects themselves: no second look-up per delivery).
+    var toFlush: [Connection] = []
     /// Unsent welcome bytes per address (``sendWelcome(_:to:)``).
     var welcomeBytes: [String: Int] = [:]
     /// Connections with frames waiting, by the second their progress is looked at (``Liveness.swift``).
@@ -420,7 +421,7 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
     func listForFlush(_ c: Connection) {
         guard !c.flushListed else { return }
         c.flushListed = true
-        toFlush.append(c.id)
+        toFlush.append(c)
     }
 
     /// The end of a loop turn: what this turn gave each connection is written now, coalesced,
@@ -431,11 +432,11 @@ public final class WebSocketServer: TransportControl, @unchecked Sendable {
     /// it and finished on writable turns, as are fragments, pings and closes.
     func flushWrites() {
         guard !toFlush.isEmpty else { return }
-        let ids = toFlush
+        let listed = toFlush
         toFlush.removeAll(keepingCapacity: true)
-        for id in ids {
-            guard let c = connections[id] else { continue }
+        for c in listed {
             c.flushListed = false
+            guard !c.gone else { continue }
             guard c.closing == nil, c.writing == nil, lws_partial_buffered(c.wsi) == 0 else {
                 if c.hasQueued || c.closing != nil || c.pingWanted { lws_callback_on_writable(c.wsi) }
                 continue
