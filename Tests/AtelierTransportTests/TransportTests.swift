@@ -460,3 +460,53 @@ final class PollLoopTransportTests {
         #expect(closeCode(in: c.read { closeCode(in: $0) != nil }) == 1009)
     }
 }
+
+/// A connection's queue: frames go out in order, one alone as it is, several waiting coalesced into
+/// one JSON array (up to the limit), and the counts (`hasQueued`, `pendingBytes`) follow, whether
+/// the frame waits alone (kept inline) or with others.
+@Suite("Connection queue")
+struct ConnectionQueueTests {
+    func connection() -> Connection {
+        Connection(id: 1, wsi: OpaquePointer(bitPattern: 0x1000)!, address: "127.0.0.1")
+    }
+    func frame(_ text: String) -> OutboundFrame { OutboundFrame(Array(text.utf8)) }
+    func text(_ f: OutboundFrame?) -> String? { f.map { String(decoding: $0.bytes, as: UTF8.self) } }
+
+    @Test func aLoneFrameGoesOutAsItIs() {
+        let c = connection()
+        #expect(!c.hasQueued && c.pendingBytes == 0)
+        c.enqueue(frame("{\"a\":1}"))
+        #expect(c.hasQueued && c.pendingBytes == 7)
+        #expect(text(c.nextFrame(coalescingUpTo: 1 << 16)) == "{\"a\":1}")
+        #expect(!c.hasQueued && c.pendingBytes == 0)
+        #expect(c.nextFrame(coalescingUpTo: 1 << 16) == nil)
+    }
+
+    @Test func framesWaitingTogetherAreCoalescedInOrder() {
+        let c = connection()
+        for i in 1...3 { c.enqueue(frame("{\"n\":\(i)}")) }
+        #expect(c.pendingBytes == 21)
+        #expect(text(c.nextFrame(coalescingUpTo: 1 << 16)) == "[{\"n\":1},{\"n\":2},{\"n\":3}]")
+        #expect(!c.hasQueued && c.pendingBytes == 0)
+        // Alone again after a drain, then joined by another: still oldest first.
+        c.enqueue(frame("{\"n\":4}"))
+        c.enqueue(frame("{\"n\":5}"))
+        #expect(text(c.nextFrame(coalescingUpTo: 14)) == "{\"n\":4}", "the limit leaves the second for the next write")
+        #expect(c.hasQueued && c.pendingBytes == 7)
+        c.enqueue(frame("{\"n\":6}"))
+        #expect(text(c.nextFrame(coalescingUpTo: 1 << 16)) == "[{\"n\":5},{\"n\":6}]")
+        #expect(!c.hasQueued)
+    }
+
+    @Test func droppingForgetsEverythingWaiting() {
+        let c = connection()
+        c.enqueue(frame("{\"n\":1}"))
+        c.dropQueue()
+        #expect(!c.hasQueued && c.pendingBytes == 0 && c.nextFrame(coalescingUpTo: 1 << 16) == nil)
+        c.enqueue(frame("{\"n\":1}")); c.enqueue(frame("{\"n\":2}"))
+        c.dropQueue()
+        #expect(!c.hasQueued && c.pendingBytes == 0 && c.nextFrame(coalescingUpTo: 1 << 16) == nil)
+        c.enqueue(frame("{\"n\":3}"))
+        #expect(text(c.nextFrame(coalescingUpTo: 1 << 16)) == "{\"n\":3}")
+    }
+}
