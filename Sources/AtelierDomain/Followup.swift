@@ -29,8 +29,18 @@ public struct DossierFollow: Codable, Sendable, Equatable {
     public var submittedAt: Int64?
     /// When the instruction ended (`processed_at`).
     public var processedAt: Int64?
-    public init(state: DossierState, submittedAt: Int64? = nil, processedAt: Int64? = nil) {
-        self.state = state; self.submittedAt = submittedAt; self.processedAt = processedAt
+    /// For a status sent back by the call's platform: its signed `timestamp` (seconds), journaled
+    /// with it so that an older one is still refused after a restart (docs/export.md "Statuses
+    /// sent back"). Never on the wire nor in exports; nil for Démarches Simplifiées.
+    public var statusAt: Int64?
+    public init(state: DossierState, submittedAt: Int64? = nil, processedAt: Int64? = nil, statusAt: Int64? = nil) {
+        self.state = state; self.submittedAt = submittedAt; self.processedAt = processedAt; self.statusAt = statusAt
+    }
+
+    /// The same dossier as `other` says, whenever each was stamped.
+    public func sameStatus(as other: DossierFollow?) -> Bool {
+        guard let other else { return false }
+        return state == other.state && submittedAt == other.submittedAt && processedAt == other.processedAt
     }
 }
 

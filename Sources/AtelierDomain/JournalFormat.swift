@@ -384,6 +384,7 @@ extension DossierFollow {
         case state = "state"
         case submittedAt = "submittedAt"
         case processedAt = "processedAt"
+        case statusAt = "statusAt"
     }
 }
 

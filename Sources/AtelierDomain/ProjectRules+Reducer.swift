@@ -115,8 +115,8 @@ extension Rules {
             if receipt.channel == .webhook, !dossier.state.isFiled {
                 throw DomainError(.invalid, "Un projet livré par webhook est déposé : son état peut être en_construction, en_instruction, accepte, refuse ou sans_suite.")
             }
-            // Journaled only when something changed.
-            return receipt.dossier == dossier ? [] : [.dossierFollowed(project: id, reference: reference, dossier: dossier)]
+            // Journaled only when something changed (a newer stamp on the same status is no change).
+            return dossier.sameStatus(as: receipt.dossier) ? [] : [.dossierFollowed(project: id, reference: reference, dossier: dossier)]
         case let .webhookQueue(delivery):
             guard actor == .system else { throw DomainError(.forbidden, "Seul le serveur met une livraison en file.") }
             _ = try findProject(delivery.project)

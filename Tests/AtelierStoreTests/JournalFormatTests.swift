@@ -87,6 +87,21 @@ struct JournalFormatTests {
         }
     }
 
+    /// `statusAt` (a status sent back, its signed timestamp) came after the fixture: it is written
+    /// when set, left out when not (so the recorded bytes stay), and read back either way.
+    @Test func aDossierStampIsAnOptionalField() throws {
+        let encoder = SQLiteStore.payloadEncoder()
+        let stamped = EventBody.dossierFollowed(project: "j_1", reference: "wh_1",
+                                                dossier: DossierFollow(state: .accepte, processedAt: 9, statusAt: 1_800_000_000))
+        let bytes = try SQLiteStore.payload(stamped, encoder)
+        #expect(String(decoding: bytes, as: UTF8.self).contains("\"statusAt\":1800000000"))
+        #expect(try JSONDecoder().decode(EventBody.self, from: bytes) == stamped)
+        let plain = EventBody.dossierFollowed(project: "j_1", reference: "wh_1", dossier: DossierFollow(state: .accepte, processedAt: 9))
+        let plainBytes = try SQLiteStore.payload(plain, encoder)
+        #expect(!String(decoding: plainBytes, as: UTF8.self).contains("statusAt"))
+        #expect(try JSONDecoder().decode(EventBody.self, from: plainBytes) == plain)
+    }
+
     /// `vote.cast` and `vote.retracted` share one fast-path reader: their stored fields must agree.
     @Test func voteEventsShareTheirFields() {
         let cast = ["card", "voter", "phase", "total"].map { EventBody.VoteCastCodingKeys(rawValue: $0)?.rawValue }

@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 
-from conftest import Server, free_port
+from conftest import Server, free_port, join_facilitator
 from pipeline_fakes import webhook_server
 from test_projects import make_projects
 
@@ -91,3 +91,49 @@ def test_the_platform_sends_back_the_status_of_a_delivered_sheet(database):
 def test_without_a_signing_secret_no_status_is_received(server):
     status, body = send_status(server, "j_1", {"state": "accepte"})
     assert status == 404 and "webhook signé" in body["error"]["message"], body
+
+
+def test_an_older_status_is_still_refused_after_a_restart(database):
+    """The stamp of the status that decided the sheet is journaled with it: once the server has
+    restarted (its memory gone), a recorded older status, still within the 5 minutes' tolerance,
+    cannot move the decided project back; the current status again is a retry."""
+    hook = webhook_server(fail_first=0, secret=SECRET)
+    with tempfile.TemporaryDirectory(prefix="atelier-status-") as data_dir:
+        server = Server(data_dir, free_port(), database=database,
+                        extra_args=["--webhook", hook.url, "--webhook-secret", SECRET]).start()
+        try:
+            now = int(time.time())
+
+            async def deliver():
+                f, people, project = await make_projects(server)
+                assert (await f.request({"type": "projects.submit", "channel": "webhook"}))["type"] == "ack"
+                await f.event("project.submitted", timeout=30)
+                for x in (f, *people):
+                    await x.close()
+                return project
+            project = asyncio.run(deliver())
+            status, body = send_status(server, project, {"state": "en_instruction"}, timestamp=now - 20)
+            assert status == 200 and body["events"] == 1, body
+            status, body = send_status(server, project, {"state": "accepte"}, timestamp=now - 10)
+            assert status == 200 and body["events"] == 1, body
+
+            server.stop()
+            server.start()
+            status, body = send_status(server, project, {"state": "en_instruction"}, timestamp=now - 20)
+            assert status == 409 and "plus ancien" in body["error"]["message"], (status, body)
+            status, body = send_status(server, project, {"state": "accepte"}, timestamp=now - 10)
+            assert status == 200 and body["events"] == 0, body
+            status, body = send_status(server, project, {"state": "refuse"}, timestamp=now - 15)
+            assert status == 409, (status, body)
+
+            async def check():
+                f, welcome = await join_facilitator(server)
+                [sheet] = [p for p in welcome["workshop"]["projects"] if p["id"] == project]
+                [receipt] = [r for r in sheet["receipts"] if r["channel"] == "webhook"]
+                assert receipt["dossier"]["state"] == "accepte", receipt
+                assert "statusAt" not in receipt["dossier"], "the stamp stays in the journal"
+                await f.close()
+            asyncio.run(check())
+        finally:
+            server.stop()
+            hook.shutdown()

@@ -65,12 +65,16 @@ extension HTTPAPI {
         // What the platform leaves out, the sheet keeps (the filing date once it is under review).
         // A status older than one already taken for this receipt is a replay (or arrives out of
         // order): it would move the sheet back, so it is refused; the same one again is a retry.
+        // The newest stamp is the one journaled with the last change (it survives a restart), or a
+        // later one taken since for the same status (kept in memory: it changed nothing).
         let key = "\(workshop)/\(project)/\(receipt.reference)"
-        if let newest = hub.statusTimestamps[key], stamp < newest {
+        let journaled = receipt.channel == .webhook ? receipt.dossier?.statusAt : nil
+        if let newest = [hub.statusTimestamps[key], journaled].compactMap({ $0 }).max(), stamp < newest {
             return respond(Self.error(409, .conflict, "Statut plus ancien que le dernier reçu pour ce projet : il n'est pas appliqué (envoyez l'état actuel du dossier, horodaté maintenant)."))
         }
         var followed = dossier
         followed.submittedAt = dossier.submittedAt ?? receipt.dossier?.submittedAt
+        followed.statusAt = stamp
         run(.dossierFollow(project: project, reference: receipt.reference, dossier: followed), in: workshop, as: .system) { [hub] response in
             if response.status == 200 {
                 // Only what could still be replayed is kept (older stamps are refused by the tolerance anyway).
