@@ -148,7 +148,11 @@ extension Workshop {
                 existing.group = group
                 workingGroups[group.group] = existing
             } else {
-                workingGroups[group.group] = WorkingGroupState(group: group, openedAt: event.at, openedSeq: event.seq)
+                // Reopened after a close or an expiry: its activity is counted again from now, but the
+                // guests it already let in still count against its limit (they are still in the room).
+                var opened = WorkingGroupState(group: group, openedAt: event.at, openedSeq: event.seq)
+                opened.guests = workingGroups[group.group]?.guests ?? 0
+                workingGroups[group.group] = opened
             }
         case let .groupEnded(group, reason, into):
             workingGroups[group]?.ended = GroupEnd(reason: reason, into: into, at: event.at)

@@ -112,6 +112,22 @@ struct WorkingGroupTests {
         #expect(run(w, .joinAsGuest(profile: Profile(name: "Eve", organisation: ""), actor: .other, group: "g_a",
                                     invitation: invitation.id), .newcomer).failureCode == .unauthenticated)
     }
+
+    /// A group closed then reopened counts its activity again, but not its guests: those it let in
+    /// are still in the room, so closing and reopening cannot raise the guest limit.
+    @Test func aReopenedGroupKeepsCountingItsGuests() throws {
+        var w = try closedWithGroup()
+        let invited = try step(&w, .groupInvite(group: "g_a", digest: "abc"), facilitator, now: Self.now + 1)
+        guard case .groupInvited(_, let invitation)? = invited.first else { Issue.record("no invitation"); return }
+        _ = try step(&w, .joinAsGuest(profile: Profile(name: "Dana", organisation: ""), actor: .other, group: "g_a",
+                                      invitation: invitation.id), .newcomer, now: Self.now + 2)
+        #expect(w.workingGroups["g_a"]?.guests == 1 && w.workingGroups["g_a"]?.members == 1)
+        _ = try step(&w, .groupClose(group: "g_a", into: nil), facilitator, now: Self.now + 3)
+        _ = try step(&w, .groupOpen(group: "g_a", endsAt: Self.now + 3 * Self.day, purpose: nil), facilitator, now: Self.now + 4)
+        #expect(w.workingGroups["g_a"]?.guests == 1, "the guest let in before the close still counts")
+        #expect(w.workingGroups["g_a"]?.members == 0 && w.workingGroups["g_a"]?.openedAt == Self.now + 4)
+        #expect(w.workingGroups["g_a"]?.invitations.isEmpty == true, "the links of the first opening stay closed")
+    }
 }
 
 extension Result where Failure == DomainError {
