@@ -243,6 +243,22 @@ extension Workshop {
                     values[field.id] = value
                 }
             }
+            // What the new form would refuse (an option or a constat it does not have, a text longer
+            // than it allows, a number out of its range) stays behind rather than go into a sheet
+            // that would then fail every check; the title goes as it is.
+            let checkable = values.filter { key, _ in
+                guard key != "title", let f = form.field(key) else { return false }
+                switch f.type {
+                case .problemCards, .ideaCards, .orientations: return false
+                case .text, .longText, .integer, .euros, .date, .siret, .email, .phone, .yesNo, .choice, .choices, .group, .constats: return true
+                }
+            }
+            if !checkable.isEmpty {
+                let (checked, faults) = FormCheck.normalize(ProjectChange(fields: checkable), form: form, orientations: orientations,
+                                                            cardExists: { _ in false })
+                let refused = Set(faults.map(\.field))
+                for key in checkable.keys { values[key] = refused.contains(key) ? nil : checked.fields[key] }
+            }
             var p = ProjectSheet(id: id, board: board.id, values: values, createdBy: nil, createdSeq: seq, phase: phase)
             p.cluster = sheet.cluster.flatMap { newCluster[$0] }
             // Its status goes with it, but not its receipts: the dossiers stay followed where they were

@@ -134,6 +134,27 @@ struct CarryTests {
         #expect(try carried(other, from: from, CarrySelection(source: from.id, projects: [id])).orderedProjects[0].status == .draft)
     }
 
+    /// A value the new form would refuse (an option it no longer has) stays behind; what it
+    /// accepts goes with the sheet.
+    @Test func aValueTheNewFormRefusesStaysBehind() throws {
+        var from = try source()
+        let id = from.orderedProjects[0].id
+        func option(_ id: String) -> FieldOption { FieldOption(id: id, label: Localized(id)) }
+        func fields(_ options: [String]) -> [FormField] {
+            [FormField(id: "kind", type: .choice, label: Localized("Nature"), options: options.map(option)),
+             FormField(id: "public", type: .choices, label: Localized("Publics"), options: options.map(option))]
+        }
+        from.form.fields += fields(["insertion", "formation"])
+        from.projects[id]?.values["kind"] = .text("formation")
+        from.projects[id]?.values["public"] = .list([.text("insertion")])
+        var next = target(["A"])
+        next.form.fields += fields(["insertion", "mobilite"])
+        let sheet = try carried(next, from: from, CarrySelection(source: from.id, projects: [id])).orderedProjects[0]
+        #expect(sheet.values["kind"] == nil, "« formation » is not an option of the new form")
+        #expect(sheet.values["public"] == .list([.text("insertion")]))
+        #expect(sheet.values["title"] == from.projects[id]?.values["title"])
+    }
+
     @Test func theFurthestStageAnyWorkshopKnowsWins() throws {
         var from = try source()
         let id = from.orderedProjects[0].id
