@@ -245,6 +245,26 @@ struct HubTests {
         #expect(h.transport.messages(to: 1).map { string($0["code"]) } == ["unauthenticated", "bad_request", "unknown_type", "not_found"])
     }
 
+    /// In an anonymous workshop one `card.add` is broadcast as two frames: the author's, naming
+    /// them, and everyone else's, without the author. Each connection gets the one its sight allows.
+    @Test func anAnonymousBroadcastNamesTheAuthorToTheAuthorOnly() throws {
+        let h = try Harness(.sqlite)
+        h.open(9)
+        h.send(9, #"{"id":"f","type":"join","workshop":"\#(h.record.id)","facilitatorKey":"\#(h.facilitatorKey)"}"#); h.settle()
+        h.send(9, #"{"id":"s","type":"settings.update","anonymous":true}"#); h.settle()
+        #expect(h.transport.messages(to: 9).last?["type"] == .string("ack"))
+        let a = h.join(1, name: "Marie")
+        let group = try #require(string(a["you"]?["group"]))
+        let marie = try #require(string(a["you"]?["participant"]))
+        h.join(2, name: "Paul", group: group)
+        h.send(1, #"{"id":"m1","type":"card.add","board":"b_\#(group.dropFirst(2))","column":"problems","text":"Sans nom"}"#)
+        h.settle()
+        func added(_ c: ConnectionID) -> JSONValue? { h.transport.messages(to: c).last { $0["type"] == .string("card.added") } }
+        #expect(string(added(1)?["card"]?["author"]) == marie, "the author sees their own card as theirs")
+        #expect(added(2)?["card"]?["author"] == .null, "another participant does not see who wrote it")
+        #expect(string(added(2)?["card"]?["text"]) == "Sans nom")
+    }
+
     @Test(arguments: StoreKind.allCases)
     func secretVotesReachOnlyTheVoter(_ kind: StoreKind) throws {
         let h = try Harness(kind)

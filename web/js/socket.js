@@ -6,6 +6,12 @@
 const SUBPROTOCOL = 'atelier.v1';
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 10000;
+/**
+ * An attempt not welcomed within this long (doubled after each failure, up to four times) is given
+ * up and another made: a handshake the network swallowed, or a connection a stopping server had
+ * taken but never answered, would otherwise hold the page "reconnecting" for good.
+ */
+const WELCOME_TIMEOUT_MS = 15000;
 /** Failed attempts in a row after which the state says "offline" rather than "reconnecting". */
 const OFFLINE_AFTER_FAILURES = 3;
 const HEARTBEAT_EVERY_MS = 25000;
@@ -83,6 +89,7 @@ export class Connection extends EventTarget {
     this.joinId = null;
     this.failures = 0;
     this.retryTimer = null;
+    this.welcomeTimer = null;
     /** No reconnecting before this time (ms since 1970): after a 4002 or 4003 close. */
     this.notBefore = 0;
     this.heartbeatTimer = null;
@@ -112,6 +119,7 @@ export class Connection extends EventTarget {
     window.removeEventListener('online', this.onBrowserOnline);
     document.removeEventListener('visibilitychange', this.onVisible);
     clearTimeout(this.retryTimer);
+    clearTimeout(this.welcomeTimer);
     this.stopHeartbeat();
     this.setState('stopped');
     if (this.ws) {
@@ -204,6 +212,12 @@ export class Connection extends EventTarget {
     }
     this.ws = ws;
     this.joined = false;
+    clearTimeout(this.welcomeTimer);
+    this.welcomeTimer = setTimeout(() => {
+      if (ws !== this.ws || this.joined) return;
+      this.lost();
+      try { ws.close(); } catch { /* closing a socket still connecting may throw in old browsers */ }
+    }, WELCOME_TIMEOUT_MS * 2 ** Math.min(this.failures, 2));
     ws.addEventListener('open', () => {
       if (ws !== this.ws) return;
       this.joinId = this.nextId();
@@ -229,6 +243,7 @@ export class Connection extends EventTarget {
 
   /** @param {number} [atLeastMs] the next attempt's ceiling is at least this (see scheduleReconnect) */
   lost(atLeastMs = 0) {
+    clearTimeout(this.welcomeTimer);
     this.ws = null;
     this.joined = false;
     this.stopHeartbeat();
@@ -277,6 +292,7 @@ export class Connection extends EventTarget {
       case 'welcome':
         if (message.re !== this.joinId) return;
         this.joined = true;
+        clearTimeout(this.welcomeTimer);
         this.failures = 0;
         this.learnClock(message.at, 0);
         this.setState('online');
