@@ -155,11 +155,7 @@ extension Submitter {
             var result = WebhookAttemptResult(status: status, error: nil, retryAfter: retryAfter)
             let json = try? JSONParser.parse(Array(answer))
             if result.delivered {
-                for key in ["reference", "id", "receipt"] {
-                    if case .string(let s)? = json?[key] { result.reference = s; break }
-                    // Another organisation's answer: a number beyond 64 bits (or not whole) is no reference.
-                    if case .number(let n)? = json?[key], let i = Int64(exactly: n) { result.reference = String(i); break }
-                }
+                result.reference = Self.webhookReference(in: json)
             } else {
                 result.error = String(decoding: answer.prefix(200), as: UTF8.self)
             }

@@ -153,12 +153,7 @@ public struct Submitter: Sendable {
         let json = try? JSONParser.parse(Array(body))
         switch target {
         case .webhook:
-            var reference = Self.idempotencyKey(workshop: workshop.id, project: project)
-            for key in ["reference", "id", "receipt"] {
-                if case .string(let s)? = json?[key] { reference = s; break }
-                // The receiver's answer: a number beyond 64 bits (or not whole) is no reference.
-                if case .number(let n)? = json?[key], let i = Int64(exactly: n) { reference = String(i); break }
-            }
+            let reference = Self.webhookReference(in: json) ?? Self.idempotencyKey(workshop: workshop.id, project: project)
             return .success(Receipt(channel: .webhook, reference: reference, at: at))
         case .demarches:
             guard status == 201, case .string(let url)? = json?["dossier_url"] else {
@@ -166,9 +161,7 @@ public struct Submitter: Sendable {
             }
             var number: Int?
             if case .number(let n)? = json?["dossier_number"] { number = Int(exactly: n) }
-            var id = ""
-            if case .string(let s)? = json?["dossier_id"] { id = s }
-            if case .number(let n)? = json?["dossier_id"], let i = Int64(exactly: n) { id = String(i) }
+            let id = Self.identifier(json?["dossier_id"]) ?? ""
             var token: String?
             if case .string(let t)? = json?["dossier_prefill_token"], !t.isEmpty, t.count <= 200 { token = t }
             return .success(Receipt(channel: .demarches, reference: id.isEmpty ? url : id, url: url, number: number, at: at,
@@ -225,6 +218,20 @@ public struct Submitter: Sendable {
 }
 
 extension Submitter {
+    /// An identifier in another organisation's answer: a string, or a whole number within 64 bits
+    /// (one beyond them, or not whole, is none).
+    static func identifier(_ value: JSONValue?) -> String? {
+        if case .string(let s)? = value { return s }
+        if case .number(let n)? = value, let i = Int64(exactly: n) { return String(i) }
+        return nil
+    }
+
+    /// The reference a webhook receiver's answer gives the delivery: its `reference`, `id` or
+    /// `receipt`, the first that is an identifier.
+    static func webhookReference(in json: JSONValue?) -> String? {
+        ["reference", "id", "receipt"].lazy.compactMap { identifier(json?[$0]) }.first
+    }
+
     /// `Retry-After`: seconds, or an HTTP date (RFC 9110), as seconds from now.
     static func retryAfter(_ text: String) -> Double? {
         let t = text.trimmingCharacters(in: .whitespaces)

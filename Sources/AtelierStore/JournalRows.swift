@@ -34,7 +34,13 @@ enum JournalRows {
     /// The entries of a batch as they are written.
     static func prepare(_ entries: [JournalEntry]) throws -> [Prepared] {
         // JSONEncoder only for the rare events the fast encoder does not write.
-        var encoder: JSONEncoder?
+        var made: JSONEncoder?
+        func encoder() -> JSONEncoder {
+            if let made { return made }
+            let encoder = SQLiteStore.payloadEncoder()
+            made = encoder
+            return encoder
+        }
         return try entries.map { entry in
             var body = entry.event.body
             var effect = Effect.none
@@ -52,12 +58,7 @@ enum JournalRows {
             }
             return Prepared(workshop: entry.workshop, seq: entry.event.seq, at: entry.event.at, actor: entry.event.by,
                             message: entry.message, type: body.wireType.rawValue,
-                            payload: try payload(body, {
-                                if let encoder { return encoder }
-                                let made = SQLiteStore.payloadEncoder()
-                                encoder = made
-                                return made
-                            }()), effect: effect)
+                            payload: try payload(body, encoder()), effect: effect)
         }
     }
 

@@ -21,7 +21,6 @@ extension SQLiteStore {
     public func commit(_ batch: CommitBatch) throws {
         if batch.isEmpty { return }
         let prepared = try JournalRows.prepare(batch.entries)
-        let touched = Set(batch.entries.map(\.workshop))
         try pool.writeWithoutTransaction { db in
             try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
             let ranges: [(workshop: WorkshopID, before: Int, after: Int)]
@@ -30,7 +29,7 @@ extension SQLiteStore {
                 try db.cachedStatement(sql: "COMMIT").execute()
             } catch {
                 // Whatever is known of these journals is read again from the file next time.
-                lastSeqs.forget(touched)
+                lastSeqs.forget(Set(batch.entries.map(\.workshop)))
                 if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
                 throw error
             }

@@ -68,8 +68,7 @@ extension HTTPAPI {
         // The newest stamp is the one journaled with the last change (it survives a restart), or a
         // later one taken since for the same status (kept in memory: it changed nothing).
         let key = "\(workshop)/\(project)/\(receipt.reference)"
-        let journaled = receipt.channel == .webhook ? receipt.dossier?.statusAt : nil
-        if let newest = [hub.statusTimestamps[key], journaled].compactMap({ $0 }).max(), stamp < newest {
+        if let newest = [hub.statusTimestamps[key], receipt.dossier?.statusAt].compactMap({ $0 }).max(), stamp < newest {
             return respond(Self.error(409, .conflict, "Statut plus ancien que le dernier reçu pour ce projet : il n'est pas appliqué (envoyez l'état actuel du dossier, horodaté maintenant)."))
         }
         var followed = dossier
